@@ -1,0 +1,17 @@
+"""rgflow: Wilsonian renormalization group for kernel regression on power-law data.
+
+    model = rgflow.Model(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05)
+    traj = rgflow.flow(model)                 # running (r, u), rescaled (s, r̂, Û) at any τ
+    pred = rgflow.predict(model, "rg")        # ⟨Δ_k⟩, Var Δ_k, loss = bias + variance
+
+Heavy dependencies (scipy's integrators, sympy, matplotlib) are imported only where used.
+"""
+from .model import Model
+from .flow import flow, Trajectory, FlowError
+from .predict import predict, Prediction, METHODS
+from .exact import ConvergenceError
+
+__version__ = "0.1.0"
+
+__all__ = ["Model", "flow", "Trajectory", "predict", "Prediction", "METHODS",
+           "FlowError", "ConvergenceError", "__version__"]

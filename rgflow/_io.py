@@ -1,0 +1,41 @@
+"""Atomic writing and the text formats of rgflow's exports (JSON, CSV)."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import tempfile
+
+
+def atomic_write(path, data) -> None:
+    """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
+    path = pathlib.Path(path)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def to_json(obj) -> str:
+    return json.dumps(obj, indent=None, separators=(",", ":")) + "\n"
+
+
+def to_csv(header: dict, columns: dict) -> str:
+    """``# key=value`` comment lines for the metadata, then one row per index of the columns."""
+    lines = ["# " + " ".join(f"{k}={v}" for k, v in header.items())]
+    names = list(columns)
+    lines.append(",".join(names))
+    n = len(columns[names[0]]) if names else 0
+    for i in range(n):
+        lines.append(",".join(repr(float(columns[c][i])) for c in names))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,175 @@
+"""Command line: ``rgflow predict | flow | derive | figures``.
+
+Bad input prints one line ``rgflow: error: …`` on stderr and exits with status 2; numerical
+trouble (a diverging flow, an unconverged quadrature) exits with status 1 and the same kind of line.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _UsageError(message)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _model_args(p, *, P=True):
+    p.add_argument("--alpha", type=float, required=True, help="spectrum exponent, λ_k = k^-(1+α), α > 0")
+    p.add_argument("--beta", type=float, required=True, help="target exponent, y_k² = k^-(1+β), β > -1")
+    if P:
+        p.add_argument("--P", type=_int, required=True, help="training samples P >= 1")
+    p.add_argument("--kappa", type=float, required=True, help="ridge κ > 0 (mass r = P/κ)")
+    p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
+    p.add_argument("--cutoff", type=_int, default=None, help="number of modes Λ (default P)")
+
+
+def _output_args(p):
+    p.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+    p.add_argument("--out", default=None, help="write to this file (atomically) instead of stdout")
+
+
+def _int(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+    return int(value)
+
+
+def build_parser():
+    from .predict import METHODS
+    from .flow import SCHEMES
+
+    parser = _Parser(prog="rgflow", description="Wilsonian RG for kernel regression on power-law data.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("predict", help="⟨Δ_k⟩ and Var Δ_k of every mode by one method")
+    _model_args(p)
+    p.add_argument("--method", choices=tuple(METHODS), default="rg", help="predictor (default rg)")
+    p.add_argument("--seed", type=_int, default=0, help="seed of the langevin method (default 0)")
+    _output_args(p)
+
+    p = sub.add_parser("flow", help="the running couplings along τ = ln ℓ")
+    _model_args(p)
+    p.add_argument("--scheme", choices=SCHEMES, default="continuum", help="continuum (default), discrete or hybrid")
+    p.add_argument("--points", type=_int, default=101, help="number of output points (default 101)")
+    _output_args(p)
+
+    sub.add_parser("derive", help="regenerate rgflow/_equations.py and derivations/EQUATIONS.md (source checkout)")
+
+    p = sub.add_parser("figures", help="regenerate the figures (PNG and PDF)")
+    p.add_argument("--out", default="figures", help="output folder (default figures/)")
+    p.add_argument("--only", default=None, help="comma-separated figure names or prefixes, e.g. fig3")
+    return parser
+
+
+def _model(ns):
+    from .model import Model
+
+    return Model(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
+
+
+def _emit(ns, obj, header, columns):
+    from ._io import atomic_write, to_csv, to_json
+
+    text = to_json(obj) if ns.format == "json" else to_csv(header, columns)
+    if ns.out:
+        atomic_write(ns.out, text)
+    else:
+        sys.stdout.write(text)
+
+
+def _cmd_predict(ns):
+    from . import __version__
+    from .predict import predict
+
+    options = {"seed": ns.seed, "progress": True} if ns.method == "langevin" else {}
+    pred = predict(_model(ns), ns.method, **options)
+    obj = pred.as_dict()
+    cols = {"k": obj["k"], "mean": obj["mean"], "var": obj["var"]}
+    cols.update({key: obj[key] for key in ("mean_stderr", "var_stderr") if key in obj})
+    header = {"rgflow": __version__, "method": ns.method, **pred.model.params}
+    _emit(ns, obj, header, cols)
+
+
+def _cmd_flow(ns):
+    import numpy as np
+
+    from . import __version__
+    from .flow import flow
+
+    model = _model(ns)
+    traj = flow(model, ns.scheme)
+    if ns.points < 2:
+        raise ValueError(f"points must be an integer >= 2, got {ns.points}")
+    if ns.scheme == "continuum":
+        state = traj(np.linspace(0.0, traj.tau[-1], ns.points))
+    else:
+        ks = np.unique(np.round(np.geomspace(model.cutoff, 1, min(ns.points, model.cutoff))).astype(int))[::-1]
+        state = traj.at_mode(ks)
+    data = {key: np.asarray(state[key], dtype=float).tolist() for key in ("tau", "k_c", "r", "u", "s", "r_hat", "U_hat")}
+    obj = {"scheme": ns.scheme, "params": model.params, **data,
+           "end": {"r": traj.end[0], "u": traj.end[1]}, "version": __version__}
+    _emit(ns, obj, {"rgflow": __version__, "scheme": ns.scheme, **model.params}, data)
+
+
+def _cmd_derive(ns):
+    import importlib.util
+    import pathlib
+
+    script = pathlib.Path(__file__).resolve().parent.parent / "derivations" / "derive.py"
+    if not script.exists():
+        raise ValueError("derivations/derive.py was not found next to the package: run from a source checkout "
+                         "(pip install -e .)")
+    spec = importlib.util.spec_from_file_location("rgflow_derivation", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.main()
+
+
+def _cmd_figures(ns):
+    from .figures import make_figures
+
+    only = [s.strip() for s in ns.only.split(",") if s.strip()] if ns.only else None
+    make_figures(ns.out, only=only)
+
+
+def main(argv=None) -> int:
+    from .exact import ConvergenceError
+    from .flow import FlowError
+
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(argv)
+        if ns.version:
+            from . import __version__
+            print(__version__)
+            return 0
+        if ns.command is None:
+            parser.print_help()
+            return 0
+        result = {"predict": _cmd_predict, "flow": _cmd_flow, "derive": _cmd_derive,
+                  "figures": _cmd_figures}[ns.command](ns)
+        return int(result or 0)
+    except (_UsageError, ValueError) as exc:
+        print(f"rgflow: error: {exc}", file=sys.stderr)
+        return 2
+    except (FlowError, ConvergenceError, FloatingPointError) as exc:
+        print(f"rgflow: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def run():  # console-script entry point
+    sys.exit(main())

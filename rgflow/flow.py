@@ -1,0 +1,224 @@
+"""Integration of the derived one-loop flow of (r, u) over the decimation scale τ = ln ℓ.
+
+Schemes
+-------
+``continuum``  dr/dτ, du/dτ of derivations §4 with cutoff k_c = Λ e^-τ, integrated by scipy
+               (DOP853, dense output) from τ = 0 to τ = ln Λ (k_c = 1).
+``discrete``   the one-step update of derivations §3, one mode at a time: the state at mode k
+               holds the couplings after the modes k+1 … Λ are integrated out.
+``hybrid``     the discrete scheme below ``switch`` modes and, above, the continuum equations
+               integrated over k between the midpoints k + ½ (the two agree where a mode's
+               own feedback u κ₂ and the curvature of the summand are negligible). This is what
+               the predictors use: it costs O(switch) Python steps however large Λ is.
+
+Every scheme returns a :class:`Trajectory`, a continuous solution: ``traj(tau)`` or
+``traj.at_mode(k)`` gives r, u and the rescaled s, r̂ = r λ(k_c), Û = u λ(k_c)².
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _equations as eq
+from .model import Model, check_int
+
+__all__ = ["flow", "Trajectory", "FlowError", "SCHEMES"]
+
+SCHEMES = ("continuum", "discrete", "hybrid")
+RTOL = 1e-11
+
+
+class FlowError(RuntimeError):
+    """The flow left the range where the one-loop expansion holds, or the integrator failed."""
+
+    def __init__(self, message, tau=None, k_c=None):
+        super().__init__(message)
+        self.tau = tau
+        self.k_c = k_c
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Running couplings along the RG time τ = ln(Λ/k_c).
+
+    ``tau``, ``r``, ``u`` are the sampled points (τ increasing); ``end`` holds (r, u) after every
+    mode has been integrated out (the discrete and hybrid schemes) or at k_c = 1 (continuum).
+    """
+
+    model: Model
+    scheme: str
+    tau: np.ndarray
+    r: np.ndarray
+    u: np.ndarray
+    end: tuple
+    _dense: object = field(default=None, repr=False)
+    _by_mode: tuple = field(default=None, repr=False)
+
+    @property
+    def k_c(self) -> np.ndarray:
+        return self.model.cutoff * np.exp(-self.tau)
+
+    def rescaled(self, tau, r, u) -> dict:
+        """s = ℓ^γ_s, r̂ = r λ(k_c), Û = u λ(k_c)² at the running cutoff k_c = Λ e^-τ."""
+        m = self.model
+        lam_c = (m.cutoff * np.exp(-np.asarray(tau, dtype=float))) ** -(1.0 + m.alpha)
+        s = np.exp(eq.gamma_s(m.alpha, m.beta) * np.asarray(tau, dtype=float))
+        return {"s": s, "r_hat": r * lam_c, "U_hat": u * lam_c**2}
+
+    def __call__(self, tau) -> dict:
+        """State at RG time(s) ``tau``: dict of tau, k_c, r, u, s, r_hat, U_hat."""
+        tau = np.asarray(tau, dtype=float)
+        tmax = self.tau[-1]
+        if np.any((tau < 0) | (tau > tmax * (1 + 1e-12))):
+            raise ValueError(f"tau must lie in [0, {tmax:g}] for this trajectory, got {tau!r}")
+        if self._dense is not None:
+            r, u = self._dense(tau)
+        else:  # the state after the last completed mode step at or above k_c
+            r, u = self._couplings_at_modes(self.model.cutoff * np.exp(-tau))
+        return self._state(tau, r, u)
+
+    def _state(self, tau, r, u):
+        out = {"tau": tau, "k_c": self.model.cutoff * np.exp(-tau), "r": r, "u": u}
+        out.update(self.rescaled(tau, r, u))
+        return out
+
+    def at_mode(self, k) -> dict:
+        """State with modes k+1 … Λ integrated out (ℓ = Λ/k); k = 0 gives the end state."""
+        k = np.asarray(k, dtype=float)
+        if np.any((k < 0) | (k > self.model.cutoff)):
+            raise ValueError(f"k must lie in [0, {self.model.cutoff}], got {k!r}")
+        if self.scheme == "continuum":
+            return self(np.log(self.model.cutoff / np.maximum(k, 1.0)))
+        ki = k.astype(int)
+        r, u = self._couplings_at_modes(ki)
+        tau = np.where(ki > 0, np.log(self.model.cutoff / np.maximum(ki, 1)), np.inf)
+        return {"tau": tau, "k_c": ki.astype(float), "r": r, "u": u,
+                **self.rescaled(np.where(ki > 0, tau, 0.0), r, u)}
+
+    def _couplings_at_modes(self, k):
+        """(r, u) after integrating out the modes above k (integer array)."""
+        kmax, r_lo, u_lo, hi = self._by_mode
+        k = np.asarray(k, dtype=float)
+        r = np.empty(k.shape)
+        u = np.empty(k.shape)
+        low = k <= kmax
+        j = kmax - np.floor(k[low] * (1 + 1e-14)).astype(int)
+        r[low], u[low] = r_lo[j], u_lo[j]
+        if np.any(~low):
+            z = hi(np.log(k[~low] + 0.5))
+            r[~low], u[~low] = z[0], z[1]
+        return r, u
+
+    def as_dict(self) -> dict:
+        """Sampled trajectory as lists: tau, k_c, r, u, s, r_hat, U_hat."""
+        st = self._state(self.tau, self.r, self.u)
+        return {key: np.asarray(v, dtype=float).tolist() for key, v in st.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _mode_cumulants(r, lam, y):
+    """Σ over the given modes of κ₁, κ₂, κ₃ of Δ², with Gaussian mean m = y/(1+rλ), var G = λ/(1+rλ)."""
+    d = 1.0 + r * lam
+    k1, k2, k3 = eq.square_cumulants(y / d, lam / d)
+    return k1, k2, k3
+
+
+def _discrete_steps(model, r, u, kmax):
+    """One-mode steps for modes kmax … 1 from couplings (r, u): arrays of length kmax+1."""
+    lam = model.eigenvalues(np.arange(1, kmax + 1)).tolist()
+    y = model.target(np.arange(1, kmax + 1)).tolist()
+    rs = [r]
+    us = [u]
+    update = eq.shell_update
+    square = eq.square_cumulants
+    for q in range(kmax - 1, -1, -1):
+        d = 1.0 + r * lam[q]
+        K1, K2, K3 = square(y[q] / d, lam[q] / d)
+        if not u * K2 < 1.0:  # δu = −u²K₂/2 would flip the sign of u
+            raise FlowError(
+                f"the one-loop step is not small at mode k={q + 1} (u·K2/2 = {u * K2 / 2:.3g} >= 1/2): "
+                "the expansion in u breaks down; lower U or raise kappa",
+                tau=math.log(model.cutoff / (q + 1)), k_c=q + 1)
+        dr, du = update(u, K1, K2, K3)
+        r += dr
+        u += du
+        if not (math.isfinite(r) and math.isfinite(u)):
+            raise FlowError(f"the flow diverged at mode k={q + 1}", tau=math.log(model.cutoff / (q + 1)), k_c=q + 1)
+        rs.append(r)
+        us.append(u)
+    return np.array(rs), np.array(us)
+
+
+def _rhs_tau(model):
+    a, b, lam_n = model.alpha, model.beta, model.cutoff
+
+    def rhs(tau, z):
+        dr, du = eq.continuum_rhs(z[0], z[1], lam_n * np.exp(-tau), a, b)
+        return np.array([dr, du])
+    return rhs
+
+
+def _solve(rhs, t0, t1, z0, what):
+    from scipy.integrate import solve_ivp
+
+    sol = solve_ivp(rhs, (t0, t1), z0, method="DOP853", rtol=RTOL, atol=1e-300, dense_output=True)
+    if sol.status != 0 or not np.all(np.isfinite(sol.y)):
+        raise FlowError(f"integration of the {what} flow failed at tau={sol.t[-1]:.6g}: {sol.message}",
+                        tau=float(sol.t[-1]))
+    return sol
+
+
+def flow(model: Model, scheme: str = "continuum", *, switch: int = 1024) -> Trajectory:
+    """Integrate the one-loop flow of (r, u) from the cutoff Λ (τ = 0) to the IR.
+
+    ``scheme``: 'continuum' (τ ∈ [0, ln Λ]), 'discrete' (mode by mode) or 'hybrid' (continuum
+    above ``switch`` modes, discrete below).
+    """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    switch = check_int("switch", switch)
+    lam_n, r0, u0 = model.cutoff, model.r, model.u
+
+    if scheme == "continuum":
+        t1 = math.log(lam_n)
+        if u0 == 0.0 or t1 == 0.0:
+            tau = np.array([0.0, t1]) if t1 > 0 else np.array([0.0])
+            return Trajectory(model, scheme, tau, np.full(tau.shape, r0), np.full(tau.shape, u0), (r0, u0),
+                              _dense=lambda t: (np.full(np.shape(t), r0), np.full(np.shape(t), u0)))
+        sol = _solve(_rhs_tau(model), 0.0, t1, [r0, u0], "continuum")
+        return Trajectory(model, scheme, sol.t, sol.y[0], sol.y[1], (sol.y[0, -1], sol.y[1, -1]),
+                          _dense=lambda t, s=sol.sol: tuple(s(t)))
+
+    kmax = lam_n if scheme == "discrete" else min(lam_n, switch)
+    r1, u1, hi = r0, u0, None
+    t_hi = r_hi = u_hi = np.empty(0)
+    if kmax < lam_n and u0 > 0.0:
+        # modes kmax+1 … Λ as the continuum between k = Λ + ½ and k = kmax + ½, integrated in x = ln k
+        a, b = model.alpha, model.beta
+
+        def rhs(x, z):
+            dr, du = eq.continuum_rhs(z[0], z[1], math.exp(x), a, b)
+            return np.array([-dr, -du])
+
+        sol = _solve(rhs, math.log(lam_n + 0.5), math.log(kmax + 0.5), [r0, u0], "hybrid")
+        hi = sol.sol
+        t_hi = np.log(lam_n / (np.exp(sol.t[:-1]) - 0.5))
+        r_hi, u_hi = sol.y[0, :-1], sol.y[1, :-1]
+        r1, u1 = float(sol.y[0, -1]), float(sol.y[1, -1])
+    elif kmax < lam_n:
+        hi = lambda x: np.array([np.full(np.shape(x), r0), np.full(np.shape(x), u0)])  # noqa: E731
+        t_hi, r_hi, u_hi = np.zeros(1), np.full(1, r0), np.full(1, u0)
+    if u0 > 0.0:
+        r_lo, u_lo = _discrete_steps(model, r1, u1, kmax)
+    else:
+        r_lo, u_lo = np.full(kmax + 1, r0), np.full(kmax + 1, u0)
+    t_lo = np.log(lam_n / np.arange(kmax, 0, -1, dtype=float))
+    return Trajectory(model, scheme, np.concatenate([t_hi, t_lo]), np.concatenate([r_hi, r_lo[:-1]]),
+                      np.concatenate([u_hi, u_lo[:-1]]), (float(r_lo[-1]), float(u_lo[-1])),
+                      _by_mode=(kmax, r_lo, u_lo, hi))

@@ -1,0 +1,141 @@
+"""Predictors of ⟨Δ_k⟩ and Var Δ_k for every mode, and of the training loss per sample.
+
+Methods (THEORY §2)
+-------------------
+``exact``       Hubbard–Stratonovich quadrature through the saddle (:mod:`rgflow.exact`).
+``gp``          U = 0:  ⟨Δ_k⟩ = y_k/(1 + rλ_k),  Var Δ_k = λ_k/(1 + rλ_k).
+``pt1``         first order in u (derivations §6):  ⟨Δ_k⟩ = M_k[1 − uG_k(A₀ + 2G_k)].
+``rg``          RG-improved reading: flow until every mode is integrated out (hybrid scheme),
+                which accounts for the modes below k with the running couplings, then read mode k
+                alone with the end couplings (r_∞, u_∞):  ⟨Δ_k⟩ = M_k(1 − 2u_∞G_k²), M, G at r_∞.
+``rg-cutoff``   the plain tree-level reading at the cutoff, ℓ = Λ/k:  ⟨Δ_k⟩ = y_k/(1 + r(ℓ)λ_k).
+``mean-field``  self-consistent Hartree mass μ = u Σ_q ⟨Δ_q²⟩_μ (the saddle of ``exact``).
+``langevin``    sampling of exp(−S) (:mod:`rgflow.langevin`), with standard errors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _equations as eq
+from .model import Model
+
+__all__ = ["predict", "Prediction", "METHODS"]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """⟨Δ_k⟩ and Var Δ_k over the modes k = 1..Λ, for one method."""
+
+    method: str
+    model: Model
+    mean: np.ndarray
+    var: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    @property
+    def k(self) -> np.ndarray:
+        return self.model.k
+
+    @property
+    def bias(self) -> float:
+        """Σ_k ⟨Δ_k⟩²."""
+        return float(np.sum(self.mean**2))
+
+    @property
+    def variance(self) -> float:
+        """Σ_k Var Δ_k."""
+        return float(np.sum(self.var))
+
+    @property
+    def loss(self) -> float:
+        """Training loss per sample ⟨L⟩/P = Σ_k ⟨Δ_k²⟩ = bias + variance."""
+        return self.bias + self.variance
+
+    def as_dict(self) -> dict:
+        """JSON-ready contract of ``rgflow predict``: method, params, k, mean, var (+ stderrs)."""
+        from . import __version__
+
+        out = {"method": self.method, "params": self.model.params, "k": self.k.tolist(),
+               "mean": self.mean.tolist(), "var": self.var.tolist()}
+        for key in ("mean_stderr", "var_stderr"):
+            if key in self.info:
+                out[key] = np.asarray(self.info[key]).tolist()
+        out["version"] = __version__
+        return out
+
+
+def _gp(model, r=None):
+    lam = model.eigenvalues()
+    d = 1.0 + (model.r if r is None else r) * lam
+    return model.target() / d, lam / d
+
+
+def gp(model):
+    mean, var = _gp(model)
+    return mean, var, {}
+
+
+def pt1(model):
+    M, G = _gp(model)
+    A0 = float(np.sum(G + M * M))
+    mean, var = eq.pt1_moments(M, G, A0, model.u)
+    return mean, var, {"A0": A0}
+
+
+def rg(model, switch=1024):
+    from .flow import flow
+
+    r_end, u_end = flow(model, "hybrid", switch=switch).end
+    M, G = _gp(model, r_end)
+    mean, var = eq.one_mode_moments(M, G, u_end)
+    return mean, var, {"r_end": r_end, "u_end": u_end}
+
+
+def rg_cutoff(model, switch=1024):
+    from .flow import flow
+
+    r_k = flow(model, "hybrid", switch=switch).at_mode(model.k)["r"]
+    mean, var = _gp(model, r_k)
+    return mean, var, {}
+
+
+def mean_field(model):
+    from .exact import saddle
+
+    mu = saddle(model)
+    mean, var = _gp(model, model.r + mu)
+    return mean, var, {"mu": mu}
+
+
+def exact(model, rtol=1e-11):
+    from .exact import exact_moments
+
+    res = exact_moments(model, rtol=rtol)
+    return res.pop("mean"), res.pop("var"), res
+
+
+def langevin(model, **options):
+    from .langevin import langevin as sample
+
+    res = dict(sample(model, **options))
+    return res.pop("mean"), res.pop("var"), res
+
+
+METHODS = {"exact": exact, "gp": gp, "pt1": pt1, "rg": rg, "rg-cutoff": rg_cutoff,
+           "mean-field": mean_field, "langevin": langevin}
+
+
+def predict(model: Model, method: str = "rg", **options) -> Prediction:
+    """⟨Δ_k⟩ and Var Δ_k for every mode of ``model`` by ``method`` (one of METHODS)."""
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    mean, var, info = METHODS[method](model, **options)
+    mean = np.asarray(mean, dtype=float) * np.ones(model.cutoff)
+    var = np.asarray(var, dtype=float) * np.ones(model.cutoff)
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):
+        raise FloatingPointError(f"method {method!r} produced non-finite moments for {model.params}")
+    return Prediction(method, model, mean, var, info)
