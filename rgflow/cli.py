@@ -67,6 +67,34 @@ def build_parser():
 
     sub.add_parser("derive", help="regenerate rgflow/_equations.py and derivations/EQUATIONS.md (source checkout)")
 
+    # --- commands implemented in their own modules: handler "module:function(ns)" -------------
+    p = sub.add_parser("transfer", help="hyperparameters (kappa, U) that keep the RG trajectory at another P")
+    _model_args(p)
+    p.add_argument("--to-P", dest="to_P", type=_int, required=True, help="the new number of samples P' >= 1")
+    _output_args(p)
+    p.set_defaults(handler="rgflow.transfer:cli")
+
+    p = sub.add_parser("curve", help="learning curve: loss per sample, bias and variance against P")
+    _model_args(p, P=False)
+    p.add_argument("--P", dest="P_values", required=True,
+                   help="comma-separated P values (100,200,400) or a log-spaced range START:STOP:NUM")
+    p.add_argument("--method", choices=tuple(METHODS), default="rg", help="predictor (default rg)")
+    _output_args(p)
+    p.set_defaults(handler="rgflow.curves:cli")
+
+    p = sub.add_parser("scaling", help="scaling intervals of the couplings and their effective exponents")
+    _model_args(p)
+    _output_args(p)
+    p.set_defaults(handler="rgflow.scaling:cli")
+
+    p = sub.add_parser("field", help="the (U, r) flow field at chosen RG times, as a figure or as data")
+    p.add_argument("--alpha", type=float, required=True, help="spectrum exponent α > 0")
+    p.add_argument("--beta", type=float, default=None, help="target exponent β > -1 (default 1 + α)")
+    p.add_argument("--cutoff", type=_int, default=1000, help="number of modes Λ (default 1000)")
+    p.add_argument("--tau", default="0,1,2", help="comma-separated RG times (default 0,1,2)")
+    p.add_argument("--out", required=True, help="output file: .png .pdf .svg (figure) or .csv .json (data)")
+    p.set_defaults(handler="rgflow.field:cli")
+
     p = sub.add_parser("figures", help="regenerate the figures (PNG and PDF)")
     p.add_argument("--out", default="figures", help="output folder (default figures/)")
     p.add_argument("--only", default=None, help="comma-separated figure names or prefixes, e.g. fig3")
@@ -79,7 +107,8 @@ def _model(ns):
     return Model(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
 
 
-def _emit(ns, obj, header, columns):
+def emit(ns, obj, header, columns):
+    """Print (or write atomically to ns.out) ``obj`` as JSON or the columns as CSV with a header line."""
     from ._io import atomic_write, to_csv, to_json
 
     text = to_json(obj) if ns.format == "json" else to_csv(header, columns)
@@ -99,7 +128,7 @@ def _cmd_predict(ns):
     cols = {"k": obj["k"], "mean": obj["mean"], "var": obj["var"]}
     cols.update({key: obj[key] for key in ("mean_stderr", "var_stderr") if key in obj})
     header = {"rgflow": __version__, "method": ns.method, **pred.model.params}
-    _emit(ns, obj, header, cols)
+    emit(ns, obj, header, cols)
 
 
 def _cmd_flow(ns):
@@ -120,7 +149,7 @@ def _cmd_flow(ns):
     data = {key: np.asarray(state[key], dtype=float).tolist() for key in ("tau", "k_c", "r", "u", "s", "r_hat", "U_hat")}
     obj = {"scheme": ns.scheme, "params": model.params, **data,
            "end": {"r": traj.end[0], "u": traj.end[1]}, "version": __version__}
-    _emit(ns, obj, {"rgflow": __version__, "scheme": ns.scheme, **model.params}, data)
+    emit(ns, obj, {"rgflow": __version__, "scheme": ns.scheme, **model.params}, data)
 
 
 def _cmd_derive(ns):
@@ -158,8 +187,14 @@ def main(argv=None) -> int:
         if ns.command is None:
             parser.print_help()
             return 0
-        result = {"predict": _cmd_predict, "flow": _cmd_flow, "derive": _cmd_derive,
-                  "figures": _cmd_figures}[ns.command](ns)
+        builtin = {"predict": _cmd_predict, "flow": _cmd_flow, "derive": _cmd_derive, "figures": _cmd_figures}
+        if ns.command in builtin:
+            result = builtin[ns.command](ns)
+        else:
+            import importlib
+
+            module, function = ns.handler.split(":")
+            result = getattr(importlib.import_module(module), function)(ns)
         return int(result or 0)
     except (_UsageError, ValueError) as exc:
         print(f"rgflow: error: {exc}", file=sys.stderr)

@@ -1,0 +1,50 @@
+"""``rgflow figures``: every figure of the project, by name, as PNG and PDF.
+
+FIGURES maps a figure name (``figN-slug``) to ``module:function``; the function takes the output
+folder and returns the written paths. Modules are imported only when their figure is made.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import time
+
+FIGURES = {
+    "fig1-cutoffs": "rgflow.field:figure_cutoffs",
+    "fig2-flow-field": "rgflow.field:figure_flow_field",
+    "fig3-predictor": "rgflow.figure_predictor:figure",
+    "fig4-transfer": "rgflow.transfer:figure_transfer",
+    "fig5-scaling-law": "rgflow.curves:figure_scaling_law",
+    "fig6-transfer-map": "rgflow.transfer:figure_transfer_map",
+    "fig7-scaling-interval": "rgflow.scaling:figure_scaling_interval",
+    "fig8-kernel-ridge": "rgflow.krr:figure_kernel_ridge",
+}
+
+
+def _available():
+    out = {}
+    for name, target in FIGURES.items():
+        mod, fn = target.split(":")
+        if importlib.util.find_spec(mod) is not None:
+            out[name] = (mod, fn)
+    return out
+
+
+def make_figures(out_dir="figures", only=None) -> list:
+    """Make the figures (all, or those whose names start with one of ``only``); return the paths."""
+    avail = _available()
+    names = list(avail)
+    if only:
+        unknown = [o for o in only if not any(n.startswith(o) for n in FIGURES)]
+        if unknown:
+            raise ValueError(f"only must name figures among {', '.join(FIGURES)}; unknown: {', '.join(unknown)}")
+        names = [n for n in names if any(n.startswith(o) for o in only)]
+    paths = []
+    for name in names:
+        mod, fn = avail[name]
+        t0 = time.perf_counter()
+        print(f"rgflow: making {name} ...", file=sys.stderr, flush=True)
+        paths += getattr(importlib.import_module(mod), fn)(out_dir)
+        print(f"rgflow: {name} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    return paths
