@@ -1,0 +1,251 @@
+"""Learning curves ⟨L⟩/P against P (THEORY §4 check 7) and their continuum approximations.
+
+Discrete curves
+---------------
+``learning_curve`` evaluates, for every P at fixed ridge κ (mass r = P/κ, cutoff Λ = P unless a
+fixed ``cutoff`` is given), the training loss per sample ⟨L⟩/P = Σ_k ⟨Δ_k²⟩ and its parts
+bias = Σ_k ⟨Δ_k⟩² and variance = Σ_k Var Δ_k from :func:`rgflow.predict.predict` with any method.
+
+Continuum approximations (U = 0, closed forms)
+----------------------------------------------
+With a = 1 + α and the substitution t = r k^-a, v = t/(1+t), the sums turn into incomplete beta
+functions (B(v; p, q) = ∫_0^v x^(p-1)(1-x)^(q-1) dx, unnormalized):
+
+    bias     Σ_k y_k²/(1+rλ_k)²  ≈ ∫ k^-(1+β)/(1+r k^-a)² dk = r^(-β/a)/a · [B(v; β/a, 2-β/a)]_{v(k_hi)}^{v(k_lo)}
+    variance Σ_k λ_k/(1+rλ_k)    ≈ ∫ k^-a/(1+r k^-a) dk      = r^(-α/a)/a · [B(v; α/a, 1/a)]_{v(k_hi)}^{v(k_lo)}
+
+The integration limits are the midpoints k ∈ [½, Λ + ½] (midpoint rule for the sum over the
+integers 1..Λ; the same convention as the hybrid flow scheme). As P → ∞ at fixed κ
+(r = P/κ → ∞, v(k_lo) → 1, v(Λ) → 0) they approach the pure power laws
+
+    bias     → B(β/a, 2-β/a)/a · (P/κ)^(-β/(1+α))        (needs β < 2(1+α); else the bias ∝ P^-2)
+    variance → B(α/a, 1/a)/a   · (P/κ)^(-α/(1+α))
+
+The finite cutoff Λ = P is a slowly decaying correction: relative size ∝ P^(-αβ/a) (bias) and
+∝ P^(-α²/a) (variance) -- at α = 0.2 the variance exponent is approached only logarithmically slowly.
+
+U > 0 (continuum approximation)
+-------------------------------
+The GP forms above evaluated with the end mass r_∞ of the *continuum* flow
+(:func:`rgflow.flow.flow` with scheme 'continuum', integrated down to k_c = 1): the Hartree mass
+shift of the quartic is resummed by the flow; the mode's own exchange correction O(u_∞ G²) is
+dropped (it is small at large P).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .model import Model, check_int, check_real
+
+__all__ = ["learning_curve", "parse_P_values", "continuum_bias", "continuum_variance", "continuum_curve",
+           "asymptotic_exponents", "asymptotic_curve", "local_slopes", "cli", "figure_scaling_law"]
+
+PAPER = {"alpha": 0.2, "beta": 0.3, "kappa": 1000 / 100**1.2}
+
+
+# --- discrete learning curves ----------------------------------------------------------------
+
+
+def _as_P_array(P_values):
+    if isinstance(P_values, str):
+        return parse_P_values(P_values)
+    arr = np.atleast_1d(np.asarray(P_values, dtype=object))
+    if arr.size == 0:
+        raise ValueError("P_values must hold at least one value")
+    return np.array([check_int("P", p) for p in arr], dtype=int)
+
+
+def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, **options) -> dict:
+    """⟨L⟩/P with its bias and variance for each P (κ fixed, Λ = P unless ``cutoff`` is given).
+
+    Returns a dict of arrays ``P``, ``loss``, ``bias``, ``variance`` (and ``method``).
+    """
+    from .predict import predict
+
+    Ps = _as_P_array(P_values)
+    loss, bias, var = (np.empty(len(Ps)) for _ in range(3))
+    for i, P in enumerate(Ps):
+        pred = predict(Model(alpha, beta, int(P), kappa, U, cutoff), method, **options)
+        bias[i], var[i] = pred.bias, pred.variance
+        loss[i] = bias[i] + var[i]
+    return {"P": Ps, "loss": loss, "bias": bias, "variance": var, "method": method}
+
+
+def parse_P_values(text) -> np.ndarray:
+    """'100,200,400' or a log-spaced range 'START:STOP:NUM' (integers, duplicates removed)."""
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, num = float(parts[0]), float(parts[1]), float(parts[2])
+            if not (start >= 1 and stop >= start and num >= 1 and num.is_integer()):
+                raise ValueError
+            vals = np.unique(np.round(np.geomspace(start, stop, int(num))).astype(int))
+        else:
+            items = [s.strip() for s in text.split(",")]
+            vals = np.array([check_int("P", float(s)) for s in items], dtype=int)
+    except ValueError:
+        raise ValueError(f"P must be comma-separated integers >= 1 (100,200,400) or a log-spaced range "
+                         f"START:STOP:NUM with 1 <= START <= STOP, NUM >= 1; got {text!r}") from None
+    if vals.size == 0 or np.any(vals < 1):
+        raise ValueError(f"P values must be integers >= 1, got {text!r}")
+    return vals
+
+
+# --- continuum closed forms ------------------------------------------------------------------
+
+
+def _beta_inc(p, q, v):
+    """Unnormalized incomplete beta ∫_0^v x^(p-1)(1-x)^(q-1) dx for p > 0 (any q, via mpmath if q ≤ 0)."""
+    v = np.asarray(v, dtype=float)
+    if q > 0:
+        from scipy.special import beta as B, betainc
+
+        return betainc(p, q, v) * B(p, q)
+    import mpmath
+
+    return np.vectorize(lambda x: float(mpmath.betainc(p, q, 0, x)))(v)
+
+
+def _v(r, k, a):
+    # v = t/(1+t) with t = r k^-a, computed stably as 1/(1 + k^a/r)
+    return 1.0 / (1.0 + np.asarray(k, dtype=float) ** a / r)
+
+
+def continuum_bias(alpha, beta, r, k_hi, k_lo=0.5):
+    """∫_{k_lo}^{k_hi} k^-(1+β)/(1 + r k^-(1+α))² dk in closed form (incomplete beta)."""
+    a = 1.0 + alpha
+    p, q = beta / a, 2.0 - beta / a
+    if not beta > 0:
+        raise ValueError(f"the continuum bias needs beta > 0, got {beta!r}")
+    r = np.asarray(r, dtype=float)
+    return r ** (-p) / a * (_beta_inc(p, q, _v(r, k_lo, a)) - _beta_inc(p, q, _v(r, k_hi, a)))
+
+
+def continuum_variance(alpha, r, k_hi, k_lo=0.5):
+    """∫_{k_lo}^{k_hi} k^-(1+α)/(1 + r k^-(1+α)) dk in closed form (incomplete beta)."""
+    a = 1.0 + alpha
+    p, q = alpha / a, 1.0 / a
+    r = np.asarray(r, dtype=float)
+    return r ** (-p) / a * (_beta_inc(p, q, _v(r, k_lo, a)) - _beta_inc(p, q, _v(r, k_hi, a)))
+
+
+def continuum_curve(P_values, alpha, beta, kappa, U=0.0, cutoff=None) -> dict:
+    """Continuum approximation of the learning curve: closed forms with limits [½, Λ+½].
+
+    U = 0: the GP forms with r = P/κ. U > 0: the same forms with the end mass r_∞ of the continuum
+    flow (see the module docstring). Returns arrays P, loss, bias, variance, r_eff.
+    """
+    from .flow import flow
+
+    Ps = _as_P_array(P_values)
+    check_real("kappa", kappa, low=0.0, low_open=True)
+    r_eff = np.empty(len(Ps))
+    lam = np.empty(len(Ps))
+    for i, P in enumerate(Ps):
+        m = Model(alpha, beta, int(P), kappa, U, cutoff)
+        lam[i] = m.cutoff
+        r_eff[i] = m.r if m.U == 0 else flow(m, "continuum").end[0]
+    bias = continuum_bias(alpha, beta, r_eff, lam + 0.5)
+    var = continuum_variance(alpha, r_eff, lam + 0.5)
+    return {"P": Ps, "loss": bias + var, "bias": bias, "variance": var, "r_eff": r_eff}
+
+
+def asymptotic_exponents(alpha, beta) -> dict:
+    """Exponents of the GP learning curve at fixed κ, Λ = P → ∞: bias, variance and loss."""
+    a = 1.0 + alpha
+    b = -min(beta / a, 2.0)  # for β ≥ 2(1+α) the bias is dominated by the learned modes, ∝ r^-2
+    v = -alpha / a
+    return {"bias": b, "variance": v, "loss": max(b, v)}
+
+
+def asymptotic_curve(P_values, alpha, beta, kappa) -> dict:
+    """The pure power laws the continuum forms approach (infinite cutoff, lower limit 0)."""
+    from scipy.special import beta as B
+
+    a = 1.0 + alpha
+    r = np.asarray(_as_P_array(P_values), dtype=float) / kappa
+    bias = B(beta / a, 2 - beta / a) / a * r ** (-beta / a) if beta < 2 * a else np.full(r.shape, np.nan)
+    var = B(alpha / a, 1 / a) / a * r ** (-alpha / a)
+    return {"P": r * kappa, "bias": bias, "variance": var, "loss": bias + var}
+
+
+def local_slopes(P, L) -> np.ndarray:
+    """d ln L / d ln P along a curve (second-order finite differences in ln P; same length as P)."""
+    x = np.log(np.asarray(P, dtype=float))
+    y = np.log(np.asarray(L, dtype=float))
+    if x.size < 2:
+        raise ValueError("local_slopes needs at least two points")
+    return np.gradient(y, x)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def cli(ns):
+    from . import __version__
+    from .cli import emit
+
+    Ps = parse_P_values(ns.P_values)
+    Model(ns.alpha, ns.beta, int(Ps[0]), ns.kappa, ns.U, ns.cutoff)  # validate before any work
+    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff)
+    cols = {key: np.asarray(curve[key], dtype=float).tolist() for key in ("loss", "bias", "variance")}
+    params = {"alpha": ns.alpha, "beta": ns.beta, "kappa": ns.kappa, "U": ns.U, "cutoff": ns.cutoff}
+    obj = {"P": [int(p) for p in curve["P"]], **cols, "method": ns.method, "params": params,
+           "version": __version__}
+    header = {"rgflow": __version__, "method": ns.method, **params}
+    emit(ns, obj, header, {"P": obj["P"], **cols})
+
+
+# --- figure 5 --------------------------------------------------------------------------------
+
+
+def figure_scaling_law(out_dir) -> list:
+    """⟨L⟩/P against P at α = 0.2, β = 0.3, κ = 1000/100^1.2 for U = 0 and U = 0.05."""
+    from ._plotting import pyplot, save_figure
+
+    plt = pyplot()
+    a, b, kappa = PAPER["alpha"], PAPER["beta"], PAPER["kappa"]
+    P_line = parse_P_values("50:100000:36")
+    P_mark = parse_P_values("50:100000:10")
+    expo = asymptotic_exponents(a, b)
+    fig, axes = plt.subplots(2, 2, figsize=(9.5, 7.2), sharex=True, height_ratios=(2.2, 1))
+    for j, U in enumerate((0.0, 0.05)):
+        ax, axs = axes[0, j], axes[1, j]
+        name = "gp" if U == 0 else "rg"
+        disc = learning_curve(P_line, a, b, kappa, U, name)
+        cont = continuum_curve(P_line, a, b, kappa, U)
+        ex = learning_curve(P_mark, a, b, kappa, U, "exact")
+        for key, color in (("loss", "k"), ("bias", "C0"), ("variance", "C3")):
+            ax.loglog(disc["P"], disc[key], "-", color=color, label=f"{key}: {name} (discrete sum)")
+            ax.loglog(cont["P"], cont[key], color="w", lw=0.9, dashes=(2, 3))
+            ax.loglog(ex["P"], ex[key], "o", color=color, mfc="none", label=f"{key}: exact")
+            if key != "loss":
+                axs.semilogx(disc["P"], local_slopes(disc["P"], disc[key]), "-", color=color,
+                             label=f"{key}: {name}")
+                axs.semilogx(cont["P"], local_slopes(cont["P"], cont[key]), color="w", lw=0.9, dashes=(2, 3))
+                axs.axhline(expo[key], color=color, lw=3, alpha=0.3, label=f"{key}: {expo[key]:.3f}")
+        ax.plot([], [], "--", color="0.6", lw=1.0, label="continuum forms (white dashes)")
+        if U > 0:
+            gp = learning_curve(P_line, a, b, kappa, 0.0, "gp")
+            ax.loglog(gp["P"], gp["loss"], ":", color="0.5", label="loss at U = 0 (gp)")
+        for key, color in (("bias", "C0"), ("variance", "C3")):
+            # reference power law P^exponent, anchored 15% below the discrete curve at the largest P
+            ref = 0.85 * disc[key][-1] * (P_line / P_line[-1]) ** expo[key]
+            ax.loglog(P_line, ref, "-", color=color, alpha=0.3, lw=3.5,
+                      label=f"reference ∝ P^{expo[key]:.3f} ({key})")
+        ax.set_title(f"U = {U:g}" + ("  (Gaussian process)" if U == 0 else "  (rg: RG-improved flow)"))
+        axs.set_xlabel("training samples P")
+        axs.set_ylim(-0.27, -0.04)
+    axes[0, 0].set_ylabel("⟨L⟩/P, bias, variance")
+    axes[1, 0].set_ylabel("local slope d ln/d ln P")
+    axes[0, 1].legend(loc="lower left", fontsize=6.3, ncol=2)
+    axes[1, 1].legend(loc="lower left", fontsize=6.3, ncol=2)
+    fig.suptitle(f"Training-loss scaling law, α = {a}, β = {b}, κ = 1000/100^1.2 = {kappa:.3f} fixed, Λ = P\n"
+                 f"solid: discrete sums; dashed (white, on top): continuum closed forms; circles: exact; "
+                 f"Λ → ∞ exponents −β/(1+α) = {expo['bias']:.3f}, −α/(1+α) = {expo['variance']:.3f}", fontsize=9)
+    return save_figure(fig, out_dir, "fig5-scaling-law")
