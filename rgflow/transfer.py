@@ -1,0 +1,458 @@
+"""Hyperparameter transfer between dataset sizes (THEORY §4 check 6; paper Figure 4).
+
+A model tuned at P samples (cutoff Λ = P) is moved to P' samples (cutoff Λ' = P') so that the
+new model lies on the same RG trajectory:
+
+``P' < P``   integrate the modes P'+1 … P out of the model with the generated one-loop flow; the
+             running couplings (r, u) at mode k = P' are the couplings of the new model:
+             κ̃ = P'/r,  Ũ = u/P'.
+``P' > P``   the inverse: find (r', u') at cutoff P' whose flow, after the modes P+1 … P' are
+             integrated out, lands on the model's (r, u) (2-D root finding with scipy.optimize in
+             (ln r', ln u') on the same generated flow), then κ̃ = P'/r', Ũ = u'/P'.
+``P' = P``   the model itself.
+
+Only the couplings are transferred: α, β (hence λ_k and y_k of the shared modes) are unchanged.
+At U = 0 the flow is trivial and the transfer keeps r and u = 0 (κ̃ = κ P'/P).
+
+``transfer_map`` tabulates κ̃/κ and Ũ/U over P'/P and U; ``figure_transfer`` and
+``figure_transfer_map`` draw the paper's Figure 4 and the transfer maps.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _equations as eq
+from .flow import SCHEMES, FlowError, Trajectory, flow
+from .model import Model, check_int
+
+__all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "figure_transfer",
+           "figure_transfer_map", "cli"]
+
+#: Residual (in ln r, ln u) accepted for the inverse transfer.
+ROOT_TOL = 1e-12
+
+
+class TransferError(FlowError):
+    """The inverse transfer (P' > P) found no couplings whose flow lands on the model."""
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Result of :func:`transfer`.
+
+    ``source``      the original model (cutoff P)
+    ``model``       the transferred model (P', κ̃, Ũ, cutoff P')
+    ``trajectory``  the flow that connects them: for P' < P the flow of ``source`` (read at mode P'),
+                    for P' > P the flow of ``model`` (it passes through the source's couplings at
+                    mode P), for P' = P the flow of the model
+    ``scheme``      the flow scheme used
+    """
+
+    source: Model
+    model: Model
+    trajectory: Trajectory
+    scheme: str
+
+    @property
+    def r(self) -> float:
+        """Mass of the new model, r = P'/κ̃."""
+        return self.model.r
+
+    @property
+    def u(self) -> float:
+        """Quartic coupling of the new model, u = Ũ P'."""
+        return self.model.u
+
+    @property
+    def P(self) -> int:
+        return self.model.P
+
+    @property
+    def kappa(self) -> float:
+        return self.model.kappa
+
+    @property
+    def U(self) -> float:
+        return self.model.U
+
+    def as_dict(self) -> dict:
+        """JSON contract of ``rgflow transfer``: P, kappa, U, r, u of the new system, params of the old."""
+        from . import __version__
+
+        return {"P": self.model.P, "kappa": self.model.kappa, "U": self.model.U, "r": self.model.r,
+                "u": self.model.u, "params": self.source.params, "version": __version__}
+
+
+# ---------------------------------------------------------------------------------------------
+# the flow over a segment of modes (mirrors rgflow.flow for each scheme, without running to k = 1)
+
+
+def _discrete_segment(alpha, beta, r, u, k_hi, k_lo):
+    """One-mode steps for the modes k_hi … k_lo+1 (the arithmetic of flow._discrete_steps)."""
+    ks = np.arange(k_lo + 1, k_hi + 1, dtype=float)
+    lam = (ks ** -(1.0 + alpha)).tolist()
+    y = (ks ** (-(1.0 + beta) / 2.0)).tolist()
+    update = eq.shell_update
+    square = eq.square_cumulants
+    for q in range(len(lam) - 1, -1, -1):
+        d = 1.0 + r * lam[q]
+        K1, K2, K3 = square(y[q] / d, lam[q] / d)
+        if not u * K2 < 1.0:
+            raise FlowError(f"the one-loop step is not small at mode k={k_lo + q + 1} (u·K2/2 = {u * K2 / 2:.3g})",
+                            k_c=k_lo + q + 1)
+        dr, du = update(u, K1, K2, K3)
+        r += dr
+        u += du
+        if not (math.isfinite(r) and math.isfinite(u)):
+            raise FlowError(f"the flow diverged at mode k={k_lo + q + 1}", k_c=k_lo + q + 1)
+    return r, u
+
+
+def _continuum_segment(alpha, beta, r, u, x_hi, x_lo):
+    """The continuum equations integrated in x = ln k_c from x_hi down to x_lo."""
+    from scipy.integrate import solve_ivp
+
+    if x_hi == x_lo or u == 0.0:
+        return r, u
+
+    def rhs(x, z):
+        dr, du = eq.continuum_rhs(z[0], z[1], math.exp(x), alpha, beta)
+        return np.array([-dr, -du])
+
+    from .flow import RTOL
+
+    sol = solve_ivp(rhs, (x_hi, x_lo), [r, u], method="DOP853", rtol=RTOL, atol=1e-300)
+    if sol.status != 0 or not np.all(np.isfinite(sol.y)):
+        raise FlowError(f"integration of the continuum flow failed at k_c={math.exp(sol.t[-1]):.6g}: {sol.message}")
+    return float(sol.y[0, -1]), float(sol.y[1, -1])
+
+
+def _segment(alpha, beta, r, u, k_hi, k_lo, scheme, switch=1024):
+    """(r, u) after the modes k_lo+1 … k_hi are integrated out, starting at cutoff k_hi.
+
+    Agrees with ``flow(Model(..., cutoff=k_hi), scheme).at_mode(k_lo)``: bit for bit in the
+    discrete scheme, to the integrator's tolerance in the others.
+    """
+    if u == 0.0 or k_hi == k_lo:
+        return r, u
+    if scheme == "discrete":
+        return _discrete_segment(alpha, beta, r, u, k_hi, k_lo)
+    if scheme == "continuum":
+        return _continuum_segment(alpha, beta, r, u, math.log(k_hi), math.log(max(k_lo, 1)))
+    # hybrid: continuum between the midpoints above ``switch``, mode by mode below
+    if k_hi > switch:
+        r, u = _continuum_segment(alpha, beta, r, u, math.log(k_hi + 0.5), math.log(max(k_lo, switch) + 0.5))
+    if k_lo < switch:
+        r, u = _discrete_segment(alpha, beta, r, u, min(k_hi, switch), k_lo)
+    return r, u
+
+
+def _inverse(alpha, beta, r, u, P, P_new, scheme):
+    """(r', u') at cutoff P_new > P whose flow down to mode P gives (r, u)."""
+    from scipy.optimize import root
+
+    if u == 0.0:
+        return r, 0.0
+    target = np.array([math.log(r), math.log(u)])
+
+    def residual(x):
+        if not (np.all(np.isfinite(x)) and np.all(np.abs(x - target) < 50.0)):
+            return np.array([1e3, 1e3])
+        try:
+            rr, uu = _segment(alpha, beta, math.exp(x[0]), math.exp(x[1]), P_new, P, scheme)
+        except (FlowError, OverflowError, FloatingPointError):
+            return np.array([1e3, 1e3])
+        if not (rr > 0.0 and uu > 0.0):
+            return np.array([1e3, 1e3])
+        return np.array([math.log(rr), math.log(uu)]) - target
+
+    # first guess: undo the forward shift of the starting point (the flow is a near-identity map)
+    f0 = residual(target)
+    x0 = target - f0 if np.all(np.abs(f0) < 50) else target
+    sol = root(residual, x0, method="hybr", options={"xtol": 1e-14})
+    res = residual(sol.x)
+    if not np.all(np.abs(res) <= ROOT_TOL):
+        # a second attempt from the unshifted point
+        sol = root(residual, target, method="hybr", options={"xtol": 1e-14})
+        res = residual(sol.x)
+    if not np.all(np.abs(res) <= ROOT_TOL):
+        raise TransferError(
+            f"no couplings at P'={P_new} flow onto r={r:.6g}, u={u:.6g} at mode {P} ({scheme} scheme; "
+            f"residual {float(np.max(np.abs(res))):.3g} in ln r, ln u): the mass r' would have to be "
+            "non-positive or the one-loop flow breaks down; lower U or the ratio P'/P")
+    return math.exp(sol.x[0]), math.exp(sol.x[1])
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
+    """Move ``model`` (cutoff P) to P_new samples along its RG trajectory.
+
+    P_new < P: integrate the modes P_new+1 … P out (``flow(model, scheme).at_mode(P_new)``) and
+    read κ̃ = P_new/r, Ũ = u/P_new. P_new > P: solve for the couplings at cutoff P_new whose flow
+    lands on the model's (r, u) at mode P. P_new = P returns the model itself. The new model has
+    cutoff P_new. Raises ValueError on bad input, TransferError (a FlowError) when the inverse
+    has no solution and FlowError when the flow breaks down.
+    """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    P_new = check_int("P_new", P_new)
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    if model.cutoff != model.P:
+        raise ValueError(f"model.cutoff must equal model.P for a transfer (Λ = P), got cutoff={model.cutoff} "
+                         f"and P={model.P}")
+    P = model.P
+    if P_new == P:
+        return Transfer(model, model, flow(model, scheme), scheme)
+    if P_new < P:
+        traj = flow(model, scheme)
+        state = traj.at_mode(P_new)
+        new = Model.from_couplings(model.alpha, model.beta, P_new, float(state["r"]), float(state["u"]))
+        return Transfer(model, new, traj, scheme)
+    r_new, u_new = _inverse(model.alpha, model.beta, model.r, model.u, P, P_new, scheme)
+    new = Model.from_couplings(model.alpha, model.beta, P_new, r_new, u_new)
+    return Transfer(model, new, flow(new, scheme), scheme)
+
+
+def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") -> dict:
+    """κ̃/κ and Ũ/U of ``model`` (with its U replaced by each of ``U_values``) for P' = round(ratio·P).
+
+    Returns a JSON-ready dict: ``params`` (of ``model``), ``method``, ``version``, ``ratio`` (the
+    realized P'/P, sorted, duplicates removed), ``P_new``, ``U``, and the arrays (rows: U, columns:
+    ratio) ``kappa_ratio`` = κ̃/κ, ``U_ratio`` = Ũ/U (None at U = 0), ``r_ratio`` = r̃/r,
+    ``u_ratio`` = ũ/u and ``failed`` (True where the inverse transfer has no solution; those entries
+    are None). Downward ratios read one flow per U; upward ratios are solved in a chain
+    P → P'_1 → P'_2 … (the composition of transfers is the transfer, up to the root tolerance).
+    """
+    from . import __version__
+
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    if model.cutoff != model.P:
+        raise ValueError(f"model.cutoff must equal model.P for a transfer, got cutoff={model.cutoff}, P={model.P}")
+    ratios = np.atleast_1d(np.asarray(ratios, dtype=float))
+    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios <= 0):
+        raise ValueError(f"ratios must be positive finite numbers, got {ratios!r}")
+    U_values = np.atleast_1d(np.asarray(U_values, dtype=float))
+    if U_values.size == 0 or not np.all(np.isfinite(U_values)) or np.any(U_values < 0):
+        raise ValueError(f"U_values must be finite numbers >= 0, got {U_values!r}")
+    P = model.P
+    P_new = np.unique(np.maximum(1, np.round(ratios * P)).astype(int))
+    shape = (U_values.size, P_new.size)
+    r_new = np.full(shape, np.nan)
+    u_new = np.full(shape, np.nan)
+    failed = np.zeros(shape, dtype=bool)
+    for i, U in enumerate(U_values):
+        m = model.replace(U=float(U))
+        r0, u0 = m.r, m.u
+        down = P_new <= P
+        if np.any(down):
+            try:
+                st = flow(m, scheme).at_mode(P_new[down])
+                r_new[i, down], u_new[i, down] = st["r"], st["u"]
+            except FlowError:
+                failed[i, down] = True
+        r, u, k = r0, u0, P
+        for j in np.flatnonzero(~down):
+            try:
+                r, u = _inverse(m.alpha, m.beta, r, u, k, int(P_new[j]), scheme)
+                k = int(P_new[j])
+                r_new[i, j], u_new[i, j] = r, u
+            except FlowError:
+                failed[i, j:] = True
+                break
+    kappa_ratio = (P_new / r_new) / (P / np.array([model.replace(U=float(U)).r for U in U_values]))[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        U_ratio = (u_new / P_new) / U_values[:, None]
+        u_ratio = u_new / (U_values[:, None] * P)
+    U_ratio[U_values == 0, :] = np.nan
+    u_ratio[U_values == 0, :] = np.nan
+    r_ratio = r_new / model.r
+
+    def clean(a):
+        return [[None if not np.isfinite(v) else float(v) for v in row] for row in a]
+
+    return {"params": model.params, "method": "rg-transfer", "scheme": scheme,
+            "version": __version__, "ratio": (P_new / P).tolist(), "P_new": P_new.tolist(),
+            "U": U_values.tolist(), "kappa_ratio": clean(kappa_ratio), "U_ratio": clean(U_ratio),
+            "r_ratio": clean(r_ratio), "u_ratio": clean(u_ratio), "failed": failed.tolist()}
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+
+
+def cli(ns) -> int:
+    """``rgflow transfer``: print P, kappa, U, r, u of the transferred system."""
+    from . import __version__
+    from .cli import emit
+
+    P_new = check_int("to-P", ns.to_P)
+    model = Model(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
+    res = transfer(model, P_new)
+    obj = res.as_dict()
+    cols = {key: [float(obj[key])] for key in ("P", "kappa", "U", "r", "u")}
+    header = {"rgflow": __version__, "scheme": res.scheme,
+              **{f"from_{k}": v for k, v in model.params.items()}}
+    emit(ns, obj, header, cols)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+
+PAPER = {"alpha": 0.2, "beta": 0.3, "P": 1000, "kappa": 1000 / 100**1.2, "U": 0.05}
+P_PRIME = 500
+
+
+def _thin(n, count=36):
+    """Indices 0..n-1 evenly spaced on a log axis of k = index+1."""
+    return np.unique(np.round(np.geomspace(1, n, count)).astype(int)) - 1
+
+
+def paper_systems(P_new=P_PRIME):
+    """Systems 1 (paper), 2 (naive: same κ, U at P'), 3 (transferred) and the (r, u)-kept system."""
+    m1 = Model(**PAPER)
+    m2 = m1.replace(P=P_new)
+    m3 = transfer(m1, P_new).model
+    mk = Model.from_couplings(m1.alpha, m1.beta, P_new, m1.r, m1.u)
+    return m1, m2, m3, mk
+
+
+def figure_transfer(out_dir) -> list:
+    """Paper Figure 4: ⟨Δ_k⟩ of systems 1, 2, 3 from ``exact`` and their deviations from system 1."""
+    from ._plotting import pyplot, save_figure
+    from .predict import predict
+
+    plt = pyplot()
+    m1, m2, m3, mk = paper_systems()
+    e1 = predict(m1, "exact").mean
+    e2 = predict(m2, "exact").mean
+    e3 = predict(m3, "exact").mean
+    ek = predict(mk, "exact").mean
+    rg1 = predict(m1, "rg").mean
+    k1, kp = m1.k, m2.k
+
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(5.6, 6.2), sharex=True, gridspec_kw={"height_ratios": [1.5, 1]})
+    ax.loglog(k1, rg1, "-", color="0.35", lw=1.2, label="system 1, RG prediction (rg)", zorder=1)
+    i1, ip = _thin(m1.cutoff), _thin(m2.cutoff, 30)
+    ax.loglog(k1[i1], e1[i1], "o", mfc="none", color="C0", ms=6,
+              label=f"system 1 (exact): P = {m1.P}, κ = {m1.kappa:.3g}, U = {m1.U:g}")
+    ax.loglog(kp[ip], e2[ip], "s", color="C3", ms=3.5,
+              label=f"system 2 (naive, exact): P' = {m2.P}, κ = {m2.kappa:.3g}, U = {m2.U:g}")
+    ax.loglog(kp[ip], e3[ip], "^", color="C2", ms=4,
+              label=f"system 3 (transfer, exact): P' = {m3.P}, κ̃ = {m3.kappa:.4g}, Ũ = {m3.U:.4g}")
+    ax.axvline(m2.P, color="0.6", lw=0.8, ls=":")
+    ax.set_ylabel(r"$\langle\Delta_k\rangle$")
+    ax.legend(loc="lower right", fontsize=7.5)
+    ax.set_title(f"Hyperparameter transfer P = {m1.P} → P' = {m2.P}  (α = {m1.alpha:g}, β = {m1.beta:g})")
+
+    d2 = np.abs(e2 / e1[: m2.P] - 1)
+    d3 = np.abs(e3 / e1[: m2.P] - 1)
+    dk = np.abs(ek / e1[: m2.P] - 1)
+    bx.loglog(kp, d2, "-", color="C3", label=f"system 2 (naive), max {d2.max():.2g}")
+    bx.loglog(kp, dk, "--", color="C1", label=f"(r, u) kept: κ = P'/r, U = u/P', max {dk.max():.2g}")
+    bx.loglog(kp, d3, "-", color="C2", label=f"system 3 (transfer), max {d3.max():.2g}")
+    bx.set_xlabel("mode k")
+    bx.set_ylabel(r"$|\langle\Delta_k\rangle_i\,/\,\langle\Delta_k\rangle_1 - 1|$")
+    bx.set_ylim(min(d3.min(), 1e-6) / 3, 5)
+    bx.legend(loc="center left", fontsize=7)
+    return save_figure(fig, out_dir, "fig4-transfer")
+
+
+MAP_RATIOS = np.geomspace(0.1, 10.0, 41)
+MAP_U = np.linspace(0.01, 0.2, 20)
+LINE_U = (0.01, 0.05, 0.1, 0.2)
+
+
+def figure_transfer_map(out_dir) -> list:
+    """Transfer maps: κ̃/κ and Ũ/U against P'/P for several U, and maps over (P'/P, U); data as JSON/CSV."""
+    import pathlib
+
+    from ._io import atomic_write, to_csv, to_json
+    from ._plotting import pyplot, save_figure
+
+    plt = pyplot()
+    base = Model(**PAPER)
+    U_all = np.unique(np.concatenate([MAP_U, LINE_U]))
+    data = transfer_map(base, MAP_RATIOS, U_all)
+    ratio = np.array(data["ratio"])
+    U = np.array(data["U"])
+
+    def arr(key):
+        return np.array([[np.nan if v is None else v for v in row] for row in data[key]], dtype=float)
+
+    kr, Ur = arr("kappa_ratio"), arr("U_ratio")
+
+    fig, axes = plt.subplots(2, 2, figsize=(9.0, 7.0))
+    (a1, a2), (b1, b2) = axes
+    for j, Uv in enumerate(LINE_U):
+        i = int(np.argmin(np.abs(U - Uv)))
+        a1.loglog(ratio, kr[i], color=f"C{j}", label=f"U = {Uv:g}")
+        a2.loglog(ratio, Ur[i], color=f"C{j}", label=f"U = {Uv:g}")
+    a1.loglog(ratio, ratio, "k:", lw=1, label="(r, u) kept: P'/P")
+    a2.loglog(ratio, 1 / ratio, "k:", lw=1, label="(r, u) kept: P/P'")
+    for a, lab in ((a1, "κ̃ / κ"), (a2, "Ũ / U")):
+        a.set_xlabel("P' / P")
+        a.set_ylabel(lab)
+        a.axvline(1.0, color="0.6", lw=0.8)
+        a.legend(loc="upper left" if a is a1 else "upper right")
+    a1.set_title("transferred ridge")
+    a2.set_title("transferred quartic coupling")
+
+    # maps: the correction beyond keeping (r, u), i.e. r/r̃ and ũ/u
+    corr_k = kr / ratio[None, :]
+    corr_U = Ur * ratio[None, :]
+    sel = np.isin(U, MAP_U)
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import NullLocator
+
+    panels = ((b1, corr_k[sel], "(κ̃/κ) ÷ (P'/P) = r / r̃", [0.8, 0.9, 0.95, 0.98, 1.02, 1.05, 1.1, 1.25, 1.5],
+               (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0)),
+              (b2, corr_U[sel], "(Ũ/U) ÷ (P/P') = ũ / u", [0.9, 0.95, 0.98, 1.005, 1.01],
+               (0.9, 0.95, 1.0, 1.05, 1.1)))
+    for bx, z, lab, levels, tick_values in panels:
+        span = float(np.nanmax(np.abs(np.log(z))))
+        norm = LogNorm(vmin=math.exp(-span), vmax=math.exp(span))   # symmetric about 1 (no correction)
+        pc = bx.pcolormesh(ratio, U[sel], z, shading="nearest", cmap="RdBu_r", norm=norm)
+        cs = bx.contour(ratio, U[sel], z, levels=levels,
+                        colors="k", linewidths=0.6)
+        bx.clabel(cs, fontsize=6.5, fmt="%g")
+        bx.grid(False)
+        bx.set_xscale("log")
+        bx.set_xlabel("P' / P")
+        bx.set_ylabel("U")
+        bx.axvline(1.0, color="0.3", lw=0.8, ls=":")
+        cb = fig.colorbar(pc, ax=bx, label=lab)
+        ticks = [t for t in tick_values if norm.vmin <= t <= norm.vmax]
+        cb.ax.yaxis.set_minor_locator(NullLocator())
+        cb.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+    b1.set_title("ridge correction beyond (r, u) kept")
+    b2.set_title("coupling correction beyond (r, u) kept")
+    fig.suptitle(f"Transfer maps from P = {base.P} (α = {base.alpha:g}, β = {base.beta:g}, "
+                 f"κ = {base.kappa:.3g}; discrete one-loop flow)")
+
+    paths = save_figure(fig, out_dir, "fig6-transfer-map")
+    out = pathlib.Path(out_dir)
+    jpath, cpath = out / "fig6-transfer-map.json", out / "fig6-transfer-map.csv"
+    atomic_write(jpath, to_json(data))
+    rows = {"U": [], "ratio": [], "P_new": [], "kappa_ratio": [], "U_ratio": [], "r_ratio": [], "u_ratio": []}
+    for i, Uv in enumerate(data["U"]):
+        for j, rv in enumerate(data["ratio"]):
+            rows["U"].append(Uv)
+            rows["ratio"].append(rv)
+            rows["P_new"].append(data["P_new"][j])
+            for key in ("kappa_ratio", "U_ratio", "r_ratio", "u_ratio"):
+                v = data[key][i][j]
+                rows[key].append(float("nan") if v is None else v)
+    header = {"rgflow": data["version"], "method": data["method"], "scheme": data["scheme"],
+              **{k: v for k, v in base.params.items() if k != "U"}}
+    atomic_write(cpath, to_csv(header, rows))
+    return paths + [jpath, cpath]
