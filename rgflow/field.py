@@ -1,0 +1,607 @@
+"""The (U, r) flow field of the one-loop RG at chosen RG times, its nullclines, and Figures 1 and 2.
+
+Two views (``rescaled`` flag of :func:`flow_field`)
+---------------------------------------------------
+``rescaled=False``  the couplings of the action, evaluated with the generated ``continuum_rhs``
+                    at the cutoff k_c = Λ e^-τ. The horizontal axis is the *model's* U = u/P
+                    (THEORY §1: u = U·P), with P = Λ unless ``P`` is given, so
+                    dU/dτ = (du/dτ)/P;  the vertical axis is the mass r.
+``rescaled=True``   the dimensionless couplings r̂ = r λ(k_c), Û = u λ(k_c)² (u the coupling of the
+                    action, *not* U), evaluated with the generated ``rescaled_rhs`` at mode
+                    density ρ = e^-τ and s = ℓ^γ_s = e^{γ_s τ} (the exact solution of ds/dτ;
+                    s ≡ 1 when β = 1 + α, where the flow closes in the (Û, r̂) plane).
+
+Every array is evaluated in one vectorized call per view (no Python loop over grid points).
+
+Magnitude and colour
+--------------------
+``magnitude`` is |v| with each component measured in units of its axis span,
+|v| = √((dU/dτ / ΔU)² + (dr/dτ / Δr)²) (so the arrow directions are the directions seen in the
+plot, and |v| is the rate in plot windows per unit τ); ``ln_magnitude`` = ln |v| is the colour;
+``direction`` is the unit vector (dU/ΔU, dr/Δr)/|v|.
+
+Nullclines
+----------
+The zero sets of each component, computed from the generated equations: a component that vanishes
+identically on the line U = 0 carries a factor U^m (dr/dτ ∝ u and du/dτ ∝ u² in the raw view,
+dÛ/dτ ∝ Û in the rescaled view; the factor is found numerically); it is divided out, the zero
+contour of the reduced function is traced on the grid (contourpy, matplotlib's contouring library)
+and every vertex is then polished by bisection on its grid edge, so the component vanishes on the
+returned points to round-off. The trivial branch U = 0 is reported separately (``trivial``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field as dc_field
+
+import numpy as np
+
+from . import _equations as eq
+from .model import check_int, check_real
+
+__all__ = ["flow_field", "FlowField", "parse_tau", "write_field", "read_field", "figure_flow_field",
+           "figure_cutoffs", "cli", "METHOD"]
+
+METHOD = "one-loop continuum flow (rgflow._equations.continuum_rhs / rescaled_rhs)"
+
+
+@dataclass
+class FlowField:
+    """The flow field on a grid at several τ (see the module docstring for the conventions).
+
+    Arrays are indexed [τ, r, U] (rows r, columns U, as matplotlib's streamplot expects):
+    ``U`` and ``r`` have shape (nτ, n) (the window may depend on τ), ``dU``, ``dr``,
+    ``magnitude``, ``ln_magnitude`` have shape (nτ, n, n), ``direction`` (nτ, 2, n, n).
+    ``nullclines[i]`` = {"r": [array (m, 2) of (U, r) points per branch], "U": [...],
+    "trivial": ["U=0" lines]}; ``trajectories`` = list of dicts tau, U, r.
+    """
+
+    params: dict
+    rescaled: bool
+    tau: np.ndarray
+    k_c: np.ndarray
+    s: np.ndarray
+    U: np.ndarray
+    r: np.ndarray
+    dU: np.ndarray
+    dr: np.ndarray
+    ds: np.ndarray
+    nullclines: list = dc_field(default_factory=list)
+    trajectories: list = dc_field(default_factory=list)
+    version: str = ""
+    method: str = METHOD
+
+    @property
+    def labels(self):
+        return ("Û", "r̂") if self.rescaled else ("U", "r")
+
+    def _spans(self):
+        sU = (self.U[:, -1] - self.U[:, 0])[:, None, None]
+        sr = (self.r[:, -1] - self.r[:, 0])[:, None, None]
+        return sU, sr
+
+    @property
+    def magnitude(self):
+        sU, sr = self._spans()
+        return np.hypot(self.dU / sU, self.dr / sr)
+
+    @property
+    def ln_magnitude(self):
+        with np.errstate(divide="ignore"):
+            return np.log(self.magnitude)
+
+    @property
+    def direction(self):
+        sU, sr = self._spans()
+        m = self.magnitude
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.stack([self.dU / sU / m, self.dr / sr / m], axis=1)
+
+    def as_dict(self) -> dict:
+        """JSON-ready: params, version, method, view, tau, k_c, s, U, r, dU, dr, magnitude,
+        ln_magnitude, nullclines, trajectories (nested lists)."""
+        def lst(a):
+            return np.asarray(a, dtype=float).tolist()
+
+        return {
+            "params": dict(self.params), "version": self.version, "method": self.method,
+            "view": "rescaled (U_hat, r_hat)" if self.rescaled else "couplings (U = u/P, r)",
+            "rescaled": self.rescaled, "axes": list(self.labels), "layout": "arrays [tau][r][U]",
+            "tau": lst(self.tau), "k_c": lst(self.k_c), "s": lst(self.s), "U": lst(self.U), "r": lst(self.r),
+            "dU": lst(self.dU), "dr": lst(self.dr), "ds": lst(self.ds),
+            "magnitude": lst(self.magnitude), "ln_magnitude": lst(np.nan_to_num(self.ln_magnitude, neginf=-1e300)),
+            "nullclines": [{key: [lst(b) for b in nc[key]] for key in ("r", "U", "trivial")} for nc in self.nullclines],
+            "trajectories": [{key: lst(t[key]) for key in ("tau", "U", "r")} for t in self.trajectories],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluation
+
+
+def _rhs(rescaled, U, r, tau, alpha, beta, cutoff, P):
+    """(dU/dτ, dr/dτ, ds/dτ, s) of the chosen view; numpy broadcasting over U, r, tau."""
+    tau = np.asarray(tau, dtype=float)
+    if rescaled:
+        rho = np.exp(-tau)
+        s = np.exp(eq.gamma_s(alpha, beta) * tau)
+        ds, dr, dU = eq.rescaled_rhs(rho, s, r, U, alpha, beta, cutoff)
+        return dU, dr, ds * np.ones(np.broadcast(U, r, tau).shape), s
+    k_c = cutoff * np.exp(-tau)
+    dr, du = eq.continuum_rhs(r, U * P, k_c, alpha, beta)
+    shape = np.broadcast(U, r, tau).shape
+    return du / P * np.ones(shape), dr * np.ones(shape), np.zeros(shape), np.ones(np.shape(tau))
+
+
+def _auto_window(rescaled, tau, alpha, beta, cutoff, P):
+    """Default window at τ: r̂ ∈ [−0.9, 1], Û ∈ [0, 2.5 Û*] with Û* the U-nullcline at r̂ = 0
+    (raw view: the same window mapped back, r = r̂/λ_c, U = Û/(λ_c² P))."""
+    k_c = cutoff * math.exp(-tau)
+    s = math.exp(eq.gamma_s(alpha, beta) * tau)
+    U_star = 2 * (1 + alpha) / (k_c + 2 * s**2 * cutoff ** (alpha - beta + 1))
+    U_rng, r_rng = (0.0, 2.5 * U_star), (-0.9, 1.0)
+    if rescaled:
+        return U_rng, r_rng
+    lam = k_c ** -(1 + alpha)
+    return (0.0, U_rng[1] / lam**2 / P), (r_rng[0] / lam, r_rng[1] / lam)
+
+
+def _check_range(name, rng):
+    try:
+        lo, hi = (float(v) for v in rng)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (low, high) of numbers, got {rng!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+        raise ValueError(f"{name} must be a finite pair with high > low, got {rng!r}")
+    return lo, hi
+
+
+def parse_tau(text) -> tuple:
+    """'0,1,2' (or a sequence of numbers) -> (0.0, 1.0, 2.0); ValueError with a clear message otherwise."""
+    if isinstance(text, str):
+        parts = [p.strip() for p in text.split(",")]
+        if not text.strip() or any(not p for p in parts):
+            raise ValueError(f"tau must be a comma-separated list of numbers >= 0, e.g. 0,1,2; got {text!r}")
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            raise ValueError(f"tau must be a comma-separated list of numbers >= 0, e.g. 0,1,2; got {text!r}") from None
+    else:
+        values = list(np.atleast_1d(np.asarray(text, dtype=float)))
+        if not values:
+            raise ValueError("tau must hold at least one RG time")
+    for v in values:
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"every tau must be a finite number >= 0, got {v!r}")
+    return tuple(float(v) for v in values)
+
+
+def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_range=None, n=200,
+               rescaled=False, P=None, trajectories=(), traj_tau=None, nullclines=True) -> FlowField:
+    """The one-loop RG flow field in the (U, r) plane (or (Û, r̂) with ``rescaled``) at RG times ``tau``.
+
+    alpha, beta     spectrum and target exponents (beta defaults to 1 + alpha, where s ≡ 1)
+    cutoff          Λ; the cutoff at RG time τ is k_c = Λ e^-τ (τ ≤ ln Λ)
+    U_range, r_range  the window (low, high), the same at every τ; None: a window per τ around
+                    the U-nullcline (see ``_auto_window``)
+    n               grid points per axis (n × n grid)
+    P               samples, only for U = u/P in the raw view (default Λ)
+    trajectories    starting points (U0, r0) at τ = traj_tau[0]; each is integrated with
+                    scipy's solve_ivp through the full τ-dependent flow to traj_tau[1]
+                    (default: from the first to the last ``tau``)
+    """
+    from . import __version__
+
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = 1.0 + alpha if beta is None else check_real("beta", beta, low=-1.0, low_open=True)
+    cutoff = check_int("cutoff", cutoff, low=2)
+    P = cutoff if P is None else check_int("P", P)
+    n = check_int("n", n, low=3)
+    taus = np.array(parse_tau(tau))
+    tmax = math.log(cutoff)
+    if np.any(taus > tmax):
+        raise ValueError(f"tau must lie in [0, ln cutoff = {tmax:.4g}] (k_c >= 1), got {tuple(float(t) for t in taus)}")
+    rescaled = bool(rescaled)
+    if U_range is not None:
+        U_range = _check_range("U_range", U_range)
+    if r_range is not None:
+        r_range = _check_range("r_range", r_range)
+
+    U = np.empty((len(taus), n))
+    r = np.empty((len(taus), n))
+    for i, t in enumerate(taus):
+        au, ar = _auto_window(rescaled, t, alpha, beta, cutoff, P)
+        U[i] = np.linspace(*(U_range or au), n)
+        r[i] = np.linspace(*(r_range or ar), n)
+    T = taus[:, None, None]
+    with np.errstate(all="ignore"):
+        dU, dr, ds, s = _rhs(rescaled, U[:, None, :], r[:, :, None], T, alpha, beta, cutoff, P)
+    params = {"alpha": alpha, "beta": beta, "cutoff": cutoff, "P": P, "n": n}
+    ff = FlowField(params, rescaled, taus, cutoff * np.exp(-taus), np.broadcast_to(np.ravel(s), taus.shape).copy(),
+                   U, r, dU, dr, ds, version=__version__)
+    if nullclines:
+        ff.nullclines = [_nullclines(ff, i) for i in range(len(taus))]
+    if len(trajectories):
+        t0, t1 = (taus[0], taus[-1]) if traj_tau is None else (float(traj_tau[0]), float(traj_tau[1]))
+        if not (0 <= t0 < t1 <= tmax):
+            raise ValueError(f"traj_tau must satisfy 0 <= start < end <= ln cutoff, got {(t0, t1)}")
+        ff.trajectories = [integrate(alpha, beta, cutoff, p, (t0, t1), rescaled=rescaled, P=P) for p in trajectories]
+    return ff
+
+
+def integrate(alpha, beta, cutoff, start, tau_span, rescaled=False, P=None, points=200) -> dict:
+    """The RG trajectory from ``start`` = (U0, r0) at τ = tau_span[0] to tau_span[1] (solve_ivp, LSODA).
+
+    Stops early (``stopped`` = True) where 1 + r̂ → 0 or a coupling diverges."""
+    from scipy.integrate import solve_ivp
+
+    P = cutoff if P is None else P
+    beta = 1.0 + alpha if beta is None else beta
+
+    def rhs(t, z):
+        dU, dr, _, _ = _rhs(rescaled, z[0], z[1], t, alpha, beta, cutoff, P)
+        return [float(dU), float(dr)]
+
+    def blowup(t, z):  # 1 + r λ_c -> 0 (the Gaussian weight of the cutoff mode is lost)
+        lam = 1.0 if rescaled else (cutoff * math.exp(-t)) ** -(1 + alpha)
+        return 1.0 + z[1] * lam - 0.05
+    blowup.terminal = True
+
+    t_eval = np.linspace(tau_span[0], tau_span[1], points)
+    sol = solve_ivp(rhs, tau_span, [float(start[0]), float(start[1])], method="LSODA", t_eval=t_eval,
+                    rtol=1e-9, atol=1e-14, events=blowup)
+    ok = np.all(np.isfinite(sol.y), axis=0)
+    return {"tau": sol.t[ok], "U": sol.y[0, ok], "r": sol.y[1, ok], "stopped": sol.status != 0}
+
+
+# ---------------------------------------------------------------------------------------------
+# nullclines
+
+
+def _reduced(ff, i, which, U, r, power):
+    """component / U^power at points (U, r) and RG time τ_i (U = 0 evaluated as a tiny positive U)."""
+    p = ff.params
+    Ue = np.where(U == 0, 1e-150, U)
+    with np.errstate(all="ignore"):
+        dU, dr, _, _ = _rhs(ff.rescaled, Ue, r, ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"])
+    comp = dU if which == "U" else dr
+    return comp / Ue**power
+
+
+def _u_power(ff, i, which):
+    """The power m of the factor U^m that the component carries (0, 1 or 2), found numerically."""
+    r = ff.r[i]
+    for m in range(3):
+        z = _reduced(ff, i, which, np.full_like(r, 1e-150), r, m)
+        if np.any(np.abs(z) > 1e-120):
+            return m
+    return 3
+
+
+def _nullclines(ff, i, iters=60):
+    import contourpy
+
+    out = {"r": [], "U": [], "trivial": []}
+    U, r = ff.U[i], ff.r[i]
+    UU, RR = np.meshgrid(U, r)
+    for which in ("r", "U"):
+        m = _u_power(ff, i, which)
+        if m > 0 and U[0] <= 0.0 <= U[-1]:
+            out["trivial"].append(np.array([[0.0, r[0]], [0.0, r[-1]]]))
+        z = _reduced(ff, i, which, UU, RR, m)
+        z = np.where(np.isfinite(z), z, np.nan)
+        gen = contourpy.contour_generator(U, r, z, line_type="Separate")
+        for line in gen.lines(0.0):
+            if len(line) < 2:
+                continue
+            out[which].append(_polish(ff, i, which, m, line, U, r, iters))
+    return out
+
+
+def _polish(ff, i, which, m, pts, U, r, iters):
+    """Move each contour vertex onto the exact zero by bisection along the grid edge it lies on."""
+    pts = np.array(pts, dtype=float)
+    dU, dr = U[1] - U[0], r[1] - r[0]
+    fu = (pts[:, 0] - U[0]) / dU
+    fr = (pts[:, 1] - r[0]) / dr
+    on_vertical = np.abs(fu - np.round(fu)) < np.abs(fr - np.round(fr))  # U fixed: bisect in r
+    lo = pts.copy()
+    hi = pts.copy()
+    iu = np.clip(np.floor(fu), 0, len(U) - 2).astype(int)
+    ir = np.clip(np.floor(fr), 0, len(r) - 2).astype(int)
+    lo[on_vertical, 1], hi[on_vertical, 1] = r[ir[on_vertical]], r[ir[on_vertical] + 1]
+    lo[~on_vertical, 0], hi[~on_vertical, 0] = U[iu[~on_vertical]], U[iu[~on_vertical] + 1]
+    lo[on_vertical, 0] = hi[on_vertical, 0] = U[np.round(fu[on_vertical]).astype(int).clip(0, len(U) - 1)]
+    lo[~on_vertical, 1] = hi[~on_vertical, 1] = r[np.round(fr[~on_vertical]).astype(int).clip(0, len(r) - 1)]
+    flo = _reduced(ff, i, which, lo[:, 0], lo[:, 1], m)
+    fhi = _reduced(ff, i, which, hi[:, 0], hi[:, 1], m)
+    good = np.isfinite(flo) & np.isfinite(fhi) & (np.sign(flo) != np.sign(fhi))
+    a, b, fa = lo[good], hi[good], flo[good]
+    for _ in range(iters):
+        mid = 0.5 * (a + b)
+        fm = _reduced(ff, i, which, mid[:, 0], mid[:, 1], m)
+        left = np.sign(fm) == np.sign(fa)
+        a = np.where(left[:, None], mid, a)
+        fa = np.where(left, fm, fa)
+        b = np.where(left[:, None], b, mid)
+    res = pts.copy()
+    res[good] = 0.5 * (a + b)
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# exports
+
+
+def _csv_text(ff) -> str:
+    from ._io import to_csv
+
+    nt, nr, nu = ff.dU.shape
+    T = np.broadcast_to(ff.tau[:, None, None], ff.dU.shape)
+    UU = np.broadcast_to(ff.U[:, None, :], ff.dU.shape)
+    RR = np.broadcast_to(ff.r[:, :, None], ff.dU.shape)
+    uname, rname = ("U_hat", "r_hat") if ff.rescaled else ("U", "r")
+    cols = {"tau": T.ravel(), uname: UU.ravel(), rname: RR.ravel(), "d" + uname: ff.dU.ravel(),
+            "d" + rname: ff.dr.ravel(), "magnitude": ff.magnitude.ravel(),
+            "ln_magnitude": np.nan_to_num(ff.ln_magnitude, neginf=-1e300).ravel()}
+    header = {"rgflow": ff.version, "method": "'" + ff.method + "'", **ff.params, "rescaled": ff.rescaled,
+              "note": "'magnitude in units of the axis spans; nullclines only in the JSON export'"}
+    return to_csv(header, cols)
+
+
+def write_field(ff: FlowField, path) -> None:
+    """Write the field as .json or .csv (atomically), chosen by the extension."""
+    import pathlib
+
+    from ._io import atomic_write, to_json
+
+    ext = pathlib.Path(path).suffix.lower()
+    if ext == ".json":
+        atomic_write(path, to_json(ff.as_dict()))
+    elif ext == ".csv":
+        atomic_write(path, _csv_text(ff))
+    else:
+        raise ValueError(f"data export must end in .json or .csv, got {str(path)!r}")
+
+
+def read_field(path) -> dict:
+    """Read back a .json or .csv export as a dict of numpy arrays (CSV: the long-format columns)."""
+    import json
+    import pathlib
+
+    text = pathlib.Path(path).read_text()
+    if str(path).lower().endswith(".json"):
+        obj = json.loads(text)
+        for key in ("tau", "k_c", "s", "U", "r", "dU", "dr", "ds", "magnitude", "ln_magnitude"):
+            obj[key] = np.array(obj[key], dtype=float)
+        return obj
+    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    names = lines[0].split(",")
+    data = np.array([[float(x) for x in ln.split(",")] for ln in lines[1:]])
+    return {name: data[:, j] for j, name in enumerate(names)}
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+
+
+def _tick_sci(ax, axis="x"):
+    from matplotlib.ticker import ScalarFormatter
+
+    fmt = ScalarFormatter(useMathText=True)
+    fmt.set_powerlimits((-2, 3))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def _draw_panel(ax, ff, i, norm, cmap, density=1.1, show_traj=True):
+    U, r = ff.U[i], ff.r[i]
+    sU = U[-1] - U[0]
+    sr = r[-1] - r[0]
+    # streamplot in window units so the line directions are the true ones
+    strm = ax.streamplot(U, r, ff.dU[i] / sU, ff.dr[i] / sr, color=ff.ln_magnitude[i], cmap=cmap, norm=norm,
+                         density=density, linewidth=0.8, arrowsize=0.8)
+    nc = ff.nullclines[i]
+    for j, line in enumerate(nc["r"]):
+        ax.plot(line[:, 0], line[:, 1], "--", color="k", lw=1.5,
+                label=("$\\dot{\\hat r}=0$" if ff.rescaled else "$\\dot r=0$") if j == 0 else None)
+    for j, line in enumerate(nc["U"]):
+        ax.plot(line[:, 0], line[:, 1], "--", color="tab:red", lw=1.5,
+                label=("$\\dot{\\hat U}=0$" if ff.rescaled else "$\\dot U=0$") if j == 0 else None)
+    ax.set_xlim(U[0], U[-1])
+    ax.set_ylim(r[0], r[-1])
+    return strm
+
+
+def figure_flow_field(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, name="fig2-flow-field"):
+    """Figure 2: the dimensionless flow (Û, r̂) at α = 0.2, β = 1 + α (s ≡ 1), Λ = 1000, at several τ."""
+    from matplotlib.colors import Normalize
+
+    from ._plotting import pyplot, save_figure
+
+    plt = pyplot()
+    beta = 1.0 + alpha
+    fields = []
+    for t in taus:
+        ff0 = flow_field(alpha, beta, cutoff, (t,), n=n, rescaled=True, nullclines=False)
+        U, r = ff0.U[0], ff0.r[0]
+        # a few RG trajectories started at this τ, followed through the full τ-dependent flow for Δτ = 1
+        starts = [(U[-1] * f, r0) for f in (0.15, 0.5, 0.85) for r0 in (0.9 * r[-1], 0.0)]
+        span = (t, min(t + 1.0, math.log(cutoff)))
+        fields.append(flow_field(alpha, beta, cutoff, (t,), n=n, rescaled=True, trajectories=starts, traj_tau=span))
+    lm = np.concatenate([f.ln_magnitude[np.isfinite(f.ln_magnitude)].ravel() for f in fields])
+    norm = Normalize(*np.percentile(lm, [1, 99]))
+    cmap = plt.get_cmap("viridis")
+    fig, axes = plt.subplots(1, len(taus), figsize=(3.0 * len(taus) + 0.8, 3.7), squeeze=False)
+    axes = axes[0]
+    for ax, ff, t in zip(axes, fields, taus):
+        strm = _draw_panel(ax, ff, 0, norm, cmap)
+        for j, tr in enumerate(ff.trajectories):
+            ax.plot(tr["U"], tr["r"], "-", color="tab:orange", lw=1.6, label="RG trajectory, $\\Delta\\tau=1$" if j == 0 else None)
+            ax.plot(tr["U"][:1], tr["r"][:1], "o", color="tab:orange", ms=3.5)
+            if len(tr["U"]) > 1:
+                ax.annotate("", xy=(tr["U"][-1], tr["r"][-1]), xytext=(tr["U"][-2], tr["r"][-2]),
+                            arrowprops=dict(arrowstyle="-|>", color="tab:orange", lw=1.2))
+        ax.set_xlim(ff.U[0, 0], ff.U[0, -1])
+        ax.set_ylim(ff.r[0, 0], ff.r[0, -1])
+        ax.set_title(f"$\\tau={t:g}$  ($k_c=\\Lambda e^{{-\\tau}}={ff.k_c[0]:.4g}$)")
+        ax.set_xlabel("$\\hat U = u\\,\\lambda(k_c)^2$")
+        _tick_sci(ax, "x")
+        ax.grid(False)
+    axes[0].set_ylabel("$\\hat r = r\\,\\lambda(k_c)$")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3)
+    cb = fig.colorbar(strm.lines, ax=list(axes), pad=0.01, fraction=0.03)
+    cb.set_label("$\\ln|v|$ (window units per unit $\\tau$)")
+    fig.suptitle(f"One-loop RG flow of $(\\hat U, \\hat r)$ at $\\alpha={alpha:g}$, $\\beta=1+\\alpha={beta:g}$ "
+                 f"($s\\equiv1$), $\\Lambda={cutoff}$; dashed: nullclines (the field changes with $\\tau$)")
+    return save_figure(fig, out_dir, name)
+
+
+def cutoff_systems(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff1=500):
+    """System 0 (Λ0 = P) and system 1 (Λ1 = cutoff1) whose couplings lie on the same RG trajectory:
+    system 1 starts from the (r, u) the discrete flow of system 0 reaches at k = Λ1."""
+    from .flow import flow
+    from .model import Model
+
+    m0 = Model(alpha, beta, P, kappa, U)
+    t0 = flow(m0, "discrete")
+    st = t0.at_mode(cutoff1)
+    m1 = Model.from_couplings(alpha, beta, cutoff1, float(st["r"]), float(st["u"]))
+    t1 = flow(m1, "discrete")
+    return m0, t0, m1, t1
+
+
+def figure_cutoffs(out_dir, name="fig1-cutoffs"):
+    """Figure 1: two cutoffs Λ0 > Λ1 on one RG trajectory, and their identical low-mode behaviour."""
+    from ._plotting import pyplot, save_figure
+    from .model import Model
+    from .predict import predict
+
+    plt = pyplot()
+    m0, t0, m1, t1 = cutoff_systems()
+    L0, L1 = m0.cutoff, m1.cutoff
+    k0 = np.arange(1, L0 + 1)
+    k1 = np.arange(1, L1 + 1)
+    s0, s1 = t0.at_mode(k0), t1.at_mode(k1)
+    e0, e1 = predict(m0, "exact"), predict(m1, "exact")
+    naive = Model(m0.alpha, m0.beta, L1, m0.kappa, m0.U)
+    e2 = predict(naive, "exact")
+
+    fig = plt.figure(figsize=(8.6, 5.2))
+    gs = fig.add_gridspec(2, 2)
+    ax_r = fig.add_subplot(gs[0, 0])
+    ax_u = fig.add_subplot(gs[1, 0], sharex=ax_r)
+    ax_m = fig.add_subplot(gs[0, 1])
+    ax_d = fig.add_subplot(gs[1, 1], sharex=ax_m)
+    c0, c1, c2 = "tab:blue", "tab:orange", "0.5"
+    for ax, key, lab in ((ax_r, "r", "mass $r(k_c)$"), (ax_u, "u", "quartic $u(k_c)$")):
+        ax.plot(k0, s0[key], "-", color=c0, lw=2.6, label=f"system 0, $\\Lambda_0={L0}$")
+        ax.plot(k1, s1[key], "--", color=c1, lw=1.4, label=f"system 1, $\\Lambda_1={L1}$")
+        ax.axvline(L1, color="0.3", lw=0.8, ls=":")
+        ax.set_ylabel(lab)
+        ax.set_xscale("log")
+    ax_r.text(L1, ax_r.get_ylim()[0], " $\\Lambda_1$", va="bottom", ha="left", fontsize=8)
+    ax_r.set_title("running couplings (discrete flow, modes above $k_c$ integrated out)")
+    ax_r.legend(loc="upper right")
+    ax_u.set_xlabel("cutoff $k_c$ (modes $k_c+1,\\dots,\\Lambda$ integrated out)")
+    ax_u.set_xlim(1, L0 * 1.1)
+    ax_r.tick_params(labelbottom=False)
+
+    ax_m.loglog(k0, e0.mean, "-", color=c0, lw=1.6, label=f"system 0, $\\Lambda_0={L0}$")
+    sel = np.unique(np.round(np.geomspace(1, L1, 30)).astype(int)) - 1
+    ax_m.loglog(k1[sel], e1.mean[sel], "o", mfc="none", color=c1, label=f"system 1, $\\Lambda_1={L1}$")
+    ax_m.loglog(k1, e2.mean, ":", color=c2, label=f"naive: $\\Lambda={L1}$, same $\\kappa, U$")
+    ax_m.axvline(L1, color="0.3", lw=0.8, ls=":")
+    ax_m.set_ylabel("$\\langle\\Delta_k\\rangle$ (exact)")
+    ax_m.set_title("low modes $k\\leq\\Lambda_1$: same behaviour")
+    ax_m.legend(loc="lower right")
+    ax_m.tick_params(labelbottom=False)
+    rel1 = np.abs(e1.mean / e0.mean[:L1] - 1)
+    rel2 = np.abs(e2.mean / e0.mean[:L1] - 1)
+    ax_d.loglog(k1, rel1, "-", color=c1, label=f"system 1 (max {rel1.max():.1e})")
+    ax_d.loglog(k1, rel2, ":", color=c2, label=f"naive (max {rel2.max():.1e})")
+    ax_d.axvline(L1, color="0.3", lw=0.8, ls=":")
+    ax_d.set_ylabel("$|\\langle\\Delta_k\\rangle/\\langle\\Delta_k\\rangle_0-1|$")
+    ax_d.set_xlabel("mode $k$")
+    ax_d.set_xlim(1, L0 * 1.1)
+    ax_d.legend(loc="center left")
+    p = m0.params
+    fig.suptitle(f"Two cutoffs on one RG trajectory: $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, "
+                 f"$P=\\Lambda_0={p['P']}$, $\\kappa={p['kappa']:.3g}$, $U={p['U']:g}$\n"
+                 f"system 1: $\\Lambda_1=P_1={L1}$ with the $(r, u)$ that the flow of system 0 reaches at $k_c=\\Lambda_1$ "
+                 f"($\\kappa_1={m1.kappa:.4g}$, $U_1={m1.U:.4g}$)")
+    return save_figure(fig, out_dir, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+
+
+FIGURE_EXTS = (".png", ".pdf", ".svg")
+DATA_EXTS = (".json", ".csv")
+
+
+def cli(ns):
+    """``rgflow field``: write the field at the requested τ as a figure (.png .pdf .svg) or data (.json .csv)."""
+    import io
+    import pathlib
+
+    from ._io import atomic_write
+
+    out = pathlib.Path(ns.out)
+    ext = out.suffix.lower()
+    if ext not in FIGURE_EXTS + DATA_EXTS:
+        raise ValueError(f"--out must end in one of {', '.join(FIGURE_EXTS + DATA_EXTS)}, got {ns.out!r}")
+    taus = parse_tau(ns.tau)
+    rescaled = not getattr(ns, "raw", False)
+    n = getattr(ns, "n", None) or 200
+    U_range = _opt_range("--U-range", getattr(ns, "U_range", None))
+    r_range = _opt_range("--r-range", getattr(ns, "r_range", None))
+    if ext in DATA_EXTS:
+        ff = flow_field(ns.alpha, ns.beta, ns.cutoff, taus, U_range, r_range, n=n, rescaled=rescaled)
+        write_field(ff, out)
+        return 0
+    from matplotlib.colors import Normalize
+
+    from ._plotting import pyplot
+
+    plt = pyplot()
+    ff = flow_field(ns.alpha, ns.beta, ns.cutoff, taus, U_range, r_range, n=n, rescaled=rescaled)
+    lm = ff.ln_magnitude[np.isfinite(ff.ln_magnitude)]
+    norm = Normalize(*np.percentile(lm, [1, 99]))
+    fig, axes = plt.subplots(1, len(taus), figsize=(3.0 * len(taus) + 0.8, 3.7), squeeze=False)
+    for i, ax in enumerate(axes[0]):
+        strm = _draw_panel(ax, ff, i, norm, plt.get_cmap("viridis"))
+        ax.set_title(f"$\\tau={ff.tau[i]:g}$  ($k_c={ff.k_c[i]:.4g}$)")
+        ax.set_xlabel("$\\hat U$" if rescaled else "$U = u/P$")
+        _tick_sci(ax, "x")
+        _tick_sci(ax, "y")
+        ax.grid(False)
+    axes[0][0].set_ylabel("$\\hat r$" if rescaled else "$r$")
+    handles, labels = [], []
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
+    fig.colorbar(strm.lines, ax=list(axes[0]), pad=0.01, fraction=0.03).set_label("$\\ln|v|$")
+    p = ff.params
+    fig.suptitle(f"RG flow field, $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, $\\Lambda={p['cutoff']}$"
+                 + ("" if rescaled else f", $P={p['P']}$") + " (rgflow " + ff.version + ")")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=ext[1:], metadata={"Creator": "rgflow"} if ext == ".png" else {"Creator": "rgflow"})
+    plt.close(fig)
+    atomic_write(out, buf.getvalue())
+    return 0
+
+
+def _opt_range(name, text):
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"{name} must be LOW,HIGH (two numbers), got {text!r}") from None
+    return _check_range(name, (lo, hi))
