@@ -1,0 +1,211 @@
+"""Scaling intervals of the couplings (THEORY §3) and effective exponents measured along τ = ln ℓ.
+
+Analytic intervals (derivations/EQUATIONS.md §5–6)
+--------------------------------------------------
+In the rescaled frame (r̂ = r λ(k_c), Û = u λ(k_c)², k_c = Λ e^-τ, mode density ρ = e^-τ):
+
+* ``s``: the source is not renormalized by the vertex (EQUATIONS §2): one dimension,
+  γ_s = (β − 1 − α)/2; no diagram, no density factor.
+* ``r``: tree level γ_r = 1 + α. Its one-loop terms (Hartree: a contraction of two legs of one
+  vertex summed over the shell, density factor Λρ; and the mean term, written through s²) are
+  *additive* (∝ Û, not ∝ r̂): they do not change the dimension of r, they can only add to the growth
+  of r̂ (d ln r̂/dτ ≥ γ_r while the loop is positive). Interval [γ_r, γ_r].
+* ``U``: tree level γ_U = 2(1 + α). The effect of the vertex on a mode at the cutoff has two
+  diagrams: the Hartree term u G_k Σ_q⟨Δ_q²⟩ (a sum over modes: density factor ρ = e^-τ, one power
+  of ℓ less) and the self-exchange 2u G_k² (no sum, no density factor). Hence [γ_U − 1, γ_U].
+
+Verdict: relevant if the whole interval is > 0, irrelevant if it is < 0, undetermined otherwise
+(e.g. s at β = 1 + α, marginal).
+
+Measured effective exponents (``scaling_interval``)
+---------------------------------------------------
+``U_hat_flow``   d ln Û/dτ along the continuum trajectory of the derived flow.
+``U_effect``     d ln ε/dτ, ε(ℓ) = relative first-order change of ⟨Δ_k⟩ at the cutoff mode k = Λ/ℓ
+                 caused by U through the modes integrated out so far (q ≥ k, the tail beyond Λ
+                 included in closed form) plus the mode's own exchange: ε = u G_k (Σ_{q≥k} ⟨Δ_q²⟩₀ + 2G_k),
+                 from the pt1 Wick terms. Nothing forces it into the band: a mean-dominated Hartree
+                 sum (β < α) gives 1 + α + β < γ_U − 1, the mass (r̂ ≳ 1) pulls it toward 0.
+``U_effect_full`` the same relative change from ``exact`` (finite difference in U), with *all* modes
+                 in the Hartree sum. The sum over the not-yet-integrated IR modes is a constant, so
+                 this grows only as ℓ^(1+α) in the massless regime: below the band. It is not a
+                 property of the coupling at scale ℓ (that Hartree term is generated later in the
+                 flow, when the IR modes are integrated out) and is reported as a contrast.
+``r_hat_flow``, ``s_flow``: d ln r̂/dτ and d ln s/dτ along the trajectory.
+
+The comparison with the band is made in the massless window r̂(τ) ≤ ``r_hat_max`` (default 0.1),
+where the tree-level power counting applies (default 0.01: the mass lowers d ln G/dτ by a factor
+1/(1 + r̂)). At the paper's parameters (Λ = P = 1000, r̂(0) = 0.063) there is no such window: the
+ranges over all τ are reported as ``measured_all`` and do leave the band (the mass is relevant).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _equations as eq
+from .model import Model, check_real
+
+__all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "verdict", "cli",
+           "figure_scaling_interval"]
+
+
+def analytic_intervals(alpha, beta) -> dict:
+    gr, gU, gs = float(eq.gamma_r(alpha)), float(eq.gamma_U(alpha)), float(eq.gamma_s(alpha, beta))
+    return {
+        "r": {"interval": [gr, gr], "diagrams": "tree level γ_r = 1+α; Hartree loop (density factor Λρ) and "
+              "mean loop (through s²) are additive in Û, they do not shift the dimension"},
+        "U": {"interval": [gU - 1.0, gU], "diagrams": "Hartree u·G_k·Σ_q⟨Δ_q²⟩ (sum over modes: density factor "
+              "ρ = e^-τ, exponent γ_U − 1) and self-exchange 2u·G_k² (no density factor, exponent γ_U)"},
+        "s": {"interval": [gs, gs], "diagrams": "not renormalized by the vertex; tree level γ_s = (β−1−α)/2"},
+    }
+
+
+def verdict(interval, tol=1e-12) -> str:
+    lo, hi = interval
+    if lo > tol:
+        return "relevant"
+    if hi < -tol:
+        return "irrelevant"
+    return "undetermined"
+
+
+def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
+    """Effective exponents d ln g/dτ along τ ∈ [0, ln Λ] (arrays; see the module docstring)."""
+    from .curves import continuum_bias, continuum_variance
+    from .flow import flow
+    from .predict import predict
+
+    m = model
+    Lam, a = m.cutoff, 1.0 + m.alpha
+    if Lam < 3:
+        raise ValueError(f"cutoff must be >= 3 to measure exponents along tau, got {Lam}")
+    k = m.k
+    lam, y, r = m.eigenvalues(), m.target(), m.r
+    M, G = y / (1 + r * lam), lam / (1 + r * lam)
+    tail = (continuum_variance(m.alpha, r, np.inf, Lam + 0.5)
+            + (continuum_bias(m.alpha, m.beta, r, np.inf, Lam + 0.5) if m.beta > 0 else 0.0))
+    A_shell = np.cumsum((G + M * M)[::-1])[::-1] + tail
+    eps = G * (A_shell + 2 * G)
+    m0 = m.replace(U=0.0)
+    h = fd_U
+    g0 = predict(m0, "gp").mean
+    eps_full = (g0 - predict(m0.replace(U=h), "exact").mean) / g0 / (h * m.P)
+    tau_k = np.log(Lam / k)
+    # d/dτ = −k d/dk on the integer modes
+    out = {"tau_modes": tau_k[::-1], "r_hat_modes": (r * lam)[::-1],
+           "U_effect": -np.gradient(np.log(eps), np.log(k))[::-1],
+           "U_effect_full": -np.gradient(np.log(eps_full), np.log(k))[::-1]}
+    mu = m if m.U > 0 else m.replace(U=1e-3)
+    traj = flow(mu, "continuum")
+    tau = np.linspace(0.0, math.log(Lam), points)
+    st = traj(tau)
+    out.update({"tau": tau, "r_hat": st["r_hat"], "U_flow": mu.U,
+                "U_hat_flow": np.gradient(np.log(st["U_hat"]), tau),
+                "r_hat_flow": np.gradient(np.log(st["r_hat"]), tau),
+                "s_flow": np.gradient(np.log(st["s"]), tau)})
+    return out
+
+
+def _range(x, mask):
+    x = np.asarray(x)[mask]
+    return [float(np.min(x)), float(np.max(x))] if x.size else [math.nan, math.nan]
+
+
+def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=None, r_hat_max=0.01,
+                     points=200) -> dict:
+    """Per coupling (r, U, s): analytic interval, which diagrams carry a density factor, measured
+    effective exponents in the massless window r̂ ≤ r_hat_max (and over all τ), verdict."""
+    m = Model(alpha, beta, P, kappa, U, cutoff)
+    r_hat_max = check_real("r_hat_max", r_hat_max, low=0.0, low_open=True)
+    eff = effective_exponents(m, points=points)
+    an = analytic_intervals(m.alpha, m.beta)
+    win_modes = eff["r_hat_modes"] <= r_hat_max
+    win_modes[0] = False  # τ = 0: one-sided difference at the cutoff
+    win_tau = eff["r_hat"] <= r_hat_max
+    tol = 1e-6
+
+    def inside(rng, interval):
+        return bool(interval[0] - tol <= rng[0] and rng[1] <= interval[1] + tol) if not math.isnan(rng[0]) else None
+
+    measured = {"r": {"r_hat_flow": _range(eff["r_hat_flow"], win_tau)},
+                "U": {"U_hat_flow": _range(eff["U_hat_flow"], win_tau), "U_effect": _range(eff["U_effect"], win_modes),
+                      "U_effect_full": _range(eff["U_effect_full"], win_modes)},
+                "s": {"s_flow": _range(eff["s_flow"], win_tau)}}
+    measured_all = {"r": {"r_hat_flow": _range(eff["r_hat_flow"], eff["tau"] >= 0)},
+                    "U": {name: _range(eff[name], slice(1, None)) for name in ("U_effect", "U_effect_full")},
+                    "s": {"s_flow": _range(eff["s_flow"], eff["tau"] >= 0)}}
+    measured_all["U"]["U_hat_flow"] = _range(eff["U_hat_flow"], eff["tau"] >= 0)
+    out = {"params": m.params, "r_hat_max": r_hat_max,
+           "window_tau": [0.0, float(np.max(eff["tau"][win_tau])) if win_tau.any() else 0.0]}
+    for g in ("r", "U", "s"):
+        iv = an[g]["interval"]
+        out[g] = {"interval": iv, "diagrams": an[g]["diagrams"], "verdict": verdict(iv),
+                  "measured": measured[g], "measured_all": measured_all[g],
+                  "inside": {name: inside(rng, iv) for name, rng in measured[g].items()}}
+    out["effective"] = {key: np.asarray(v, dtype=float).tolist() if np.ndim(v) else float(v)
+                        for key, v in eff.items()}
+    return out
+
+
+def cli(ns):
+    from . import __version__
+    from .cli import emit
+
+    res = scaling_interval(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
+    res["version"] = __version__
+    if ns.format == "json":
+        emit(ns, res, {}, {})
+    else:
+        rows = []
+        for g in ("r", "U", "s"):
+            for name, rng in res[g]["measured"].items():
+                rows.append(f"{g},{name},{res[g]['interval'][0]!r},{res[g]['interval'][1]!r},"
+                            f"{rng[0]!r},{rng[1]!r},{res[g]['verdict']}")
+        text = "# rgflow=" + __version__ + " " + " ".join(f"{k}={v}" for k, v in res["params"].items()) + "\n"
+        text += "coupling,measure,lo,hi,measured_lo,measured_hi,verdict\n" + "\n".join(rows) + "\n"
+        if ns.out:
+            from ._io import atomic_write
+
+            atomic_write(ns.out, text)
+        else:
+            import sys
+
+            sys.stdout.write(text)
+
+
+def figure_scaling_interval(out_dir) -> list:
+    """Effective exponents of U (and r) against τ inside the analytic band."""
+    from ._plotting import pyplot, save_figure
+
+    plt = pyplot()
+    cases = [dict(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05, label="paper: α=0.2, β=0.3, Λ=P=1000, k*=100"),
+             dict(alpha=0.2, beta=0.3, P=20000, kappa=20000 / 5**1.2, U=0.05, label="α=0.2, β=0.3, Λ=P=20000, k*=5"),
+             dict(alpha=1.0, beta=1.5, P=20000, kappa=20000 / 5**2.0, U=0.05, label="α=1, β=1.5, Λ=P=20000, k*=5")]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
+    for ax, c in zip(axes, cases):
+        label = c.pop("label")
+        res = scaling_interval(**c)
+        e = res["effective"]
+        lo, hi = res["U"]["interval"]
+        ax.axhspan(lo, hi, color="C0", alpha=0.15, label=f"U band [γ_U−1, γ_U] = [{lo:.2f}, {hi:.2f}]")
+        ax.axhline(res["r"]["interval"][0], color="C2", ls=":", label=f"γ_r = {res['r']['interval'][0]:.2f}")
+        t = np.asarray(e["tau_modes"])
+        ax.plot(t[1:], np.asarray(e["U_effect"])[1:], "-", color="C0",
+                label="U effect on the cutoff mode (pt1; shell Hartree + exchange)")
+        ax.plot(t[1:], np.asarray(e["U_effect_full"])[1:], "--", color="C1",
+                label="same, all modes in the Hartree sum (exact, FD in U)")
+        ax.plot(e["tau"], e["U_hat_flow"], "-", color="C3", lw=1.0, label="d ln Û/dτ along the flow")
+        ax.plot(e["tau"], e["r_hat_flow"], "-", color="C2", lw=1.0, label="d ln r̂/dτ along the flow")
+        tw = res["window_tau"][1]
+        ax.axvspan(0, tw, color="0.5", alpha=0.12, label=f"massless window r̂ ≤ {res['r_hat_max']:g}")
+        tstar = math.log(c["P"] / (c["P"] / c["kappa"]) ** (1 / (1 + c["alpha"])))
+        ax.axvline(tstar, color="k", lw=0.8, ls="-.", label="learnability threshold r̂ = 1")
+        ax.set_ylim(-0.3, 2 * (2 + 2 * c["alpha"]) - 0.5)
+        ax.set_xlim(0, t[-1])
+        ax.set_xlabel("RG time τ = ln ℓ  (cutoff mode k = Λ e^-τ)")
+        ax.set_ylabel("effective exponent d ln g/dτ")
+        ax.set_title(f"{label}, U = {c['U']}", fontsize=9)
+    axes[0].legend(fontsize=6.5, loc="upper right")
+    fig.suptitle("Scaling interval of the quartic coupling: measured effective exponents against the analytic band")
+    return save_figure(fig, out_dir, "fig7-scaling-interval")
