@@ -96,7 +96,7 @@ def build_parser():
     p.add_argument("--raw", action="store_true", help="the couplings (U = u/P, r) instead of the rescaled (Û, r̂)")
     p.add_argument("--n", type=_int, default=200, help="grid points per axis (default 200)")
     p.add_argument("--U-range", dest="U_range", default=None, help="LOW,HIGH of the U axis (default: per τ, around the U-nullcline)")
-    p.add_argument("--r-range", dest="r_range", default=None, help="LOW,HIGH of the r axis (default: r̂ in [-0.9, 1])")
+    p.add_argument("--r-range", dest="r_range", default=None, help="LOW,HIGH of the r axis (default: r̂ in [-0.9, 1]); write --r-range=-0.5,1 when LOW < 0")
     p.set_defaults(handler="rgflow.field:cli")
 
     p = sub.add_parser("figures", help="regenerate the figures (PNG and PDF)")
