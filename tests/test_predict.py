@@ -47,11 +47,11 @@ def _brute_force_moments(alpha, beta, P, kappa, U, cutoff):
         return np.array([m1]), np.array([m2 - m1 * m1])
     L = 6.0
     w = lambda x2, x1: math.exp(s0 - S([x1, x2]))  # noqa: E731
-    Z = dblquad(w, -L, L, -L, L, epsabs=0, epsrel=1e-11)[0]
+    Z = dblquad(w, -L, L, -L, L, epsabs=0, epsrel=1e-10)[0]
     mean, var = [], []
     for i in range(2):
-        f1 = dblquad(lambda x2, x1: (x1, x2)[i] * w(x2, x1), -L, L, -L, L, epsabs=0, epsrel=1e-11)[0] / Z
-        f2 = dblquad(lambda x2, x1: (x1, x2)[i] ** 2 * w(x2, x1), -L, L, -L, L, epsabs=0, epsrel=1e-11)[0] / Z
+        f1 = dblquad(lambda x2, x1: (x1, x2)[i] * w(x2, x1), -L, L, -L, L, epsabs=0, epsrel=1e-10)[0] / Z
+        f2 = dblquad(lambda x2, x1: (x1, x2)[i] ** 2 * w(x2, x1), -L, L, -L, L, epsabs=0, epsrel=1e-10)[0] / Z
         mean.append(f1)
         var.append(f2 - f1 * f1)
     return np.array(mean), np.array(var)
