@@ -120,13 +120,6 @@ class Trajectory:
 # ---------------------------------------------------------------------------------------------
 
 
-def _mode_cumulants(r, lam, y):
-    """Σ over the given modes of κ₁, κ₂, κ₃ of Δ², with Gaussian mean m = y/(1+rλ), var G = λ/(1+rλ)."""
-    d = 1.0 + r * lam
-    k1, k2, k3 = eq.square_cumulants(y / d, lam / d)
-    return k1, k2, k3
-
-
 def _discrete_steps(model, r, u, kmax):
     """One-mode steps for modes kmax … 1 from couplings (r, u): arrays of length kmax+1."""
     lam = model.eigenvalues(np.arange(1, kmax + 1)).tolist()
