@@ -141,10 +141,10 @@ def _cmd_flow(ns):
     from . import __version__
     from .flow import flow
 
-    model = _model(ns)
-    traj = flow(model, ns.scheme)
     if ns.points < 2:
         raise ValueError(f"points must be an integer >= 2, got {ns.points}")
+    model = _model(ns)
+    traj = flow(model, ns.scheme)
     if ns.scheme == "continuum":
         state = traj(np.linspace(0.0, traj.tau[-1], ns.points))
     else:
