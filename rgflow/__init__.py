@@ -7,11 +7,11 @@
 Heavy dependencies (scipy's integrators, sympy, matplotlib) are imported only where used.
 """
 from .model import Model
-from .flow import flow, Trajectory, FlowError
+from .flow import flow, flow_batch, Trajectory, FlowError
 from .predict import predict, Prediction, METHODS
 from .exact import ConvergenceError
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "flow", "Trajectory", "predict", "Prediction", "METHODS",
+__all__ = ["Model", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
            "FlowError", "ConvergenceError", "__version__"]

@@ -93,3 +93,30 @@ def test_bad_scheme_and_model():
         flow("model")
     with pytest.raises(ValueError, match="switch"):
         flow(Model(*PAPER), "hybrid", switch=0)
+
+
+def test_batch_flow_matches_single_trajectories():
+    from rgflow.flow import flow_batch
+
+    kappas = np.array([1.0, 3.98, 20.0, 100.0])
+    Us = np.array([0.0, 0.05, 0.2, 0.01])
+    P = 5000
+    batch = flow_batch(0.2, 0.3, P, P / kappas, Us * P)
+    assert batch["r"].shape == (101, 4)
+    for i, (kappa, U) in enumerate(zip(kappas, Us)):
+        single = flow(Model(0.2, 0.3, P, kappa, U))(batch["tau"])
+        np.testing.assert_allclose(batch["r"][:, i], single["r"], rtol=1e-9)
+        np.testing.assert_allclose(batch["u"][:, i], single["u"], rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(r0=[1.0, -1.0], u0=[0.1, 0.1]), "r0"),
+    (dict(r0=[1.0, 2.0], u0=[0.1, np.nan]), "u0"),
+    (dict(r0=[1.0, 2.0], u0=[0.1, 0.2, 0.3]), "same length"),
+    (dict(r0=[1.0], u0=[0.1], tau=[2.0, 1.0]), "tau"),
+])
+def test_batch_flow_rejects_bad_input(kwargs, name):
+    from rgflow.flow import flow_batch
+
+    with pytest.raises(ValueError, match=name):
+        flow_batch(0.2, 0.3, 1000, **kwargs)
