@@ -1,0 +1,140 @@
+"""Issue 7 targets, timed side by side in one run (the machine is shared: read the ratios).
+
+    python bench/performance.py            # add --no-sympy to skip the sympy comparison (~10 s)
+
+Every time is the best of several repetitions of the same call in this process; subprocess
+timings (import, --help) are the best of 5 fresh interpreters.
+"""
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
+
+from rgflow import Model, flow, flow_batch, predict  # noqa: E402
+from rgflow.curves import learning_curve  # noqa: E402
+from rgflow.field import flow_field  # noqa: E402
+
+PAPER = dict(alpha=0.2, beta=0.3, U=0.05)
+ROWS = []
+
+
+def best(fn, repeat=5):
+    out, t = None, math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        t = min(t, time.perf_counter() - t0)
+    return t, out
+
+
+def row(what, value, target, met):
+    ROWS.append((what, value, target, "yes" if met else "NO"))
+    print(f"  {what:58s} {value:>24s}   target {target:<14s} {'met' if met else 'NOT MET'}", flush=True)
+
+
+def predictors():
+    m = Model(P=10**6, kappa=10**6 / 100**1.2, **PAPER)
+    t_gp, _ = best(lambda: predict(m, "gp"), 7)
+    t_rg, _ = best(lambda: predict(m, "rg"), 5)
+    t_ex, ex = best(lambda: predict(m, "exact"), 3)
+    print(f"  (Λ = 10^6: gp {t_gp * 1e3:.1f} ms, rg {t_rg * 1e3:.1f} ms, exact {t_ex * 1e3:.1f} ms; "
+          f"exact used {ex.info['nodes']} nodes, {ex.info['explicit']} explicit modes, "
+          f"converged to {ex.info['error']:.1e})")
+    row("rg predictor / gp, Λ = 10^6", f"{t_rg / t_gp:.1f}×", "≤ 5×", t_rg / t_gp <= 5)
+    row("exact (converged to 1e-11) / gp, Λ = 10^6", f"{t_ex / t_gp:.1f}×", "≤ 30×", t_ex / t_gp <= 30)
+
+
+def trajectories():
+    m = Model(P=10**6, kappa=10**6 / 100**1.2, **PAPER)
+    t1, _ = best(lambda: flow(m), 7)
+    row("one continuum trajectory, τ ∈ [0, ln 10^6]", f"{t1 * 1e3:.1f} ms", "a few ms", t1 < 0.01)
+    rng = np.random.default_rng(1)
+    kappa = 10 ** rng.uniform(0, 2, 1000)
+    U = rng.uniform(0, 0.1, 1000)
+    tb, batch = best(lambda: flow_batch(0.2, 0.3, 10**6, 10**6 / kappa, U * 10**6), 2)
+    t0 = time.perf_counter()
+    for i in range(0, 1000, 20):      # 50 of the 1000 one by one, for the loop estimate
+        flow(Model(0.2, 0.3, 10**6, kappa[i], U[i]))
+    t_loop = (time.perf_counter() - t0) * 20
+    row("1000 initial conditions, flow_batch (vs a Python loop)", f"{tb:.2f} s ({t_loop / tb:.0f}× faster)",
+        "vectorized", tb < t_loop)
+
+
+def field():
+    t, ff = best(lambda: flow_field(0.2, cutoff=1000, tau=(0, 2, 4, 6), n=200, nullclines=False), 3)
+    tn, _ = best(lambda: flow_field(0.2, cutoff=1000, tau=(0, 2, 4, 6), n=200), 3)
+    row("flow field 200×200 at 4 τ (with nullclines)", f"{t * 1e3:.0f} ms ({tn * 1e3:.0f} ms)", "< 1 s", tn < 1)
+
+
+def curve():
+    P = np.unique(np.round(np.logspace(2, 6, 40)).astype(int))
+    t, _ = best(lambda: learning_curve(P, 0.2, 0.3, 1000 / 100**1.2, 0.05, method="rg"), 2)
+    te, _ = best(lambda: learning_curve(P, 0.2, 0.3, 1000 / 100**1.2, 0.05, method="exact"), 1)
+    row(f"learning curve, {len(P)} P in [1e2, 1e6], rg (exact)", f"{t:.2f} s ({te:.2f} s)", "< 10 s", t < 10)
+
+
+def startup():
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    code = "import sys, rgflow; assert 'sympy' not in sys.modules and 'matplotlib' not in sys.modules"
+    runs = {}
+    for name, cmd in {"import rgflow": [sys.executable, "-c", code],
+                      "rgflow --help": [sys.executable, "-m", "rgflow", "--help"],
+                      "python (empty)": [sys.executable, "-c", "pass"]}.items():
+        runs[name] = best(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), 5)[0]
+    row("import rgflow (no sympy, no matplotlib loaded)", f"{runs['import rgflow']:.2f} s", "< 0.5 s",
+        runs["import rgflow"] < 0.5)
+    row("rgflow --help", f"{runs['rgflow --help']:.2f} s", "< 0.5 s", runs["rgflow --help"] < 0.5)
+    print(f"  (a bare interpreter starts in {runs['python (empty)']:.2f} s)")
+
+
+def generated_vs_sympy():
+    sys.path.insert(0, os.path.join(ROOT, "derivations"))
+    import sympy as sp
+    import derive
+    from rgflow import _equations as eq
+
+    t0 = time.perf_counter()
+    d = derive.derive()
+    t_derive = time.perf_counter() - t0
+    syms = [s for s in (d["drdtau"] + d["dudtau"]).free_symbols]
+    byname = {s.name: s for s in syms}
+    point = {"r": 251.2, "u": 50.0, "k_c": 317.0, "alpha": 0.2, "beta": 0.3}
+    subs = {byname[k]: v for k, v in point.items() if k in byname}
+    exprs = (d["drdtau"], d["dudtau"])
+    t_subs, ref = best(lambda: [float(e.evalf(subs=subs)) for e in exprs], 5)
+    plain = sp.lambdify([byname[k] for k in ("r", "u", "k_c", "alpha", "beta")], exprs, "math")
+    t_lamb, _ = best(lambda: plain(*point.values()), 2000)
+    t_gen, got = best(lambda: eq.continuum_rhs(*point.values()), 2000)
+    assert np.allclose(got, ref, rtol=1e-12), (got, ref)
+    n = 10**5
+    rr = np.linspace(1, 1000, n)
+    t_vec, _ = best(lambda: eq.continuum_rhs(rr, 50.0, 317.0, 0.2, 0.3), 20)
+    print(f"  (derivation {t_derive:.1f} s; one evaluation: sympy evalf {t_subs * 1e6:.0f} µs, "
+          f"plain lambdify {t_lamb * 1e6:.1f} µs, generated {t_gen * 1e6:.1f} µs; "
+          f"generated on 10^5 points {t_vec * 1e3:.1f} ms = {t_vec / n * 1e9:.0f} ns/point)")
+    row("generated RHS vs sympy evalf, one evaluation", f"{t_subs / t_gen:.0f}× faster", "report", True)
+    row("generated RHS vs sympy evalf, per point on 10^5 points", f"{t_subs / (t_vec / n):.0f}× faster", "report", True)
+
+
+
+def main():
+    print("rgflow performance (best-of-n wall times; ratios measured in this run)")
+    for part in (predictors, trajectories, field, curve, startup):
+        part()
+    if "--no-sympy" not in sys.argv:
+        generated_vs_sympy()
+    print("\n| target | measured | goal | met |\n|---|---|---|---|")
+    for r in ROWS:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
