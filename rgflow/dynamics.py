@@ -19,7 +19,7 @@ second order in h, exact at u = 0, unconditionally stable in the stiff diagonal 
 Λ^{1+α}), O(Λ) per step, and it keeps the fixed point Δ* = m(uA(Δ*)) exactly. Steps are uniform in
 ln t (``steps_per_decade``) and split so that h·μ ≤ 1/2 (the explicit μ feedback). ``method=
 "langevin"`` samples ``chains`` seeded chains with the exact Ornstein–Uhlenbeck step at frozen μ
-(weak order 1 in the μ feedback, step capped at h ≤ ``max_step``·/(r + μ)); ``"mean-field"`` is the
+(weak order 1 in the μ feedback, step capped at h ≤ ``max_step``/(r + μ)); ``"mean-field"`` is the
 Hartree moment closure dM = (b − (a+μ)M)dt, dV = (2 − 2(a+μ)V)dt, μ = u Σ(M² + V), whose fixed
 point is predict(model, "mean-field").
 
@@ -381,13 +381,9 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
                 "rel_dev_from_u0_prediction": (float(np.max(np.abs(vel["v"] / vel["v_predicted_u0"] - 1.0)))
                                                if len(vel["v"]) else None)})
     info.update({"steps": int(steps), "grid_points": len(grid), "mu_inf": float(mu_inf), "levels": list(levels),
-                 "seconds": time_since(t_start)})
+                 "seconds": round(_time.perf_counter() - t_start, 4)})
     return Dynamics(method, model, times, loss, mean_out, second_out, mu_hist[out_idx], edges,
                     lam_c, energy, front, vel, fit, info)
-
-
-def time_since(t0):
-    return round(_time.perf_counter() - t0, 4)
 
 
 def cli(ns):
