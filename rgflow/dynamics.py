@@ -30,7 +30,7 @@ Shells: k ∈ [2^{j/n}, 2^{(j+1)/n}) (n = ``shells`` per octave of k; empty shel
 Remaining excess of a shell: φ_j(t) = D_j(t)/D_j(0), D_j = Σ_{k∈j} (⟨Δ_k⟩(t) − ⟨Δ_k⟩(∞))², with
 ⟨Δ⟩(∞) the fixed point (gradient: root of μ = u Σ b²/(a+μ)²; langevin/mean-field: the mean-field
 saddle mean resp. predict "exact" mean). The level-c front is the curve of crossing times
-t_c(λ_j): φ_j(t_c) = c; the front velocity is the log-log speed along it,
+t_c(λ_j): φ_j(t_c) = c (first crossing; at U > 0 φ_j need not be monotone); the front velocity is the log-log speed along it,
 
     v(λ, t) = d ln λ*/d ln t = Δ ln λ / Δ ln t_c   (adjacent shells, at the geometric midpoints).
 
