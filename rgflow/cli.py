@@ -99,6 +99,19 @@ def build_parser():
     p.add_argument("--r-range", dest="r_range", default=None, help="LOW,HIGH of the r axis (default: r̂ in [-0.9, 1]); write --r-range=-0.5,1 when LOW < 0")
     p.set_defaults(handler="rgflow.field:cli")
 
+    p = sub.add_parser("dynamics", help="learning dynamics in time: loss L(t), shell energies, front velocity")
+    _model_args(p)
+    p.add_argument("--method", choices=("gradient", "langevin", "mean-field"), default="gradient",
+                   help="gradient flow (default), langevin (temperature 1, sampler at U > 0) or mean-field")
+    p.add_argument("--t-min", dest="t_min", type=float, default=None, help="first time > 0 (default 0.01/(Λ^(1+α) + r))")
+    p.add_argument("--t-max", dest="t_max", type=float, default=None, help="last time (default 30/(1 + r))")
+    p.add_argument("--points", type=_int, default=121, help="log-spaced output times (default 121)")
+    p.add_argument("--shells", type=_int, default=1, help="shells per octave of k (default 1)")
+    p.add_argument("--chains", type=_int, default=32, help="chains of the langevin sampler (default 32)")
+    p.add_argument("--seed", type=_int, default=0, help="seed of the langevin sampler (default 0)")
+    _output_args(p)
+    p.set_defaults(handler="rgflow.dynamics:cli")
+
     p = sub.add_parser("figures", help="regenerate the figures (PNG and PDF)")
     p.add_argument("--out", default="figures", help="output folder (default figures/)")
     p.add_argument("--only", default=None, help="comma-separated figure names or prefixes, e.g. fig3")

@@ -1,0 +1,501 @@
+"""Learning dynamics in time, shell by shell: gradient flow and Langevin dynamics on the action S.
+
+With a_k = 1/λ_k + r, b_k = y_k/λ_k and A = Σ_q Δ_q² (THEORY §1),
+
+    gradient   dΔ_k/dt = −∂S/∂Δ_k = b_k − (a_k + μ(t)) Δ_k,      μ(t) = u A(t)
+    langevin   dΔ_k = −∂S/∂Δ_k dt + √2 dW_k                      (temperature 1, stationary law e^{−S})
+
+Δ_k(0) = y_k (f = 0 at initialization) unless given. The modes couple only through the scalar μ.
+
+U = 0 (exact, closed form): Δ_k(t) = m_k + (Δ_k(0) − m_k) e^{−a_k t}, m_k = y_k/(1 + rλ_k); with noise
+the variance is Var_k(t) = (1 − e^{−2a_k t})/a_k, so ⟨L⟩/P(t) = Σ_k [⟨Δ_k⟩² + Var_k](t).
+
+U > 0, integrator ("exponential midpoint"): for a frozen μ the flow of every mode is an exact
+relaxation Φ_h(Δ; μ) = m(μ) + (Δ − m(μ)) e^{−(a+μ)h}, m(μ) = b/(a + μ). One step is
+
+    Δ' = Φ_{h/2}(Δ; uA(Δ)),   Δ_{n+1} = Φ_h(Δ; uA(Δ')),
+
+second order in h, exact at u = 0, unconditionally stable in the stiff diagonal part (rates up to
+Λ^{1+α}), O(Λ) per step, and it keeps the fixed point Δ* = m(uA(Δ*)) exactly. Steps are uniform in
+ln t (``steps_per_decade``) and split so that h·μ ≤ 1/2 (the explicit μ feedback). ``method=
+"langevin"`` samples ``chains`` seeded chains with the exact Ornstein–Uhlenbeck step at frozen μ
+(weak order 1 in the μ feedback, step capped at h ≤ ``max_step``/(r + μ)); ``"mean-field"`` is the
+Hartree moment closure dM = (b − (a+μ)M)dt, dV = (2 − 2(a+μ)V)dt, μ = u Σ(M² + V), whose fixed
+point is predict(model, "mean-field").
+
+Shells, energy, front, velocity
+-------------------------------
+Shells: k ∈ [2^{j/n}, 2^{(j+1)/n}) (n = ``shells`` per octave of k; empty shells dropped), centre
+λ_j = exp(mean ln λ_k). Shell error energy E_j(t) = Σ_{k∈j} ⟨Δ_k²⟩(t).
+Remaining excess of a shell: φ_j(t) = D_j(t)/D_j(0), D_j = Σ_{k∈j} (⟨Δ_k⟩(t) − ⟨Δ_k⟩(∞))², with
+⟨Δ⟩(∞) the fixed point (gradient: root of μ = u Σ b²/(a+μ)²; langevin/mean-field: the mean-field
+saddle mean resp. predict "exact" mean). The level-c front is the curve of crossing times
+t_c(λ_j): φ_j(t_c) = c (first crossing; at U > 0 φ_j need not be monotone); the front velocity is the log-log speed along it,
+
+    v(λ, t) = d ln λ*/d ln t = Δ ln λ / Δ ln t_c   (adjacent shells, at the geometric midpoints).
+
+U = 0 prediction: φ = e^{−2a_k t} per mode, so t_c = ln(1/c)/(2(1/λ + r)) and v = 1 + rλ for every
+level c: in the massless window (rλ ≪ 1) the front moves as λ* ∝ t (v = 1, exponents 0, 0) and the
+mass stops it at t ~ 1/r, when all learnable modes (rλ > 1) relax together (v − 1 = rλ, a power law
+with A = r, a = 1, b = 0). ``fit`` is the fit of v − 1 over all front points, ``fit["massless"]``
+the fit of v itself over the points with rλ < 0.1 (predicted A = 1, a = b = 0). Octave shells blur
+v by up to ~10-30% (the modes of a shell do not share one rate); finer shells (``shells`` > 1)
+shrink this (``rel_dev_from_u0_prediction``: v against the single-mode formula at the same
+shell centres and levels). With the adiabatic ansatz φ ≈ e^{−2(a t + ∫μ)} the quartic turns this
+into v ≈ 1 + λ(r + μ(t)): an extra, time-dependent mass (``velocity["v_adiabatic"]``). Fits are
+least squares in logs, ln v = ln A + a ln λ + b ln t, with their residuals.
+"""
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import Model, check_int, check_real
+
+__all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS", "cli",
+           "figure_dynamics"]
+
+METHODS = ("gradient", "langevin", "mean-field")
+LEVELS = (0.8, 0.5, 0.2, 0.05)
+MASSLESS = 0.1     # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1)
+
+
+def _coefficients(model):
+    lam = model.eigenvalues()
+    return lam, 1.0 / lam + model.r, model.target() / lam
+
+
+def fixed_point(model: Model) -> tuple:
+    """Zero-temperature minimizer of S: Δ_k = y_k/(1 + λ_k(r + μ)), μ = u Σ_k Δ_k² (bracketed root)."""
+    lam, a, b = _coefficients(model)
+    u = model.u
+    if u == 0.0:
+        return b / a, 0.0
+    from scipy.optimize import brentq
+
+    g = lambda mu: mu - u * float(np.sum((b / (a + mu)) ** 2))
+    hi = u * float(np.sum((b / a) ** 2))
+    mu = brentq(g, 0.0, hi, xtol=1e-15 * max(hi, 1e-300), rtol=1e-15, maxiter=500) if g(hi) > 0 else hi
+    return b / (a + mu), mu
+
+
+def shell_edges(cutoff: int, per_octave: int = 1) -> np.ndarray:
+    """Integer shell boundaries k_lo ≤ k < k_hi with k ∈ [2^{j/n}, 2^{(j+1)/n}); empty shells dropped."""
+    n = check_int("shells", per_octave)
+    j_max = math.ceil(n * math.log2(cutoff + 1)) + 1
+    edges = np.unique(np.ceil(2.0 ** (np.arange(j_max + 1) / n) - 1e-9).astype(int))
+    edges = edges[edges <= cutoff]
+    return np.append(edges, cutoff + 1)
+
+
+def fit_power_law(lam, t, v) -> dict:
+    """Least squares ln v = ln A + a ln λ + b ln t; returns A, a, b, residual rms (in ln v), n."""
+    lam, t, v = (np.asarray(x, dtype=float) for x in (lam, t, v))
+    ok = np.isfinite(v) & (v > 0) & (lam > 0) & (t > 0)
+    if ok.sum() < 4:
+        return {"A": None, "a": None, "b": None, "residual_rms": None, "residual_max": None,
+                "n_points": int(ok.sum())}
+    X = np.column_stack([np.ones(ok.sum()), np.log(lam[ok]), np.log(t[ok])])
+    y = np.log(v[ok])
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    res = y - X @ coef
+    return {"A": float(np.exp(coef[0])), "a": float(coef[1]), "b": float(coef[2]),
+            "residual_rms": float(np.sqrt(np.mean(res**2))), "residual_max": float(np.max(np.abs(res))),
+            "n_points": int(ok.sum())}
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """Result of :func:`dynamics`: L(t)/P, shell energies E(λ_j, t), fronts, velocities and the fit."""
+
+    method: str
+    model: Model
+    t: np.ndarray                 # output times
+    loss: np.ndarray              # Σ_k ⟨Δ_k²⟩(t) = ⟨L⟩/P
+    mean: np.ndarray              # ⟨Δ_k⟩(t), shape (len(t), Λ)
+    second: np.ndarray            # ⟨Δ_k²⟩(t)
+    mu: np.ndarray                # u⟨A⟩(t)
+    shell_k: np.ndarray           # shell edges (k_lo of each shell, then Λ+1)
+    shell_lambda: np.ndarray      # shell centres λ_j
+    energy: np.ndarray            # E_j(t), shape (shells, len(t))
+    front: dict                   # level -> {"lambda": [...], "t": [...]}
+    velocity: dict                # {"lambda", "t", "v", "level", "v_predicted_u0"}
+    fit: dict
+    info: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        from . import __version__
+
+        out = {"method": self.method, "params": self.model.params, "t": self.t.tolist(),
+               "loss": self.loss.tolist(), "mu": self.mu.tolist(),
+               "shells": {"lambda": self.shell_lambda.tolist(), "k_lo": self.shell_k[:-1].tolist(),
+                          "k_hi": (self.shell_k[1:] - 1).tolist()},
+               "energy": self.energy.tolist(), "front": self.front,
+               "velocity": {k: np.asarray(v).tolist() for k, v in self.velocity.items()},
+               "fit": self.fit, "info": self.info, "version": __version__}
+        if "loss_stderr" in self.info:
+            out["loss_stderr"] = np.asarray(self.info["loss_stderr"]).tolist()
+        out["info"] = {k: (np.asarray(v).tolist() if isinstance(v, np.ndarray) else v)
+                       for k, v in self.info.items()}
+        return out
+
+
+def default_times(model: Model, points: int = 121, t_min=None, t_max=None) -> np.ndarray:
+    """Log-spaced times from 0.01/a_max (a_max = Λ^{1+α} + r) to 30/(1 + r) (e^{−60} of the slowest mode)."""
+    _, a, _ = _coefficients(model)
+    lo = 0.01 / float(a.max()) if t_min is None else check_real("t_min", t_min, low=0.0, low_open=True)
+    hi = 30.0 / float(a.min()) if t_max is None else check_real("t_max", t_max, low=0.0, low_open=True)
+    if hi <= lo:
+        raise ValueError(f"t_max must be > t_min = {lo:g}, got {hi:g}")
+    return np.geomspace(lo, hi, check_int("points", points, low=2))
+
+
+def _grid(times, steps_per_decade):
+    """Internal grid: 0, then log-uniform steps down to t_min/100, with every output time on it."""
+    t0 = times[0] / 100.0
+    n = max(2, int(math.ceil(steps_per_decade * math.log10(times[-1] / t0))) + 1)
+    grid = np.unique(np.concatenate([[0.0], np.geomspace(t0, times[-1], n), times]))
+    return grid, np.searchsorted(grid, times)
+
+
+def _relax(x, target, rate, h):
+    return target + (x - target) * np.exp(-rate * h)
+
+
+def _run_gradient(a, b, u, x0, grid, record):
+    x = x0.copy()
+    mu_hist = np.empty(len(grid))
+    mu_hist[0] = u * float(x @ x)
+    record(0, x, x * x)
+    steps = 0
+    for i in range(1, len(grid)):
+        H = grid[i] - grid[i - 1]
+        mu = u * float(x @ x)
+        n = max(1, int(math.ceil(2.0 * H * mu)))      # h·μ ≤ 1/2
+        h = H / n
+        for _ in range(n):
+            mu = u * float(x @ x)
+            xh = _relax(x, b / (a + mu), a + mu, 0.5 * h)
+            mh = u * float(xh @ xh)
+            x = _relax(x, b / (a + mh), a + mh, h)
+        steps += n
+        if not np.all(np.isfinite(x)):
+            raise FloatingPointError(f"gradient flow produced non-finite values at t = {grid[i]:g}")
+        mu_hist[i] = u * float(x @ x)
+        record(i, x, x * x)
+    return mu_hist, steps
+
+
+def _run_mean_field(a, b, u, x0, grid, record):
+    M, V = x0.copy(), np.zeros_like(x0)
+    A = lambda M, V: float(M @ M + V.sum())
+    mu_hist = np.empty(len(grid))
+    mu_hist[0] = u * A(M, V)
+    record(0, M, M * M + V)
+    steps = 0
+    for i in range(1, len(grid)):
+        H = grid[i] - grid[i - 1]
+        n = max(1, int(math.ceil(2.0 * H * u * A(M, V))))
+        h = H / n
+        for _ in range(n):
+            mu = u * A(M, V)
+            c = a + mu
+            Mh, Vh = _relax(M, b / c, c, 0.5 * h), _relax(V, 1.0 / c, 2.0 * c, 0.5 * h)
+            c = a + u * A(Mh, Vh)
+            M, V = _relax(M, b / c, c, h), _relax(V, 1.0 / c, 2.0 * c, h)
+        steps += n
+        if not (np.all(np.isfinite(M)) and np.all(np.isfinite(V))):
+            raise FloatingPointError(f"mean-field dynamics produced non-finite values at t = {grid[i]:g}")
+        mu_hist[i] = u * A(M, V)
+        record(i, M, M * M + V)
+    return mu_hist, steps
+
+
+def _run_langevin(a, b, u, r, x0, grid, record, *, chains, rng, max_step):
+    X = np.tile(x0, (chains, 1))
+    mu_hist = np.empty(len(grid))
+    A = np.einsum("ck,ck->c", X, X)
+    mu_hist[0] = u * A.mean()
+    record(0, X.mean(0), (X * X).mean(0), A)
+    steps = 0
+    for i in range(1, len(grid)):
+        H = grid[i] - grid[i - 1]
+        mu_max = u * float(A.max())
+        n = max(1, int(math.ceil(max(2.0 * H * mu_max, H * (r + mu_max) / max_step))))
+        h = H / n
+        ea = np.exp(-a * h)
+        for _ in range(n):
+            mu = (u * A)[:, None]
+            c = a[None, :] + mu
+            e = ea[None, :] * np.exp(-mu * h)
+            m = b / c
+            X = m + (X - m) * e + np.sqrt(-np.expm1(-2.0 * c * h) / c) * rng.standard_normal(X.shape)
+            A = np.einsum("ck,ck->c", X, X)
+        steps += n
+        if not np.all(np.isfinite(X)):
+            raise FloatingPointError(f"langevin dynamics produced non-finite values at t = {grid[i]:g}")
+        mu_hist[i] = u * A.mean()
+        record(i, X.mean(0), (X * X).mean(0), A)
+    return mu_hist, steps
+
+
+def _crossing(t, phi, c):
+    """First time with φ ≤ c, interpolated linearly in (ln t, ln φ); NaN if none."""
+    below = np.nonzero(phi <= c)[0]
+    if len(below) == 0 or below[0] == 0:
+        return math.nan
+    i = below[0]
+    if t[i - 1] <= 0.0:
+        return float(t[i])
+    l0, l1 = math.log(phi[i - 1]), math.log(max(phi[i], 1e-300))
+    w = (math.log(c) - l0) / (l1 - l0)
+    return float(math.exp(math.log(t[i - 1]) + w * (math.log(t[i]) - math.log(t[i - 1]))))
+
+
+def _fronts(grid, D, lam_c, levels, r, mu_grid):
+    """Crossing times per level and shell, and the velocity points between adjacent shells."""
+    front, pts = {}, {"lambda": [], "t": [], "v": [], "level": [], "v_predicted_u0": [], "v_adiabatic": []}
+    D0 = D[:, 0]
+    for c in levels:
+        tc = np.array([_crossing(grid, D[j] / D0[j], c) if D0[j] > 0 else math.nan for j in range(len(D0))])
+        ok = np.isfinite(tc)
+        front[str(c)] = {"lambda": lam_c[ok].tolist(), "t": tc[ok].tolist()}
+        tp = np.log(1.0 / c) / (2.0 * (1.0 / lam_c + r))   # single-mode U = 0 crossing time
+        for j in range(len(tc) - 1):
+            if not (ok[j] and ok[j + 1]) or tc[j] == tc[j + 1]:
+                continue
+            dl = math.log(lam_c[j + 1] / lam_c[j])
+            pts["lambda"].append(math.sqrt(lam_c[j] * lam_c[j + 1]))
+            pts["t"].append(math.sqrt(tc[j] * tc[j + 1]))
+            pts["v"].append(dl / math.log(tc[j + 1] / tc[j]))
+            pts["level"].append(c)
+            pts["v_predicted_u0"].append(dl / math.log(tp[j + 1] / tp[j]))
+            mu_t = float(np.interp(math.log(pts["t"][-1]), np.log(grid[1:]), mu_grid[1:]))
+            pts["v_adiabatic"].append(1.0 + pts["lambda"][-1] * (r + mu_t))
+    return front, {k: np.array(v) for k, v in pts.items()}
+
+
+def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int = 1, seed: int = 0,
+             initial=None, steps_per_decade: int = 200, chains: int = 32, max_step: float = 0.05,
+             levels=LEVELS) -> Dynamics:
+    """Gradient flow / Langevin dynamics / mean-field moment dynamics of S from Δ(0) (default y).
+
+    ``times``: increasing positive output times (default :func:`default_times`). Returns a
+    :class:`Dynamics` with L(t)/P, the shell energies, the fronts, the velocity points and the fit
+    ln(v − 1) = ln A + a ln λ + b ln t (``fit``; predicted at U = 0: A = r, a = 1, b = 0).
+    """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    t_start = _time.perf_counter()
+    times = default_times(model) if times is None else np.atleast_1d(np.asarray(times, dtype=float))
+    if times.ndim != 1 or len(times) < 2 or not np.all(np.isfinite(times)) or times[0] <= 0 \
+            or np.any(np.diff(times) <= 0):
+        raise ValueError("times must be at least 2 finite, positive, strictly increasing values")
+    steps_per_decade = check_int("steps_per_decade", steps_per_decade, low=4)
+    chains = check_int("chains", chains, low=2)
+    max_step = check_real("max_step", max_step, low=0.0, low_open=True)
+    seed = check_int("seed", seed, low=0)
+    levels = tuple(check_real("levels", c, low=0.0, high=1.0, low_open=True, high_open=True) for c in levels)
+    lam, a, b = _coefficients(model)
+    u, r = model.u, model.r
+    x0 = model.target() if initial is None else np.asarray(initial, dtype=float)
+    if x0.shape != (model.cutoff,) or not np.all(np.isfinite(x0)):
+        raise ValueError(f"initial must be {model.cutoff} finite values (one per mode), got shape {x0.shape}")
+
+    edges = shell_edges(model.cutoff, shells)
+    idx = np.repeat(np.arange(len(edges) - 1), np.diff(edges))   # shell of mode k = 1..Λ
+    lam_c = np.exp(np.bincount(idx, np.log(lam)) / np.bincount(idx))
+
+    # the long-time mean, reference of the fronts
+    if method == "gradient":
+        mean_inf, mu_inf = fixed_point(model)
+    elif method == "mean-field":
+        from .exact import saddle
+
+        mu_inf = saddle(model)
+        mean_inf = b / (a + mu_inf)
+    else:
+        from .exact import exact_moments, saddle
+
+        mu_inf = saddle(model)
+        mean_inf = exact_moments(model)["mean"]
+
+    grid, out_idx = _grid(times, steps_per_decade)
+    D = np.empty((len(edges) - 1, len(grid)))
+    mean_out = np.empty((len(times), model.cutoff))
+    second_out = np.empty((len(times), model.cutoff))
+    A_chain = []
+    pos = {int(i): n for n, i in enumerate(out_idx)}
+
+    def record(i, m, s, A=None):
+        D[:, i] = np.bincount(idx, (m - mean_inf) ** 2, minlength=D.shape[0])
+        if i in pos:
+            mean_out[pos[i]], second_out[pos[i]] = m, s
+            if A is not None:
+                A_chain.append(A.copy())
+
+    info = {}
+    if u == 0.0 and method in ("gradient", "langevin", "mean-field"):
+        # closed form: Δ(t) = m + (Δ(0) − m) e^{−a t};  Var(t) = (1 − e^{−2at})/a at temperature 1
+        m = b / a
+        for i, t in enumerate(grid):
+            mt = m + (x0 - m) * np.exp(-a * t)
+            var = 0.0 if method == "gradient" else -np.expm1(-2.0 * a * t) / a
+            record(i, mt, mt * mt + var)
+        mu_hist, steps = np.zeros(len(grid)), 0
+        info["scheme"] = "closed form (U = 0)"
+    elif method == "gradient":
+        mu_hist, steps = _run_gradient(a, b, u, x0, grid, record)
+        info["scheme"] = "exponential midpoint"
+    elif method == "mean-field":
+        mu_hist, steps = _run_mean_field(a, b, u, x0, grid, record)
+        info["scheme"] = "exponential midpoint (Hartree moment closure)"
+    else:
+        rng = np.random.default_rng(seed)
+        mu_hist, steps = _run_langevin(a, b, u, r, x0, grid, record, chains=chains, rng=rng, max_step=max_step)
+        A = np.array(A_chain)                                   # (times, chains)
+        info["scheme"] = "exact OU step at frozen μ (sampler)"
+        info["loss_stderr"] = A.std(axis=1, ddof=1) / math.sqrt(chains)
+        info["chains"], info["seed"] = chains, seed
+
+    loss = second_out.sum(axis=1)
+    energy = np.stack([np.bincount(idx, s, minlength=len(edges) - 1) for s in second_out], axis=1)
+    if method == "langevin" and u > 0.0:
+        # the chain mean carries sampler noise of order √(Var/chains), far above the small excess of
+        # the UV shells: fronts are not defined from it (use "gradient" or "mean-field")
+        front, vel = {}, {key: np.array([]) for key in ("lambda", "t", "v", "level", "v_predicted_u0", "v_adiabatic")}
+        info["front_note"] = "fronts not computed from a noisy sampler mean; use method 'gradient' or 'mean-field'"
+    else:
+        front, vel = _fronts(grid, D, lam_c, levels, r, mu_hist)
+    fit = fit_power_law(vel["lambda"], vel["t"], vel["v"] - 1.0)
+    massless = r * vel["lambda"] < MASSLESS
+    fit_v = fit_power_law(vel["lambda"][massless], vel["t"][massless], vel["v"][massless])
+    fit_v.update({"quantity": "v", "window": f"r*lambda < {MASSLESS}", "predicted_u0": {"A": 1.0, "a": 0.0, "b": 0.0}})
+    fit.update({"quantity": "v - 1", "predicted_u0": {"A": r, "a": 1.0, "b": 0.0}, "massless": fit_v,
+                "v_definition": "d ln λ*/d ln t along the fronts φ_j(t) = c",
+                "rel_dev_from_u0_prediction": (float(np.max(np.abs(vel["v"] / vel["v_predicted_u0"] - 1.0)))
+                                               if len(vel["v"]) else None)})
+    info.update({"steps": int(steps), "grid_points": len(grid), "mu_inf": float(mu_inf), "levels": list(levels),
+                 "seconds": round(_time.perf_counter() - t_start, 4)})
+    return Dynamics(method, model, times, loss, mean_out, second_out, mu_hist[out_idx], edges,
+                    lam_c, energy, front, vel, fit, info)
+
+
+def cli(ns):
+    """``rgflow dynamics``: L(t)/P, shell energies, velocity points and fit, as JSON or CSV."""
+    from . import __version__
+    from .cli import _model, emit
+
+    model = _model(ns)
+    times = default_times(model, ns.points, ns.t_min, ns.t_max)
+    res = dynamics(model, times, method=ns.method, shells=ns.shells, seed=ns.seed, chains=ns.chains)
+    obj = res.as_dict()
+    cols = {"t": obj["t"], "loss": obj["loss"], "mu": obj["mu"]}
+    for lo, hi, row in zip(obj["shells"]["k_lo"], obj["shells"]["k_hi"], obj["energy"]):
+        cols[f"E_k{lo}-{hi}"] = row
+    fit = res.fit
+    header = {"rgflow": __version__, "method": ns.method, **model.params,
+              "fit": f"v-1=A*lambda^a*t^b", "A": fit["A"], "a": fit["a"], "b": fit["b"]}
+    emit(ns, obj, header, cols)
+
+
+def figure_dynamics(out_dir="figures"):
+    """fig10: shell energies E(λ, t) at U = 0 and U = 0.05, L(t) with equilibrium levels, front and velocity."""
+    from ._plotting import pyplot, save_figure
+    from .predict import predict
+
+    plt = pyplot()
+    kappa = 1000 / 100**1.2
+    m0, m1 = Model(0.2, 0.3, 1000, kappa, 0.0), Model(0.2, 0.3, 1000, kappa, 0.05)
+    t = default_times(m0, 161, t_max=0.3)
+    g0, g1 = dynamics(m0, t), dynamics(m1, t)
+    l0 = dynamics(m0, t, method="langevin")
+    l1 = dynamics(m1, t[::6], method="langevin", chains=16, seed=0)
+    v0, v1 = dynamics(m0, t, shells=4), dynamics(m1, t, shells=4)
+
+    fig, ax = plt.subplots(2, 3, figsize=(13, 7.6))
+    cmap = plt.get_cmap("viridis")
+    lmin, lmax = math.log(g0.shell_lambda.min()), math.log(g0.shell_lambda.max())
+    for a_, res, U in ((ax[0, 0], g0, 0.0), (ax[0, 1], g1, 0.05)):
+        for j, lam in enumerate(res.shell_lambda):
+            col = cmap((math.log(lam) - lmin) / (lmax - lmin))
+            a_.loglog(res.t, res.energy[j] / res.energy[j, 0], color=col,
+                      label=f"k {res.shell_k[j]}–{res.shell_k[j + 1] - 1}")
+        fr = res.front["0.5"]
+        a_.set(xlabel="t", ylabel=r"$E(\lambda_j,t)/E(\lambda_j,0)$", ylim=(1e-5, 2),
+               title=f"gradient flow, U = {U}: shell error energy")
+        a_.axvline(1 / m0.r, color="0.5", ls=":", lw=1)
+        a_.text(1.1 / m0.r, 1.3e-5, "t = 1/r", color="0.4", fontsize=8)
+    ax[0, 0].legend(ncol=2, loc="lower left", fontsize=7)
+    ins = ax[0, 1].inset_axes([0.16, 0.08, 0.46, 0.4])
+    for j, lam in enumerate(g1.shell_lambda):
+        if g1.shell_k[j] >= 128:
+            col = cmap((math.log(lam) - lmin) / (lmax - lmin))
+            ins.semilogx(g0.t, g0.energy[j] / g0.energy[j, -1], color=col, ls="--", lw=1)
+            ins.semilogx(g1.t, g1.energy[j] / g1.energy[j, -1], color=col, lw=1.2)
+    ins.axhline(1, color="k", lw=0.6)
+    ins.set_ylim(0.93, 1.12)
+    ins.set_xlim(1e-4, 0.3)
+    ins.tick_params(labelsize=6)
+    ins.set_title(r"k ≥ 128: $E/E(\infty)$ (dashed U = 0)", fontsize=7)
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.matplotlib.colors.LogNorm(math.exp(lmin), math.exp(lmax)))
+    fig.colorbar(sm, ax=ax[0, 1], label=r"shell centre $\lambda_j$")
+
+    a_ = ax[0, 2]
+    a_.loglog(g0.t, g0.loss, color="C0", label="gradient, U = 0")
+    a_.loglog(g1.t, g1.loss, color="C3", label="gradient, U = 0.05")
+    a_.loglog(l0.t, l0.loss, color="C0", ls="-.", label="temperature 1, U = 0 (closed form)")
+    a_.errorbar(l1.t, l1.loss, yerr=l1.info["loss_stderr"], color="C3", fmt="o", ms=2.5, lw=0.8,
+                label="temperature 1, U = 0.05 (sampler, 16 chains)")
+    gp, ex = predict(m0, "gp"), predict(m1, "exact")
+    for y, col, lab, up in ((gp.bias, "C0", "GP bias Σ⟨Δ⟩²", True), (gp.loss, "C0", "GP loss", True),
+                            (ex.loss, "C3", "exact loss, U = 0.05", False),
+                            (float(np.sum(fixed_point(m1)[0] ** 2)), "C3", "minimizer of S, U = 0.05", False)):
+        a_.axhline(y, color=col, ls="--", lw=0.8)
+        a_.text(t[0] * 1.3, y * (1.03 if up else 0.97), lab, color=col, fontsize=7, va="bottom" if up else "top")
+    a_.set(xlabel="t", ylabel=r"$\langle L\rangle/P(t) = \sum_k\langle\Delta_k^2\rangle$",
+           title="training loss in time (dashed: equilibrium)")
+    a_.legend(loc="lower left", bbox_to_anchor=(0.0, 0.12), fontsize=7)
+
+    a_ = ax[1, 0]
+    tt = np.geomspace(t[0], 0.999 * math.log(2) / (2 * m0.r), 200)
+    a_.loglog(tt, 1 / (math.log(2) / (2 * tt) - m0.r), "k--", lw=1, label=r"U = 0 theory: $\lambda^*=1/(\ln 2/2t - r)$")
+    a_.loglog(tt, tt / (math.log(2) / 2), "k:", lw=1, label=r"massless: $\lambda^* = 2t/\ln 2$")
+    for res, col, U in ((v0, "C0", 0.0), (v1, "C3", 0.05)):
+        fr = res.front["0.5"]
+        a_.loglog(fr["t"], fr["lambda"], "o", color=col, ms=3.5, label=f"half-excess front, U = {U}")
+    a_.set(xlabel="t", ylabel=r"front $\lambda^*(t)$ ($\varphi=1/2$)", ylim=(1e-4, 2),
+           title="learning front (4 shells per octave)")
+    a_.legend(loc="upper left", fontsize=7)
+
+    a_ = ax[1, 1]
+    lam = np.geomspace(2e-4, 1, 50)
+    a_.loglog(lam, m0.r * lam, "k--", lw=1, label=r"U = 0 theory: $v-1 = r\lambda$")
+    for res, col, U in ((v0, "C0", 0.0), (v1, "C3", 0.05)):
+        vel, f = res.velocity, res.fit
+        a_.loglog(vel["lambda"], vel["v"] - 1, "o", color=col, ms=3, alpha=0.7,
+                  label=f"U = {U}: fit A={f['A']:.0f}, a={f['a']:.3f}, b={f['b']:.3f}")
+        tm = float(np.exp(np.mean(np.log(vel["t"]))))
+        a_.loglog(lam, f["A"] * lam ** f["a"] * tm ** f["b"], color=col, lw=1)
+    a_.set(xlabel=r"$\lambda$", ylabel=r"$v - 1$,  $v = d\ln\lambda^*/d\ln t$",
+           title=r"front velocity; fit $v-1 = A\lambda^a t^b$ (line at mean t)")
+    a_.legend(loc="upper left", fontsize=7)
+
+    a_ = ax[1, 2]
+    for res, col, U in ((v0, "C0", 0.0), (v1, "C3", 0.05)):
+        vel, f = res.velocity, res.fit
+        ok = vel["v"] > 1
+        resid = np.log(vel["v"][ok] - 1) - np.log(f["A"] * vel["lambda"][ok] ** f["a"] * vel["t"][ok] ** f["b"])
+        a_.semilogx(vel["t"][ok], resid, "o", color=col, ms=3, label=f"U = {U}: rms {f['residual_rms']:.3f}")
+    a_.axhline(0, color="k", lw=0.8)
+    a_.set(xlabel="t (of the front point)", ylabel=r"residual  $\ln(v-1) - \ln(A\lambda^a t^b)$",
+           title="fit residuals")
+    a_.legend(loc="lower left", fontsize=7)
+    fig.suptitle(f"Learning dynamics by spectral shells: dΔ/dt = −∂S/∂Δ, Δ(0) = y;  α = 0.2, β = 0.3, "
+                 f"P = Λ = 1000, κ = 1000/100^1.2 (r = {m0.r:.0f}), U = 0 and 0.05")
+    return save_figure(fig, out_dir, "fig10-dynamics")
