@@ -99,6 +99,20 @@ def build_parser():
     p.add_argument("--r-range", dest="r_range", default=None, help="LOW,HIGH of the r axis (default: r̂ in [-0.9, 1]); write --r-range=-0.5,1 when LOW < 0")
     p.set_defaults(handler="rgflow.field:cli")
 
+    p = sub.add_parser("surface", help="loss surface on a (P, cutoff) grid and its scaling collapse")
+    p.add_argument("--alpha", type=float, required=True, help="spectrum exponent, λ_k = k^-(1+α), α > 0")
+    p.add_argument("--beta", type=float, required=True, help="target exponent, y_k² = k^-(1+β), β > -1")
+    p.add_argument("--kappa", type=float, required=True, help="ridge κ > 0 (mass r = P/κ), fixed over the grid")
+    p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
+    p.add_argument("--P", dest="P_values", required=True, help="P values: 100,200,400 or log range START:STOP:NUM")
+    p.add_argument("--cutoff", dest="cutoff_values", required=True,
+                   help="cutoffs Λ (model size): 100,200,400 or log range START:STOP:NUM")
+    p.add_argument("--method", choices=tuple(METHODS), default="gp", help="predictor (default gp)")
+    p.add_argument("--seed", type=_int, default=0, help="seed of the langevin method (default 0)")
+    p.add_argument("--fit", action="store_true", help="also fit L = P^{c/a} W(Λ/P^{b/a}): exponents vs theory")
+    _output_args(p)
+    p.set_defaults(handler="rgflow.surface:cli")
+
     p = sub.add_parser("figures", help="regenerate the figures (PNG and PDF)")
     p.add_argument("--out", default="figures", help="output folder (default figures/)")
     p.add_argument("--only", default=None, help="comma-separated figure names or prefixes, e.g. fig3")
