@@ -223,3 +223,11 @@ def test_api_bad_input():
         fit_scaling([1, 2, 3], [1, 2, 3], np.ones((3, 4)))
     with pytest.raises(ValueError, match="> 0"):
         fit_scaling([1, 2, 3], [1, 2, 3], np.zeros((3, 3)))
+
+
+def test_sympy_derivation_of_the_scaling_form():
+    import pathlib
+    import runpy
+
+    script = pathlib.Path(__file__).resolve().parent.parent / "derivations" / "surface_scaling.py"
+    runpy.run_path(str(script))  # asserts every step (PDE, substitution, limits)
