@@ -42,16 +42,18 @@ Limits:
   unlearned tail beyond the cutoff, W_b(∞) − W_b(z) ≈ z^-β/β and W_v(∞) − W_v(z) ≈ z^-α/α, i.e.
   bias(∞) − bias(Λ) ≈ Λ^-β/β and variance(∞) − variance(Λ) ≈ Λ^-α/α (P-independent).
 * z → 0 (Λ ≪ (P/κ)^{1/A}, model-size-limited: every kept mode is learned, rλ_k ≫ 1):
-  W_b ≈ z^{2A−β}/(2A − β), W_v ≈ z, i.e. bias ≈ Λ^{2+2α−β}/((2+2α−β) r²), variance ≈ Λ/r.
+  W_b ≈ z^{2A−β}/(2A − β), W_v ≈ z, i.e. bias ≈ Λ^{2+2α−β}/((2+2α−β) r²), variance ≈ Λ/r = κΛ/P
+  (each learned mode leaves 1/r of variance): L ∝ P^-1 at fixed small Λ.
   Note the sign: in this model the cutoff truncates the target as well as the kernel (y_k exists
-  only for k ≤ Λ), so the training loss *grows* with Λ, like Λ^-β only in its deficit at large Λ;
-  there is no Kaplan-type "loss ∝ Λ^-β floor" (that would need target power beyond the cutoff).
+  only for k ≤ Λ), so at fixed P the training loss *grows* with Λ; Λ^-β appears only as the
+  deficit bias(∞) − bias(Λ) at large Λ. There is no Kaplan-type floor "loss ∝ Λ^-β at P → ∞"
+  (that would need target power beyond the cutoff, which the model of THEORY §1 does not have).
 
 Finite-size corrections of the discrete sums (why the fitted exponents are not exact): the sum is
 the midpoint rule for ∫_{1/2}^{Λ+1/2}; the excluded ∫_0^{1/2} (learned modes, integrand ≈ 1/r)
 shifts the variance by −1/(2r), a relative correction ≈ r^{-1/A}/(2W_v) in the data-limited
 region; for the bias the same piece is O(r^-2), relative O(r^{-(2−β/A)}). The +½ at the upper end
-is a relative O(1/Λ) shift of z.
+is a relative O(1/Λ) shift of z (for z ≪ 1 the two ½'s cancel: Σ_{k≤Λ} 1/r = Λ/r exactly).
 
 The fit
 -------
@@ -67,7 +69,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .model import Model, check_int, check_real
+from .model import Model, check_real
 
 __all__ = ["Surface", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents",
            "collapse_spread", "fit_scaling", "fit_surface", "analytic_W", "cli", "figure_surface"]

@@ -8,8 +8,8 @@ from scipy.special import beta as B, hyp2f1
 
 from rgflow import Model, predict
 from rgflow.cli import main
-from rgflow.surface import (collapse_spread, continuum_surface, fit_scaling, fit_surface, loss_surface,
-                            predicted_exponents, scaling_function)
+from rgflow.surface import (analytic_W, collapse_spread, continuum_surface, fit_scaling, fit_surface,
+                            loss_surface, predicted_exponents, scaling_function)
 
 PAPER = dict(alpha=0.2, beta=0.3, kappa=1000 / 100**1.2)
 FAST = dict(alpha=1.0, beta=1.5, kappa=1.0)
@@ -88,8 +88,6 @@ def test_fit_recovers_exponents_on_the_exact_scaling_surface(params):
         assert fit["b/a"] == pytest.approx(pred[part]["b/a"], abs=2e-4)
         assert fit["spread"] < 1e-4
         x = np.geomspace(s.cutoff.min() / s.P.max() ** fit["b/a"], s.cutoff.max() / s.P.min() ** fit["b/a"], 7)[1:-1]
-        from rgflow.surface import analytic_W
-
         # the fitted W agrees with the analytic W up to the normalization P^(c/a) shift
         ratio = fit["W"](x) / analytic_W(part, params["alpha"], params["beta"], params["kappa"], x)
         assert np.ptp(np.log(ratio)) < 2e-3
