@@ -18,6 +18,7 @@ FIGURES = {
     "fig5-scaling-law": "rgflow.curves:figure_scaling_law",
     "fig6-transfer-map": "rgflow.transfer:figure_transfer_map",
     "fig7-scaling-interval": "rgflow.scaling:figure_scaling_interval",
+    "fig9-surface": "rgflow.surface:figure_surface",
     "fig10-dynamics": "rgflow.dynamics:figure_dynamics",
 }
 # made only when named in ``only`` (slow or unfinished): ``rgflow figures --only fig8``

@@ -1,0 +1,405 @@
+"""Two-variable scaling of the training loss in data size P and model size Λ (issue 9, part 1).
+
+The surface
+-----------
+``loss_surface`` evaluates ⟨L⟩/P = Σ_{k≤Λ} ⟨Δ_k²⟩ (bias Σ⟨Δ_k⟩², variance Σ Var Δ_k) on a grid of
+P (training samples, at fixed ridge κ: r = P/κ) and Λ (the cutoff = kernel rank = model size; Λ < P
+is allowed). Any predictor method; at U = 0 the GP sums are cumulated over k once per P (fast).
+
+The scaling hypothesis
+----------------------
+λ^c L(P, Λ) = L(λ^a P, λ^b Λ) ⇔ (c − aP∂_P − bΛ∂_Λ) L = 0 ⇔ L = P^{c/a} W(Λ/P^{b/a}); only the
+ratios c/a, b/a are identifiable (we report a = 1).
+
+Theory (GP, U = 0, continuum approximation; A = 1 + α, r = P/κ)
+---------------------------------------------------------------
+Replace Σ_{k=1}^{Λ} by ∫_0^Λ dk and substitute k = r^{1/A} x (so rλ_k = x^-A):
+
+    bias(P, Λ)     = ∫_0^Λ k^-(1+β)/(1 + r k^-A)² dk = r^{-β/A} W_b(z),  W_b(z) = ∫_0^z x^{2A-1-β}/(1 + x^A)² dx
+    variance(P, Λ) = ∫_0^Λ k^-A/(1 + r k^-A) dk      = r^{-α/A} W_v(z),  W_v(z) = ∫_0^z dx/(1 + x^A)
+
+with z = Λ/r^{1/A} = κ^{1/A} Λ/P^{1/A}. Hence both parts have the scaling form, with
+
+    b/a = 1/(1+α) for both;   c/a = −β/(1+α) (bias),   c/a = −α/(1+α) (variance),
+
+and in the variable x = Λ/P^{b/a} of the collapse: W_bias(x) = κ^{β/A} W_b(κ^{1/A} x),
+W_var(x) = κ^{α/A} W_v(κ^{1/A} x). The bias form needs β < 2(1+α) (W_b converges at x → 0; for
+larger β the learned modes dominate the bias, ∝ r^-2, and it has no Λ-scaling to speak of).
+Closed forms (v = 1/(1 + z^A), B(v; p, q) the unnormalized incomplete beta; these are
+:func:`rgflow.curves.continuum_bias` / ``continuum_variance`` at r = 1, k_lo = 0):
+
+    W_b(z) = [B(β/A, 2 − β/A) − B(v; β/A, 2 − β/A)]/A
+    W_v(z) = [B(α/A, 1/A) − B(v; α/A, 1/A)]/A = z · ₂F₁(1, 1/A; 1 + 1/A; −z^A)
+
+The loss = bias + variance = r^{-α/A}[W_v(z) + r^{(α−β)/A} W_b(z)] is *not* a single scaling
+form unless α = β: along fixed z the part with the smaller exponent wins (the variance if α < β,
+as at the paper's α = 0.2, β = 0.3), and the other part is a correction ∝ P^{-|β−α|/A} (slow:
+P^-0.083 at the paper's values). Each part is fitted separately, plus the total.
+
+Limits:
+* z → ∞ (Λ ≫ (P/κ)^{1/A}, data-limited): W_b → B(β/A, 2 − β/A)/A, W_v → B(α/A, 1/A)/A, i.e. the
+  learning-curve power laws of :mod:`rgflow.curves`, independent of Λ; the finite-Λ deficit is the
+  unlearned tail beyond the cutoff, W_b(∞) − W_b(z) ≈ z^-β/β and W_v(∞) − W_v(z) ≈ z^-α/α, i.e.
+  bias(∞) − bias(Λ) ≈ Λ^-β/β and variance(∞) − variance(Λ) ≈ Λ^-α/α (P-independent).
+* z → 0 (Λ ≪ (P/κ)^{1/A}, model-size-limited: every kept mode is learned, rλ_k ≫ 1):
+  W_b ≈ z^{2A−β}/(2A − β), W_v ≈ z, i.e. bias ≈ Λ^{2+2α−β}/((2+2α−β) r²), variance ≈ Λ/r = κΛ/P
+  (each learned mode leaves 1/r of variance): L ∝ P^-1 at fixed small Λ.
+  Note the sign: in this model the cutoff truncates the target as well as the kernel (y_k exists
+  only for k ≤ Λ), so at fixed P the training loss *grows* with Λ; Λ^-β appears only as the
+  deficit bias(∞) − bias(Λ) at large Λ. There is no Kaplan-type floor "loss ∝ Λ^-β at P → ∞"
+  (that would need target power beyond the cutoff, which the model of THEORY §1 does not have).
+
+Finite-size corrections of the discrete sums (why the fitted exponents are not exact): the sum is
+the midpoint rule for ∫_{1/2}^{Λ+1/2}; the excluded ∫_0^{1/2} (learned modes, integrand ≈ 1/r)
+shifts the variance by −1/(2r), a relative correction ≈ r^{-1/A}/(2W_v) in the data-limited
+region; for the bias the same piece is O(r^-2), relative O(r^{-(2−β/A)}). The +½ at the upper end
+is a relative O(1/Λ) shift of z (for z ≪ 1 the two ½'s cancel: Σ_{k≤Λ} 1/r = Λ/r exactly).
+
+The fit
+-------
+``fit_scaling``: least squares on ln L over the grid with the model ln L = (c/a) ln P + g(X),
+X = ln Λ − (b/a) ln P, g a cubic spline (knots uniform over the X range). At fixed b/a the model
+is linear, so c/a and g are solved for exactly; b/a minimizes the RMS residual. That residual, the
+RMS deviation of ln L from one master curve, is the *collapse spread* (a relative deviation;
+``collapse_spread`` evaluates it at given exponents). The fitted W is exp g.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import Model, check_real
+
+__all__ = ["Surface", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents",
+           "collapse_spread", "fit_scaling", "fit_surface", "analytic_W", "cli", "figure_surface"]
+
+PARTS = ("loss", "bias", "variance")
+
+
+@dataclass(frozen=True)
+class Surface:
+    """⟨L⟩/P, bias and variance on the grid: arrays of shape (len(P), len(cutoff))."""
+
+    P: np.ndarray
+    cutoff: np.ndarray
+    loss: np.ndarray
+    bias: np.ndarray
+    variance: np.ndarray
+    method: str
+    params: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready: P, cutoff (lists), loss/bias/variance as nested lists [i_P][i_cutoff]."""
+        from . import __version__
+
+        return {"P": [int(p) for p in self.P], "cutoff": [int(c) for c in self.cutoff],
+                **{key: getattr(self, key).tolist() for key in PARTS},
+                "method": self.method, "params": dict(self.params), "version": __version__}
+
+    def rows(self) -> dict:
+        """Flat columns P, cutoff, loss, bias, variance (one row per grid point, P-major)."""
+        PP, LL = np.meshgrid(self.P, self.cutoff, indexing="ij")
+        return {"P": PP.ravel(), "cutoff": LL.ravel(), **{k: getattr(self, k).ravel() for k in PARTS}}
+
+
+def _grid(name, values):
+    from .curves import _as_P_array
+
+    try:
+        return _as_P_array(values)
+    except ValueError as exc:
+        msg = str(exc).replace("P values", f"{name} values").replace("P must", f"{name} must")
+        raise ValueError(msg.replace("P_values", name)) from None
+
+
+def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="gp", **options) -> Surface:
+    """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
+
+    ``P_values``/``cutoff_values``: sequences of integers ≥ 1 or strings '100,200' / 'START:STOP:NUM'.
+    At U = 0 every deterministic method is the GP (THEORY check 1), computed by cumulative sums of
+    y_k²/(1+rλ_k)² and λ_k/(1+rλ_k) over k; otherwise ``rgflow.predict.predict`` per grid point.
+    """
+    from .predict import METHODS, predict
+
+    Ps, Ls = _grid("P", P_values), _grid("cutoff", cutoff_values)
+    Model(alpha, beta, int(Ps[0]), kappa, U, int(Ls[0]))  # validate the parameters before any work
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    shape = (len(Ps), len(Ls))
+    bias, var = np.empty(shape), np.empty(shape)
+    U = float(U)
+    if U == 0.0 and method != "langevin":
+        m = Model(alpha, beta, 1, kappa, 0.0, int(Ls.max()))
+        lam, y2 = m.eigenvalues(), m.target() ** 2
+        for i, P in enumerate(Ps):
+            d = 1.0 + (P / m.kappa) * lam
+            bias[i] = np.cumsum(y2 / d**2)[Ls - 1]
+            var[i] = np.cumsum(lam / d)[Ls - 1]
+    else:
+        for i, P in enumerate(Ps):
+            for j, L in enumerate(Ls):
+                pred = predict(Model(alpha, beta, int(P), kappa, U, int(L)), method, **options)
+                bias[i, j], var[i, j] = pred.bias, pred.variance
+    params = {"alpha": float(alpha), "beta": float(beta), "kappa": float(kappa), "U": U}
+    return Surface(Ps, Ls, bias + var, bias, var, method, params)
+
+
+# --- theory ----------------------------------------------------------------------------------
+
+
+def scaling_function(part, alpha, beta, z):
+    """W_b(z) (part 'bias') or W_v(z) (part 'variance'), z = Λ/r^{1/(1+α)} (see the module docstring)."""
+    from .curves import continuum_bias, continuum_variance
+
+    z = np.asarray(z, dtype=float)
+    if part == "bias":
+        if not beta < 2 * (1 + alpha):
+            raise ValueError(f"the bias scaling function needs beta < 2(1+alpha) = {2 * (1 + alpha)!r}, got {beta!r}")
+        return continuum_bias(alpha, beta, 1.0, z, 0.0)
+    if part == "variance":
+        return continuum_variance(alpha, 1.0, z, 0.0)
+    raise ValueError(f"part must be 'bias' or 'variance', got {part!r}")
+
+
+def continuum_surface(P_values, cutoff_values, alpha, beta, kappa) -> Surface:
+    """The continuum (∫_0^Λ) GP surface: exactly of the scaling form r^{-β/A}W_b(z) + r^{-α/A}W_v(z)."""
+    Ps, Ls = _grid("P", P_values), _grid("cutoff", cutoff_values)
+    Model(alpha, beta, int(Ps[0]), kappa, 0.0, int(Ls[0]))
+    A = 1.0 + alpha
+    r = Ps[:, None] / float(kappa)
+    z = Ls[None, :] / r ** (1 / A)
+    bias = r ** (-beta / A) * scaling_function("bias", alpha, beta, z)
+    var = r ** (-alpha / A) * scaling_function("variance", alpha, beta, z)
+    params = {"alpha": float(alpha), "beta": float(beta), "kappa": float(kappa), "U": 0.0}
+    return Surface(Ps, Ls, bias + var, bias, var, "continuum", params)
+
+
+def predicted_exponents(alpha, beta) -> dict:
+    """GP exponents (a = 1): {'bias','variance','loss'} -> {'c/a', 'b/a'}; 'dominant' names the part
+    that sets the loss at large P along fixed Λ/P^{1/(1+α)} (the smaller decay exponent)."""
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=-1.0, low_open=True)
+    A = 1.0 + alpha
+    out = {"bias": {"c/a": -beta / A, "b/a": 1 / A}, "variance": {"c/a": -alpha / A, "b/a": 1 / A}}
+    dominant = "variance" if alpha < beta else "bias" if beta < alpha else "both"
+    out["loss"] = dict(out["variance" if dominant != "bias" else "bias"])
+    out["dominant"] = dominant
+    return out
+
+
+def analytic_W(part, alpha, beta, kappa, x):
+    """W in the collapse variable x = Λ/P^{1/(1+α)}: L_part = P^{c/a} W(x) (U = 0, continuum)."""
+    A = 1.0 + alpha
+    expo = beta if part == "bias" else alpha
+    return kappa ** (expo / A) * scaling_function(part, alpha, beta, kappa ** (1 / A) * np.asarray(x, float))
+
+
+# --- collapse and fit ------------------------------------------------------------------------
+
+
+def _collapse_data(P, cutoff, L):
+    P = np.asarray(P, dtype=float)
+    cutoff = np.asarray(cutoff, dtype=float)
+    L = np.asarray(L, dtype=float)
+    if L.shape != (P.size, cutoff.size):
+        raise ValueError(f"L must have shape (len(P), len(cutoff)) = {(P.size, cutoff.size)}, got {L.shape}")
+    if P.size < 3 or cutoff.size < 3:
+        raise ValueError(f"the fit needs at least 3 P values and 3 cutoffs, got {P.size} and {cutoff.size}")
+    if not (np.all(np.isfinite(L)) and np.all(L > 0)):
+        raise ValueError("L must be finite and > 0 everywhere on the grid")
+    lnP, lnL = np.meshgrid(np.log(P), np.log(cutoff), indexing="ij")
+    return lnP.ravel(), lnL.ravel(), np.log(L).ravel()
+
+
+def _master_curve(X, Y, knots, extra=None):
+    """Least-squares cubic spline g(X) (+ ``extra`` columns) through the points.
+
+    Returns (rms residual, BSpline g, coefficients of the extra columns)."""
+    from scipy.interpolate import BSpline
+
+    lo, hi = X.min(), X.max()
+    inner = np.linspace(lo, hi, knots)
+    t = np.r_[[lo] * 3, inner, [hi] * 3]
+    D = BSpline.design_matrix(np.clip(X, lo, hi), t, 3).toarray()
+    n = D.shape[1]
+    if extra is not None:
+        D = np.column_stack([D, extra])
+    # normal equations (small, banded); the tiny ridge only guards knot intervals without points
+    coef = np.linalg.solve(D.T @ D + 1e-12 * np.eye(D.shape[1]), D.T @ Y)
+    res = Y - D @ coef
+    return float(np.sqrt(np.mean(res**2))), BSpline(t, coef[:n], 3, extrapolate=False), coef[n:]
+
+
+def collapse_spread(P, cutoff, L, c_over_a, b_over_a, knots=24) -> float:
+    """RMS deviation of ln L from one master curve g(ln Λ − (b/a) ln P) + (c/a) ln P (cubic spline)."""
+    lnP, lnLam, y = _collapse_data(P, cutoff, L)
+    return _master_curve(lnLam - b_over_a * lnP, y - c_over_a * lnP, knots)[0]
+
+
+def fit_scaling(P, cutoff, L, knots=24, b_range=None) -> dict:
+    """Fit ln L = (c/a) ln P + g(ln Λ − (b/a) ln P) by least squares over the grid (g a cubic spline).
+
+    For fixed b/a the model is linear in (c/a, spline coefficients), so c/a is solved for exactly;
+    b/a minimizes the remaining RMS residual (the collapse spread): a scan of 96 values, then Brent.
+    ``b_range`` bounds b/a; by default (0.02, 0.95·ln(Λ_max/Λ_min)/ln(P_max/P_min)) so that the
+    curves of the extreme P still overlap in Λ/P^{b/a} (without overlap any 'collapse' is trivial).
+    Returns {'c/a', 'b/a', 'spread', 'W': callable W(x) = exp g(ln x)}.
+    """
+    from scipy.optimize import minimize_scalar
+
+    lnP, lnLam, y = _collapse_data(P, cutoff, L)
+    if b_range is None:
+        b_range = (0.02, 0.95 * np.ptp(lnLam) / np.ptp(lnP))
+    lo, hi = (float(v) for v in b_range)
+    if not 0 <= lo < hi:
+        raise ValueError(f"b_range must be (low, high) with 0 <= low < high, got {b_range!r}")
+
+    def spread(b):
+        return _master_curve(lnLam - b * lnP, y, knots, extra=lnP)[0]
+
+    bs = np.linspace(lo, hi, 96)
+    i = int(np.argmin([spread(b) for b in bs]))
+    if i in (0, len(bs) - 1):
+        raise FloatingPointError(f"the collapse fit ran to the edge of its range b/a in [{lo:.4g}, {hi:.4g}]: "
+                                 "no scaling form on this grid")
+    res = minimize_scalar(spread, bounds=(bs[i - 1], bs[i + 1]), method="bounded", options={"xatol": 1e-9})
+    b = float(res.x)
+    s, g, (c,) = _master_curve(lnLam - b * lnP, y, knots, extra=lnP)
+    return {"c/a": float(c), "b/a": b, "spread": s, "W": lambda x: np.exp(g(np.log(np.asarray(x, float))))}
+
+
+def fit_surface(surface: Surface, parts=PARTS, **options) -> dict:
+    """Fitted vs predicted (GP) exponents and the collapse spreads for each part of ``surface``."""
+    pa = surface.params
+    pred = predicted_exponents(pa["alpha"], pa["beta"])
+    out = {}
+    for part in parts:
+        L = getattr(surface, part)
+        fit = fit_scaling(surface.P, surface.cutoff, L, **options)
+        out[part] = {"fitted": {"c/a": fit["c/a"], "b/a": fit["b/a"]}, "predicted": pred[part],
+                     "spread_fitted": fit["spread"],
+                     "spread_predicted": collapse_spread(surface.P, surface.cutoff, L, pred[part]["c/a"],
+                                                         pred[part]["b/a"])}
+    out["dominant"] = pred["dominant"]
+    return out
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def cli(ns):
+    from . import __version__
+    from .cli import emit
+
+    options = {"seed": ns.seed} if ns.method == "langevin" else {}
+    surf = loss_surface(ns.P_values, ns.cutoff_values, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, **options)
+    obj = surf.as_dict()
+    header = {"rgflow": __version__, "method": ns.method, **surf.params}
+    if ns.fit:
+        fit = fit_surface(surf)
+        obj["fit"] = fit
+        for part in PARTS:
+            for key in ("c/a", "b/a"):
+                header[f"{part}_fitted_{key.replace('/', '_')}"] = round(fit[part]["fitted"][key], 6)
+                header[f"{part}_predicted_{key.replace('/', '_')}"] = round(fit[part]["predicted"][key], 6)
+            header[f"{part}_spread"] = f"{fit[part]['spread_fitted']:.3g}"
+    rows = surf.rows()
+    emit(ns, obj, header, rows)
+
+
+# --- figure 9 --------------------------------------------------------------------------------
+
+
+def figure_surface(out_dir) -> list:
+    """Heat maps of ⟨L⟩/P on the (P, Λ) grid and data collapses at α = 0.2, β = 0.3, κ = 1000/100^1.2."""
+    from matplotlib.colors import LogNorm
+
+    from ._plotting import pyplot, save_figure
+    from .curves import PAPER
+
+    plt = pyplot()
+    al, be, ka = PAPER["alpha"], PAPER["beta"], PAPER["kappa"]
+    A = 1.0 + al
+    fine = loss_surface("100:1e5:41", "100:1e5:41", al, be, ka)
+    grid = "100:1e5:16"
+    gp = loss_surface(grid, grid, al, be, ka)
+    rg = loss_surface(grid, grid, al, be, ka, 0.05, "rg")
+    fit_gp, fit_rg = fit_surface(gp), fit_surface(rg, parts=("loss",))
+    pred = predicted_exponents(al, be)
+    fig, axes = plt.subplots(2, 3, figsize=(14.5, 8.6))
+    norm_P = LogNorm(gp.P.min(), gp.P.max())
+    cmap = plt.get_cmap("viridis")
+
+    def crossover(ax, Ps, color, loc):
+        ax.loglog(Ps, (Ps / ka) ** (1 / A), "--", color=color, lw=1.2, label=r"$\Lambda = (P/\kappa)^{1/(1+\alpha)}$ (z = 1)")
+        ax.loglog(Ps, Ps, ":", color=color, lw=1.2, label=r"$\Lambda = P$")
+        ax.set_xlabel("training samples P")
+        ax.set_ylabel("cutoff (model size) Λ")
+        ax.set_xlim(Ps.min(), Ps.max())
+        ax.set_ylim(fine.cutoff.min(), fine.cutoff.max())
+        ax.legend(loc=loc, fontsize=7.5, labelcolor=color)
+        ax.grid(False)
+
+    ax = axes[0, 0]
+    im = ax.pcolormesh(fine.P, fine.cutoff, np.log10(fine.loss).T, shading="gouraud", cmap="magma")
+    cs = ax.contour(fine.P, fine.cutoff, np.log10(fine.loss).T, levels=np.arange(-1.2, 0.6, 0.2), colors="w",
+                    linewidths=0.5, alpha=0.6)
+    ax.clabel(cs, fontsize=6, fmt="%.1f")
+    fig.colorbar(im, ax=ax, label="log₁₀ ⟨L⟩/P")
+    crossover(ax, fine.P.astype(float), "w", "lower right")
+    ax.set_title("(a) GP (U = 0): log₁₀ ⟨L⟩/P")
+
+    ax = axes[0, 1]
+    rel = rg.loss / gp.loss - 1.0
+    im = ax.pcolormesh(rg.P, rg.cutoff, rel.T, shading="gouraud", cmap="cividis")
+    cs = ax.contour(rg.P, rg.cutoff, rel.T, levels=8, colors="k", linewidths=0.5, alpha=0.5)
+    ax.clabel(cs, fontsize=6, fmt="%.2f")
+    fig.colorbar(im, ax=ax, label="⟨L⟩_rg/⟨L⟩_gp − 1")
+    crossover(ax, rg.P.astype(float), "w", "upper left")
+    ax.set_title("(b) U = 0.05 (rg) relative to the GP")
+
+    xs = np.geomspace(1e-3, 1e4, 300)
+
+    def collapse(ax, S, part, c, b, marker="o", label=None, mfc=None):
+        L = getattr(S, part)
+        for i, P in enumerate(S.P):
+            x = S.cutoff / P**b
+            ax.loglog(x, L[i] * P ** (-c), marker, ms=3.2, color=cmap(norm_P(P)), mfc=mfc or cmap(norm_P(P)),
+                      alpha=0.85, label=label if i == 0 else None)
+        ax.set_xlabel(f"$\\Lambda\\,/\\,P^{{{b:.4g}}}$")
+        ax.set_ylabel(f"{part}" + f"$\\;\\cdot\\;P^{{{-c:.4g}}}$")
+
+    for ax, part, tag in ((axes[1, 0], "bias", "(c)"), (axes[1, 1], "variance", "(d)")):
+        p, f = pred[part], fit_gp[part]
+        collapse(ax, gp, part, p["c/a"], p["b/a"], label="discrete sums (GP), colour = P")
+        ax.loglog(xs, analytic_W(part, al, be, ka, xs), "k-", lw=1.0, label="continuum W (incomplete beta)")
+        ax.set_title(f"{tag} {part} at the predicted exponents c/a = {p['c/a']:.4f}, b/a = {p['b/a']:.4f}\n"
+                     f"fitted {f['fitted']['c/a']:.4f}, {f['fitted']['b/a']:.4f}; spread {f['spread_predicted']:.1e} "
+                     f"(pred.), {f['spread_fitted']:.1e} (fit)", fontsize=8.5)
+        ax.legend(loc="lower right", fontsize=7)
+
+    ax = axes[0, 2]
+    p = pred["loss"]
+    collapse(ax, gp, "loss", p["c/a"], p["b/a"], label="GP total, colour = P")
+    ax.loglog(xs, analytic_W("variance", al, be, ka, xs), "k-", lw=1.0, label="W_var (P → ∞ limit)")
+    ax.set_title(f"(e) total at the {pred['dominant']}-dominated prediction c/a = {p['c/a']:.4f}, "
+                 f"b/a = {p['b/a']:.4f}:\nnot one scaling form (bias/variance ∝ $P^{{-(\\beta-\\alpha)/(1+\\alpha)}}$); "
+                 f"spread {fit_gp['loss']['spread_predicted']:.1e}", fontsize=8.5)
+    ax.legend(loc="lower right", fontsize=7)
+
+    ax = axes[1, 2]
+    for S, f, mk, mfc, name in ((gp, fit_gp, "o", "none", "U = 0 (gp)"), (rg, fit_rg, "x", None, "U = 0.05 (rg)")):
+        c, b = f["loss"]["fitted"]["c/a"], f["loss"]["fitted"]["b/a"]
+        collapse(ax, S, "loss", c, b, marker=mk, mfc=mfc,
+                 label=f"{name}:\nc/a = {c:.4f}, b/a = {b:.4f}\nspread {f['loss']['spread_fitted']:.1e}")
+    ax.set_xlabel(r"$\Lambda\,/\,P^{b/a}$ (fitted b/a)")
+    ax.set_ylabel(r"$\langle L\rangle/P \cdot P^{-c/a}$ (fitted c/a)")
+    ax.set_title("(f) total at its own fitted (effective) exponents", fontsize=8.5)
+    ax.legend(loc="lower right", fontsize=7)
+    sm = plt.cm.ScalarMappable(norm=norm_P, cmap=cmap)
+    fig.colorbar(sm, ax=axes[:, 2], label="P (colour of the points)", shrink=0.6)
+    fig.suptitle(f"Loss surface in data size P and model size Λ (cutoff): α = {al}, β = {be}, κ = {ka:.3f} fixed "
+                 f"(r = P/κ); collapse $L = P^{{c/a}}\\, W(\\Lambda/P^{{b/a}})$; theory b/a = 1/(1+α), "
+                 f"c/a = −β/(1+α) (bias), −α/(1+α) (variance)", fontsize=9.5)
+    return save_figure(fig, out_dir, "fig9-surface")
