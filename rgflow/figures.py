@@ -18,11 +18,10 @@ FIGURES = {
     "fig5-scaling-law": "rgflow.curves:figure_scaling_law",
     "fig6-transfer-map": "rgflow.transfer:figure_transfer_map",
     "fig7-scaling-interval": "rgflow.scaling:figure_scaling_interval",
-}
-# made only when named in ``only`` (slow or unfinished): ``rgflow figures --only fig8``
-EXTRA_FIGURES = {
     "fig8-kernel-ridge": "rgflow.krr:figure_kernel_ridge",
 }
+# made only when named in ``only`` (slow or unfinished): ``rgflow figures --only NAME``
+EXTRA_FIGURES = {}
 
 
 def _available(extra=False):
