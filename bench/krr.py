@@ -1,7 +1,7 @@
 """Kernel ridge regression against the U = 0 theory: ratios KRR/EK and KRR/RR (± standard error over
 seeds) and the diagnostic δ, at the figure-8 settings (α = 0.2, β = 0.3, Λ = 4P).
 
-    python bench/krr.py
+    python bench/krr.py [CUTOFF_FACTOR]     # Λ = CUTOFF_FACTOR·P, default 4
 """
 import pathlib
 import sys
@@ -13,12 +13,13 @@ from rgflow.krr import KAPPAS, compare  # noqa: E402
 P_VALUES = (100, 200, 400, 800, 1600)
 
 
-def main():
+def main(cutoff_factor=4):
+    print(f"alpha = 0.2, beta = 0.3, cutoff = {cutoff_factor:g} P")
     print(f"{'kappa':>6} {'P':>5} {'seeds':>5} {'delta':>6} {'kap_eff/kap':>11} | "
           + " ".join(f"{th + '/' + q:>16}" for th in ("EK", "RR") for q in ("bias", "var", "loss")))
     t0 = time.perf_counter()
     for kappa in KAPPAS:
-        c = compare(P_VALUES, 0.2, 0.3, kappa)
+        c = compare(P_VALUES, 0.2, 0.3, kappa, cutoff_factor=cutoff_factor)
         for i, P in enumerate(c["P"]):
             cells = []
             for th in ("ek", "rr"):
@@ -31,4 +32,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 4)

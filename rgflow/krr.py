@@ -25,7 +25,9 @@ Beyond the equivalent kernel. The fluctuations of the empirical Gram matrix reno
 E₀ = P/(P − Σ_k L_k²); variance (κ/P) Σ_k L_k. EK is its limit κ_eff → κ. The diagnostic is
 δ = (1/P) Σ_k rλ_k/(1 + rλ_k) (learned modes per sample, at the bare ridge): from the formulas,
 exactly, RR/EK ∈ [(1−δ)₊², 1/(1−δ)] for the bias and ∈ [1−δ, 1] for the variance, so EK holds to
-relative O(δ) and says nothing once δ ≳ 1/2.
+relative O(δ) and says nothing once δ ≳ 1/2. RR is itself an approximation (Gaussian-feature
+universality): with Λ = 4P it holds to ~1-2% at δ ≲ 0.4 and to ~6% at δ ≈ 3, but with Λ = P at a
+tiny ridge (next to the interpolation threshold) it misses by 13-35%.
 
 Measured (α = 0.2, β = 0.3, Λ = 4P, P = 100..1600, ``figure_kernel_ridge``): see the README.
 """
