@@ -158,9 +158,12 @@ def figure_kernel_ridge(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=(1
     """Top: KRR training loss (bias, variance, total; seed means ± s.e.) against EK (solid) and RR
     (dashed) across P, one column per ridge; bottom: the ratios KRR/EK and KRR/RR with the EK band
     [(1−δ)², 1/(1−δ)] implied by the diagnostic δ."""
+    from matplotlib.ticker import FuncFormatter
+
     from ._plotting import pyplot, save_figure
 
     plt = pyplot()
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
     fig, axes = plt.subplots(2, len(kappas), figsize=(4.1 * len(kappas), 6.6), sharex=True,
                              gridspec_kw={"height_ratios": [1.5, 1]})
     for j, kappa in enumerate(kappas):
@@ -173,7 +176,11 @@ def figure_kernel_ridge(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=(1
             ax.plot(c["P"], c[f"rr_{q}"], "--", color=col, label=f"RR {q}")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(plain)
         ax.set_ylabel("⟨L⟩/P,  bias,  variance")
+        lo_y, hi_y = ax.get_ylim()
+        if hi_y / lo_y < 20:  # label minor ticks only when the axis spans about a decade
+            ax.yaxis.set_minor_formatter(plain)
         d = c["diagnostic"]
         ax.set_title(f"κ = {kappa:.3g}{' (paper)' if abs(kappa - 1000 / 100**1.2) < 1e-9 else ''}:  "
                      f"δ = {d.min():.2g}–{d.max():.2g}")
