@@ -18,18 +18,15 @@ FIGURES = {
     "fig5-scaling-law": "rgflow.curves:figure_scaling_law",
     "fig6-transfer-map": "rgflow.transfer:figure_transfer_map",
     "fig7-scaling-interval": "rgflow.scaling:figure_scaling_interval",
+    "fig8-kernel-ridge": "rgflow.krr:figure_kernel_ridge",
     "fig9-surface": "rgflow.surface:figure_surface",
     "fig10-dynamics": "rgflow.dynamics:figure_dynamics",
 }
-# made only when named in ``only`` (slow or unfinished): ``rgflow figures --only fig8``
-EXTRA_FIGURES = {
-    "fig8-kernel-ridge": "rgflow.krr:figure_kernel_ridge",
-}
 
 
-def _available(extra=False):
+def _available():
     out = {}
-    for name, target in {**FIGURES, **(EXTRA_FIGURES if extra else {})}.items():
+    for name, target in FIGURES.items():
         mod, fn = target.split(":")
         if importlib.util.find_spec(mod) is not None:
             out[name] = (mod, fn)
@@ -38,10 +35,10 @@ def _available(extra=False):
 
 def make_figures(out_dir="figures", only=None) -> list:
     """Make the figures (all, or those whose names start with one of ``only``); return the paths."""
-    avail = _available(extra=bool(only))
+    avail = _available()
     names = list(avail)
     if only:
-        known = [*FIGURES, *EXTRA_FIGURES]
+        known = list(FIGURES)
         unknown = [o for o in only if not any(n.startswith(o) for n in known)]
         if unknown:
             raise ValueError(f"only must name figures among {', '.join(known)}; unknown: {', '.join(unknown)}")
