@@ -38,11 +38,13 @@ def make_figures(out_dir="figures", only=None) -> list:
     avail = _available()
     names = list(avail)
     if only:
-        known = list(FIGURES)
-        unknown = [o for o in only if not any(n.startswith(o) for n in known)]
+        def named(n, o):   # "fig1" names fig1-cutoffs, not fig10-dynamics
+            return n == o or n.startswith(o + "-")
+
+        unknown = [o for o in only if not any(named(n, o) for n in FIGURES)]
         if unknown:
-            raise ValueError(f"only must name figures among {', '.join(known)}; unknown: {', '.join(unknown)}")
-        names = [n for n in names if any(n.startswith(o) for o in only)]
+            raise ValueError(f"only must name figures among {', '.join(FIGURES)}; unknown: {', '.join(unknown)}")
+        names = [n for n in names if any(named(n, o) for o in only)]
     paths = []
     for name in names:
         mod, fn = avail[name]

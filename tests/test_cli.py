@@ -84,3 +84,17 @@ def test_console_script_no_traceback():
                            "--kappa", "1"], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("rgflow: error: alpha")
+
+
+def test_figure_names_select_exactly(monkeypatch):
+    """``--only fig1`` is fig1-cutoffs, not also fig10; an unknown name is a ValueError."""
+    from rgflow import figures
+
+    made = []
+    monkeypatch.setattr(figures, "_available", lambda: {n: ("m", "f") for n in figures.FIGURES})
+    monkeypatch.setattr(figures.importlib, "import_module",
+                        lambda mod: type("M", (), {"f": staticmethod(lambda out: made.append(out) or [out])}))
+    figures.make_figures("x", only=["fig1"])
+    assert len(made) == 1
+    with pytest.raises(ValueError, match="only must name figures"):
+        figures.make_figures("x", only=["fig99"])
