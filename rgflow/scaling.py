@@ -44,13 +44,15 @@ import math
 import numpy as np
 
 from . import _equations as eq
-from .model import Model, check_real
+from .model import Model, check_int, check_real
 
 __all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "verdict", "cli",
            "figure_scaling_interval"]
 
 
 def analytic_intervals(alpha, beta) -> dict:
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=-1.0, low_open=True)
     gr, gU, gs = float(eq.gamma_r(alpha)), float(eq.gamma_U(alpha)), float(eq.gamma_s(alpha, beta))
     return {
         "r": {"interval": [gr, gr], "diagrams": "tree level γ_r = 1+α; Hartree loop (density factor Λρ) and "
@@ -76,6 +78,10 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     from .flow import flow
     from .predict import predict
 
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    points = check_int("points", points, low=3)
+    fd_U = check_real("fd_U", fd_U, low=0.0, high=1e-2, low_open=True)
     m = model
     Lam, a = m.cutoff, 1.0 + m.alpha
     if Lam < 3:

@@ -126,7 +126,8 @@ def _continuum_segment(alpha, beta, r, u, x_hi, x_lo):
 
     sol = solve_ivp(rhs, (x_hi, x_lo), [r, u], method="DOP853", rtol=RTOL, atol=1e-300)
     if sol.status != 0 or not np.all(np.isfinite(sol.y)):
-        raise FlowError(f"integration of the continuum flow failed at k_c={math.exp(sol.t[-1]):.6g}: {sol.message}")
+        raise FlowError(f"integration of the continuum flow failed at k_c={math.exp(sol.t[-1]):.6g}: {sol.message}",
+                        k_c=math.exp(sol.t[-1]))
     return float(sol.y[0, -1]), float(sol.y[1, -1])
 
 
@@ -182,7 +183,7 @@ def _inverse(alpha, beta, r, u, P, P_new, scheme):
         raise TransferError(
             f"no couplings at P'={P_new} flow onto r={r:.6g}, u={u:.6g} at mode {P} ({scheme} scheme; "
             f"residual {float(np.max(np.abs(res))):.3g} in ln r, ln u): the mass r' would have to be "
-            "non-positive or the one-loop flow breaks down; lower U or the ratio P'/P")
+            "non-positive or the one-loop flow breaks down; lower U or the ratio P'/P", k_c=P)
     return math.exp(sol.x[0]), math.exp(sol.x[1])
 
 
@@ -237,10 +238,13 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if model.cutoff != model.P:
         raise ValueError(f"model.cutoff must equal model.P for a transfer, got cutoff={model.cutoff}, P={model.P}")
-    ratios = np.atleast_1d(np.asarray(ratios, dtype=float))
-    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios <= 0):
-        raise ValueError(f"ratios must be positive finite numbers, got {ratios!r}")
-    U_values = np.atleast_1d(np.asarray(U_values, dtype=float))
+    try:
+        ratios = np.atleast_1d(np.asarray(ratios, dtype=float))
+        U_values = np.atleast_1d(np.asarray(U_values, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"ratios and U_values must be sequences of numbers, got {ratios!r} and {U_values!r}") from None
+    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios <= 0) or np.any(ratios * model.P > 2**53):
+        raise ValueError(f"ratios must be finite numbers in (0, 2**53/P] (P' = ratio·P), got {ratios!r}")
     if U_values.size == 0 or not np.all(np.isfinite(U_values)) or np.any(U_values < 0):
         raise ValueError(f"U_values must be finite numbers >= 0, got {U_values!r}")
     P = model.P
