@@ -11,8 +11,15 @@ def atomic_write(path, data) -> None:
     """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
     path = pathlib.Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
+    try:  # the permissions of the file it replaces, else those of a new file (mkstemp would give 0600)
+        perm = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        perm = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, perm)
         with os.fdopen(fd, mode) as fh:
             fh.write(data)
             fh.flush()
