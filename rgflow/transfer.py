@@ -45,7 +45,8 @@ class Transfer:
 
     ``source``      the original model (cutoff P)
     ``model``       the transferred model (P', κ̃, Ũ, cutoff P')
-    ``trajectory``  the flow that connects them: for P' < P the flow of ``source`` (read at mode P'),
+    ``trajectory``  the flow that connects them: for P' < P the flow of ``source`` (read at mode P';
+                    None when a flow breaks down only at modes outside the transfer),
                     for P' > P the flow of ``model`` (it passes through the source's couplings at
                     mode P), for P' = P the flow of the model
     ``scheme``      the flow scheme used
@@ -209,15 +210,32 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
                          f"and P={model.P}")
     P = model.P
     if P_new == P:
-        return Transfer(model, model, flow(model, scheme), scheme)
+        return Transfer(model, model, _trajectory(model, scheme, P), scheme)
     if P_new < P:
-        traj = flow(model, scheme)
-        state = traj.at_mode(P_new)
-        new = Model.from_couplings(model.alpha, model.beta, P_new, float(state["r"]), float(state["u"]))
+        traj = _trajectory(model, scheme, P_new)
+        if traj is not None:
+            state = traj.at_mode(P_new)
+            r_new, u_new = float(state["r"]), float(state["u"])
+        else:  # the flow breaks down below P_new: integrate only the modes P_new+1 … P
+            r_new, u_new = _segment(model.alpha, model.beta, model.r, model.u, P, P_new, scheme)
+        if not (r_new > 0.0 and u_new >= 0.0):
+            raise TransferError(f"the running mass at mode {P_new} is r={r_new:.6g} (u={u_new:.6g}): no model with "
+                                f"kappa > 0 at P'={P_new} lies on this trajectory; lower U or raise P'", k_c=P_new)
+        new = Model.from_couplings(model.alpha, model.beta, P_new, r_new, u_new)
         return Transfer(model, new, traj, scheme)
     r_new, u_new = _inverse(model.alpha, model.beta, model.r, model.u, P, P_new, scheme)
     new = Model.from_couplings(model.alpha, model.beta, P_new, r_new, u_new)
-    return Transfer(model, new, flow(new, scheme), scheme)
+    return Transfer(model, new, _trajectory(new, scheme, P), scheme)
+
+
+def _trajectory(model, scheme, below):
+    """flow(model, scheme), or None when it breaks down only at modes <= ``below`` (outside the transfer)."""
+    try:
+        return flow(model, scheme)
+    except FlowError as exc:
+        if exc.k_c is None or exc.k_c > below:
+            raise
+        return None
 
 
 def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") -> dict:

@@ -329,9 +329,9 @@ def test_cutoff_1e7(alpha, beta, method):
 
 # --- 3. property-based tests (hypothesis) ----------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402  (test extra)
+from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402  (test extra)
 
-PROFILE = dict(max_examples=30, deadline=None, derandomize=True, database=None,
+PROFILE = dict(max_examples=50, deadline=None, derandomize=True, database=None,
                suppress_health_check=[HealthCheck.too_slow])
 alphas = st.floats(0.01, 5.0)
 betas = st.floats(-0.9, 10.0)
@@ -347,7 +347,7 @@ def models(draw, P_max=400, U_max=1.0):
 
 
 @settings(**PROFILE)
-@given(models())
+@given(models(P_max=3000))
 def test_U0_every_deterministic_method_equals_the_gp_formula(m):
     m = m.replace(U=0.0)
     k = np.arange(1, m.cutoff + 1, dtype=float)
@@ -386,15 +386,38 @@ def test_gp_loss_with_cutoff_P_can_rise():
         assert up is rises
 
 
+def _round_trip(a, b, P, kappa, U, ratio, scheme):
+    m = Model(a, b, P, kappa, U)
+    there = transfer(m, max(1, round(ratio * P)), scheme=scheme)
+    back = transfer(there.model, P, scheme=scheme)
+    return m, back
+
+
 @settings(**PROFILE)
-@given(st.floats(0.05, 3.0), st.floats(-0.5, 5.0), st.integers(20, 300), st.floats(-1.0, 2.0),
-       st.floats(0.0, 0.2), st.floats(0.2, 0.95))
-def test_transfer_round_trip_returns_the_couplings(a, b, P, lk, U, ratio):
-    """P → P' < P → P (discrete scheme): the inverse root search returns the original (κ, U)."""
-    m = Model(a, b, P, 10.0**lk, U)
-    P_new = max(1, round(ratio * P))
-    there = transfer(m, P_new)
-    back = transfer(there.model, P)
+@given(st.floats(0.05, 3.0), st.floats(-0.5, 5.0), st.integers(20, 1000), st.floats(-1.0, 2.0),
+       st.floats(0.0, 0.2), st.floats(0.2, 0.95), st.sampled_from(["discrete", "hybrid"]))
+def test_transfer_round_trip_returns_the_couplings(a, b, P, lk, U, ratio, scheme):
+    """P → P' < P → P in the weak-coupling range: the inverse root search returns the original (κ, U)."""
+    m, back = _round_trip(a, b, P, 10.0**lk, U, ratio, scheme)
+    assert math.isclose(back.kappa, m.kappa, rel_tol=1e-9)
+    assert math.isclose(back.U, m.U, rel_tol=1e-9, abs_tol=1e-300)
+
+
+@settings(**PROFILE)
+@given(alphas, betas, st.integers(2, 300), log_kappa, st.floats(0.0, 2.0), st.floats(0.01, 0.99),
+       st.sampled_from(["discrete", "hybrid"]))
+@example(0.01, 2.3125, 2, 2.75, 0.5, 0.5, "discrete")   # the inverse root search fails near breakdown
+@example(0.25, 1.0, 2, 1.0, 0.75, 0.5, "discrete")      # the running mass turns negative on the way down
+@example(1.0, 0.0, 3, 1.0, 1.0, 0.5, "discrete")        # the flows break down below the transferred modes
+@example(1.0, 0.0, 2, 1.0, 1.0, 0.75, "discrete")       # P' = P, the model's own flow breaks down
+def test_transfer_round_trip_is_right_or_names_the_failure(a, b, P, lk, U, ratio, scheme):
+    """Over the whole legal range (up to strong coupling and P = 2): the original couplings come back, or
+    a FlowError/TransferError says where the flow left its range -- never a wrong model or another error."""
+    try:
+        m, back = _round_trip(a, b, P, 10.0**lk, U, ratio, scheme)
+    except FlowError as e:          # TransferError is a FlowError
+        assert e.k_c is not None and 1 <= e.k_c <= P
+        return
     assert math.isclose(back.kappa, m.kappa, rel_tol=1e-9)
     assert math.isclose(back.U, m.U, rel_tol=1e-9, abs_tol=1e-300)
 
