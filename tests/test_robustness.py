@@ -543,3 +543,38 @@ def test_every_writer_goes_through_atomic_write():
     offenders = [f"{p.name}:{i + 1}" for p in sorted(root.glob("*.py")) if p.name != "_io.py"
                  for i, line in enumerate(p.read_text().splitlines()) if pattern.search(line)]
     assert offenders == []
+
+
+# --- outputs are strict JSON; no silent NaN from the finite differences of `scaling` ---------
+
+
+def _strict_loads(text):
+    import json
+
+    def no_constants(name):
+        raise AssertionError(f"non-JSON token {name} in the output")
+    return json.loads(text, parse_constant=no_constants)
+
+
+def test_json_output_is_strict():
+    from rgflow._io import to_json
+
+    obj = _strict_loads(to_json({"a": [1.0, NAN, INF], "b": {"c": -INF}, "d": (2, "x")}))
+    assert obj == {"a": [1.0, None, None], "b": {"c": None}, "d": [2, "x"]}
+
+
+def test_scaling_at_alpha_5_reports_unresolved_points_as_null(capsys):
+    """λ_k = k^-6: the exact finite difference in U is below round-off at every mode. Those points are
+    NaN (null in JSON), not logarithms of noise; the pt1-based exponent is still measured."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = scaling_interval(5.0, 10.0, P=300, kappa=300 / 100**6, U=0.05)
+    assert np.all(np.isnan(res["effective"]["U_effect_full"]))
+    lo, hi = res["U"]["measured"]["U_effect"]
+    assert 10.5 < lo <= hi < 12.0 + 1e-6     # near the band [γ_U − 1, γ_U] = [11, 12]
+    assert main(["scaling", "--alpha", "5", "--beta", "10", "--P", "300", "--kappa", str(300 / 100**6),
+                 "--U", "0.05"]) == 0
+    obj = _strict_loads(capsys.readouterr().out)
+    assert obj["U"]["measured"]["U_effect_full"] == [None, None]
