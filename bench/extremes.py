@@ -98,6 +98,41 @@ def main(argv=None):
         res = f"κ̃={t.kappa:.4g} Ũ={t.U:.4g}" if t is not None else "-"
         flows.append((f"transfer P={P:g}→{P_new:g} U={U:g}", "hybrid", res, "-", status[:110], sec, msgs))
     rows += flows
+    # 4. where the expansion stops: the smallest U at which rg raises FlowError (bisection in ln U), the U at
+    #    which pt1's first-order correction reaches 100 %, and rg's worst error against exact just below
+    for a, b, P, kappa in [(0.2, 0.3, 1000, 1000 / 100**1.2), (0.01, -0.9, 1000, 1000 / 100**1.01),
+                           (5.0, 10.0, 1000, 1000 / 100**6), (1.0, 0.2, 10**5, 10**5 / 100**2)]:
+        base = Model(a, b, P, kappa, 0.0)
+        lo, hi = 1e-6, 1e12
+        for _ in range(40):
+            mid = math.sqrt(lo * hi)
+            try:
+                predict(base.replace(U=mid), "rg")
+                lo = mid
+            except FlowError:
+                hi = mid
+        gp = predict(base, "gp")
+        A0 = float(np.sum(gp.var + gp.mean**2))
+        U_pt1 = 1.0 / (P * float(np.max(gp.var * (A0 + 2 * gp.var))))
+        errs = []
+        for U in [U for U in (0.01, 1.0, 100.0) if U < lo] + [0.9 * lo]:
+            m = base.replace(U=U)
+            ex = predict(m, "exact").mean
+            errs.append(f"U={U:.3g}: {np.max(np.abs(predict(m, 'rg').mean / ex - 1)):.1e}")
+        rows.append((f"α={a:g} β={b:g} Λ=P={P:g} κ={kappa:.3g}", "U limits", f"rg U*={lo:.3g}{'+' if hi >= 1e12 else ''}, pt1 {U_pt1:.3g}",
+                     "-", "rg err: " + ", ".join(errs), 0.0, []))
+    # 5. langevin at the corners (Λ = 100) against exact, in units of its standard errors
+    for a, b in [(0.01, -0.9), (0.01, 10.0), (5.0, -0.9), (5.0, 10.0)]:
+        m = Model(a, b, 100, 100 / 10 ** (1 + a), 0.05)
+        res, status, sec, msgs = run(lambda m=m: predict(m, "langevin"))
+        if res is None:
+            rows.append((f"α={a:g} β={b:g} Λ=P=100", "langevin", "-", "-", status[:110], sec, msgs))
+            continue
+        ex = predict(m, "exact")
+        # standard errors floored at 1e-12 relative: below that they are round-off (Rao–Blackwellized modes)
+        z = np.max(np.abs(res.mean - ex.mean) / np.maximum(res.info["mean_stderr"], 1e-12 * np.abs(ex.mean)))
+        rows.append((f"α={a:g} β={b:g} Λ=P=100", "langevin", f"{res.loss:.4g}",
+                     f"{np.max(np.abs(res.mean / ex.mean - 1)):.1e}", f"max |Δ|/stderr = {z:.2f}", sec, msgs))
 
     print(f"{'case':36s} {'method':11s} {'loss/result':28s} {'err vs exact':12s} {'status':44s} {'time':>7s}  warnings")
     for label, meth, loss, err, status, sec, msgs in rows:

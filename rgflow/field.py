@@ -283,8 +283,8 @@ def _reduced(ff, i, which, U, r, power):
     Ue = np.where(U == 0, 1e-150, U)
     with np.errstate(all="ignore"):
         dU, dr, _, _ = _rhs(ff.rescaled, Ue, r, ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"])
-    comp = dU if which == "U" else dr
-    return comp / Ue**power
+        comp = dU if which == "U" else dr
+        return comp / Ue**power   # NaN where 0/0 (U^power underflows): dropped by the callers
 
 
 def _u_power(ff, i, which):
