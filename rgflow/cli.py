@@ -173,7 +173,9 @@ def _cmd_derive(ns):
 def _cmd_figures(ns):
     from .figures import make_figures
 
-    only = [s.strip() for s in ns.only.split(",") if s.strip()] if ns.only else None
+    only = [s.strip() for s in ns.only.split(",") if s.strip()] if ns.only is not None else None
+    if only is not None and not only:
+        raise ValueError(f"--only must name at least one figure (e.g. fig3), got {ns.only!r}")
     make_figures(ns.out, only=only)
 
 

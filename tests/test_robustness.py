@@ -186,6 +186,7 @@ CLI_BAD = [
     ["field", "--alpha", "0.2", "--U-range", "1,0", "--out", "f.json"],
     ["field", "--alpha", "0.2", "--r-range=nan,1", "--out", "f.json"],
     ["figures", "--only", "nope"],
+    ["figures", "--only", ","],          # used to make every figure
     ["nosuchcommand"],
     # output paths that cannot be written
     ["predict", *MODEL_ARGS, "--P", "10", "--method", "gp", "--out", "missing-dir/x.json"],
@@ -311,6 +312,21 @@ def test_extreme_ridge_and_coupling(kappa, U, request):
         _check_bounds(m, predict(m, "rg"))
     except FlowError as e:
         assert U >= 1 and e.k_c is not None
+
+
+@pytest.mark.parametrize("alpha,beta", EXTREMES)
+@pytest.mark.parametrize("cutoff", [10**3, 10**7])
+@pytest.mark.parametrize("scheme", ["continuum", "hybrid"])
+def test_flow_at_extreme_exponents(alpha, beta, cutoff, scheme):
+    """Finite running couplings; u never grows (du = −u²K₂/2 ≤ 0 step by step) and stays positive."""
+    m = Model(alpha, beta, cutoff, cutoff / 100 ** (1 + alpha), 0.05)
+    tr = flow(m, scheme)
+    st = tr(np.linspace(0.0, tr.tau[-1], 60)) if scheme == "continuum" else \
+        tr.at_mode(np.unique(np.geomspace(1, cutoff, 60).astype(int))[::-1])
+    for key in ("r", "u", "s", "r_hat", "U_hat"):
+        assert np.all(np.isfinite(st[key])), key
+    u = np.asarray(st["u"])
+    assert np.all(u > 0) and np.all(np.diff(u) <= 1e-9 * u[:-1]) and u[0] <= m.u * (1 + 1e-12)
 
 
 @pytest.mark.parametrize("method", ["gp", "rg"])
