@@ -8,6 +8,7 @@ error that names the limit hit (FlowError with τ and k_c, TransferError, Conver
 import math
 import os
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -254,8 +255,8 @@ def test_convergence_error_for_an_unconverged_quadrature():
 def test_pt1_warns_outside_first_order():
     """The warning fires exactly when the first-order correction is >= 1 or a variance is < 0."""
     weak = Model(0.2, 0.3, 1000, 3.98, 1e-4)
-    with __import__("warnings").catch_warnings():
-        __import__("warnings").simplefilter("error")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         p = predict(weak, "pt1")
     assert np.all(p.var > 0)
     with pytest.warns(RuntimeWarning, match="outside the range of first-order"):
@@ -582,8 +583,6 @@ def test_json_output_is_strict():
 def test_scaling_at_alpha_5_reports_unresolved_points_as_null(capsys):
     """λ_k = k^-6: the exact finite difference in U is below round-off at every mode. Those points are
     NaN (null in JSON), not logarithms of noise; the pt1-based exponent is still measured."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = scaling_interval(5.0, 10.0, P=300, kappa=300 / 100**6, U=0.05)
