@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import pathlib
 import tempfile
@@ -11,8 +12,15 @@ def atomic_write(path, data) -> None:
     """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
     path = pathlib.Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
+    try:  # the permissions of the file it replaces, else those of a new file (mkstemp would give 0600)
+        perm = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        perm = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, perm)
         with os.fdopen(fd, mode) as fh:
             fh.write(data)
             fh.flush()
@@ -26,8 +34,20 @@ def atomic_write(path, data) -> None:
         raise
 
 
+def _strict(obj):
+    """NaN and ±inf -> None (JSON null): Python's NaN/Infinity tokens are not JSON and break strict parsers."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    return obj
+
+
 def to_json(obj) -> str:
-    return json.dumps(obj, indent=None, separators=(",", ":")) + "\n"
+    """Compact, strict JSON (non-finite numbers written as null)."""
+    return json.dumps(_strict(obj), indent=None, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def to_csv(header: dict, columns: dict) -> str:

@@ -167,8 +167,8 @@ def _cmd_flow(ns):
     from . import __version__
     from .flow import flow
 
-    if ns.points < 2:
-        raise ValueError(f"points must be an integer >= 2, got {ns.points}")
+    if not 2 <= ns.points <= 10**6:
+        raise ValueError(f"points must be an integer in [2, 1000000], got {ns.points}")
     model = _model(ns)
     traj = flow(model, ns.scheme)
     if ns.scheme == "continuum":
@@ -199,7 +199,9 @@ def _cmd_derive(ns):
 def _cmd_figures(ns):
     from .figures import make_figures
 
-    only = [s.strip() for s in ns.only.split(",") if s.strip()] if ns.only else None
+    only = [s.strip() for s in ns.only.split(",") if s.strip()] if ns.only is not None else None
+    if only is not None and not only:
+        raise ValueError(f"--only must name at least one figure (e.g. fig3), got {ns.only!r}")
     make_figures(ns.out, only=only)
 
 
@@ -207,7 +209,11 @@ def main(argv=None) -> int:
     from .exact import ConvergenceError
     from .flow import FlowError
 
+    import warnings
+
     parser = build_parser()
+    show = warnings.showwarning  # warnings (e.g. pt1 outside its range) as one line each
+    warnings.showwarning = lambda message, *args, **kw: print(f"rgflow: warning: {message}", file=sys.stderr)
     try:
         ns = parser.parse_args(argv)
         if ns.version:
@@ -234,6 +240,19 @@ def main(argv=None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # an output path that cannot be written (missing folder, a directory, ...)
+        where = f": {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"rgflow: error: cannot write the output{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("rgflow: error: out of memory: the cutoff (number of modes) is too large for this machine",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rgflow: error: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        warnings.showwarning = show
 
 
 def run():  # console-script entry point

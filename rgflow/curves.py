@@ -82,7 +82,7 @@ def parse_P_values(text) -> np.ndarray:
             if len(parts) != 3:
                 raise ValueError
             start, stop, num = float(parts[0]), float(parts[1]), float(parts[2])
-            if not (start >= 1 and stop >= start and num >= 1 and num.is_integer()):
+            if not (start >= 1 and math.isfinite(stop) and stop >= start and num >= 1 and num.is_integer()):
                 raise ValueError
             vals = np.unique(np.round(np.geomspace(start, stop, int(num))).astype(int))
         else:
@@ -116,21 +116,29 @@ def _v(r, k, a):
     return 1.0 / (1.0 + np.asarray(k, dtype=float) ** a / r)
 
 
+def _check_r(r):
+    r = np.asarray(r, dtype=float)
+    if not np.all(np.isfinite(r) & (r > 0)):
+        raise ValueError(f"r must be finite and > 0, got {r!r}")
+    return r
+
+
 def continuum_bias(alpha, beta, r, k_hi, k_lo=0.5):
     """∫_{k_lo}^{k_hi} k^-(1+β)/(1 + r k^-(1+α))² dk in closed form (incomplete beta)."""
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=0.0, low_open=True)  # the continuum bias needs beta > 0
     a = 1.0 + alpha
     p, q = beta / a, 2.0 - beta / a
-    if not beta > 0:
-        raise ValueError(f"the continuum bias needs beta > 0, got {beta!r}")
-    r = np.asarray(r, dtype=float)
+    r = _check_r(r)
     return r ** (-p) / a * (_beta_inc(p, q, _v(r, k_lo, a)) - _beta_inc(p, q, _v(r, k_hi, a)))
 
 
 def continuum_variance(alpha, r, k_hi, k_lo=0.5):
     """∫_{k_lo}^{k_hi} k^-(1+α)/(1 + r k^-(1+α)) dk in closed form (incomplete beta)."""
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
     a = 1.0 + alpha
     p, q = alpha / a, 1.0 / a
-    r = np.asarray(r, dtype=float)
+    r = _check_r(r)
     return r ** (-p) / a * (_beta_inc(p, q, _v(r, k_lo, a)) - _beta_inc(p, q, _v(r, k_hi, a)))
 
 
@@ -157,6 +165,8 @@ def continuum_curve(P_values, alpha, beta, kappa, U=0.0, cutoff=None) -> dict:
 
 def asymptotic_exponents(alpha, beta) -> dict:
     """Exponents of the GP learning curve at fixed κ, Λ = P → ∞: bias, variance and loss."""
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=-1.0, low_open=True)
     a = 1.0 + alpha
     b = -min(beta / a, 2.0)  # for β ≥ 2(1+α) the bias is dominated by the learned modes, ∝ r^-2
     v = -alpha / a
@@ -167,6 +177,9 @@ def asymptotic_curve(P_values, alpha, beta, kappa) -> dict:
     """The pure power laws the continuum forms approach (infinite cutoff, lower limit 0)."""
     from scipy.special import beta as B
 
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=0.0, low_open=True)
+    kappa = check_real("kappa", kappa, low=0.0, low_open=True)
     a = 1.0 + alpha
     r = np.asarray(_as_P_array(P_values), dtype=float) / kappa
     bias = B(beta / a, 2 - beta / a) / a * r ** (-beta / a) if beta < 2 * a else np.full(r.shape, np.nan)
@@ -176,10 +189,12 @@ def asymptotic_curve(P_values, alpha, beta, kappa) -> dict:
 
 def local_slopes(P, L) -> np.ndarray:
     """d ln L / d ln P along a curve (second-order finite differences in ln P; same length as P)."""
-    x = np.log(np.asarray(P, dtype=float))
-    y = np.log(np.asarray(L, dtype=float))
-    if x.size < 2:
-        raise ValueError("local_slopes needs at least two points")
+    P, L = np.asarray(P, dtype=float), np.asarray(L, dtype=float)
+    if P.ndim != 1 or P.shape != L.shape or P.size < 2:
+        raise ValueError(f"local_slopes needs two 1-D arrays of the same length >= 2, got shapes {P.shape}, {L.shape}")
+    if not np.all(np.isfinite(P) & (P > 0) & np.isfinite(L) & (L > 0)):
+        raise ValueError("local_slopes needs finite positive P and L (logarithmic slopes)")
+    x, y = np.log(P), np.log(L)
     return np.gradient(y, x)
 
 

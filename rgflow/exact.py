@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .model import Model
+from .model import Model, check_int, check_real
 
 __all__ = ["exact_moments", "ConvergenceError", "saddle"]
 
@@ -88,6 +88,8 @@ def _polyval(coef, x):
 
 def saddle(model: Model) -> float:
     """μ solving μ = u Σ_k [1/(a_k+μ) + b_k²/(a_k+μ)²] (Newton, bracketed)."""
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
     a, b = _coefficients(model)
     return _saddle(a, b * b, model.u)
 
@@ -138,6 +140,10 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
     the last change of the moments between two steps). Raises ConvergenceError when halving the
     step ``max_halvings`` times does not reach ``rtol``.
     """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    rtol = check_real("rtol", rtol, low=0.0, high=1.0, low_open=True)
+    max_halvings = check_int("max_halvings", max_halvings, low=1)
     a, b = _coefficients(model)
     u = model.u
     if u == 0.0:

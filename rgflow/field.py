@@ -156,6 +156,17 @@ def _check_range(name, rng):
     return lo, hi
 
 
+def _check_pair(name, pair, what):
+    """Two finite floats or ValueError naming ``name``."""
+    try:
+        a, b = (float(v) for v in pair)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair {what} of finite numbers, got {pair!r}") from None
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"{name} must be a pair {what} of finite numbers, got {pair!r}")
+    return a, b
+
+
 def parse_tau(text) -> tuple:
     """'0,1,2' (or a sequence of numbers) -> (0.0, 1.0, 2.0); ValueError with a clear message otherwise."""
     if isinstance(text, str):
@@ -235,8 +246,16 @@ def integrate(alpha, beta, cutoff, start, tau_span, rescaled=False, P=None, poin
     Stops early (``stopped`` = True) where 1 + r̂ → 0 or a coupling diverges."""
     from scipy.integrate import solve_ivp
 
-    P = cutoff if P is None else P
-    beta = 1.0 + alpha if beta is None else beta
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = 1.0 + alpha if beta is None else check_real("beta", beta, low=-1.0, low_open=True)
+    cutoff = check_int("cutoff", cutoff, low=2)
+    P = cutoff if P is None else check_int("P", P)
+    points = check_int("points", points, low=2)
+    start = _check_pair("start", start, "(U0, r0)")
+    t0, t1 = _check_pair("tau_span", tau_span, "(start, end)")
+    if not 0 <= t0 < t1 <= math.log(cutoff):
+        raise ValueError(f"tau_span must satisfy 0 <= start < end <= ln cutoff = {math.log(cutoff):.4g}, "
+                         f"got {(t0, t1)}")
 
     def rhs(t, z):
         dU, dr, _, _ = _rhs(rescaled, z[0], z[1], t, alpha, beta, cutoff, P)
@@ -247,8 +266,8 @@ def integrate(alpha, beta, cutoff, start, tau_span, rescaled=False, P=None, poin
         return 1.0 + z[1] * lam - 0.05
     blowup.terminal = True
 
-    t_eval = np.linspace(tau_span[0], tau_span[1], points)
-    sol = solve_ivp(rhs, tau_span, [float(start[0]), float(start[1])], method="LSODA", t_eval=t_eval,
+    t_eval = np.linspace(t0, t1, points)
+    sol = solve_ivp(rhs, (t0, t1), list(start), method="LSODA", t_eval=t_eval,
                     rtol=1e-9, atol=1e-14, events=blowup)
     ok = np.all(np.isfinite(sol.y), axis=0)
     return {"tau": sol.t[ok], "U": sol.y[0, ok], "r": sol.y[1, ok], "stopped": sol.status != 0}
@@ -264,8 +283,8 @@ def _reduced(ff, i, which, U, r, power):
     Ue = np.where(U == 0, 1e-150, U)
     with np.errstate(all="ignore"):
         dU, dr, _, _ = _rhs(ff.rescaled, Ue, r, ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"])
-    comp = dU if which == "U" else dr
-    return comp / Ue**power
+        comp = dU if which == "U" else dr
+        return comp / Ue**power   # NaN where 0/0 (U^power underflows): dropped by the callers
 
 
 def _u_power(ff, i, which):

@@ -71,7 +71,7 @@ class Trajectory:
         """State at RG time(s) ``tau``: dict of tau, k_c, r, u, s, r_hat, U_hat."""
         tau = np.asarray(tau, dtype=float)
         tmax = self.tau[-1]
-        if np.any((tau < 0) | (tau > tmax * (1 + 1e-12))):
+        if not np.all((tau >= 0) & (tau <= tmax * (1 + 1e-12))):  # also rejects NaN
             raise ValueError(f"tau must lie in [0, {tmax:g}] for this trajectory, got {tau!r}")
         if self._dense is not None:
             r, u = self._dense(tau)
@@ -87,7 +87,7 @@ class Trajectory:
     def at_mode(self, k) -> dict:
         """State with modes k+1 … Λ integrated out (ℓ = Λ/k); k = 0 gives the end state."""
         k = np.asarray(k, dtype=float)
-        if np.any((k < 0) | (k > self.model.cutoff)):
+        if not np.all((k >= 0) & (k <= self.model.cutoff)):  # also rejects NaN
             raise ValueError(f"k must lie in [0, {self.model.cutoff}], got {k!r}")
         if self.scheme == "continuum":
             return self(np.log(self.model.cutoff / np.maximum(k, 1.0)))
@@ -155,13 +155,16 @@ def _rhs_tau(model):
     return rhs
 
 
-def _solve(rhs, t0, t1, z0, what):
+def _solve(rhs, t0, t1, z0, what, where):
+    """solve_ivp (DOP853); ``where(t)`` -> (τ, k_c) names the point where a failed integration stopped."""
     from scipy.integrate import solve_ivp
 
     sol = solve_ivp(rhs, (t0, t1), z0, method="DOP853", rtol=RTOL, atol=1e-300, dense_output=True)
     if sol.status != 0 or not np.all(np.isfinite(sol.y)):
-        raise FlowError(f"integration of the {what} flow failed at tau={sol.t[-1]:.6g}: {sol.message}",
-                        tau=float(sol.t[-1]))
+        tau, k_c = where(float(sol.t[-1]))
+        raise FlowError(f"integration of the {what} flow failed at tau={tau:.6g} (k_c={k_c:.6g}, "
+                        f"r={sol.y[0, -1]:.4g}, u={sol.y[1, -1]:.4g}): {str(sol.message).rstrip('.')}; the one-loop flow "
+                        "leaves its range here: lower U or raise kappa", tau=tau, k_c=k_c)
     return sol
 
 
@@ -184,7 +187,7 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = 1024) -> Traj
             tau = np.array([0.0, t1]) if t1 > 0 else np.array([0.0])
             return Trajectory(model, scheme, tau, np.full(tau.shape, r0), np.full(tau.shape, u0), (r0, u0),
                               _dense=lambda t: (np.full(np.shape(t), r0), np.full(np.shape(t), u0)))
-        sol = _solve(_rhs_tau(model), 0.0, t1, [r0, u0], "continuum")
+        sol = _solve(_rhs_tau(model), 0.0, t1, [r0, u0], "continuum", lambda t: (t, lam_n * math.exp(-t)))
         return Trajectory(model, scheme, sol.t, sol.y[0], sol.y[1], (sol.y[0, -1], sol.y[1, -1]),
                           _dense=lambda t, s=sol.sol: tuple(s(t)))
 
@@ -199,7 +202,8 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = 1024) -> Traj
             dr, du = eq.continuum_rhs(z[0], z[1], math.exp(x), a, b)
             return np.array([-dr, -du])
 
-        sol = _solve(rhs, math.log(lam_n + 0.5), math.log(kmax + 0.5), [r0, u0], "hybrid")
+        sol = _solve(rhs, math.log(lam_n + 0.5), math.log(kmax + 0.5), [r0, u0], "hybrid",
+                     lambda x: (math.log(lam_n / (math.exp(x) - 0.5)), math.exp(x) - 0.5))
         hi = sol.sol
         t_hi = np.log(lam_n / (np.exp(sol.t[:-1]) - 0.5))
         r_hi, u_hi = sol.y[0, :-1], sol.y[1, :-1]

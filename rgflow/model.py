@@ -112,6 +112,9 @@ class Model:
 
     def replace(self, **changes) -> "Model":
         """A copy with some parameters changed (validated again)."""
+        unknown = sorted(set(changes) - {"alpha", "beta", "P", "kappa", "U", "cutoff"})
+        if unknown:
+            raise ValueError(f"replace takes the parameters alpha, beta, P, kappa, U, cutoff; got {unknown}")
         if "P" in changes and "cutoff" not in changes and self.cutoff == self.P:
             changes["cutoff"] = None  # a default cutoff follows P
         return replace(self, **changes)

@@ -81,7 +81,20 @@ def pt1(model):
     M, G = _gp(model)
     A0 = float(np.sum(G + M * M))
     mean, var = eq.pt1_moments(M, G, A0, model.u)
-    return mean, var, {"A0": A0}
+    # relative first-order shift of the mean, u·G_k(A₀ + 2G_k): at >= 1 the mean changes sign and the
+    # variance can turn negative -- first order in u is then meaningless (reported, not hidden)
+    with np.errstate(over="ignore", invalid="ignore"):
+        shift = model.u * G * (A0 + 2.0 * G)
+    worst = float(np.max(shift)) if shift.size else 0.0
+    if not (worst < 1.0 and np.all(var > 0)):
+        import warnings
+
+        k = int(np.argmax(shift)) + 1
+        warnings.warn(f"pt1 is outside the range of first-order perturbation theory: the relative correction "
+                      f"u·G_k(A0 + 2G_k) reaches {worst:.3g} >= 1 at mode k={k}"
+                      + ("" if np.all(var > 0) else " and a variance is negative")
+                      + "; use 'rg' or 'exact'", RuntimeWarning, stacklevel=3)
+    return mean, var, {"A0": A0, "max_correction": worst}
 
 
 def rg(model, switch=1024):
@@ -131,8 +144,18 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
     """⟨Δ_k⟩ and Var Δ_k for every mode of ``model`` by ``method`` (one of METHODS)."""
     if not isinstance(model, Model):
         raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if options:
+        import inspect
+
+        sig = inspect.signature(METHODS[method])
+        allowed = [n for n, q in sig.parameters.items() if q.kind == q.KEYWORD_ONLY or
+                   (q.kind == q.POSITIONAL_OR_KEYWORD and n != "model")]
+        if not any(q.kind == q.VAR_KEYWORD for q in sig.parameters.values()):
+            unknown = sorted(set(options) - set(allowed))
+            if unknown:
+                raise ValueError(f"method {method!r} takes the options {allowed or 'none'}, got {unknown}")
     mean, var, info = METHODS[method](model, **options)
     mean = np.asarray(mean, dtype=float) * np.ones(model.cutoff)
     var = np.asarray(var, dtype=float) * np.ones(model.cutoff)

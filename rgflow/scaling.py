@@ -44,13 +44,15 @@ import math
 import numpy as np
 
 from . import _equations as eq
-from .model import Model, check_real
+from .model import Model, check_int, check_real
 
 __all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "verdict", "cli",
            "figure_scaling_interval"]
 
 
 def analytic_intervals(alpha, beta) -> dict:
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=-1.0, low_open=True)
     gr, gU, gs = float(eq.gamma_r(alpha)), float(eq.gamma_U(alpha)), float(eq.gamma_s(alpha, beta))
     return {
         "r": {"interval": [gr, gr], "diagrams": "tree level γ_r = 1+α; Hartree loop (density factor Λρ) and "
@@ -76,6 +78,10 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     from .flow import flow
     from .predict import predict
 
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    points = check_int("points", points, low=3)
+    fd_U = check_real("fd_U", fd_U, low=0.0, high=1e-2, low_open=True)
     m = model
     Lam, a = m.cutoff, 1.0 + m.alpha
     if Lam < 3:
@@ -90,12 +96,17 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     m0 = m.replace(U=0.0)
     h = fd_U
     g0 = predict(m0, "gp").mean
-    eps_full = (g0 - predict(m0.replace(U=h), "exact").mean) / g0 / (h * m.P)
+    change = (g0 - predict(m0.replace(U=h), "exact").mean) / g0
+    # a relative change below 10 x the quadrature tolerance (1e-11) is round-off, not an effect of U:
+    # reported as NaN (not resolved) instead of the log of noise
+    change = np.where(change > 1e-10, change, np.nan)
+    eps_full = change / (h * m.P)
     tau_k = np.log(Lam / k)
     # d/dτ = −k d/dk on the integer modes
-    out = {"tau_modes": tau_k[::-1], "r_hat_modes": (r * lam)[::-1],
-           "U_effect": -np.gradient(np.log(eps), np.log(k))[::-1],
-           "U_effect_full": -np.gradient(np.log(eps_full), np.log(k))[::-1]}
+    with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
+        out = {"tau_modes": tau_k[::-1], "r_hat_modes": (r * lam)[::-1],
+               "U_effect": -np.gradient(np.log(eps), np.log(k))[::-1],
+               "U_effect_full": -np.gradient(np.log(eps_full), np.log(k))[::-1]}
     mu = m if m.U > 0 else m.replace(U=1e-3)
     traj = flow(mu, "continuum")
     tau = np.linspace(0.0, math.log(Lam), points)
@@ -109,6 +120,7 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
 
 def _range(x, mask):
     x = np.asarray(x)[mask]
+    x = x[np.isfinite(x)]   # points not resolved (NaN) are left out
     return [float(np.min(x)), float(np.max(x))] if x.size else [math.nan, math.nan]
 
 

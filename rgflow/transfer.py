@@ -45,7 +45,8 @@ class Transfer:
 
     ``source``      the original model (cutoff P)
     ``model``       the transferred model (P', κ̃, Ũ, cutoff P')
-    ``trajectory``  the flow that connects them: for P' < P the flow of ``source`` (read at mode P'),
+    ``trajectory``  the flow that connects them: for P' < P the flow of ``source`` (read at mode P';
+                    None when a flow breaks down only at modes outside the transfer),
                     for P' > P the flow of ``model`` (it passes through the source's couplings at
                     mode P), for P' = P the flow of the model
     ``scheme``      the flow scheme used
@@ -126,7 +127,8 @@ def _continuum_segment(alpha, beta, r, u, x_hi, x_lo):
 
     sol = solve_ivp(rhs, (x_hi, x_lo), [r, u], method="DOP853", rtol=RTOL, atol=1e-300)
     if sol.status != 0 or not np.all(np.isfinite(sol.y)):
-        raise FlowError(f"integration of the continuum flow failed at k_c={math.exp(sol.t[-1]):.6g}: {sol.message}")
+        raise FlowError(f"integration of the continuum flow failed at k_c={math.exp(sol.t[-1]):.6g}: {sol.message}",
+                        k_c=math.exp(sol.t[-1]))
     return float(sol.y[0, -1]), float(sol.y[1, -1])
 
 
@@ -182,7 +184,7 @@ def _inverse(alpha, beta, r, u, P, P_new, scheme):
         raise TransferError(
             f"no couplings at P'={P_new} flow onto r={r:.6g}, u={u:.6g} at mode {P} ({scheme} scheme; "
             f"residual {float(np.max(np.abs(res))):.3g} in ln r, ln u): the mass r' would have to be "
-            "non-positive or the one-loop flow breaks down; lower U or the ratio P'/P")
+            "non-positive or the one-loop flow breaks down; lower U or the ratio P'/P", k_c=P)
     return math.exp(sol.x[0]), math.exp(sol.x[1])
 
 
@@ -208,15 +210,32 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
                          f"and P={model.P}")
     P = model.P
     if P_new == P:
-        return Transfer(model, model, flow(model, scheme), scheme)
+        return Transfer(model, model, _trajectory(model, scheme, P), scheme)
     if P_new < P:
-        traj = flow(model, scheme)
-        state = traj.at_mode(P_new)
-        new = Model.from_couplings(model.alpha, model.beta, P_new, float(state["r"]), float(state["u"]))
+        traj = _trajectory(model, scheme, P_new)
+        if traj is not None:
+            state = traj.at_mode(P_new)
+            r_new, u_new = float(state["r"]), float(state["u"])
+        else:  # the flow breaks down below P_new: integrate only the modes P_new+1 … P
+            r_new, u_new = _segment(model.alpha, model.beta, model.r, model.u, P, P_new, scheme)
+        if not (r_new > 0.0 and u_new >= 0.0):
+            raise TransferError(f"the running mass at mode {P_new} is r={r_new:.6g} (u={u_new:.6g}): no model with "
+                                f"kappa > 0 at P'={P_new} lies on this trajectory; lower U or raise P'", k_c=P_new)
+        new = Model.from_couplings(model.alpha, model.beta, P_new, r_new, u_new)
         return Transfer(model, new, traj, scheme)
     r_new, u_new = _inverse(model.alpha, model.beta, model.r, model.u, P, P_new, scheme)
     new = Model.from_couplings(model.alpha, model.beta, P_new, r_new, u_new)
-    return Transfer(model, new, flow(new, scheme), scheme)
+    return Transfer(model, new, _trajectory(new, scheme, P), scheme)
+
+
+def _trajectory(model, scheme, below):
+    """flow(model, scheme), or None when it breaks down only at modes <= ``below`` (outside the transfer)."""
+    try:
+        return flow(model, scheme)
+    except FlowError as exc:
+        if exc.k_c is None or exc.k_c > below:
+            raise
+        return None
 
 
 def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") -> dict:
@@ -237,10 +256,13 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if model.cutoff != model.P:
         raise ValueError(f"model.cutoff must equal model.P for a transfer, got cutoff={model.cutoff}, P={model.P}")
-    ratios = np.atleast_1d(np.asarray(ratios, dtype=float))
-    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios <= 0):
-        raise ValueError(f"ratios must be positive finite numbers, got {ratios!r}")
-    U_values = np.atleast_1d(np.asarray(U_values, dtype=float))
+    try:
+        ratios = np.atleast_1d(np.asarray(ratios, dtype=float))
+        U_values = np.atleast_1d(np.asarray(U_values, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"ratios and U_values must be sequences of numbers, got {ratios!r} and {U_values!r}") from None
+    if ratios.size == 0 or not np.all(np.isfinite(ratios)) or np.any(ratios <= 0) or np.any(ratios * model.P > 2**53):
+        raise ValueError(f"ratios must be finite numbers in (0, 2**53/P] (P' = ratio·P), got {ratios!r}")
     if U_values.size == 0 or not np.all(np.isfinite(U_values)) or np.any(U_values < 0):
         raise ValueError(f"U_values must be finite numbers >= 0, got {U_values!r}")
     P = model.P
