@@ -95,14 +95,24 @@ class Model:
         return np.arange(1, self.cutoff + 1, dtype=float)
 
     def eigenvalues(self, k=None) -> np.ndarray:
-        """λ_k = k^-(1+α)."""
-        k = self.k if k is None else np.asarray(k, dtype=float)
-        return k ** -(1.0 + self.alpha)
+        """λ_k = k^-(1+α) (for k = 1..Λ: computed once, read-only)."""
+        if k is None:
+            return self._cached("_lam", lambda: self.k ** -(1.0 + self.alpha))
+        return np.asarray(k, dtype=float) ** -(1.0 + self.alpha)
 
     def target(self, k=None) -> np.ndarray:
-        """y_k = k^-(1+β)/2."""
-        k = self.k if k is None else np.asarray(k, dtype=float)
-        return k ** (-(1.0 + self.beta) / 2.0)
+        """y_k = k^-(1+β)/2 (for k = 1..Λ: computed once, read-only)."""
+        if k is None:
+            return self._cached("_y", lambda: self.k ** (-(1.0 + self.beta) / 2.0))
+        return np.asarray(k, dtype=float) ** (-(1.0 + self.beta) / 2.0)
+
+    def _cached(self, name, make):
+        arr = self.__dict__.get(name)
+        if arr is None:
+            arr = make()
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+        return arr
 
     @property
     def params(self) -> dict:

@@ -95,6 +95,7 @@ def test_pt1_is_the_derivative_of_exact_at_zero_coupling(params):
 
 
 @pytest.mark.parametrize("params", PARAMETER_SETS)
+@pytest.mark.filterwarnings("ignore:pt1 is outside the range")  # pt1 at strong coupling is compared anyway
 def test_rg_beats_gp_and_pt1_in_the_worst_case(params):
     """Check 5: worst-case relative error of ⟨Δ_k⟩ and Var Δ_k against exact: rg < gp and rg < pt1."""
     m = Model(*params)
@@ -127,3 +128,24 @@ def test_bad_method_and_model():
         predict(Model(*PAPER), "nope")
     with pytest.raises(ValueError, match="model"):
         predict({"alpha": 0.2}, "gp")
+
+
+@pytest.mark.parametrize("U", [0.05, 0.5])
+def test_rg_mean_field_gap_matches_the_full_mean_field(U):
+    m = Model(0.2, 0.3, 1000, 1000 / 100**1.2, U)
+    rg = predict(m, "rg")
+    direct = np.max(np.abs(rg.mean / predict(m, "mean-field").mean - 1))
+    assert rg.info["mean_field_gap"] == pytest.approx(direct, rel=1e-2)
+
+
+def test_rg_warns_where_the_one_loop_flow_fails():
+    """At U = 100 rg is far from exact; the gap to the mean field says so (a warning, not silence)."""
+    m = Model(0.2, 0.3, 1000, 1000 / 100**1.2, 100.0)
+    with pytest.warns(RuntimeWarning, match="outside the range of the one-loop flow"):
+        rg = predict(m, "rg")
+    assert np.max(np.abs(rg.mean / predict(m, "exact").mean - 1)) > 0.05
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predict(m.replace(U=0.05), "rg")
