@@ -174,15 +174,25 @@ def asymptotic_exponents(alpha, beta) -> dict:
 
 
 def asymptotic_curve(P_values, alpha, beta, kappa) -> dict:
-    """The pure power laws the continuum forms approach (infinite cutoff, lower limit 0)."""
-    from scipy.special import beta as B
+    """The pure power laws the GP curves approach as P → ∞ (Λ = P, κ fixed, r = P/κ).
+
+    variance = B(α/a, 1/a)/a · r^(−α/a) and, for β < 2a, bias = B(β/a, 2 − β/a)/a · r^(−β/a)
+    (continuum, a = 1 + α). For β > 2a the learned modes dominate the bias: Σ_k y_k²/(rλ_k)² =
+    ζ(1 + β − 2a) r^−2; at β = 2a that sum grows as ln(r)/a, the leading term given here.
+    """
+    from scipy.special import beta as B, zeta
 
     alpha = check_real("alpha", alpha, low=0.0, low_open=True)
     beta = check_real("beta", beta, low=0.0, low_open=True)
     kappa = check_real("kappa", kappa, low=0.0, low_open=True)
     a = 1.0 + alpha
     r = np.asarray(_as_P_array(P_values), dtype=float) / kappa
-    bias = B(beta / a, 2 - beta / a) / a * r ** (-beta / a) if beta < 2 * a else np.full(r.shape, np.nan)
+    if beta < 2 * a:
+        bias = B(beta / a, 2 - beta / a) / a * r ** (-beta / a)
+    elif beta > 2 * a:
+        bias = zeta(1.0 + beta - 2 * a) * r**-2.0
+    else:
+        bias = np.log(r) / a * r**-2.0
     var = B(alpha / a, 1 / a) / a * r ** (-alpha / a)
     return {"P": r * kappa, "bias": bias, "variance": var, "loss": bias + var}
 

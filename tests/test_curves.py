@@ -140,3 +140,19 @@ def test_cli_bad_input_exits_2(capsys, args):
     assert main(base + args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rgflow: error: ")
+
+
+@pytest.mark.parametrize("alpha, beta", [(0.2, 3.0), (1.0, 6.0)])
+def test_asymptotic_bias_beyond_the_source_condition(alpha, beta):
+    """β > 2(1+α): the bias tends to ζ(1+β−2a)/r², against the discrete GP sum at large P; the
+    relative correction is the unlearned tail, O(r^-(β−2a)/a)."""
+    a = 1 + alpha
+    P, kappa = 10**6, 10.0
+    from rgflow import Model, predict
+
+    direct = predict(Model(alpha, beta, P, kappa), "gp").bias
+    asym = asymptotic_curve([P], alpha, beta, kappa)["bias"][0]
+    assert np.isfinite(asym)
+    tol = 3 * (P / kappa) ** (-(beta - 2 * a) / a)
+    assert tol < 0.05
+    assert asym == pytest.approx(direct, rel=tol)
