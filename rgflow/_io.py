@@ -18,7 +18,10 @@ def atomic_write(path, data) -> None:
         umask = os.umask(0)
         os.umask(umask)
         perm = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:   # name the file asked for, not the temporary
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         os.fchmod(fd, perm)
         with os.fdopen(fd, mode) as fh:
