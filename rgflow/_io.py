@@ -1,6 +1,7 @@
 """Atomic writing and the text formats of rgflow's exports (JSON, CSV)."""
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -11,6 +12,8 @@ import tempfile
 def atomic_write(path, data) -> None:
     """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
     path = pathlib.Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
     mode = "wb" if isinstance(data, bytes) else "w"
     try:  # the permissions of the file it replaces, else those of a new file (mkstemp would give 0600)
         perm = path.stat().st_mode & 0o777
