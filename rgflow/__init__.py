@@ -4,14 +4,22 @@
     traj = rgflow.flow(model)                 # running (r, u), rescaled (s, r̂, Û) at any τ
     pred = rgflow.predict(model, "rg")        # ⟨Δ_k⟩, Var Δ_k, loss = bias + variance
 
-Heavy dependencies (scipy's integrators, sympy, matplotlib) are imported only where used.
+and the observables built on them: learning_curve, transfer, scaling_interval, flow_field,
+loss_surface, dynamics. Heavy dependencies (scipy, sympy, matplotlib) are imported only where used.
 """
 from .model import Model
 from .flow import flow, flow_batch, Trajectory, FlowError
 from .predict import predict, Prediction, METHODS
 from .exact import ConvergenceError
+from .curves import learning_curve
+from .transfer import transfer
+from .scaling import scaling_interval
+from .field import flow_field
+from .surface import loss_surface
+from .dynamics import dynamics
 
 __version__ = "0.1.0"
 
 __all__ = ["Model", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
-           "FlowError", "ConvergenceError", "__version__"]
+           "FlowError", "ConvergenceError", "learning_curve", "transfer", "scaling_interval",
+           "flow_field", "loss_surface", "dynamics", "__version__"]

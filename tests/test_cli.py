@@ -98,3 +98,16 @@ def test_figure_names_select_exactly(monkeypatch):
     assert len(made) == 1
     with pytest.raises(ValueError, match="only must name figures"):
         figures.make_figures("x", only=["fig99"])
+
+
+def test_import_is_light_and_the_api_is_flat():
+    """`import rgflow` loads no scipy, sympy or matplotlib; the public names are the functions."""
+    code = ("import sys, inspect, rgflow\n"
+            "heavy = [m for m in ('scipy', 'sympy', 'matplotlib', 'mpmath') if m in sys.modules]\n"
+            "assert not heavy, heavy\n"
+            "import rgflow.transfer, rgflow.dynamics\n"
+            "for name in rgflow.__all__:\n"
+            "    obj = getattr(rgflow, name)\n"
+            "    assert not inspect.ismodule(obj), name\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
