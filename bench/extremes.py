@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 from rgflow import ConvergenceError, FlowError, Model, flow, predict  # noqa: E402
-from rgflow.transfer import TransferError, transfer  # noqa: E402
+from rgflow.transfer import transfer  # noqa: E402
 
 METHODS = ("gp", "pt1", "rg", "rg-cutoff", "mean-field", "exact")
 

@@ -400,7 +400,7 @@ def cli(ns):
         cols[f"E_k{lo}-{hi}"] = row
     fit = res.fit
     header = {"rgflow": __version__, "method": ns.method, **model.params,
-              "fit": f"v-1=A*lambda^a*t^b", "A": fit["A"], "a": fit["a"], "b": fit["b"]}
+              "fit": "v-1=A*lambda^a*t^b", "A": fit["A"], "a": fit["a"], "b": fit["b"]}
     emit(ns, obj, header, cols)
 
 

@@ -133,7 +133,6 @@ def _mean_field_gap(model, r_end, M, G, mean):
                       f"self-consistent mean field by {worst:.2g} at mode k={int(np.argmax(gap)) + 1} "
                       f"(> {RG_GAP}); check with 'exact' or use 'mean-field'", RuntimeWarning, stacklevel=4)
     return worst
-    return mean, var, info
 
 
 def rg_cutoff(model, switch=1024):

@@ -83,7 +83,7 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     points = check_int("points", points, low=3)
     fd_U = check_real("fd_U", fd_U, low=0.0, high=1e-2, low_open=True)
     m = model
-    Lam, a = m.cutoff, 1.0 + m.alpha
+    Lam = m.cutoff
     if Lam < 3:
         raise ValueError(f"cutoff must be >= 3 to measure exponents along tau, got {Lam}")
     k = m.k
