@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .model import Model, check_int, check_real
+from .model import Model, check_int, check_model, check_real
 
 __all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS", "cli",
            "figure_dynamics"]
@@ -287,8 +287,7 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     :class:`Dynamics` with L(t)/P, the shell energies, the fronts, the velocity points and the fit
     ln(v − 1) = ln A + a ln λ + b ln t (``fit``; predicted at U = 0: A = r, a = 1, b = 0).
     """
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     t_start = _time.perf_counter()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _equations as eq
-from .model import Model, check_int, check_real
+from .model import Model, check_int, check_model, check_real
 
 __all__ = ["flow", "flow_batch", "Trajectory", "FlowError", "SCHEMES"]
 
@@ -174,8 +174,7 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = 1024) -> Traj
     ``scheme``: 'continuum' (τ ∈ [0, ln Λ]), 'discrete' (mode by mode) or 'hybrid' (continuum
     above ``switch`` modes, discrete below).
     """
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     switch = check_int("switch", switch)
@@ -221,15 +220,15 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = 1024) -> Traj
                       _by_mode=(kmax, r_lo, u_lo, hi))
 
 
-def _check_array(name, values, n=None):
-    """A 1-D float array of finite values ≥ 0 (broadcast to length ``n``) or ValueError."""
+def _check_array(name, values):
+    """A non-empty 1-D float array of finite values ≥ 0, or ValueError."""
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be an array of finite numbers >= 0, got {values!r}") from None
     if arr.ndim > 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(f"{name} must be a non-empty 1-D array of finite numbers >= 0, got {values!r}")
-    return np.broadcast_to(np.atleast_1d(arr), (n,) if n else np.atleast_1d(arr).shape).copy()
+    return np.atleast_1d(arr)
 
 
 def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
@@ -269,5 +268,6 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
     if sol.status != 0 or len(rows) or len(sol.t) != len(tau):
         where = float(sol.t[-1]) if len(sol.t) else 0.0
         which = f" (trajectory {rows[0] % n}: r0={r0[rows[0] % n]:g}, u0={u0[rows[0] % n]:g})" if len(rows) else ""
-        raise FlowError(f"the batch flow failed at tau={where:.6g}{which}: {sol.message}", tau=where)
+        raise FlowError(f"the batch flow failed at tau={where:.6g} (k_c={cutoff * math.exp(-where):.6g}){which}: "
+                        f"{sol.message}", tau=where, k_c=cutoff * math.exp(-where))
     return {"tau": sol.t, "r": sol.y[:n].T.copy(), "u": sol.y[n:].T.copy()}

@@ -32,6 +32,12 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
     return v
 
 
+def check_model(model) -> None:
+    """Raise ValueError unless ``model`` is an rgflow.Model."""
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+
+
 def check_int(name, value, *, low=1):
     """Return ``value`` as an int ≥ low (integral floats accepted) or raise ValueError."""
     if isinstance(value, bool):
@@ -122,9 +128,9 @@ class Model:
 
     def replace(self, **changes) -> "Model":
         """A copy with some parameters changed (validated again)."""
-        unknown = sorted(set(changes) - {"alpha", "beta", "P", "kappa", "U", "cutoff"})
+        unknown = sorted(set(changes) - set(self.params))
         if unknown:
-            raise ValueError(f"replace takes the parameters alpha, beta, P, kappa, U, cutoff; got {unknown}")
+            raise ValueError(f"replace takes the parameters {', '.join(self.params)}; got {unknown}")
         if "P" in changes and "cutoff" not in changes and self.cutoff == self.P:
             changes["cutoff"] = None  # a default cutoff follows P
         return replace(self, **changes)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _equations as eq
-from .model import Model
+from .model import Model, check_model
 
 __all__ = ["predict", "Prediction", "METHODS"]
 
@@ -171,8 +171,7 @@ METHODS = {"exact": exact, "gp": gp, "pt1": pt1, "rg": rg, "rg-cutoff": rg_cutof
 
 def predict(model: Model, method: str = "rg", **options) -> Prediction:
     """⟨Δ_k⟩ and Var Δ_k for every mode of ``model`` by ``method`` (one of METHODS)."""
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if options:

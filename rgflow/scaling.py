@@ -44,7 +44,7 @@ import math
 import numpy as np
 
 from . import _equations as eq
-from .model import Model, check_int, check_real
+from .model import Model, check_int, check_model, check_real
 
 __all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "verdict", "cli",
            "figure_scaling_interval"]
@@ -78,8 +78,7 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     from .flow import flow
     from .predict import predict
 
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     points = check_int("points", points, low=3)
     fd_U = check_real("fd_U", fd_U, low=0.0, high=1e-2, low_open=True)
     m = model

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _equations as eq
 from .flow import SCHEMES, FlowError, Trajectory, flow
-from .model import Model, check_int
+from .model import Model, check_int, check_model
 
 __all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "figure_transfer",
            "figure_transfer_map", "cli"]
@@ -200,8 +200,7 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
     cutoff P_new. Raises ValueError on bad input, TransferError (a FlowError) when the inverse
     has no solution and FlowError when the flow breaks down.
     """
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     P_new = check_int("P_new", P_new)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
@@ -250,8 +249,7 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
     """
     from . import __version__
 
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if model.cutoff != model.P:
