@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .model import Model, check_int, check_real
+from .model import Model, check_int, check_model, check_real
 
 __all__ = ["exact_moments", "ConvergenceError", "saddle"]
 
@@ -89,19 +89,21 @@ def _polyval(coef, x):
 
 def saddle(model: Model) -> float:
     """μ solving μ = u Σ_k [1/(a_k+μ) + b_k²/(a_k+μ)²] (Newton, bracketed)."""
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     a, b = _coefficients(model)
     return _saddle(a, b * b, model.u)
 
 
-def _saddle(a, b2, u):
-    if u == 0.0:
+def _shift_bound(a, b2, u):
+    """u Σ_k (1/a_k + b_k²/a_k²): the right-hand side of the saddle equation at μ = 0, so μ ≤ it."""
+    return u * float(np.sum((1.0 + b2 / a) / a)) if u > 0.0 else 0.0
+
+
+def _saddle(a, b2, u, hi=None):
+    hi = _shift_bound(a, b2, u) if hi is None else hi
+    if hi == 0.0:       # U = 0, or u so small that the shift underflows
         return 0.0
     e = 1.0 / a
-    hi = u * float(np.sum(e + b2 * e * e))
-    if hi == 0.0:       # u so small that the shift underflows
-        return 0.0
     # modes with hi/a_k ≤ _RHO: 1/(a+μ) = Σ_n e^{n+1} (−μ)^n, so the sum is a polynomial in μ
     n_ir = int(np.searchsorted(-(hi * e), -_RHO, side="left"))
     ea, b2a = a[:n_ir], b2[:n_ir]
@@ -143,22 +145,18 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
     the last change of the moments between two steps). Raises ConvergenceError when halving the
     step ``max_halvings`` times does not reach ``rtol``.
     """
-    if not isinstance(model, Model):
-        raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
+    check_model(model)
     rtol = check_real("rtol", rtol, low=0.0, high=1.0, low_open=True)
     max_halvings = check_int("max_halvings", max_halvings, low=1)
     a, b = _coefficients(model)
     u = model.u
-    if u == 0.0:
-        return {"mean": b / a, "var": 1.0 / a, "mu": 0.0, "width": 0.0, "nodes": 0, "explicit": 0,
-                "error": 0.0}
     b2 = b * b
-    shift = u * float(np.sum((1.0 + b2 / a) / a))        # ≥ μ, and ≥ u c_k² for every mode
+    shift = _shift_bound(a, b2, u)                       # ≥ μ, and ≥ u c_k² for every mode
     if shift / a[0] < 1e-17:
-        # the quartic changes no mode by more than 1e-17 relative: the moments are the GP ones
+        # U = 0, or the quartic changes no mode by more than 1e-17 relative: the GP moments
         return {"mean": b / a, "var": 1.0 / a, "mu": shift, "width": 0.0, "nodes": 0, "explicit": 0,
                 "error": shift / a[0]}
-    mu = _saddle(a, b2, u)
+    mu = _saddle(a, b2, u, shift)
     c0 = 1.0 / (a + mu)
     curv = 1.0 / (2.0 * u) + float(np.sum(0.5 * c0**2 + b2 * c0**3))   # F''(μ) along the real axis
     sigma = 0.5 / math.sqrt(curv)                                        # x-width of the weight
@@ -194,27 +192,17 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
     rmax = float(rU[0]) if len(rU) else 0.0
     beta2 = float(np.max(b2[n_ir:] * c0[n_ir:] * rU**2)) if len(rU) else 0.0
 
-    def weights(xs):
+    def accumulate(xs):
+        """Σ w t^n and, for the explicit modes, Σ w c, Σ w d, Σ w d² over the nodes xs."""
         t = xs / X
-        logw = (1j * mu * xs - xs * xs) / u + _polyval(pcoef, t)
-        if n_ir:
-            z = 2j * np.outer(xs, cI)
-            logw += -0.5 * np.sum(np.log1p(z), axis=1) - np.sum(b2I * cI * (1j * xs[:, None]) * cI / (1.0 + z), axis=1)
+        z = 2j * np.outer(xs, cI)
+        c = cI / (1.0 + z)                       # 1/(a + μ + 2ix)
+        logw = (1j * mu * xs - xs * xs) / u + _polyval(pcoef, t) \
+            - np.sum(0.5 * np.log1p(z) + b2I * cI * c * (1j * xs[:, None]), axis=1)
         w = np.exp(logw)
         w[xs == 0.0] *= 0.5
-        return w, t
-
-    def accumulate(xs):
-        w, t = weights(xs)
-        Mt = (w[:, None] * t[:, None] ** npow).sum(axis=0)          # Σ w t^n
-        if n_ir:
-            z = 2j * np.outer(xs, cI)
-            c = cI / (1.0 + z)
-            d = -bI * z * c
-            ir = [(w @ c).real, (w @ d).real, (w @ (d * d)).real]
-        else:
-            ir = [np.zeros(0)] * 3
-        return [Mt, *ir]
+        d = -bI * z * c                          # b/(a+m) − b/(a+μ)
+        return [(w[:, None] * t[:, None] ** npow).sum(axis=0), (w @ c).real, (w @ d).real, (w @ (d * d)).real]
 
     def series_coefficients(sums):   # A_n = Re((−i)^n Σ w t^n) / Z
         Mt = sums[0]
