@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .model import Model, check_int, check_model, check_real
+from .model import Model, check_int, check_model, check_real, gaussian_coefficients
 
 __all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS", "cli",
            "figure_dynamics"]
@@ -63,14 +63,9 @@ LEVELS = (0.8, 0.5, 0.2, 0.05)
 MASSLESS = 0.1     # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1)
 
 
-def _coefficients(model):
-    lam = model.eigenvalues()
-    return lam, 1.0 / lam + model.r, model.target() / lam
-
-
 def fixed_point(model: Model) -> tuple:
     """Zero-temperature minimizer of S: Δ_k = y_k/(1 + λ_k(r + μ)), μ = u Σ_k Δ_k² (bracketed root)."""
-    lam, a, b = _coefficients(model)
+    a, b = gaussian_coefficients(model)
     u = model.u
     if u == 0.0:
         return b / a, 0.0
@@ -145,7 +140,7 @@ class Dynamics:
 
 def default_times(model: Model, points: int = 121, t_min=None, t_max=None) -> np.ndarray:
     """Log-spaced times from 0.01/a_max (a_max = Λ^{1+α} + r) to 30/(1 + r) (e^{−60} of the slowest mode)."""
-    _, a, _ = _coefficients(model)
+    a, _ = gaussian_coefficients(model)
     lo = 0.01 / float(a.max()) if t_min is None else check_real("t_min", t_min, low=0.0, low_open=True)
     hi = 30.0 / float(a.min()) if t_max is None else check_real("t_max", t_max, low=0.0, low_open=True)
     if hi <= lo:
@@ -300,7 +295,7 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     max_step = check_real("max_step", max_step, low=0.0, low_open=True)
     seed = check_int("seed", seed, low=0)
     levels = tuple(check_real("levels", c, low=0.0, high=1.0, low_open=True, high_open=True) for c in levels)
-    lam, a, b = _coefficients(model)
+    lam, (a, b) = model.eigenvalues(), gaussian_coefficients(model)
     u, r = model.u, model.r
     x0 = model.target() if initial is None else np.asarray(initial, dtype=float)
     if x0.shape != (model.cutoff,) or not np.all(np.isfinite(x0)):

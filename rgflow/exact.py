@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .model import Model, check_int, check_model, check_real
+from .model import Model, check_int, check_model, check_real, gaussian_coefficients
 
 __all__ = ["exact_moments", "ConvergenceError", "saddle"]
 
@@ -37,11 +37,6 @@ _PROBE = 4096    # modes used for the upper bound of the weight when choosing th
 
 class ConvergenceError(RuntimeError):
     """The Hubbard–Stratonovich quadrature did not converge."""
-
-
-def _coefficients(model):
-    lam = model.eigenvalues()
-    return 1.0 / lam + model.r, model.target() / lam
 
 
 def _n_terms(rho) -> int:
@@ -90,7 +85,7 @@ def _polyval(coef, x):
 def saddle(model: Model) -> float:
     """μ solving μ = u Σ_k [1/(a_k+μ) + b_k²/(a_k+μ)²] (Newton, bracketed)."""
     check_model(model)
-    a, b = _coefficients(model)
+    a, b = gaussian_coefficients(model)
     return _saddle(a, b * b, model.u)
 
 
@@ -148,7 +143,7 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
     check_model(model)
     rtol = check_real("rtol", rtol, low=0.0, high=1.0, low_open=True)
     max_halvings = check_int("max_halvings", max_halvings, low=1)
-    a, b = _coefficients(model)
+    a, b = gaussian_coefficients(model)
     u = model.u
     b2 = b * b
     shift = _shift_bound(a, b2, u)                       # ≥ μ, and ≥ u c_k² for every mode

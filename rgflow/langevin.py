@@ -63,7 +63,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.optimize import brentq
 
-from .model import Model, check_int
+from .model import Model, check_int, gaussian_coefficients
 
 __all__ = ["langevin", "DEFAULTS", "SCHEMES", "ESTIMATORS"]
 
@@ -394,8 +394,7 @@ def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn
     if isinstance(dt, bool) or not isinstance(dt, Real) or math.isnan(float(dt)) or float(dt) <= 0.0:
         raise ValueError(f"dt must be a real number > 0 (inf allowed for scheme='pcn'), got {dt!r}")
     dt = float(dt)
-    a = 1.0 / model.eigenvalues() + model.r
-    b = model.target() / model.eigenvalues()
+    a, b = gaussian_coefficients(model)
     if scheme == "euler":
         if math.isinf(dt):
             raise ValueError("dt must be finite for scheme='euler'")

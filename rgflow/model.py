@@ -38,6 +38,12 @@ def check_model(model) -> None:
         raise ValueError(f"model must be an rgflow.Model, got {type(model).__name__}")
 
 
+def gaussian_coefficients(model) -> tuple:
+    """(a_k, b_k) = (1/λ_k + r, y_k/λ_k): S = Σ_k (a_k Δ_k²/2 − b_k Δ_k) + (u/4)(Σ_k Δ_k²)² + const."""
+    lam = model.eigenvalues()
+    return 1.0 / lam + model.r, model.target() / lam
+
+
 def check_int(name, value, *, low=1):
     """Return ``value`` as an int ≥ low (integral floats accepted) or raise ValueError."""
     if isinstance(value, bool):
