@@ -48,13 +48,14 @@ PAPER = {"alpha": 0.2, "beta": 0.3, "kappa": 1000 / 100**1.2}
 # --- discrete learning curves ----------------------------------------------------------------
 
 
-def _as_P_array(P_values):
+def _as_P_array(P_values, name="P"):
+    """Integers ≥ 1 from a sequence or a string of parse_P_values; errors name ``name``."""
     if isinstance(P_values, str):
-        return parse_P_values(P_values)
+        return parse_P_values(P_values, name)
     arr = np.atleast_1d(np.asarray(P_values, dtype=object))
     if arr.size == 0:
-        raise ValueError("P_values must hold at least one value")
-    return np.array([check_int("P", p) for p in arr], dtype=int)
+        raise ValueError(f"{name}_values must hold at least one value")
+    return np.array([check_int(name, p) for p in arr], dtype=int)
 
 
 def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, **options) -> dict:
@@ -73,8 +74,9 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
     return {"P": Ps, "loss": loss, "bias": bias, "variance": var, "method": method}
 
 
-def parse_P_values(text) -> np.ndarray:
-    """'100,200,400' or a log-spaced range 'START:STOP:NUM' (integers, duplicates removed)."""
+def parse_P_values(text, name="P") -> np.ndarray:
+    """'100,200,400' or a log-spaced range 'START:STOP:NUM' (integers, duplicates removed) of
+    the parameter ``name``."""
     text = str(text).strip()
     try:
         if ":" in text:
@@ -87,12 +89,12 @@ def parse_P_values(text) -> np.ndarray:
             vals = np.unique(np.round(np.geomspace(start, stop, int(num))).astype(int))
         else:
             items = [s.strip() for s in text.split(",")]
-            vals = np.array([check_int("P", float(s)) for s in items], dtype=int)
+            vals = np.array([check_int(name, float(s)) for s in items], dtype=int)
     except ValueError:
-        raise ValueError(f"P must be comma-separated integers >= 1 (100,200,400) or a log-spaced range "
+        raise ValueError(f"{name} must be comma-separated integers >= 1 (100,200,400) or a log-spaced range "
                          f"START:STOP:NUM with 1 <= START <= STOP, NUM >= 1; got {text!r}") from None
     if vals.size == 0 or np.any(vals < 1):
-        raise ValueError(f"P values must be integers >= 1, got {text!r}")
+        raise ValueError(f"{name} values must be integers >= 1, got {text!r}")
     return vals
 
 

@@ -69,6 +69,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .curves import _as_P_array
 from .model import Model, check_real
 
 __all__ = ["Surface", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents",
@@ -103,16 +104,6 @@ class Surface:
         return {"P": PP.ravel(), "cutoff": LL.ravel(), **{k: getattr(self, k).ravel() for k in PARTS}}
 
 
-def _grid(name, values):
-    from .curves import _as_P_array
-
-    try:
-        return _as_P_array(values)
-    except ValueError as exc:
-        msg = str(exc).replace("P values", f"{name} values").replace("P must", f"{name} must")
-        raise ValueError(msg.replace("P_values", name)) from None
-
-
 def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="gp", **options) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
@@ -122,7 +113,7 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="gp"
     """
     from .predict import METHODS, predict
 
-    Ps, Ls = _grid("P", P_values), _grid("cutoff", cutoff_values)
+    Ps, Ls = _as_P_array(P_values, "P"), _as_P_array(cutoff_values, "cutoff")
     Model(alpha, beta, int(Ps[0]), kappa, U, int(Ls[0]))  # validate the parameters before any work
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -164,7 +155,7 @@ def scaling_function(part, alpha, beta, z):
 
 def continuum_surface(P_values, cutoff_values, alpha, beta, kappa) -> Surface:
     """The continuum (∫_0^Λ) GP surface: exactly of the scaling form r^{-β/A}W_b(z) + r^{-α/A}W_v(z)."""
-    Ps, Ls = _grid("P", P_values), _grid("cutoff", cutoff_values)
+    Ps, Ls = _as_P_array(P_values, "P"), _as_P_array(cutoff_values, "cutoff")
     Model(alpha, beta, int(Ps[0]), kappa, 0.0, int(Ls[0]))
     A = 1.0 + alpha
     r = Ps[:, None] / float(kappa)
