@@ -414,10 +414,8 @@ def _tick_sci(ax, axis="x"):
 
 def _draw_panel(ax, ff, i, norm, cmap, density=1.1, show_traj=True):
     U, r = ff.U[i], ff.r[i]
-    sU = U[-1] - U[0]
-    sr = r[-1] - r[0]
-    # streamplot in window units so the line directions are the true ones
-    strm = ax.streamplot(U, r, ff.dU[i] / sU, ff.dr[i] / sr, color=ff.ln_magnitude[i], cmap=cmap, norm=norm,
+    # streamplot takes the velocity in data units (it rescales to its grid itself)
+    strm = ax.streamplot(U, r, ff.dU[i], ff.dr[i], color=ff.ln_magnitude[i], cmap=cmap, norm=norm,
                          density=density, linewidth=0.8, arrowsize=0.8)
     nc = ff.nullclines[i]
     for j, line in enumerate(nc["r"]):

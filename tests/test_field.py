@@ -156,3 +156,51 @@ def test_cli_writes_files(tmp_path, capsys):
     assert main(["field", "--alpha", "0.2", "--tau", "0,x", "--out", str(tmp_path / "h.json")]) == 2
     assert "tau" in capsys.readouterr().err
     assert not (tmp_path / "h.json").exists() and not (tmp_path / "f.txt").exists()
+
+
+def _segment_angles(ax_strm, ff, i):
+    """Angle (in axis-span units) between every drawn streamline segment and the field at its midpoint."""
+    segs = np.array([s for s in ax_strm.lines.get_segments() if len(s) == 2])
+    segs = segs[np.any(segs[:, 1] != segs[:, 0], axis=1)]      # streamplot leaves empty segments at the edges
+    mid = segs.mean(axis=1)
+    d = segs[:, 1] - segs[:, 0]
+    p = ff.params
+    dU, dr, _, _ = __import__("rgflow.field", fromlist=["_rhs"])._rhs(
+        ff.rescaled, mid[:, 0], mid[:, 1], ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"])
+    sU, sr = ff.U[i, -1] - ff.U[i, 0], ff.r[i, -1] - ff.r[i, 0]
+    a = np.arctan2(d[:, 1] / sr, d[:, 0] / sU)
+    b = np.arctan2(dr / sr, dU / sU)
+    strong = np.hypot(dU / sU, dr / sr) > 0.1 * np.median(ff.magnitude[i])   # away from fixed points
+    return np.abs(np.angle(np.exp(1j * (a - b))))[strong]
+
+
+@pytest.mark.parametrize("rescaled", [True, False])
+def test_drawn_streamlines_follow_the_field_and_its_trajectories(rescaled):
+    """Issue 16: the stream plot's segments point along the field (in data units), and an RG trajectory
+    integrated through the same flow is tangent to the drawn field along its whole length."""
+    from matplotlib.colors import Normalize
+
+    from rgflow._plotting import pyplot
+    from rgflow.field import _draw_panel
+
+    plt = pyplot()
+    for t in (0.0, 2.0):
+        ff0 = flow_field(0.2, 1.2, 1000, (t,), n=80, rescaled=rescaled, nullclines=False)
+        U, r = ff0.U[0], ff0.r[0]
+        ff = flow_field(0.2, 1.2, 1000, (t,), n=80, rescaled=rescaled,
+                        trajectories=[(0.5 * U[-1], 0.5 * r[-1])], traj_tau=(t, t + 0.3))
+        fig, ax = plt.subplots()
+        strm = _draw_panel(ax, ff, 0, Normalize(-10, 10), plt.get_cmap("viridis"))
+        ang = _segment_angles(strm, ff, 0)
+        plt.close(fig)
+        assert len(ang) > 100
+        # the stream plot interpolates the field on its grid: allow a few degrees, never a reversal
+        assert np.median(ang) < 0.02 and np.quantile(ang, 0.95) < 0.15, (t, np.median(ang), ang.max())
+        # the trajectory's first step is tangent to the field at its start (the frozen-τ field)
+        tr = ff.trajectories[0]
+        d = np.array([tr["U"][1] - tr["U"][0], tr["r"][1] - tr["r"][0]])
+        sU, sr = U[-1] - U[0], r[-1] - r[0]
+        i_r, i_U = np.argmin(np.abs(r - tr["r"][0])), np.argmin(np.abs(U - tr["U"][0]))
+        v = np.array([ff.dU[0, i_r, i_U], ff.dr[0, i_r, i_U]])
+        cos = (d[0] * v[0] / sU**2 + d[1] * v[1] / sr**2) / (np.hypot(d[0] / sU, d[1] / sr) * np.hypot(v[0] / sU, v[1] / sr))
+        assert cos > 0.99
