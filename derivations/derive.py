@@ -199,6 +199,9 @@ def generate_module(d) -> str:
                   "κ1, κ2, κ3 of Δ² for one Gaussian mode Δ ~ N(m, G)."),
         _function("shell_update", (u, K1, K2, K3), (d["dr"], d["du"]),
                   "One-step update (δr, δu) for a shell whose Δ² cumulant sums are K1, K2, K3."),
+        _function("continuum_shell", (u, K1, K2, K3), (d["dr_c"], d["du_c"]),
+                  "Thin-shell rates (dr/dn, du/dn) per mode integrated out, from that mode's Δ² cumulants "
+                  "(products of shell sums drop): dr/dτ = k_c ρ(k_c) dr/dn for mode density ρ."),
         _function("continuum_rhs", (r, u, kc, alpha, beta), (d["drdtau"], d["dudtau"]),
                   "(dr/dτ, du/dτ) at cutoff k_c = Λ e^-τ, mode density 1."),
         _function("rescaled_rhs", (rho, s, rhat, Uhat, alpha, beta, Lam), (d["ds"], d["drhat_s"], d["dUhat"]),

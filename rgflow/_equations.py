@@ -30,6 +30,11 @@ def shell_update(u, K1, K2, K3):
     return (-1/4*u*(2*K1*K2*u - 4*K1 + K3*u), -1/2*K2*u**2)
 
 
+def continuum_shell(u, K1, K2, K3):
+    """Thin-shell rates (dr/dn, du/dn) per mode integrated out, from that mode's Δ² cumulants (products of shell sums drop): dr/dτ = k_c ρ(k_c) dr/dn for mode density ρ."""
+    return (u*(K1 - 1/4*K3*u), -1/2*K2*u**2)
+
+
 def continuum_rhs(r, u, k_c, alpha, beta):
     """(dr/dτ, du/dτ) at cutoff k_c = Λ e^-τ, mode density 1."""
     _x0 = alpha + 1
@@ -67,4 +72,4 @@ def one_mode_moments(M, G, u):
     return (-M*_x1, -G*(G*M**2*_x0 + _x1))
 
 
-SOURCE_DIGEST = '876fdb07005ba4bf'
+SOURCE_DIGEST = '006bd256b2171c24'
