@@ -149,16 +149,11 @@ def emit(ns, obj, header, columns):
 
 
 def _cmd_predict(ns):
-    from . import __version__
     from .predict import predict
 
     options = {"seed": ns.seed, "progress": True} if ns.method == "langevin" else {}
     pred = predict(_model(ns), ns.method, **options)
-    obj = pred.as_dict()
-    cols = {"k": obj["k"], "mean": obj["mean"], "var": obj["var"]}
-    cols.update({key: obj[key] for key in ("mean_stderr", "var_stderr") if key in obj})
-    header = {"rgflow": __version__, "method": ns.method, **pred.model.params}
-    emit(ns, obj, header, cols)
+    emit(ns, pred.to_dict(), *pred.to_rows())
 
 
 def _cmd_flow(ns):

@@ -64,16 +64,14 @@ MASSLESS = 0.1     # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1
 
 
 def fixed_point(model: Model) -> tuple:
-    """Zero-temperature minimizer of S: Δ_k = y_k/(1 + λ_k(r + μ)), μ = u Σ_k Δ_k² (bracketed root)."""
-    a, b = gaussian_coefficients(model)
-    u = model.u
-    if u == 0.0:
-        return b / a, 0.0
-    from scipy.optimize import brentq
+    """Zero-temperature minimizer of S: Δ_k = y_k/(1 + λ_k(r + μ)), μ = u Σ_k Δ_k²
+    (:func:`rgflow.exact.saddle` with ``thermal=False``)."""
+    from .exact import saddle
 
-    g = lambda mu: mu - u * float(np.sum((b / (a + mu)) ** 2))
-    hi = u * float(np.sum((b / a) ** 2))
-    mu = brentq(g, 0.0, hi, xtol=1e-15 * max(hi, 1e-300), rtol=1e-15, maxiter=500) if g(hi) > 0 else hi
+    a, b = gaussian_coefficients(model)
+    if model.u == 0.0:
+        return b / a, 0.0
+    mu = saddle(model, thermal=False)
     return b / (a + mu), mu
 
 
