@@ -172,8 +172,7 @@ def _cmd_flow(ns):
         ks = np.unique(np.round(np.geomspace(model.cutoff, 1, min(ns.points, model.cutoff))).astype(int))[::-1]
         state = traj.at_mode(ks)
     data = {key: np.asarray(state[key], dtype=float).tolist() for key in ("tau", "k_c", "r", "u", "s", "r_hat", "U_hat")}
-    obj = {"scheme": ns.scheme, "params": model.params, **data,
-           "end": {"r": traj.end[0], "u": traj.end[1]}, "version": __version__}
+    obj = {**traj.to_dict(), **data}   # the trajectory's stamps (scheme, params, end, version), sampled here
     emit(ns, obj, {"rgflow": __version__, "scheme": ns.scheme, **model.params}, data)
 
 

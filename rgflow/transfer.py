@@ -27,6 +27,7 @@ import numpy as np
 from . import _equations as eq
 from .flow import SCHEMES, FlowError, Trajectory, flow
 from .model import Model, check_int, check_model
+from .results import Result
 
 __all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "figure_transfer",
            "figure_transfer_map", "cli"]
@@ -40,7 +41,7 @@ class TransferError(FlowError):
 
 
 @dataclass(frozen=True)
-class Transfer:
+class Transfer(Result):
     """Result of :func:`transfer`.
 
     ``source``      the original model (cutoff P)
@@ -79,12 +80,24 @@ class Transfer:
     def U(self) -> float:
         return self.model.U
 
-    def as_dict(self) -> dict:
-        """JSON contract of ``rgflow transfer``: P, kappa, U, r, u of the new system, params of the old."""
-        from . import __version__
+    def _method(self) -> str:
+        return "rg-transfer"
 
-        return {"P": self.model.P, "kappa": self.model.kappa, "U": self.model.U, "r": self.model.r,
-                "u": self.model.u, "params": self.source.params, "version": __version__}
+    def _params(self) -> dict:
+        return dict(self.source.params)
+
+    def _columns(self) -> dict:
+        """One row: P, kappa, U, r, u of the new system."""
+        m = self.model
+        return {"P": [m.P], "kappa": [m.kappa], "U": [m.U], "r": [m.r], "u": [m.u]}
+
+    def _data(self) -> dict:
+        """JSON contract of ``rgflow transfer`` (exactly these keys): P, kappa, U, r, u of the new
+        system (params: the old); the scheme is in the CSV header."""
+        return {key: v[0] for key, v in self._columns().items()}
+
+    def _header(self) -> dict:
+        return {"scheme": self.scheme}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,11 +330,10 @@ def cli(ns) -> int:
     P_new = check_int("to-P", ns.to_P)
     model = Model(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
     res = transfer(model, P_new)
-    obj = res.as_dict()
-    cols = {key: [float(obj[key])] for key in ("P", "kappa", "U", "r", "u")}
+    _, cols = res.to_rows()
     header = {"rgflow": __version__, "scheme": res.scheme,
               **{f"from_{k}": v for k, v in model.params.items()}}
-    emit(ns, obj, header, cols)
+    emit(ns, res.to_dict(), header, cols)
     return 0
 
 
