@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _equations as eq
-from .model import Model, check_int, check_model, check_real
+from .model import Model, check_int, check_model, check_real, gp_moments
 from .results import Result
 
 __all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "ScalingInterval", "verdict", "cli",
@@ -88,8 +88,8 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     if Lam < 3:
         raise ValueError(f"cutoff must be >= 3 to measure exponents along tau, got {Lam}")
     k = m.k
-    lam, y, r = m.eigenvalues(), m.target(), m.r
-    M, G = y / (1 + r * lam), lam / (1 + r * lam)
+    lam, r = m.eigenvalues(), m.r
+    M, G = gp_moments(m)
     tail = (continuum_variance(m.alpha, r, np.inf, Lam + 0.5)
             + (continuum_bias(m.alpha, m.beta, r, np.inf, Lam + 0.5) if m.beta > 0 else 0.0))
     A_shell = np.cumsum((G + M * M)[::-1])[::-1] + tail

@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .curves import _as_P_array
-from .model import Model, check_real
+from .model import Model, check_real, gp_moments
 from .results import Result
 
 __all__ = ["Surface", "SurfaceFit", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents",
@@ -145,11 +145,10 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="gp"
     U = float(U)
     if U == 0.0 and method != "langevin":
         m = Model(alpha, beta, 1, kappa, 0.0, int(Ls.max()))
-        lam, y2 = m.eigenvalues(), m.target() ** 2
         for i, P in enumerate(Ps):
-            d = 1.0 + (P / m.kappa) * lam
-            bias[i] = np.cumsum(y2 / d**2)[Ls - 1]
-            var[i] = np.cumsum(lam / d)[Ls - 1]
+            M, G = gp_moments(m, P / m.kappa)
+            bias[i] = np.cumsum(M * M)[Ls - 1]
+            var[i] = np.cumsum(G)[Ls - 1]
     else:
         for i, P in enumerate(Ps):
             for j, L in enumerate(Ls):
