@@ -56,6 +56,11 @@ def to_json(obj) -> str:
     return json.dumps(_strict(obj), indent=None, separators=(",", ":"), allow_nan=False) + "\n"
 
 
+def _cell(v) -> str:
+    """A CSV cell: strings as they are, numbers as repr(float) (nan/inf spelled as Python does)."""
+    return v if isinstance(v, str) else repr(float(v))
+
+
 def to_csv(header: dict, columns: dict) -> str:
     """``# key=value`` comment lines for the metadata, then one row per index of the columns."""
     lines = ["# " + " ".join(f"{k}={v}" for k, v in header.items())]
@@ -63,5 +68,5 @@ def to_csv(header: dict, columns: dict) -> str:
     lines.append(",".join(names))
     n = len(columns[names[0]]) if names else 0
     for i in range(n):
-        lines.append(",".join(repr(float(columns[c][i])) for c in names))
+        lines.append(",".join(_cell(columns[c][i]) for c in names))
     return "\n".join(lines) + "\n"

@@ -149,16 +149,11 @@ def emit(ns, obj, header, columns):
 
 
 def _cmd_predict(ns):
-    from . import __version__
     from .predict import predict
 
     options = {"seed": ns.seed, "progress": True} if ns.method == "langevin" else {}
     pred = predict(_model(ns), ns.method, **options)
-    obj = pred.as_dict()
-    cols = {"k": obj["k"], "mean": obj["mean"], "var": obj["var"]}
-    cols.update({key: obj[key] for key in ("mean_stderr", "var_stderr") if key in obj})
-    header = {"rgflow": __version__, "method": ns.method, **pred.model.params}
-    emit(ns, obj, header, cols)
+    emit(ns, pred.to_dict(), *pred.to_rows())
 
 
 def _cmd_flow(ns):
@@ -177,8 +172,7 @@ def _cmd_flow(ns):
         ks = np.unique(np.round(np.geomspace(model.cutoff, 1, min(ns.points, model.cutoff))).astype(int))[::-1]
         state = traj.at_mode(ks)
     data = {key: np.asarray(state[key], dtype=float).tolist() for key in ("tau", "k_c", "r", "u", "s", "r_hat", "U_hat")}
-    obj = {"scheme": ns.scheme, "params": model.params, **data,
-           "end": {"r": traj.end[0], "u": traj.end[1]}, "version": __version__}
+    obj = {**traj.to_dict(), **data}   # the trajectory's stamps (scheme, params, end, version), sampled here
     emit(ns, obj, {"rgflow": __version__, "scheme": ns.scheme, **model.params}, data)
 
 

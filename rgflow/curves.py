@@ -34,12 +34,14 @@ dropped (it is small at large P).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from .model import Model, check_int, check_real
+from .results import Result
 
-__all__ = ["learning_curve", "parse_P_values", "continuum_bias", "continuum_variance", "continuum_curve",
+__all__ = ["learning_curve", "LearningCurve", "parse_P_values", "continuum_bias", "continuum_variance", "continuum_curve",
            "asymptotic_exponents", "asymptotic_curve", "local_slopes", "cli", "figure_scaling_law"]
 
 PAPER = {"alpha": 0.2, "beta": 0.3, "kappa": 1000 / 100**1.2}
@@ -58,10 +60,29 @@ def _as_P_array(P_values, name="P"):
     return np.array([check_int(name, p) for p in arr], dtype=int)
 
 
-def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, **options) -> dict:
-    """⟨L⟩/P with its bias and variance for each P (κ fixed, Λ = P unless ``cutoff`` is given).
+@dataclass(frozen=True)
+class LearningCurve(Result):
+    """Result of :func:`learning_curve`: arrays ``P`` (int), ``loss``, ``bias``, ``variance`` over P,
+    the ``method`` and the fixed ``params`` (alpha, beta, kappa, U, cutoff)."""
 
-    Returns a dict of arrays ``P``, ``loss``, ``bias``, ``variance`` (and ``method``).
+    P: np.ndarray
+    loss: np.ndarray
+    bias: np.ndarray
+    variance: np.ndarray
+    method: str
+    params: dict
+
+    def _columns(self) -> dict:
+        return {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
+
+    def _data(self) -> dict:
+        """P (integers), loss, bias, variance, method."""
+        return {**self._columns(), "method": self.method}
+
+
+def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, **options) -> LearningCurve:
+    """⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P (κ fixed, Λ = P unless
+    ``cutoff`` is given), by :func:`rgflow.predict.predict` with ``method``.
     """
     from .predict import predict
 
@@ -71,7 +92,8 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
         pred = predict(Model(alpha, beta, int(P), kappa, U, cutoff), method, **options)
         bias[i], var[i] = pred.bias, pred.variance
         loss[i] = bias[i] + var[i]
-    return {"P": Ps, "loss": loss, "bias": bias, "variance": var, "method": method}
+    params = {"alpha": alpha, "beta": beta, "kappa": kappa, "U": U, "cutoff": cutoff}
+    return LearningCurve(Ps, loss, bias, var, method, params)
 
 
 def parse_P_values(text, name="P") -> np.ndarray:
@@ -214,18 +236,12 @@ def local_slopes(P, L) -> np.ndarray:
 
 
 def cli(ns):
-    from . import __version__
     from .cli import emit
 
     Ps = parse_P_values(ns.P_values)
     Model(ns.alpha, ns.beta, int(Ps[0]), ns.kappa, ns.U, ns.cutoff)  # validate before any work
     curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff)
-    cols = {key: np.asarray(curve[key], dtype=float).tolist() for key in ("loss", "bias", "variance")}
-    params = {"alpha": ns.alpha, "beta": ns.beta, "kappa": ns.kappa, "U": ns.U, "cutoff": ns.cutoff}
-    obj = {"P": [int(p) for p in curve["P"]], **cols, "method": ns.method, "params": params,
-           "version": __version__}
-    header = {"rgflow": __version__, "method": ns.method, **params}
-    emit(ns, obj, header, {"P": obj["P"], **cols})
+    emit(ns, curve.to_dict(), *curve.to_rows())
 
 
 # --- figure 5 --------------------------------------------------------------------------------
@@ -248,21 +264,21 @@ def figure_scaling_law(out_dir) -> list:
         cont = continuum_curve(P_line, a, b, kappa, U)
         ex = learning_curve(P_mark, a, b, kappa, U, "exact")
         for key, color in (("loss", "k"), ("bias", "C0"), ("variance", "C3")):
-            ax.loglog(disc["P"], disc[key], "-", color=color, label=f"{key}: {name} (discrete sum)")
+            ax.loglog(disc.P, getattr(disc, key), "-", color=color, label=f"{key}: {name} (discrete sum)")
             ax.loglog(cont["P"], cont[key], color="w", lw=0.9, dashes=(2, 3))
-            ax.loglog(ex["P"], ex[key], "o", color=color, mfc="none", label=f"{key}: exact")
+            ax.loglog(ex.P, getattr(ex, key), "o", color=color, mfc="none", label=f"{key}: exact")
             if key != "loss":
-                axs.semilogx(disc["P"], local_slopes(disc["P"], disc[key]), "-", color=color,
+                axs.semilogx(disc.P, local_slopes(disc.P, getattr(disc, key)), "-", color=color,
                              label=f"{key}: {name}")
                 axs.semilogx(cont["P"], local_slopes(cont["P"], cont[key]), color="w", lw=0.9, dashes=(2, 3))
                 axs.axhline(expo[key], color=color, lw=3, alpha=0.3, label=f"{key}: {expo[key]:.3f}")
         ax.plot([], [], "--", color="0.6", lw=1.0, label="continuum forms (white dashes)")
         if U > 0:
             gp = learning_curve(P_line, a, b, kappa, 0.0, "gp")
-            ax.loglog(gp["P"], gp["loss"], ":", color="0.5", label="loss at U = 0 (gp)")
+            ax.loglog(gp.P, gp.loss, ":", color="0.5", label="loss at U = 0 (gp)")
         for key, color in (("bias", "C0"), ("variance", "C3")):
             # reference power law P^exponent, anchored 15% below the discrete curve at the largest P
-            ref = 0.85 * disc[key][-1] * (P_line / P_line[-1]) ** expo[key]
+            ref = 0.85 * getattr(disc, key)[-1] * (P_line / P_line[-1]) ** expo[key]
             ax.loglog(P_line, ref, "-", color=color, alpha=0.3, lw=3.5,
                       label=f"reference ∝ P^{expo[key]:.3f} ({key})")
         ax.set_title(f"U = {U:g}" + ("  (Gaussian process)" if U == 0 else "  (rg: RG-improved flow)"))

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .model import Model, check_int, check_model, check_real, gaussian_coefficients
+from .results import Result
 
 __all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS", "cli",
            "figure_dynamics"]
@@ -64,16 +65,14 @@ MASSLESS = 0.1     # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1
 
 
 def fixed_point(model: Model) -> tuple:
-    """Zero-temperature minimizer of S: Δ_k = y_k/(1 + λ_k(r + μ)), μ = u Σ_k Δ_k² (bracketed root)."""
-    a, b = gaussian_coefficients(model)
-    u = model.u
-    if u == 0.0:
-        return b / a, 0.0
-    from scipy.optimize import brentq
+    """Zero-temperature minimizer of S: Δ_k = y_k/(1 + λ_k(r + μ)), μ = u Σ_k Δ_k²
+    (:func:`rgflow.exact.saddle` with ``thermal=False``)."""
+    from .exact import saddle
 
-    g = lambda mu: mu - u * float(np.sum((b / (a + mu)) ** 2))
-    hi = u * float(np.sum((b / a) ** 2))
-    mu = brentq(g, 0.0, hi, xtol=1e-15 * max(hi, 1e-300), rtol=1e-15, maxiter=500) if g(hi) > 0 else hi
+    a, b = gaussian_coefficients(model)
+    if model.u == 0.0:
+        return b / a, 0.0
+    mu = saddle(model, thermal=False)
     return b / (a + mu), mu
 
 
@@ -103,7 +102,7 @@ def fit_power_law(lam, t, v) -> dict:
 
 
 @dataclass(frozen=True)
-class Dynamics:
+class Dynamics(Result):
     """Result of :func:`dynamics`: L(t)/P, shell energies E(λ_j, t), fronts, velocities and the fit."""
 
     method: str
@@ -121,21 +120,27 @@ class Dynamics:
     fit: dict
     info: dict = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        from . import __version__
-
-        out = {"method": self.method, "params": self.model.params, "t": self.t.tolist(),
-               "loss": self.loss.tolist(), "mu": self.mu.tolist(),
-               "shells": {"lambda": self.shell_lambda.tolist(), "k_lo": self.shell_k[:-1].tolist(),
-                          "k_hi": (self.shell_k[1:] - 1).tolist()},
-               "energy": self.energy.tolist(), "front": self.front,
-               "velocity": {k: np.asarray(v).tolist() for k, v in self.velocity.items()},
-               "fit": self.fit, "info": self.info, "version": __version__}
+    def _data(self) -> dict:
+        """method, t, loss, mu, shells {lambda, k_lo, k_hi}, energy [shell][t], front, velocity,
+        fit, info (+ loss_stderr for the sampler)."""
+        out = {"method": self.method, "t": self.t, "loss": self.loss, "mu": self.mu,
+               "shells": {"lambda": self.shell_lambda, "k_lo": self.shell_k[:-1], "k_hi": self.shell_k[1:] - 1},
+               "energy": self.energy, "front": self.front, "velocity": self.velocity, "fit": self.fit,
+               "info": self.info}
         if "loss_stderr" in self.info:
-            out["loss_stderr"] = np.asarray(self.info["loss_stderr"]).tolist()
-        out["info"] = {k: (np.asarray(v).tolist() if isinstance(v, np.ndarray) else v)
-                       for k, v in self.info.items()}
+            out["loss_stderr"] = self.info["loss_stderr"]
         return out
+
+    def _columns(self) -> dict:
+        """t, loss, mu and one column E_k{lo}-{hi} of shell energies per shell."""
+        cols = {"t": self.t, "loss": self.loss, "mu": self.mu}
+        for lo, hi, row in zip(self.shell_k[:-1], self.shell_k[1:] - 1, self.energy):
+            cols[f"E_k{lo}-{hi}"] = row
+        return cols
+
+    def _header(self) -> dict:
+        f = self.fit
+        return {"fit": "v-1=A*lambda^a*t^b", "A": f["A"], "a": f["a"], "b": f["b"]}
 
 
 def default_times(model: Model, points: int = 121, t_min=None, t_max=None) -> np.ndarray:
@@ -382,20 +387,12 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
 
 def cli(ns):
     """``rgflow dynamics``: L(t)/P, shell energies, velocity points and fit, as JSON or CSV."""
-    from . import __version__
     from .cli import _model, emit
 
     model = _model(ns)
     times = default_times(model, ns.points, ns.t_min, ns.t_max)
     res = dynamics(model, times, method=ns.method, shells=ns.shells, seed=ns.seed, chains=ns.chains)
-    obj = res.as_dict()
-    cols = {"t": obj["t"], "loss": obj["loss"], "mu": obj["mu"]}
-    for lo, hi, row in zip(obj["shells"]["k_lo"], obj["shells"]["k_hi"], obj["energy"]):
-        cols[f"E_k{lo}-{hi}"] = row
-    fit = res.fit
-    header = {"rgflow": __version__, "method": ns.method, **model.params,
-              "fit": "v-1=A*lambda^a*t^b", "A": fit["A"], "a": fit["a"], "b": fit["b"]}
-    emit(ns, obj, header, cols)
+    emit(ns, res.to_dict(), *res.to_rows())
 
 
 def figure_dynamics(out_dir="figures"):

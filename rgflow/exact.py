@@ -82,37 +82,45 @@ def _polyval(coef, x):
     return out
 
 
-def saddle(model: Model) -> float:
-    """μ solving μ = u Σ_k [1/(a_k+μ) + b_k²/(a_k+μ)²] (Newton, bracketed)."""
+def saddle(model: Model, *, thermal: bool = True) -> float:
+    """μ solving μ = u Σ_k [w/(a_k+μ) + b_k²/(a_k+μ)²] (Newton, bracketed), w = 1 (``thermal``).
+
+    ``thermal=True``: the saddle of the Hubbard–Stratonovich integral, the self-consistent
+    mean-field (Hartree) mass shift. ``thermal=False`` (w = 0): the zero-temperature minimizer of
+    S, Δ_k = b_k/(a_k + μ) with μ = u Σ_k Δ_k². This is rgflow's one mean-field solver.
+    """
     check_model(model)
     a, b = gaussian_coefficients(model)
-    return _saddle(a, b * b, model.u)
+    return _saddle(a, b * b, model.u, thermal=thermal)
 
 
-def _shift_bound(a, b2, u):
-    """u Σ_k (1/a_k + b_k²/a_k²): the right-hand side of the saddle equation at μ = 0, so μ ≤ it."""
-    return u * float(np.sum((1.0 + b2 / a) / a)) if u > 0.0 else 0.0
+def _shift_bound(a, b2, u, thermal=True):
+    """u Σ_k (w/a_k + b_k²/a_k²): the right-hand side of the saddle equation at μ = 0, so μ ≤ it."""
+    w = 1.0 if thermal else 0.0
+    return u * float(np.sum((w + b2 / a) / a)) if u > 0.0 else 0.0
 
 
-def _saddle(a, b2, u, hi=None):
-    hi = _shift_bound(a, b2, u) if hi is None else hi
+def _saddle(a, b2, u, hi=None, thermal=True):
+    """μ = u Σ_k [w c_k + b_k² c_k²], c_k = 1/(a_k + μ), w = 1 if ``thermal`` else 0 (see :func:`saddle`)."""
+    w = 1.0 if thermal else 0.0
+    hi = _shift_bound(a, b2, u, thermal) if hi is None else hi
     if hi == 0.0:       # U = 0, or u so small that the shift underflows
         return 0.0
     e = 1.0 / a
     # modes with hi/a_k ≤ _RHO: 1/(a+μ) = Σ_n e^{n+1} (−μ)^n, so the sum is a polynomial in μ
     n_ir = int(np.searchsorted(-(hi * e), -_RHO, side="left"))
     ea, b2a = a[:n_ir], b2[:n_ir]
-    # Σ_UV [c + b²c²] = Σ_n q_n (−μ/s)^n, q_n = Σ e (se)^n + (n+1) Σ b²e² (se)^n, s = hi
+    # Σ_UV [w c + b²c²] = Σ_n q_n (−μ/s)^n, q_n = w Σ e (se)^n + (n+1) Σ b²e² (se)^n, s = hi
     s = hi
     S = _power_sums(s * e[n_ir:], [e[n_ir:], b2[n_ir:] * e[n_ir:] ** 2])
     n = np.arange(S.shape[1])
-    q = S[0] + (n + 1) * S[1]
+    q = w * S[0] + (n + 1) * S[1]
     dq = -(n[1:] * q[1:]) / s            # d/dμ of the same polynomial
 
     def g(mu):
         c = 1.0 / (ea + mu)
-        val = mu - u * (float(np.sum(c + b2a * c * c)) + float(_polyval(q, -mu / s)))
-        der = 1.0 + u * float(np.sum(c * c + 2.0 * b2a * c**3))
+        val = mu - u * (float(np.sum(w * c + b2a * c * c)) + float(_polyval(q, -mu / s)))
+        der = 1.0 + u * float(np.sum(w * c * c + 2.0 * b2a * c**3))
         if len(dq):
             der -= u * float(_polyval(dq, -mu / s))
         return val, der

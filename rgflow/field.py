@@ -32,12 +32,13 @@ returned points to round-off. The trivial branch U = 0 is reported separately (`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import _equations as eq
 from .model import check_int, check_real
+from .results import Result
 
 __all__ = ["flow_field", "FlowField", "parse_tau", "write_field", "read_field", "figure_flow_field",
            "figure_cutoffs", "cli", "METHOD"]
@@ -45,8 +46,8 @@ __all__ = ["flow_field", "FlowField", "parse_tau", "write_field", "read_field", 
 METHOD = "one-loop continuum flow (rgflow._equations.continuum_rhs / rescaled_rhs)"
 
 
-@dataclass
-class FlowField:
+@dataclass(frozen=True)
+class FlowField(Result):
     """The flow field on a grid at several τ (see the module docstring for the conventions).
 
     Arrays are indexed [τ, r, U] (rows r, columns U, as matplotlib's streamplot expects):
@@ -66,8 +67,8 @@ class FlowField:
     dU: np.ndarray
     dr: np.ndarray
     ds: np.ndarray
-    nullclines: list = dc_field(default_factory=list)
-    trajectories: list = dc_field(default_factory=list)
+    nullclines: tuple = ()
+    trajectories: tuple = ()
     version: str = ""
     method: str = METHOD
 
@@ -97,22 +98,35 @@ class FlowField:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.stack([self.dU / sU / m, self.dr / sr / m], axis=1)
 
-    def as_dict(self) -> dict:
-        """JSON-ready: params, version, method, view, tau, k_c, s, U, r, dU, dr, magnitude,
-        ln_magnitude, nullclines, trajectories (nested lists)."""
-        def lst(a):
-            return np.asarray(a, dtype=float).tolist()
+    def _data(self) -> dict:
+        """method, view, rescaled, axes, layout, tau, k_c, s, U, r, dU, dr, ds, magnitude,
+        ln_magnitude (−inf where the flow stops), nullclines, trajectories (nested lists)."""
+        def arr(a):
+            return np.asarray(a, dtype=float)
 
         return {
-            "params": dict(self.params), "version": self.version, "method": self.method,
+            "method": self.method,
             "view": "rescaled (U_hat, r_hat)" if self.rescaled else "couplings (U = u/P, r)",
             "rescaled": self.rescaled, "axes": list(self.labels), "layout": "arrays [tau][r][U]",
-            "tau": lst(self.tau), "k_c": lst(self.k_c), "s": lst(self.s), "U": lst(self.U), "r": lst(self.r),
-            "dU": lst(self.dU), "dr": lst(self.dr), "ds": lst(self.ds),
-            "magnitude": lst(self.magnitude), "ln_magnitude": lst(np.nan_to_num(self.ln_magnitude, neginf=-1e300)),
-            "nullclines": [{key: [lst(b) for b in nc[key]] for key in ("r", "U", "trivial")} for nc in self.nullclines],
-            "trajectories": [{key: lst(t[key]) for key in ("tau", "U", "r")} for t in self.trajectories],
+            "tau": self.tau, "k_c": self.k_c, "s": self.s, "U": self.U, "r": self.r,
+            "dU": self.dU, "dr": self.dr, "ds": self.ds, "magnitude": self.magnitude, "ln_magnitude": self.ln_magnitude,
+            "nullclines": [{key: [arr(b) for b in nc[key]] for key in ("r", "U", "trivial")} for nc in self.nullclines],
+            "trajectories": [{key: arr(t[key]) for key in ("tau", "U", "r")} for t in self.trajectories],
         }
+
+    def _columns(self) -> dict:
+        """Long format, one row per grid point [τ][r][U]: tau, U (U_hat), r (r_hat), dU, dr, magnitude, ln_magnitude."""
+        T = np.broadcast_to(self.tau[:, None, None], self.dU.shape)
+        UU = np.broadcast_to(self.U[:, None, :], self.dU.shape)
+        RR = np.broadcast_to(self.r[:, :, None], self.dU.shape)
+        uname, rname = ("U_hat", "r_hat") if self.rescaled else ("U", "r")
+        return {"tau": T.ravel(), uname: UU.ravel(), rname: RR.ravel(), "d" + uname: self.dU.ravel(),
+                "d" + rname: self.dr.ravel(), "magnitude": self.magnitude.ravel(),
+                "ln_magnitude": self.ln_magnitude.ravel()}
+
+    def _header(self) -> dict:
+        return {"method": "'" + self.method + "'", "rescaled": self.rescaled,
+                "note": "'magnitude in units of the axis spans; nullclines only in the JSON export'"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,12 +245,13 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
     ff = FlowField(params, rescaled, taus, cutoff * np.exp(-taus), np.broadcast_to(np.ravel(s), taus.shape).copy(),
                    U, r, dU, dr, ds, version=__version__)
     if nullclines:
-        ff.nullclines = [_nullclines(ff, i) for i in range(len(taus))]
+        ff = replace(ff, nullclines=tuple(_nullclines(ff, i) for i in range(len(taus))))
     if len(trajectories):
         t0, t1 = (taus[0], taus[-1]) if traj_tau is None else (float(traj_tau[0]), float(traj_tau[1]))
         if not (0 <= t0 < t1 <= tmax):
             raise ValueError(f"traj_tau must satisfy 0 <= start < end <= ln cutoff, got {(t0, t1)}")
-        ff.trajectories = [integrate(alpha, beta, cutoff, p, (t0, t1), rescaled=rescaled, P=P) for p in trajectories]
+        ff = replace(ff, trajectories=tuple(integrate(alpha, beta, cutoff, p, (t0, t1), rescaled=rescaled, P=P)
+                                            for p in trajectories))
     return ff
 
 
@@ -355,17 +370,7 @@ def _polish(ff, i, which, m, pts, U, r, iters):
 def _csv_text(ff) -> str:
     from ._io import to_csv
 
-    nt, nr, nu = ff.dU.shape
-    T = np.broadcast_to(ff.tau[:, None, None], ff.dU.shape)
-    UU = np.broadcast_to(ff.U[:, None, :], ff.dU.shape)
-    RR = np.broadcast_to(ff.r[:, :, None], ff.dU.shape)
-    uname, rname = ("U_hat", "r_hat") if ff.rescaled else ("U", "r")
-    cols = {"tau": T.ravel(), uname: UU.ravel(), rname: RR.ravel(), "d" + uname: ff.dU.ravel(),
-            "d" + rname: ff.dr.ravel(), "magnitude": ff.magnitude.ravel(),
-            "ln_magnitude": np.nan_to_num(ff.ln_magnitude, neginf=-1e300).ravel()}
-    header = {"rgflow": ff.version, "method": "'" + ff.method + "'", **ff.params, "rescaled": ff.rescaled,
-              "note": "'magnitude in units of the axis spans; nullclines only in the JSON export'"}
-    return to_csv(header, cols)
+    return to_csv(*ff.to_rows())
 
 
 def write_field(ff: FlowField, path) -> None:
@@ -376,7 +381,7 @@ def write_field(ff: FlowField, path) -> None:
 
     ext = pathlib.Path(path).suffix.lower()
     if ext == ".json":
-        atomic_write(path, to_json(ff.as_dict()))
+        atomic_write(path, to_json(ff.to_dict()))
     elif ext == ".csv":
         atomic_write(path, _csv_text(ff))
     else:

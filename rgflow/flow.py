@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _equations as eq
 from .model import Model, check_int, check_model, check_real
+from .results import Result
 
 __all__ = ["flow", "flow_batch", "Trajectory", "FlowError", "SCHEMES"]
 
@@ -40,7 +41,7 @@ class FlowError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Trajectory:
+class Trajectory(Result):
     """Running couplings along the RG time τ = ln(Λ/k_c).
 
     ``tau``, ``r``, ``u`` are the sampled points (τ increasing); ``end`` holds (r, u) after every
@@ -111,10 +112,16 @@ class Trajectory:
             r[~low], u[~low] = z[0], z[1]
         return r, u
 
-    def as_dict(self) -> dict:
-        """Sampled trajectory as lists: tau, k_c, r, u, s, r_hat, U_hat."""
-        st = self._state(self.tau, self.r, self.u)
-        return {key: np.asarray(v, dtype=float).tolist() for key, v in st.items()}
+    def _method(self) -> str:
+        return self.scheme
+
+    def _columns(self) -> dict:
+        """The sampled points: tau, k_c, r, u, s, r_hat, U_hat."""
+        return {key: np.asarray(v, dtype=float) for key, v in self._state(self.tau, self.r, self.u).items()}
+
+    def _data(self) -> dict:
+        """scheme, the sampled points (tau, k_c, r, u, s, r_hat, U_hat) and the end state {r, u}."""
+        return {"scheme": self.scheme, **self._columns(), "end": {"r": float(self.end[0]), "u": float(self.end[1])}}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import Model, check_int
+from .model import Model, check_int, gp_moments
 
 __all__ = ["sample_gram", "krr_training_loss", "theory_training_loss", "effective_ridge", "compare",
            "figure_kernel_ridge"]
@@ -118,8 +118,8 @@ def theory_training_loss(P, alpha, beta, kappa, cutoff=None) -> dict:
     m = Model(alpha, beta, P, kappa, 0.0, cutoff)
     lam, y2 = m.eigenvalues(), m.target() ** 2
     r = m.r
-    bias = float(np.sum(y2 / (1 + r * lam) ** 2))
-    var = float(np.sum(lam / (1 + r * lam)))
+    M, G = gp_moments(m)
+    bias, var = float(np.sum(M * M)), float(np.sum(G))
     ke = effective_ridge(m.P, lam, m.kappa)
     L = m.P * lam / (m.P * lam + ke)
     E0 = m.P / (m.P - np.sum(L**2))

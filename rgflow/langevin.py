@@ -61,7 +61,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .model import Model, check_int, gaussian_coefficients
 
@@ -87,18 +86,10 @@ _PROGRESS_EVERY = 3.0       # seconds between progress reports
 
 # --------------------------------------------------------------------------- helpers
 def _meanfield(a, b, u):
-    """Saddle point μ = u Σ_k [1/(a_k+μ) + b_k²/(a_k+μ)²] (μ = 0 unless u > 0)."""
-    if u <= 0.0:
-        return 0.0
+    """Saddle point μ = u Σ_k [1/(a_k+μ) + b_k²/(a_k+μ)²] (μ = 0 unless u > 0): rgflow.exact's solver."""
+    from .exact import _saddle
 
-    def f(mu):
-        c = a + mu
-        return mu - u * np.sum(1.0 / c + (b / c) ** 2)
-
-    hi = u * np.sum(1.0 / a + (b / a) ** 2)   # f(0) < 0 < f(hi); f is increasing
-    if hi == 0.0:
-        return 0.0
-    return brentq(f, 0.0, hi, xtol=1e-15 * max(hi, 1.0), rtol=4 * np.finfo(float).eps)
+    return _saddle(a, b * b, u) if u > 0.0 else 0.0
 
 
 def _conditional_moments(B, a, b, u, t, W):

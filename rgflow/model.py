@@ -12,7 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["Model", "check_real", "check_int"]
+__all__ = ["Model", "check_real", "check_int", "gaussian_coefficients", "gp_moments"]
 
 
 def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False):
@@ -42,6 +42,14 @@ def gaussian_coefficients(model) -> tuple:
     """(a_k, b_k) = (1/λ_k + r, y_k/λ_k): S = Σ_k (a_k Δ_k²/2 − b_k Δ_k) + (u/4)(Σ_k Δ_k²)² + const."""
     lam = model.eigenvalues()
     return 1.0 / lam + model.r, model.target() / lam
+
+
+def gp_moments(model, r=None) -> tuple:
+    """GP (U = 0) moments (⟨Δ_k⟩, Var Δ_k) = (y_k/(1 + rλ_k), λ_k/(1 + rλ_k)) at mass ``r``
+    (default the model's r = P/κ; an array gives one mass per mode)."""
+    lam = model.eigenvalues()
+    d = 1.0 + (model.r if r is None else r) * lam
+    return model.target() / d, lam / d
 
 
 def check_int(name, value, *, low=1):

@@ -14,18 +14,21 @@ Methods (THEORY §2)
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 
 from . import _equations as eq
-from .model import Model, check_model
+from .model import Model, check_model, gp_moments
+from .results import Result
 
 __all__ = ["predict", "Prediction", "METHODS"]
 
 
 @dataclass(frozen=True)
-class Prediction:
+class Prediction(Result):
     """⟨Δ_k⟩ and Var Δ_k over the modes k = 1..Λ, for one method."""
 
     method: str
@@ -53,32 +56,30 @@ class Prediction:
         """Training loss per sample ⟨L⟩/P = Σ_k ⟨Δ_k²⟩ = bias + variance."""
         return self.bias + self.variance
 
-    def as_dict(self) -> dict:
-        """JSON-ready contract of ``rgflow predict``: method, params, k, mean, var (+ stderrs)."""
-        from . import __version__
-
-        out = {"method": self.method, "params": self.model.params, "k": self.k.tolist(),
-               "mean": self.mean.tolist(), "var": self.var.tolist()}
+    def _columns(self) -> dict:
+        cols = {"k": np.arange(1, self.model.cutoff + 1), "mean": self.mean, "var": self.var}
         for key in ("mean_stderr", "var_stderr"):
             if key in self.info:
-                out[key] = np.asarray(self.info[key]).tolist()
-        out["version"] = __version__
-        return out
+                cols[key] = np.asarray(self.info[key], dtype=float)
+        return cols
 
-
-def _gp(model, r=None):
-    lam = model.eigenvalues()
-    d = 1.0 + (model.r if r is None else r) * lam
-    return model.target() / d, lam / d
+    def _data(self) -> dict:
+        """method, k (integers), mean, var (+ mean_stderr, var_stderr), loss, bias, variance and
+        the scalar entries of info (finite numbers and strings)."""
+        scalars = {key: v for key, v in self.info.items()
+                   if isinstance(v, str) or (isinstance(v, Real) and not isinstance(v, bool)
+                                             and math.isfinite(v))}
+        return {"method": self.method, **self._columns(), "loss": self.loss, "bias": self.bias,
+                "variance": self.variance, "info": scalars}
 
 
 def gp(model):
-    mean, var = _gp(model)
+    mean, var = gp_moments(model)
     return mean, var, {}
 
 
 def pt1(model):
-    M, G = _gp(model)
+    M, G = gp_moments(model)
     A0 = float(np.sum(G + M * M))
     mean, var = eq.pt1_moments(M, G, A0, model.u)
     # relative first-order shift of the mean, u·G_k(A₀ + 2G_k): at >= 1 the mean changes sign and the
@@ -104,27 +105,25 @@ def rg(model, switch=1024):
     from .flow import flow
 
     r_end, u_end = flow(model, "hybrid", switch=switch).end
-    M, G = _gp(model, r_end)
+    M, G = gp_moments(model, r_end)
     mean, var = eq.one_mode_moments(M, G, u_end)
     info = {"r_end": r_end, "u_end": u_end}
     if model.u > 0.0:
-        info["mean_field_gap"] = _mean_field_gap(model, r_end, M, G, mean)
+        info["mean_field_gap"] = _mean_field_gap(model, mean)
     return mean, var, info
 
 
-def _mean_field_gap(model, r_end, M, G, mean):
+def _mean_field_gap(model, mean):
     """max_k |⟨Δ_k⟩_rg / ⟨Δ_k⟩_mf − 1|, warned about above RG_GAP.
 
     One loop has no error estimate of its own; where it fails (strong coupling, flat spectra) it
-    leaves the self-consistent Hartree solution μ = u Σ_q (G_q + M_q²), which stays close to
-    exact there. μ is one Newton step from rg's own mass shift μ₀ = r_∞ − r, where M, G are
-    already known: μ = μ₀ − (μ₀ − uF)/(1 + uF'), F = Σ(G + M²), F' = Σ(G² + 2M²G).
+    leaves the self-consistent Hartree solution μ = u Σ_q (G_q + M_q²) (:func:`rgflow.exact.saddle`),
+    which stays close to exact there.
     """
-    u, mu0 = model.u, max(r_end - model.r, 0.0)
-    F = float(np.sum(G + M * M))
-    dF = float(np.sum(G * (G + 2.0 * M * M)))
-    mu = max(mu0 - (mu0 - u * F) / (1.0 + u * dF), 0.0)
-    gap = np.abs(mean * (1.0 + (model.r + mu) * model.eigenvalues()) / model.target() - 1.0)
+    from .exact import saddle
+
+    mf, _ = gp_moments(model, model.r + saddle(model))
+    gap = np.abs(mean / mf - 1.0)
     worst = float(np.max(gap))
     if worst > RG_GAP:
         import warnings
@@ -139,7 +138,7 @@ def rg_cutoff(model, switch=1024):
     from .flow import flow
 
     r_k = flow(model, "hybrid", switch=switch).at_mode(model.k)["r"]
-    mean, var = _gp(model, r_k)
+    mean, var = gp_moments(model, r_k)
     return mean, var, {}
 
 
@@ -147,7 +146,7 @@ def mean_field(model):
     from .exact import saddle
 
     mu = saddle(model)
-    mean, var = _gp(model, model.r + mu)
+    mean, var = gp_moments(model, model.r + mu)
     return mean, var, {"mu": mu}
 
 

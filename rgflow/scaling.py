@@ -40,13 +40,15 @@ ranges over all τ are reported as ``measured_all`` and do leave the band (the m
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _equations as eq
-from .model import Model, check_int, check_model, check_real
+from .model import Model, check_int, check_model, check_real, gp_moments
+from .results import Result
 
-__all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "verdict", "cli",
+__all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "ScalingInterval", "verdict", "cli",
            "figure_scaling_interval"]
 
 
@@ -86,8 +88,8 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     if Lam < 3:
         raise ValueError(f"cutoff must be >= 3 to measure exponents along tau, got {Lam}")
     k = m.k
-    lam, y, r = m.eigenvalues(), m.target(), m.r
-    M, G = y / (1 + r * lam), lam / (1 + r * lam)
+    lam, r = m.eigenvalues(), m.r
+    M, G = gp_moments(m)
     tail = (continuum_variance(m.alpha, r, np.inf, Lam + 0.5)
             + (continuum_bias(m.alpha, m.beta, r, np.inf, Lam + 0.5) if m.beta > 0 else 0.0))
     A_shell = np.cumsum((G + M * M)[::-1])[::-1] + tail
@@ -123,8 +125,37 @@ def _range(x, mask):
     return [float(np.min(x)), float(np.max(x))] if x.size else [math.nan, math.nan]
 
 
+@dataclass(frozen=True)
+class ScalingInterval(Result):
+    """Result of :func:`scaling_interval`. Per coupling ``r``, ``U``, ``s`` a dict: ``interval``
+    [lo, hi], ``diagrams`` (which carry a density factor), ``verdict``, ``measured`` /
+    ``measured_all`` {measure: [lo, hi]} (in the massless window r̂ ≤ ``r_hat_max`` / over all τ)
+    and ``inside`` {measure: bool, None when not resolved}; ``window_tau`` [0, τ_max] of the window;
+    ``effective`` the effective-exponent arrays along τ (see :func:`effective_exponents`)."""
+
+    params: dict
+    r_hat_max: float
+    window_tau: list
+    r: dict
+    U: dict
+    s: dict
+    effective: dict
+
+    def _data(self) -> dict:
+        """r_hat_max, window_tau, r, U, s, effective."""
+        return {"r_hat_max": self.r_hat_max, "window_tau": self.window_tau, "r": self.r, "U": self.U, "s": self.s,
+                "effective": self.effective}
+
+    def _columns(self) -> dict:
+        """One row per (coupling, measure): coupling, measure, lo, hi, measured_lo, measured_hi, verdict."""
+        rows = [(g, name, *getattr(self, g)["interval"], *rng, getattr(self, g)["verdict"])
+                for g in ("r", "U", "s") for name, rng in getattr(self, g)["measured"].items()]
+        names = ("coupling", "measure", "lo", "hi", "measured_lo", "measured_hi", "verdict")
+        return {name: [row[j] for row in rows] for j, name in enumerate(names)}
+
+
 def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=None, r_hat_max=0.01,
-                     points=200) -> dict:
+                     points=200) -> ScalingInterval:
     """Per coupling (r, U, s): analytic interval, which diagrams carry a density factor, measured
     effective exponents in the massless window r̂ ≤ r_hat_max (and over all τ), verdict."""
     m = Model(alpha, beta, P, kappa, U, cutoff)
@@ -147,42 +178,22 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
                     "U": {name: _range(eff[name], slice(1, None)) for name in ("U_effect", "U_effect_full")},
                     "s": {"s_flow": _range(eff["s_flow"], eff["tau"] >= 0)}}
     measured_all["U"]["U_hat_flow"] = _range(eff["U_hat_flow"], eff["tau"] >= 0)
-    out = {"params": m.params, "r_hat_max": r_hat_max,
-           "window_tau": [0.0, float(np.max(eff["tau"][win_tau])) if win_tau.any() else 0.0]}
+    window_tau = [0.0, float(np.max(eff["tau"][win_tau])) if win_tau.any() else 0.0]
+    per = {}
     for g in ("r", "U", "s"):
         iv = an[g]["interval"]
-        out[g] = {"interval": iv, "diagrams": an[g]["diagrams"], "verdict": verdict(iv),
+        per[g] = {"interval": iv, "diagrams": an[g]["diagrams"], "verdict": verdict(iv),
                   "measured": measured[g], "measured_all": measured_all[g],
                   "inside": {name: inside(rng, iv) for name, rng in measured[g].items()}}
-    out["effective"] = {key: np.asarray(v, dtype=float).tolist() if np.ndim(v) else float(v)
-                        for key, v in eff.items()}
-    return out
+    effective = {key: np.asarray(v, dtype=float) if np.ndim(v) else float(v) for key, v in eff.items()}
+    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective)
 
 
 def cli(ns):
-    from . import __version__
     from .cli import emit
 
     res = scaling_interval(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
-    res["version"] = __version__
-    if ns.format == "json":
-        emit(ns, res, {}, {})
-    else:
-        rows = []
-        for g in ("r", "U", "s"):
-            for name, rng in res[g]["measured"].items():
-                rows.append(f"{g},{name},{res[g]['interval'][0]!r},{res[g]['interval'][1]!r},"
-                            f"{rng[0]!r},{rng[1]!r},{res[g]['verdict']}")
-        text = "# rgflow=" + __version__ + " " + " ".join(f"{k}={v}" for k, v in res["params"].items()) + "\n"
-        text += "coupling,measure,lo,hi,measured_lo,measured_hi,verdict\n" + "\n".join(rows) + "\n"
-        if ns.out:
-            from ._io import atomic_write
-
-            atomic_write(ns.out, text)
-        else:
-            import sys
-
-            sys.stdout.write(text)
+    emit(ns, res.to_dict(), *res.to_rows())
 
 
 def figure_scaling_interval(out_dir) -> list:
@@ -197,10 +208,10 @@ def figure_scaling_interval(out_dir) -> list:
     for ax, c in zip(axes, cases):
         label = c.pop("label")
         res = scaling_interval(**c)
-        e = res["effective"]
-        lo, hi = res["U"]["interval"]
+        e = res.effective
+        lo, hi = res.U["interval"]
         ax.axhspan(lo, hi, color="C0", alpha=0.15, label=f"U band [γ_U−1, γ_U] = [{lo:.2f}, {hi:.2f}]")
-        ax.axhline(res["r"]["interval"][0], color="C2", ls=":", label=f"γ_r = {res['r']['interval'][0]:.2f}")
+        ax.axhline(res.r["interval"][0], color="C2", ls=":", label=f"γ_r = {res.r['interval'][0]:.2f}")
         t = np.asarray(e["tau_modes"])
         ax.plot(t[1:], np.asarray(e["U_effect"])[1:], "-", color="C0",
                 label="U effect on the cutoff mode (pt1; shell Hartree + exchange)")
@@ -208,8 +219,8 @@ def figure_scaling_interval(out_dir) -> list:
                 label="same, all modes in the Hartree sum (exact, FD in U)")
         ax.plot(e["tau"], e["U_hat_flow"], "-", color="C3", lw=1.0, label="d ln Û/dτ along the flow")
         ax.plot(e["tau"], e["r_hat_flow"], "-", color="C2", lw=1.0, label="d ln r̂/dτ along the flow")
-        tw = res["window_tau"][1]
-        ax.axvspan(0, tw, color="0.5", alpha=0.12, label=f"massless window r̂ ≤ {res['r_hat_max']:g}")
+        tw = res.window_tau[1]
+        ax.axvspan(0, tw, color="0.5", alpha=0.12, label=f"massless window r̂ ≤ {res.r_hat_max:g}")
         tstar = math.log(c["P"] / (c["P"] / c["kappa"]) ** (1 / (1 + c["alpha"])))
         ax.axvline(tstar, color="k", lw=0.8, ls="-.", label="learnability threshold r̂ = 1")
         ax.set_ylim(-0.3, 2 * (2 + 2 * c["alpha"]) - 0.5)

@@ -70,16 +70,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .curves import _as_P_array
-from .model import Model, check_real
+from .model import Model, check_real, gp_moments
+from .results import Result
 
-__all__ = ["Surface", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents",
+__all__ = ["Surface", "SurfaceFit", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents",
            "collapse_spread", "fit_scaling", "fit_surface", "analytic_W", "cli", "figure_surface"]
 
 PARTS = ("loss", "bias", "variance")
 
 
 @dataclass(frozen=True)
-class Surface:
+class Surface(Result):
     """⟨L⟩/P, bias and variance on the grid: arrays of shape (len(P), len(cutoff))."""
 
     P: np.ndarray
@@ -90,18 +91,40 @@ class Surface:
     method: str
     params: dict = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        """JSON-ready: P, cutoff (lists), loss/bias/variance as nested lists [i_P][i_cutoff]."""
-        from . import __version__
-
-        return {"P": [int(p) for p in self.P], "cutoff": [int(c) for c in self.cutoff],
-                **{key: getattr(self, key).tolist() for key in PARTS},
-                "method": self.method, "params": dict(self.params), "version": __version__}
-
-    def rows(self) -> dict:
+    def _columns(self) -> dict:
         """Flat columns P, cutoff, loss, bias, variance (one row per grid point, P-major)."""
         PP, LL = np.meshgrid(self.P, self.cutoff, indexing="ij")
         return {"P": PP.ravel(), "cutoff": LL.ravel(), **{k: getattr(self, k).ravel() for k in PARTS}}
+
+    def _data(self) -> dict:
+        """P, cutoff (integers), loss/bias/variance as nested lists [i_P][i_cutoff], method."""
+        return {"P": self.P, "cutoff": self.cutoff, **{key: getattr(self, key) for key in PARTS},
+                "method": self.method}
+
+
+@dataclass(frozen=True)
+class SurfaceFit(Result):
+    """Result of :func:`fit_surface`: per part (loss, bias, variance) a dict ``fitted`` {c/a, b/a},
+    ``predicted`` (the GP exponents), ``spread_fitted``, ``spread_predicted``; ``dominant`` part."""
+
+    parts: dict
+    dominant: str
+    params: dict = field(default_factory=dict)
+
+    def _data(self) -> dict:
+        """{part: {fitted, predicted, spread_fitted, spread_predicted}, ..., dominant}."""
+        return {**self.parts, "dominant": self.dominant}
+
+    def _columns(self) -> dict:
+        """One row per part: fitted and predicted c/a, b/a and the two spreads."""
+        names = list(self.parts)
+        col = lambda f: [f(self.parts[n]) for n in names]  # noqa: E731
+        return {"part": names, "fitted_c_a": col(lambda d: d["fitted"]["c/a"]),
+                "fitted_b_a": col(lambda d: d["fitted"]["b/a"]),
+                "predicted_c_a": col(lambda d: d["predicted"]["c/a"]),
+                "predicted_b_a": col(lambda d: d["predicted"]["b/a"]),
+                "spread_fitted": col(lambda d: d["spread_fitted"]),
+                "spread_predicted": col(lambda d: d["spread_predicted"])}
 
 
 def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="gp", **options) -> Surface:
@@ -122,11 +145,10 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="gp"
     U = float(U)
     if U == 0.0 and method != "langevin":
         m = Model(alpha, beta, 1, kappa, 0.0, int(Ls.max()))
-        lam, y2 = m.eigenvalues(), m.target() ** 2
         for i, P in enumerate(Ps):
-            d = 1.0 + (P / m.kappa) * lam
-            bias[i] = np.cumsum(y2 / d**2)[Ls - 1]
-            var[i] = np.cumsum(lam / d)[Ls - 1]
+            M, G = gp_moments(m, P / m.kappa)
+            bias[i] = np.cumsum(M * M)[Ls - 1]
+            var[i] = np.cumsum(G)[Ls - 1]
     else:
         for i, P in enumerate(Ps):
             for j, L in enumerate(Ls):
@@ -260,7 +282,7 @@ def fit_scaling(P, cutoff, L, knots=24, b_range=None) -> dict:
     return {"c/a": float(c), "b/a": b, "spread": s, "W": lambda x: np.exp(g(np.log(np.asarray(x, float))))}
 
 
-def fit_surface(surface: Surface, parts=PARTS, **options) -> dict:
+def fit_surface(surface: Surface, parts=PARTS, **options) -> SurfaceFit:
     """Fitted vs predicted (GP) exponents and the collapse spreads for each part of ``surface``."""
     pa = surface.params
     pred = predicted_exponents(pa["alpha"], pa["beta"])
@@ -272,30 +294,27 @@ def fit_surface(surface: Surface, parts=PARTS, **options) -> dict:
                      "spread_fitted": fit["spread"],
                      "spread_predicted": collapse_spread(surface.P, surface.cutoff, L, pred[part]["c/a"],
                                                          pred[part]["b/a"])}
-    out["dominant"] = pred["dominant"]
-    return out
+    return SurfaceFit(out, pred["dominant"], dict(pa))
 
 
 # --- command line ----------------------------------------------------------------------------
 
 
 def cli(ns):
-    from . import __version__
     from .cli import emit
 
     options = {"seed": ns.seed} if ns.method == "langevin" else {}
     surf = loss_surface(ns.P_values, ns.cutoff_values, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, **options)
-    obj = surf.as_dict()
-    header = {"rgflow": __version__, "method": ns.method, **surf.params}
+    obj = surf.to_dict()
+    header, rows = surf.to_rows()
     if ns.fit:
         fit = fit_surface(surf)
-        obj["fit"] = fit
+        obj["fit"] = fit.to_dict()
         for part in PARTS:
             for key in ("c/a", "b/a"):
-                header[f"{part}_fitted_{key.replace('/', '_')}"] = round(fit[part]["fitted"][key], 6)
-                header[f"{part}_predicted_{key.replace('/', '_')}"] = round(fit[part]["predicted"][key], 6)
-            header[f"{part}_spread"] = f"{fit[part]['spread_fitted']:.3g}"
-    rows = surf.rows()
+                header[f"{part}_fitted_{key.replace('/', '_')}"] = round(fit.parts[part]["fitted"][key], 6)
+                header[f"{part}_predicted_{key.replace('/', '_')}"] = round(fit.parts[part]["predicted"][key], 6)
+            header[f"{part}_spread"] = f"{fit.parts[part]['spread_fitted']:.3g}"
     emit(ns, obj, header, rows)
 
 
@@ -362,7 +381,7 @@ def figure_surface(out_dir) -> list:
         ax.set_ylabel(f"{part}" + f"$\\;\\cdot\\;P^{{{-c:.4g}}}$")
 
     for ax, part, tag in ((axes[1, 0], "bias", "(c)"), (axes[1, 1], "variance", "(d)")):
-        p, f = pred[part], fit_gp[part]
+        p, f = pred[part], fit_gp.parts[part]
         collapse(ax, gp, part, p["c/a"], p["b/a"], label="discrete sums (GP), colour = P")
         ax.loglog(xs, analytic_W(part, al, be, ka, xs), "k-", lw=1.0, label="continuum W (incomplete beta)")
         ax.set_title(f"{tag} {part} at the predicted exponents c/a = {p['c/a']:.4f}, b/a = {p['b/a']:.4f}\n"
@@ -376,14 +395,14 @@ def figure_surface(out_dir) -> list:
     ax.loglog(xs, analytic_W("variance", al, be, ka, xs), "k-", lw=1.0, label="W_var (P → ∞ limit)")
     ax.set_title(f"(e) total at the {pred['dominant']}-dominated prediction c/a = {p['c/a']:.4f}, "
                  f"b/a = {p['b/a']:.4f}:\nnot one scaling form (bias/variance ∝ $P^{{-(\\beta-\\alpha)/(1+\\alpha)}}$); "
-                 f"spread {fit_gp['loss']['spread_predicted']:.1e}", fontsize=8.5)
+                 f"spread {fit_gp.parts['loss']['spread_predicted']:.1e}", fontsize=8.5)
     ax.legend(loc="lower right", fontsize=7)
 
     ax = axes[1, 2]
     for S, f, mk, mfc, name in ((gp, fit_gp, "o", "none", "U = 0 (gp)"), (rg, fit_rg, "x", None, "U = 0.05 (rg)")):
-        c, b = f["loss"]["fitted"]["c/a"], f["loss"]["fitted"]["b/a"]
+        c, b = f.parts["loss"]["fitted"]["c/a"], f.parts["loss"]["fitted"]["b/a"]
         collapse(ax, S, "loss", c, b, marker=mk, mfc=mfc,
-                 label=f"{name}:\nc/a = {c:.4f}, b/a = {b:.4f}\nspread {f['loss']['spread_fitted']:.1e}")
+                 label=f"{name}:\nc/a = {c:.4f}, b/a = {b:.4f}\nspread {f.parts['loss']['spread_fitted']:.1e}")
     ax.set_xlabel(r"$\Lambda\,/\,P^{b/a}$ (fitted b/a)")
     ax.set_ylabel(r"$\langle L\rangle/P \cdot P^{-c/a}$ (fitted c/a)")
     ax.set_title("(f) total at its own fitted (effective) exponents", fontsize=8.5)

@@ -27,8 +27,9 @@ import numpy as np
 from . import _equations as eq
 from .flow import SCHEMES, FlowError, Trajectory, flow
 from .model import Model, check_int, check_model
+from .results import Result
 
-__all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "figure_transfer",
+__all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "TransferMap", "figure_transfer",
            "figure_transfer_map", "cli"]
 
 #: Residual (in ln r, ln u) accepted for the inverse transfer.
@@ -40,7 +41,7 @@ class TransferError(FlowError):
 
 
 @dataclass(frozen=True)
-class Transfer:
+class Transfer(Result):
     """Result of :func:`transfer`.
 
     ``source``      the original model (cutoff P)
@@ -79,12 +80,24 @@ class Transfer:
     def U(self) -> float:
         return self.model.U
 
-    def as_dict(self) -> dict:
-        """JSON contract of ``rgflow transfer``: P, kappa, U, r, u of the new system, params of the old."""
-        from . import __version__
+    def _method(self) -> str:
+        return "rg-transfer"
 
-        return {"P": self.model.P, "kappa": self.model.kappa, "U": self.model.U, "r": self.model.r,
-                "u": self.model.u, "params": self.source.params, "version": __version__}
+    def _params(self) -> dict:
+        return dict(self.source.params)
+
+    def _columns(self) -> dict:
+        """One row: P, kappa, U, r, u of the new system."""
+        m = self.model
+        return {"P": [m.P], "kappa": [m.kappa], "U": [m.U], "r": [m.r], "u": [m.u]}
+
+    def _data(self) -> dict:
+        """JSON contract of ``rgflow transfer`` (exactly these keys): P, kappa, U, r, u of the new
+        system (params: the old); the scheme is in the CSV header."""
+        return {key: v[0] for key, v in self._columns().items()}
+
+    def _header(self) -> dict:
+        return {"scheme": self.scheme}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,18 +250,53 @@ def _trajectory(model, scheme, below):
         return None
 
 
-def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") -> dict:
+@dataclass(frozen=True)
+class TransferMap(Result):
+    """Result of :func:`transfer_map`: κ̃/κ, Ũ/U, r̃/r, ũ/u on the grid (rows: ``U``, columns: ``ratio``).
+
+    ``ratio`` is the realized P'/P (sorted, unique), ``P_new`` the P' values; ``failed`` is True
+    where the inverse transfer has no solution (those entries are NaN, as is ``U_ratio``/``u_ratio``
+    at U = 0).
+    """
+
+    params: dict
+    scheme: str
+    ratio: np.ndarray
+    P_new: np.ndarray
+    U: np.ndarray
+    kappa_ratio: np.ndarray
+    U_ratio: np.ndarray
+    r_ratio: np.ndarray
+    u_ratio: np.ndarray
+    failed: np.ndarray
+    method: str = "rg-transfer"
+
+    GRIDS = ("kappa_ratio", "U_ratio", "r_ratio", "u_ratio")
+
+    def _data(self) -> dict:
+        """method, scheme, ratio, P_new, U and the grids kappa_ratio, U_ratio, r_ratio, u_ratio, failed."""
+        return {"method": self.method, "scheme": self.scheme, "ratio": self.ratio, "P_new": self.P_new,
+                "U": self.U, **{key: getattr(self, key) for key in self.GRIDS}, "failed": self.failed}
+
+    def _columns(self) -> dict:
+        """One row per (U, ratio), U-major: U, ratio, P_new and the four grids."""
+        nU, nr = self.kappa_ratio.shape
+        return {"U": np.repeat(self.U, nr), "ratio": np.tile(self.ratio, nU), "P_new": np.tile(self.P_new, nU),
+                **{key: getattr(self, key).ravel() for key in self.GRIDS}}
+
+    def _header(self) -> dict:
+        return {"scheme": self.scheme}
+
+
+def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") -> TransferMap:
     """κ̃/κ and Ũ/U of ``model`` (with its U replaced by each of ``U_values``) for P' = round(ratio·P).
 
-    Returns a JSON-ready dict: ``params`` (of ``model``), ``method``, ``version``, ``ratio`` (the
-    realized P'/P, sorted, duplicates removed), ``P_new``, ``U``, and the arrays (rows: U, columns:
-    ratio) ``kappa_ratio`` = κ̃/κ, ``U_ratio`` = Ũ/U (None at U = 0), ``r_ratio`` = r̃/r,
-    ``u_ratio`` = ũ/u and ``failed`` (True where the inverse transfer has no solution; those entries
-    are None). Downward ratios read one flow per U; upward ratios are solved in a chain
+    Returns a :class:`TransferMap`: ``ratio`` (the realized P'/P, sorted, duplicates removed),
+    ``P_new``, ``U``, and the arrays (rows: U, columns: ratio) ``kappa_ratio`` = κ̃/κ, ``U_ratio`` =
+    Ũ/U (NaN at U = 0), ``r_ratio`` = r̃/r, ``u_ratio`` = ũ/u and ``failed`` (True where the inverse
+    transfer has no solution; those entries are NaN). Downward ratios read one flow per U; upward ratios are solved in a chain
     P → P'_1 → P'_2 … (the composition of transfers is the transfer, up to the root tolerance).
     """
-    from . import __version__
-
     check_model(model)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
@@ -296,13 +344,8 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
     u_ratio[U_values == 0, :] = np.nan
     r_ratio = r_new / model.r
 
-    def clean(a):
-        return [[None if not np.isfinite(v) else float(v) for v in row] for row in a]
-
-    return {"params": model.params, "method": "rg-transfer", "scheme": scheme,
-            "version": __version__, "ratio": (P_new / P).tolist(), "P_new": P_new.tolist(),
-            "U": U_values.tolist(), "kappa_ratio": clean(kappa_ratio), "U_ratio": clean(U_ratio),
-            "r_ratio": clean(r_ratio), "u_ratio": clean(u_ratio), "failed": failed.tolist()}
+    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, kappa_ratio, U_ratio, r_ratio, u_ratio,
+                       failed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,11 +360,10 @@ def cli(ns) -> int:
     P_new = check_int("to-P", ns.to_P)
     model = Model(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
     res = transfer(model, P_new)
-    obj = res.as_dict()
-    cols = {key: [float(obj[key])] for key in ("P", "kappa", "U", "r", "u")}
+    _, cols = res.to_rows()
     header = {"rgflow": __version__, "scheme": res.scheme,
               **{f"from_{k}": v for k, v in model.params.items()}}
-    emit(ns, obj, header, cols)
+    emit(ns, res.to_dict(), header, cols)
     return 0
 
 
@@ -403,13 +445,8 @@ def figure_transfer_map(out_dir) -> list:
     base = Model(**PAPER)
     U_all = np.unique(np.concatenate([MAP_U, LINE_U]))
     data = transfer_map(base, MAP_RATIOS, U_all)
-    ratio = np.array(data["ratio"])
-    U = np.array(data["U"])
-
-    def arr(key):
-        return np.array([[np.nan if v is None else v for v in row] for row in data[key]], dtype=float)
-
-    kr, Ur = arr("kappa_ratio"), arr("U_ratio")
+    ratio, U = data.ratio, data.U
+    kr, Ur = data.kappa_ratio, data.U_ratio
 
     fig, axes = plt.subplots(2, 2, figsize=(9.0, 7.0))
     (a1, a2), (b1, b2) = axes
@@ -462,17 +499,8 @@ def figure_transfer_map(out_dir) -> list:
     paths = save_figure(fig, out_dir, "fig6-transfer-map")
     out = pathlib.Path(out_dir)
     jpath, cpath = out / "fig6-transfer-map.json", out / "fig6-transfer-map.csv"
-    atomic_write(jpath, to_json(data))
-    rows = {"U": [], "ratio": [], "P_new": [], "kappa_ratio": [], "U_ratio": [], "r_ratio": [], "u_ratio": []}
-    for i, Uv in enumerate(data["U"]):
-        for j, rv in enumerate(data["ratio"]):
-            rows["U"].append(Uv)
-            rows["ratio"].append(rv)
-            rows["P_new"].append(data["P_new"][j])
-            for key in ("kappa_ratio", "U_ratio", "r_ratio", "u_ratio"):
-                v = data[key][i][j]
-                rows[key].append(float("nan") if v is None else v)
-    header = {"rgflow": data["version"], "method": data["method"], "scheme": data["scheme"],
-              **{k: v for k, v in base.params.items() if k != "U"}}
+    atomic_write(jpath, to_json(data.to_dict()))
+    header, rows = data.to_rows()
+    header = {k: v for k, v in header.items() if k != "U"}
     atomic_write(cpath, to_csv(header, rows))
     return paths + [jpath, cpath]

@@ -40,7 +40,7 @@ def test_continuum_forms_approximate_the_discrete_sums(params, U):
     disc = learning_curve(P, **params, U=U, method="gp" if U == 0 else "rg")
     cont = continuum_curve(P, **params, U=U)
     for key in ("bias", "variance", "loss"):
-        rel = np.abs(cont[key] / disc[key] - 1)
+        rel = np.abs(cont[key] / getattr(disc, key) - 1)
         # midpoint rule: error ~ f''/24 at the ends, relative <= 3e-4 at P = 100 (U = 0), shrinking
         # with P; at U > 0 the continuum flow (and the dropped self-exchange) adds ~0.5% at P = 100
         assert rel.max() < (5e-4 if U == 0 else 6e-3), (key, rel)
@@ -53,9 +53,9 @@ def test_gp_equals_the_exact_sum_definition():
     for i, p in enumerate(P):
         k = np.arange(1, p + 1.0)
         lam, y2, r = k**-1.2, k**-1.3, p / PAPER["kappa"]
-        assert c["bias"][i] == pytest.approx(np.sum(y2 / (1 + r * lam) ** 2), rel=1e-13)
-        assert c["variance"][i] == pytest.approx(np.sum(lam / (1 + r * lam)), rel=1e-13)
-        assert c["loss"][i] == pytest.approx(c["bias"][i] + c["variance"][i], rel=1e-15)
+        assert c.bias[i] == pytest.approx(np.sum(y2 / (1 + r * lam) ** 2), rel=1e-13)
+        assert c.variance[i] == pytest.approx(np.sum(lam / (1 + r * lam)), rel=1e-13)
+        assert c.loss[i] == pytest.approx(c.bias[i] + c.variance[i], rel=1e-15)
 
 
 def test_discrete_slopes_approach_the_predicted_exponents():
@@ -67,7 +67,7 @@ def test_discrete_slopes_approach_the_predicted_exponents():
     ex = asymptotic_exponents(FAST["alpha"], FAST["beta"])
     assert ex["bias"] == -0.75 and ex["variance"] == -0.5
     for key in ("bias", "variance"):
-        gap = np.abs(local_slopes(d["P"], d[key]) - ex[key])
+        gap = np.abs(local_slopes(d.P, getattr(d, key)) - ex[key])
         assert np.all(np.diff(gap) < 0), (key, gap)
         assert gap[-2] < 0.005, (key, gap)
 
@@ -82,7 +82,7 @@ def test_paper_slopes_follow_the_continuum_forms_and_their_asymptotes():
     c = continuum_curve(P, **PAPER)
     ex = asymptotic_exponents(PAPER["alpha"], PAPER["beta"])
     for key in ("bias", "variance"):
-        sd, sc = local_slopes(P, d[key]), local_slopes(P, c[key])
+        sd, sc = local_slopes(P, getattr(d, key)), local_slopes(P, c[key])
         assert np.max(np.abs(sd - sc)) < 2e-3, (key, sd, sc)
         assert np.all(sd < 0) and np.all(np.diff(sd) < 0)  # steepening towards the exponent
     Pbig = np.array([1e58, 1e59, 1e60])
@@ -98,7 +98,7 @@ def test_non_gaussian_correction_decays_with_P():
     P = parse_P_values("100:16000:5")
     ex = learning_curve(P, **PAPER, U=0.05, method="exact")
     gp = learning_curve(P, **PAPER, U=0.0, method="gp")
-    rel = (gp["loss"] - ex["loss"]) / ex["loss"]
+    rel = (gp.loss - ex.loss) / ex.loss
     assert np.all(rel > 0) and np.all(np.diff(rel) < 0), rel
     # expected ~ P^-(min(alpha,beta)/(1+alpha)) = P^-0.167 (the Hartree shift mu/r = U kappa <L>/P);
     # measured about -0.16
@@ -120,7 +120,7 @@ def test_cli_json(capsys):
     assert obj["P"] == [100, 200, 400]
     assert np.allclose(np.array(obj["bias"]) + obj["variance"], obj["loss"], rtol=1e-14)
     ref = learning_curve([100, 200, 400], 0.2, 0.3, 3.98, 0.05, "exact")
-    assert np.allclose(obj["loss"], ref["loss"], rtol=1e-12)
+    assert np.allclose(obj["loss"], ref.loss, rtol=1e-12)
 
 
 def test_cli_log_range_and_csv(capsys):

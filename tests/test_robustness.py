@@ -580,8 +580,8 @@ def test_scaling_at_alpha_5_reports_unresolved_points_as_null(capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = scaling_interval(5.0, 10.0, P=300, kappa=300 / 100**6, U=0.05)
-    assert np.all(np.isnan(res["effective"]["U_effect_full"]))
-    lo, hi = res["U"]["measured"]["U_effect"]
+    assert np.all(np.isnan(res.effective["U_effect_full"]))
+    lo, hi = res.U["measured"]["U_effect"]
     assert 10.5 < lo <= hi < 12.0 + 1e-6     # near the band [γ_U − 1, γ_U] = [11, 12]
     assert main(["scaling", "--alpha", "5", "--beta", "10", "--P", "300", "--kappa", str(300 / 100**6),
                  "--U", "0.05"]) == 0

@@ -109,11 +109,11 @@ def test_gp_fit_agrees_with_theory_within_finite_size_tolerance(params):
     for part in ("bias", "variance"):
         tol = 2 * np.abs(np.log(getattr(d, part) / getattr(c, part))).max()
         assert tol < 0.03  # the test means something
-        f, p = fits[part]["fitted"], fits[part]["predicted"]
+        f, p = fits.parts[part]["fitted"], fits.parts[part]["predicted"]
         assert abs(f["c/a"] - p["c/a"]) <= tol, (part, f, p, tol)
         assert abs(f["b/a"] - p["b/a"]) <= tol, (part, f, p, tol)
         # each part collapses at the predicted exponents, to about the finite-size corrections
-        assert fits[part]["spread_predicted"] <= tol
+        assert fits.parts[part]["spread_predicted"] <= tol
 
 
 @pytest.mark.parametrize("params", [dict(alpha=0.5, beta=2.5, kappa=1.0), dict(alpha=3.0, beta=0.2, kappa=1.0)],
@@ -140,11 +140,11 @@ def test_total_is_not_one_scaling_form_at_the_paper_parameters():
     # bias/variance ∝ P^{-(β-α)/(1+α)} = P^-0.083 along fixed z: both parts matter on any practical grid
     d = loss_surface(GRID, GRID, **PAPER)
     fits = fit_surface(d)
-    pb, pv = fits["bias"]["predicted"], fits["variance"]["predicted"]
+    pb, pv = fits.parts["bias"]["predicted"], fits.parts["variance"]["predicted"]
     for p in (pb, pv):
-        assert collapse_spread(d.P, d.cutoff, d.loss, p["c/a"], p["b/a"]) > 10 * fits["variance"]["spread_predicted"]
+        assert collapse_spread(d.P, d.cutoff, d.loss, p["c/a"], p["b/a"]) > 10 * fits.parts["variance"]["spread_predicted"]
     # the fitted (effective) exponent of the total lies between the two parts' exponents
-    assert pb["c/a"] < fits["loss"]["fitted"]["c/a"] < pv["c/a"]
+    assert pb["c/a"] < fits.parts["loss"]["fitted"]["c/a"] < pv["c/a"]
 
 
 # --- CLI and bad input ------------------------------------------------------------------------

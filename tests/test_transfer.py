@@ -6,6 +6,7 @@ import pytest
 
 from conftest import PAPER, PARAMETER_SETS
 from rgflow import FlowError, Model, flow, predict
+from rgflow._io import to_json
 from rgflow.cli import main
 from rgflow.transfer import Transfer, TransferError, _segment, transfer, transfer_map
 
@@ -144,7 +145,7 @@ def test_inverse_without_solution_is_a_clear_error():
 
 def test_transfer_map_agrees_with_transfer():
     m = Model(*PAPER)
-    d = transfer_map(m, [0.1, 0.5, 1.0, 2.0, 10.0], [0.0, 0.05, 0.1])
+    d = json.loads(to_json(transfer_map(m, [0.1, 0.5, 1.0, 2.0, 10.0], [0.0, 0.05, 0.1]).to_dict()))
     assert d["P_new"] == [100, 500, 1000, 2000, 10000] and d["ratio"] == [0.1, 0.5, 1.0, 2.0, 10.0]
     assert {"params", "method", "version"} <= set(d)
     json.dumps(d, allow_nan=False)

@@ -1,0 +1,85 @@
+"""Results as objects: one base and one serializer for every public call.
+
+Every result class is a frozen dataclass that mixes in :class:`Result` and says what it holds:
+
+``_method()``   the method (or scheme) that produced it (a str),
+``_params()``   the model's parameters (a dict),
+``_data()``     its data (dict of arrays, numbers, strings, nested dicts),
+``_columns()``  its table form: a dict of equal-length columns (the CSV rows),
+``_header()``   extra ``key=value`` entries of the CSV header (optional).
+
+On that, :meth:`Result.to_dict` gives the JSON-ready dict (data as plain lists and numbers,
+stamped with ``version`` and ``params``) and :meth:`Result.to_rows` gives ``(header, columns)``
+for :func:`rgflow._io.to_csv`. Non-finite numbers stay floats here (NaN, ±inf); only the JSON
+writer (:func:`rgflow._io.to_json`) turns them into null.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Result", "plain"]
+
+
+def plain(obj):
+    """``obj`` with numpy arrays/scalars as lists/Python numbers, tuples as lists, dicts and
+    nested results (their ``to_dict()``) converted recursively. Non-finite floats are kept."""
+    if isinstance(obj, Result):
+        return obj.to_dict()
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return plain(obj.tolist())
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    return obj
+
+
+class Result:
+    """Mixin of the result classes: ``to_dict()`` (JSON form) and ``to_rows()`` (CSV form)."""
+
+    def _method(self) -> str:
+        return getattr(self, "method", "")
+
+    def _params(self) -> dict:
+        model = getattr(self, "model", None)
+        return dict(model.params) if model is not None else dict(getattr(self, "params", {}))
+
+    def _data(self) -> dict:
+        raise NotImplementedError
+
+    def _columns(self) -> dict:
+        raise NotImplementedError
+
+    def _header(self) -> dict:
+        return {}
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: the result's data (plain lists/numbers) plus ``params`` and ``version``."""
+        from . import __version__
+
+        out = plain(self._data())
+        out["params"] = plain(self._params())
+        out["version"] = __version__
+        return out
+
+    def to_rows(self) -> tuple:
+        """``(header, columns)``: header = {rgflow: version, method, **params, **extra}; columns =
+        dict of equal-length lists (one CSV row per index)."""
+        from . import __version__
+
+        header = {"rgflow": __version__}
+        if self._method():
+            header["method"] = self._method()
+        header.update(self._params())
+        header.update(self._header())
+        cols = {k: plain(v) for k, v in self._columns().items()}
+        lengths = {len(v) for v in cols.values()}
+        if len(lengths) > 1:
+            raise RuntimeError(f"{type(self).__name__}.to_rows: columns of unequal length {sorted(lengths)}")
+        return header, cols
