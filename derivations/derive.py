@@ -527,9 +527,10 @@ def render_markdown(d) -> str:
     return "\n".join(rows)
 
 
-def main(argv=None, *, check=False) -> int:
-    """Write (or, with check=True, compare) the generated module and the rendered equations."""
-    d = derive()
+def main(argv=None, *, check=False, d=None) -> int:
+    """Write (or, with check=True, compare) the generated module and the rendered equations
+    (``d``: a derivation already computed by ``derive()``)."""
+    d = derive() if d is None else d
     outputs = {MODULE: generate_module(d), RENDERED: render_markdown(d)}
     stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
     if check:
