@@ -166,7 +166,14 @@ def _solve(rhs, t0, t1, z0, what, where):
     """solve_ivp (DOP853); ``where(t)`` -> (τ, k_c) names the point where a failed integration stopped."""
     from scipy.integrate import solve_ivp
 
-    sol = solve_ivp(rhs, (t0, t1), z0, method="DOP853", rtol=RTOL, atol=1e-300, dense_output=True)
+    lo, hi = min(t0, t1), max(t0, t1)
+
+    def inside(t, z):
+        # older scipy (1.10-1.13 checked) picks its first step without looking at the end of the interval
+        # (scipy PR 17348) and may evaluate far outside it (k_c = e^x underflows to 0): never do that
+        return rhs(min(max(t, lo), hi), z)
+
+    sol = solve_ivp(inside, (t0, t1), z0, method="DOP853", rtol=RTOL, atol=1e-300, dense_output=True)
     if sol.status != 0 or not np.all(np.isfinite(sol.y)):
         tau, k_c = where(float(sol.t[-1]))
         raise FlowError(f"integration of the {what} flow failed at tau={tau:.6g} (k_c={k_c:.6g}, "
