@@ -119,7 +119,7 @@ def _background(aq, b2q, wq, u, shift):
     return mu
 
 
-def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16) -> tuple:
+def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     """⟨Δ_k⟩, Var Δ_k of every mode by the Hartree-resummed RG with an exact kept theory.
 
     Parameters
@@ -133,7 +133,8 @@ def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16) -> tuple:
     Returns
     -------
     (mean, var, info) with info keys ``error_estimate`` (bound on max_k |⟨Δ_k⟩/⟨Δ_k⟩_exact − 1|),
-    ``var_error_estimate``, ``k_star``, ``r_kstar``, ``u_kstar`` (running couplings of the kept
+    ``var_error_estimate`` (the same first-order size for the variances; indicative, not calibrated),
+    ``k_star``, ``r_kstar``, ``u_kstar`` (running couplings of the kept
     theory), ``mu`` (Hartree background), ``nodes``.
     """
     from .exact import _assemble
@@ -146,13 +147,11 @@ def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16) -> tuple:
     aq, b2q, wq = _compressed(model, a, b * b)
     shift = u * _wsum(wq, (1.0 + b2q / aq) / aq) if u > 0.0 else 0.0     # ≥ μ (saddle at μ = 0)
     if shift / a[0] < 1e-17:   # U = 0 (or a quartic below 1e-17 relative): the GP is exact
-        return b / a, 1.0 / a, {"error_estimate": shift / a[0], "var_error_estimate": shift / a[0],
-                                "k_star": 0, "r_kstar": model.r, "u_kstar": u, "mu": shift, "nodes": 0}
+        return b / a, 1.0 / a, {"error_estimate": shift / a[0], "k_star": 0, "r_kstar": model.r, "u_kstar": u, "mu": shift, "nodes": 0}
     mu = _background(aq, b2q, wq, u, shift)
     c = 1.0 / (aq + mu)
-    c2 = c * c
-    M2 = b2q * c2                                  # ⟨Δ_k⟩² and G_k = c_k of the background Gaussian
-    curv = 1.0 / (2.0 * u) + 0.5 * _wsum(wq, c2) + _wsum(wq, c * M2)
+    M2 = b2q * c * c                               # ⟨Δ_k⟩² and G_k = c_k of the background Gaussian
+    curv = 1.0 / (2.0 * u) + 0.5 * _wsum(wq, c * c) + _wsum(wq, c * M2)
     sigma = 0.5 / math.sqrt(curv)
     X = _extent(c, b2q, u, sigma)
     ratio = 2.0 * X * c[:_EXPLICIT]
@@ -160,51 +159,51 @@ def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16) -> tuple:
     if wq is not None and k_star >= _EXPLICIT:        # the kept theory reaches into the quadrature nodes
         aq, b2q, wq = a, b * b, None
         c = 1.0 / (aq + mu)
-        c2 = c * c
-        M2 = b2q * c2
+        M2 = b2q * c * c
         k_star = max(min(n, int(min_kept)), int(np.count_nonzero(2.0 * X * c > rho)))
 
-    # --- the flow from Λ to k*: shell cumulants around the Hartree background (closed form) -----
-    # Σ_q K_n of square_cumulants(M_q, G_q): K₁ = G + M², K₂ = 2G(G + 2M²), K₃ = 8G²(G + 3M²),
-    # and K₄ = 48G³(G + 4M²) (tests compare with square_cumulants)
+    # --- the flow from Λ to k*: shells expanded around the Hartree background (closed form) -----
+    # ∂ⁿW_q(μ) = (−1)ⁿ (n−1)!/2 (c_q^n + n b_q² c_q^{n+1}); n = 1..3 is the cumulant expansion of
+    # the shells (K₁ = G + M², K₂ = 2G(G + 2M²), K₃ = 8G²(G + 3M²): square_cumulants), n = 4, 5
+    # the first neglected orders (the error estimate)
     ws = None if wq is None else wq[k_star:]
-    cs, c2s, M2s = c[k_star:], c2[k_star:], M2[k_star:]
-    c3s = c2s * cs
-    S1 = _wsum(ws, cs + M2s)
-    S2 = _wsum(ws, 2.0 * c2s + 4.0 * cs * M2s)
-    S3 = _wsum(ws, 8.0 * c3s + 24.0 * c2s * M2s)
-    S4 = _wsum(ws, 48.0 * c3s * cs + 192.0 * c3s * M2s)
+    cs, M2s = c[k_star:], M2[k_star:]
+    W, p_prev, p = [0.0], np.ones_like(cs), cs.copy()
+    for order in range(1, 6):
+        T = _wsum(ws, p + order * M2s * p_prev)
+        W.append((-1) ** order * math.factorial(order - 1) / 2.0 * T)
+        p_prev, p = p, p * cs
+    u_k = 1.0 / (1.0 / u + 2.0 * W[2])
+    r_k = model.r + u_k * (-2.0 * W[1] + 2.0 * mu * W[2])
     c_full = c if wq is None else 1.0 / (a + mu)
-    u_k = 1.0 / (1.0 / u + 0.5 * S2)
-    r_k = model.r + u_k * (S1 + 0.5 * mu * S2)
 
     # --- the kept theory on the contour m = μ + 2ix, solved exactly -------------------------------
     cI, bI = c[:k_star], b[:k_star]
     b2I = bI * bI
-    # shell terms of log w: W'(μ)s + W''s²/2 + W'''s³/6 with s = 2ix; the linear terms cancel with
-    # the Gaussian and kept parts at the saddle, so they are kept for exactness of the sum only
-    w1, w2, w3, w4 = -0.5 * S1, S2 / 4.0, -S3 / 8.0, S4 / 16.0
     h = min(sigma / 2.0, 1.0 / (12.0 * float(c[0])))
     rU = 2.0 * X * c_full[k_star:]
     n_terms = 1
     if len(rU):
         n_terms = max(1, math.ceil(math.log(1e-17) / math.log(max(float(rU[0]), 1e-300))))
-    npow = np.arange(n_terms + 5)
+    npow = np.arange(n_terms)
 
     def accumulate(xs):
+        """Σ over the nodes of w·(t^n, c_m, d, d²) and, per neglected order q, of w·q·(1, d, c_m + d², t^n)."""
         s = 2j * xs
         z = s[:, None] * cI
-        cm = cI / (1.0 + z)
-        logw = (1j * mu * xs - xs * xs) / u + w1 * s + w2 * s * s / 2.0 + w3 * s**3 / 6.0 \
+        cm = cI / (1.0 + z)                      # 1/(a + μ + 2ix) of the kept modes
+        # shells: W₁s + W₂s²/2 + W₃s³/6 (the linear terms cancel at the saddle; kept for exactness)
+        logw = (1j * mu * xs - xs * xs) / u + W[1] * s + W[2] * s * s / 2.0 + W[3] * s**3 / 6.0 \
             - np.sum(0.5 * np.log1p(z) + b2I * cI * cm * (1j * xs[:, None]), axis=1)
         w = np.exp(logw)
         w[xs == 0.0] *= 0.5
-        d = -bI * z * cm
-        q = w4 * s**4 / 24.0          # the first neglected term of log w
-        t = xs / X
-        return [(w[:, None] * t[:, None] ** npow).sum(axis=0), w @ cm, w @ d, w @ (d * d),
-                w @ q, (w * q) @ d, (w * q) @ cm, (w * q) @ (d * d),
-                ((w * q)[:, None] * t[:, None] ** npow).sum(axis=0)]
+        d = -bI * z * cm                         # b/(a + m) − b/(a + μ)
+        tn = (xs / X)[:, None] ** npow
+        out = [w @ tn, w @ cm, w @ d, w @ (d * d)]
+        for order in (4, 5):
+            wq_ = w * (W[order] * s**order / math.factorial(order))
+            out += [wq_.sum(), wq_ @ d, wq_ @ (cm + d * d), wq_ @ tn]
+        return out
 
     xs = np.arange(0.0, X + 0.5 * h, h)
     sums, prev, nodes = None, None, 0
@@ -213,12 +212,11 @@ def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16) -> tuple:
         nodes += len(xs)
         sums = [h * q for q in acc] if sums is None else [0.5 * s_ + h * q for s_, q in zip(sums, acc)]
         Z = sums[0][0].real
-        mean_I = bI * cI + sums[2].real / Z
-        var_I = sums[1].real / Z + sums[3].real / Z - (sums[2].real / Z) ** 2
-        if prev is not None and k_star and (np.max(np.abs(mean_I / prev[0] - 1)) <= _QUAD_TOL
-                                            and np.max(np.abs(var_I / prev[1] - 1)) <= _QUAD_TOL):
-            break
-        if prev is not None and not k_star:
+        dm = sums[2].real / Z
+        mean_I = bI * cI + dm
+        var_I = sums[1].real / Z + sums[3].real / Z - dm**2
+        if prev is not None and (np.max(np.abs(mean_I / prev[0] - 1)) <= _QUAD_TOL
+                                 and np.max(np.abs(var_I / prev[1] - 1)) <= _QUAD_TOL):
             break
         prev = (mean_I, var_I)
         h *= 0.5
@@ -228,28 +226,28 @@ def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16) -> tuple:
 
         raise ConvergenceError("the x-quadrature of the kept theory did not converge in 12 halvings")
 
-    A = ((-1j) ** npow * sums[0]).real / Z          # ⟨(−2ix/X · X)^n⟩ in units of ρ: A_n = Re((−i)^n ⟨t^n⟩)
-    mean, var = _assemble(b, c_full, k_star, mean_I, var_I, A[:n_terms], rU)
+    phase = (-1j) ** npow
+    A = (phase * sums[0]).real / Z          # A_n = Re((−i)^n ⟨t^n⟩): ⟨(−c(m − μ))^n⟩ = A_n ρ^n
+    mean, var = _assemble(b, c_full, k_star, mean_I, var_I, A, rU)
 
-    # --- error estimate: first-order effect of the fourth-cumulant term q on every mean ----------
-    Qm = sums[4].real / Z                           # ⟨q⟩
-    dmean_I = (sums[5].real / Z - Qm * sums[2].real / Z) / mean_I
-    dmean2_I = (sums[6].real + sums[7].real) / Z - Qm * (sums[1].real + sums[3].real) / Z
-    dvar_I = (dmean2_I - 2.0 * (sums[2].real / Z) * dmean_I * mean_I) / var_I
-    worst_m = float(np.max(np.abs(dmean_I))) if k_star else 0.0
-    worst_v = float(np.max(np.abs(dvar_I))) if k_star else 0.0
-    if len(rU):
-        # shell modes: mean_q ∝ 1 + Σ_{n≥1} A_n ρ^n, so its relative change is Σ_{n≥1} δA_n ρ^n / (1 + ...)
-        B = ((-1j) ** npow * sums[8]).real / Z - Qm * A
-        rr = rU[: min(len(rU), 64)]
-        p_mean = np.polyval(A[:n_terms][::-1], rr)
-        d_mean = np.polyval(B[:n_terms][::-1], rr) - B[0]
-        worst_m = max(worst_m, float(np.max(np.abs(d_mean / p_mean))))
-        p_c = p_mean
-        worst_v = max(worst_v, float(np.max(np.abs(np.polyval(B[:n_terms][::-1], rr) / p_c))))
+    # --- error estimate: first-order effect of each neglected order q on every mode -----------------
+    # δ⟨O⟩ = ⟨O q⟩ − ⟨O⟩⟨q⟩ on the kept modes; on the shells through the series coefficients
+    worst_m = worst_v = 0.0
+    rr = rU[: min(len(rU), 256)]
+    for j in (4, 8):
+        Qm = sums[j].real / Z
+        dd = sums[j + 1].real / Z - Qm * dm                                  # δ⟨d⟩ = δ mean
+        d2 = sums[j + 2].real / Z - Qm * (sums[1].real + sums[3].real) / Z  # δ⟨c_m + d²⟩
+        em = float(np.max(np.abs(dd / mean_I)))
+        ev = float(np.max(np.abs((d2 - 2.0 * dm * dd) / var_I)))
+        if len(rr):
+            B = (phase * sums[j + 3]).real / Z - Qm * A                     # δA_n (δA_0 = 0)
+            rel = float(np.max(np.abs(np.polyval(B[::-1], rr) / np.polyval(A[::-1], rr))))
+            em, ev = max(em, rel), max(ev, rel)
+        worst_m += em
+        worst_v += ev
     est = ESTIMATE_SAFETY * worst_m + 10.0 * _QUAD_TOL
-    est_v = ESTIMATE_SAFETY * worst_v + 10.0 * _QUAD_TOL
-    info = {"error_estimate": est, "var_error_estimate": est_v, "k_star": int(k_star), "r_kstar": r_k,
+    info = {"error_estimate": est, "var_error_estimate": ESTIMATE_SAFETY * worst_v, "k_star": int(k_star), "r_kstar": r_k,
             "u_kstar": u_k, "mu": mu, "nodes": nodes}
     if est > WARN_ABOVE:
         import warnings
