@@ -35,6 +35,7 @@ tolerance. A RuntimeWarning is issued when it exceeds 1%.
 """
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -119,6 +120,56 @@ def _background(aq, b2q, wq, u, shift):
     return mu
 
 
+def _horner(coef, r):
+    """Σ_n coef[n] r^n, in place (one array)."""
+    p = np.full_like(r, coef[-1])
+    for cf in coef[-2::-1]:
+        p *= r
+        p += cf
+    return p
+
+
+def _read_shells(b, c, rho, A, tol=1e-16):
+    """Means and variances of the integrated-out modes from the kept theory's series coefficients.
+
+    With A_n = ⟨(−c(m − μ))ⁿ⟩/ρⁿ:  ⟨Δ_q⟩ = b c (1 + P(ρ)),  Var Δ_q = c (1 + P(ρ)) + (bc)² Q(ρ),
+    P = Σ_{n≥1} A_n ρⁿ,  Q = Σ_{n≥2} [(n−1)A_n − Σ_{i=1}^{n−1} A_i A_{n−i}] ρⁿ, each run of modes
+    (ρ falling tenfold per run) truncated where its largest ρⁿ < tol.
+    """
+    N = len(A)
+    D = np.zeros(N)
+    for n in range(2, N):
+        D[n] = (n - 1) * A[n] - float(np.dot(A[1:n], A[n - 1:0:-1]))
+    mean, var = np.empty_like(c), np.empty_like(c)
+    i = 0
+    while i < len(rho):
+        r0 = float(rho[i])
+        if r0 < tol:
+            j, nt = len(rho), 0
+        else:
+            j = bisect.bisect_left(rho, -0.1 * r0, lo=i, key=lambda v: -v)
+            nt = min(N - 1, max(1, math.ceil(math.log(tol) / math.log(r0))))
+        r, cc = rho[i:j], c[i:j]
+        bc = b[i:j] * cc
+        if nt == 0:
+            mean[i:j], var[i:j] = bc, cc
+        else:
+            P = _horner(A[1:nt + 1], r)
+            P *= r
+            P += 1.0
+            np.multiply(bc, P, out=mean[i:j])
+            np.multiply(cc, P, out=var[i:j])
+            if nt >= 2:
+                Q = _horner(D[2:nt + 1], r)
+                Q *= r
+                Q *= r
+                Q *= bc
+                Q *= bc
+                var[i:j] += Q
+        i = j
+    return mean, var
+
+
 def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     """⟨Δ_k⟩, Var Δ_k of every mode by the Hartree-resummed RG with an exact kept theory.
 
@@ -137,8 +188,6 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     ``k_star``, ``r_kstar``, ``u_kstar`` (running couplings of the kept
     theory), ``mu`` (Hartree background), ``nodes``.
     """
-    from .exact import _assemble
-
     rho = check_real("rho", rho, low=0.0, high=0.5, low_open=True)
     if isinstance(min_kept, bool) or not isinstance(min_kept, (int, np.integer)) or min_kept < 1:
         raise ValueError(f"min_kept must be an integer >= 1, got {min_kept!r}")
@@ -228,7 +277,9 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
 
     phase = (-1j) ** npow
     A = (phase * sums[0]).real / Z          # A_n = Re((−i)^n ⟨t^n⟩): ⟨(−c(m − μ))^n⟩ = A_n ρ^n
-    mean, var = _assemble(b, c_full, k_star, mean_I, var_I, A, rU)
+    mean, var = np.empty(n), np.empty(n)
+    mean[:k_star], var[:k_star] = mean_I, var_I
+    mean[k_star:], var[k_star:] = _read_shells(b[k_star:], c_full[k_star:], rU, A)
 
     # --- error estimate: first-order effect of each neglected order q on every mode -----------------
     # δ⟨O⟩ = ⟨O q⟩ − ⟨O⟩⟨q⟩ on the kept modes; on the shells through the series coefficients
