@@ -93,7 +93,7 @@ def _wsum(w, f):
 
 
 def _background(aq, b2q, wq, u, shift):
-    """The Hartree background μ = u Σ_k (c_k + b_k² c_k²), c = 1/(a + μ) (bracketed Newton).
+    """The Hartree background μ = u Σ_k (c_k + b_k² c_k²), c = 1/(a + μ) (bracketed root).
 
     The background need not be the exact saddle: the shell expansion around it and the kept
     theory keep every linear term.
@@ -102,22 +102,13 @@ def _background(aq, b2q, wq, u, shift):
 
     if wq is None:
         return _saddle(aq, b2q, u, shift)
-    lo, hi, mu = 0.0, shift, 0.0          # g(μ) = μ − u Σ w(c + b²c²): concave, increasing, g(0) < 0
-    for _ in range(200):
+    from scipy.optimize import brentq
+
+    def g(mu):   # μ − u Σ w(c + b²c²): increasing, g(0) < 0 ≤ g(shift)
         c = 1.0 / (aq + mu)
-        wc = wq * c
-        val = mu - u * float(np.sum(wc * (1.0 + b2q * c)))
-        der = 1.0 + u * float(np.sum(wc * c * (1.0 + 2.0 * b2q * c)))
-        if val > 0:
-            hi = mu
-        else:
-            lo = mu
-        step = mu - val / der
-        new = step if lo < step < hi else 0.5 * (lo + hi)
-        if abs(new - mu) <= 1e-14 * max(mu, 1e-300) or hi - lo <= 1e-14 * hi:
-            return new
-        mu = new
-    return mu
+        return mu - u * float(wq @ (c * (1.0 + b2q * c)))
+
+    return brentq(g, 0.0, shift, xtol=1e-300, rtol=1e-14, maxiter=200) if g(shift) > 0 else shift
 
 
 def _horner(coef, r):
