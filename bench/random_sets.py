@@ -68,7 +68,7 @@ def evaluate(sets, methods=METHODS):
                 dt = time.perf_counter() - t0
             row[meth] = {"mean": _worst(p.mean, ex.mean), "var": _worst(p.var, ex.var),
                          "loss": abs(p.loss / ex.loss - 1.0), "time": dt,
-                         "estimate": p.info.get("error_estimate")}
+                         "estimate": p.info.get("error_estimate"), "var_estimate": p.info.get("var_error_estimate")}
         rows.append(row)
     return rows
 
@@ -116,6 +116,8 @@ def main():
         cov, med, nbig = coverage(rows, above)
         print(f"rg error estimate: covers the true error on {cov:.1%} of the sets; median estimate/error "
               f"{med:.2g} over the {nbig} sets with error > {above:g}")
+    var_cov = np.mean([r["rg"]["var_estimate"] >= r["rg"]["var"] for r in rows])
+    print(f"rg var_error_estimate covers the worst error of Var Delta_k on {var_cov:.1%} of the sets")
     rg_err = np.array([r["rg"]["mean"] for r in rows])
     small_U = np.array([s[4] <= 0.1 for s in sets])
     mf = np.array([r["mean-field"]["mean"] for r in rows])

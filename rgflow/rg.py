@@ -12,26 +12,38 @@ integrating out a shell of modes q multiplies the weight of the kept theory by e
 
     W_q(m) = −½ ln(a_q + m) + b_q² / (2(a_q + m)),
 
-and the one-loop RG step is the Taylor expansion of W_q to second order in m: ∂W = −K₁/2,
-∂²W = K₂/4, ∂³W = −K₃/8, ∂⁴W = K₄/16 with K_n the cumulants of Δ_q² (``square_cumulants``;
-K₄ = 48G³(G + 4M²)). Expanding around m = 0 is the bare flow; here every shell is expanded around
-the self-consistent Hartree mass μ = u Σ_k ⟨Δ_k²⟩_μ (the background field; the tadpole resummed).
-At a fixed background the flow of the kept couplings integrates in closed form,
+and the RG step is the Taylor expansion of W_q in m − μ₀,
+
+    ∂ⁿW_q = (−1)ⁿ (n−1)!/2 (c_q^n + n b_q² c_q^{n+1}),   c_q = 1/(a_q + μ₀),
+
+i.e. ∂W = −K₁/2, ∂²W = K₂/4, ∂³W = −K₃/8 with K_n the cumulants of Δ_q² (``square_cumulants``).
+The one-loop flow of :mod:`rgflow.flow` expands around μ₀ = 0 (the bare mass) and runs the mass
+mode by mode; here every shell is expanded around the self-consistent Hartree mass
+μ₀ = μ = u Σ_k ⟨Δ_k²⟩_μ (the background field: the tadpole resummed). At a fixed background the
+flow of the kept couplings integrates in closed form,
 
     1/u(k) = 1/u + ½ Σ_{q>k} K₂_q,    r(k) = r + u(k) Σ_{q>k} (K₁_q + ½ μ K₂_q),
 
-plus the sextic coupling −(1/48) Σ K₃ (2i x)³ of the third cumulant (a phase on the contour
-m = μ + 2ix, so the weight stays positive in modulus). Shells are integrated out from Λ down to
-k*, the last mode whose ratio ρ_k = 2 X c_k (c_k = 1/(a_k + μ), X the extent of the x-weight)
-exceeds ``rho`` — beyond it the expansion parameter of the shell is ≤ ρ/X·σ ≪ 1. The kept theory
-(modes 1..k*, couplings r(k*), u(k*) and the sextic term) is solved exactly by the trapezoid rule
-in x, and the integrated-out modes are read with its statistics, ⟨Δ_q⟩ = ⟨b_q/(a_q + μ + 2ix)⟩,
-as power series in ρ_q (the moments ⟨(2ix)^n⟩ of the kept theory).
+plus the sextic coupling −(1/48) Σ K₃ (2ix)³ of the third cumulant (a phase on the contour
+m = μ + 2ix, so the weight keeps its modulus). Shells are integrated out from Λ down to k*, the
+last mode whose ratio ρ_k = 2Xc_k (X: extent of the x-weight) exceeds ``rho``, keeping at least
+``min_kept`` modes: every integrated-out mode has c_q |m − μ| ≤ ρ over the whole weight. The kept
+theory (modes 1..k*, couplings r(k*), u(k*) and the sextic term) is solved exactly by the
+trapezoid rule in x (step halved until the kept moments change by < 1e-12), and the
+integrated-out modes are read with its statistics, ⟨Δ_q⟩ = ⟨b_q/(a_q + μ + 2ix)⟩, as power series
+in ρ_q (the moments ⟨(2ix)ⁿ⟩ of the kept theory). Above 2·4096 modes the sums over the shells
+use a quadrature in k (Euler–Maclaurin with its end correction), so the cost beyond the GP
+formulas is a few passes over the modes.
 
-Error estimate. The first neglected term is the fourth cumulant, δ log w = (K₄^> /384)(2ix)⁴.
-Its first-order effect on every mean, ⟨Δ_k δlog w⟩ − ⟨Δ_k⟩⟨δ log w⟩, is computed on the same
-nodes; ``error_estimate`` is ESTIMATE_SAFETY times its largest relative size, plus the quadrature
-tolerance. A RuntimeWarning is issued when it exceeds 1%.
+Error estimate. The first neglected terms are δ log w = ∂⁴W (2ix)⁴/24 + ∂⁵W (2ix)⁵/120 (fourth
+and fifth cumulants of the shells). Their first-order effects on every mode, ⟨O δlog w⟩ −
+⟨O⟩⟨δ log w⟩, are computed on the same nodes (kept modes) and through the series coefficients
+(the first 256 integrated-out modes, where the relative effect is largest); ``error_estimate`` is
+ESTIMATE_SAFETY × the sum of their largest relative sizes on the means, plus 10× the quadrature
+tolerance (``var_error_estimate`` likewise for the variances). Calibrated on random sets
+(bench/random_sets.py, 800 sets, seeds 7 and 99): estimate / true error 3.00-3.02 wherever
+the error exceeds 1e-9, and the estimate covers the error (mean and variance) on every set.
+A RuntimeWarning is issued when the estimate exceeds 1% (WARN_ABOVE).
 """
 from __future__ import annotations
 
@@ -71,8 +83,8 @@ def _compressed(model, a, b2, explicit=_EXPLICIT, bins=256):
     """(a_q, b_q², w_q): the modes 1..explicit as they are (w = 1), the rest as quadrature nodes.
 
     Modes above ``explicit`` enter every *sum* over modes as the integral of the smooth summand
-    over k ∈ (explicit + ½, Λ + ½] (Euler–Maclaurin: the sum differs by O(f''/24) per mode,
-    relative ≤ 1/explicit²), by 4-point Gauss–Legendre on ``bins`` geometric bins, so sums over
+    over k ∈ (explicit + ½, Λ + ½] plus the Euler–Maclaurin end correction (relative error
+    O(1/explicit⁴)), by 4-point Gauss–Legendre on ``bins`` geometric bins, so sums over
     the shells cost O(explicit) however large Λ is. Below 2·explicit modes every mode is explicit.
     """
     n = model.cutoff
@@ -81,11 +93,15 @@ def _compressed(model, a, b2, explicit=_EXPLICIT, bins=256):
     edges = np.geomspace(explicit + 0.5, n + 0.5, bins + 1)
     x, wx = np.polynomial.legendre.leggauss(4)
     mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * (edges[1:] - edges[:-1])
-    kq = (mid[:, None] + half[:, None] * x).ravel()
+    # the Euler–Maclaurin end correction −(f′(Λ + ½) − f′(explicit + ½))/24 by central differences
+    # (step ½): four nodes of weight ±1/24, so the sums are exact up to O(f‴) ~ 1/explicit⁴
+    ends = np.array([explicit, explicit + 1.0, n, n + 1.0])
+    kq = np.concatenate([(mid[:, None] + half[:, None] * x).ravel(), ends])
+    wq = np.concatenate([(half[:, None] * wx).ravel(), np.array([-1.0, 1.0, 1.0, -1.0]) / 24.0])
     lam = model.eigenvalues(kq)
     return (np.concatenate([a[:explicit], 1.0 / lam + model.r]),
             np.concatenate([b2[:explicit], (model.target(kq) / lam) ** 2]),
-            np.concatenate([np.ones(explicit), (half[:, None] * wx).ravel()]))
+            np.concatenate([np.ones(explicit), wq]))
 
 
 def _wsum(w, f):
@@ -175,7 +191,7 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     Returns
     -------
     (mean, var, info) with info keys ``error_estimate`` (bound on max_k |⟨Δ_k⟩/⟨Δ_k⟩_exact − 1|),
-    ``var_error_estimate`` (the same first-order size for the variances; indicative, not calibrated),
+    ``var_error_estimate`` (the same bound for the variances),
     ``k_star``, ``r_kstar``, ``u_kstar`` (running couplings of the kept
     theory), ``mu`` (Hartree background), ``nodes``.
     """
@@ -284,12 +300,18 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         ev = float(np.max(np.abs((d2 - 2.0 * dm * dd) / var_I)))
         if len(rr):
             B = (phase * sums[j + 3]).real / Z - Qm * A                     # δA_n (δA_0 = 0)
-            rel = float(np.max(np.abs(np.polyval(B[::-1], rr) / np.polyval(A[::-1], rr))))
-            em, ev = max(em, rel), max(ev, rel)
+            pA, pB = np.polyval(A[::-1], rr), np.polyval(B[::-1], rr)
+            # δQ: δD_n = (n−1)B_n − 2 Σ_{i=1}^{n−1} A_i B_{n−i}
+            dD = np.array([(n_ - 1) * B[n_] - 2.0 * float(np.dot(A[1:n_], B[n_ - 1:0:-1])) if n_ >= 2 else 0.0
+                           for n_ in range(len(A))])
+            cq, bq = c_full[k_star:k_star + len(rr)], b[k_star:k_star + len(rr)]
+            dv = cq * pB + (bq * cq) ** 2 * np.polyval(dD[::-1], rr)
+            em = max(em, float(np.max(np.abs(pB / pA))))
+            ev = max(ev, float(np.max(np.abs(dv / var[k_star:k_star + len(rr)]))))
         worst_m += em
         worst_v += ev
     est = ESTIMATE_SAFETY * worst_m + 10.0 * _QUAD_TOL
-    info = {"error_estimate": est, "var_error_estimate": ESTIMATE_SAFETY * worst_v, "k_star": int(k_star), "r_kstar": r_k,
+    info = {"error_estimate": est, "var_error_estimate": ESTIMATE_SAFETY * worst_v + 10.0 * _QUAD_TOL, "k_star": int(k_star), "r_kstar": r_k,
             "u_kstar": u_k, "mu": mu, "nodes": nodes}
     if est > WARN_ABOVE:
         import warnings
