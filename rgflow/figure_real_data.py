@@ -72,7 +72,7 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
     ins.errorbar(kc, d["beta"], yerr=d["beta_err"], fmt="s-", color="C1", ms=2.5, lw=0.8)
     ins.set_xscale("log")
     ins.set_ylim(-1.0, 2.0)
-    ins.set_title(r"$\alpha$ (blue), $\beta$ (orange) on windows $[k, 4k]$", fontsize=6)
+    ins.set_title(r"$\alpha$ blue, $\beta$ orange, on $[k, 4k]$", fontsize=6)
     ins.tick_params(labelsize=6)
     fig.suptitle("Real kernel ridge regression (scikit-learn KernelRidge) against the U = 0 theory "
                  "on the measured spectrum")
