@@ -20,6 +20,14 @@ from .dynamics import dynamics
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):      # rgflow.sweep is loaded on first use (import rgflow stays fast)
+    if name == "sweep":     # the module, callable as its function: rgflow.sweep(...), rgflow.sweep.OBSERVABLES
+        import importlib
+
+        return importlib.import_module(".sweep", __name__)
+    raise AttributeError(f"module 'rgflow' has no attribute {name!r}")
+
 __all__ = ["Model", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
            "FlowError", "ConvergenceError", "learning_curve", "transfer", "scaling_interval",
-           "flow_field", "loss_surface", "dynamics", "__version__"]
+           "flow_field", "loss_surface", "dynamics", "sweep", "__version__"]
