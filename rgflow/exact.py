@@ -95,7 +95,7 @@ def _tail_for(model, start: int):
 
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66)       # B_2 .. B_10
 _EM_HEAD = 4096    # modes summed one by one before an Euler–Maclaurin tail (≥ _PROBE)
-_SUM_TOL = 1e-15   # bound on the relative error of a tail sum (else more modes are summed one by one)
+_SUM_TOL = 1e-14   # bound on the relative error of a tail sum (else more modes are summed one by one)
 
 
 class _PowerLawTail:
@@ -114,22 +114,26 @@ class _PowerLawTail:
         self.A, self.B = float(A), float(B)
         self.count = B - A + 1
         self.error = 0.0
-        self._cache = {}
-        self._rules(min(0.5, 1.0 / self.p))
+        self._cache, self._rule_cache = {}, {}
+        self.h0 = min(0.5, 1.0 / self.p)       # the poles of 1/(e^(ps) + M) lie π/p off the real s axis
+        self._ends = np.array([[math.log(self.A), math.log(self.B)]])
+        self._xpow = np.array([self.A, self.B]) ** np.arange(2 * len(_BERNOULLI))[:, None]
+        self._rules(self.h0)
 
     def _rules(self, h):
-        s0, s1 = math.log(self.A), math.log(self.B)
-        n_pan = max(1, math.ceil((s1 - s0) / h))
-        edges = np.linspace(s0, s1, n_pan + 1)
-        self.rules = []
-        for g in (20, 13):
-            t, w = np.polynomial.legendre.leggauss(g)
-            half = 0.5 * np.diff(edges)[:, None]
-            s = (edges[:-1, None] + half * (t + 1.0)).ravel()
-            self.rules.append((s, (half * w).ravel()))
-        self.h = h
-        self._ends = np.array([[s0, s1]])
-        self._xpow = np.array([self.A, self.B]) ** np.arange(2 * len(_BERNOULLI))[:, None]
+        """Gauss–Legendre rules (20 and 13 nodes) on panels of width ≤ h in s = ln x (cached)."""
+        if h not in self._rule_cache:
+            s0, s1 = self._ends[0]
+            n_pan = max(1, math.ceil((s1 - s0) / h))
+            edges = np.linspace(s0, s1, n_pan + 1)
+            rules = []
+            for g in (20, 13):
+                t, w = np.polynomial.legendre.leggauss(g)
+                half = 0.5 * np.diff(edges)[:, None]
+                s = (edges[:-1, None] + half * (t + 1.0)).ravel()
+                rules.append((s, (half * w).ravel()))
+            self._rule_cache[h] = rules
+        self.rules, self.h = self._rule_cache[h], h
 
     def _coefficients(self, q, n):
         """C[j, i] (shape 11 × 11 × len(n)) of the derivatives f^(j), j ≤ 10 (cached)."""
@@ -157,6 +161,9 @@ class _PowerLawTail:
         pref = np.zeros_like(n) if lnpref is None else np.asarray(lnpref, dtype=float)
         C = self._coefficients(q, n)
         m = 2 * len(_BERNOULLI)
+        # far above the knee the integrand is e^(λs), λ = q + 1 − np: panels with |λ| h ≤ 4 keep both rules exact
+        lam_max = float(np.max(np.abs(q + 1.0 - n * self.p))) if n.size else 0.0
+        self._rules(self.h0 if lam_max * self.h0 <= 4.0 else self.h0 / 2 ** math.ceil(math.log2(lam_max * self.h0 / 4.0)))
 
         def terms(x_log, j):      # T_{j,i}(x) for i = 0..j, shape (j+1, len(n), len(x))
             lnD = np.log(np.exp(self.p * x_log) + M)

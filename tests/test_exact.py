@@ -122,12 +122,12 @@ def test_euler_maclaurin_tail_detects_a_loosened_truncation(monkeypatch, bernoul
 
 
 def test_coarse_panels_are_refined_until_the_integral_is_accurate(monkeypatch):
-    alpha, beta, M, n = 5.0, 10.0, 1e4, 1.0
+    alpha, beta, M, n, q = 5.0, 10.0, 1e5, 1.0, 5.0     # x^5/(x^6 + M): λ = q + 1 − np = 0, no exponential
     tail = ex._PowerLawTail(alpha, beta, 12, 300000)
-    tail._rules(4.0)                   # panels far too wide for the knee of 1/(k^6 + M)
-    got = float(tail.sums(M, 0.0, [n])[0])
+    tail.h0 = 4.0                      # panels far too wide for the knee of 1/(k^6 + M)
+    got = float(tail.sums(M, q, [n])[0])
     assert tail.h < 4.0
-    assert got == pytest.approx(_mode_by_mode(6.0, 0.0, n, M, 12, 300000), rel=1e-12)
+    assert got == pytest.approx(_mode_by_mode(6.0, q, n, M, 12, 300000), rel=1e-12)
 
 
 @pytest.mark.parametrize("params", [(0.3, 0.8, 10**6, 5.0, 0.05), (0.2, 0.3, 10**6, 1000 / 100**1.2, 0.05),
