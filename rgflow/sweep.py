@@ -335,5 +335,10 @@ class _CallableModule(types.ModuleType):
     def __call__(self, *args, **kwargs):
         return sweep(*args, **kwargs)
 
+    def __reduce__(self):       # pickled by name, as a module is (cloudpickle, Dask)
+        import importlib
+
+        return importlib.import_module, (self.__name__,)
+
 
 sys.modules[__name__].__class__ = _CallableModule
