@@ -22,10 +22,12 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):      # rgflow.sweep is loaded on first use (import rgflow stays fast)
-    if name == "sweep":     # the module, callable as its function: rgflow.sweep(...), rgflow.sweep.OBSERVABLES
+    if name == "sweep":
         import importlib
 
-        return importlib.import_module(".sweep", __name__)
+        fn = importlib.import_module(".sweep", __name__).sweep
+        globals()["sweep"] = fn     # the function, as for transfer (loading the module bound the name to it)
+        return fn
     raise AttributeError(f"module 'rgflow' has no attribute {name!r}")
 
 __all__ = ["Model", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",

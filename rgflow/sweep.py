@@ -330,7 +330,8 @@ def cli(ns):
 
 
 class _CallableModule(types.ModuleType):
-    """``rgflow.sweep`` is this module and, called, the function :func:`sweep` (one name for both)."""
+    """Called, this module is :func:`sweep`: ``rgflow.sweep(...)`` works even when ``import rgflow.sweep``
+    came first and bound the name to the module (rgflow's ``__getattr__`` binds it to the function)."""
 
     def __call__(self, *args, **kwargs):
         return sweep(*args, **kwargs)

@@ -1,18 +1,22 @@
 """rgflow.sweep / rgflow sweep: tables over parameter products, serial = process pool = Dask cluster,
 interrupt and resume, the output contract."""
+import importlib
 import io
 import json
 import math
+import subprocess
+import sys
 from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
 
 import rgflow
-from rgflow import Model, sweep as sweep_mod
+from rgflow import Model
 from rgflow.cli import main
 from rgflow.transfer import transfer
 
+sweep_mod = importlib.import_module("rgflow.sweep")
 GRID = dict(alpha=0.2, beta=0.3, P=[100, 200], kappa=[1, 4], U=[0, 0.05])
 
 
@@ -139,3 +143,15 @@ def test_parse_values_and_bad_input():
     buf = io.StringIO()
     with redirect_stdout(buf):
         assert main(["sweep", "--alpha", "0.2", "--beta", "0.3", "--P", "100", "--kappa", "1", "--resume"]) == 2
+
+
+def test_rgflow_sweep_is_the_function_in_either_import_order():
+    code = ("import inspect, rgflow\n"
+            "assert inspect.isfunction(rgflow.sweep)\n"
+            "import rgflow.sweep\n"
+            "assert inspect.isfunction(rgflow.sweep)\n")
+    other = ("import rgflow.sweep, rgflow\n"
+             "assert rgflow.sweep(alpha=0.2, beta=0.3, P=100, kappa=1.0, method='gp')[0]['P'] == 100\n")
+    for c in (code, other):
+        proc = subprocess.run([sys.executable, "-c", c], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
