@@ -42,12 +42,16 @@ def test_process_pool_rows_are_bit_identical_to_serial():
     assert pooled == serial
 
 
-def test_dask_cluster_rows_equal_serial():
+def test_dask_cluster_rows_equal_serial(capsys):
     distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install rgflow[dask])")
     serial = rgflow.sweep(**GRID, method="exact")
     with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         assert rgflow.sweep(**GRID, method="exact", client=client) == serial
+        # the command line on the same cluster, by its address
+        assert main(["sweep", "--alpha", "0.2", "--beta", "0.3", "--P", "100,200", "--kappa", "1,4", "--U", "0,0.05",
+                     "--method", "exact", "--scheduler", cluster.scheduler_address, "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out) == serial
 
 
 def test_cli_contract_json_rows_with_parameters_and_moments(capsys):
