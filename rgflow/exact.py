@@ -19,6 +19,13 @@ others every x-dependence is a power series in tρ_k (|tρ_k| ≤ 1/4), so the w
 power sums Σ_k ρ_k^n, and each mode's moments are polynomials in ρ_k whose coefficients are the
 weighted moments ⟨t^n⟩ of the quadrature. The cost is O(Λ·n_terms) once plus O(nodes × n_IR),
 instead of O(nodes × Λ) complex logarithms. The saddle is found the same way, with series in μ/a_k.
+
+Power law (``_tail_for`` decides, for the rgflow Model only): every sum over the modes is a sum of
+k^q (k^p + M)^-n (p = 1 + α; the weights are 1 and b_k² = k^(1+2α−β)). The first 4096 modes are
+summed one by one, the rest by Euler–Maclaurin (:class:`_PowerLawTail`, remainder bounded and
+reported as ``sum_error``), so the sums cost O(1) in Λ and only the final pass over the modes
+(⟨Δ_k⟩, Var Δ_k as low-degree polynomials in ρ_k, in cache-sized blocks) is O(Λ). Other spectra
+(arrays of λ_k, y_k) take the mode-by-mode sums.
 """
 from __future__ import annotations
 
