@@ -21,10 +21,14 @@ import rgflow  # noqa: E402
 GRID = dict(alpha=[0.2, 0.3], beta=[0.3, 0.8], P="100000:1000000:3", kappa=[4.0, 40.0], U=[0.02, 0.05], method="rg")
 
 
-def timed(**kw):
-    t0 = time.perf_counter()
-    rows = rgflow.sweep(**GRID, **kw)
-    return time.perf_counter() - t0, rows
+def timed(repeat=2, **kw):
+    """Best of ``repeat`` runs of the sweep (the machine is shared)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        rows = rgflow.sweep(**GRID, **kw)
+        best = min(best, time.perf_counter() - t0)
+    return best, rows
 
 
 def warm():
