@@ -21,7 +21,17 @@ from .dynamics import dynamics, Dynamics
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):      # rgflow.sweep is loaded on first use (import rgflow stays fast)
+    if name == "sweep":
+        import importlib
+
+        fn = importlib.import_module(".sweep", __name__).sweep
+        globals()["sweep"] = fn     # the function, as for transfer (loading the module bound the name to it)
+        return fn
+    raise AttributeError(f"module 'rgflow' has no attribute {name!r}")
+
 __all__ = ["Model", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
            "FlowError", "ConvergenceError", "learning_curve", "transfer", "scaling_interval",
-           "flow_field", "loss_surface", "dynamics", "Result", "LearningCurve", "Transfer", "TransferMap",
+           "flow_field", "loss_surface", "dynamics", "sweep", "Result", "LearningCurve", "Transfer", "TransferMap",
            "ScalingInterval", "FlowField", "Surface", "SurfaceFit", "Dynamics", "__version__"]

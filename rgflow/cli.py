@@ -125,6 +125,23 @@ def build_parser():
     _output_args(p)
     p.set_defaults(handler="rgflow.surface:cli")
 
+    p = sub.add_parser("sweep", help="one table of an observable over the product of parameter lists")
+    for name, help_ in (("alpha", "spectrum exponents α > 0"), ("beta", "target exponents β > -1"),
+                        ("P", "training samples P (integers)"), ("kappa", "ridges κ > 0")):
+        p.add_argument(f"--{name}", required=True, help=f"{help_}: a,b,c or range START:STOP:NUM")
+    p.add_argument("--U", default="0", help="quartic couplings U >= 0: a,b,c or START:STOP:NUM (default 0)")
+    p.add_argument("--cutoff", default=None, help="cutoffs Λ: a,b,c or START:STOP:NUM (default Λ = P)")
+    p.add_argument("--method", choices=tuple(METHODS), default="rg", help="predictor (default rg)")
+    p.add_argument("--observable", choices=("moments", "transfer", "scaling"), default="moments",
+                   help="moments: loss, bias, variance (default); transfer: couplings at --to-P; scaling: exponents")
+    p.add_argument("--to-P", dest="to_P", type=_int, default=None, help="P' of the transfer observable")
+    p.add_argument("--workers", type=_int, default=1, help="local worker processes (default 1: serial)")
+    p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (needs rgflow[dask])")
+    p.add_argument("--resume", action="store_true", help="finish the partial table in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _output_args(p)
+    p.set_defaults(handler="rgflow.sweep:cli")
+
     p = sub.add_parser("figures", help="regenerate the figures (PNG and PDF)")
     p.add_argument("--out", default="figures", help="output folder (default figures/)")
     p.add_argument("--only", default=None, help="comma-separated figure names or prefixes, e.g. fig3")

@@ -19,6 +19,13 @@ others every x-dependence is a power series in tρ_k (|tρ_k| ≤ 1/4), so the w
 power sums Σ_k ρ_k^n, and each mode's moments are polynomials in ρ_k whose coefficients are the
 weighted moments ⟨t^n⟩ of the quadrature. The cost is O(Λ·n_terms) once plus O(nodes × n_IR),
 instead of O(nodes × Λ) complex logarithms. The saddle is found the same way, with series in μ/a_k.
+
+Power law (``_tail_for`` decides, for the rgflow Model only): every sum over the modes is a sum of
+k^q (k^p + M)^-n (p = 1 + α; the weights are 1 and b_k² = k^(1+2α−β)). The first 4096 modes are
+summed one by one, the rest by Euler–Maclaurin (:class:`_PowerLawTail`, remainder bounded and
+reported as ``sum_error``), so the sums cost O(1) in Λ and only the final pass over the modes
+(⟨Δ_k⟩, Var Δ_k as low-degree polynomials in ρ_k, in cache-sized blocks) is O(Λ). Other spectra
+(arrays of λ_k, y_k) take the mode-by-mode sums.
 """
 from __future__ import annotations
 
@@ -82,6 +89,150 @@ def _polyval(coef, x):
     return out
 
 
+def _tail_for(model, start: int):
+    """How the sums over the modes k > ``start`` are done -- the one place that decides.
+
+    The power-law Model (λ_k = k^-(1+α), y_k² = k^-(1+β): every summand a smooth function of k)
+    with enough modes beyond ``start`` gets the Euler–Maclaurin tail; anything else (other spectra,
+    small Λ) returns None and every sum runs mode by mode."""
+    if type(model) is Model and model.cutoff >= 2 * start:
+        return _PowerLawTail(model.alpha, model.beta, start + 1, model.cutoff)
+    return None
+
+
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66)       # B_2 .. B_10
+_GAUSS = {g: np.polynomial.legendre.leggauss(g) for g in (20, 13)}
+_DERIVATIVES: dict = {}     # C_ji of the derivatives, by (p, q, n): M-independent, shared by the models
+_EM_HEAD = 4096    # modes summed one by one before an Euler–Maclaurin tail (≥ _PROBE)
+_SUM_TOL = 1e-14   # bound on the relative error of a tail sum (else more modes are summed one by one)
+
+
+class _PowerLawTail:
+    """Σ_{k=A}^{B} e^ℓ k^q (k^p + M)^-n for the power law (p = 1 + α), by Euler–Maclaurin:
+
+        Σ f(k) = ∫_A^B f + (f(A) + f(B))/2 + Σ_{j=1}^{5} B_2j/(2j)! (f^(2j−1)(B) − f^(2j−1)(A)) + R,
+        |R| ≤ 2ζ(10)/(2π)^10 ∫_A^B |f^(10)|,
+
+    with f^(j)(x) = Σ_{i≤j} C_ji x^(q−j+ip) (x^p+M)^-(n+i) (exact recursion in the coefficients) and
+    the integrals by Gauss–Legendre panels in ln x (two rules; their difference is the quadrature
+    error). ``error`` holds the largest bound met, relative to the sum it was asked for.
+    """
+
+    def __init__(self, alpha, beta, A, B):
+        self.p, self.qb = 1.0 + alpha, 1.0 + 2.0 * alpha - beta   # a_k = k^p + r, b_k² = k^qb
+        self.A, self.B = float(A), float(B)
+        self.count = B - A + 1
+        self.error = 0.0
+        self._rule_cache = {}
+        self.h0 = min(0.5, 1.0 / self.p)       # the poles of 1/(e^(ps) + M) lie π/p off the real s axis
+        self._ends = np.array([[math.log(self.A), math.log(self.B)]])
+        self.m = m = 2 * len(_BERNOULLI)     # corrections up to f^(m−1); remainder with f^(m)
+        self._xpow = np.array([self.A, self.B]) ** np.arange(m)[:, None]
+        self._weights = np.array([b / math.factorial(2 * j) for j, b in enumerate(_BERNOULLI, start=1)])
+        self._rem = 2.0 * math.fsum(k ** -float(m) for k in range(1, 200)) / (2.0 * math.pi) ** m   # 2ζ(m)/(2π)^m
+        self._rules(self.h0)
+
+    def _rules(self, h):
+        """Gauss–Legendre rules (20 and 13 nodes) on panels of width ≤ h in s = ln x (cached)."""
+        if h not in self._rule_cache:
+            s0, s1 = self._ends[0]
+            n_pan = max(1, math.ceil((s1 - s0) / h))
+            edges = np.linspace(s0, s1, n_pan + 1)
+            rules = []
+            for g in (20, 13):
+                t, w = _GAUSS[g]
+                half = 0.5 * np.diff(edges)[:, None]
+                s = (edges[:-1, None] + half * (t + 1.0)).ravel()
+                rules.append((s, (half * w).ravel()))
+            self._rule_cache[h] = rules
+        self.rules, self.h = self._rule_cache[h], h
+
+    def _coefficients(self, q, n):
+        """C[j, i] (shape (m+1) × (m+1) × len(n)) of the derivatives f^(j), j ≤ m (cached)."""
+        key = (self.m, self.p, q, n.tobytes())
+        C = _DERIVATIVES.get(key)
+        if C is None:
+            if len(_DERIVATIVES) > 256:
+                _DERIVATIVES.clear()
+            C = _DERIVATIVES[key] = self._derivative_coefficients(q, n)
+        return C
+
+    def _derivative_coefficients(self, q, n):
+        m = self.m
+        C = np.zeros((m + 1, m + 1, len(n)))
+        C[0, 0] = 1.0
+        for j in range(m):       # d/dx T_{j,i} = (q − j + ip) T_{j+1,i} − (n + i)p T_{j+1,i+1}
+            i = np.arange(j + 1)[:, None]
+            C[j + 1, :j + 1] += C[j, :j + 1] * (q - j + i * self.p)
+            C[j + 1, 1:j + 2] -= C[j, :j + 1] * (n[None, :] + i) * self.p
+        return C
+
+    def sums(self, M, q, n, lnpref=None, *, scale=None, check=True):
+        """Σ_{k=A}^{B} exp(lnpref) k^q (k^p + M)^-n for every n (array); ``scale`` (≥ 0, the rest of
+        the sum) sets the relative tolerance _SUM_TOL of the bound recorded in ``error``.
+        ``check=False`` (inside Newton's iteration, whose end is checked) skips the bound."""
+        n = np.asarray(n, dtype=float)
+        pref = np.zeros_like(n) if lnpref is None else np.asarray(lnpref, dtype=float)
+        C = self._coefficients(q, n)
+        # far above the knee the integrand is e^(λs), λ = q + 1 − np: panels with |λ| h ≤ 4 keep both rules exact
+        lam_max = float(np.max(np.abs(q + 1.0 - n * self.p))) if n.size else 0.0
+        self._rules(self.h0 if lam_max * self.h0 <= 4.0 else self.h0 / 2 ** math.ceil(math.log2(lam_max * self.h0 / 4.0)))
+
+        m = self.m
+        absC = np.abs(C[m])
+
+        def pieces(x_log):
+            """f = e^ℓ x^q D^-n (shape len(n) × len(x)) and r = x^p/D: T_{j,i} = f x^-j r^i."""
+            lnD = np.log(np.exp(self.p * x_log) + M)
+            return np.exp(pref[:, None] + q * x_log - n[:, None] * lnD), np.exp(self.p * x_log - lnD)
+
+        def poly(coef, r):      # Σ_i coef[i, n] r^i -> shape len(n) × len(r)
+            out = np.repeat(coef[-1][:, None], r.shape[-1], axis=1)
+            for cf in coef[-2::-1]:
+                out *= r
+                out += cf[:, None]
+            return out
+
+        fe, re_ = pieces(self._ends)          # f^(j) at A and B for j < m: f x^-j Σ_i C_ji r^i
+        ends = np.einsum("jin,ix->jnx", C[:m, :m], re_[0] ** np.arange(m)[:, None]) * fe / self._xpow[:, None, :]
+        d = ends[1::2, :, 1] - ends[1::2, :, 0]                 # f^(2j−1)(B) − f^(2j−1)(A)
+        em = 0.5 * (ends[0, :, 0] + ends[0, :, 1]) + self._weights @ d
+        for _ in range(4):
+            (s1, w1), (s2, w2) = self.rules      # ∫ f dx = ∫ e^s f(e^s) ds
+            f, r = pieces(s1[None, :])
+            ex1 = np.exp(s1)
+            I = (f * ex1) @ w1
+            total = I + em
+            if not check:
+                return total
+            # remainder: ∫ |f^(10)| ≤ ∫ f x^-10 Σ_i |C_10,i| r^i; quadrature: the 13-node rule against the 20-node one
+            Rint = (f * poly(absC, r[0]) * ex1 ** (1.0 - m)) @ w1
+            f2, _ = pieces(s2[None, :])
+            quad = np.abs(I - (f2 * np.exp(s2)) @ w2)
+            bound = self._rem * Rint + quad \
+                + 1e-16 * (np.abs(I) + np.abs(ends[0]).sum(axis=1))
+            ref = np.abs(total) + (0.0 if scale is None else np.asarray(scale, dtype=float))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rel = np.where(ref > 0, bound / ref, np.where(bound > 0, np.inf, 0.0))
+                qrel = np.where(ref > 0, quad / ref, 0.0)
+            worst = float(np.max(rel)) if rel.size else 0.0
+            if worst <= _SUM_TOL or float(np.max(qrel, initial=0.0)) <= 0.1 * _SUM_TOL:
+                break                          # met, or only the Euler–Maclaurin part is short (panels do not help)
+            self._rules(0.5 * self.h)          # finer panels
+        self.error = max(self.error, worst)
+        return total
+
+    def max_b2c3(self, M):
+        """max_{A≤x≤B} x^qb (x^p + M)^-3 (one interior critical point x^p = qb M/(3p − qb) at most)."""
+        xs = [self.A, self.B]
+        if 0.0 < self.qb < 3.0 * self.p:
+            xc = (self.qb * M / (3.0 * self.p - self.qb)) ** (1.0 / self.p)
+            if self.A < xc < self.B:
+                xs.append(xc)
+        x = np.array(xs)
+        return float(np.max(np.exp(self.qb * np.log(x) - 3.0 * np.log(x**self.p + M))))
+
+
 def saddle(model: Model, *, thermal: bool = True) -> float:
     """μ solving μ = u Σ_k [w/(a_k+μ) + b_k²/(a_k+μ)²] (Newton, bracketed), w = 1 (``thermal``).
 
@@ -90,8 +241,41 @@ def saddle(model: Model, *, thermal: bool = True) -> float:
     S, Δ_k = b_k/(a_k + μ) with μ = u Σ_k Δ_k². This is rgflow's one mean-field solver.
     """
     check_model(model)
+    if thermal:
+        return _head_and_tail(model, _EM_HEAD)[0]
     a, b = gaussian_coefficients(model)
-    return _saddle(a, b * b, model.u, thermal=thermal)
+    return _saddle(a, b * b, model.u, thermal=False)
+
+
+def _head_and_tail(model, K):
+    """(μ, a, b, b², tail, shift) with a, b over the first K modes summed one by one (all of them
+    when the tail is None)."""
+    tail = _tail_for(model, K)
+    lam, y = model.eigenvalues(), model.target()
+    if tail is None:
+        a, b = gaussian_coefficients(model)
+    else:
+        lam, y = lam[:K], y[:K]
+        a, b = 1.0 / lam + model.r, y / lam
+    b2, u = b * b, model.u
+    shift = _shift_bound(a, b2, u)
+    tail_fn = None
+    if tail is not None and u > 0.0:
+        r, qb = model.r, tail.qb
+        base = float(np.sum((1.0 + b2 / a) / a))
+        t = tail.sums(r, 0.0, [1.0], scale=[base])[0] + tail.sums(r, qb, [2.0], scale=[base])[0]
+        shift += u * t
+
+        def tail_fn(mu):
+            c = tail.sums(r + mu, 0.0, [1.0, 2.0], check=False)
+            d = tail.sums(r + mu, qb, [2.0, 3.0], check=False)
+            return c[0] + d[0], c[1] + 2.0 * d[1]
+    mu = _saddle(a, b2, u, shift, tail=tail_fn)
+    if tail_fn is not None:     # the bound of the tail sums at the solution
+        c = 1.0 / (a + mu)
+        tail.sums(r + mu, 0.0, [1.0], scale=[float(np.sum(c + b2 * c * c))])
+        tail.sums(r + mu, qb, [2.0], scale=[float(np.sum(c + b2 * c * c))])
+    return mu, a, b, b2, tail, shift
 
 
 def _shift_bound(a, b2, u, thermal=True):
@@ -100,8 +284,10 @@ def _shift_bound(a, b2, u, thermal=True):
     return u * float(np.sum((w + b2 / a) / a)) if u > 0.0 else 0.0
 
 
-def _saddle(a, b2, u, hi=None, thermal=True):
-    """μ = u Σ_k [w c_k + b_k² c_k²], c_k = 1/(a_k + μ), w = 1 if ``thermal`` else 0 (see :func:`saddle`)."""
+def _saddle(a, b2, u, hi=None, tail=None, thermal=True):
+    """μ = u Σ_k [w c_k + b_k² c_k²], c_k = 1/(a_k + μ), w = 1 if ``thermal`` else 0 (see :func:`saddle`),
+    over the modes a, b2 plus ``tail(μ)`` -> (Σ c + b²c², Σ c² + 2b²c³) of further modes when given
+    (thermal only; ``hi`` must then bound μ for all of them)."""
     w = 1.0 if thermal else 0.0
     hi = _shift_bound(a, b2, u, thermal) if hi is None else hi
     if hi == 0.0:       # U = 0, or u so small that the shift underflows
@@ -123,18 +309,26 @@ def _saddle(a, b2, u, hi=None, thermal=True):
         der = 1.0 + u * float(np.sum(w * c * c + 2.0 * b2a * c**3))
         if len(dq):
             der -= u * float(_polyval(dq, -mu / s))
+        if tail is not None:
+            t0, t1 = tail(mu)
+            val -= u * t0
+            der += u * t1
         return val, der
 
     lo, mu = 0.0, 0.0    # g is concave and increasing: Newton from g(0) < 0 climbs monotonically
     for _ in range(200):
         val, der = g(mu)
+        if val == 0.0:
+            return mu
         if val > 0:
             hi = mu
         else:
             lo = mu
         step = mu - val / der
+        if abs(step - mu) <= 1e-15 * max(mu, 1e-300):
+            return step
         mu_new = step if lo < step < hi else 0.5 * (lo + hi)
-        if abs(mu_new - mu) <= 1e-15 * max(mu, 1e-300) or hi - lo <= 1e-15 * hi:
+        if hi - lo <= 1e-15 * hi:
             return mu_new
         mu = mu_new
     raise ConvergenceError(f"the saddle point of the Hubbard–Stratonovich integral did not converge (mu≈{mu:g})")
@@ -144,24 +338,38 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
     """Exact ⟨Δ_k⟩ and Var Δ_k for k = 1..Λ, with the quadrature diagnostics.
 
     Returns a dict with ``mean``, ``var`` (arrays), ``mu`` (saddle), ``width`` (σ of the x-weight),
-    ``nodes`` (evaluations used), ``explicit`` (modes summed node by node) and ``error`` (bound on
-    the last change of the moments between two steps). Raises ConvergenceError when halving the
-    step ``max_halvings`` times does not reach ``rtol``.
+    ``nodes`` (evaluations used), ``explicit`` (modes summed node by node), ``error`` (bound on
+    the last change of the moments between two steps), ``summed`` (modes whose sums were taken one
+    by one; the rest by Euler–Maclaurin) and ``sum_error`` (bound on the relative error of those
+    Euler–Maclaurin sums). Raises ConvergenceError when halving the step ``max_halvings`` times
+    does not reach ``rtol``.
     """
     check_model(model)
     rtol = check_real("rtol", rtol, low=0.0, high=1.0, low_open=True)
     max_halvings = check_int("max_halvings", max_halvings, low=1)
-    a, b = gaussian_coefficients(model)
-    u = model.u
-    b2 = b * b
-    shift = _shift_bound(a, b2, u)                       # ≥ μ, and ≥ u c_k² for every mode
+    K = _EM_HEAD
+    while True:
+        res = _moments(model, K, rtol, max_halvings)
+        if res is not None:
+            return res
+        K *= 4     # too many explicit modes for the head, or a tail sum not accurate enough
+
+
+def _moments(model, K, rtol, max_halvings):
+    mu, a, b, b2, tail, shift = _head_and_tail(model, K)
+    lam, y = model.eigenvalues(), model.target()
+    u, L = model.u, model.cutoff
+    K = len(a)
     if shift / a[0] < 1e-17:
         # U = 0, or the quartic changes no mode by more than 1e-17 relative: the GP moments
-        return {"mean": b / a, "var": 1.0 / a, "mu": shift, "width": 0.0, "nodes": 0, "explicit": 0,
-                "error": shift / a[0]}
-    mu = _saddle(a, b2, u, shift)
+        mean, var = _assemble(lam, y, model.r, 0.0, 0, (), (), np.ones(1), 0.0)
+        return {"mean": mean, "var": var, "mu": shift, "width": 0.0, "nodes": 0, "explicit": 0,
+                "error": shift / a[0], "summed": K, "sum_error": 0.0}
+    M = model.r + mu
     c0 = 1.0 / (a + mu)
     curv = 1.0 / (2.0 * u) + float(np.sum(0.5 * c0**2 + b2 * c0**3))   # F''(μ) along the real axis
+    if tail is not None:
+        curv += float(0.5 * tail.sums(M, 0.0, [2.0])[0] + tail.sums(M, tail.qb, [3.0])[0])
     sigma = 0.5 / math.sqrt(curv)                                        # x-width of the weight
 
     # extent X: beyond it the weight is below e^-40 of the saddle's. Every mode only lowers
@@ -182,18 +390,29 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
 
     rho = 2.0 * X * c0
     n_ir = int(np.searchsorted(-rho, -_RHO, side="left"))
+    if tail is not None and 2 * n_ir > K:
+        return None
     cI, bI, b2I = c0[:n_ir], b[:n_ir], b2[:n_ir]
     rU = rho[n_ir:]
     # weight of the series modes: −½ Σ log1p(itρ) − itX Σ b²c² / (1 + itρ) as a polynomial in t
     S = _power_sums(rU, [np.ones_like(rU), X * b2[n_ir:] * c0[n_ir:] ** 2])
     N = S.shape[1]
+    beta2 = float(np.max(b2[n_ir:] * c0[n_ir:] * rU**2)) if len(rU) else 0.0
+    if tail is not None:       # the modes k > K: Σ ρ^n and Σ X b² c² ρ^n, ρ = 2X/(k^p + M)
+        nt = np.arange(min(N, _n_terms(2.0 * X / (tail.A**tail.p + M))), dtype=float)
+        ln2x = math.log(2.0 * X)
+        S[0, :len(nt)] += tail.sums(M, 0.0, nt, nt * ln2x, scale=S[0, :len(nt)])
+        S[1, :len(nt)] += tail.sums(M, tail.qb, nt + 2.0, nt * ln2x + math.log(X), scale=S[1, :len(nt)])
+        S[0, 0] = L - n_ir                                               # the count, exactly
+        beta2 = max(beta2, 4.0 * X * X * tail.max_b2c3(M))
+        if tail.error > _SUM_TOL:
+            return None
     n = np.arange(1, N)
     pcoef = np.zeros(N + 1, dtype=complex)
     pcoef[1:N] = -0.5 * (-1.0) ** (n + 1) * (1j**n) * S[0, 1:] / n
     pcoef[1:N + 1] += -1j * (-1j) ** np.arange(N) * S[1]
     npow = np.arange(N)
-    rmax = float(rU[0]) if len(rU) else 0.0
-    beta2 = float(np.max(b2[n_ir:] * c0[n_ir:] * rU**2)) if len(rU) else 0.0
+    rmax = float(rU[0]) if L > n_ir else 0.0
 
     def accumulate(xs):
         """Σ w t^n and, for the explicit modes, Σ w c, Σ w d, Σ w d² over the nodes xs."""
@@ -211,6 +430,9 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
         Mt = sums[0]
         return ((-1j) ** npow * Mt).real / Mt[0].real, Mt[0].real
 
+    def assemble(A):
+        return _assemble(lam, y, M, 2.0 * X, n_ir, ir_mean, ir_var, A, beta2)
+
     h = X / 8.0
     xs = np.arange(0.0, X + 0.5 * h, h)
     sums, prev, nodes, err = None, None, 0, math.inf
@@ -227,20 +449,19 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
             if n_ir:
                 err = err_ir = max(float(np.max(np.abs(ir_mean - prev[0]) / np.abs(ir_mean))),
                                    float(np.max(np.abs(ir_var - prev[1]) / np.abs(ir_var))))
-            if len(rU):
+            if L > n_ir:
                 err_u = _series_change(A, prev[2], rmax, beta2)
                 err = max(err, err_u)
                 if err_ir <= rtol < err_u and (level >= 2 or not math.isfinite(err_u)):
                     # the bound is too loose to decide: compare the moments themselves
-                    m1, v1 = _assemble(b, c0, n_ir, ir_mean, ir_var, A, rU)
-                    m0, v0 = _assemble(b, c0, n_ir, ir_mean, ir_var, prev[2], rU)
+                    m1, v1 = assemble(A)
+                    m0, v0 = assemble(prev[2])
                     err = max(err_ir, float(np.max(np.abs(m1 / m0 - 1))), float(np.max(np.abs(v1 / v0 - 1))))
             if err <= rtol:
-                mean, var = _assemble(b, c0, n_ir, ir_mean, ir_var, A, rU)
-                if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var)) and np.all(var > 0)):
-                    raise ConvergenceError("the exact moments are not finite or a variance is not positive")
+                mean, var = assemble(A)
                 return {"mean": mean, "var": var, "mu": mu, "width": sigma, "nodes": nodes,
-                        "explicit": n_ir, "error": err}
+                        "explicit": n_ir, "error": err, "summed": K,
+                        "sum_error": 0.0 if tail is None else tail.error}
         prev = (ir_mean, ir_var, A)
         h *= 0.5
         xs = np.arange(h, X, 2.0 * h)
@@ -266,23 +487,66 @@ def _series_change(A, A_prev, rmax, beta2):
     return max(D / (1.0 - G), (D + beta2 * (D2 + 2.0 * G1 * D1 + D1 * D1)) / low)
 
 
-def _assemble(b, c0, n_ir, ir_mean, ir_var, A, rU):
-    """Moments of every mode: explicit ones as summed, series ones from the coefficients A_n:
-    ⟨c⟩ = c₀ Σ_{n≥0} A_n ρⁿ, ⟨d⟩ = b c₀ Σ_{n≥1} A_n ρⁿ, ⟨d²⟩ = b² c₀² Σ_{n≥2} (n−1) A_n ρⁿ."""
-    mean = np.empty_like(c0)
-    var = np.empty_like(c0)
+_CHUNK = 1 << 14   # modes per block of the final pass (the temporaries stay in cache)
+
+
+def _degree(absA, rho, eps):
+    """Fewest leading terms m of Σ_n A_n ρ^n whose dropped rest Σ_{n≥m} |A_n| ρ^n is ≤ eps."""
+    rest = np.cumsum((absA * rho ** np.arange(len(absA)))[::-1])[::-1]
+    return int(np.searchsorted(-rest, -eps, side="left")) if len(rest) else 0
+
+
+def _assemble(lam, y, M, two_x, n_ir, ir_mean, ir_var, A, beta2):
+    """Moments of every mode: the explicit ones (k ≤ n_ir) as summed, the series ones from the
+    coefficients A_n with c = λ/(1 + Mλ), bc = y/(1 + Mλ), ρ = 2Xc:
+
+        ⟨Δ_k⟩ = bc Σ_n A_n ρⁿ,   Var Δ_k = c Σ_n A_n ρⁿ + (bcρ)² Σ_{n≥2} q_n ρ^(n−2),
+        q_n = (n−1) A_n − Σ_{i+j=n; i,j≥1} A_i A_j  (the series of ⟨d²⟩ − ⟨d⟩²).
+
+    One pass in blocks of _CHUNK modes; in each block both series are cut where the dropped terms
+    (with ρ at the block's largest) are below _EPS relative (the second one weighted by
+    beta2 ≥ b²cρ², its size relative to c). Raises ConvergenceError on a non-finite moment or a
+    variance ≤ 0."""
+    L = len(lam)
+    mean, var = np.empty(L), np.empty(L)
     mean[:n_ir], var[:n_ir] = ir_mean, ir_var
-    n = np.arange(len(A))
-    A2 = (n - 1) * A
-    A2[:2] = 0.0
-    for i, j, m in _blocks(rU):
-        r = rU[i:j]
-        c, bb = c0[n_ir + i:n_ir + j], b[n_ir + i:n_ir + j]
-        m = min(m, len(A))
-        p0 = _polyval(A[:m], r)           # Σ A_n ρ^n (A_0 = 1)
-        p1 = p0 - 1.0                     # Σ_{n≥1}
-        p2 = _polyval(A2[:m], r)
-        bc = bb * c
-        mean[n_ir + i:n_ir + j] = bc * (1.0 + p1)
-        var[n_ir + i:n_ir + j] = c * p0 + bc * bc * (p2 - p1 * p1)
+    ok = bool(np.all(np.isfinite(mean[:n_ir])) and np.all(var[:n_ir] > 0) and np.all(np.isfinite(var[:n_ir])))
+    A = np.asarray(A, dtype=float)
+    A1 = A.copy()
+    A1[0] = 0.0
+    q = ((np.arange(len(A)) - 1) * A - np.convolve(A1, A1)[:len(A)])[2:]
+    absA, absq = np.abs(A), np.abs(q)
+    eps_q = _EPS / max(beta2, 1e-300)
+    for i0 in range(n_ir, L, _CHUNK):
+        i1 = min(i0 + _CHUNK, L)
+        lm = lam[i0:i1]
+        inv = lm * M
+        inv += 1.0
+        np.reciprocal(inv, out=inv)
+        c = lm * inv
+        bc = np.multiply(y[i0:i1], inv, out=inv)
+        rho = c * two_x
+        rmax = float(rho[0])
+        m1, m2 = max(_degree(absA, rmax, _EPS), 1), _degree(absq, rmax, eps_q)
+        p0 = _horner(A[:m1], rho)
+        mo = np.multiply(bc, p0, out=mean[i0:i1])
+        vo = np.multiply(c, p0, out=var[i0:i1])
+        if m2:
+            qv = _horner(q[:m2], rho)
+            bc *= rho
+            bc *= bc
+            bc *= qv
+            vo += bc
+        ok = ok and bool(np.isfinite(mo).all() and (vo > 0).all() and np.isfinite(vo).all())
+    if not ok:
+        raise ConvergenceError("the exact moments are not finite or a variance is not positive")
     return mean, var
+
+
+def _horner(coef, x):
+    """Σ_n coef[n] x^n for an array x (in place on one temporary)."""
+    out = np.full_like(x, coef[-1])
+    for cf in coef[-2::-1]:
+        out *= x
+        out += cf
+    return out

@@ -78,3 +78,79 @@ def test_saddle_solves_its_equation_at_a_million_modes():
     mu = ex.saddle(m)
     rhs = m.u * math.fsum(1 / (a + mu) + b2 / (a + mu) ** 2)
     assert mu == pytest.approx(rhs, rel=1e-13)
+
+
+# --- the Euler–Maclaurin sums of the power law against the mode-by-mode sums --------------------
+
+EM_CASES = [(0.2, 0.3, 0.0, 1.0), (0.2, 0.3, 2.5e3, 3.0), (0.3, 0.8, 1e5, 2.0), (2.0, 1.0, 30.0, 7.0),
+            (5.0, 10.0, 1e4, 1.0), (0.01, -0.9, 1.0, 12.0)]
+
+
+def _mode_by_mode(p, q, n, M, A, B):
+    k = np.arange(A, B + 1, dtype=float)
+    return math.fsum(np.exp(q * np.log(k) - n * np.log(k**p + M)))
+
+
+@pytest.mark.parametrize("alpha, beta, M, n", EM_CASES)
+def test_euler_maclaurin_tail_matches_mode_by_mode_sums(alpha, beta, M, n):
+    """Σ_{k=A}^{B} k^q/(k^p + M)^n by Euler–Maclaurin from a small A (where the Bernoulli terms
+    matter) equals the plain sum to 1e-12, and its recorded bound covers the actual error."""
+    A, B = 12, 300000
+    for q in (0.0, 1 + 2 * alpha - beta):
+        tail = ex._PowerLawTail(alpha, beta, A, B)
+        got = float(tail.sums(M, q, [n])[0])
+        ref = _mode_by_mode(1 + alpha, q, n, M, A, B)
+        assert got == pytest.approx(ref, rel=1e-12)
+        assert abs(got - ref) <= max(tail.error, 1e-15) * abs(ref) * 1.01
+        head = ex._PowerLawTail(alpha, beta, ex._EM_HEAD + 1, B)     # where exact_moments starts it
+        assert float(head.sums(M, q, [n])[0]) == pytest.approx(_mode_by_mode(1 + alpha, q, n, M, ex._EM_HEAD + 1, B),
+                                                               rel=1e-13)
+        assert head.error <= ex._SUM_TOL
+
+
+@pytest.mark.parametrize("bernoulli", [2, 4])
+def test_euler_maclaurin_tail_detects_a_loosened_truncation(monkeypatch, bernoulli):
+    """With fewer Bernoulli corrections the sum is off by far more than 1e-12 (so the test above
+    can fail), and the remainder bound says so."""
+    monkeypatch.setattr(ex, "_BERNOULLI", ex._BERNOULLI[:bernoulli])
+    alpha, beta, M, n = 2.0, 1.0, 30.0, 7.0
+    tail = ex._PowerLawTail(alpha, beta, 12, 300000)
+    got = float(tail.sums(M, 0.0, [n])[0])
+    ref = _mode_by_mode(3.0, 0.0, n, M, 12, 300000)
+    assert abs(got / ref - 1) > 1e-11
+    assert tail.error >= abs(got / ref - 1)
+
+
+def test_coarse_panels_are_refined_until_the_integral_is_accurate(monkeypatch):
+    alpha, beta, M, n, q = 5.0, 10.0, 1e5, 1.0, 5.0     # x^5/(x^6 + M): λ = q + 1 − np = 0, no exponential
+    tail = ex._PowerLawTail(alpha, beta, 12, 300000)
+    tail.h0 = 4.0                      # panels far too wide for the knee of 1/(k^6 + M)
+    got = float(tail.sums(M, q, [n])[0])
+    assert tail.h < 4.0
+    assert got == pytest.approx(_mode_by_mode(6.0, q, n, M, 12, 300000), rel=1e-12)
+
+
+@pytest.mark.parametrize("params", [(0.3, 0.8, 10**6, 5.0, 0.05), (0.2, 0.3, 10**6, 1000 / 100**1.2, 0.05),
+                                    (2.0, 1.0, 200000, 30.0, 0.5), (0.01, -0.9, 100000, 1.0, 0.01),
+                                    (0.2, 0.3, 100000, 1e5, 100.0)])
+def test_euler_maclaurin_moments_match_mode_by_mode_moments(monkeypatch, params):
+    m = Model(*params)
+    fast = ex.exact_moments(m)
+    assert fast["summed"] < m.cutoff and fast["sum_error"] <= ex._SUM_TOL
+    monkeypatch.setattr(ex, "_tail_for", lambda model, start: None)     # every sum mode by mode
+    slow = ex.exact_moments(m)
+    assert slow["summed"] == m.cutoff
+    assert fast["mu"] == pytest.approx(slow["mu"], rel=1e-13)
+    np.testing.assert_allclose(fast["mean"], slow["mean"], rtol=1e-12)
+    np.testing.assert_allclose(fast["var"], slow["var"], rtol=1e-12)
+
+
+def test_only_the_power_law_model_takes_the_shortcut():
+    class Other(Model):
+        pass
+
+    assert ex._tail_for(Model(0.2, 0.3, 10**5, 4.0, 0.05), 4096) is not None
+    assert ex._tail_for(Other(0.2, 0.3, 10**5, 4.0, 0.05), 4096) is None
+    assert ex._tail_for(Model(0.2, 0.3, 8000, 4.0, 0.05), 4096) is None     # too few modes beyond the head
+    res = ex.exact_moments(Other(0.2, 0.3, 20000, 4.0, 0.05))
+    assert res["summed"] == 20000 and res["sum_error"] == 0.0

@@ -1,0 +1,346 @@
+"""Parameter sweeps: one table of an observable over the cartesian product of parameter lists.
+
+    rows = rgflow.sweep(alpha=0.2, beta=0.3, P=[100, 200], kappa="1:100:5", U=[0, 0.05], method="rg")
+
+Every model parameter (alpha, beta, P, kappa, U, cutoff) is a number, a list, or a string
+``"a,b,c"`` / ``"START:STOP:NUM"`` (:func:`parse_values`). The combinations run in a fixed order
+(the last parameter varies fastest) and each gives one row: the parameters, ``method`` and the
+observable's columns. An observable is a small registered function ``fn(model, method, **options)
+-> dict`` (:data:`OBSERVABLES`, :func:`register`): ``moments`` (loss, bias, variance), ``transfer``
+(κ̃, Ũ, r̃, ũ at ``P_new``) and ``scaling`` (the scaling intervals and measured exponents of r, U, s).
+
+Execution: serially, on a local process pool (``workers=N``) or on an existing Dask distributed
+cluster (``client=``, optional extra ``rgflow[dask]``); every row is computed by the same function
+from the same inputs, so the tables are bit-identical and in the same order. A combination whose
+computation fails numerically (FlowError, ConvergenceError, ...) gives a row with null observables
+and its ``error``. ``rgflow sweep`` adds progress on stderr, an atomically rewritten partial
+``--out`` file after every finished row (Ctrl-C leaves what is done) and ``--resume``.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+import time
+import types
+
+import numpy as np
+
+from .model import Model, check_int
+
+__all__ = ["sweep", "parse_values", "OBSERVABLES", "register", "PARAMETERS"]
+
+PARAMETERS = ("alpha", "beta", "P", "kappa", "U", "cutoff")
+_INTEGER = {"P", "cutoff"}
+OBSERVABLES: dict = {}
+
+
+def register(name):
+    """Decorator: register ``fn(model, method, **options) -> dict of columns`` as observable ``name``."""
+    def deco(fn):
+        OBSERVABLES[name] = fn
+        return fn
+    return deco
+
+
+@register("moments")
+def _moments(model, method, **options):
+    """⟨L⟩/P = bias + variance, bias = Σ⟨Δ_k⟩², variance = Σ Var Δ_k (rgflow.predict)."""
+    from .predict import predict
+
+    pred = predict(model, method, **options)
+    bias, variance = pred.bias, pred.variance
+    return {"loss": bias + variance, "bias": bias, "variance": variance}
+
+
+@register("transfer")
+def _transfer(model, method, *, P_new):
+    """The couplings at P_new on the model's RG trajectory (rgflow.transfer): κ̃, Ũ, r̃ = P_new/κ̃, ũ = Ũ P_new."""
+    from .transfer import transfer
+
+    new = transfer(model, P_new).model
+    return {"P_new": new.P, "kappa_new": new.kappa, "U_new": new.U, "r_new": new.r, "u_new": new.u}
+
+
+@register("scaling")
+def _scaling(model, method, **options):
+    """Analytic scaling interval [lo, hi] and measured effective exponents of r, U, s (rgflow.scaling_interval)."""
+    from .scaling import scaling_interval
+
+    res = scaling_interval(model.alpha, model.beta, model.P, model.kappa, model.U, model.cutoff, **options)
+    out = {}
+    for g in ("r", "U", "s"):
+        part = getattr(res, g)
+        out[f"{g}_lo"], out[f"{g}_hi"] = part["interval"]
+        for name, (lo, hi) in part["measured"].items():
+            out[f"{name}_lo"], out[f"{name}_hi"] = lo, hi
+        out[f"{g}_verdict"] = part["verdict"]
+    return out
+
+
+# --- parameter lists ------------------------------------------------------------------------
+
+
+def parse_values(value, name):
+    """The values of parameter ``name``: a number, a sequence, ``"a,b,c"`` or ``"START:STOP:NUM"``.
+
+    Ranges of P and cutoff are rgflow.curves.parse_P_values (log-spaced integers, duplicates
+    removed); ranges of the other parameters are NUM values log-spaced between START and STOP
+    when both are > 0, evenly spaced otherwise (U from 0, negative β). ``None`` (cutoff only)
+    means Λ = P. Values are checked by Model when the sweep starts.
+    """
+    from .curves import parse_P_values
+
+    if value is None:
+        if name != "cutoff":
+            raise ValueError(f"{name} must be given (a number, a list or START:STOP:NUM)")
+        return [None]
+    if isinstance(value, str):
+        text = value.strip()
+        if name in _INTEGER:
+            return [int(v) for v in parse_P_values(text, name)]
+        try:
+            if ":" in text:
+                start, stop, num = (float(s) for s in text.split(":"))
+                if not (math.isfinite(start) and math.isfinite(stop) and num >= 1 and num.is_integer()):
+                    raise ValueError
+                grid = np.geomspace if start > 0 and stop > 0 else np.linspace
+                vals = [float(v) for v in grid(start, stop, int(num))]
+            else:
+                vals = [float(s) for s in text.split(",")]
+        except ValueError:
+            raise ValueError(f"{name} must be comma-separated numbers (0.1,0.2) or a range START:STOP:NUM "
+                             f"(log-spaced when START, STOP > 0), got {value!r}") from None
+        return vals
+    seq = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
+    if not seq:
+        raise ValueError(f"{name} must hold at least one value")
+    if name in _INTEGER:
+        return [None if (name == "cutoff" and v is None) else check_int(name, v) for v in seq]
+    return seq
+
+
+def _tasks(params):
+    grids = [parse_values(params[name], name) for name in PARAMETERS]
+    tasks = [dict(zip(PARAMETERS, combo)) for combo in itertools.product(*grids)]
+    for t in tasks:      # every combination is validated before any work
+        t["cutoff"] = Model(**t).cutoff
+        t["alpha"], t["beta"], t["kappa"], t["U"] = (float(t[k]) for k in ("alpha", "beta", "kappa", "U"))
+    return tasks
+
+
+def _key(row):
+    return tuple(row[name] for name in PARAMETERS)
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def evaluate(task, method, observable, options):
+    """One row: the parameters of ``task``, ``method`` and the observable's columns (or ``error``)."""
+    from .exact import ConvergenceError
+    from .flow import FlowError
+
+    row = dict(task)
+    row["method"] = method
+    try:
+        row.update(OBSERVABLES[observable](Model(**task), method, **options))
+    except (FlowError, ConvergenceError, FloatingPointError) as exc:
+        row["error"] = f"{type(exc).__name__}: {exc}"
+    return row
+
+
+def _check(method, observable, options):
+    from .predict import METHODS
+
+    if observable not in OBSERVABLES:
+        raise ValueError(f"observable must be one of {', '.join(OBSERVABLES)}, got {observable!r}")
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if observable == "transfer":
+        if "P_new" not in options:
+            raise ValueError("the transfer observable needs the option P_new (an integer >= 1)")
+        options["P_new"] = check_int("P_new", options["P_new"])
+
+
+def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable="moments", options=None,
+          workers=1, client=None, done=(), on_row=None) -> list:
+    """Rows of ``observable`` by ``method`` over the cartesian product of the parameter values.
+
+    Each parameter is a value, a list or a string ``"a,b,c"`` / ``"START:STOP:NUM"``
+    (:func:`parse_values`). Runs serially (``workers=1``), on ``workers`` local processes, or on the
+    Dask distributed ``client``; the rows are in the order of ``itertools.product`` over
+    (alpha, beta, P, kappa, U, cutoff) and identical in every mode. ``done``: rows already computed
+    (their parameters are not run again). ``on_row(rows_so_far, n_total)`` is called after each
+    finished row with the finished rows in table order.
+    """
+    options = dict(options or {})
+    _check(method, observable, options)
+    workers = check_int("workers", workers)
+    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff})
+    have = {_key(r): r for r in done}
+    results = [have.get(_key(t)) for t in tasks]
+    todo = [i for i, r in enumerate(results) if r is None]
+
+    def finished(i, row):
+        results[i] = row
+        if on_row is not None:
+            on_row([r for r in results if r is not None], len(tasks))
+
+    args = (method, observable, options)
+    if client is not None:
+        from distributed import as_completed
+
+        futures = client.map(evaluate, [tasks[i] for i in todo], method=method, observable=observable,
+                             options=options, pure=False)
+        index = {f.key: i for f, i in zip(futures, todo)}
+        try:
+            for fut in as_completed(futures):
+                finished(index[fut.key], fut.result())
+        finally:
+            client.cancel(futures)
+    elif workers > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        try:
+            futures = {pool.submit(evaluate, tasks[i], *args): i for i in todo}
+            for fut in as_completed(futures):
+                finished(futures[fut], fut.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        for i in todo:
+            finished(i, evaluate(tasks[i], *args))
+    return results
+
+
+# --- table formats --------------------------------------------------------------------------
+
+
+def _columns(rows):
+    cols = []
+    for r in rows:
+        cols.extend(c for c in r if c not in cols)
+    return cols
+
+
+def to_text(rows, fmt) -> str:
+    """The table as JSON (a list of row objects) or CSV (a header line, then one line per row)."""
+    from ._io import to_json
+
+    if fmt == "json":
+        return to_json(rows)
+    import csv
+    import io
+
+    from . import __version__
+
+    buf = io.StringIO()
+    buf.write(f"# rgflow={__version__} sweep\n")
+    cols = _columns(rows)
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow(["" if r.get(c) is None else repr(r[c]) if isinstance(r[c], float) else r[c] for c in cols])
+    return buf.getvalue()
+
+
+def from_text(text, fmt) -> list:
+    """Rows written by :func:`to_text` (for ``--resume``)."""
+    import json
+
+    if fmt == "json":
+        rows = json.loads(text)
+        if not isinstance(rows, list):
+            raise ValueError("the file to resume must hold a JSON list of rows")
+        return rows
+    import csv
+
+    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    rows = []
+    for rec in csv.DictReader(lines):
+        row = {}
+        for c, v in rec.items():
+            if v == "":
+                row[c] = None
+            elif c in _INTEGER:
+                row[c] = int(v)
+            elif c in ("method", "error") or c.endswith("_verdict"):
+                row[c] = v
+            else:
+                row[c] = float(v)
+        rows.append(row)
+    return rows
+
+
+def cli(ns):
+    """``rgflow sweep``: the table on stdout or in --out (rewritten after every row; --resume)."""
+    import os
+
+    from ._io import atomic_write
+
+    options = {}
+    if ns.observable == "transfer":
+        if ns.to_P is None:
+            raise ValueError("--observable transfer needs --to-P")
+        options["P_new"] = ns.to_P
+    done = []
+    if ns.resume:
+        if not ns.out:
+            raise ValueError("--resume needs --out FILE (the partial table to finish)")
+        if os.path.exists(ns.out):
+            with open(ns.out) as fh:
+                done = [r for r in from_text(fh.read(), ns.format) if r.get("method") == ns.method]
+    state = {"last": 0.0, "rows": done}
+
+    def on_row(rows, total):
+        state["rows"] = rows
+        now = time.monotonic()
+        if ns.out:
+            atomic_write(ns.out, to_text(rows, ns.format))
+        if not ns.quiet and (now - state["last"] >= 0.5 or len(rows) == total):
+            state["last"] = now
+            print(f"rgflow: sweep {len(rows)}/{total} done", file=sys.stderr, flush=True)
+
+    client = None
+    if ns.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("--scheduler needs Dask distributed: pip install 'rgflow[dask]'") from None
+        client = Client(ns.scheduler)
+    try:
+        rows = sweep(alpha=ns.alpha, beta=ns.beta, P=ns.P, kappa=ns.kappa, U=ns.U, cutoff=ns.cutoff,
+                     method=ns.method, observable=ns.observable, options=options, workers=ns.workers,
+                     client=client, done=done, on_row=on_row)
+    except KeyboardInterrupt:
+        if ns.out:
+            atomic_write(ns.out, to_text(state["rows"], ns.format))
+            print(f"rgflow: sweep interrupted: {len(state['rows'])} rows in {ns.out}; finish with --resume",
+                  file=sys.stderr)
+        raise
+    finally:
+        if client is not None:
+            client.close()
+    text = to_text(rows, ns.format)
+    if ns.out:
+        atomic_write(ns.out, text)
+    else:
+        sys.stdout.write(text)
+
+
+class _CallableModule(types.ModuleType):
+    """Called, this module is :func:`sweep`: ``rgflow.sweep(...)`` works even when ``import rgflow.sweep``
+    came first and bound the name to the module (rgflow's ``__getattr__`` binds it to the function)."""
+
+    def __call__(self, *args, **kwargs):
+        return sweep(*args, **kwargs)
+
+    def __reduce__(self):       # pickled by name, as a module is (cloudpickle, Dask)
+        import importlib
+
+        return importlib.import_module, (self.__name__,)
+
+
+sys.modules[__name__].__class__ = _CallableModule
