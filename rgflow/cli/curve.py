@@ -1,0 +1,28 @@
+"""``rgflow curve``: the learning curve ⟨L⟩/P, bias and variance against P."""
+from __future__ import annotations
+
+from ..predict import METHODS
+from ._common import add_method_arg, add_model_args, add_output_args, add_seed_arg, command, emit, model_from
+
+
+def arguments(p):
+    add_model_args(p, P="list")
+    add_method_arg(p, METHODS)
+    add_seed_arg(p)
+    add_output_args(p)
+
+
+@command("curve", help="learning curve: loss per sample, bias and variance against P",
+         description="Training loss per sample ⟨L⟩/P = bias + variance against P at fixed ridge κ "
+                     "(r = P/κ; cutoff Λ = P unless --cutoff is given). Keys P, loss, bias, variance, "
+                     "method (JSON also params, version).",
+         example="rgflow curve --alpha 0.2 --beta 0.3 --kappa 3.981 --U 0.05 --P 100:1e5:20 --plot curve.pdf",
+         arguments=arguments)
+def run(ns):
+    from ..curves import learning_curve, parse_P_values
+
+    Ps = parse_P_values(ns.P_values)
+    model_from(ns, P=int(Ps[0]))  # validate before any work
+    options = {"seed": ns.seed} if ns.method == "langevin" else {}
+    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff, **options)
+    emit(ns, curve, plot="learning_curve")
