@@ -26,7 +26,7 @@ def arguments(p):
                      "on an n × n grid at each τ, with its nullclines. Data keys: tau, k_c, s, the coordinates "
                      "named by the view (U_hat, r_hat, dU_hat, dr_hat; raw: U, r, dU, dr), magnitude, "
                      "ln_magnitude; JSON also nullclines and the view-independent U, r, dU, dr.",
-         example="rgflow field --alpha 0.2 --tau 0:6:4 --plot field.png --format csv --out field.csv",
+         example="rgflow field --alpha 0.2 --tau 0:6:4 --n 100 --plot field.png --format csv --out field.csv",
          arguments=arguments)
 def run(ns):
     import pathlib

@@ -1,7 +1,7 @@
 """``rgflow scaling``: scaling intervals of the couplings and measured effective exponents."""
 from __future__ import annotations
 
-from ._common import add_model_args, add_output_args, command, emit
+from ._common import add_model_args, add_output_args, command, emit, model_from
 
 
 def arguments(p):
@@ -24,13 +24,17 @@ def run(ns):
 
     from ..scaling import scaling_interval
 
-    res = scaling_interval(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff, r_hat_max=ns.r_hat_max)
-    r_hat0 = float(res.effective["r_hat"][0])
+    from ..model import check_real
+
+    model = model_from(ns)
+    check_real("r_hat_max", ns.r_hat_max, low=0.0, low_open=True)
+    r_hat0 = float(model.r * model.eigenvalues()[-1])   # r̂ at τ = 0: r λ(k_c = Λ)
     if not r_hat0 <= ns.r_hat_max:
         wider = float(f"{2 * r_hat0:.2g}")
-        raise ValueError(f"no massless window: r_hat = r*lambda(k_c) starts at {r_hat0:.3g} > --r-hat-max "
-                         f"{ns.r_hat_max:g} (the mass r = P/kappa = {ns.P / ns.kappa:.4g} matters from tau = 0), so "
+        raise ValueError(f"no massless window: r̂ = rλ(k_c) starts at {r_hat0:.3g} > --r-hat-max "
+                         f"{ns.r_hat_max:g} (the mass r = P/κ = {model.r:.4g} matters from τ = 0), so "
                          f"no exponent can be compared with the bands; measure in a wider window (--r-hat-max "
-                         f"{wider:g} covers tau <= {math.log(wider / r_hat0) / (1 + ns.alpha):.2g}) or lower "
-                         f"r_hat(0) = (P/kappa)*cutoff^-(1+alpha) (larger --kappa or --cutoff)")
+                         f"{wider:g} covers τ <= {math.log(wider / r_hat0) / (1 + ns.alpha):.2g}) or lower "
+                         f"r̂(0) = rλ_Λ (larger --kappa or --cutoff)")
+    res = scaling_interval(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff, r_hat_max=ns.r_hat_max)
     emit(ns, res, plot="scaling")

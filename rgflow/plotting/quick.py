@@ -28,6 +28,15 @@ def _figure(ncols=1, width=4.6):
     return plt, fig, axes[0]
 
 
+def _plain_ticks(axis) -> None:
+    """Log-axis labels 0.3, 1, 3 instead of 3×10⁻¹, 10⁰, 3×10⁰ (minor ticks labelled at 2, 3, 5 × 10ⁿ only)."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(
+        lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** math.floor(math.log10(v)), 6) in (2, 3, 5) else ""))
+
+
 def _save(fig, path) -> None:
     """Write ``fig`` to ``path`` (format from the extension) atomically and close it."""
     import matplotlib.pyplot as plt
@@ -67,6 +76,7 @@ def learning_curve(curve, path) -> None:
     ax.loglog(curve.P, curve.bias, "s--", color="C0", ms=3, label="bias")
     ax.loglog(curve.P, curve.variance, "^--", color="C1", ms=3, label="variance")
     ax.set(xlabel=r"training samples $P$", ylabel=r"$\langle L\rangle/P$, bias, variance")
+    _plain_ticks(ax.yaxis)
     ax.legend(loc="best")
     fig.suptitle(_title(f"learning curve ({curve.method}), fixed $\\kappa$", curve.params), fontsize=9)
     _save(fig, path)
@@ -81,13 +91,13 @@ def transfer(res, path) -> None:
         st = traj(np.linspace(0.0, traj.tau[-1], 200)) if traj.scheme == "continuum" else \
             traj.at_mode(np.unique(np.round(np.geomspace(1, traj.model.cutoff, 200)).astype(int)))
         a.semilogx(st["k_c"], st["r"], "-", color="C0", label="RG trajectory")
-        b.loglog(st["k_c"], st["u"], "-", color="C0", label="RG trajectory")
+        b.semilogx(st["k_c"], st["u"], "-", color="C0", label="RG trajectory")
     for m, mark, name in ((src, "o", f"given, $P={src.P}$"), (new, "s", f"transferred, $P'={new.P}$")):
         a.semilogx([m.P], [m.r], mark, color="C3" if mark == "s" else "k", label=name)
         if m.u > 0:
-            b.loglog([m.P], [m.u], mark, color="C3" if mark == "s" else "k", label=name)
-    a.set(xlabel=r"cutoff mode $k_c$", ylabel=r"mass $r = P/\kappa$")
-    b.set(xlabel=r"cutoff mode $k_c$", ylabel=r"quartic $u = UP$")
+            b.semilogx([m.P], [m.u], mark, color="C3" if mark == "s" else "k", label=name)
+    a.set(xlabel=r"cutoff mode $k_c$", ylabel=r"running mass $r$  (model: $r = P/\kappa$)")
+    b.set(xlabel=r"cutoff mode $k_c$", ylabel=r"running quartic $u$  (model: $u = UP$)")
     a.legend(loc="best")
     fig.suptitle(_title(f"transfer to $P'={new.P}$: $\\tilde\\kappa={new.kappa:.4g}$, $\\tilde U={new.U:.4g}$ "
                         f"({res.scheme} flow)", src.params), fontsize=9)
@@ -124,6 +134,7 @@ def surface(result, path) -> None:
                        norm=LogNorm(np.min(surf.loss), np.max(surf.loss)))
     fig.colorbar(im, ax=ax, label=r"$\langle L\rangle/P$")
     ax.set(xscale="log", yscale="log", xlabel=r"training samples $P$", ylabel=r"cutoff (model size) $\Lambda$")
+    ax.grid(False)
     extra = ""
     if fit is not None:
         f = fit.parts["loss"]
@@ -140,12 +151,13 @@ def dynamics(res, path) -> None:
     plt, fig, (a, b) = _figure(2)
     a.loglog(res.t, res.loss, "-", color="k")
     a.set(xlabel=r"time $t$", ylabel=r"$\langle L\rangle/P\,(t)$")
+    _plain_ticks(a.yaxis)
     cmap = matplotlib.colormaps["viridis"]
     n = len(res.shell_lambda)
     for j in range(n):
         k0, k1 = res.shell_k[j], res.shell_k[j + 1] - 1
         b.loglog(res.t, res.energy[j] / res.energy[j, 0], color=cmap(j / max(n - 1, 1)),
-                 label=f"$k={k0}$–${k1}$" if j in (0, n - 1) else None)
+                 label=(f"$k={k0}$" if k0 == k1 else f"$k={k0}$–${k1}$") if j in (0, n - 1) else None)
     b.set(xlabel=r"time $t$", ylabel=r"$E(\lambda_j,t)/E(\lambda_j,0)$")
     b.legend(loc="lower left", fontsize=7)
     fig.suptitle(_title(f"learning dynamics ({res.method})", res.model.params), fontsize=9)
