@@ -556,17 +556,3 @@ def figure_cutoffs(out_dir, name="fig1-cutoffs"):
                  f"system 1: $\\Lambda_1=P_1={L1}$ with the $(r, u)$ that the flow of system 0 reaches at $k_c=\\Lambda_1$ "
                  f"($\\kappa_1={m1.kappa:.4g}$, $U_1={m1.U:.4g}$)")
     return save_figure(fig, out_dir, name)
-
-
-# ---------------------------------------------------------------------------------------------
-# command line
-
-
-def _opt_range(name, text):
-    if text is None:
-        return None
-    try:
-        lo, hi = (float(v) for v in str(text).split(","))
-    except ValueError:
-        raise ValueError(f"{name} must be LOW,HIGH (two numbers), got {text!r}") from None
-    return _check_range(name, (lo, hi))

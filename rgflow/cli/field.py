@@ -31,7 +31,7 @@ def arguments(p):
 def run(ns):
     import pathlib
 
-    from ..field import _opt_range, flow_field, parse_tau
+    from ..field import flow_field, parse_tau
 
     ext = pathlib.Path(ns.out).suffix.lower() if ns.out else None
     if ns.out and ext not in PLOT_EXTS + DATA_EXTS:
@@ -39,8 +39,8 @@ def run(ns):
     if ext in DATA_EXTS and ns.format not in (None, ext[1:]):
         raise ValueError(f"--format {ns.format} contradicts --out {ns.out!r}")
     taus = parse_tau(ns.tau)
-    U_range = _opt_range("--U-range", ns.U_range)
-    r_range = _opt_range("--r-range", ns.r_range)
+    U_range = _pair("--U-range", ns.U_range)
+    r_range = _pair("--r-range", ns.r_range)
     ff = flow_field(ns.alpha, ns.beta, ns.cutoff, taus, U_range, r_range, n=ns.n, rescaled=not ns.raw)
     if ext in PLOT_EXTS:   # --out FILE.png: the figure is the output
         from ..plotting import quick
@@ -52,3 +52,14 @@ def run(ns):
     ns.format = ext[1:] if ext else (ns.format or "json")
     emit(ns, ff, plot="flow_field")
     return 0
+
+
+def _pair(flag, text):
+    """'LOW,HIGH' -> (low, high) (flow_field checks the range), None -> None."""
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"{flag} must be LOW,HIGH (two numbers), got {text!r}") from None
+    return lo, hi
