@@ -107,6 +107,19 @@ def add_seed_arg(p, what="the langevin method"):
     p.add_argument("--seed", type=integer, default=0, help=f"seed of {what} (default 0)")
 
 
+def add_predictor_args(p):
+    """--method (one of rgflow.METHODS, default rg) and --seed (of langevin): predict, curve, surface."""
+    from ..predict import METHODS
+
+    add_method_arg(p, METHODS)
+    add_seed_arg(p)
+
+
+def predictor_options(ns, **extra) -> dict:
+    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin)."""
+    return {"seed": ns.seed, **extra} if ns.method == "langevin" else {}
+
+
 # --- the output: one function for every subcommand ---------------------------------------------
 
 def add_output_args(p, *, plot=True, format_default="json", format_help=None, out_help=None):

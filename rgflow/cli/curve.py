@@ -1,14 +1,12 @@
 """``rgflow curve``: the learning curve ⟨L⟩/P, bias and variance against P."""
 from __future__ import annotations
 
-from ..predict import METHODS
-from ._common import add_method_arg, add_model_args, add_output_args, add_seed_arg, command, emit, model_from
+from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, model_from, predictor_options
 
 
 def arguments(p):
     add_model_args(p, P="list")
-    add_method_arg(p, METHODS)
-    add_seed_arg(p)
+    add_predictor_args(p)
     add_output_args(p)
 
 
@@ -23,6 +21,5 @@ def run(ns):
 
     Ps = parse_P_values(ns.P_values)
     model_from(ns, P=int(Ps[0]))  # validate before any work
-    options = {"seed": ns.seed} if ns.method == "langevin" else {}
-    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff, **options)
+    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff, **predictor_options(ns))
     emit(ns, curve, plot="learning_curve")

@@ -1,14 +1,12 @@
 """``rgflow predict``: ⟨Δ_k⟩ and Var Δ_k of every mode, and the loss, by one method."""
 from __future__ import annotations
 
-from ..predict import METHODS
-from ._common import add_method_arg, add_model_args, add_output_args, add_seed_arg, command, emit, model_from
+from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, model_from, predictor_options
 
 
 def arguments(p):
     add_model_args(p)
-    add_method_arg(p, METHODS)
-    add_seed_arg(p)
+    add_predictor_args(p)
     add_output_args(p)
 
 
@@ -22,5 +20,4 @@ def arguments(p):
 def run(ns):
     from ..predict import predict
 
-    options = {"seed": ns.seed, "progress": True} if ns.method == "langevin" else {}
-    emit(ns, predict(model_from(ns), ns.method, **options), plot="prediction")
+    emit(ns, predict(model_from(ns), ns.method, **predictor_options(ns, progress=True)), plot="prediction")

@@ -1,14 +1,12 @@
 """``rgflow surface``: the loss surface on a (P, cutoff) grid and its scaling collapse."""
 from __future__ import annotations
 
-from ..predict import METHODS
-from ._common import add_method_arg, add_model_args, add_output_args, add_seed_arg, command, emit
+from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, predictor_options
 
 
 def arguments(p):
     add_model_args(p, P="list", cutoff="list")
-    add_method_arg(p, METHODS)
-    add_seed_arg(p)
+    add_predictor_args(p)
     p.add_argument("--fit", action="store_true",
                    help="also fit L = P^{c/a} W(Λ/P^{b/a}): exponents with standard errors, against theory")
     add_output_args(p)
@@ -25,8 +23,8 @@ def arguments(p):
 def run(ns):
     from ..surface import PARTS, fit_surface, loss_surface
 
-    options = {"seed": ns.seed} if ns.method == "langevin" else {}
-    surf = loss_surface(ns.P_values, ns.cutoff_values, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, **options)
+    surf = loss_surface(ns.P_values, ns.cutoff_values, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method,
+                        **predictor_options(ns))
     obj = surf.to_dict()
     header, rows = surf.to_rows()
     fit = None
