@@ -15,6 +15,31 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
     logarithm of the scale). With ``integer`` the values are integers (a range is rounded and its
     duplicates removed). Every value must be finite and >= ``low``.
 
+    Parameters
+    ----------
+    text : str
+        ``'a,b,c'`` or ``'START:STOP:NUM'``.
+    name : str
+        the parameter, named in the error message.
+    integer : bool
+        integers (P, Λ) or floats (τ).
+    spacing : {'log', 'linear'}
+        spacing of a range.
+    low : float
+        the smallest allowed value.
+
+    Returns
+    -------
+    numpy.ndarray
+        the values (a list in its order; a range increasing).
+
+    Examples
+    --------
+    >>> parse_values("100:1e4:3", "P").tolist()
+    [100, 1000, 10000]
+    >>> parse_values("0:2:3", "tau", integer=False, spacing="linear", low=0).tolist()
+    [0.0, 1.0, 2.0]
+
     Raises
     ------
     ValueError

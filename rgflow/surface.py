@@ -276,8 +276,22 @@ def fit_scaling(P, cutoff, L, knots=None, b_range=None) -> dict:
     parameters. The residuals are mostly systematic (finite-size corrections), so these say how well
     the grid determines the exponents of the best collapse, not how far they are from the limit.
 
-    Returns {'c/a', 'b/a', 'spread', 'stderr': {'c/a', 'b/a'}, 'dof', 'knots', 'W': callable
-    W(x) = exp g(ln x)}.
+    Parameters
+    ----------
+    P, cutoff : sequences of numbers > 0
+        the grid axes.
+    L : array of shape (len(P), len(cutoff))
+        the surface, finite and > 0.
+    knots : int, optional
+        knots of the spline g.
+    b_range : (float, float), optional
+        bounds of b/a.
+
+    Returns
+    -------
+    dict
+        {'c/a', 'b/a', 'spread' (RMS residual of ln L), 'stderr': {'c/a', 'b/a'}, 'dof', 'knots',
+        'W': callable W(x) = exp g(ln x)}.
 
     Raises
     ------

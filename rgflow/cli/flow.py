@@ -9,7 +9,7 @@ def arguments(p):
     add_model_args(p)
     p.add_argument("--scheme", choices=SCHEMES, default="continuum", help="continuum (default), discrete or hybrid")
     p.add_argument("--points", type=integer, default=101, help="number of output points (default 101)")
-    add_output_args(p, plot=False)
+    add_output_args(p)
 
 
 @command("flow", help="the running couplings along τ = ln ℓ",
@@ -17,7 +17,7 @@ def arguments(p):
                      "and the rescaled s, r̂ = rλ(k_c), Û = uλ(k_c)². Continuum: --points values of τ in "
                      "[0, ln Λ]; discrete/hybrid: up to --points log-spaced modes k_c. Keys tau, k_c, r, u, "
                      "s, r_hat, U_hat (JSON also scheme, end, params, version).",
-         example="rgflow flow --alpha 0.2 --beta 0.3 --P 1000 --kappa 3.981 --U 0.05 --scheme discrete --format csv --out flow.csv",
+         example="rgflow flow --alpha 0.2 --beta 0.3 --P 1000 --kappa 3.981 --U 0.05 --scheme discrete --format csv --out flow.csv --plot flow.svg",
          arguments=arguments)
 def run(ns):
     import numpy as np
@@ -36,4 +36,4 @@ def run(ns):
     data = {key: np.asarray(state[key], dtype=float).tolist() for key in ("tau", "k_c", "r", "u", "s", "r_hat", "U_hat")}
     header, _ = traj.to_rows()
     # the trajectory's stamps (scheme, params, end, version), sampled at the requested points
-    emit(ns, traj, data={**traj.to_dict(), **data}, rows=(header, data))
+    emit(ns, traj, data={**traj.to_dict(), **data}, rows=(header, data), plot="trajectory")

@@ -69,6 +69,29 @@ def prediction(pred, path) -> None:
     _save(fig, path)
 
 
+def trajectory(traj, path) -> None:
+    """The running couplings r, u and the rescaled r̂, Û, s against τ = ln(Λ/k_c)."""
+    plt, fig, (a, b) = _figure(2)
+    if traj.scheme == "continuum":
+        st = traj(np.linspace(0.0, traj.tau[-1], 300))
+    else:
+        st = traj.at_mode(np.unique(np.round(np.geomspace(1, traj.model.cutoff, 300)).astype(int))[::-1])
+    a.plot(st["tau"], st["r"], color="C0", label=r"mass $r$")
+    a2 = a.twinx()
+    a2.plot(st["tau"], st["u"], color="C3", label=r"quartic $u$")
+    a.set_xlabel(r"RG time $\tau=\ln(\Lambda/k_c)$")
+    a.set_ylabel(r"running mass $r$", color="C0")
+    a2.set_ylabel(r"running quartic $u$", color="C3")
+    a2.grid(False)
+    for key, label, color in (("r_hat", r"$\hat r=r\lambda(k_c)$", "C0"), ("U_hat", r"$\hat U=u\lambda(k_c)^2$", "C3"),
+                              ("s", r"$s$", "k")):
+        b.semilogy(st["tau"], st[key], color=color, label=label)
+    b.set(xlabel=r"RG time $\tau=\ln(\Lambda/k_c)$", ylabel="rescaled couplings")
+    b.legend(loc="best")
+    fig.suptitle(_title(f"RG flow ({traj.scheme})", traj.model.params), fontsize=9)
+    _save(fig, path)
+
+
 def learning_curve(curve, path) -> None:
     """⟨L⟩/P, bias and variance against P, log-log."""
     plt, fig, (ax,) = _figure()
