@@ -33,7 +33,6 @@ dropped (it is small at large P).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
