@@ -5,21 +5,29 @@
     pred = rgflow.predict(model, "rg")        # ⟨Δ_k⟩, Var Δ_k, loss = bias + variance
 
 and the observables built on them: learning_curve, transfer, scaling_interval, flow_field,
-loss_surface, dynamics. Every call returns a frozen result with to_dict() (JSON) and to_rows() (CSV). Heavy dependencies (scipy, sympy, matplotlib) are imported only where used.
+loss_surface, dynamics. Every call returns a frozen result with to_dict() (JSON) and to_rows() (CSV).
+Heavy dependencies (scipy, sympy, matplotlib) are imported only where used. ``rgflow.flow``,
+``rgflow.predict``, ``rgflow.transfer`` and ``rgflow.dynamics`` are the modules; calling one calls its
+function of the same name (``rgflow.flow(model)`` is ``rgflow.flow.flow(model)``).
 """
+from ._version import __version__
+from ._callable import make_callable
 from .model import Model
-from .flow import flow, flow_batch, Trajectory, FlowError
-from .predict import predict, Prediction, METHODS
+from .flow import flow_batch, Trajectory, FlowError
+from .predict import Prediction, METHODS
 from .exact import ConvergenceError
 from .results import Result
 from .curves import learning_curve, LearningCurve
-from .transfer import transfer, Transfer, TransferMap
+from .transfer import Transfer, TransferMap
 from .scaling import scaling_interval, ScalingInterval
 from .field import flow_field, FlowField
 from .surface import loss_surface, Surface, SurfaceFit
-from .dynamics import dynamics, Dynamics
+from .dynamics import Dynamics
+from . import dynamics, flow, predict, transfer
 
-__version__ = "0.1.0"
+# rgflow.flow, .predict, .transfer, .dynamics are the modules; calling one calls its function of the
+# same name, so both `import rgflow.flow` (the module) and `rgflow.flow(model)` (the call) work
+make_callable(flow.__name__, predict.__name__, transfer.__name__, dynamics.__name__)
 
 
 def __getattr__(name):      # rgflow.sweep is loaded on first use (import rgflow stays fast)

@@ -33,7 +33,6 @@ dropped (it is small at large P).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +41,7 @@ from .model import Model, check_int, check_real
 from .results import Result
 
 __all__ = ["learning_curve", "LearningCurve", "parse_P_values", "continuum_bias", "continuum_variance", "continuum_curve",
-           "asymptotic_exponents", "asymptotic_curve", "local_slopes", "cli", "figure_scaling_law"]
+           "asymptotic_exponents", "asymptotic_curve", "local_slopes", "figure_scaling_law"]
 
 PAPER = {"alpha": 0.2, "beta": 0.3, "kappa": 1000 / 100**1.2}
 
@@ -97,27 +96,11 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
 
 
 def parse_P_values(text, name="P") -> np.ndarray:
-    """'100,200,400' or a log-spaced range 'START:STOP:NUM' (integers, duplicates removed) of
-    the parameter ``name``."""
-    text = str(text).strip()
-    try:
-        if ":" in text:
-            parts = text.split(":")
-            if len(parts) != 3:
-                raise ValueError
-            start, stop, num = float(parts[0]), float(parts[1]), float(parts[2])
-            if not (start >= 1 and math.isfinite(stop) and stop >= start and num >= 1 and num.is_integer()):
-                raise ValueError
-            vals = np.unique(np.round(np.geomspace(start, stop, int(num))).astype(int))
-        else:
-            items = [s.strip() for s in text.split(",")]
-            vals = np.array([check_int(name, float(s)) for s in items], dtype=int)
-    except ValueError:
-        raise ValueError(f"{name} must be comma-separated integers >= 1 (100,200,400) or a log-spaced range "
-                         f"START:STOP:NUM with 1 <= START <= STOP, NUM >= 1; got {text!r}") from None
-    if vals.size == 0 or np.any(vals < 1):
-        raise ValueError(f"{name} values must be integers >= 1, got {text!r}")
-    return vals
+    """'100,200,400' or a log-spaced range 'START:STOP:NUM' (integers >= 1, duplicates removed) of
+    the parameter ``name`` (:func:`rgflow._values.parse_values`)."""
+    from ._values import parse_values
+
+    return parse_values(text, name, integer=True, spacing="log", low=1)
 
 
 # --- continuum closed forms ------------------------------------------------------------------
@@ -230,18 +213,6 @@ def local_slopes(P, L) -> np.ndarray:
         raise ValueError("local_slopes needs finite positive P and L (logarithmic slopes)")
     x, y = np.log(P), np.log(L)
     return np.gradient(y, x)
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def cli(ns):
-    from .cli import emit
-
-    Ps = parse_P_values(ns.P_values)
-    Model(ns.alpha, ns.beta, int(Ps[0]), ns.kappa, ns.U, ns.cutoff)  # validate before any work
-    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff)
-    emit(ns, curve.to_dict(), *curve.to_rows())
 
 
 # --- figure 5 --------------------------------------------------------------------------------

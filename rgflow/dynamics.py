@@ -56,7 +56,7 @@ import numpy as np
 from .model import Model, check_int, check_model, check_real, gaussian_coefficients
 from .results import Result
 
-__all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS", "cli",
+__all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS",
            "figure_dynamics"]
 
 METHODS = ("gradient", "langevin", "mean-field")
@@ -383,16 +383,6 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
                  "seconds": round(_time.perf_counter() - t_start, 4)})
     return Dynamics(method, model, times, loss, mean_out, second_out, mu_hist[out_idx], edges,
                     lam_c, energy, front, vel, fit, info)
-
-
-def cli(ns):
-    """``rgflow dynamics``: L(t)/P, shell energies, velocity points and fit, as JSON or CSV."""
-    from .cli import _model, emit
-
-    model = _model(ns)
-    times = default_times(model, ns.points, ns.t_min, ns.t_max)
-    res = dynamics(model, times, method=ns.method, shells=ns.shells, seed=ns.seed, chains=ns.chains)
-    emit(ns, res.to_dict(), *res.to_rows())
 
 
 def figure_dynamics(out_dir="figures"):

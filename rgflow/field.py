@@ -1,7 +1,7 @@
 """The (U, r) flow field of the one-loop RG at chosen RG times, its nullclines, and Figures 1 and 2.
 
-Two views (``rescaled`` flag of :func:`flow_field`)
----------------------------------------------------
+Two views (``rescaled`` flag of :func:`flow_field`; default True, as ``rgflow field``)
+---------------------------------------------------------------------------------
 ``rescaled=False``  the couplings of the action, evaluated with the generated ``continuum_rhs``
                     at the cutoff k_c = Λ e^-τ. The horizontal axis is the *model's* U = u/P
                     (THEORY §1: u = U·P), with P = Λ unless ``P`` is given, so
@@ -41,7 +41,7 @@ from .model import check_int, check_real
 from .results import Result
 
 __all__ = ["flow_field", "FlowField", "parse_tau", "write_field", "read_field", "figure_flow_field",
-           "figure_cutoffs", "cli", "METHOD"]
+           "figure_cutoffs", "METHOD"]
 
 METHOD = "one-loop continuum flow (rgflow._equations.continuum_rhs / rescaled_rhs)"
 
@@ -100,7 +100,8 @@ class FlowField(Result):
 
     def _data(self) -> dict:
         """method, view, rescaled, axes, layout, tau, k_c, s, U, r, dU, dr, ds, magnitude,
-        ln_magnitude (−inf where the flow stops), nullclines, trajectories (nested lists)."""
+        ln_magnitude (−inf where the flow stops), nullclines, trajectories (nested lists); in the
+        rescaled view also U_hat, r_hat, dU_hat, dr_hat (= U, r, dU, dr: the CSV column names)."""
         def arr(a):
             return np.asarray(a, dtype=float)
 
@@ -110,6 +111,8 @@ class FlowField(Result):
             "rescaled": self.rescaled, "axes": list(self.labels), "layout": "arrays [tau][r][U]",
             "tau": self.tau, "k_c": self.k_c, "s": self.s, "U": self.U, "r": self.r,
             "dU": self.dU, "dr": self.dr, "ds": self.ds, "magnitude": self.magnitude, "ln_magnitude": self.ln_magnitude,
+            # the coordinates also under the names of the view, as in the CSV columns
+            **({"U_hat": self.U, "r_hat": self.r, "dU_hat": self.dU, "dr_hat": self.dr} if self.rescaled else {}),
             "nullclines": [{key: [arr(b) for b in nc[key]] for key in ("r", "U", "trivial")} for nc in self.nullclines],
             "trajectories": [{key: arr(t[key]) for key in ("tau", "U", "r")} for t in self.trajectories],
         }
@@ -182,17 +185,17 @@ def _check_pair(name, pair, what):
 
 
 def parse_tau(text) -> tuple:
-    """'0,1,2' (or a sequence of numbers) -> (0.0, 1.0, 2.0); ValueError with a clear message otherwise."""
+    """RG times from '0,1,2', a linearly spaced range 'START:STOP:NUM' (τ = ln ℓ is already a
+    logarithm) or a sequence of numbers -> tuple of floats >= 0; ValueError naming tau otherwise."""
     if isinstance(text, str):
-        parts = [p.strip() for p in text.split(",")]
-        if not text.strip() or any(not p for p in parts):
-            raise ValueError(f"tau must be a comma-separated list of numbers >= 0, e.g. 0,1,2; got {text!r}")
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            raise ValueError(f"tau must be a comma-separated list of numbers >= 0, e.g. 0,1,2; got {text!r}") from None
+        from ._values import parse_values
+
+        values = list(parse_values(text, "tau", integer=False, spacing="linear", low=0.0))
     else:
-        values = list(np.atleast_1d(np.asarray(text, dtype=float)))
+        try:
+            values = list(np.atleast_1d(np.asarray(text, dtype=float)))
+        except (TypeError, ValueError):
+            raise ValueError(f"tau must be numbers >= 0, got {text!r}") from None
         if not values:
             raise ValueError("tau must hold at least one RG time")
     for v in values:
@@ -202,7 +205,7 @@ def parse_tau(text) -> tuple:
 
 
 def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_range=None, n=200,
-               rescaled=False, P=None, trajectories=(), traj_tau=None, nullclines=True) -> FlowField:
+               rescaled=True, P=None, trajectories=(), traj_tau=None, nullclines=True) -> FlowField:
     """The one-loop RG flow field in the (U, r) plane (or (Û, r̂) with ``rescaled``) at RG times ``tau``.
 
     alpha, beta     spectrum and target exponents (beta defaults to 1 + alpha, where s ≡ 1)
@@ -215,7 +218,7 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
                     scipy's solve_ivp through the full τ-dependent flow to traj_tau[1]
                     (default: from the first to the last ``tau``)
     """
-    from . import __version__
+    from ._version import __version__
 
     alpha = check_real("alpha", alpha, low=0.0, low_open=True)
     beta = 1.0 + alpha if beta is None else check_real("beta", beta, low=-1.0, low_open=True)
@@ -255,7 +258,7 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
     return ff
 
 
-def integrate(alpha, beta, cutoff, start, tau_span, rescaled=False, P=None, points=200) -> dict:
+def integrate(alpha, beta, cutoff, start, tau_span, rescaled=True, P=None, points=200) -> dict:
     """The RG trajectory from ``start`` = (U0, r0) at τ = tau_span[0] to tau_span[1] (solve_ivp, LSODA).
 
     Stops early (``stopped`` = True) where 1 + r̂ → 0 or a coupling diverges."""
@@ -553,77 +556,3 @@ def figure_cutoffs(out_dir, name="fig1-cutoffs"):
                  f"system 1: $\\Lambda_1=P_1={L1}$ with the $(r, u)$ that the flow of system 0 reaches at $k_c=\\Lambda_1$ "
                  f"($\\kappa_1={m1.kappa:.4g}$, $U_1={m1.U:.4g}$)")
     return save_figure(fig, out_dir, name)
-
-
-# ---------------------------------------------------------------------------------------------
-# command line
-
-
-FIGURE_EXTS = (".png", ".pdf", ".svg")
-DATA_EXTS = (".json", ".csv")
-
-
-def cli(ns):
-    """``rgflow field``: write the field at the requested τ as a figure (.png .pdf .svg) or data (.json .csv)."""
-    import io
-    import pathlib
-
-    from ._io import atomic_write
-
-    out = pathlib.Path(ns.out)
-    ext = out.suffix.lower()
-    if ext not in FIGURE_EXTS + DATA_EXTS:
-        raise ValueError(f"--out must end in one of {', '.join(FIGURE_EXTS + DATA_EXTS)}, got {ns.out!r}")
-    taus = parse_tau(ns.tau)
-    rescaled = not getattr(ns, "raw", False)
-    n = getattr(ns, "n", None) or 200
-    U_range = _opt_range("--U-range", getattr(ns, "U_range", None))
-    r_range = _opt_range("--r-range", getattr(ns, "r_range", None))
-    if ext in DATA_EXTS:
-        ff = flow_field(ns.alpha, ns.beta, ns.cutoff, taus, U_range, r_range, n=n, rescaled=rescaled)
-        write_field(ff, out)
-        return 0
-    from matplotlib.colors import Normalize
-
-    from ._plotting import pyplot
-
-    plt = pyplot()
-    ff = flow_field(ns.alpha, ns.beta, ns.cutoff, taus, U_range, r_range, n=n, rescaled=rescaled)
-    lm = ff.ln_magnitude[np.isfinite(ff.ln_magnitude)]
-    norm = Normalize(*np.percentile(lm, [1, 99]))
-    fig, axes = plt.subplots(1, len(taus), figsize=(3.0 * len(taus) + 0.8, 3.7), squeeze=False)
-    for i, ax in enumerate(axes[0]):
-        strm = _draw_panel(ax, ff, i, norm, plt.get_cmap("viridis"))
-        ax.set_title(f"$\\tau={ff.tau[i]:g}$  ($k_c={ff.k_c[i]:.4g}$)")
-        ax.set_xlabel("$\\hat U$" if rescaled else "$U = u/P$")
-        _tick_sci(ax, "x")
-        _tick_sci(ax, "y")
-        ax.grid(False)
-    axes[0][0].set_ylabel("$\\hat r$" if rescaled else "$r$")
-    handles, labels = [], []
-    for ax in axes[0]:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    if handles:
-        fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
-    fig.colorbar(strm.lines, ax=list(axes[0]), pad=0.01, fraction=0.03).set_label("$\\ln|v|$")
-    p = ff.params
-    fig.suptitle(f"RG flow field, $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, $\\Lambda={p['cutoff']}$"
-                 + ("" if rescaled else f", $P={p['P']}$") + " (rgflow " + ff.version + ")")
-    buf = io.BytesIO()
-    fig.savefig(buf, format=ext[1:], metadata={"Creator": "rgflow"} if ext == ".png" else {"Creator": "rgflow"})
-    plt.close(fig)
-    atomic_write(out, buf.getvalue())
-    return 0
-
-
-def _opt_range(name, text):
-    if text is None:
-        return None
-    try:
-        lo, hi = (float(v) for v in str(text).split(","))
-    except ValueError:
-        raise ValueError(f"{name} must be LOW,HIGH (two numbers), got {text!r}") from None
-    return _check_range(name, (lo, hi))

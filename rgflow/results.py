@@ -61,7 +61,7 @@ class Result:
 
     def to_dict(self) -> dict:
         """JSON-ready dict: the result's data (plain lists/numbers) plus ``params`` and ``version``."""
-        from . import __version__
+        from ._version import __version__
 
         out = plain(self._data())
         out["params"] = plain(self._params())
@@ -71,7 +71,7 @@ class Result:
     def to_rows(self) -> tuple:
         """``(header, columns)``: header = {rgflow: version, method, **params, **extra}; columns =
         dict of equal-length lists (one CSV row per index)."""
-        from . import __version__
+        from ._version import __version__
 
         header = {"rgflow": __version__}
         if self._method():

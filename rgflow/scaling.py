@@ -48,7 +48,7 @@ from . import _equations as eq
 from .model import Model, check_int, check_model, check_real, gp_moments
 from .results import Result
 
-__all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "ScalingInterval", "verdict", "cli",
+__all__ = ["analytic_intervals", "effective_exponents", "scaling_interval", "ScalingInterval", "verdict",
            "figure_scaling_interval"]
 
 
@@ -187,13 +187,6 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
                   "inside": {name: inside(rng, iv) for name, rng in measured[g].items()}}
     effective = {key: np.asarray(v, dtype=float) if np.ndim(v) else float(v) for key, v in eff.items()}
     return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective)
-
-
-def cli(ns):
-    from .cli import emit
-
-    res = scaling_interval(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
-    emit(ns, res.to_dict(), *res.to_rows())
 
 
 def figure_scaling_interval(out_dir) -> list:

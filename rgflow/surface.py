@@ -74,7 +74,7 @@ from .model import Model, check_real, gp_moments
 from .results import Result
 
 __all__ = ["Surface", "SurfaceFit", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents",
-           "collapse_spread", "fit_scaling", "fit_surface", "analytic_W", "cli", "figure_surface"]
+           "collapse_spread", "fit_scaling", "fit_surface", "analytic_W", "figure_surface"]
 
 PARTS = ("loss", "bias", "variance")
 
@@ -105,6 +105,7 @@ class Surface(Result):
 @dataclass(frozen=True)
 class SurfaceFit(Result):
     """Result of :func:`fit_surface`: per part (loss, bias, variance) a dict ``fitted`` {c/a, b/a},
+    ``stderr`` {c/a, b/a} (see :func:`fit_scaling`), ``dof`` (residual degrees of freedom),
     ``predicted`` (the GP exponents), ``spread_fitted``, ``spread_predicted``; ``dominant`` part."""
 
     parts: dict
@@ -112,7 +113,7 @@ class SurfaceFit(Result):
     params: dict = field(default_factory=dict)
 
     def _data(self) -> dict:
-        """{part: {fitted, predicted, spread_fitted, spread_predicted}, ..., dominant}."""
+        """{part: {fitted, stderr, dof, predicted, spread_fitted, spread_predicted}, ..., dominant}."""
         return {**self.parts, "dominant": self.dominant}
 
     def _columns(self) -> dict:
@@ -121,13 +122,14 @@ class SurfaceFit(Result):
         col = lambda f: [f(self.parts[n]) for n in names]  # noqa: E731
         return {"part": names, "fitted_c_a": col(lambda d: d["fitted"]["c/a"]),
                 "fitted_b_a": col(lambda d: d["fitted"]["b/a"]),
+                "stderr_c_a": col(lambda d: d["stderr"]["c/a"]), "stderr_b_a": col(lambda d: d["stderr"]["b/a"]),
                 "predicted_c_a": col(lambda d: d["predicted"]["c/a"]),
                 "predicted_b_a": col(lambda d: d["predicted"]["b/a"]),
                 "spread_fitted": col(lambda d: d["spread_fitted"]),
                 "spread_predicted": col(lambda d: d["spread_predicted"])}
 
 
-def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="gp", **options) -> Surface:
+def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg", **options) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
     ``P_values``/``cutoff_values``: sequences of integers ≥ 1 or strings '100,200' / 'START:STOP:NUM'.
@@ -244,24 +246,68 @@ def _master_curve(X, Y, knots, extra=None):
     return float(np.sqrt(np.mean(res**2))), BSpline(t, coef[:n], 3, extrapolate=False), coef[n:]
 
 
-def collapse_spread(P, cutoff, L, c_over_a, b_over_a, knots=24) -> float:
-    """RMS deviation of ln L from one master curve g(ln Λ − (b/a) ln P) + (c/a) ln P (cubic spline)."""
+def collapse_spread(P, cutoff, L, c_over_a, b_over_a, knots=None) -> float:
+    """RMS deviation of ln L from one master curve g(ln Λ − (b/a) ln P) + (c/a) ln P (cubic spline of
+    ``knots`` knots, default :func:`default_knots`)."""
     lnP, lnLam, y = _collapse_data(P, cutoff, L)
+    knots = default_knots(y.size) if knots is None else int(knots)
     return _master_curve(lnLam - b_over_a * lnP, y - c_over_a * lnP, knots)[0]
 
 
-def fit_scaling(P, cutoff, L, knots=24, b_range=None) -> dict:
+MIN_DOF = 4   # residual degrees of freedom the fit needs (points − parameters)
+
+
+def default_knots(points: int) -> int:
+    """Knots of the master-curve spline for a grid of ``points`` points: one per 10 points, in [4, 24]."""
+    return int(min(24, max(4, points // 10)))
+
+
+def fit_scaling(P, cutoff, L, knots=None, b_range=None) -> dict:
     """Fit ln L = (c/a) ln P + g(ln Λ − (b/a) ln P) by least squares over the grid (g a cubic spline).
 
     For fixed b/a the model is linear in (c/a, spline coefficients), so c/a is solved for exactly;
     b/a minimizes the remaining RMS residual (the collapse spread): a scan of 96 values, then Brent.
     ``b_range`` bounds b/a; by default (0.02, 0.95·ln(Λ_max/Λ_min)/ln(P_max/P_min)) so that the
     curves of the extreme P still overlap in Λ/P^{b/a} (without overlap any 'collapse' is trivial).
-    Returns {'c/a', 'b/a', 'spread', 'W': callable W(x) = exp g(ln x)}.
+    ``knots`` (default :func:`default_knots` of the number of grid points) sets the spline.
+
+    Uncertainty: the standard errors of c/a and b/a from the residuals, linearized at the optimum,
+    cov = s² (JᵀJ)⁻¹ with s² = RSS/(N − p), J the Jacobian in all p = spline coefficients + 2
+    parameters. The residuals are mostly systematic (finite-size corrections), so these say how well
+    the grid determines the exponents of the best collapse, not how far they are from the limit.
+
+    Parameters
+    ----------
+    P, cutoff : sequences of numbers > 0
+        the grid axes.
+    L : array of shape (len(P), len(cutoff))
+        the surface, finite and > 0.
+    knots : int, optional
+        knots of the spline g.
+    b_range : (float, float), optional
+        bounds of b/a.
+
+    Returns
+    -------
+    dict
+        {'c/a', 'b/a', 'spread' (RMS residual of ln L), 'stderr': {'c/a', 'b/a'}, 'dof', 'knots',
+        'W': callable W(x) = exp g(ln x)}.
+
+    Raises
+    ------
+    ValueError
+        when the grid cannot determine the fit: fewer than ``MIN_DOF`` residual degrees of freedom
+        (N − p), or a spline coefficient that no collapsed point constrains.
     """
     from scipy.optimize import minimize_scalar
 
     lnP, lnLam, y = _collapse_data(P, cutoff, L)
+    knots = default_knots(y.size) if knots is None else int(knots)
+    n_par = knots + 2 + 2   # spline coefficients (knots + 2), c/a and b/a
+    if y.size - n_par < MIN_DOF:
+        raise ValueError(f"the fit needs at least {n_par + MIN_DOF} grid points ({n_par} parameters: a spline of "
+                         f"{knots} knots, c/a and b/a, and {MIN_DOF} residual degrees of freedom), got "
+                         f"{y.size} = {np.unique(lnP).size} P x {np.unique(lnLam).size} cutoffs: use a larger grid")
     if b_range is None:
         b_range = (0.02, 0.95 * np.ptp(lnLam) / np.ptp(lnP))
     lo, hi = (float(v) for v in b_range)
@@ -278,8 +324,23 @@ def fit_scaling(P, cutoff, L, knots=24, b_range=None) -> dict:
                                  "no scaling form on this grid")
     res = minimize_scalar(spread, bounds=(bs[i - 1], bs[i + 1]), method="bounded", options={"xatol": 1e-9})
     b = float(res.x)
-    s, g, (c,) = _master_curve(lnLam - b * lnP, y, knots, extra=lnP)
-    return {"c/a": float(c), "b/a": b, "spread": s, "W": lambda x: np.exp(g(np.log(np.asarray(x, float))))}
+    X = lnLam - b * lnP
+    s, g, (c,) = _master_curve(X, y, knots, extra=lnP)
+    # Jacobian of the model in (spline coefficients, c/a, b/a) at the optimum
+    from scipy.interpolate import BSpline
+
+    D = BSpline.design_matrix(np.clip(X, g.t[0], g.t[-1]), g.t, 3).toarray()
+    J = np.column_stack([D, lnP, -lnP * g.derivative()(np.clip(X, g.t[0], g.t[-1]))])
+    sv = np.linalg.svd(J, compute_uv=False)
+    if sv[-1] <= 1e-10 * sv[0]:
+        raise ValueError(f"the grid cannot determine the fit: the collapsed points leave part of the master curve "
+                         f"(a spline of {knots} knots) or the exponents unconstrained "
+                         f"(grid {np.unique(lnP).size} P x {np.unique(lnLam).size} cutoffs): use a larger grid")
+    dof = y.size - J.shape[1]
+    cov = (y.size * s**2 / dof) * np.linalg.inv(J.T @ J)
+    stderr = {"c/a": float(np.sqrt(cov[-2, -2])), "b/a": float(np.sqrt(cov[-1, -1]))}
+    return {"c/a": float(c), "b/a": b, "spread": s, "stderr": stderr, "dof": int(dof), "knots": knots,
+            "W": lambda x: np.exp(g(np.log(np.asarray(x, float))))}
 
 
 def fit_surface(surface: Surface, parts=PARTS, **options) -> SurfaceFit:
@@ -290,32 +351,12 @@ def fit_surface(surface: Surface, parts=PARTS, **options) -> SurfaceFit:
     for part in parts:
         L = getattr(surface, part)
         fit = fit_scaling(surface.P, surface.cutoff, L, **options)
-        out[part] = {"fitted": {"c/a": fit["c/a"], "b/a": fit["b/a"]}, "predicted": pred[part],
+        out[part] = {"fitted": {"c/a": fit["c/a"], "b/a": fit["b/a"]}, "stderr": fit["stderr"], "dof": fit["dof"],
+                     "predicted": pred[part],
                      "spread_fitted": fit["spread"],
                      "spread_predicted": collapse_spread(surface.P, surface.cutoff, L, pred[part]["c/a"],
-                                                         pred[part]["b/a"])}
+                                                         pred[part]["b/a"], knots=fit["knots"])}
     return SurfaceFit(out, pred["dominant"], dict(pa))
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def cli(ns):
-    from .cli import emit
-
-    options = {"seed": ns.seed} if ns.method == "langevin" else {}
-    surf = loss_surface(ns.P_values, ns.cutoff_values, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, **options)
-    obj = surf.to_dict()
-    header, rows = surf.to_rows()
-    if ns.fit:
-        fit = fit_surface(surf)
-        obj["fit"] = fit.to_dict()
-        for part in PARTS:
-            for key in ("c/a", "b/a"):
-                header[f"{part}_fitted_{key.replace('/', '_')}"] = round(fit.parts[part]["fitted"][key], 6)
-                header[f"{part}_predicted_{key.replace('/', '_')}"] = round(fit.parts[part]["predicted"][key], 6)
-            header[f"{part}_spread"] = f"{fit.parts[part]['spread_fitted']:.3g}"
-    emit(ns, obj, header, rows)
 
 
 # --- figure 9 --------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-import time
 import types
 
 import numpy as np
@@ -234,7 +233,7 @@ def to_text(rows, fmt) -> str:
     import csv
     import io
 
-    from . import __version__
+    from ._version import __version__
 
     buf = io.StringIO()
     buf.write(f"# rgflow={__version__} sweep\n")
@@ -272,62 +271,6 @@ def from_text(text, fmt) -> list:
                 row[c] = float(v)
         rows.append(row)
     return rows
-
-
-def cli(ns):
-    """``rgflow sweep``: the table on stdout or in --out (rewritten after every row; --resume)."""
-    import os
-
-    from ._io import atomic_write
-
-    options = {}
-    if ns.observable == "transfer":
-        if ns.to_P is None:
-            raise ValueError("--observable transfer needs --to-P")
-        options["P_new"] = ns.to_P
-    done = []
-    if ns.resume:
-        if not ns.out:
-            raise ValueError("--resume needs --out FILE (the partial table to finish)")
-        if os.path.exists(ns.out):
-            with open(ns.out) as fh:
-                done = [r for r in from_text(fh.read(), ns.format) if r.get("method") == ns.method]
-    state = {"last": 0.0, "rows": done}
-
-    def on_row(rows, total):
-        state["rows"] = rows
-        now = time.monotonic()
-        if ns.out:
-            atomic_write(ns.out, to_text(rows, ns.format))
-        if not ns.quiet and (now - state["last"] >= 0.5 or len(rows) == total):
-            state["last"] = now
-            print(f"rgflow: sweep {len(rows)}/{total} done", file=sys.stderr, flush=True)
-
-    client = None
-    if ns.scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ValueError("--scheduler needs Dask distributed: pip install 'rgflow[dask]'") from None
-        client = Client(ns.scheduler)
-    try:
-        rows = sweep(alpha=ns.alpha, beta=ns.beta, P=ns.P, kappa=ns.kappa, U=ns.U, cutoff=ns.cutoff,
-                     method=ns.method, observable=ns.observable, options=options, workers=ns.workers,
-                     client=client, done=done, on_row=on_row)
-    except KeyboardInterrupt:
-        if ns.out:
-            atomic_write(ns.out, to_text(state["rows"], ns.format))
-            print(f"rgflow: sweep interrupted: {len(state['rows'])} rows in {ns.out}; finish with --resume",
-                  file=sys.stderr)
-        raise
-    finally:
-        if client is not None:
-            client.close()
-    text = to_text(rows, ns.format)
-    if ns.out:
-        atomic_write(ns.out, text)
-    else:
-        sys.stdout.write(text)
 
 
 class _CallableModule(types.ModuleType):

@@ -30,7 +30,7 @@ from .model import Model, check_int, check_model
 from .results import Result
 
 __all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "TransferMap", "figure_transfer",
-           "figure_transfer_map", "cli"]
+           "figure_transfer_map"]
 
 #: Residual (in ln r, ln u) accepted for the inverse transfer.
 ROOT_TOL = 1e-12
@@ -346,25 +346,6 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
 
     return TransferMap(model.params, scheme, P_new / P, P_new, U_values, kappa_ratio, U_ratio, r_ratio, u_ratio,
                        failed)
-
-
-# ---------------------------------------------------------------------------------------------
-# command line
-
-
-def cli(ns) -> int:
-    """``rgflow transfer``: print P, kappa, U, r, u of the transferred system."""
-    from . import __version__
-    from .cli import emit
-
-    P_new = check_int("to-P", ns.to_P)
-    model = Model(ns.alpha, ns.beta, ns.P, ns.kappa, ns.U, ns.cutoff)
-    res = transfer(model, P_new)
-    _, cols = res.to_rows()
-    header = {"rgflow": __version__, "scheme": res.scheme,
-              **{f"from_{k}": v for k, v in model.params.items()}}
-    emit(ns, res.to_dict(), header, cols)
-    return 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -105,9 +105,11 @@ def test_import_is_light_and_the_api_is_flat():
     code = ("import sys, inspect, rgflow\n"
             "heavy = [m for m in ('scipy', 'sympy', 'matplotlib', 'mpmath') if m in sys.modules]\n"
             "assert not heavy, heavy\n"
+            "CALLABLE = {'flow', 'predict', 'transfer', 'dynamics'}\n"
             "import rgflow.transfer, rgflow.dynamics\n"
             "for name in rgflow.__all__:\n"
             "    obj = getattr(rgflow, name)\n"
-            "    assert not inspect.ismodule(obj), name\n")
+            "    # issue 13: flow, predict, transfer, dynamics are callable modules (tests/test_layout.py)\n"
+            "    assert not inspect.ismodule(obj) or (name in CALLABLE and callable(obj)), name\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

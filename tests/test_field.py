@@ -15,7 +15,7 @@ TAUS = (0.0, 1.0, 2.5, 4.0)
 
 @pytest.fixture(scope="module")
 def raw():
-    return flow_field(A, B, L, TAUS, n=60, P=800)
+    return flow_field(A, B, L, TAUS, n=60, P=800, rescaled=False)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_chain_rule_between_views(resc):
         U_raw = resc.U[i] / lam**2 / L          # U = u/P with P = Λ
         r_raw = resc.r[i] / lam
         ff = flow_field(A, B, L, (t,), U_range=(U_raw[0], U_raw[-1]), r_range=(r_raw[0], r_raw[-1]), n=60,
-                        nullclines=False)
+                        nullclines=False, rescaled=False)
         Uh, rh = resc.U[i][None, :], resc.r[i][:, None]
         np.testing.assert_allclose(resc.dr[i], lam * ff.dr[0] + (1 + A) * rh, rtol=1e-9,
                                    atol=1e-12 * np.abs(resc.dr[i]).max())

@@ -1,0 +1,76 @@
+"""The one parser of value lists and ranges, for every parameter that takes several values
+(``--P`` of ``curve`` and ``surface``, ``--cutoff`` of ``surface``, ``--tau`` of ``field``)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndarray:
+    """Values of the parameter ``name`` from ``'100,200,400'`` or a range ``'START:STOP:NUM'``.
+
+    A range is NUM points from START to STOP, evenly spaced in ln(value) when ``spacing='log'``
+    (scale parameters: P, Λ) and in the value itself when ``spacing='linear'`` (τ = ln ℓ, already a
+    logarithm of the scale). With ``integer`` the values are integers (a range is rounded and its
+    duplicates removed). Every value must be finite and >= ``low``.
+
+    Parameters
+    ----------
+    text : str
+        ``'a,b,c'`` or ``'START:STOP:NUM'``.
+    name : str
+        the parameter, named in the error message.
+    integer : bool
+        integers (P, Λ) or floats (τ).
+    spacing : {'log', 'linear'}
+        spacing of a range.
+    low : float
+        the smallest allowed value.
+
+    Returns
+    -------
+    numpy.ndarray
+        the values (a list in its order; a range increasing).
+
+    Examples
+    --------
+    >>> parse_values("100:1e4:3", "P").tolist()
+    [100, 1000, 10000]
+    >>> parse_values("0:2:3", "tau", integer=False, spacing="linear", low=0).tolist()
+    [0.0, 1.0, 2.0]
+
+    Raises
+    ------
+    ValueError
+        naming ``name``, the accepted forms and the text given.
+    """
+    if spacing not in ("log", "linear"):
+        raise ValueError(f"spacing must be 'log' or 'linear', got {spacing!r}")
+    text = str(text).strip()
+    what = "integers" if integer else "numbers"
+    form = (f"{name} must be comma-separated {what} >= {low:g} (e.g. {'100,200,400' if integer else '0,1,2'}) "
+            f"or a {'log' if spacing == 'log' else 'linearly'}-spaced range START:STOP:NUM with "
+            f"{low:g} <= START <= STOP, NUM >= 1; got {text!r}")
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, num = (float(p) for p in parts)
+            if not (math.isfinite(start) and math.isfinite(stop) and low <= start <= stop
+                    and num >= 1 and num.is_integer() and (spacing == "linear" or start > 0)):
+                raise ValueError
+            vals = (np.geomspace if spacing == "log" else np.linspace)(start, stop, int(num))
+            if integer:
+                vals = np.unique(np.round(vals).astype(int))
+        else:
+            items = [float(s.strip()) for s in text.split(",")]
+            if not all(math.isfinite(v) and v >= low and (v.is_integer() or not integer) for v in items):
+                raise ValueError
+            vals = np.array(items, dtype=int if integer else float)
+    except ValueError:
+        raise ValueError(form) from None
+    if vals.size == 0:
+        raise ValueError(form)
+    return vals

@@ -1,0 +1,101 @@
+"""The command line ``rgflow SUBCOMMAND …`` (console script ``rgflow = rgflow.cli:run``, also
+``python -m rgflow``).
+
+One module per subcommand (:data:`SUBCOMMANDS`, in the order of ``rgflow --help``), registered in
+one registry (:data:`rgflow.cli._common.COMMANDS`); the model arguments are declared once
+(:func:`rgflow.cli._common.add_model_args`), every result is written by one function
+(:func:`rgflow.cli._common.emit`). To add a subcommand, add a module with ``arguments(parser)`` and a
+``run(ns)`` decorated by ``@command(...)``, and its name to :data:`SUBCOMMANDS`.
+
+Conventions (every subcommand)
+------------------------------
+* Model parameters: ``--alpha --beta --P --kappa --U --cutoff`` with the meanings of the Model.
+* Several values (``--P`` of curve and surface, ``--cutoff`` of surface, ``--tau`` of field): a
+  comma-separated list ``100,200,400`` or a range ``START:STOP:NUM``, evenly spaced in the logarithm
+  of a scale (P, Λ) and linearly in τ (which is already ln ℓ).
+* ``--method`` of the predictors (predict, curve, surface) defaults to ``rg`` (at U = 0 it is ``gp``
+  exactly); ``dynamics --method`` chooses the dynamics (default ``gradient``).
+* Output: ``--format json|csv`` (default json) to stdout or ``--out FILE`` (atomically); JSON carries
+  ``params`` (the input parameters) and ``version``; CSV starts with one ``# key=value`` line holding
+  the version, the method (or scheme) and the same input parameters under the same names, then the
+  columns, named as the JSON keys. ``--plot FILE.png|pdf|svg`` also draws the result.
+* Bad input: one line ``rgflow: error: …`` on stderr, exit status 2; numerical trouble (a flow outside
+  the range of the expansion, an unconverged quadrature) the same kind of line, exit status 1.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+from ._common import COMMANDS, Parser, UsageError, check_plot
+
+__all__ = ["main", "run", "build_parser", "SUBCOMMANDS"]
+
+SUBCOMMANDS = ("predict", "flow", "transfer", "curve", "scaling", "field", "surface", "dynamics", "sweep", "derive",
+               "figures")
+
+
+def build_parser():
+    """The argparse parser of every registered subcommand (with description and example)."""
+    import argparse
+
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"{__name__}.{name}")
+    parser = Parser(prog="rgflow", description="Wilsonian RG for kernel regression on power-law data.",
+                    epilog="Run `rgflow SUBCOMMAND --help` for the options and an example of each.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="SUBCOMMAND")
+    for name in SUBCOMMANDS:
+        cmd = COMMANDS[name]
+        p = sub.add_parser(name, help=cmd.help, description=cmd.description,
+                           epilog=f"example:\n  {cmd.example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+        cmd.arguments(p)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line on ``argv`` (default sys.argv[1:]); return the exit status."""
+    import warnings
+
+    from ..exact import ConvergenceError
+    from ..flow import FlowError
+
+    show = warnings.showwarning  # warnings (e.g. pt1 outside its range) as one line each
+    warnings.showwarning = lambda message, *args, **kw: print(f"rgflow: warning: {message}", file=sys.stderr)
+    try:
+        parser = build_parser()
+        ns = parser.parse_args(argv)
+        if ns.version:
+            from .._version import __version__
+            print(__version__)
+            return 0
+        if ns.command is None:
+            parser.print_help()
+            return 0
+        check_plot(ns)
+        return int(COMMANDS[ns.command].run(ns) or 0)
+    except (UsageError, ValueError) as exc:
+        print(f"rgflow: error: {exc}", file=sys.stderr)
+        return 2
+    except (FlowError, ConvergenceError, FloatingPointError) as exc:
+        print(f"rgflow: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:  # an output path that cannot be written (missing folder, a directory, ...)
+        where = f": {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"rgflow: error: cannot write the output{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("rgflow: error: out of memory: the cutoff (number of modes) is too large for this machine",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rgflow: error: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        warnings.showwarning = show
+
+
+def run():  # console-script entry point
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""What every subcommand shares: the registry, the model arguments, value lists, the output.
+
+A subcommand is a module of :mod:`rgflow.cli` with an ``arguments(parser)`` function and a
+``run(ns)`` function registered by :func:`command`; :func:`rgflow.cli.build_parser` builds the parser
+from the registry :data:`COMMANDS` and :func:`rgflow.cli.main` dispatches through it.
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+from dataclasses import dataclass
+from typing import Callable
+
+DEFAULT_METHOD = "rg"                       # the --method default of every predictor subcommand
+PLOT_EXTS = (".png", ".pdf", ".svg")
+VALUES_FORMS = "a comma-separated list (100,200,400) or a log-spaced range START:STOP:NUM (100:1e5:20)"
+
+
+class UsageError(Exception):
+    """Bad command line (argparse's errors): one line ``rgflow: error: …``, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name, one-line help, description and example (shown by ``--help``),
+    the function that declares its arguments and the function that runs it."""
+
+    name: str
+    help: str
+    description: str
+    example: str
+    arguments: Callable
+    run: Callable
+
+
+COMMANDS: dict = {}
+
+
+def command(name, *, help, description, example, arguments=lambda parser: None):
+    """Register ``run(ns)`` as the subcommand ``name`` (decorator)."""
+    def register(run):
+        COMMANDS[name] = Command(name, help, description, example, arguments, run)
+        return run
+    return register
+
+
+def integer(text):
+    """argparse type: an integer, also written as an integral float (1e3)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+    return int(value)
+
+
+# --- the model arguments: declared once, read once ---------------------------------------------
+
+def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_required=True, cutoff_default=None):
+    """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (THEORY §1 names).
+
+    ``P`` / ``cutoff``: ``"one"`` (one integer, ``ns.P`` / ``ns.cutoff``), ``"list"`` (values or a
+    range, ``ns.P_values`` / ``ns.cutoff_values``) or None (not taken). Future model options
+    (``--spectrum FILE``, ``--ridge bare|renormalized``) are declared here and read in
+    :func:`model_from`, so that every subcommand gets them at once.
+    """
+    p.add_argument("--alpha", type=float, required=True, help="spectrum exponent, λ_k = k^-(1+α), α > 0")
+    if beta_required:
+        p.add_argument("--beta", type=float, required=True, help="target exponent, y_k² = k^-(1+β), β > -1")
+    else:
+        p.add_argument("--beta", type=float, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
+    if P == "one":
+        p.add_argument("--P", type=integer, required=True, help="training samples P >= 1")
+    elif P == "list":
+        p.add_argument("--P", dest="P_values", required=True, help=f"training samples P: {VALUES_FORMS}")
+    if kappa:
+        p.add_argument("--kappa", type=float, required=True, help="ridge κ > 0 (mass r = P/κ)")
+    if U:
+        p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
+    if cutoff == "one":
+        p.add_argument("--cutoff", type=integer, default=cutoff_default,
+                       help=f"number of modes Λ (default {cutoff_default if cutoff_default else 'P'})")
+    elif cutoff == "list":
+        p.add_argument("--cutoff", dest="cutoff_values", required=True, help=f"cutoffs Λ (model size): {VALUES_FORMS}")
+
+
+def model_from(ns, **changes):
+    """The :class:`rgflow.Model` of the parsed model arguments (``changes`` replace some of them)."""
+    from ..model import Model
+
+    args = {"alpha": ns.alpha, "beta": ns.beta, "P": getattr(ns, "P", None), "kappa": ns.kappa,
+            "U": ns.U, "cutoff": getattr(ns, "cutoff", None), **changes}
+    return Model(**args)
+
+
+def add_method_arg(p, choices, default=DEFAULT_METHOD, help="predictor"):
+    p.add_argument("--method", choices=tuple(choices), default=default, help=f"{help} (default {default})")
+
+
+def add_seed_arg(p, what="the langevin method"):
+    p.add_argument("--seed", type=integer, default=0, help=f"seed of {what} (default 0)")
+
+
+def add_predictor_args(p):
+    """--method (one of rgflow.METHODS, default rg) and --seed (of langevin): predict, curve, surface."""
+    from ..predict import METHODS
+
+    add_method_arg(p, METHODS)
+    add_seed_arg(p)
+
+
+def predictor_options(ns, **extra) -> dict:
+    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin)."""
+    return {"seed": ns.seed, **extra} if ns.method == "langevin" else {}
+
+
+# --- the output: one function for every subcommand ---------------------------------------------
+
+def add_output_args(p, *, plot=True, format_default="json", format_help=None, out_help=None):
+    """--format json|csv, --out FILE (default stdout) and, for subcommands that draw, --plot FILE."""
+    p.add_argument("--format", choices=("json", "csv"), default=format_default,
+                   help=format_help or f"output format (default {format_default})")
+    p.add_argument("--out", default=None, help=out_help or "write to this file (atomically) instead of stdout")
+    if plot:
+        p.add_argument("--plot", default=None, metavar="FILE",
+                       help="also draw the result into FILE (.png, .pdf or .svg)")
+
+
+def check_plot(ns) -> None:
+    """ValueError unless ``--plot`` (when given) names a .png, .pdf or .svg file: checked before any work."""
+    path = getattr(ns, "plot", None)
+    if path is not None and pathlib.Path(path).suffix.lower() not in PLOT_EXTS:
+        raise ValueError(f"--plot must end in {', '.join(PLOT_EXTS)}, got {path!r}")
+
+
+def write(ns, text) -> None:
+    """``text`` to ``ns.out`` (atomically) or to stdout."""
+    import sys
+
+    from .._io import atomic_write
+
+    if ns.out:
+        atomic_write(ns.out, text)
+    else:
+        sys.stdout.write(text)
+
+
+def emit(ns, result, *, data=None, rows=None, plot=None) -> None:
+    """Write ``result`` as JSON (``data``, default ``result.to_dict()``) or CSV (``rows`` = (header,
+    columns), default ``result.to_rows()``) and, with ``--plot``, draw it with
+    ``rgflow.plotting.quick.<plot>(result, path)``."""
+    from .._io import to_csv, to_json
+
+    if ns.format == "json":
+        write(ns, to_json(result.to_dict() if data is None else data))
+    else:
+        write(ns, to_csv(*(result.to_rows() if rows is None else rows)))
+    if plot is not None and getattr(ns, "plot", None):
+        from ..plotting import quick
+
+        getattr(quick, plot)(result, ns.plot)

@@ -1,0 +1,25 @@
+"""``rgflow curve``: the learning curve ⟨L⟩/P, bias and variance against P."""
+from __future__ import annotations
+
+from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, model_from, predictor_options
+
+
+def arguments(p):
+    add_model_args(p, P="list")
+    add_predictor_args(p)
+    add_output_args(p)
+
+
+@command("curve", help="learning curve: loss per sample, bias and variance against P",
+         description="Training loss per sample ⟨L⟩/P = bias + variance against P at fixed ridge κ "
+                     "(r = P/κ; cutoff Λ = P unless --cutoff is given). Keys P, loss, bias, variance, "
+                     "method (JSON also params, version).",
+         example="rgflow curve --alpha 0.2 --beta 0.3 --kappa 3.981 --U 0.05 --P 100:1e5:20 --plot curve.pdf",
+         arguments=arguments)
+def run(ns):
+    from ..curves import learning_curve, parse_P_values
+
+    Ps = parse_P_values(ns.P_values)
+    model_from(ns, P=int(Ps[0]))  # validate before any work
+    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff, **predictor_options(ns))
+    emit(ns, curve, plot="learning_curve")

@@ -1,0 +1,93 @@
+"""``rgflow sweep``: one table of an observable over the cartesian product of parameter lists."""
+from __future__ import annotations
+
+from ._common import VALUES_FORMS, add_method_arg, add_output_args, command, integer
+
+
+def arguments(p):
+    from ..predict import METHODS
+
+    for name, help_ in (("alpha", "spectrum exponents α > 0"), ("beta", "target exponents β > -1"),
+                        ("P", "training samples P (integers)"), ("kappa", "ridges κ > 0")):
+        p.add_argument(f"--{name}", required=True, help=f"{help_}: {VALUES_FORMS}")
+    p.add_argument("--U", default="0", help=f"quartic couplings U >= 0: {VALUES_FORMS} (default 0)")
+    p.add_argument("--cutoff", default=None, help=f"cutoffs Λ: {VALUES_FORMS} (default Λ = P)")
+    add_method_arg(p, METHODS)
+    p.add_argument("--observable", choices=("moments", "transfer", "scaling"), default="moments",
+                   help="moments: loss, bias, variance (default); transfer: couplings at --to-P; scaling: exponents")
+    p.add_argument("--to-P", dest="to_P", type=integer, default=None, help="P' of the transfer observable")
+    p.add_argument("--workers", type=integer, default=1, help="local worker processes (default 1: serial)")
+    p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (needs rgflow[dask])")
+    p.add_argument("--resume", action="store_true", help="finish the partial table in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_output_args(p, plot=False)
+
+
+@command("sweep", help="one table of an observable over the product of parameter lists",
+         description="Evaluate one method and observable (moments: loss, bias, variance; transfer; scaling) "
+                     "over the cartesian product of the parameter lists, serially, on a process pool "
+                     "(--workers N, the same rows bit for bit) or on a Dask cluster (--scheduler ADDRESS). "
+                     "JSON: a list of rows, each with alpha, beta, P, kappa, U, cutoff, method and the "
+                     "observable's columns. --out is rewritten after every row, so Ctrl-C leaves what is "
+                     "done and --resume finishes it.",
+         example="rgflow sweep --alpha 0.2 --beta 0.3 --P 100,200 --kappa 1,4 --U 0,0.05 --method rg --workers 2 --format json",
+         arguments=arguments)
+def run(ns):
+    import os
+
+    import sys
+    import time
+
+    from .._io import atomic_write
+    from ..sweep import from_text, sweep, to_text
+
+    options = {}
+    if ns.observable == "transfer":
+        if ns.to_P is None:
+            raise ValueError("--observable transfer needs --to-P")
+        options["P_new"] = ns.to_P
+    done = []
+    if ns.resume:
+        if not ns.out:
+            raise ValueError("--resume needs --out FILE (the partial table to finish)")
+        if os.path.exists(ns.out):
+            with open(ns.out) as fh:
+                done = [r for r in from_text(fh.read(), ns.format) if r.get("method") == ns.method]
+    state = {"last": 0.0, "rows": done}
+
+    def on_row(rows, total):
+        state["rows"] = rows
+        now = time.monotonic()
+        if ns.out:
+            atomic_write(ns.out, to_text(rows, ns.format))
+        if not ns.quiet and (now - state["last"] >= 0.5 or len(rows) == total):
+            state["last"] = now
+            print(f"rgflow: sweep {len(rows)}/{total} done", file=sys.stderr, flush=True)
+
+    client = None
+    if ns.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("--scheduler needs Dask distributed: pip install 'rgflow[dask]'") from None
+        client = Client(ns.scheduler)
+    try:
+        rows = sweep(alpha=ns.alpha, beta=ns.beta, P=ns.P, kappa=ns.kappa, U=ns.U, cutoff=ns.cutoff,
+                     method=ns.method, observable=ns.observable, options=options, workers=ns.workers,
+                     client=client, done=done, on_row=on_row)
+    except KeyboardInterrupt:
+        if ns.out:
+            atomic_write(ns.out, to_text(state["rows"], ns.format))
+            print(f"rgflow: sweep interrupted: {len(state['rows'])} rows in {ns.out}; finish with --resume",
+                  file=sys.stderr)
+        raise
+    finally:
+        if client is not None:
+            client.close()
+    text = to_text(rows, ns.format)
+    if ns.out:
+        atomic_write(ns.out, text)
+    else:
+        sys.stdout.write(text)
+
+

@@ -1,0 +1,1 @@
+"""Presentation: figures and the quick plots of the command line (``--plot``); imports matplotlib lazily."""
