@@ -69,10 +69,22 @@ class Trajectory(Result):
         return self.model.cutoff * np.exp(-self.tau)
 
     def rescaled(self, tau, r, u) -> dict:
-        """s = ℓ^γ_s, r̂ = r λ(k_c), Û = u λ(k_c)² at the running cutoff k_c = Λ e^-τ."""
+        """s, r̂ = r λ(k_c), Û = u λ(k_c)² at the running cutoff k_c = Λ e^-τ, λ(k_c) from the model's
+        spectrum. s = ℓ^γ_s for a power law; for a measured spectrum the same quantity written
+        through the spectrum, s² = [k_c y(k_c)²/λ(k_c)] / [Λ y(Λ)²/λ(Λ)] (equal to ℓ^{2γ_s} on a
+        power law)."""
         m = self.model
-        lam_c = (m.cutoff * np.exp(-np.asarray(tau, dtype=float))) ** -(1.0 + m.alpha)
-        s = np.exp(eq.gamma_s(m.alpha, m.beta) * np.asarray(tau, dtype=float))
+        tau = np.asarray(tau, dtype=float)
+        k_c = np.maximum(m.cutoff * np.exp(-tau), 1.0)  # τ ≤ ln Λ up to round-off
+        lam_c, y_c = m.spectrum.at(k_c)
+        if m.spectrum.power_law:
+            s = np.exp(eq.gamma_s(m.alpha, m.beta) * tau)
+        else:
+            lam_n, y_n = m.spectrum.at(float(m.cutoff))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s = np.sqrt((k_c * y_c**2 / lam_c) / (m.cutoff * y_n**2 / lam_n))
+            if not np.all(np.isfinite(s)):
+                raise FloatingPointError("the rescaled source s is undefined: the target vanishes at the cutoff mode")
         return {"s": s, "r_hat": r * lam_c, "U_hat": u * lam_c**2}
 
     def __call__(self, tau) -> dict:

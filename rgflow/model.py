@@ -177,6 +177,17 @@ class Model:
         return Model(None, None, P, P / r, u / P, cutoff, self.spectrum)
 
     @classmethod
+    def build(cls, alpha, beta, P, kappa, U=0.0, cutoff=None, spectrum=None) -> "Model":
+        """``Model(alpha, beta, ...)`` or, when ``spectrum`` is given (then alpha and beta must be
+        None), ``Model.from_spectrum(spectrum, ...)``: for functions taking either."""
+        if spectrum is None:
+            return cls(alpha, beta, P, kappa, U, cutoff)
+        if alpha is not None or beta is not None:
+            raise ValueError("give either alpha and beta (power law) or spectrum, not both "
+                             f"(got alpha={alpha!r}, beta={beta!r} and a spectrum)")
+        return cls.from_spectrum(spectrum, P, kappa, U, cutoff)
+
+    @classmethod
     def from_couplings(cls, alpha, beta, P, r, u, cutoff=None) -> "Model":
         """The power-law model whose action carries mass r and quartic u: κ = P/r, U = u/P."""
         r = check_real("r", r, low=0.0, low_open=True)

@@ -21,6 +21,7 @@ from numbers import Real
 import numpy as np
 
 from . import _equations as eq
+from .flow import SWITCH
 from .model import Model, check_model, gp_moments
 from .results import Result
 
@@ -101,7 +102,7 @@ def pt1(model):
 RG_GAP = 0.05   # largest relative gap between rg and mean-field means before rg warns
 
 
-def rg(model, switch=1024):
+def rg(model, switch=SWITCH):
     from .flow import flow
 
     r_end, u_end = flow(model, "hybrid", switch=switch).end
@@ -134,7 +135,7 @@ def _mean_field_gap(model, mean):
     return worst
 
 
-def rg_cutoff(model, switch=1024):
+def rg_cutoff(model, switch=SWITCH):
     from .flow import flow
 
     r_k = flow(model, "hybrid", switch=switch).at_mode(model.k)["r"]
