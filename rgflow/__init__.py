@@ -8,6 +8,7 @@ and the observables built on them: learning_curve, transfer, scaling_interval, f
 loss_surface, dynamics. Every call returns a frozen result with to_dict() (JSON) and to_rows() (CSV). Heavy dependencies (scipy, sympy, matplotlib) are imported only where used.
 """
 from .model import Model
+from .spectrum import PowerLaw, Measured
 from .flow import flow, flow_batch, Trajectory, FlowError
 from .predict import predict, Prediction, METHODS
 from .exact import ConvergenceError
@@ -21,7 +22,7 @@ from .dynamics import dynamics, Dynamics
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
+__all__ = ["Model", "PowerLaw", "Measured", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
            "FlowError", "ConvergenceError", "learning_curve", "transfer", "scaling_interval",
            "flow_field", "loss_surface", "dynamics", "Result", "LearningCurve", "Transfer", "TransferMap",
            "ScalingInterval", "FlowField", "Surface", "SurfaceFit", "Dynamics", "__version__"]
