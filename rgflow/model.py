@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._checks import check_int, check_real
-from .spectrum import Measured, PowerLaw, Spectrum
+from .spectrum import PowerLaw, Spectrum
 
 __all__ = ["Model", "check_real", "check_int", "gaussian_coefficients", "gp_moments"]
 
