@@ -175,8 +175,12 @@ def solve_continuum(spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_ev
     u = np.atleast_1d(np.asarray(u, dtype=float))
     n = len(r)
 
+    lo, hi = min(x_lo, x_hi), max(x_lo, x_hi)
+
     def rhs(x, z):
-        dr, du = shell_rates(spectrum, z[:n], z[n:], math.exp(x))
+        # older scipy (1.10-1.13 checked) picks its first step without looking at the end of the interval
+        # (scipy PR 17348) and may evaluate far outside it (k_c = e^x underflows to 0): never do that
+        dr, du = shell_rates(spectrum, z[:n], z[n:], math.exp(min(max(x, lo), hi)))
         return -np.concatenate([dr, du])  # dk_c/dτ = -k_c: d/dx = -d/dτ
 
     sol = solve_ivp(rhs, (x_hi, x_lo), np.concatenate([r, u]), method="DOP853", rtol=rtol, atol=ATOL,

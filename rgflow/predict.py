@@ -5,7 +5,10 @@ Methods (THEORY §2)
 ``exact``       Hubbard–Stratonovich quadrature through the saddle (:mod:`rgflow.exact`).
 ``gp``          U = 0:  ⟨Δ_k⟩ = y_k/(1 + rλ_k),  Var Δ_k = λ_k/(1 + rλ_k).
 ``pt1``         first order in u (derivations §6):  ⟨Δ_k⟩ = M_k[1 − uG_k(A₀ + 2G_k)].
-``rg``          RG-improved reading: flow until every mode is integrated out (hybrid scheme),
+``rg``          Hartree-resummed Wilsonian flow down to the non-Gaussian infrared, the kept
+                theory solved exactly, the shell modes read with its statistics, and an error
+                estimate from the next order (:mod:`rgflow.rg`; ``info["error_estimate"]``).
+``rg-1loop``    the plain one-loop reading: flow until every mode is integrated out (hybrid scheme),
                 which accounts for the modes below k with the running couplings, then read mode k
                 alone with the end couplings (r_∞, u_∞):  ⟨Δ_k⟩ = M_k(1 − 2u_∞G_k²), M, G at r_∞.
 ``rg-cutoff``   the plain tree-level reading at the cutoff, ℓ = Λ/k:  ⟨Δ_k⟩ = y_k/(1 + r(ℓ)λ_k).
@@ -70,8 +73,11 @@ class Prediction(Result):
         scalars = {key: v for key, v in self.info.items()
                    if isinstance(v, str) or (isinstance(v, Real) and not isinstance(v, bool)
                                              and math.isfinite(v))}
-        return {"method": self.method, **self._columns(), "loss": self.loss, "bias": self.bias,
-                "variance": self.variance, "info": scalars}
+        out = {"method": self.method, **self._columns(), "loss": self.loss, "bias": self.bias,
+               "variance": self.variance, "info": scalars}
+        if "error_estimate" in self.info:   # contract of `rgflow predict --method rg`: a top-level key
+            out["error_estimate"] = float(self.info["error_estimate"])
+        return out
 
 
 def gp(model):
@@ -99,10 +105,16 @@ def pt1(model):
     return mean, var, {"A0": A0, "max_correction": worst}
 
 
-RG_GAP = 0.05   # largest relative gap between rg and mean-field means before rg warns
+RG_GAP = 0.05   # largest relative gap between rg-1loop and mean-field means before rg-1loop warns
 
 
-def rg(model, switch=SWITCH):
+def rg(model, *, rho=0.5, min_kept=16):
+    from .rg import rg_moments
+
+    return rg_moments(model, rho=rho, min_kept=min_kept)
+
+
+def rg_1loop(model, switch=SWITCH):
     from .flow import flow
 
     r_end, u_end = flow(model, "hybrid", switch=switch).end
@@ -129,9 +141,9 @@ def _mean_field_gap(model, mean):
     if worst > RG_GAP:
         import warnings
 
-        warnings.warn(f"rg is outside the range of the one-loop flow: its mean differs from the "
+        warnings.warn(f"rg-1loop is outside the range of the one-loop flow: its mean differs from the "
                       f"self-consistent mean field by {worst:.2g} at mode k={int(np.argmax(gap)) + 1} "
-                      f"(> {RG_GAP}); check with 'exact' or use 'mean-field'", RuntimeWarning, stacklevel=4)
+                      f"(> {RG_GAP}); check with 'exact' or use 'rg'", RuntimeWarning, stacklevel=4)
     return worst
 
 
@@ -165,7 +177,7 @@ def langevin(model, **options):
     return res.pop("mean"), res.pop("var"), res
 
 
-METHODS = {"exact": exact, "gp": gp, "pt1": pt1, "rg": rg, "rg-cutoff": rg_cutoff,
+METHODS = {"exact": exact, "gp": gp, "pt1": pt1, "rg": rg, "rg-1loop": rg_1loop, "rg-cutoff": rg_cutoff,
            "mean-field": mean_field, "langevin": langevin}
 
 

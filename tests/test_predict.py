@@ -131,21 +131,21 @@ def test_bad_method_and_model():
 
 
 @pytest.mark.parametrize("U", [0.05, 0.5])
-def test_rg_mean_field_gap_matches_the_full_mean_field(U):
+def test_rg_1loop_mean_field_gap_matches_the_full_mean_field(U):
     m = Model(0.2, 0.3, 1000, 1000 / 100**1.2, U)
-    rg = predict(m, "rg")
+    rg = predict(m, "rg-1loop")
     direct = np.max(np.abs(rg.mean / predict(m, "mean-field").mean - 1))
     assert rg.info["mean_field_gap"] == pytest.approx(direct, rel=1e-2)
 
 
-def test_rg_warns_where_the_one_loop_flow_fails():
-    """At U = 100 rg is far from exact; the gap to the mean field says so (a warning, not silence)."""
+def test_rg_1loop_warns_where_the_one_loop_flow_fails():
+    """At U = 100 the one-loop reading is far from exact; the gap to the mean field says so (a warning, not silence)."""
     m = Model(0.2, 0.3, 1000, 1000 / 100**1.2, 100.0)
     with pytest.warns(RuntimeWarning, match="outside the range of the one-loop flow"):
-        rg = predict(m, "rg")
+        rg = predict(m, "rg-1loop")
     assert np.max(np.abs(rg.mean / predict(m, "exact").mean - 1)) > 0.05
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        predict(m.replace(U=0.05), "rg")
+        predict(m.replace(U=0.05), "rg-1loop")

@@ -57,7 +57,9 @@ API_BAD = [
     (lambda: predict(M, ["rg"]), "method"),
     (lambda: predict(None), "model"),
     (lambda: predict(M, "gp", foo=1), "options"),
-    (lambda: predict(M, "rg", switch=0), "switch"),
+    (lambda: predict(M, "rg-1loop", switch=0), "switch"),
+    (lambda: predict(M, "rg", rho=0.0), "rho"),
+    (lambda: predict(M, "rg", min_kept=0), "min_kept"),
     (lambda: predict(M, "exact", rtol=NAN), "rtol"),
     (lambda: predict(M, "exact", rtol=0.0), "rtol"),
     (lambda: predict(M, "exact", rtol=-1.0), "rtol"),
@@ -209,7 +211,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(argv, capsys, tmp_path, monkeypatc
 @pytest.mark.parametrize("argv,code,what", [
     (["flow", *MODEL_ARGS, "--P", "1000", "--U", "1e4"], 1, "k_c="),                 # continuum integrator
     (["flow", *MODEL_ARGS, "--P", "1000", "--U", "1e4", "--scheme", "discrete"], 1, "mode k=1000"),
-    (["predict", *MODEL_ARGS, "--P", "1000", "--U", "1e4", "--method", "rg"], 1, "mode k=1000"),
+    (["predict", *MODEL_ARGS, "--P", "1000", "--U", "1e4", "--method", "rg-1loop"], 1, "mode k=1000"),
     (["transfer", *MODEL_ARGS, "--P", "1000", "--U", "100", "--to-P", "2000"], 1, "no couplings at P'=2000"),
 ])
 def test_cli_numerical_trouble_is_one_line_and_exit_1(argv, code, what, capsys):

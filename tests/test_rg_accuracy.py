@@ -1,0 +1,132 @@
+"""rg over the whole domain (issue 15, THEORY check 9): a small fixed draw of bench/random_sets.py."""
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from rgflow import Model, predict
+from rgflow import _equations as eq
+from rgflow import rg as rgmod
+
+sys.path.insert(0, str(ROOT / "bench"))
+from random_sets import coverage, draw_sets, evaluate  # noqa: E402
+
+SETS = draw_sets(12, seed=2026)
+
+
+@pytest.fixture(scope="module")
+def rows():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return evaluate(SETS, methods=("mean-field", "rg"))
+
+
+def test_rg_meets_the_accuracy_goals_on_a_random_draw(rows):
+    for row in rows:
+        U, err = row["params"][4], row["rg"]["mean"]
+        assert "failed" not in row["rg"], row
+        assert err < (5e-3 if U <= 0.1 else 1e-2), row
+        assert err < row["mean-field"]["mean"], row
+        assert row["rg"]["var"] < 1e-2 and row["rg"]["loss"] < 1e-2, row
+
+
+def test_rg_error_estimate_covers_and_is_tight_on_a_random_draw(rows):
+    cov, med, n = coverage(rows, above=1e-9)
+    assert cov >= 0.95 and n >= 2
+    assert 1.0 <= med <= 10.0
+
+
+def test_error_estimate_holds_with_the_smallest_kept_theory():
+    """min_kept = 1 (the flow integrates out every mode it may): larger errors, still covered and tight."""
+    est, err = [], []
+    for params in SETS:
+        m = Model(*params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p = predict(m, "rg", min_kept=1)
+        est.append(p.info["error_estimate"])
+        err.append(np.max(np.abs(p.mean / predict(m, "exact").mean - 1)))
+    est, err = np.array(est), np.array(err)
+    big = err > 1e-9
+    assert np.mean(est >= err) >= 0.95 and big.sum() >= 4
+    assert 1.0 <= np.median(est[big] / err[big]) <= 10.0
+
+
+@pytest.mark.parametrize("params", [
+    (1.925, 1.987, 1499, 763.0, 0.0064, 793),   # the issue's worst set for the one-loop rg (16%)
+    (1.07, 2.83, 97, 601.0, 0.0086, None),      # the issue's FlowError set
+    (0.2, -0.5, 1000, 1.0, 0.5, None),          # flat target, mass shift many times r (regime B)
+    (0.3, 0.5, 400, 1000.0, 1.0, 1200),         # small mass: threshold at k <= 3 (regime A)
+])
+def test_rg_where_the_one_loop_reading_fails(params):
+    m = Model(*params)
+    ex = predict(m, "exact")
+    p = predict(m, "rg")
+    err = np.max(np.abs(p.mean / ex.mean - 1))
+    assert err <= p.info["error_estimate"] < 1e-4
+    assert np.max(np.abs(p.var / ex.var - 1)) < 1e-4
+
+
+def test_rg_at_large_cutoff_uses_quadrature_shells_and_stays_exact():
+    """Λ = 3·10^4 > 2·4096: the sums over the shells enter by quadrature; still within the estimate."""
+    m = Model(0.4, 0.1, 30000, 30.0, 0.05)
+    ex = predict(m, "exact").mean
+    p = predict(m, "rg")
+    err = np.max(np.abs(p.mean / ex - 1))
+    assert err <= p.info["error_estimate"] < 1e-5
+
+
+def test_truncating_earlier_makes_the_error_grow_and_the_estimate_follows():
+    """Keeping fewer modes exactly (larger shells) raises the error; the estimate stays above it."""
+    m = Model(0.2, 0.3, 1000, 1000.0, 0.05)
+    ex = predict(m, "exact").mean
+    errs = []
+    for rho, kept in ((0.05, 64), (0.5, 1)):
+        p = predict(m, "rg", rho=rho, min_kept=kept)
+        errs.append(np.max(np.abs(p.mean / ex - 1)))
+        assert errs[-1] <= p.info["error_estimate"]
+    assert errs[1] > 10 * errs[0]
+
+
+def test_shell_derivatives_are_the_generated_cumulants():
+    """∂ⁿW = (−1)ⁿ(n−1)!/2 (cⁿ + n b²cⁿ⁺¹) against square_cumulants (K₁..K₃) and, for n = 4, 5,
+    against finite differences of W(m) = −½ ln(a + m) + b²/(2(a + m))."""
+    a, b2 = 3.0, 2.5
+    c = 1.0 / a
+    Wn = [(-1) ** n * math.factorial(n - 1) / 2 * (c**n + n * b2 * c ** (n + 1)) for n in range(1, 6)]
+    K1, K2, K3 = eq.square_cumulants(math.sqrt(b2) * c, c)
+    assert Wn[0] == pytest.approx(-K1 / 2, rel=1e-14)
+    assert Wn[1] == pytest.approx(K2 / 4, rel=1e-14)
+    assert Wn[2] == pytest.approx(-K3 / 8, rel=1e-14)
+    from mpmath import diff, log, mp
+
+    mp.dps = 30
+    for n in (4, 5):
+        d = diff(lambda m: -log(a + m) / 2 + b2 / (2 * (a + m)), 0, n)
+        assert Wn[n - 1] == pytest.approx(float(d), rel=1e-12)
+
+
+def test_rg_warns_when_its_estimate_exceeds_one_percent(monkeypatch):
+    m = Model(0.2, 0.3, 1000, 1000 / 100**1.2, 0.05)
+    est = predict(m, "rg").info["error_estimate"]
+    monkeypatch.setattr(rgmod, "WARN_ABOVE", est / 2)
+    with pytest.warns(RuntimeWarning, match="error estimate"):
+        predict(m, "rg")
+
+
+def test_rg_U0_is_the_gp_and_cli_reports_the_estimate(capsys):
+    m = Model(0.2, 0.3, 500, 4.0, 0.0)
+    gp, p = predict(m, "gp"), predict(m, "rg")
+    np.testing.assert_allclose(p.mean, gp.mean, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(p.var, gp.var, rtol=1e-12, atol=0)
+    import json
+
+    from rgflow.cli import main
+
+    main(["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "200", "--kappa", "4", "--U", "0.05",
+          "--method", "rg", "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert isinstance(out["error_estimate"], float) and 0 < out["error_estimate"] < 1e-3
