@@ -334,7 +334,7 @@ def _check_array(name, values):
     return np.atleast_1d(arr)
 
 
-def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
+def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None, spectrum=None) -> dict:
     """Continuum flow of many initial conditions (r0[i], u0[i]) at once.
 
     The stacked state of all trajectories is integrated by one solve_ivp call with the
@@ -342,9 +342,13 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
     only through numpy array work. The tolerance is divided by √(2n) because scipy controls the
     RMS error over all components. Returns ``tau`` (default 101 points on [0, ln Λ]) and ``r``,
     ``u`` of shape (len(tau), n). Raises FlowError naming the first failing trajectory.
+    ``spectrum`` (PowerLaw or Measured; then alpha = beta = None) replaces the power law.
     """
-    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
-    beta = check_real("beta", beta, low=-1.0, low_open=True)
+    if spectrum is None:
+        spectrum = PowerLaw(check_real("alpha", alpha, low=0.0, low_open=True),
+                            check_real("beta", beta, low=-1.0, low_open=True))
+    else:
+        Model.build(alpha, beta, 1, 1.0, 0.0, cutoff, spectrum)  # alpha = beta = None; cutoff <= its modes
     cutoff = check_int("cutoff", cutoff)
     r0 = _check_array("r0", r0)
     u0 = _check_array("u0", u0)
@@ -360,7 +364,7 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
         return {"tau": tau, "r": np.broadcast_to(r0, (len(tau), n)).copy(), "u": np.broadcast_to(u0, (len(tau), n)).copy()}
 
     x_eval = math.log(cutoff) - tau
-    sol = solve_continuum(PowerLaw(alpha, beta), r0, u0, math.log(cutoff), 0.0, t_eval=x_eval, dense=False,
+    sol = solve_continuum(spectrum, r0, u0, math.log(cutoff), 0.0, t_eval=x_eval, dense=False,
                      rtol=max(RTOL / math.sqrt(2 * n), 1e-13), what="batch",
                      where=lambda x: (math.log(cutoff) - x, math.exp(x)))
     return {"tau": tau.copy(), "r": sol.y[:n].T.copy(), "u": sol.y[n:].T.copy()}

@@ -237,3 +237,24 @@ def test_power_law_closed_forms_refuse_a_measured_spectrum():
     surf = loss_surface([10, 20, 40], [10, 20, 40], None, None, 1.0, spectrum=m.spectrum)
     with pytest.raises(ValueError, match="measured"):
         fit_surface(surf)
+
+
+def test_dynamics_and_flow_batch_read_the_spectrum():
+    from rgflow import dynamics
+    from rgflow.flow import flow_batch
+
+    m = Model(0.2, 0.3, 40, 2.0, 0.1)
+    a, b = dynamics(m), dynamics(_copy_of(m))
+    np.testing.assert_array_equal(a.loss, b.loss)
+    sp = _two_power_laws(500)
+    starts = [(100.0, 0.5), (300.0, 2.0)]
+    batch = flow_batch(None, None, 500, *zip(*starts), spectrum=sp)
+    for i, (r0, u0) in enumerate(starts):
+        one = flow(Model(0.2, 0.3, 500, 500 / r0, u0 / 500), "continuum")
+        mine = flow(Model.from_spectrum(sp, 500, 500 / r0, u0 / 500), "continuum")
+        # 1e-8: the log-log interpolant has a kink at every mode, so DOP853's global error is a few
+        # times its local tolerance (the power law's batch test holds 1e-9)
+        np.testing.assert_allclose(batch["r"][-1, i], mine.end[0], rtol=1e-8)
+        assert abs(batch["r"][-1, i] / one.end[0] - 1) > 1e-6  # not the power law's flow
+    with pytest.raises(ValueError, match="spectrum"):
+        flow_batch(0.2, 0.3, 500, [1.0], [1.0], spectrum=sp)
