@@ -149,6 +149,8 @@ class Trajectory(Result):
 #: relative tolerance of every continuum integration of the flow (absolute: ATOL)
 RTOL = 1e-11
 ATOL = 1e-300
+#: flow_batch divides RTOL by √(2n) (scipy controls the RMS error over all components), down to this
+BATCH_RTOL_MIN = 1e-13
 #: hybrid scheme: the modes above SWITCH are integrated as the continuum between midpoints
 SWITCH = 1024
 
@@ -365,6 +367,6 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None, spectrum=None) -> dict:
 
     x_eval = math.log(cutoff) - tau
     sol = solve_continuum(spectrum, r0, u0, math.log(cutoff), 0.0, t_eval=x_eval, dense=False,
-                     rtol=max(RTOL / math.sqrt(2 * n), 1e-13), what="batch",
+                     rtol=max(RTOL / math.sqrt(2 * n), BATCH_RTOL_MIN), what="batch",
                      where=lambda x: (math.log(cutoff) - x, math.exp(x)))
     return {"tau": tau.copy(), "r": sol.y[:n].T.copy(), "u": sol.y[n:].T.copy()}

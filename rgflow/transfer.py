@@ -155,8 +155,9 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
     P_new < P: integrate the modes P_new+1 … P out (``flow(model, scheme).at_mode(P_new)``) and
     read κ̃ = P_new/r, Ũ = u/P_new. P_new > P: solve for the couplings at cutoff P_new whose flow
     lands on the model's (r, u) at mode P. P_new = P returns the model itself. The new model has
-    cutoff P_new. Raises ValueError on bad input, TransferError (a FlowError) when the inverse
-    has no solution and FlowError when the flow breaks down.
+    cutoff P_new and the model's spectrum (a measured spectrum is kept: Λ = P modes of it, and
+    P_new may not exceed its number of modes). Raises ValueError on bad input, TransferError (a
+    FlowError) when the inverse has no solution and FlowError when the flow breaks down.
     """
     check_model(model)
     P_new = check_int("P_new", P_new)
