@@ -21,6 +21,7 @@ FIGURES = {
     "fig8-kernel-ridge": "rgflow.krr:figure_kernel_ridge",
     "fig9-surface": "rgflow.surface:figure_surface",
     "fig10-dynamics": "rgflow.dynamics:figure_dynamics",
+    "fig11-real-data": "rgflow.figure_real_data:figure",
 }
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from .model import Model, check_int, gp_moments
+from .ridge import renormalized_ridge, ridge_errors
 
 __all__ = ["sample_gram", "krr_training_loss", "theory_training_loss", "effective_ridge", "compare",
            "figure_kernel_ridge"]
@@ -101,30 +102,24 @@ def krr_training_loss(P, alpha, beta, kappa, cutoff=None, seeds=(0,), random_sig
 
 
 def effective_ridge(P, lam, kappa) -> float:
-    """κ_eff of the self-consistent (eigenlearning) theory: κ_eff (1 − Σ_k λ_k/(Pλ_k + κ_eff)) = κ."""
-    from scipy.optimize import brentq
-
-    lam = np.asarray(lam, dtype=float)
-    f = lambda ke: ke * (1.0 - np.sum(lam / (P * lam + ke))) - kappa  # noqa: E731
-    hi = kappa * 2.0 + 1.0
-    while f(hi) < 0:
-        hi *= 4.0
-    return brentq(f, kappa, hi, xtol=1e-14 * hi, rtol=1e-14)  # f(κ) = −κ Σ λ/(Pλ+κ) < 0
+    """κ_eff = P·K of the self-consistent (eigenlearning) theory: κ_eff (1 − Σ_k λ_k/(Pλ_k + κ_eff)) = κ,
+    with K from :func:`rgflow.ridge.renormalized_ridge`."""
+    return P * renormalized_ridge(lam, P, kappa)
 
 
 def theory_training_loss(P, alpha, beta, kappa, cutoff=None) -> dict:
     """U = 0 theory: equivalent kernel (``bias``, ``variance``, ``loss``; THEORY §1 with r = P/κ), the
     renormalized ridge (``*_rr``, with ``kappa_eff``, ``E0``) and the diagnostic δ = (1/P) Σ rλ/(1+rλ)."""
     m = Model(alpha, beta, P, kappa, 0.0, cutoff)
-    lam, y2 = m.eigenvalues(), m.target() ** 2
+    lam = m.eigenvalues()
     r = m.r
     M, G = gp_moments(m)
     bias, var = float(np.sum(M * M)), float(np.sum(G))
-    ke = effective_ridge(m.P, lam, m.kappa)
-    L = m.P * lam / (m.P * lam + ke)
-    E0 = m.P / (m.P - np.sum(L**2))
-    rr_bias = float((m.kappa / ke) ** 2 * E0 * np.sum(y2 * (1 - L) ** 2))
-    rr_var = float(m.kappa * np.sum(L) / m.P)
+    rr = ridge_errors(lam, m.target(), m.P, m.kappa, "renormalized")
+    ke = m.P * rr.K
+    E0 = 1.0 / (1.0 - rr.gamma)
+    rr_bias = rr.train_error   # the training residual (κ/κ_eff)² E0 Σ_k y_k² (1 − L_k)²
+    rr_var = float(m.kappa * np.sum(rr.L) / m.P)
     return {"bias": bias, "variance": var, "loss": bias + var, "kappa_eff": ke, "E0": float(E0),
             "bias_rr": rr_bias, "variance_rr": rr_var, "loss_rr": rr_bias + rr_var,
             "diagnostic": float(np.sum(r * lam / (1 + r * lam)) / m.P)}
@@ -205,3 +200,94 @@ def figure_kernel_ridge(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=(1
     fig.suptitle(f"Kernel ridge regression on the circle (α = {alpha}, β = {beta}, Λ = 4P, random-sign target) "
                  "vs the equivalent kernel (EK, r = P/κ) and the renormalized ridge (RR)")
     return save_figure(fig, out_dir, "fig8-kernel-ridge")
+
+
+# ------------------------------------------------------------------ real data (scikit-learn's bundled sets)
+
+DATASETS = ("digits", "breast_cancer", "diabetes", "wine")
+TARGETS = ("class", "smooth")
+_CLASS = {"digits": "digit 3 against the rest", "breast_cancer": "malignant (label 0)", "wine": "cultivar 0",
+          "diabetes": "progression above its median"}
+
+
+def real_dataset(name, target="class"):
+    """(X, f): a data set bundled with scikit-learn (no download), features standardized (zero mean, unit
+    variance; constant columns left at 0), and a target f on every point: ``class`` = a one-vs-rest
+    indicator (digits: digit 3; breast_cancer: malignant; wine: cultivar 0; diabetes: progression above
+    its median), ``smooth`` = tanh(z), z = X·w/std(X·w) for a fixed Gaussian w (seed 1): a smooth ridge
+    function of the features. Needs scikit-learn (``pip install rgflow[data]``)."""
+    if name not in DATASETS:
+        raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {name!r}")
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
+    try:
+        from sklearn import datasets
+    except ImportError:  # pragma: no cover - the optional extra
+        raise ImportError("real data sets need scikit-learn: pip install 'rgflow[data]'") from None
+    X, lab = getattr(datasets, f"load_{name}")(return_X_y=True)
+    X = np.asarray(X, dtype=float)
+    sd = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    if target == "class":
+        f = {"digits": lab == 3, "breast_cancer": lab == 0, "wine": lab == 0,
+             "diabetes": lab > np.median(lab)}[name].astype(float)
+    else:
+        z = X @ np.random.default_rng(1).standard_normal(X.shape[1])
+        f = np.tanh(z / z.std())
+    return X, f
+
+
+def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40, max_draws=4000) -> dict:
+    """Real KRR (scikit-learn ``KernelRidge(alpha=κ, kernel="precomputed")``) on P points drawn without
+    replacement from the N points of the Gram matrix K, test error (1/N) Σ_i (f̂(x_i) − f_i)² over the
+    whole data set, averaged over draws. ``draws=None``: batches of ``min_draws`` until the standard
+    error is below ``rel_se`` of the mean (at most ``max_draws``). Returns mean, stderr, draws."""
+    from sklearn.kernel_ridge import KernelRidge
+
+    N = len(f)
+    P = check_int("P", P)
+    if P > N:
+        raise ValueError(f"P must be an integer in [1, N = {N}], got {P}")
+    rng = np.random.default_rng([check_int("seed", seed, low=0), P])
+    errs = []
+
+    def batch(n):
+        for _ in range(n):
+            idx = rng.choice(N, P, replace=False)
+            model = KernelRidge(alpha=kappa, kernel="precomputed").fit(K[np.ix_(idx, idx)], f[idx])
+            errs.append(float(np.mean((model.predict(K[:, idx]) - f) ** 2)))
+
+    if draws is not None:
+        batch(check_int("draws", draws, low=2))
+    else:
+        batch(min_draws)
+        while len(errs) < max_draws and np.std(errs, ddof=1) / np.sqrt(len(errs)) > rel_se * np.mean(errs):
+            batch(min_draws)
+    e = np.asarray(errs)
+    return {"mean": float(e.mean()), "stderr": float(e.std(ddof=1) / np.sqrt(len(e))), "draws": len(e)}
+
+
+def validate_real(dataset, kernel, target, kappas=(1.0, 0.1, 0.01), P_fractions=(0.025, 0.05, 0.1, 0.2),
+                  seed=0, spectrum=None, **kw) -> list:
+    """Real KRR against the U = 0 theory on the spectrum of all N points (``rgflow.data``): one row per
+    (κ, P) with keys dataset, kernel, target, N, kappa, P, krr, krr_stderr, draws, renormalized, bare
+    (the predicted test errors, ``rgflow.ridge``) and the ratios ratio_renormalized = KRR/renormalized,
+    ratio_bare = KRR/bare. ``kw`` goes to :func:`krr_test_error`."""
+    from .data import kernel_matrix, spectrum_from_gram
+
+    X, f = real_dataset(dataset, target)
+    K = kernel_matrix(X, kernel=kernel)
+    lam, y = spectrum if spectrum is not None else spectrum_from_gram(K, f)
+    N = len(f)
+    rows = []
+    for kappa in kappas:
+        for frac in P_fractions:
+            P = max(2, int(frac * N))
+            e = krr_test_error(K, f, P, kappa, seed=seed, **kw)
+            rr = ridge_errors(lam, y, P, kappa, "renormalized").test_error
+            bare = ridge_errors(lam, y, P, kappa, "bare").test_error
+            rows.append({"dataset": dataset, "kernel": kernel, "target": target, "N": N, "kappa": float(kappa),
+                         "P": P, "krr": e["mean"], "krr_stderr": e["stderr"], "draws": e["draws"],
+                         "renormalized": rr, "bare": bare, "ratio_renormalized": e["mean"] / rr,
+                         "ratio_bare": e["mean"] / bare})
+    return rows

@@ -1,0 +1,398 @@
+"""From data to a spectrum: (λ_k, y_k) of a kernel on a data set, spectrum files, and power-law fits.
+
+Conventions (normative, THEORY §5). For N data points with Gram matrix K_N and target values f_i:
+
+    λ_k = k-th largest eigenvalue of K_N / N,      y_k = u_k · f / √N,
+
+u_k the unit eigenvectors (signs as LAPACK returns them, kept in y_k), so Σ_k y_k² = (1/N) Σ_i f_i², the
+mean of f² (less the power on modes dropped as numerically zero, reported in ``meta``). κ is the
+ridge added to the P × P training Gram matrix, as in scikit-learn's ``KernelRidge(alpha=κ)``.
+
+Memory. The dense path (``numpy.linalg.eigh``) holds the N × N matrix about three times in float64,
+≈ 24·N² bytes: 0.8 GB at N = 6000, 9.6 GB at the limit N ≤ 20000 (``max_dense``). Above it
+:func:`spectrum_from_features` raises unless ``rank=m`` is given: the Nyström path with m landmark
+points (drawn without replacement, seeded) uses K_N ≈ C W⁺ Cᵀ (C = K(X, Z), W = K(Z, Z)), whose
+eigenpairs come from the thin SVD of C W^{-1/2} / √N in O(N m²) time and O(N m) memory; its
+eigenvectors are exactly orthonormal over the N points, so y_k keeps the convention and Σ y_k² is the
+target power inside the rank-m span. m = N reproduces the dense result.
+
+Power-law fits. Measured spectra are only locally power laws: :func:`fit_power_law` fits
+λ_k = A k^-(1+α) and y_k² = B k^-(1+β) on one window [k_lo, k_hi], :func:`exponent_drift` repeats it
+on sliding windows and returns the table, which is the honest summary of a measured spectrum.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import pathlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import check_int, check_real
+from .ridge import check_spectrum
+
+__all__ = ["DataSpectrum", "KERNELS", "MAX_DENSE", "kernel_matrix", "spectrum_from_gram", "spectrum_from_features",
+           "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
+
+KERNELS = ("rbf", "laplace", "ntk")
+MAX_DENSE = 20000
+
+
+@dataclass(frozen=True)
+class DataSpectrum:
+    """A measured spectrum: ``eigenvalues`` λ_k (> 0, descending), ``target`` y_k and ``meta`` (a dict:
+    N, kernel, method, dropped modes and power, ...). Unpacks as ``lam, y = spectrum``."""
+    eigenvalues: np.ndarray
+    target: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter((self.eigenvalues, self.target))
+
+
+# ---------------------------------------------------------------------------------------- kernels
+
+def _check_X(X, name="X"):
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a 2-D array of numbers (samples × features)") from None
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"{name} must be a 2-D array (samples × features) with at least one row and column, "
+                         f"got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} must be finite (found NaN or inf)")
+    return X
+
+
+def _kernel_params(kernel, d, params):
+    allowed = {"rbf": ("gamma",), "laplace": ("gamma",), "ntk": ("bias",)}
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    extra = set(params) - set(allowed[kernel])
+    if extra:
+        raise ValueError(f"kernel {kernel!r} takes the parameters {', '.join(allowed[kernel])}; "
+                         f"unknown: {', '.join(sorted(extra))}")
+    if kernel == "ntk":
+        return {"bias": check_real("bias", params.get("bias", 1.0), low=0)}
+    return {"gamma": check_real("gamma", params.get("gamma", 1.0 / d), low=0, low_open=True)}
+
+
+def kernel_matrix(X, Z=None, kernel="rbf", **params) -> np.ndarray:
+    """Kernel matrix K(X, Z) (Z = X by default) of a named kernel on the rows of X and Z.
+
+    * ``rbf``: exp(−γ |x − z|²), γ = ``gamma`` (default 1/d, d features; scikit-learn's convention);
+    * ``laplace``: exp(−γ |x − z|₁) (L1 distance, as scikit-learn's ``laplacian_kernel``), γ default 1/d;
+    * ``ntk``: the neural tangent kernel of a one-hidden-layer ReLU network, in closed form through the
+      arc-cosine kernels: with x̃ = (x/√d, b) (b = ``bias``, default 1), u = x̃·z̃/(|x̃||z̃|), θ = arccos u,
+      Θ(x, z) = (x̃·z̃) (π − θ)/π + |x̃||z̃| (sin θ + (π − θ) u)/π, which is twice the NTK of
+      f(x) = m^{-1/2} Σ_j a_j ReLU(w_j·x̃) with standard normal a_j, w_j as m → ∞.
+    """
+    from scipy.spatial.distance import cdist
+
+    X = _check_X(X)
+    Z = X if Z is None else _check_X(Z, "Z")
+    if Z.shape[1] != X.shape[1]:
+        raise ValueError(f"Z must have the {X.shape[1]} features of X, got {Z.shape[1]}")
+    d = X.shape[1]
+    p = _kernel_params(kernel, d, params)
+    if kernel == "rbf":
+        K = cdist(X, Z, "sqeuclidean")
+    elif kernel == "laplace":
+        K = cdist(X, Z, "cityblock")
+    else:
+        Xt = np.hstack([X / math.sqrt(d), np.full((len(X), 1), p["bias"])])
+        Zt = np.hstack([Z / math.sqrt(d), np.full((len(Z), 1), p["bias"])])
+        nx, nz = np.linalg.norm(Xt, axis=1), np.linalg.norm(Zt, axis=1)
+        G = Xt @ Zt.T
+        nn = np.outer(nx, nz)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = np.where(nn > 0, G / np.where(nn > 0, nn, 1.0), 1.0)
+        np.clip(u, -1.0, 1.0, out=u)
+        th = np.arccos(u)
+        return G * (np.pi - th) / np.pi + nn * (np.sin(th) + (np.pi - th) * u) / np.pi
+    K *= -p["gamma"]
+    np.exp(K, out=K)
+    return K
+
+
+# ------------------------------------------------------------------------------- data → spectrum
+
+def _check_target_values(f, N):
+    try:
+        f = np.asarray(f, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("f must be a 1-D array of target values") from None
+    if f.ndim != 1 or f.size != N:
+        raise ValueError(f"f must be a 1-D array with one value per data point ({N}), got shape {f.shape}")
+    if not np.all(np.isfinite(f)):
+        raise ValueError("f must be finite (found NaN or inf)")
+    return f
+
+
+def _positive_modes(lam, U, f, N, meta):
+    """Keep the modes with λ > N·ε·λ_max (numerically nonzero), descending; y = Uᵀf/√N."""
+    order = np.argsort(lam)[::-1]
+    lam, U = lam[order], U[:, order]
+    lam_max = lam[0] if lam.size else 0.0
+    if not lam_max > 0:
+        raise ValueError("the Gram matrix has no positive eigenvalue")
+    tol = max(N, U.shape[1]) * np.finfo(float).eps * lam_max
+    if lam[-1] < -1e-6 * lam_max:
+        raise ValueError(f"the Gram matrix is not positive semi-definite (eigenvalue {lam[-1]:.3g} against "
+                         f"largest {lam_max:.3g})")
+    keep = lam > tol
+    y_all = U.T @ f / math.sqrt(N)
+    mean_f2 = float(np.mean(f * f))
+    meta.update(N=N, modes=int(keep.sum()), dropped_modes=int((~keep).sum()),
+                dropped_power=float(mean_f2 - np.sum(y_all[keep] ** 2)), mean_f2=mean_f2)
+    return DataSpectrum(np.ascontiguousarray(lam[keep]), np.ascontiguousarray(y_all[keep]), meta)
+
+
+def spectrum_from_gram(K, f, *, max_dense=MAX_DENSE) -> DataSpectrum:
+    """Spectrum of a Gram matrix K_N (N × N, symmetric PSD) and target values f (length N).
+
+    λ_k = eig(K_N/N) descending, y_k = u_k·f/√N (Σ_k y_k² = mean f²). Eigenvalues ≤ N·ε·λ_max are
+    numerical zeros and dropped (their count and target power in ``meta``). Dense ``eigh``: ≈ 24 N²
+    bytes; N above ``max_dense`` (20000) raises — use :func:`spectrum_from_features` with ``rank``.
+    """
+    try:
+        K = np.asarray(K, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("K must be a square array of numbers (the Gram matrix)") from None
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or K.shape[0] < 1:
+        raise ValueError(f"K must be a square N × N Gram matrix, got shape {K.shape}")
+    N = K.shape[0]
+    max_dense = check_int("max_dense", max_dense)
+    if N > max_dense:
+        raise ValueError(f"K has N = {N} > max_dense = {max_dense} rows: a dense eigendecomposition needs about "
+                         f"{24 * N * N / 1e9:.1f} GB; use spectrum_from_features(..., rank=m) (Nyström)")
+    if not np.all(np.isfinite(K)):
+        raise ValueError("K must be finite (found NaN or inf)")
+    scale = np.abs(K).max()
+    if np.abs(K - K.T).max() > 1e-10 * max(scale, 1e-300):
+        raise ValueError("K must be symmetric")
+    f = _check_target_values(f, N)
+    lam, U = np.linalg.eigh((K + K.T) / (2.0 * N))
+    return _positive_modes(lam, U, f, N, {"method": "dense"})
+
+
+def spectrum_from_features(X, f, kernel="rbf", *, rank=None, seed=0, max_dense=MAX_DENSE,
+                           **kernel_params) -> DataSpectrum:
+    """Spectrum of a named kernel (:func:`kernel_matrix`) on the rows of X with target values f.
+
+    Dense (``rank=None``): :func:`spectrum_from_gram` on K(X, X), N ≤ ``max_dense``. Nyström
+    (``rank=m``): m landmarks Z drawn without replacement (``seed``), B = K(X, Z) W^{-1/2} (W = K(Z, Z),
+    eigenvalues of W below m·ε·max dropped), λ_k = s_k²/N and u_k from the thin SVD B = U S Vᵀ, so
+    y_k = u_k·f/√N exactly as in the dense convention for the approximate Gram C W⁺ Cᵀ; O(N m) memory.
+    """
+    X = _check_X(X)
+    N = X.shape[0]
+    f = _check_target_values(f, N)
+    _kernel_params(kernel, X.shape[1], kernel_params)  # validate before any heavy work
+    meta = {"kernel": kernel, **{k: float(v) for k, v in kernel_params.items()}}
+    if rank is None:
+        max_dense = check_int("max_dense", max_dense)
+        if N > max_dense:
+            raise ValueError(f"X has N = {N} > max_dense = {max_dense} samples: the dense path needs about "
+                             f"{24 * N * N / 1e9:.1f} GB; pass rank=m (Nyström with m landmarks)")
+        s = spectrum_from_gram(kernel_matrix(X, kernel=kernel, **kernel_params), f, max_dense=max_dense)
+        return DataSpectrum(s.eigenvalues, s.target, {**meta, **s.meta})
+    m = check_int("rank", rank)
+    if m > N:
+        raise ValueError(f"rank must be an integer in [1, N = {N}], got {rank!r}")
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    Z = X[np.sort(rng.choice(N, m, replace=False))]
+    w, Q = np.linalg.eigh(kernel_matrix(Z, kernel=kernel, **kernel_params))
+    keep = w > m * np.finfo(float).eps * w.max()
+    Winv_half = Q[:, keep] / np.sqrt(w[keep])
+    B = np.empty((N, int(keep.sum())))
+    chunk = max(1, 2**24 // max(m, 1))  # K(X, Z) in row blocks of ≈ 128 MB
+    for i in range(0, N, chunk):
+        B[i:i + chunk] = kernel_matrix(X[i:i + chunk], Z, kernel=kernel, **kernel_params) @ Winv_half
+    U, S, _ = np.linalg.svd(B / math.sqrt(N), full_matrices=False)
+    return _positive_modes(S**2, U, f, N, {**meta, "method": "nystrom", "rank": m, "seed": int(seed)})
+
+
+# ------------------------------------------------------------------------------------ files
+
+def save_spectrum(path, eigenvalues, target, **meta) -> pathlib.Path:
+    """Write a spectrum to ``.npz`` (arrays ``eigenvalues``, ``target``, ``meta`` as JSON) or ``.csv``
+    (a ``# key=value`` line, then columns ``eigenvalue,target``), atomically. Validated first."""
+    from ._io import atomic_write
+
+    lam, y = check_spectrum(eigenvalues, target)
+    path = pathlib.Path(path)
+    meta_json = json.dumps(meta, default=str, allow_nan=False)
+    if path.suffix == ".npz":
+        buf = io.BytesIO()
+        np.savez(buf, eigenvalues=lam, target=y, meta=np.array(meta_json))
+        atomic_write(path, buf.getvalue())
+    elif path.suffix == ".csv":
+        head = "# " + " ".join(f"{k}={str(v).replace(' ', '_')}" for k, v in meta.items())
+        rows = "\n".join(f"{a!r},{b!r}" for a, b in zip(lam.tolist(), y.tolist()))
+        atomic_write(path, f"{head}\neigenvalue,target\n{rows}\n")
+    else:
+        raise ValueError(f"path must end in .npz or .csv, got {str(path)!r}")
+    return path
+
+
+def _read_csv(path):
+    names, rows = None, []
+    for no, line in enumerate(pathlib.Path(path).read_text().splitlines(), 1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        cells = [c.strip() for c in s.split(",")]
+        if names is None:
+            names = cells
+            missing = [c for c in ("eigenvalue", "target") if c not in names]
+            if missing:
+                raise ValueError(f"{path}: the header must name the columns eigenvalue,target; "
+                                 f"missing {', '.join(missing)} (header {s!r})")
+            continue
+        if len(cells) != len(names):
+            raise ValueError(f"{path}: line {no} has {len(cells)} columns, the header {len(names)} "
+                             "(unequal lengths)")
+        try:
+            rows.append([float(c) for c in cells])
+        except ValueError:
+            raise ValueError(f"{path}: line {no} is not numeric: {s!r}") from None
+    if names is None:
+        raise ValueError(f"{path}: empty file (no header eigenvalue,target)")
+    data = np.array(rows, dtype=float).reshape(len(rows), len(names))
+    return data[:, names.index("eigenvalue")], data[:, names.index("target")], {}
+
+
+def _read_npz(path):
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable .npz file ({exc})") from None
+    with z:
+        missing = [k for k in ("eigenvalues", "target") if k not in z.files]
+        if missing:
+            raise ValueError(f"{path}: missing array(s) {', '.join(missing)} (found {', '.join(z.files) or 'none'})")
+        lam, y = z["eigenvalues"], z["target"]
+        meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
+    return lam, y, meta
+
+
+def load_spectrum(path) -> DataSpectrum:
+    """Read a spectrum file: ``.npz`` with arrays ``eigenvalues`` and ``target`` (optional ``meta``), or
+    ``.csv`` with columns ``eigenvalue,target`` and optional ``#`` comment lines. Raises ValueError
+    (naming the file) on missing arrays, unequal lengths, NaN/inf, non-positive or not descending
+    eigenvalues, or an empty spectrum; FileNotFoundError if the file does not exist."""
+    path = pathlib.Path(path)
+    if path.suffix not in (".npz", ".csv"):
+        raise ValueError(f"spectrum file must end in .npz or .csv, got {str(path)!r}")
+    if not path.is_file():
+        raise FileNotFoundError(f"spectrum file not found: {path}")
+    lam, y, meta = (_read_npz if path.suffix == ".npz" else _read_csv)(path)
+    lam, y = np.asarray(lam, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    if lam.size != y.size:
+        raise ValueError(f"{path}: eigenvalues and target have unequal lengths ({lam.size} and {y.size})")
+    try:
+        lam, y = check_spectrum(lam, y)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return DataSpectrum(lam, y, meta)
+
+
+# ------------------------------------------------------------------------------------ fits
+
+def _ols(x, z, w=None):
+    """z = a + b x by (weighted) least squares: (a, b, se_a, se_b, rms residual); the standard errors
+    from the weighted residual scatter."""
+    w = np.ones_like(x) if w is None else np.asarray(w, dtype=float)
+    sw = np.sqrt(w)
+    Xd = np.column_stack([np.ones_like(x), x])
+    coef, *_ = np.linalg.lstsq(Xd * sw[:, None], z * sw, rcond=None)
+    res = z - Xd @ coef
+    dof = len(z) - 2
+    s2 = float(np.sum(w * res**2)) / dof if dof > 0 else np.nan
+    cov = s2 * np.linalg.inv((Xd * w[:, None]).T @ Xd)
+    return coef[0], coef[1], math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1]), float(np.sqrt(np.mean(res**2)))
+
+
+def _window(n, k_lo, k_hi):
+    k_lo = check_int("k_lo", k_lo)
+    k_hi = n if k_hi is None else check_int("k_hi", k_hi)
+    if not k_lo < k_hi <= n:
+        raise ValueError(f"the window must satisfy 1 <= k_lo < k_hi <= {n} (modes), got [{k_lo}, {k_hi}]")
+    if k_hi - k_lo + 1 < 3:
+        raise ValueError(f"the window [{k_lo}, {k_hi}] must hold at least 3 modes")
+    return k_lo, k_hi
+
+
+def fit_power_law(eigenvalues, target, k_lo=1, k_hi=None, bins_per_decade=10) -> dict:
+    """Fit λ_k = A k^-(1+α) and y_k² = B k^-(1+β) on the window k_lo ≤ k ≤ k_hi.
+
+    λ: least squares of ln λ_k on ln k over every k in the window. y²: the raw y_k² of real data
+    scatter over decades (one mode's coefficient is one random projection), so they are averaged in
+    logarithmic bins (``bins_per_decade`` per factor 10, bins holding no integer merged) and ln of the
+    bin mean is fitted on ln of the bin's geometric-mean k, each bin weighted by its number of modes
+    (the variance of ln of a mean of n independent powers falls as 1/n); bins with zero power are
+    skipped.
+    Uncertainties (``*_err``) are the least-squares standard errors from the residual scatter,
+    treating residuals as independent: a local statistical error only; the systematic one is the drift
+    of the exponents across windows (:func:`exponent_drift`).
+
+    Returns a dict: A, alpha, B, beta, A_err, alpha_err, B_err, beta_err, k_lo, k_hi, bins,
+    rms_lambda, rms_target (RMS residuals in ln).
+    """
+    lam, y = check_spectrum(eigenvalues, target)
+    k_lo, k_hi = _window(lam.size, k_lo, k_hi)
+    bpd = check_real("bins_per_decade", bins_per_decade, low=0, low_open=True)
+    k = np.arange(k_lo, k_hi + 1, dtype=float)
+    a, b, sa, sb, rms_l = _ols(np.log(k), np.log(lam[k_lo - 1:k_hi]))
+    nb = max(3, int(math.ceil(bpd * math.log10((k_hi + 1) / k_lo))))
+    edges = np.unique(np.ceil(np.geomspace(k_lo, k_hi + 1, nb + 1) - 1e-9).astype(int))
+    edges[-1] = k_hi + 1
+    y2 = y * y
+    xs, zs, ws = [], [], []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        if hi <= lo:
+            continue
+        p = float(np.mean(y2[lo - 1:hi - 1]))
+        if p > 0:
+            xs.append(0.5 * (math.log(lo) + math.log(hi - 1)))
+            zs.append(math.log(p))
+            ws.append(hi - lo)
+    if len(xs) < 3:
+        raise ValueError(f"the window [{k_lo}, {k_hi}] gives {len(xs)} bins with target power; need at least 3 "
+                         "(widen the window or raise bins_per_decade)")
+    c, e, sc, se, rms_t = _ols(np.array(xs), np.array(zs), np.array(ws))
+    return {"A": math.exp(a), "alpha": float(-b - 1.0), "B": math.exp(c), "beta": float(-e - 1.0),
+            "A_err": math.exp(a) * sa, "alpha_err": sb, "B_err": math.exp(c) * sc, "beta_err": se,
+            "k_lo": k_lo, "k_hi": k_hi, "bins": len(xs), "rms_lambda": rms_l, "rms_target": rms_t}
+
+
+def exponent_drift(eigenvalues, target, width=4.0, step=2.0, k_min=1, k_max=None, bins_per_decade=10) -> dict:
+    """Fits of :func:`fit_power_law` on sliding windows [k, width·k], k = k_min·stepʲ, up to k_max
+    (default: the number of modes). Returns the table as a dict of arrays (one entry per window):
+    k_lo, k_hi, A, alpha, alpha_err, B, beta, beta_err."""
+    lam, y = check_spectrum(eigenvalues, target)
+    width = check_real("width", width, low=1, low_open=True)
+    step = check_real("step", step, low=1, low_open=True)
+    k_max = lam.size if k_max is None else check_int("k_max", k_max)
+    if k_max > lam.size:
+        raise ValueError(f"k_max must be <= the number of modes ({lam.size}), got {k_max}")
+    k_min = check_int("k_min", k_min)
+    keys = ("k_lo", "k_hi", "A", "alpha", "alpha_err", "B", "beta", "beta_err")
+    rows = {key: [] for key in keys}
+    lo = float(k_min)
+    while True:
+        k_lo, k_hi = int(round(lo)), int(round(lo * width))
+        if k_hi > k_max:
+            break
+        if k_hi - k_lo + 1 >= 3:
+            fit = fit_power_law(lam, y, k_lo, k_hi, bins_per_decade)
+            for key in keys:
+                rows[key].append(fit[key])
+        lo *= step
+    if not rows["k_lo"]:
+        raise ValueError(f"no window [k, {width:g}·k] fits in [k_min, k_max] = [{k_min}, {k_max}]")
+    return {key: np.asarray(v) for key, v in rows.items()}

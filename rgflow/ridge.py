@@ -1,0 +1,173 @@
+"""The ridge at U = 0 on any spectrum: the bare mass r = P/κ and the renormalized (eigenlearning) ridge.
+
+Conventions (THEORY §5): λ_k > 0 are the eigenvalues of the kernel's integral operator on the data
+distribution, y_k the target's coefficients in its eigenbasis (Σ_k y_k² = mean of f²), κ the ridge
+added to the P × P Gram matrix (scikit-learn's ``KernelRidge(alpha=κ)``).
+
+Renormalized ridge (eigenlearning; Bordelon et al. 2020, Simon et al. 2021). The effective ridge K
+solves
+
+    K = κ/P + (K/P) Σ_k λ_k/(λ_k + K),          r = 1/K,
+
+and with the learnabilities L_k = λ_k/(λ_k + K) and γ = Σ_k L_k²/P the expected test error of the
+trained predictor f̂ on the data distribution and its training error are
+
+    E_test = Σ_k (1 − L_k)² y_k² / (1 − γ),      E_train = (κ/(P K))² E_test.
+
+The root is unique and K > κ/P: write the equation as h(K) = K (1 − n(K)/P) = κ/P with
+n(K) = Σ_k L_k; h/K increases with K, so h < 0 below the K₀ where n(K₀) = P (if Λ > P) and h increases
+above it. With K = κ/P + D the equation reads D = (1/P) Σ_k λ_k K/(λ_k + K); D is bracketed in
+[(1/P) Σ_k λ_k (κ/P)/(λ_k + κ/P), Σ_k λ_k/P] and found in ln D (Brent), so neither κ ≫ Pλ (where
+K − κ/P is tiny) nor κ down to 1e-300 loses the root. Limits κ → 0: if Λ > P (more modes than samples) K → K₀ > 0 and γ < 1, the ridgeless
+interpolator's error; if Λ < P, K → κ/(P − Λ) → 0, γ → Λ/P and E_test → 0 (every mode is recovered);
+if Λ = P, K ≈ (κ / Σ_k λ_k⁻¹)^{1/2} → 0 and E_test → 0 as well (γ → 1 but (1 − L_k)² vanishes faster).
+1 − γ is computed as (P − Λ + Σ_k (1 − L_k)(1 + L_k))/P, free of cancellation when Λ ≤ P.
+
+Bare picture (the paper's mass r = P/κ, equivalent kernel): the same formulas at K = κ/P with γ = 0,
+i.e. E_test = E_train = Σ_k y_k²/(1 + rλ_k)² — exactly the GP bias Σ_k ⟨Δ_k⟩² of THEORY §1 (the error
+of the posterior mean when the empirical Gram matrix of the eigenfunctions is replaced by its mean;
+it is not the training loss ⟨L⟩/P, which adds the posterior variance Σ_k λ_k/(1 + rλ_k)).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .model import check_real
+
+__all__ = ["RidgeErrors", "check_spectrum", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
+
+RIDGES = ("bare", "renormalized")
+
+
+class RidgeErrors(NamedTuple):
+    """U = 0 result for one (P, κ): effective ridge ``K`` (= κ/P for the bare ridge), mass ``r`` = 1/K,
+    learnabilities ``L`` = λ_k/(λ_k + K), ``gamma`` = Σ L_k²/P (0 for the bare ridge), ``test_error``
+    and ``train_error``, and which ``ridge`` was used."""
+    ridge: str
+    K: float
+    r: float
+    L: np.ndarray
+    gamma: float
+    test_error: float
+    train_error: float
+
+
+def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
+    """Validate a spectrum: 1-D, non-empty, finite, λ_k > 0 and descending; target of the same length,
+    finite. Returns float arrays (λ, y) (y is None when no target is given). Raises ValueError."""
+    try:
+        lam = None if isinstance(eigenvalues, str) else np.asarray(eigenvalues, dtype=float)
+    except (TypeError, ValueError):
+        lam = None
+    if lam is None or lam.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of eigenvalues")
+    if lam.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(lam)):
+        raise ValueError(f"{name} must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(lam)))})")
+    if np.any(lam <= 0):
+        raise ValueError(f"{name} must be > 0 (found {lam[lam <= 0][0]!r} at index {int(np.argmax(lam <= 0))})")
+    if np.any(np.diff(lam) > 0):
+        i = int(np.argmax(np.diff(lam) > 0))
+        raise ValueError(f"{name} must be sorted in descending order (index {i + 1} exceeds index {i})")
+    if target is None:
+        return lam, None
+    try:
+        y = None if isinstance(target, str) else np.asarray(target, dtype=float)
+    except (TypeError, ValueError):
+        y = None
+    if y is None or y.ndim != 1 or y.shape != lam.shape:
+        raise ValueError(f"target must be a 1-D array of the same length as {name} ({lam.size}), got {np.shape(target) if y is not None else type(target).__name__}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"target must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(y)))})")
+    return lam, y
+
+
+def _check_P_kappa(P, kappa):
+    return check_real("P", P, low=0, low_open=True), check_real("kappa", kappa, low=0, low_open=True)
+
+
+def renormalized_ridge(eigenvalues, P, kappa) -> float:
+    """Effective ridge K of eigenlearning: the root K > κ/P of K = κ/P + (K/P) Σ_k λ_k/(λ_k + K).
+
+    Parameters
+    ----------
+    eigenvalues : array of λ_k > 0, descending
+    P : number of training samples (> 0; non-integer P is allowed, as in a continuum of sizes)
+    kappa : ridge κ > 0 added to the P × P Gram matrix
+
+    Returns
+    -------
+    K : float (r = 1/K is the renormalized mass; K → κ/P as the ridge dominates)
+    """
+    from scipy.optimize import brentq
+
+    lam, _ = check_spectrum(eigenvalues)
+    P, kappa = _check_P_kappa(P, kappa)
+    k0 = kappa / P
+
+    def excess(D):  # K = κ/P + D solves D = (1/P) Σ_k λ_k K/(λ_k + K): no cancellation at large κ
+        K = k0 + D
+        return np.sum(lam * (K / (lam + K))) / P
+
+    lo, hi = excess(0.0), lam.sum() / P  # excess(D) ≥ excess(0): φ(lo) ≤ 0 ≤ φ(hi) for φ(D) = D − excess(D)
+    if not (lo > 0 and np.isfinite(hi)):
+        raise FloatingPointError(f"renormalized ridge out of floating-point range (κ/P = {k0!r})")
+    if lo - excess(lo) >= 0:
+        D = lo
+    else:
+        t = brentq(lambda t: np.exp(t) - excess(np.exp(t)), np.log(lo), np.log(hi), xtol=1e-15,
+                   rtol=4 * np.finfo(float).eps, maxiter=500)
+        D = float(np.exp(t))
+    K = float(k0 + D)
+    if not (np.isfinite(K) and K > 0):
+        raise FloatingPointError(f"renormalized ridge failed (K = {K!r}, κ/P = {k0!r})")
+    return K
+
+
+def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized") -> RidgeErrors:
+    """Test and training error of kernel ridge regression at U = 0 on a spectrum (λ_k, y_k).
+
+    ``ridge="renormalized"``: K from :func:`renormalized_ridge`, L_k = λ_k/(λ_k + K), γ = Σ L_k²/P,
+    E_test = Σ_k (1 − L_k)² y_k² / (1 − γ), E_train = (κ/(P K))² E_test.
+    ``ridge="bare"``: K = κ/P (r = P/κ), γ = 0, E_test = E_train = Σ_k y_k²/(1 + rλ_k)².
+
+    Parameters
+    ----------
+    eigenvalues, target : arrays λ_k (> 0, descending) and y_k of equal length
+    P, kappa : training samples and ridge (both > 0)
+    ridge : "bare" or "renormalized"
+    """
+    lam, y = check_spectrum(eigenvalues, target)
+    P, kappa = _check_P_kappa(P, kappa)
+    if ridge not in RIDGES:
+        raise ValueError(f"ridge must be one of {', '.join(RIDGES)}, got {ridge!r}")
+    y2 = y * y
+    if ridge == "bare":
+        K = kappa / P
+        one_minus = K / (lam + K)
+        err = float(np.sum(one_minus**2 * y2))
+        return RidgeErrors("bare", K, 1.0 / K, 1.0 - one_minus, 0.0, err, err)
+    K = renormalized_ridge(lam, P, kappa)
+    one_minus = K / (lam + K)
+    L = lam / (lam + K)
+    gamma = float(np.sum(L * L) / P)
+    one_minus_gamma = (P - lam.size + np.sum(one_minus * (1.0 + L))) / P
+    if not one_minus_gamma > 0:
+        raise FloatingPointError(f"1 − γ = {one_minus_gamma!r} is not positive at P = {P}, κ = {kappa}")
+    test = float(np.sum(one_minus**2 * y2) / one_minus_gamma)
+    train = (kappa / (P * K)) ** 2 * test
+    if not (np.isfinite(test) and np.isfinite(train)):
+        raise FloatingPointError(f"non-finite test error at P = {P}, κ = {kappa}")
+    return RidgeErrors("renormalized", K, 1.0 / K, L, gamma, test, float(train))
+
+
+def test_error(eigenvalues, target, P_values, kappa, ridge="renormalized") -> np.ndarray:
+    """E_test of :func:`ridge_errors` for each P in ``P_values`` (a learning curve), as an array."""
+    lam, y = check_spectrum(eigenvalues, target)
+    return np.array([ridge_errors(lam, y, P, kappa, ridge).test_error for P in np.atleast_1d(P_values)])
+
+
+test_error.__test__ = False  # not a pytest test when imported into a test module
