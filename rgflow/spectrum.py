@@ -27,7 +27,7 @@ import numpy as np
 
 from ._checks import check_real
 
-__all__ = ["Spectrum", "PowerLaw", "Measured"]
+__all__ = ["Spectrum", "PowerLaw", "Measured", "check_spectrum"]
 
 
 class Spectrum:
@@ -105,16 +105,8 @@ class Measured(Spectrum):
     power_law = False
 
     def __init__(self, eigenvalues, target):
-        lam = _array("eigenvalues", eigenvalues)
-        y = _array("target", target)
-        if len(lam) != len(y):
-            raise ValueError(f"eigenvalues and target must have equal lengths, got {len(lam)} and {len(y)}")
-        if not np.all(lam > 0):
-            raise ValueError(f"eigenvalues must all be > 0, got min {float(lam.min())!r} at mode "
-                             f"k={int(np.argmin(lam)) + 1}")
-        if np.any(np.diff(lam) > 0):
-            k = int(np.flatnonzero(np.diff(lam) > 0)[0]) + 2
-            raise ValueError(f"eigenvalues must be sorted in descending order; mode k={k} exceeds mode k={k - 1}")
+        lam, y = check_spectrum(eigenvalues, target)
+        lam, y = lam.copy(), y.copy()
         lam.flags.writeable = False
         y.flags.writeable = False
         self.eigenvalues = lam
@@ -180,15 +172,32 @@ class Measured(Spectrum):
         return {"alpha": None, "beta": None, "spectrum": "measured", "modes": self.n_modes, "digest": self.digest}
 
 
-def _array(name, values):
-    """A non-empty 1-D float array of finite numbers (a copy), or ValueError naming ``name``."""
+def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
+    """Validate a spectrum: 1-D, non-empty, finite, λ_k > 0 and descending; target of the same length,
+    finite. Returns float arrays (λ, y) (y is None when no target is given). Raises ValueError."""
     try:
-        arr = np.array(values, dtype=float)
+        lam = None if isinstance(eigenvalues, str) else np.asarray(eigenvalues, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a 1-D array of finite numbers, got {values!r}") from None
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        k = int(np.flatnonzero(~np.isfinite(arr))[0]) + 1
-        raise ValueError(f"{name} must be finite; mode k={k} is {arr[k - 1]!r}")
-    return arr
+        lam = None
+    if lam is None or lam.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of eigenvalues")
+    if lam.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(lam)):
+        raise ValueError(f"{name} must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(lam)))})")
+    if np.any(lam <= 0):
+        raise ValueError(f"{name} must be > 0 (found {lam[lam <= 0][0]!r} at index {int(np.argmax(lam <= 0))})")
+    if np.any(np.diff(lam) > 0):
+        i = int(np.argmax(np.diff(lam) > 0))
+        raise ValueError(f"{name} must be sorted in descending order (index {i + 1} exceeds index {i})")
+    if target is None:
+        return lam, None
+    try:
+        y = None if isinstance(target, str) else np.asarray(target, dtype=float)
+    except (TypeError, ValueError):
+        y = None
+    if y is None or y.ndim != 1 or y.shape != lam.shape:
+        raise ValueError(f"target must be a 1-D array of the same length as {name} ({lam.size}), got {np.shape(target) if y is not None else type(target).__name__}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"target must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(y)))})")
+    return lam, y

@@ -27,8 +27,8 @@ def _two_power_laws(n, seed=0):
 # --- validation ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lam, y, match", [
-    ([1.0, 0.5], [1.0], "equal lengths"),
-    ([], [], "non-empty"),
+    ([1.0, 0.5], [1.0], "same length"),
+    ([], [], "empty"),
     ([[1.0, 0.5]], [[1.0, 0.5]], "1-D"),
     ([1.0, np.nan], [1.0, 0.5], "finite"),
     ([1.0, 0.5], [1.0, np.inf], "target must be finite"),
