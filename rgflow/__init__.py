@@ -13,6 +13,7 @@ function of the same name (``rgflow.flow(model)`` is ``rgflow.flow.flow(model)``
 from ._version import __version__
 from ._callable import make_callable
 from .model import Model
+from .spectrum import PowerLaw, Measured
 from .flow import flow_batch, Trajectory, FlowError
 from .predict import Prediction, METHODS
 from .exact import ConvergenceError
@@ -39,7 +40,7 @@ def __getattr__(name):      # rgflow.sweep is loaded on first use (import rgflow
         return fn
     raise AttributeError(f"module 'rgflow' has no attribute {name!r}")
 
-__all__ = ["Model", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
+__all__ = ["Model", "PowerLaw", "Measured", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
            "FlowError", "ConvergenceError", "learning_curve", "transfer", "scaling_interval",
            "flow_field", "loss_surface", "dynamics", "sweep", "Result", "LearningCurve", "Transfer", "TransferMap",
            "ScalingInterval", "FlowField", "Surface", "SurfaceFit", "Dynamics", "__version__"]

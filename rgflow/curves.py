@@ -79,19 +79,27 @@ class LearningCurve(Result):
         return {**self._columns(), "method": self.method}
 
 
-def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, **options) -> LearningCurve:
+def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, *, spectrum=None,
+                   **options) -> LearningCurve:
     """⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P (κ fixed, Λ = P unless
     ``cutoff`` is given), by :func:`rgflow.predict.predict` with ``method``.
+
+    ``spectrum`` (a :mod:`rgflow.spectrum` PowerLaw or Measured; then alpha = beta = None): the
+    models are ``Model.from_spectrum(spectrum, P, kappa, U, cutoff)`` (a measured spectrum keeps
+    its cutoff, default the number of modes, at every P).
     """
     from .predict import predict
 
     Ps = _as_P_array(P_values)
     loss, bias, var = (np.empty(len(Ps)) for _ in range(3))
     for i, P in enumerate(Ps):
-        pred = predict(Model(alpha, beta, int(P), kappa, U, cutoff), method, **options)
+        pred = predict(Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum), method, **options)
         bias[i], var[i] = pred.bias, pred.variance
         loss[i] = bias[i] + var[i]
     params = {"alpha": alpha, "beta": beta, "kappa": kappa, "U": U, "cutoff": cutoff}
+    if spectrum is not None:
+        params.update(spectrum.params)
+        params["cutoff"] = pred.model.cutoff if cutoff is None and spectrum.n_modes is not None else cutoff
     return LearningCurve(Ps, loss, bias, var, method, params)
 
 

@@ -214,8 +214,8 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
                     the U-nullcline (see ``_auto_window``)
     n               grid points per axis (n × n grid)
     P               samples, only for U = u/P in the raw view (default Λ)
-    trajectories    starting points (U0, r0) at τ = traj_tau[0]; each is integrated with
-                    scipy's solve_ivp through the full τ-dependent flow to traj_tau[1]
+    trajectories    starting points (U0, r0) at τ = traj_tau[0]; each is integrated by the
+                    flow's core (:func:`integrate`) through the full τ-dependent flow to traj_tau[1]
                     (default: from the first to the last ``tau``)
     """
     from ._version import __version__
@@ -259,36 +259,46 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
 
 
 def integrate(alpha, beta, cutoff, start, tau_span, rescaled=True, P=None, points=200) -> dict:
-    """The RG trajectory from ``start`` = (U0, r0) at τ = tau_span[0] to tau_span[1] (solve_ivp, LSODA).
+    """The RG trajectory from ``start`` = (U0, r0) at τ = tau_span[0] to tau_span[1].
 
-    Stops early (``stopped`` = True) where 1 + r̂ → 0 or a coupling diverges."""
-    from scipy.integrate import solve_ivp
+    The couplings (r, u) of the action are integrated by the flow's core
+    (:func:`rgflow.flow.solve_continuum`, the continuum scheme of the power law) and mapped to the
+    view: raw U = u/P, r; rescaled Û = u λ(k_c)², r̂ = r λ(k_c). Stops early (``stopped`` = True)
+    where 1 + r̂ → 0 (the Gaussian weight of the cutoff mode is lost) or a coupling diverges."""
+    from .flow import solve_continuum
+    from .spectrum import PowerLaw
 
     alpha = check_real("alpha", alpha, low=0.0, low_open=True)
     beta = 1.0 + alpha if beta is None else check_real("beta", beta, low=-1.0, low_open=True)
     cutoff = check_int("cutoff", cutoff, low=2)
     P = cutoff if P is None else check_int("P", P)
     points = check_int("points", points, low=2)
-    start = _check_pair("start", start, "(U0, r0)")
+    U0, r0 = _check_pair("start", start, "(U0, r0)")
     t0, t1 = _check_pair("tau_span", tau_span, "(start, end)")
     if not 0 <= t0 < t1 <= math.log(cutoff):
         raise ValueError(f"tau_span must satisfy 0 <= start < end <= ln cutoff = {math.log(cutoff):.4g}, "
                          f"got {(t0, t1)}")
+    spectrum = PowerLaw(alpha, beta)
+    ln_cut = math.log(cutoff)
 
-    def rhs(t, z):
-        dU, dr, _, _ = _rhs(rescaled, z[0], z[1], t, alpha, beta, cutoff, P)
-        return [float(dU), float(dr)]
+    def lam(x):
+        return spectrum.at(np.exp(x))[0]
 
-    def blowup(t, z):  # 1 + r λ_c -> 0 (the Gaussian weight of the cutoff mode is lost)
-        lam = 1.0 if rescaled else (cutoff * math.exp(-t)) ** -(1 + alpha)
-        return 1.0 + z[1] * lam - 0.05
+    lam0 = lam(ln_cut - t0)
+    r_start, u_start = (r0 / lam0, U0 / lam0**2) if rescaled else (r0, U0 * P)
+
+    def blowup(x, z):
+        return 1.0 + z[0] * lam(x) - 0.05
     blowup.terminal = True
 
-    t_eval = np.linspace(t0, t1, points)
-    sol = solve_ivp(rhs, (t0, t1), list(start), method="LSODA", t_eval=t_eval,
-                    rtol=1e-9, atol=1e-14, events=blowup)
-    ok = np.all(np.isfinite(sol.y), axis=0)
-    return {"tau": sol.t[ok], "U": sol.y[0, ok], "r": sol.y[1, ok], "stopped": sol.status != 0}
+    taus = np.linspace(t0, t1, points)
+    sol = solve_continuum(spectrum, r_start, u_start, ln_cut - t0, ln_cut - t1, t_eval=ln_cut - taus, dense=False,
+                          events=blowup, strict=False, where=None)
+    r, u = sol.y
+    lam_c = lam(sol.t)
+    ok = np.isfinite(r) & np.isfinite(u)
+    U_view, r_view = (u * lam_c**2, r * lam_c) if rescaled else (u / P, r)
+    return {"tau": taus[: len(sol.t)][ok], "U": U_view[ok], "r": r_view[ok], "stopped": sol.status != 0}
 
 
 # ---------------------------------------------------------------------------------------------

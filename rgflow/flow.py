@@ -3,13 +3,20 @@
 Schemes
 -------
 ``continuum``  dr/dτ, du/dτ of derivations §4 with cutoff k_c = Λ e^-τ, integrated by scipy
-               (DOP853, dense output) from τ = 0 to τ = ln Λ (k_c = 1).
+               (DOP853, dense output) in x = ln k_c from k_c = Λ (τ = 0) to k_c = 1 (τ = ln Λ).
 ``discrete``   the one-step update of derivations §3, one mode at a time: the state at mode k
                holds the couplings after the modes k+1 … Λ are integrated out.
 ``hybrid``     the discrete scheme below ``switch`` modes and, above, the continuum equations
                integrated over k between the midpoints k + ½ (the two agree where a mode's
                own feedback u κ₂ and the curvature of the summand are negligible). This is what
                the predictors use: it costs O(switch) Python steps however large Λ is.
+
+One integration core: :func:`integrate` (all schemes, for any spectrum) and its ODE step
+:func:`solve_continuum` are the only places the flow is integrated; ``flow``, ``flow_batch``,
+transfer's segments and the flow field's trajectories call them. The continuum right-hand side
+is :func:`shell_rates`: dr/dτ = k_c ρ(k_c) dr/dn from the generated ``continuum_shell`` at the
+spectrum's λ(k_c), y(k_c), so a measured spectrum is honoured by every scheme. Tolerances
+(``RTOL``, ``ATOL``) and the hybrid switch (``SWITCH``) are named once, here.
 
 Every scheme returns a :class:`Trajectory`, a continuous solution: ``traj(tau)`` or
 ``traj.at_mode(k)`` gives r, u and the rescaled s, r̂ = r λ(k_c), Û = u λ(k_c)².
@@ -24,11 +31,11 @@ import numpy as np
 from . import _equations as eq
 from .model import Model, check_int, check_model, check_real
 from .results import Result
+from .spectrum import PowerLaw
 
-__all__ = ["flow", "flow_batch", "Trajectory", "FlowError", "SCHEMES"]
+__all__ = ["flow", "flow_batch", "integrate", "Segment", "shell_rates", "RTOL", "SWITCH", "Trajectory", "FlowError", "SCHEMES"]
 
 SCHEMES = ("continuum", "discrete", "hybrid")
-RTOL = 1e-11
 
 
 class FlowError(RuntimeError):
@@ -62,10 +69,22 @@ class Trajectory(Result):
         return self.model.cutoff * np.exp(-self.tau)
 
     def rescaled(self, tau, r, u) -> dict:
-        """s = ℓ^γ_s, r̂ = r λ(k_c), Û = u λ(k_c)² at the running cutoff k_c = Λ e^-τ."""
+        """s, r̂ = r λ(k_c), Û = u λ(k_c)² at the running cutoff k_c = Λ e^-τ, λ(k_c) from the model's
+        spectrum. s = ℓ^γ_s for a power law; for a measured spectrum the same quantity written
+        through the spectrum, s² = [k_c y(k_c)²/λ(k_c)] / [Λ y(Λ)²/λ(Λ)] (equal to ℓ^{2γ_s} on a
+        power law)."""
         m = self.model
-        lam_c = (m.cutoff * np.exp(-np.asarray(tau, dtype=float))) ** -(1.0 + m.alpha)
-        s = np.exp(eq.gamma_s(m.alpha, m.beta) * np.asarray(tau, dtype=float))
+        tau = np.asarray(tau, dtype=float)
+        k_c = np.maximum(m.cutoff * np.exp(-tau), 1.0)  # τ ≤ ln Λ up to round-off
+        lam_c, y_c = m.spectrum.at(k_c)
+        if m.spectrum.power_law:
+            s = np.exp(eq.gamma_s(m.alpha, m.beta) * tau)
+        else:
+            lam_n, y_n = m.spectrum.at(float(m.cutoff))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s = np.sqrt((k_c * y_c**2 / lam_c) / (m.cutoff * y_n**2 / lam_n))
+            if not np.all(np.isfinite(s)):
+                raise FloatingPointError("the rescaled source s is undefined: the target vanishes at the cutoff mode")
         return {"s": s, "r_hat": r * lam_c, "U_hat": u * lam_c**2}
 
     def __call__(self, tau) -> dict:
@@ -127,111 +146,183 @@ class Trajectory(Result):
 # ---------------------------------------------------------------------------------------------
 
 
-def _discrete_steps(model, r, u, kmax):
-    """One-mode steps for modes kmax … 1 from couplings (r, u): arrays of length kmax+1."""
-    lam = model.eigenvalues(np.arange(1, kmax + 1)).tolist()
-    y = model.target(np.arange(1, kmax + 1)).tolist()
+#: relative tolerance of every continuum integration of the flow (absolute: ATOL)
+RTOL = 1e-11
+ATOL = 1e-300
+#: flow_batch divides RTOL by √(2n) (scipy controls the RMS error over all components), down to this
+BATCH_RTOL_MIN = 1e-13
+#: hybrid scheme: the modes above SWITCH are integrated as the continuum between midpoints
+SWITCH = 1024
+
+
+def shell_rates(spectrum, r, u, k_c):
+    """(dr/dτ, du/dτ) of the continuum scheme at cutoff k_c: k_c ρ(k_c) (dr/dn, du/dn), with the
+    generated ``continuum_shell`` of the shell mode's Δ² cumulants (``square_cumulants`` of
+    m = y(k_c)/(1 + r λ(k_c)), G = λ(k_c)/(1 + r λ(k_c))). Elementwise in r, u."""
+    lam, y = spectrum.at(k_c)
+    d = 1.0 + r * lam
+    dr, du = eq.continuum_shell(u, *eq.square_cumulants(y / d, lam / d))
+    w = k_c * spectrum.density(k_c)
+    return w * dr, w * du
+
+
+def solve_continuum(spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_eval=None, dense=True, rtol=RTOL,
+               events=None, strict=True):
+    """The one ODE integration of the flow: (r, u) (arrays of n components) in x = ln k_c from x_hi
+    down to x_lo (DOP853). ``where(x)`` -> (τ, k_c) names the point of a failure (FlowError);
+    ``strict=False`` returns a failed or event-stopped solution instead of raising."""
+    from scipy.integrate import solve_ivp
+
+    r = np.atleast_1d(np.asarray(r, dtype=float))
+    u = np.atleast_1d(np.asarray(u, dtype=float))
+    n = len(r)
+
+    lo, hi = min(x_lo, x_hi), max(x_lo, x_hi)
+
+    def rhs(x, z):
+        # older scipy (1.10-1.13 checked) picks its first step without looking at the end of the interval
+        # (scipy PR 17348) and may evaluate far outside it (k_c = e^x underflows to 0): never do that
+        dr, du = shell_rates(spectrum, z[:n], z[n:], math.exp(min(max(x, lo), hi)))
+        return -np.concatenate([dr, du])  # dk_c/dτ = -k_c: d/dx = -d/dτ
+
+    sol = solve_ivp(rhs, (x_hi, x_lo), np.concatenate([r, u]), method="DOP853", rtol=rtol, atol=ATOL,
+                    dense_output=dense, t_eval=t_eval, events=events)
+    bad = np.flatnonzero(~np.all(np.isfinite(sol.y), axis=1)) if sol.y.size else np.zeros(0, int)
+    if strict and (sol.status != 0 or len(bad) or (t_eval is not None and len(sol.t) != len(t_eval))):
+        x = float(sol.t[-1]) if len(sol.t) else x_hi
+        tau, k_c = where(x)
+        if n == 1:
+            state = f", r={sol.y[0, -1]:.4g}, u={sol.y[1, -1]:.4g}" if sol.y.size else ""
+        else:
+            state = f"; trajectory {bad[0] % n}: r0={r[bad[0] % n]:g}, u0={u[bad[0] % n]:g}" if len(bad) else ""
+        raise FlowError(f"integration of the {what} flow failed at tau={tau:.6g} (k_c={k_c:.6g}{state}): "
+                        f"{str(sol.message).rstrip('.')}; the one-loop flow leaves its range here: lower U or "
+                        "raise kappa", tau=tau, k_c=k_c)
+    return sol
+
+
+def _discrete(spectrum, r, u, k_hi, k_lo, cutoff):
+    """One-mode steps (generated ``shell_update``) for the modes k_hi … k_lo+1 from couplings (r, u):
+    arrays of the couplings before the first and after every step (length k_hi − k_lo + 1).
+    ``cutoff`` names τ = ln(cutoff/k) in a FlowError."""
+    lam, y = spectrum.modes(k_hi)
+    lam, y = lam.tolist(), y.tolist()
     rs = [r]
     us = [u]
     update = eq.shell_update
     square = eq.square_cumulants
-    for q in range(kmax - 1, -1, -1):
+    for q in range(k_hi - 1, k_lo - 1, -1):
         d = 1.0 + r * lam[q]
         K1, K2, K3 = square(y[q] / d, lam[q] / d)
         if not u * K2 < 1.0:  # δu = −u²K₂/2 would flip the sign of u
             raise FlowError(
                 f"the one-loop step is not small at mode k={q + 1} (u·K2/2 = {u * K2 / 2:.3g} >= 1/2): "
                 "the expansion in u breaks down; lower U or raise kappa",
-                tau=math.log(model.cutoff / (q + 1)), k_c=q + 1)
+                tau=math.log(cutoff / (q + 1)), k_c=q + 1)
         dr, du = update(u, K1, K2, K3)
         r += dr
         u += du
         if not (math.isfinite(r) and math.isfinite(u)):
-            raise FlowError(f"the flow diverged at mode k={q + 1}", tau=math.log(model.cutoff / (q + 1)), k_c=q + 1)
+            raise FlowError(f"the flow diverged at mode k={q + 1}", tau=math.log(cutoff / (q + 1)), k_c=q + 1)
         rs.append(r)
         us.append(u)
     return np.array(rs), np.array(us)
 
 
-def _rhs_tau(model):
-    a, b, lam_n = model.alpha, model.beta, model.cutoff
+@dataclass(frozen=True)
+class Segment:
+    """The flow of (r, u) from cutoff ``k_hi`` down to mode ``k_lo`` (see :func:`integrate`).
 
-    def rhs(tau, z):
-        dr, du = eq.continuum_rhs(z[0], z[1], lam_n * np.exp(-tau), a, b)
-        return np.array([dr, du])
-    return rhs
+    ``dense``  continuous solution in x = ln k (None when nothing was integrated as a continuum):
+               dense(x) -> (r, u); it spans [x_lo_c, x_hi_c] = ``x_span``
+    ``t``, ``r``, ``u``  the continuum's sampled points (x decreasing)
+    ``kmax``, ``r_modes``, ``u_modes``  the discrete part: r_modes[j] after the modes above kmax − j
+               are integrated out (j = 0 … kmax − k_lo)
+    ``end``    (r, u) at k_lo
+    """
 
-
-def _solve(rhs, t0, t1, z0, what, where):
-    """solve_ivp (DOP853); ``where(t)`` -> (τ, k_c) names the point where a failed integration stopped."""
-    from scipy.integrate import solve_ivp
-
-    lo, hi = min(t0, t1), max(t0, t1)
-
-    def inside(t, z):
-        # older scipy (1.10-1.13 checked) picks its first step without looking at the end of the interval
-        # (scipy PR 17348) and may evaluate far outside it (k_c = e^x underflows to 0): never do that
-        return rhs(min(max(t, lo), hi), z)
-
-    sol = solve_ivp(inside, (t0, t1), z0, method="DOP853", rtol=RTOL, atol=1e-300, dense_output=True)
-    if sol.status != 0 or not np.all(np.isfinite(sol.y)):
-        tau, k_c = where(float(sol.t[-1]))
-        raise FlowError(f"integration of the {what} flow failed at tau={tau:.6g} (k_c={k_c:.6g}, "
-                        f"r={sol.y[0, -1]:.4g}, u={sol.y[1, -1]:.4g}): {str(sol.message).rstrip('.')}; the one-loop flow "
-                        "leaves its range here: lower U or raise kappa", tau=tau, k_c=k_c)
-    return sol
+    scheme: str
+    k_hi: float
+    k_lo: int
+    dense: object
+    x: np.ndarray
+    r: np.ndarray
+    u: np.ndarray
+    kmax: int
+    r_modes: np.ndarray
+    u_modes: np.ndarray
+    end: tuple
 
 
-def flow(model: Model, scheme: str = "continuum", *, switch: int = 1024) -> Trajectory:
+def integrate(spectrum, r, u, k_hi, k_lo=0, scheme="continuum", *, switch=SWITCH, cutoff=None) -> Segment:
+    """Integrate the one-loop flow of (r, u) for ``spectrum`` from cutoff ``k_hi`` down to mode ``k_lo``.
+
+    The single integration core of rgflow: every flow (``flow``, ``flow_batch``, transfer's
+    segments, the flow field's trajectories) goes through it.
+
+    ``continuum``  dr/dτ = k_c ρ (dr/dn) (:func:`shell_rates`) in x = ln k_c from ln k_hi to
+                   ln max(k_lo, 1) (k_hi may be real);
+    ``discrete``   one-mode steps for the modes k_hi … k_lo+1;
+    ``hybrid``     the continuum from k_hi + ½ down to max(k_lo, switch) + ½, then mode by mode.
+
+    ``cutoff`` (default k_hi) is the Λ of τ = ln(Λ/k_c) in a FlowError. Returns a :class:`Segment`.
+    """
+    cutoff = k_hi if cutoff is None else cutoff
+    r, u = float(r), float(u)
+    none = np.empty(0)
+    if scheme == "continuum":
+        x_hi, x_lo = math.log(k_hi), math.log(max(k_lo, 1))
+        if u == 0.0 or x_hi == x_lo:
+            const = lambda x: (np.full(np.shape(x), r), np.full(np.shape(x), u))  # noqa: E731
+            x = np.array([x_hi, x_lo]) if x_hi > x_lo else np.array([x_hi])
+            return Segment(scheme, k_hi, k_lo, const, x, np.full(x.shape, r), np.full(x.shape, u), 0, none, none, (r, u))
+        sol = solve_continuum(spectrum, r, u, x_hi, x_lo, where=lambda x: (math.log(cutoff) - x, math.exp(x)))
+        return Segment(scheme, k_hi, k_lo, lambda x, s=sol.sol: tuple(s(x)), sol.t, sol.y[0], sol.y[1], 0, none, none,
+                       (float(sol.y[0, -1]), float(sol.y[1, -1])))
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    k_hi = int(k_hi)
+    kmax = k_hi if scheme == "discrete" else min(k_hi, max(switch, k_lo))
+    dense, x, rc, uc = None, none, none, none
+    if kmax < k_hi:  # hybrid: modes kmax+1 … k_hi as the continuum between k_hi + ½ and kmax + ½
+        x_hi, x_lo = math.log(k_hi + 0.5), math.log(kmax + 0.5)
+        if u > 0.0:
+            sol = solve_continuum(spectrum, r, u, x_hi, x_lo, what="hybrid",
+                             where=lambda x: (math.log(cutoff / (math.exp(x) - 0.5)), math.exp(x) - 0.5))
+            dense, x, rc, uc = sol.sol, sol.t, sol.y[0], sol.y[1]
+            r, u = float(sol.y[0, -1]), float(sol.y[1, -1])
+        else:
+            dense = lambda x: np.array([np.full(np.shape(x), r), np.full(np.shape(x), u)])  # noqa: E731
+            x, rc, uc = np.full(1, x_hi), np.full(1, r), np.full(1, u)
+    if u > 0.0:
+        r_m, u_m = _discrete(spectrum, r, u, kmax, k_lo, cutoff)
+    else:
+        r_m, u_m = np.full(kmax - k_lo + 1, r), np.full(kmax - k_lo + 1, u)
+    return Segment(scheme, k_hi, k_lo, dense, x, rc, uc, kmax, r_m, u_m, (float(r_m[-1]), float(u_m[-1])))
+
+
+def flow(model: Model, scheme: str = "continuum", *, switch: int = SWITCH) -> Trajectory:
     """Integrate the one-loop flow of (r, u) from the cutoff Λ (τ = 0) to the IR.
 
     ``scheme``: 'continuum' (τ ∈ [0, ln Λ]), 'discrete' (mode by mode) or 'hybrid' (continuum
-    above ``switch`` modes, discrete below).
+    above ``switch`` modes, discrete below). The spectrum is the model's (power law or measured).
     """
     check_model(model)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     switch = check_int("switch", switch)
-    lam_n, r0, u0 = model.cutoff, model.r, model.u
-
+    lam_n = model.cutoff
+    seg = integrate(model.spectrum, model.r, model.u, lam_n, 0, scheme, switch=switch)
+    t1 = math.log(lam_n)
     if scheme == "continuum":
-        t1 = math.log(lam_n)
-        if u0 == 0.0 or t1 == 0.0:
-            tau = np.array([0.0, t1]) if t1 > 0 else np.array([0.0])
-            return Trajectory(model, scheme, tau, np.full(tau.shape, r0), np.full(tau.shape, u0), (r0, u0),
-                              _dense=lambda t: (np.full(np.shape(t), r0), np.full(np.shape(t), u0)))
-        sol = _solve(_rhs_tau(model), 0.0, t1, [r0, u0], "continuum", lambda t: (t, lam_n * math.exp(-t)))
-        return Trajectory(model, scheme, sol.t, sol.y[0], sol.y[1], (sol.y[0, -1], sol.y[1, -1]),
-                          _dense=lambda t, s=sol.sol: tuple(s(t)))
-
-    kmax = lam_n if scheme == "discrete" else min(lam_n, switch)
-    r1, u1, hi = r0, u0, None
-    t_hi = r_hi = u_hi = np.empty(0)
-    if kmax < lam_n and u0 > 0.0:
-        # modes kmax+1 … Λ as the continuum between k = Λ + ½ and k = kmax + ½, integrated in x = ln k
-        a, b = model.alpha, model.beta
-
-        def rhs(x, z):
-            dr, du = eq.continuum_rhs(z[0], z[1], math.exp(x), a, b)
-            return np.array([-dr, -du])
-
-        sol = _solve(rhs, math.log(lam_n + 0.5), math.log(kmax + 0.5), [r0, u0], "hybrid",
-                     lambda x: (math.log(lam_n / (math.exp(x) - 0.5)), math.exp(x) - 0.5))
-        hi = sol.sol
-        t_hi = np.log(lam_n / (np.exp(sol.t[:-1]) - 0.5))
-        r_hi, u_hi = sol.y[0, :-1], sol.y[1, :-1]
-        r1, u1 = float(sol.y[0, -1]), float(sol.y[1, -1])
-    elif kmax < lam_n:
-        hi = lambda x: np.array([np.full(np.shape(x), r0), np.full(np.shape(x), u0)])  # noqa: E731
-        t_hi, r_hi, u_hi = np.zeros(1), np.full(1, r0), np.full(1, u0)
-    if u0 > 0.0:
-        r_lo, u_lo = _discrete_steps(model, r1, u1, kmax)
-    else:
-        r_lo, u_lo = np.full(kmax + 1, r0), np.full(kmax + 1, u0)
-    t_lo = np.log(lam_n / np.arange(kmax, 0, -1, dtype=float))
-    return Trajectory(model, scheme, np.concatenate([t_hi, t_lo]), np.concatenate([r_hi, r_lo[:-1]]),
-                      np.concatenate([u_hi, u_lo[:-1]]), (float(r_lo[-1]), float(u_lo[-1])),
-                      _by_mode=(kmax, r_lo, u_lo, hi))
+        return Trajectory(model, scheme, t1 - seg.x, seg.r, seg.u, seg.end,
+                          _dense=lambda t, d=seg.dense: d(t1 - np.asarray(t, dtype=float)))
+    t_hi = np.log(lam_n / (np.exp(seg.x[:-1]) - 0.5)) if len(seg.x) > 1 else np.zeros(len(seg.x))
+    r_hi, u_hi = (seg.r[:-1], seg.u[:-1]) if len(seg.x) > 1 else (seg.r, seg.u)
+    t_lo = np.log(lam_n / np.arange(seg.kmax, 0, -1, dtype=float))
+    return Trajectory(model, scheme, np.concatenate([t_hi, t_lo]), np.concatenate([r_hi, seg.r_modes[:-1]]),
+                      np.concatenate([u_hi, seg.u_modes[:-1]]), seg.end,
+                      _by_mode=(seg.kmax, seg.r_modes, seg.u_modes, seg.dense))
 
 
 def _check_array(name, values):
@@ -245,7 +336,7 @@ def _check_array(name, values):
     return np.atleast_1d(arr)
 
 
-def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
+def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None, spectrum=None) -> dict:
     """Continuum flow of many initial conditions (r0[i], u0[i]) at once.
 
     The stacked state of all trajectories is integrated by one solve_ivp call with the
@@ -253,9 +344,13 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
     only through numpy array work. The tolerance is divided by √(2n) because scipy controls the
     RMS error over all components. Returns ``tau`` (default 101 points on [0, ln Λ]) and ``r``,
     ``u`` of shape (len(tau), n). Raises FlowError naming the first failing trajectory.
+    ``spectrum`` (PowerLaw or Measured; then alpha = beta = None) replaces the power law.
     """
-    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
-    beta = check_real("beta", beta, low=-1.0, low_open=True)
+    if spectrum is None:
+        spectrum = PowerLaw(check_real("alpha", alpha, low=0.0, low_open=True),
+                            check_real("beta", beta, low=-1.0, low_open=True))
+    else:
+        Model.build(alpha, beta, 1, 1.0, 0.0, cutoff, spectrum)  # alpha = beta = None; cutoff <= its modes
     cutoff = check_int("cutoff", cutoff)
     r0 = _check_array("r0", r0)
     u0 = _check_array("u0", u0)
@@ -270,18 +365,8 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None) -> dict:
     if t1 == 0.0 or not np.any(u0 > 0):
         return {"tau": tau, "r": np.broadcast_to(r0, (len(tau), n)).copy(), "u": np.broadcast_to(u0, (len(tau), n)).copy()}
 
-    def rhs(t, z):
-        dr, du = eq.continuum_rhs(z[:n], z[n:], cutoff * math.exp(-t), alpha, beta)
-        return np.concatenate([dr, du])
-
-    from scipy.integrate import solve_ivp
-
-    sol = solve_ivp(rhs, (0.0, t1), np.concatenate([r0, u0]), method="DOP853", t_eval=tau,
-                    rtol=max(RTOL / math.sqrt(2 * n), 1e-13), atol=1e-300)
-    rows = np.flatnonzero(~np.all(np.isfinite(sol.y), axis=1))
-    if sol.status != 0 or len(rows) or len(sol.t) != len(tau):
-        where = float(sol.t[-1]) if len(sol.t) else 0.0
-        which = f" (trajectory {rows[0] % n}: r0={r0[rows[0] % n]:g}, u0={u0[rows[0] % n]:g})" if len(rows) else ""
-        raise FlowError(f"the batch flow failed at tau={where:.6g} (k_c={cutoff * math.exp(-where):.6g}){which}: "
-                        f"{sol.message}", tau=where, k_c=cutoff * math.exp(-where))
-    return {"tau": sol.t, "r": sol.y[:n].T.copy(), "u": sol.y[n:].T.copy()}
+    x_eval = math.log(cutoff) - tau
+    sol = solve_continuum(spectrum, r0, u0, math.log(cutoff), 0.0, t_eval=x_eval, dense=False,
+                     rtol=max(RTOL / math.sqrt(2 * n), BATCH_RTOL_MIN), what="batch",
+                     where=lambda x: (math.log(cutoff) - x, math.exp(x)))
+    return {"tau": tau.copy(), "r": sol.y[:n].T.copy(), "u": sol.y[n:].T.copy()}

@@ -1,35 +1,20 @@
-"""The model of THEORY §1: power-law kernel regression as a field theory of discrepancies.
+"""The model of THEORY §1: kernel regression as a field theory of discrepancies.
 
-    λ_k = k^-(1+α),  y_k = k^-(1+β)/2,  r = P/κ,  u = U·P,  k = 1..Λ
+    λ_k, y_k from the spectrum (default the power law λ_k = k^-(1+α), y_k = k^-(1+β)/2),
+    r = P/κ,  u = U·P,  k = 1..Λ
 
     S[Δ] = Σ_k [ (y_k − Δ_k)² / (2λ_k) + r Δ_k² / 2 ] + (u/4) (Σ_k Δ_k²)²
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
-from numbers import Integral, Real
 
 import numpy as np
 
+from ._checks import check_int, check_real
+from .spectrum import PowerLaw, Spectrum
+
 __all__ = ["Model", "check_real", "check_int", "gaussian_coefficients", "gp_moments"]
-
-
-def check_real(name, value, *, low=None, high=None, low_open=False, high_open=False):
-    """Return ``value`` as a finite float or raise ValueError naming ``name`` and the allowed range."""
-    lo = "-inf" if low is None else repr(low)
-    hi = "inf" if high is None else repr(high)
-    allowed = f"{'(' if low is None or low_open else '['}{lo}, {hi}{')' if high is None or high_open else ']'}"
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{name} must be a real number in {allowed}, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number in {allowed}, got {value!r}")
-    if low is not None and (v < low or (low_open and v == low)):
-        raise ValueError(f"{name} must lie in {allowed}, got {value!r}")
-    if high is not None and (v > high or (high_open and v == high)):
-        raise ValueError(f"{name} must lie in {allowed}, got {value!r}")
-    return v
 
 
 def check_model(model) -> None:
@@ -52,24 +37,10 @@ def gp_moments(model, r=None) -> tuple:
     return model.target() / d, lam / d
 
 
-def check_int(name, value, *, low=1):
-    """Return ``value`` as an int ≥ low (integral floats accepted) or raise ValueError."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if isinstance(value, Integral):
-        v = int(value)
-    elif isinstance(value, Real) and math.isfinite(float(value)) and float(value).is_integer():
-        v = int(value)
-    else:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if v < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return v
-
-
 @dataclass(frozen=True)
 class Model:
-    """Power-law kernel regression with a weak quartic non-Gaussianity (THEORY §1).
+    """Kernel regression with a weak quartic non-Gaussianity (THEORY §1); the model is the only
+    source of the spectrum (λ_k, y_k and the continuous λ(k), y(k) of :mod:`rgflow.spectrum`).
 
     Parameters
     ----------
@@ -79,24 +50,54 @@ class Model:
     kappa : float > 0      ridge; the mass is r = P/κ
     U : float ≥ 0          quartic coupling; the action carries u = U·P
     cutoff : int ≥ 1       number of modes Λ (default P)
+    spectrum : Spectrum    set by :meth:`from_spectrum` (default ``PowerLaw(alpha, beta)``); for a
+                           measured spectrum ``alpha`` and ``beta`` are None
     """
 
-    alpha: float
-    beta: float
+    alpha: float | None
+    beta: float | None
     P: int
     kappa: float
     U: float = 0.0
     cutoff: int | None = field(default=None)
+    spectrum: Spectrum | None = field(default=None, repr=False)
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "alpha", check_real("alpha", self.alpha, low=0.0, low_open=True))
-        set_(self, "beta", check_real("beta", self.beta, low=-1.0, low_open=True))
+        sp = self.spectrum
+        if sp is None:
+            set_(self, "alpha", check_real("alpha", self.alpha, low=0.0, low_open=True))
+            set_(self, "beta", check_real("beta", self.beta, low=-1.0, low_open=True))
+            set_(self, "spectrum", PowerLaw(self.alpha, self.beta))
+        elif isinstance(sp, Spectrum):
+            set_(self, "alpha", sp.alpha if sp.power_law else None)
+            set_(self, "beta", sp.beta if sp.power_law else None)
+        else:
+            raise ValueError(f"spectrum must be an rgflow PowerLaw or Measured, got {type(sp).__name__}")
         set_(self, "P", check_int("P", self.P))
         set_(self, "kappa", check_real("kappa", self.kappa, low=0.0, low_open=True))
         set_(self, "U", check_real("U", self.U, low=0.0))
-        cutoff = self.P if self.cutoff is None else check_int("cutoff", self.cutoff)
+        n = self.spectrum.n_modes
+        if self.cutoff is None:
+            cutoff = self.P if n is None else n
+        else:
+            cutoff = check_int("cutoff", self.cutoff)
+        if n is not None and cutoff > n:
+            raise ValueError(f"cutoff must not exceed the number of measured modes ({n}), got {cutoff}")
         set_(self, "cutoff", cutoff)
+
+    @classmethod
+    def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None) -> "Model":
+        """The model on any spectrum (PowerLaw or Measured). Cutoff default: P for a power law,
+        the number of modes for a measured spectrum (THEORY §5); a cutoff above it is an error."""
+        if not isinstance(spectrum, Spectrum):
+            raise ValueError(f"spectrum must be an rgflow PowerLaw or Measured, got {type(spectrum).__name__}")
+        return cls(None, None, P, kappa, U, cutoff, spectrum)
+
+    @property
+    def measured(self) -> bool:
+        """True when the spectrum is measured (arrays), False for a power law."""
+        return not self.spectrum.power_law
 
     # --- derived couplings -------------------------------------------------
     @property
@@ -115,43 +116,80 @@ class Model:
         return np.arange(1, self.cutoff + 1, dtype=float)
 
     def eigenvalues(self, k=None) -> np.ndarray:
-        """λ_k = k^-(1+α) (for k = 1..Λ: computed once, read-only)."""
+        """λ_k on the modes k = 1..Λ (read-only), or the spectrum's continuous λ(k) at real ``k``."""
         if k is None:
-            return self._cached("_lam", lambda: self.k ** -(1.0 + self.alpha))
-        return np.asarray(k, dtype=float) ** -(1.0 + self.alpha)
+            return self._modes()[0]
+        return self.spectrum.at(np.asarray(k, dtype=float))[0]
 
     def target(self, k=None) -> np.ndarray:
-        """y_k = k^-(1+β)/2 (for k = 1..Λ: computed once, read-only)."""
+        """y_k on the modes k = 1..Λ (read-only), or the spectrum's continuous y(k) at real ``k``."""
         if k is None:
-            return self._cached("_y", lambda: self.k ** (-(1.0 + self.beta) / 2.0))
-        return np.asarray(k, dtype=float) ** (-(1.0 + self.beta) / 2.0)
+            return self._modes()[1]
+        return self.spectrum.at(np.asarray(k, dtype=float))[1]
 
-    def _cached(self, name, make):
-        arr = self.__dict__.get(name)
-        if arr is None:
-            arr = make()
-            arr.flags.writeable = False
-            object.__setattr__(self, name, arr)
-        return arr
+    def _modes(self):
+        arrays = self.__dict__.get("_arrays")
+        if arrays is None:
+            arrays = self.spectrum.modes(self.cutoff)
+            object.__setattr__(self, "_arrays", arrays)
+        return arrays
+
+    def require_power_law(self, what) -> None:
+        """Raise ValueError unless the spectrum is a power law (``what`` needs its closed form)."""
+        self.spectrum.require_power_law(what)
 
     @property
     def params(self) -> dict:
-        """The public parameters as a plain dict (alpha, beta, P, kappa, U, cutoff)."""
-        return {"alpha": self.alpha, "beta": self.beta, "P": self.P,
-                "kappa": self.kappa, "U": self.U, "cutoff": self.cutoff}
+        """The public parameters as a flat dict: alpha, beta, P, kappa, U, cutoff (a power law with
+        A, B ≠ 1 adds A, B; a measured spectrum has alpha = beta = None and adds spectrum =
+        'measured', modes and digest)."""
+        sp = dict(self.spectrum.params)
+        out = {"alpha": sp.pop("alpha"), "beta": sp.pop("beta"), "P": self.P,
+               "kappa": self.kappa, "U": self.U, "cutoff": self.cutoff}
+        out.update(sp)
+        return out
 
     def replace(self, **changes) -> "Model":
-        """A copy with some parameters changed (validated again)."""
-        unknown = sorted(set(changes) - set(self.params))
+        """A copy with some of P, kappa, U, cutoff (and alpha, beta of a power law) changed,
+        validated again; the spectrum is kept."""
+        allowed = ("alpha", "beta", "P", "kappa", "U", "cutoff") if self.spectrum.power_law else ("P", "kappa", "U", "cutoff")
+        unknown = sorted(set(changes) - set(allowed))
         if unknown:
-            raise ValueError(f"replace takes the parameters {', '.join(self.params)}; got {unknown}")
-        if "P" in changes and "cutoff" not in changes and self.cutoff == self.P:
-            changes["cutoff"] = None  # a default cutoff follows P
+            raise ValueError(f"replace takes the parameters {', '.join(allowed)}; got {unknown}")
+        n = self.spectrum.n_modes
+        if "P" in changes and "cutoff" not in changes and self.cutoff == self.P and n is None:
+            changes["cutoff"] = None  # a default cutoff follows P (power law)
+        if "alpha" in changes or "beta" in changes:
+            sp = self.spectrum
+            alpha, beta = changes.get("alpha", sp.alpha), changes.get("beta", sp.beta)
+            # unit prefactors: validated as Model(alpha, beta, ...) is; otherwise as a PowerLaw
+            changes["spectrum"] = None if sp.A == sp.B == 1.0 else PowerLaw(alpha, beta, sp.A, sp.B)
         return replace(self, **changes)
+
+    def with_couplings(self, P, r, u, cutoff=None) -> "Model":
+        """The model on the same spectrum with P samples whose action carries mass r and quartic u
+        (κ = P/r, U = u/P)."""
+        r = check_real("r", r, low=0.0, low_open=True)
+        u = check_real("u", u, low=0.0)
+        P = check_int("P", P)
+        if cutoff is None and self.spectrum.n_modes is not None:
+            cutoff = P
+        return Model(None, None, P, P / r, u / P, cutoff, self.spectrum)
+
+    @classmethod
+    def build(cls, alpha, beta, P, kappa, U=0.0, cutoff=None, spectrum=None) -> "Model":
+        """``Model(alpha, beta, ...)`` or, when ``spectrum`` is given (then alpha and beta must be
+        None), ``Model.from_spectrum(spectrum, ...)``: for functions taking either."""
+        if spectrum is None:
+            return cls(alpha, beta, P, kappa, U, cutoff)
+        if alpha is not None or beta is not None:
+            raise ValueError("give either alpha and beta (power law) or spectrum, not both "
+                             f"(got alpha={alpha!r}, beta={beta!r} and a spectrum)")
+        return cls.from_spectrum(spectrum, P, kappa, U, cutoff)
 
     @classmethod
     def from_couplings(cls, alpha, beta, P, r, u, cutoff=None) -> "Model":
-        """The model whose action carries mass r and quartic u: κ = P/r, U = u/P."""
+        """The power-law model whose action carries mass r and quartic u: κ = P/r, U = u/P."""
         r = check_real("r", r, low=0.0, low_open=True)
         u = check_real("u", u, low=0.0)
         P = check_int("P", P)

@@ -24,6 +24,7 @@ from numbers import Real
 import numpy as np
 
 from . import _equations as eq
+from .flow import SWITCH
 from .model import Model, check_model, gp_moments
 from .results import Result
 
@@ -113,7 +114,7 @@ def rg(model, *, rho=0.5, min_kept=16):
     return rg_moments(model, rho=rho, min_kept=min_kept)
 
 
-def rg_1loop(model, switch=1024):
+def rg_1loop(model, switch=SWITCH):
     from .flow import flow
 
     r_end, u_end = flow(model, "hybrid", switch=switch).end
@@ -146,7 +147,7 @@ def _mean_field_gap(model, mean):
     return worst
 
 
-def rg_cutoff(model, switch=1024):
+def rg_cutoff(model, switch=SWITCH):
     from .flow import flow
 
     r_k = flow(model, "hybrid", switch=switch).at_mode(model.k)["r"]

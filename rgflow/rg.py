@@ -85,10 +85,11 @@ def _compressed(model, a, b2, explicit=_EXPLICIT, bins=256):
     Modes above ``explicit`` enter every *sum* over modes as the integral of the smooth summand
     over k ∈ (explicit + ½, Λ + ½] plus the Euler–Maclaurin end correction (relative error
     O(1/explicit⁴)), by 4-point Gauss–Legendre on ``bins`` geometric bins, so sums over
-    the shells cost O(explicit) however large Λ is. Below 2·explicit modes every mode is explicit.
+    the shells cost O(explicit) however large Λ is. Below 2·explicit modes every mode is explicit,
+    and so is every mode of a measured spectrum (its summand is an array, not a smooth function of k).
     """
     n = model.cutoff
-    if n <= 2 * explicit:
+    if n <= 2 * explicit or model.measured:
         return a, b2, None
     edges = np.geomspace(explicit + 0.5, n + 0.5, bins + 1)
     x, wx = np.polynomial.legendre.leggauss(4)

@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .model import check_real
+from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
 __all__ = ["RidgeErrors", "check_spectrum", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
 
@@ -52,37 +53,6 @@ class RidgeErrors(NamedTuple):
     gamma: float
     test_error: float
     train_error: float
-
-
-def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
-    """Validate a spectrum: 1-D, non-empty, finite, λ_k > 0 and descending; target of the same length,
-    finite. Returns float arrays (λ, y) (y is None when no target is given). Raises ValueError."""
-    try:
-        lam = None if isinstance(eigenvalues, str) else np.asarray(eigenvalues, dtype=float)
-    except (TypeError, ValueError):
-        lam = None
-    if lam is None or lam.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of eigenvalues")
-    if lam.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.all(np.isfinite(lam)):
-        raise ValueError(f"{name} must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(lam)))})")
-    if np.any(lam <= 0):
-        raise ValueError(f"{name} must be > 0 (found {lam[lam <= 0][0]!r} at index {int(np.argmax(lam <= 0))})")
-    if np.any(np.diff(lam) > 0):
-        i = int(np.argmax(np.diff(lam) > 0))
-        raise ValueError(f"{name} must be sorted in descending order (index {i + 1} exceeds index {i})")
-    if target is None:
-        return lam, None
-    try:
-        y = None if isinstance(target, str) else np.asarray(target, dtype=float)
-    except (TypeError, ValueError):
-        y = None
-    if y is None or y.ndim != 1 or y.shape != lam.shape:
-        raise ValueError(f"target must be a 1-D array of the same length as {name} ({lam.size}), got {np.shape(target) if y is not None else type(target).__name__}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"target must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(y)))})")
-    return lam, y
 
 
 def _check_P_kappa(P, kappa):

@@ -81,6 +81,7 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     from .predict import predict
 
     check_model(model)
+    model.require_power_law("effective_exponents (the continuum tail of the power law beyond the cutoff)")
     points = check_int("points", points, low=3)
     fd_U = check_real("fd_U", fd_U, low=0.0, high=1e-2, low_open=True)
     m = model

@@ -129,7 +129,8 @@ class SurfaceFit(Result):
                 "spread_predicted": col(lambda d: d["spread_predicted"])}
 
 
-def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg", **options) -> Surface:
+def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg", *, spectrum=None,
+                 **options) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
     ``P_values``/``cutoff_values``: sequences of integers ≥ 1 or strings '100,200' / 'START:STOP:NUM'.
@@ -139,14 +140,14 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     from .predict import METHODS, predict
 
     Ps, Ls = _as_P_array(P_values, "P"), _as_P_array(cutoff_values, "cutoff")
-    Model(alpha, beta, int(Ps[0]), kappa, U, int(Ls[0]))  # validate the parameters before any work
+    Model.build(alpha, beta, int(Ps[0]), kappa, U, int(Ls.max()), spectrum)  # validate before any work
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     shape = (len(Ps), len(Ls))
     bias, var = np.empty(shape), np.empty(shape)
     U = float(U)
     if U == 0.0 and method != "langevin":
-        m = Model(alpha, beta, 1, kappa, 0.0, int(Ls.max()))
+        m = Model.build(alpha, beta, 1, kappa, 0.0, int(Ls.max()), spectrum)
         for i, P in enumerate(Ps):
             M, G = gp_moments(m, P / m.kappa)
             bias[i] = np.cumsum(M * M)[Ls - 1]
@@ -154,9 +155,12 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     else:
         for i, P in enumerate(Ps):
             for j, L in enumerate(Ls):
-                pred = predict(Model(alpha, beta, int(P), kappa, U, int(L)), method, **options)
+                pred = predict(Model.build(alpha, beta, int(P), kappa, U, int(L), spectrum), method, **options)
                 bias[i, j], var[i, j] = pred.bias, pred.variance
-    params = {"alpha": float(alpha), "beta": float(beta), "kappa": float(kappa), "U": U}
+    if spectrum is None:
+        params = {"alpha": float(alpha), "beta": float(beta), "kappa": float(kappa), "U": U}
+    else:
+        params = {**spectrum.params, "kappa": float(kappa), "U": U}
     return Surface(Ps, Ls, bias + var, bias, var, method, params)
 
 
@@ -346,6 +350,9 @@ def fit_scaling(P, cutoff, L, knots=None, b_range=None) -> dict:
 def fit_surface(surface: Surface, parts=PARTS, **options) -> SurfaceFit:
     """Fitted vs predicted (GP) exponents and the collapse spreads for each part of ``surface``."""
     pa = surface.params
+    if pa.get("spectrum") == "measured":
+        raise ValueError("fit_surface compares with the power law's predicted exponents; a surface on a measured "
+                         "spectrum has none (fit it with fit_scaling)")
     pred = predicted_exponents(pa["alpha"], pa["beta"])
     out = {}
     for part in parts:

@@ -11,7 +11,10 @@ new model lies on the same RG trajectory:
              (ln r', ln u') on the same generated flow), then κ̃ = P'/r', Ũ = u'/P'.
 ``P' = P``   the model itself.
 
-Only the couplings are transferred: α, β (hence λ_k and y_k of the shared modes) are unchanged.
+Only the couplings are transferred: the spectrum (λ_k and y_k of the shared modes) is unchanged.
+A measured spectrum stays as it is (the kernel's eigenvalues on the data distribution do not
+depend on P): the model at P has cutoff Λ = P modes of it, and P' < P integrates the modes
+P'+1 … P out; P' > P needs P' ≤ the number of measured modes.
 At U = 0 the flow is trivial and the transfer keeps r and u = 0 (κ̃ = κ P'/P).
 
 ``transfer_map`` tabulates κ̃/κ and Ũ/U over P'/P and U; ``figure_transfer`` and
@@ -24,8 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _equations as eq
-from .flow import SCHEMES, FlowError, Trajectory, flow
+from .flow import SCHEMES, FlowError, Trajectory, flow, integrate
 from .model import Model, check_int, check_model
 from .results import Result
 
@@ -101,71 +103,14 @@ class Transfer(Result):
 
 
 # ---------------------------------------------------------------------------------------------
-# the flow over a segment of modes (mirrors rgflow.flow for each scheme, without running to k = 1)
 
 
-def _discrete_segment(alpha, beta, r, u, k_hi, k_lo):
-    """One-mode steps for the modes k_hi … k_lo+1 (the arithmetic of flow._discrete_steps)."""
-    ks = np.arange(k_lo + 1, k_hi + 1, dtype=float)
-    lam = (ks ** -(1.0 + alpha)).tolist()
-    y = (ks ** (-(1.0 + beta) / 2.0)).tolist()
-    update = eq.shell_update
-    square = eq.square_cumulants
-    for q in range(len(lam) - 1, -1, -1):
-        d = 1.0 + r * lam[q]
-        K1, K2, K3 = square(y[q] / d, lam[q] / d)
-        if not u * K2 < 1.0:
-            raise FlowError(f"the one-loop step is not small at mode k={k_lo + q + 1} (u·K2/2 = {u * K2 / 2:.3g})",
-                            k_c=k_lo + q + 1)
-        dr, du = update(u, K1, K2, K3)
-        r += dr
-        u += du
-        if not (math.isfinite(r) and math.isfinite(u)):
-            raise FlowError(f"the flow diverged at mode k={k_lo + q + 1}", k_c=k_lo + q + 1)
-    return r, u
+def _segment(spectrum, r, u, k_hi, k_lo, scheme):
+    """(r, u) after the modes k_lo+1 … k_hi are integrated out, starting at cutoff k_hi (the core)."""
+    return integrate(spectrum, r, u, k_hi, k_lo, scheme).end
 
 
-def _continuum_segment(alpha, beta, r, u, x_hi, x_lo):
-    """The continuum equations integrated in x = ln k_c from x_hi down to x_lo."""
-    from scipy.integrate import solve_ivp
-
-    if x_hi == x_lo or u == 0.0:
-        return r, u
-
-    def rhs(x, z):
-        dr, du = eq.continuum_rhs(z[0], z[1], math.exp(x), alpha, beta)
-        return np.array([-dr, -du])
-
-    from .flow import RTOL
-
-    sol = solve_ivp(rhs, (x_hi, x_lo), [r, u], method="DOP853", rtol=RTOL, atol=1e-300)
-    if sol.status != 0 or not np.all(np.isfinite(sol.y)):
-        raise FlowError(f"integration of the continuum flow failed at k_c={math.exp(sol.t[-1]):.6g}: {sol.message}",
-                        k_c=math.exp(sol.t[-1]))
-    return float(sol.y[0, -1]), float(sol.y[1, -1])
-
-
-def _segment(alpha, beta, r, u, k_hi, k_lo, scheme, switch=1024):
-    """(r, u) after the modes k_lo+1 … k_hi are integrated out, starting at cutoff k_hi.
-
-    Agrees with ``flow(Model(..., cutoff=k_hi), scheme).at_mode(k_lo)``: bit for bit in the
-    discrete scheme, to the integrator's tolerance in the others.
-    """
-    if u == 0.0 or k_hi == k_lo:
-        return r, u
-    if scheme == "discrete":
-        return _discrete_segment(alpha, beta, r, u, k_hi, k_lo)
-    if scheme == "continuum":
-        return _continuum_segment(alpha, beta, r, u, math.log(k_hi), math.log(max(k_lo, 1)))
-    # hybrid: continuum between the midpoints above ``switch``, mode by mode below
-    if k_hi > switch:
-        r, u = _continuum_segment(alpha, beta, r, u, math.log(k_hi + 0.5), math.log(max(k_lo, switch) + 0.5))
-    if k_lo < switch:
-        r, u = _discrete_segment(alpha, beta, r, u, min(k_hi, switch), k_lo)
-    return r, u
-
-
-def _inverse(alpha, beta, r, u, P, P_new, scheme):
+def _inverse(spectrum, r, u, P, P_new, scheme):
     """(r', u') at cutoff P_new > P whose flow down to mode P gives (r, u)."""
     from scipy.optimize import root
 
@@ -177,7 +122,7 @@ def _inverse(alpha, beta, r, u, P, P_new, scheme):
         if not (np.all(np.isfinite(x)) and np.all(np.abs(x - target) < 50.0)):
             return np.array([1e3, 1e3])
         try:
-            rr, uu = _segment(alpha, beta, math.exp(x[0]), math.exp(x[1]), P_new, P, scheme)
+            rr, uu = _segment(spectrum, math.exp(x[0]), math.exp(x[1]), P_new, P, scheme)
         except (FlowError, OverflowError, FloatingPointError):
             return np.array([1e3, 1e3])
         if not (rr > 0.0 and uu > 0.0):
@@ -210,8 +155,9 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
     P_new < P: integrate the modes P_new+1 … P out (``flow(model, scheme).at_mode(P_new)``) and
     read κ̃ = P_new/r, Ũ = u/P_new. P_new > P: solve for the couplings at cutoff P_new whose flow
     lands on the model's (r, u) at mode P. P_new = P returns the model itself. The new model has
-    cutoff P_new. Raises ValueError on bad input, TransferError (a FlowError) when the inverse
-    has no solution and FlowError when the flow breaks down.
+    cutoff P_new and the model's spectrum (a measured spectrum is kept: Λ = P modes of it, and
+    P_new may not exceed its number of modes). Raises ValueError on bad input, TransferError (a
+    FlowError) when the inverse has no solution and FlowError when the flow breaks down.
     """
     check_model(model)
     P_new = check_int("P_new", P_new)
@@ -229,15 +175,23 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
             state = traj.at_mode(P_new)
             r_new, u_new = float(state["r"]), float(state["u"])
         else:  # the flow breaks down below P_new: integrate only the modes P_new+1 … P
-            r_new, u_new = _segment(model.alpha, model.beta, model.r, model.u, P, P_new, scheme)
+            r_new, u_new = _segment(model.spectrum, model.r, model.u, P, P_new, scheme)
         if not (r_new > 0.0 and u_new >= 0.0):
             raise TransferError(f"the running mass at mode {P_new} is r={r_new:.6g} (u={u_new:.6g}): no model with "
                                 f"kappa > 0 at P'={P_new} lies on this trajectory; lower U or raise P'", k_c=P_new)
-        new = Model.from_couplings(model.alpha, model.beta, P_new, r_new, u_new)
+        new = model.with_couplings(P_new, r_new, u_new)
         return Transfer(model, new, traj, scheme)
-    r_new, u_new = _inverse(model.alpha, model.beta, model.r, model.u, P, P_new, scheme)
-    new = Model.from_couplings(model.alpha, model.beta, P_new, r_new, u_new)
+    _check_modes(model, P_new)
+    r_new, u_new = _inverse(model.spectrum, model.r, model.u, P, P_new, scheme)
+    new = model.with_couplings(P_new, r_new, u_new)
     return Transfer(model, new, _trajectory(new, scheme, P), scheme)
+
+
+def _check_modes(model, P_new):
+    """A measured spectrum has n modes: P' > n would need modes that were not measured."""
+    n = model.spectrum.n_modes
+    if n is not None and P_new > n:
+        raise ValueError(f"P_new must not exceed the number of measured modes ({n}) of the spectrum, got {P_new}")
 
 
 def _trajectory(model, scheme, below):
@@ -313,6 +267,7 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         raise ValueError(f"U_values must be finite numbers >= 0, got {U_values!r}")
     P = model.P
     P_new = np.unique(np.maximum(1, np.round(ratios * P)).astype(int))
+    _check_modes(model, int(P_new.max()))
     shape = (U_values.size, P_new.size)
     r_new = np.full(shape, np.nan)
     u_new = np.full(shape, np.nan)
@@ -330,7 +285,7 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         r, u, k = r0, u0, P
         for j in np.flatnonzero(~down):
             try:
-                r, u = _inverse(m.alpha, m.beta, r, u, k, int(P_new[j]), scheme)
+                r, u = _inverse(m.spectrum, r, u, k, int(P_new[j]), scheme)
                 k = int(P_new[j])
                 r_new[i, j], u_new[i, j] = r, u
             except FlowError:

@@ -204,3 +204,21 @@ def test_drawn_streamlines_follow_the_field_and_its_trajectories(rescaled):
         v = np.array([ff.dU[0, i_r, i_U], ff.dr[0, i_r, i_U]])
         cos = (d[0] * v[0] / sU**2 + d[1] * v[1] / sr**2) / (np.hypot(d[0] / sU, d[1] / sr) * np.hypot(v[0] / sU, v[1] / sr))
         assert cos > 0.99
+
+
+@pytest.mark.parametrize("beta", [None, 0.3])
+def test_trajectory_of_the_core_obeys_the_generated_rescaled_equations(beta):
+    """The rescaled trajectory (the couplings integrated by the flow's core, mapped to r̂ = rλ(k_c),
+    Û = uλ(k_c)²) solves the independently generated rescaled_rhs: central differences along it."""
+    from rgflow import _equations as eq
+
+    tr = integrate(0.2, beta, L, (0.01, 0.2), (0.0, 2.0), rescaled=True, points=40001)
+    t, U, r = tr["tau"], tr["U"], tr["r"]
+    h = t[1] - t[0]
+    dU, dr = (U[2:] - U[:-2]) / (2 * h), (r[2:] - r[:-2]) / (2 * h)
+    b = 1.2 if beta is None else beta
+    s = np.exp(eq.gamma_s(0.2, b) * t[1:-1])
+    _, dr_eq, dU_eq = eq.rescaled_rhs(np.exp(-t[1:-1]), s, r[1:-1], U[1:-1], 0.2, b, L)
+    # central differences (h = 5e-5): measured 3e-8 … 3e-7 of the scale of each rate
+    np.testing.assert_allclose(dU, dU_eq, rtol=1e-6, atol=1e-6 * np.max(np.abs(dU_eq)))
+    np.testing.assert_allclose(dr, dr_eq, rtol=1e-6, atol=1e-6 * np.max(np.abs(dr_eq)))

@@ -8,7 +8,8 @@ from conftest import PAPER, PARAMETER_SETS
 from rgflow import FlowError, Model, flow, predict
 from rgflow._io import to_json
 from rgflow.cli import main
-from rgflow.transfer import Transfer, TransferError, _segment, transfer, transfer_map
+from rgflow.flow import integrate
+from rgflow.transfer import Transfer, TransferError, transfer, transfer_map
 
 
 def exact_mean(model):
@@ -107,12 +108,13 @@ def test_same_P_returns_the_model_and_zero_coupling_is_trivial():
 
 
 def test_segment_is_the_flow():
-    """The segment used by the inverse is the flow read at a mode (bitwise for the discrete scheme)."""
+    """The core stopped at a mode (the segment the inverse uses) is the full flow read at that mode
+    (bitwise for the discrete scheme)."""
     m = Model(*PAPER)
     st = flow(m, "discrete").at_mode(321)
-    assert _segment(m.alpha, m.beta, m.r, m.u, 1000, 321, "discrete") == (st["r"], st["u"])
+    assert integrate(m.spectrum, m.r, m.u, 1000, 321, "discrete").end == (st["r"], st["u"])
     st = flow(m, "continuum").at_mode(321)
-    r, u = _segment(m.alpha, m.beta, m.r, m.u, 1000, 321, "continuum")
+    r, u = integrate(m.spectrum, m.r, m.u, 1000, 321, "continuum").end
     assert r == pytest.approx(st["r"], rel=1e-10) and u == pytest.approx(st["u"], rel=1e-10)
 
 
