@@ -33,6 +33,7 @@ import math
 
 import numpy as np
 
+from .spectrum import PowerLaw
 from .model import Model, check_int, check_model, check_real, gaussian_coefficients
 
 __all__ = ["exact_moments", "ConvergenceError", "saddle"]
@@ -95,8 +96,10 @@ def _tail_for(model, start: int):
     The power-law Model (λ_k = k^-(1+α), y_k² = k^-(1+β): every summand a smooth function of k)
     with enough modes beyond ``start`` gets the Euler–Maclaurin tail; anything else (other spectra,
     small Λ) returns None and every sum runs mode by mode."""
-    if type(model) is Model and model.cutoff >= 2 * start:
-        return _PowerLawTail(model.alpha, model.beta, start + 1, model.cutoff)
+    sp = model.spectrum
+    if (isinstance(sp, PowerLaw) and sp.A == 1.0 and sp.B == 1.0 and sp.alpha > 0.0
+            and model.cutoff >= 2 * start):
+        return _PowerLawTail(sp.alpha, sp.beta, start + 1, model.cutoff)
     return None
 
 

@@ -146,11 +146,13 @@ def test_euler_maclaurin_moments_match_mode_by_mode_moments(monkeypatch, params)
 
 
 def test_only_the_power_law_model_takes_the_shortcut():
-    class Other(Model):
-        pass
+    from rgflow import Measured, PowerLaw
 
+    other = PowerLaw(0.2, 0.3, A=2.0)                      # prefactors: not the unit power law of the tail
+    measured = Measured(*PowerLaw(0.2, 0.3).modes(20000))  # the same numbers, as arrays
     assert ex._tail_for(Model(0.2, 0.3, 10**5, 4.0, 0.05), 4096) is not None
-    assert ex._tail_for(Other(0.2, 0.3, 10**5, 4.0, 0.05), 4096) is None
+    assert ex._tail_for(Model.from_spectrum(other, 10**5, 4.0, 0.05), 4096) is None
+    assert ex._tail_for(Model.from_spectrum(measured, 20000, 4.0, 0.05), 4096) is None
     assert ex._tail_for(Model(0.2, 0.3, 8000, 4.0, 0.05), 4096) is None     # too few modes beyond the head
-    res = ex.exact_moments(Other(0.2, 0.3, 20000, 4.0, 0.05))
+    res = ex.exact_moments(Model.from_spectrum(measured, 20000, 4.0, 0.05))
     assert res["summed"] == 20000 and res["sum_error"] == 0.0
