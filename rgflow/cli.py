@@ -1,7 +1,9 @@
 """Command line: ``rgflow predict | flow | derive | figures``.
 
 Bad input prints one line ``rgflow: error: …`` on stderr and exits with status 2; numerical
-trouble (a diverging flow, an unconverged quadrature) exits with status 1 and the same kind of line.
+trouble (a diverging flow, an unconverged quadrature) exits with status 1 and the same kind of line;
+an output that cannot be written (full device, closed pipe or stdout) exits with 2; SIGINT and
+SIGTERM print one line and exit with 130 and 143.
 """
 from __future__ import annotations
 
@@ -138,14 +140,10 @@ def _model(ns):
 
 
 def emit(ns, obj, header, columns):
-    """Print (or write atomically to ns.out) ``obj`` as JSON or the columns as CSV with a header line."""
-    from ._io import atomic_write, to_csv, to_json
+    """Print (or write to ns.out, ``-`` = stdout) ``obj`` as JSON or the columns as CSV with a header line."""
+    from ._io import to_csv, to_json, write_output
 
-    text = to_json(obj) if ns.format == "json" else to_csv(header, columns)
-    if ns.out:
-        atomic_write(ns.out, text)
-    else:
-        sys.stdout.write(text)
+    write_output(ns.out, to_json(obj) if ns.format == "json" else to_csv(header, columns))
 
 
 def _cmd_predict(ns):
@@ -206,6 +204,7 @@ def _cmd_figures(ns):
 
 
 def main(argv=None) -> int:
+    from ._io import handle_signals, say
     from .exact import ConvergenceError
     from .flow import FlowError
 
@@ -213,8 +212,10 @@ def main(argv=None) -> int:
 
     parser = build_parser()
     show = warnings.showwarning  # warnings (e.g. pt1 outside its range) as one line each
-    warnings.showwarning = lambda message, *args, **kw: print(f"rgflow: warning: {message}", file=sys.stderr)
+    warnings.showwarning = lambda message, *args, **kw: say(f"rgflow: warning: {message}")
+    restore = None
     try:
+        restore = handle_signals()   # SIGTERM like SIGINT: a message, no temporary left, 143 (130)
         ns = parser.parse_args(argv)
         if ns.version:
             from . import __version__
@@ -233,25 +234,24 @@ def main(argv=None) -> int:
             result = getattr(importlib.import_module(module), function)(ns)
         return int(result or 0)
     except (_UsageError, ValueError) as exc:
-        print(f"rgflow: error: {exc}", file=sys.stderr)
+        say(f"rgflow: error: {exc}")
         return 2
     except (FlowError, ConvergenceError, FloatingPointError) as exc:
-        print(f"rgflow: error: {exc}", file=sys.stderr)
+        say(f"rgflow: error: {exc}")
         return 1
-    except BrokenPipeError:
-        return 0
-    except OSError as exc:  # an output path that cannot be written (missing folder, a directory, ...)
+    except OSError as exc:  # an output that cannot be written (missing folder, full device, closed pipe, ...)
         where = f": {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        print(f"rgflow: error: cannot write the output{where}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"rgflow: error: cannot write the output{where}: {exc.strerror or exc}")
         return 2
     except MemoryError:
-        print("rgflow: error: out of memory: the cutoff (number of modes) is too large for this machine",
-              file=sys.stderr)
+        say("rgflow: error: out of memory: the cutoff (number of modes) is too large for this machine")
         return 1
-    except KeyboardInterrupt:
-        print("rgflow: error: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:   # SIGINT: 130, SIGTERM: 143 (rgflow._io.Interrupted)
+        say(f"rgflow: error: {exc}" if getattr(exc, "signum", None) else "rgflow: error: interrupted")
+        return getattr(exc, "exit_status", 130)
     finally:
+        if restore is not None:
+            restore()
         warnings.showwarning = show
 
 

@@ -560,7 +560,6 @@ DATA_EXTS = (".json", ".csv")
 
 def cli(ns):
     """``rgflow field``: write the field at the requested τ as a figure (.png .pdf .svg) or data (.json .csv)."""
-    import io
     import pathlib
 
     from ._io import atomic_write
@@ -580,7 +579,7 @@ def cli(ns):
         return 0
     from matplotlib.colors import Normalize
 
-    from ._plotting import pyplot
+    from ._plotting import figure_bytes, pyplot
 
     plt = pyplot()
     ff = flow_field(ns.alpha, ns.beta, ns.cutoff, taus, U_range, r_range, n=n, rescaled=rescaled)
@@ -607,10 +606,11 @@ def cli(ns):
     p = ff.params
     fig.suptitle(f"RG flow field, $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, $\\Lambda={p['cutoff']}$"
                  + ("" if rescaled else f", $P={p['P']}$") + " (rgflow " + ff.version + ")")
-    buf = io.BytesIO()
-    fig.savefig(buf, format=ext[1:], metadata={"Creator": "rgflow"} if ext == ".png" else {"Creator": "rgflow"})
-    plt.close(fig)
-    atomic_write(out, buf.getvalue())
+    try:
+        data = figure_bytes(fig, ext)
+    finally:
+        plt.close(fig)
+    atomic_write(out, data)
     return 0
 
 

@@ -55,7 +55,6 @@ error by the delta method on the same batches.
 from __future__ import annotations
 
 import math
-import sys
 import time
 import warnings
 from numbers import Integral, Real
@@ -63,6 +62,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.optimize import brentq
 
+from ._io import say
 from .model import Model, check_int, gaussian_coefficients
 
 __all__ = ["langevin", "DEFAULTS", "SCHEMES", "ESTIMATORS"]
@@ -175,8 +175,8 @@ def _make_reporter(progress):
     if progress is True:
         def report(done, total, elapsed):
             eta = elapsed * (total - done) / done if done else float("nan")
-            print(f"langevin: {100.0 * done / total:5.1f}% ({done}/{total} steps), "
-                  f"{elapsed:.1f} s elapsed, ~{eta:.0f} s left", file=sys.stderr, flush=True)
+            say(f"langevin: {100.0 * done / total:5.1f}% ({done}/{total} steps), "
+                f"{elapsed:.1f} s elapsed, ~{eta:.0f} s left")
         return report
     if callable(progress):
         return progress

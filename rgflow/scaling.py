@@ -175,14 +175,9 @@ def cli(ns):
                             f"{rng[0]!r},{rng[1]!r},{res[g]['verdict']}")
         text = "# rgflow=" + __version__ + " " + " ".join(f"{k}={v}" for k, v in res["params"].items()) + "\n"
         text += "coupling,measure,lo,hi,measured_lo,measured_hi,verdict\n" + "\n".join(rows) + "\n"
-        if ns.out:
-            from ._io import atomic_write
+        from ._io import write_output
 
-            atomic_write(ns.out, text)
-        else:
-            import sys
-
-            sys.stdout.write(text)
+        write_output(ns.out, text)
 
 
 def figure_scaling_interval(out_dir) -> list:
