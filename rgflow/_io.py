@@ -215,18 +215,26 @@ def atomic_write(path, data) -> None:
         return
     name = os.fspath(path)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    target = os.path.realpath(name)          # follows every symlink; the link itself stays
     try:
-        st = os.stat(target)
+        st = os.stat(name)                   # the kernel follows every link, /proc/self/fd/N included
     except FileNotFoundError:
-        st = None
+        st = None                            # a new file, or a link to one
     except OSError as exc:                   # ELOOP, EACCES, ENOTDIR ...
         raise OSError(exc.errno, exc.strerror, name) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", name)
     if st is not None and not stat.S_ISREG(st.st_mode):
-        _write_through(target, payload, name)
+        _write_through(name, payload, name)
         return
+    target = os.path.realpath(name)          # follows every symlink; the link itself stays
+    if st is not None:
+        try:
+            same = os.path.samestat(st, os.stat(target))
+        except OSError:
+            same = False
+        if not same:   # a regular file behind a link the path cannot name (/dev/stdout > file): as the shell
+            _write_through(name, payload, name, truncate=True)
+            return
     folder = os.path.dirname(target) or "."
     clean_stale_temporaries(folder)
     if st is not None:   # the permissions of the file it replaces, else those of a new file (not 0600)
@@ -264,10 +272,11 @@ def atomic_write(path, data) -> None:
         raise
 
 
-def _write_through(target, payload: bytes, name) -> None:
-    """Devices, FIFOs, terminals: open the existing node for writing (no create, no truncate, no rename)."""
+def _write_through(target, payload: bytes, name, truncate=False) -> None:
+    """Devices, FIFOs, terminals: open the existing node for writing (no create, no rename; no truncate
+    unless asked, for a regular file reached only through /proc/self/fd)."""
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
+        fd = os.open(target, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | (os.O_TRUNC if truncate else 0))
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, name) from None
     try:
