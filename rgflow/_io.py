@@ -166,10 +166,12 @@ def _stdout(data) -> None:
     if out is None:
         raise OSError(errno.EBADF, "standard output is closed", "<stdout>")
     try:
-        try:
-            fd = out.fileno()
-        except (AttributeError, OSError, ValueError):   # a replaced stream (io.StringIO, captured)
-            fd = None
+        fd = None
+        if out is sys.__stdout__:   # the process's own stdout; a replaced stream (captured, a notebook) is written to
+            try:
+                fd = out.fileno()
+            except (AttributeError, OSError, ValueError):
+                fd = None
         if fd is not None:
             out.flush()
             if isinstance(data, str):

@@ -301,3 +301,26 @@ def test_out_through_a_proc_fd_link_writes_to_that_descriptor(tmp_path, capsys):
     assert redirected.read_bytes() == expected
     assert os.readlink(link) == "/proc/self/fd/1"
     assert sorted(os.listdir(tmp_path)) == ["redirected.json", "stdout"]
+
+
+def test_stdout_closed_by_its_reader_is_one_line_and_nonzero():
+    """`rgflow predict … | head -c 10`: the buffered file object could drop the rest silently; the
+    write goes through the descriptor, so the broken pipe is seen and reported."""
+    argv = [a if a != "20" else "200000" for a in ARGS]
+    proc = subprocess.Popen([sys.executable, "-m", "rgflow", *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) != 0
+    assert err.count("\n") == 1 and err.startswith("rgflow: error: ") and "Broken pipe" in err
+
+
+@root_only
+def test_stdout_to_a_full_device_is_one_line_and_nonzero(tmp_path):
+    dev = _chardev(tmp_path / "full", 7)
+    with open(dev, "w") as out:
+        proc = subprocess.run([sys.executable, "-m", "rgflow", *ARGS], stdout=out, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "No space left" in proc.stderr
