@@ -47,10 +47,17 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+def _default_signals():
+    """As from an interactive shell: a background test run (``pytest &``) inherits SIGINT ignored, and
+    rgflow rightly leaves an ignored signal ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _hooked(argv, tmp_path, where="write"):
     marker = tmp_path.parent / f"{tmp_path.name}.marker"
     env = {**os.environ, "RGFLOW_TEST_MARKER": str(marker), "RGFLOW_TEST_WHERE": where}
-    proc = subprocess.Popen([sys.executable, "-c", HOOK, *argv], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-c", HOOK, *argv], cwd=ROOT, env=env, preexec_fn=_default_signals,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not marker.exists():
