@@ -22,18 +22,39 @@ def pyplot():
     return plt
 
 
+#: per format: metadata without a timestamp (PNG carries none; PDF CreationDate, SVG Date dropped)
+_METADATA = {"png": {"Creator": "rgflow"}, "pdf": {"Creator": "rgflow", "CreationDate": None},
+             "svg": {"Creator": "rgflow", "Date": None}}
+
+
+def figure_bytes(fig, fmt) -> bytes:
+    """``fig`` rendered as ``fmt`` ("png", "pdf" or "svg") into bytes that depend only on the figure.
+
+    No timestamp (PDF ``CreationDate``, SVG ``Date``: None, whatever SOURCE_DATE_EPOCH says) and no
+    random ids (SVG ids hashed with the fixed ``svg.hashsalt`` "rgflow" instead of a uuid4), so
+    identical input gives identical files.
+    """
+    import matplotlib
+
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt not in _METADATA:
+        raise ValueError(f"fmt must be one of {', '.join(_METADATA)}, got {fmt!r}")
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": "rgflow"}):
+        fig.savefig(buf, format=fmt, metadata=dict(_METADATA[fmt]))
+    return buf.getvalue()
+
+
 def save_figure(fig, out_dir, name, formats=("png", "pdf")) -> list:
-    """Write ``name.png`` and ``name.pdf`` into ``out_dir`` atomically; return the paths."""
+    """Write ``name.png`` and ``name.pdf`` (:func:`figure_bytes`) into ``out_dir`` atomically; return the paths."""
     from ._io import atomic_write
 
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in formats:
-        buf = io.BytesIO()
-        fig.savefig(buf, format=ext, metadata={"Creator": "rgflow"} if ext == "png" else {"Creator": "rgflow", "CreationDate": None})
         path = out / f"{name}.{ext}"
-        atomic_write(path, buf.getvalue())
+        atomic_write(path, figure_bytes(fig, ext))
         paths.append(path)
     fig.clf()
     import matplotlib.pyplot as plt

@@ -129,6 +129,7 @@ class Dynamics(Result):
                "info": self.info}
         if "loss_stderr" in self.info:
             out["loss_stderr"] = self.info["loss_stderr"]
+        out["info"] = {k: v for k, v in self.info.items() if k != "seconds"}   # no timing: same input, same bytes
         return out
 
     def _columns(self) -> dict:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
 import time
+
+from ._io import say
 
 FIGURES = {
     "fig1-cutoffs": "rgflow.field:figure_cutoffs",
@@ -50,7 +51,7 @@ def make_figures(out_dir="figures", only=None) -> list:
     for name in names:
         mod, fn = avail[name]
         t0 = time.perf_counter()
-        print(f"rgflow: making {name} ...", file=sys.stderr, flush=True)
+        say(f"rgflow: making {name} ...")
         paths += getattr(importlib.import_module(mod), fn)(out_dir)
-        print(f"rgflow: {name} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        say(f"rgflow: {name} done in {time.perf_counter() - t0:.1f} s")
     return paths

@@ -54,20 +54,28 @@ def build_parser():
 
 
 def main(argv=None) -> int:
-    """Run the command line on ``argv`` (default sys.argv[1:]); return the exit status."""
+    """Run the command line on ``argv`` (default sys.argv[1:]); return the exit status.
+
+    Bad input: one line ``rgflow: error: …`` and 2; numerical trouble: 1; an output that cannot be
+    written (full device, closed pipe or stdout): 2; SIGINT and SIGTERM: one line and 130 / 143.
+    """
     import warnings
 
+    from .._io import handle_signals, say
     from ..exact import ConvergenceError
     from ..flow import FlowError
 
     show = warnings.showwarning  # warnings (e.g. pt1 outside its range) as one line each
-    warnings.showwarning = lambda message, *args, **kw: print(f"rgflow: warning: {message}", file=sys.stderr)
+    warnings.showwarning = lambda message, *args, **kw: say(f"rgflow: warning: {message}")
+    restore = None
     try:
+        restore = handle_signals()   # SIGTERM like SIGINT: a message, no temporary left, 143 (130)
         parser = build_parser()
         ns = parser.parse_args(argv)
         if ns.version:
+            from .._io import write_output
             from .._version import __version__
-            print(__version__)
+            write_output(None, __version__ + "\n")
             return 0
         if ns.command is None:
             parser.print_help()
@@ -75,25 +83,24 @@ def main(argv=None) -> int:
         check_plot(ns)
         return int(COMMANDS[ns.command].run(ns) or 0)
     except (UsageError, ValueError) as exc:
-        print(f"rgflow: error: {exc}", file=sys.stderr)
+        say(f"rgflow: error: {exc}")
         return 2
     except (FlowError, ConvergenceError, FloatingPointError) as exc:
-        print(f"rgflow: error: {exc}", file=sys.stderr)
+        say(f"rgflow: error: {exc}")
         return 1
-    except BrokenPipeError:
-        return 0
-    except OSError as exc:  # an output path that cannot be written (missing folder, a directory, ...)
+    except OSError as exc:  # an output that cannot be written (missing folder, full device, closed pipe, ...)
         where = f": {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        print(f"rgflow: error: cannot write the output{where}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"rgflow: error: cannot write the output{where}: {exc.strerror or exc}")
         return 2
     except MemoryError:
-        print("rgflow: error: out of memory: the cutoff (number of modes) is too large for this machine",
-              file=sys.stderr)
+        say("rgflow: error: out of memory: the cutoff (number of modes) is too large for this machine")
         return 1
-    except KeyboardInterrupt:
-        print("rgflow: error: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:   # SIGINT: 130, SIGTERM: 143 (rgflow._io.Interrupted)
+        say(f"rgflow: error: {exc}" if getattr(exc, "signum", None) else "rgflow: error: interrupted")
+        return getattr(exc, "exit_status", 130)
     finally:
+        if restore is not None:
+            restore()
         warnings.showwarning = show
 
 

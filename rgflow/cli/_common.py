@@ -140,15 +140,10 @@ def check_plot(ns) -> None:
 
 
 def write(ns, text) -> None:
-    """``text`` to ``ns.out`` (atomically) or to stdout."""
-    import sys
+    """``text`` to ``ns.out`` (atomically; ``-`` or None: stdout; devices and FIFOs written through)."""
+    from .._io import write_output
 
-    from .._io import atomic_write
-
-    if ns.out:
-        atomic_write(ns.out, text)
-    else:
-        sys.stdout.write(text)
+    write_output(ns.out, text)
 
 
 def emit(ns, result, *, data=None, rows=None, plot=None) -> None:

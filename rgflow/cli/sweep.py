@@ -35,10 +35,9 @@ def arguments(p):
 def run(ns):
     import os
 
-    import sys
     import time
 
-    from .._io import atomic_write
+    from .._io import atomic_write, say, write_output
     from ..sweep import from_text, sweep, to_text
 
     options = {}
@@ -62,7 +61,7 @@ def run(ns):
             atomic_write(ns.out, to_text(rows, ns.format))
         if not ns.quiet and (now - state["last"] >= 0.5 or len(rows) == total):
             state["last"] = now
-            print(f"rgflow: sweep {len(rows)}/{total} done", file=sys.stderr, flush=True)
+            say(f"rgflow: sweep {len(rows)}/{total} done")
 
     client = None
     if ns.scheduler:
@@ -78,16 +77,11 @@ def run(ns):
     except KeyboardInterrupt:
         if ns.out:
             atomic_write(ns.out, to_text(state["rows"], ns.format))
-            print(f"rgflow: sweep interrupted: {len(state['rows'])} rows in {ns.out}; finish with --resume",
-                  file=sys.stderr)
+            say(f"rgflow: sweep interrupted: {len(state['rows'])} rows in {ns.out}; finish with --resume")
         raise
     finally:
         if client is not None:
             client.close()
-    text = to_text(rows, ns.format)
-    if ns.out:
-        atomic_write(ns.out, text)
-    else:
-        sys.stdout.write(text)
+    write_output(ns.out, to_text(rows, ns.format))
 
 

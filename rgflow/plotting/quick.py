@@ -5,7 +5,6 @@ title, the file written atomically in the format of its extension. matplotlib is
 """
 from __future__ import annotations
 
-import io
 import math
 import pathlib
 
@@ -38,18 +37,17 @@ def _plain_ticks(axis) -> None:
 
 
 def _save(fig, path) -> None:
-    """Write ``fig`` to ``path`` (format from the extension) atomically and close it."""
+    """Write ``fig`` to ``path`` (format from the extension; identical bytes for identical input) and close it."""
     import matplotlib.pyplot as plt
 
-    from .._io import atomic_write
+    from .._io import write_output
+    from .._plotting import figure_bytes
 
-    ext = pathlib.Path(path).suffix.lower().lstrip(".")
-    buf = io.BytesIO()
     try:
-        fig.savefig(buf, format=ext, metadata={"Creator": "rgflow"})
+        data = figure_bytes(fig, pathlib.Path(path).suffix)
     finally:
         plt.close(fig)
-    atomic_write(path, buf.getvalue())
+    write_output(path, data)
 
 
 def prediction(pred, path) -> None:
