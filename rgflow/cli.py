@@ -191,7 +191,7 @@ def _cmd_derive(ns):
 
 
 def _cmd_figures(ns):
-    from .figures import make_figures
+    from .plotting.figures import make_figures
 
     only = [s.strip() for s in ns.only.split(",") if s.strip()] if ns.only is not None else None
     if only is not None and not only:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import Model
-from .predict import predict
+from ..model import Model
+from ..predict import predict
 
 PAPER = dict(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05)
 LINES = {"gp": ("C0", "--"), "pt1": ("C1", "-."), "rg-cutoff": ("C2", ":"), "rg": ("C3", "-")}
@@ -12,7 +12,7 @@ LINES = {"gp": ("C0", "--"), "pt1": ("C1", "-."), "rg-cutoff": ("C2", ":"), "rg"
 
 def figure(out_dir, *, seed=0, langevin_options=None):
     """fig3-predictor: exact and langevin as markers, gp, pt1, rg-cutoff, rg as lines."""
-    from ._plotting import pyplot, save_figure
+    from .._plotting import pyplot, save_figure
 
     plt = pyplot()
     model = Model(**PAPER)
