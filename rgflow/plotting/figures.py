@@ -35,6 +35,20 @@ def _available():
     return out
 
 
+def _one_blas_thread():
+    """Limit BLAS to one thread while figures are made (threadpoolctl, if installed): the matrices are
+    small, and on a shared 2-core machine OpenBLAS threads spin-wait (fig8's Cholesky factors took 7×
+    the CPU time with two threads). scipy.linalg is imported first so that its own OpenBLAS is limited too."""
+    import contextlib
+
+    try:
+        import scipy.linalg  # noqa: F401  (loads its OpenBLAS before the limit)
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
 def make_figures(out_dir="figures", only=None) -> list:
     """Make the figures (all, or those named by ``only``) in ``out_dir``; return the written paths.
 
@@ -62,14 +76,15 @@ def make_figures(out_dir="figures", only=None) -> list:
         names = [n for n in names if any(named(n, o) for o in only)]
     paths = []
     t_all = time.perf_counter()
-    for i, name in enumerate(names, 1):
-        mod, fn = avail[name]
-        t0 = time.perf_counter()
-        say(f"[{i}/{len(names)}] making {name} ...")
-        made = getattr(importlib.import_module(mod), fn)(out_dir)
-        say(f"[{i}/{len(names)}] {name} done in {time.perf_counter() - t0:.1f} s")
-        for p in made:
-            say(f"  wrote {p}")
-        paths += made
+    with _one_blas_thread():
+        for i, name in enumerate(names, 1):
+            mod, fn = avail[name]
+            t0 = time.perf_counter()
+            say(f"[{i}/{len(names)}] making {name} ...")
+            made = getattr(importlib.import_module(mod), fn)(out_dir)
+            say(f"[{i}/{len(names)}] {name} done in {time.perf_counter() - t0:.1f} s")
+            for p in made:
+                say(f"  wrote {p}")
+            paths += made
     say(f"{len(paths)} files in {out_dir} ({time.perf_counter() - t_all:.1f} s)")
     return paths
