@@ -1,17 +1,29 @@
-"""Figure 9: the loss surface over (P, Λ) and its data collapses."""
+"""Figure 9: the loss surface over data size P and model size Λ, and its data collapses."""
 from __future__ import annotations
 
 import numpy as np
 
+from ..curves import PAPER
 from ..surface import analytic_W, fit_surface, loss_surface, predicted_exponents
+from .style import PAGE, panel_label, pyplot
+
+
+def _halo(artists, color="w"):
+    """Outline text or lines so that they read on light and dark backgrounds alike."""
+    from matplotlib.patheffects import withStroke
+
+    for a in artists:
+        a.set_path_effects([withStroke(linewidth=2.2, foreground=color)])
 
 
 def figure(out_dir) -> list:
-    """Heat maps of ⟨L⟩/P on the (P, Λ) grid and data collapses at α = 0.2, β = 0.3, κ = 1000/100^1.2."""
+    """fig9-surface at α = 0.2, β = 0.3, κ = 1000/100^1.2. (a) log10 ⟨L⟩/P of the GP over (P, Λ);
+    (b) the U = 0.05 (rg) loss relative to the GP; (c) bias and (d) variance collapsed at the predicted exponents b/a = 1/(1+α),
+    c/a = −β/(1+α), −α/(1+α), with the continuum W; (e) the total at the variance-dominated exponents; (f) the total at its fitted exponents."""
     from matplotlib.colors import LogNorm
+    from matplotlib.lines import Line2D
 
-    from .._plotting import pyplot, save_figure
-    from ..curves import PAPER
+    from .._plotting import save_figure
 
     plt = pyplot()
     al, be, ka = PAPER["alpha"], PAPER["beta"], PAPER["kappa"]
@@ -22,80 +34,99 @@ def figure(out_dir) -> list:
     rg = loss_surface(grid, grid, al, be, ka, 0.05, "rg")
     fit_gp, fit_rg = fit_surface(gp), fit_surface(rg, parts=("loss",))
     pred = predicted_exponents(al, be)
-    fig, axes = plt.subplots(2, 3, figsize=(14.5, 8.6))
+    fig, axes = plt.subplots(3, 2, figsize=(PAGE, 8.4))
     norm_P = LogNorm(gp.P.min(), gp.P.max())
     cmap = plt.get_cmap("viridis")
 
-    def crossover(ax, Ps, color, loc):
-        ax.loglog(Ps, (Ps / ka) ** (1 / A), "--", color=color, lw=1.2, label=r"$\Lambda = (P/\kappa)^{1/(1+\alpha)}$ (z = 1)")
-        ax.loglog(Ps, Ps, ":", color=color, lw=1.2, label=r"$\Lambda = P$")
-        ax.set_xlabel("training samples P")
-        ax.set_ylabel("cutoff (model size) Λ")
+    def crossover(ax, Ps):
+        lines = ax.loglog(Ps, (Ps / ka) ** (1 / A), "--", color="w", lw=1.1)
+        lines += ax.loglog(Ps, Ps, ":", color="w", lw=1.2)
+        _halo(lines, "k")
+        ax.set_xlabel("training samples $P$")
+        ax.set_ylabel(r"cutoff (model size) $\Lambda$")
         ax.set_xlim(Ps.min(), Ps.max())
         ax.set_ylim(fine.cutoff.min(), fine.cutoff.max())
-        ax.legend(loc=loc, fontsize=7.5, labelcolor=color)
         ax.grid(False)
 
+    def contour_labels(cs, fmt):
+        texts = axes_of[cs].clabel(cs, fontsize=6.5, fmt=fmt, colors="k", inline_spacing=2)
+        _halo(texts)
+
     ax = axes[0, 0]
-    im = ax.pcolormesh(fine.P, fine.cutoff, np.log10(fine.loss).T, shading="gouraud", cmap="magma")
-    cs = ax.contour(fine.P, fine.cutoff, np.log10(fine.loss).T, levels=np.arange(-1.2, 0.6, 0.2), colors="w",
-                    linewidths=0.5, alpha=0.6)
-    ax.clabel(cs, fontsize=6, fmt="%.1f")
-    fig.colorbar(im, ax=ax, label="log₁₀ ⟨L⟩/P")
-    crossover(ax, fine.P.astype(float), "w", "lower right")
-    ax.set_title("(a) GP (U = 0): log₁₀ ⟨L⟩/P")
+    z = np.log10(fine.loss).T
+    im = ax.pcolormesh(fine.P, fine.cutoff, z, shading="gouraud", cmap="magma", rasterized=True)
+    levels = np.round(np.arange(-1.2, 0.61, 0.4), 1)
+    cs = ax.contour(fine.P, fine.cutoff, z, levels=levels, colors="k", linewidths=0.5, alpha=0.7)
+    axes_of = {cs: ax}
+    contour_labels(cs, lambda v: f"{v + 0.0:.1f}".replace("-0.0", "0.0"))
+    fig.colorbar(im, ax=ax, label=r"$\log_{10}\langle L\rangle/P$", pad=0.02)
+    crossover(ax, fine.P.astype(float))
+    ax.set_title(r"GP ($U=0$): $\log_{10}\langle L\rangle/P$")
+    panel_label(ax, "(a)")
 
     ax = axes[0, 1]
-    rel = rg.loss / gp.loss - 1.0
-    im = ax.pcolormesh(rg.P, rg.cutoff, rel.T, shading="gouraud", cmap="cividis")
-    cs = ax.contour(rg.P, rg.cutoff, rel.T, levels=8, colors="k", linewidths=0.5, alpha=0.5)
-    ax.clabel(cs, fontsize=6, fmt="%.2f")
-    fig.colorbar(im, ax=ax, label="⟨L⟩_rg/⟨L⟩_gp − 1")
-    crossover(ax, rg.P.astype(float), "w", "upper left")
-    ax.set_title("(b) U = 0.05 (rg) relative to the GP")
+    rel = 100 * (rg.loss / gp.loss - 1.0)
+    im = ax.pcolormesh(rg.P, rg.cutoff, rel.T, shading="gouraud", cmap="cividis", rasterized=True)
+    cs = ax.contour(rg.P, rg.cutoff, rel.T, levels=[-10, -8, -6, -4, -2, -1], colors="k", linewidths=0.5, alpha=0.7)
+    axes_of[cs] = ax
+    contour_labels(cs, "%g%%")
+    fig.colorbar(im, ax=ax, label=r"$\langle L\rangle_{\rm RG}/\langle L\rangle_{\rm GP}-1$ (%)", pad=0.02)
+    crossover(ax, rg.P.astype(float))
+    ax.set_title(r"RG at $U=0.05$ relative to the GP")
+    panel_label(ax, "(b)")
 
     xs = np.geomspace(1e-3, 1e4, 300)
 
-    def collapse(ax, S, part, c, b, marker="o", label=None, mfc=None):
+    def collapse(ax, S, part, c, b, marker="o", mfc=None):
         L = getattr(S, part)
         for i, P in enumerate(S.P):
-            x = S.cutoff / P**b
-            ax.loglog(x, L[i] * P ** (-c), marker, ms=3.2, color=cmap(norm_P(P)), mfc=mfc or cmap(norm_P(P)),
-                      alpha=0.85, label=label if i == 0 else None)
-        ax.set_xlabel(f"$\\Lambda\\,/\\,P^{{{b:.4g}}}$")
-        ax.set_ylabel(f"{part}" + f"$\\;\\cdot\\;P^{{{-c:.4g}}}$")
+            col = cmap(norm_P(P))
+            ax.loglog(S.cutoff / P**b, L[i] * P ** (-c), marker, ms=2.6, color=col, mfc=mfc or col, alpha=0.85,
+                      mew=0.7)
 
+    sym = {"bias": "B", "variance": "V", "loss": r"\langle L\rangle/P"}
     for ax, part, tag in ((axes[1, 0], "bias", "(c)"), (axes[1, 1], "variance", "(d)")):
         p, f = pred[part], fit_gp.parts[part]
-        collapse(ax, gp, part, p["c/a"], p["b/a"], label="discrete sums (GP), colour = P")
-        ax.loglog(xs, analytic_W(part, al, be, ka, xs), "k-", lw=1.0, label="continuum W (incomplete beta)")
-        ax.set_title(f"{tag} {part} at the predicted exponents c/a = {p['c/a']:.4f}, b/a = {p['b/a']:.4f}\n"
-                     f"fitted {f['fitted']['c/a']:.4f}, {f['fitted']['b/a']:.4f}; spread {f['spread_predicted']:.1e} "
-                     f"(pred.), {f['spread_fitted']:.1e} (fit)", fontsize=8.5)
-        ax.legend(loc="lower right", fontsize=7)
+        collapse(ax, gp, part, p["c/a"], p["b/a"])
+        ax.loglog(xs, analytic_W(part, al, be, ka, xs), "k-", lw=1.0)
+        ax.set_xlabel(f"$\\Lambda\\,/\\,P^{{{p['b/a']:.4g}}}$")
+        ax.set_ylabel(f"${sym[part]}\\;P^{{{-p['c/a']:.4g}}}$")
+        ax.set_title(f"{part} at the predicted $c/a={p['c/a']:.4f}$, $b/a={p['b/a']:.4f}$\n"
+                     f"(fitted {f['fitted']['c/a']:.4f}, {f['fitted']['b/a']:.4f}; spread "
+                     f"{f['spread_predicted']:.1e} pred., {f['spread_fitted']:.1e} fit)", fontsize=7.5)
+        panel_label(ax, tag)
 
-    ax = axes[0, 2]
+    ax = axes[2, 0]
     p = pred["loss"]
-    collapse(ax, gp, "loss", p["c/a"], p["b/a"], label="GP total, colour = P")
-    ax.loglog(xs, analytic_W("variance", al, be, ka, xs), "k-", lw=1.0, label="W_var (P → ∞ limit)")
-    ax.set_title(f"(e) total at the {pred['dominant']}-dominated prediction c/a = {p['c/a']:.4f}, "
-                 f"b/a = {p['b/a']:.4f}:\nnot one scaling form (bias/variance ∝ $P^{{-(\\beta-\\alpha)/(1+\\alpha)}}$); "
-                 f"spread {fit_gp.parts['loss']['spread_predicted']:.1e}", fontsize=8.5)
-    ax.legend(loc="lower right", fontsize=7)
+    collapse(ax, gp, "loss", p["c/a"], p["b/a"])
+    ax.loglog(xs, analytic_W("variance", al, be, ka, xs), "k-", lw=1.0)
+    ax.set_xlabel(f"$\\Lambda\\,/\\,P^{{{p['b/a']:.4g}}}$")
+    ax.set_ylabel(f"$\\langle L\\rangle/P\\;P^{{{-p['c/a']:.4g}}}$")
+    ax.set_title(f"total at the {pred['dominant']}-dominated exponents\n"
+                 "(not one form: bias/variance $\\propto P^{-(\\beta-\\alpha)/(1+\\alpha)}$; spread "
+                 f"{fit_gp.parts['loss']['spread_predicted']:.1e})", fontsize=7.5)
+    panel_label(ax, "(e)")
 
-    ax = axes[1, 2]
-    for S, f, mk, mfc, name in ((gp, fit_gp, "o", "none", "U = 0 (gp)"), (rg, fit_rg, "x", None, "U = 0.05 (rg)")):
+    ax = axes[2, 1]
+    notes = []
+    for S, f, mk, mfc, name in ((gp, fit_gp, "o", "none", "GP"), (rg, fit_rg, "x", None, r"RG, $U=0.05$")):
         c, b = f.parts["loss"]["fitted"]["c/a"], f.parts["loss"]["fitted"]["b/a"]
-        collapse(ax, S, "loss", c, b, marker=mk, mfc=mfc,
-                 label=f"{name}:\nc/a = {c:.4f}, b/a = {b:.4f}\nspread {f.parts['loss']['spread_fitted']:.1e}")
-    ax.set_xlabel(r"$\Lambda\,/\,P^{b/a}$ (fitted b/a)")
-    ax.set_ylabel(r"$\langle L\rangle/P \cdot P^{-c/a}$ (fitted c/a)")
-    ax.set_title("(f) total at its own fitted (effective) exponents", fontsize=8.5)
-    ax.legend(loc="lower right", fontsize=7)
+        collapse(ax, S, "loss", c, b, marker=mk, mfc=mfc)
+        notes.append(Line2D([], [], color="0.3", marker=mk, mfc=mfc or "0.3", ls="none",
+                            label=f"{name}: $c/a={c:.3f}$, $b/a={b:.3f}$"))
+    ax.legend(handles=notes, loc="center right", fontsize=6.5)
+    ax.set_xlabel(r"$\Lambda\,/\,P^{b/a}$ (fitted $b/a$)")
+    ax.set_ylabel(r"$\langle L\rangle/P\;P^{-c/a}$ (fitted $c/a$)")
+    ax.set_title("total at its own fitted exponents")
+    panel_label(ax, "(f)")
     sm = plt.cm.ScalarMappable(norm=norm_P, cmap=cmap)
-    fig.colorbar(sm, ax=axes[:, 2], label="P (colour of the points)", shrink=0.6)
-    fig.suptitle(f"Loss surface in data size P and model size Λ (cutoff): α = {al}, β = {be}, κ = {ka:.3f} fixed "
-                 f"(r = P/κ); collapse $L = P^{{c/a}}\\, W(\\Lambda/P^{{b/a}})$; theory b/a = 1/(1+α), "
-                 f"c/a = −β/(1+α) (bias), −α/(1+α) (variance)", fontsize=9.5)
+    fig.colorbar(sm, ax=axes[1:, 1], label="$P$ (colour of the points)", shrink=0.6, pad=0.02)
+    handles = [Line2D([], [], color="0.4", ls="--", label=r"$\Lambda=(P/\kappa)^{1/(1+\alpha)}$ ($z=1$)"),
+               Line2D([], [], color="0.4", ls=":", label=r"$\Lambda=P$"),
+               Line2D([], [], color="k", ls="-", label=r"continuum scaling function $W$"),
+               Line2D([], [], color=cmap(0.5), marker="o", ls="none", ms=3, label="discrete sums (GP), colour = $P$")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=4)
+    fig.suptitle(f"Loss surface in data size $P$ and model size $\\Lambda$: $\\alpha={al}$, $\\beta={be}$, "
+                 f"$\\kappa={ka:.3f}$ ($r=P/\\kappa$); collapse $L=P^{{c/a}}\\,W(\\Lambda/P^{{b/a}})$,\n"
+                 f"theory $b/a=1/(1+\\alpha)$, $c/a=-\\beta/(1+\\alpha)$ (bias), $-\\alpha/(1+\\alpha)$ (variance)")
     return save_figure(fig, out_dir, "fig9-surface")
-
