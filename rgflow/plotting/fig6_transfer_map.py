@@ -7,6 +7,7 @@ import numpy as np
 
 from ..model import Model
 from ..transfer import PAPER, transfer_map
+from .style import PAGE, contour_labels, plain_ticks, pyplot
 
 
 MAP_RATIOS = np.geomspace(0.1, 10.0, 41)
@@ -19,11 +20,12 @@ LINE_U = (0.01, 0.05, 0.1, 0.2)
 
 
 def figure(out_dir) -> list:
-    """Transfer maps: κ̃/κ and Ũ/U against P'/P for several U, and maps over (P'/P, U); data as JSON/CSV."""
+    """fig6-transfer-map: (a) κ̃/κ ÷ (P'/P) = r/r̃ against P'/P for several U; maps of r/r̃ (b) and ũ/u (c)
+    over (P'/P, U); the data also as fig6-transfer-map.json/.csv."""
     import pathlib
 
     from .._io import atomic_write, to_csv, to_json
-    from .._plotting import pyplot, save_figure
+    from .._plotting import save_figure
 
     plt = pyplot()
     base = Model(**PAPER)
@@ -32,53 +34,46 @@ def figure(out_dir) -> list:
     ratio, U = data.ratio, data.U
     kr, Ur = data.kappa_ratio, data.U_ratio
 
-    fig, axes = plt.subplots(2, 2, figsize=(9.0, 7.0))
-    (a1, a2), (b1, b2) = axes
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import NullLocator
+
+    fig, (a1, b1, b2) = plt.subplots(1, 3, figsize=(PAGE, 2.7), width_ratios=(1, 1.2, 1.2))
     for j, Uv in enumerate(LINE_U):
         i = int(np.argmin(np.abs(U - Uv)))
-        a1.loglog(ratio, kr[i], color=f"C{j}", label=f"U = {Uv:g}")
-        a2.loglog(ratio, Ur[i], color=f"C{j}", label=f"U = {Uv:g}")
-    a1.loglog(ratio, ratio, "k:", lw=1, label="(r, u) kept: P'/P")
-    a2.loglog(ratio, 1 / ratio, "k:", lw=1, label="(r, u) kept: P/P'")
-    for a, lab in ((a1, "κ̃ / κ"), (a2, "Ũ / U")):
-        a.set_xlabel("P' / P")
-        a.set_ylabel(lab)
-        a.axvline(1.0, color="0.6", lw=0.8)
-        a.legend(loc="upper left" if a is a1 else "upper right")
-    a1.set_title("transferred ridge")
-    a2.set_title("transferred quartic coupling")
+        a1.loglog(ratio, kr[i] / ratio, color=plt.get_cmap("viridis")(j / (len(LINE_U) - 0.5)), label=f"$U={Uv:g}$")
+    a1.axhline(1.0, color="k", ls=":", lw=1, label=r"$(r,u)$ kept")
+    a1.set(xlabel=r"$P'/P$", ylabel=r"$(\tilde\kappa/\kappa)\,/\,(P'/P) = r/\tilde r$",
+           title=r"(a) transferred ridge $\tilde\kappa$")
+    a1.axvline(1.0, color="0.6", lw=0.8)
+    plain_ticks(a1, "y", minor=True)
+    a1.legend(loc="upper left", fontsize=6.5)
 
     # maps: the correction beyond keeping (r, u), i.e. r/r̃ and ũ/u
     corr_k = kr / ratio[None, :]
     corr_U = Ur * ratio[None, :]
     sel = np.isin(U, MAP_U)
-    from matplotlib.colors import LogNorm
-    from matplotlib.ticker import NullLocator
-
-    panels = ((b1, corr_k[sel], "(κ̃/κ) ÷ (P'/P) = r / r̃", [0.8, 0.9, 0.95, 0.98, 1.02, 1.05, 1.1, 1.25, 1.5],
-               (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0)),
-              (b2, corr_U[sel], "(Ũ/U) ÷ (P/P') = ũ / u", [0.9, 0.95, 0.98, 1.005, 1.01],
-               (0.9, 0.95, 1.0, 1.05, 1.1)))
-    for bx, z, lab, levels, tick_values in panels:
+    panels = ((b1, corr_k[sel], r"$r/\tilde r$", [0.8, 0.9, 0.95, 1.05, 1.1, 1.25, 1.5],
+               (0.5, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0), r"(b) ridge correction $r/\tilde r$"),
+              (b2, corr_U[sel], r"$\tilde u/u = (\tilde U/U)\,/\,(P/P')$", [0.9, 0.95, 0.98, 1.005, 1.01],
+               (0.9, 0.95, 1.0, 1.05, 1.1), r"(c) coupling correction $\tilde u/u$"))
+    for bx, z, lab, levels, tick_values, title in panels:
         span = float(np.nanmax(np.abs(np.log(z))))
         norm = LogNorm(vmin=math.exp(-span), vmax=math.exp(span))   # symmetric about 1 (no correction)
-        pc = bx.pcolormesh(ratio, U[sel], z, shading="nearest", cmap="RdBu_r", norm=norm)
-        cs = bx.contour(ratio, U[sel], z, levels=levels,
-                        colors="k", linewidths=0.6)
-        bx.clabel(cs, fontsize=6.5, fmt="%g")
+        pc = bx.pcolormesh(ratio, U[sel], z, shading="gouraud", cmap="RdBu_r", norm=norm, rasterized=True)
+        cs = bx.contour(ratio, U[sel], z, levels=levels, colors="k", linewidths=0.6)
+        contour_labels(bx, cs)
         bx.grid(False)
         bx.set_xscale("log")
-        bx.set_xlabel("P' / P")
-        bx.set_ylabel("U")
+        bx.set(xlabel=r"$P'/P$", ylabel="$U$", title=title)
         bx.axvline(1.0, color="0.3", lw=0.8, ls=":")
-        cb = fig.colorbar(pc, ax=bx, label=lab)
+        cb = fig.colorbar(pc, ax=bx, label=lab, pad=0.02)
         ticks = [t for t in tick_values if norm.vmin <= t <= norm.vmax]
         cb.ax.yaxis.set_minor_locator(NullLocator())
         cb.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
-    b1.set_title("ridge correction beyond (r, u) kept")
-    b2.set_title("coupling correction beyond (r, u) kept")
-    fig.suptitle(f"Transfer maps from P = {base.P} (α = {base.alpha:g}, β = {base.beta:g}, "
-                 f"κ = {base.kappa:.3g}; discrete one-loop flow)")
+    fig.suptitle(f"Transfer $P\\to P'$ from $P={base.P}$ ($\\alpha={base.alpha:g}$, $\\beta={base.beta:g}$, "
+                 f"$\\kappa={base.kappa:.3g}$; discrete one-loop flow):\n"
+                 "corrections to keeping $(r,u)$, "
+                 r"where $\tilde\kappa=P'/\tilde r$, $\tilde U=\tilde u/P'$")
 
     paths = save_figure(fig, out_dir, "fig6-transfer-map")
     out = pathlib.Path(out_dir)

@@ -68,3 +68,29 @@ def panel_label(ax, text, loc="upper left"):
     y, va = (0.97, "top") if "upper" in loc else (0.03, "bottom")
     ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontweight="bold", fontsize=9,
             bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.8), zorder=10)
+
+
+def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
+    """Label each contour line once, at its point farthest from the axes edges (so no label is
+    clipped), in black on a white halo. Returns the labels."""
+    import numpy as np
+    from matplotlib.patheffects import withStroke
+
+    to_axes = ax.transData + ax.transAxes.inverted()
+    spots = []
+    for path in cs.get_paths():
+        v = path.vertices
+        if len(v) < 2:
+            continue
+        for seg in np.split(v, np.flatnonzero(path.codes == 1)[1:]) if path.codes is not None else [v]:
+            if len(seg) < 2:
+                continue
+            f = to_axes.transform(seg)
+            inner = np.min(np.column_stack([f, 1 - f]), axis=1)
+            j = int(np.argmax(inner))
+            if inner[j] > 0.04:
+                spots.append(tuple(seg[j]))
+    texts = ax.clabel(cs, fontsize=fontsize, fmt=fmt, inline=True, inline_spacing=2, colors="k", manual=spots)
+    for t in texts:
+        t.set_path_effects([withStroke(linewidth=2.0, foreground="w")])
+    return texts
