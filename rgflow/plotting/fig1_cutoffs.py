@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..field import cutoff_systems
+from .style import PAGE, plain_ticks, pyplot
 
 
 def figure(out_dir, name="fig1-cutoffs"):
     """Figure 1: two cutoffs Λ0 > Λ1 on one RG trajectory, and their identical low-mode behaviour."""
-    from .._plotting import pyplot, save_figure
+    from .._plotting import save_figure
     from ..model import Model
     from ..predict import predict
 
@@ -22,7 +23,7 @@ def figure(out_dir, name="fig1-cutoffs"):
     naive = Model(m0.alpha, m0.beta, L1, m0.kappa, m0.U)
     e2 = predict(naive, "exact")
 
-    fig = plt.figure(figsize=(8.6, 5.2))
+    fig = plt.figure(figsize=(PAGE, 4.9))
     gs = fig.add_gridspec(2, 2)
     ax_r = fig.add_subplot(gs[0, 0])
     ax_u = fig.add_subplot(gs[1, 0], sharex=ax_r)
@@ -36,8 +37,7 @@ def figure(out_dir, name="fig1-cutoffs"):
         ax.set_ylabel(lab)
         ax.set_xscale("log")
     ax_r.text(L1, ax_r.get_ylim()[0], " $\\Lambda_1$", va="bottom", ha="left", fontsize=8)
-    ax_r.set_title("running couplings (discrete flow, modes above $k_c$ integrated out)")
-    ax_r.legend(loc="upper right")
+    ax_r.set_title("(a) running couplings (discrete flow)")
     ax_u.set_xlabel("cutoff $k_c$ (modes $k_c+1,\\dots,\\Lambda$ integrated out)")
     ax_u.set_xlim(1, L0 * 1.1)
     ax_r.tick_params(labelbottom=False)
@@ -48,18 +48,22 @@ def figure(out_dir, name="fig1-cutoffs"):
     ax_m.loglog(k1, e2.mean, ":", color=c2, label=f"naive: $\\Lambda={L1}$, same $\\kappa, U$")
     ax_m.axvline(L1, color="0.3", lw=0.8, ls=":")
     ax_m.set_ylabel("$\\langle\\Delta_k\\rangle$ (exact)")
-    ax_m.set_title("low modes $k\\leq\\Lambda_1$: same behaviour")
-    ax_m.legend(loc="lower right")
+    ax_m.set_title("(b) low modes $k\\leq\\Lambda_1$: same behaviour")
+    ax_m.set_yticks([0.004, 0.01, 0.02, 0.03])
+    plain_ticks(ax_m, "y")
     ax_m.tick_params(labelbottom=False)
     rel1 = np.abs(e1.mean / e0.mean[:L1] - 1)
     rel2 = np.abs(e2.mean / e0.mean[:L1] - 1)
-    ax_d.loglog(k1, rel1, "-", color=c1, label=f"system 1 (max {rel1.max():.1e})")
-    ax_d.loglog(k1, rel2, ":", color=c2, label=f"naive (max {rel2.max():.1e})")
+    ax_d.loglog(k1, rel1, "-", color=c1, label="system 1")
+    ax_d.loglog(k1, rel2, ":", color=c2, label="naive")
     ax_d.axvline(L1, color="0.3", lw=0.8, ls=":")
     ax_d.set_ylabel("$|\\langle\\Delta_k\\rangle/\\langle\\Delta_k\\rangle_0-1|$")
     ax_d.set_xlabel("mode $k$")
     ax_d.set_xlim(1, L0 * 1.1)
-    ax_d.legend(loc="center left")
+    ax_d.text(1.3, rel1.max() * 2, f"system 1: max {rel1.max():.1e}", color=c1, fontsize=7, va="bottom")
+    ax_d.text(1.3, rel2.max() * 0.5, f"naive: max {rel2.max():.2f}", color=c2, fontsize=7, va="top")
+    handles, labels = ax_m.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3)
     p = m0.params
     fig.suptitle(f"Two cutoffs on one RG trajectory: $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, "
                  f"$P=\\Lambda_0={p['P']}$, $\\kappa={p['kappa']:.3g}$, $U={p['U']:g}$\n"
