@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..field import flow_field
+from .style import PAGE, pyplot
 
 
 def _tick_sci(ax, axis="x"):
@@ -37,7 +38,7 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     """Figure 2: the dimensionless flow (Û, r̂) at α = 0.2, β = 1 + α (s ≡ 1), Λ = 1000, at several τ."""
     from matplotlib.colors import Normalize
 
-    from .._plotting import pyplot, save_figure
+    from .._plotting import save_figure
 
     plt = pyplot()
     beta = 1.0 + alpha
@@ -52,8 +53,8 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     lm = np.concatenate([f.ln_magnitude[np.isfinite(f.ln_magnitude)].ravel() for f in fields])
     norm = Normalize(*np.percentile(lm, [1, 99]))
     cmap = plt.get_cmap("viridis")
-    fig, axes = plt.subplots(1, len(taus), figsize=(3.0 * len(taus) + 0.8, 3.7), squeeze=False)
-    axes = axes[0]
+    fig, axes = plt.subplots(2, (len(taus) + 1) // 2, figsize=(PAGE, 6.4), squeeze=False)
+    axes = axes.ravel()
     for ax, ff, t in zip(axes, fields, taus):
         strm = _draw_panel(ax, ff, 0, norm, cmap)
         for j, tr in enumerate(ff.trajectories):
@@ -68,12 +69,13 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
         ax.set_xlabel("$\\hat U = u\\,\\lambda(k_c)^2$")
         _tick_sci(ax, "x")
         ax.grid(False)
-    axes[0].set_ylabel("$\\hat r = r\\,\\lambda(k_c)$")
+    for ax in axes[::2]:
+        ax.set_ylabel("$\\hat r = r\\,\\lambda(k_c)$")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3)
     cb = fig.colorbar(strm.lines, ax=list(axes), pad=0.01, fraction=0.03)
     cb.set_label("$\\ln|v|$ (window units per unit $\\tau$)")
     fig.suptitle(f"One-loop RG flow of $(\\hat U, \\hat r)$ at $\\alpha={alpha:g}$, $\\beta=1+\\alpha={beta:g}$ "
-                 f"($s\\equiv1$), $\\Lambda={cutoff}$; dashed: nullclines (the field changes with $\\tau$)")
+                 f"($s\\equiv1$), $\\Lambda={cutoff}$;\ndashed: nullclines (the field changes with $\\tau$)")
     return save_figure(fig, out_dir, name)
 
