@@ -44,7 +44,7 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     beta = 1.0 + alpha
     fields = []
     for t in taus:
-        ff0 = flow_field(alpha, beta, cutoff, (t,), n=n, rescaled=True, nullclines=False)
+        ff0 = flow_field(alpha, beta, cutoff, (t,), n=3, rescaled=True, nullclines=False)   # the window only
         U, r = ff0.U[0], ff0.r[0]
         # a few RG trajectories started at this τ, followed through the full τ-dependent flow for Δτ = 1
         starts = [(U[-1] * f, r0) for f in (0.15, 0.5, 0.85) for r0 in (0.9 * r[-1], 0.0)]

@@ -10,10 +10,10 @@ from ..transfer import PAPER, transfer_map
 from .style import PAGE, contour_labels, plain_ticks, pyplot
 
 
-MAP_RATIOS = np.geomspace(0.1, 10.0, 41)
+MAP_RATIOS = np.geomspace(0.1, 10.0, 25)
 
 
-MAP_U = np.linspace(0.01, 0.2, 20)
+MAP_U = np.linspace(0.01, 0.2, 11)
 
 
 LINE_U = (0.01, 0.05, 0.1, 0.2)

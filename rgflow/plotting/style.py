@@ -11,7 +11,7 @@ PAGE, COLUMN = 7.1, 3.4
 #: additions to rgflow._plotting.PAPER_STYLE so that text stays >= 7 pt at print size
 STYLE = {"font.size": 8, "axes.labelsize": 8.5, "axes.titlesize": 8.5, "figure.titlesize": 9,
          "legend.fontsize": 7, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "legend.handlelength": 1.8,
-         "legend.borderaxespad": 0.3, "mathtext.fontset": "dejavusans", "savefig.dpi": 250}
+         "legend.borderaxespad": 0.3, "mathtext.fontset": "dejavusans"}
 
 RG, GP, PT1, EXACT, LANGEVIN, RG_CUTOFF = "tab:blue", "tab:orange", "k", "k", "tab:purple", "tab:green"
 
