@@ -108,16 +108,16 @@ def figure(out_dir) -> list:
     panel_label(ax, "(e)")
 
     ax = axes[2, 1]
-    notes = []
+    notes, fitted = [], []
     for S, f, mk, mfc, name in ((gp, fit_gp, "o", "none", "GP"), (rg, fit_rg, "x", None, r"RG, $U=0.05$")):
         c, b = f.parts["loss"]["fitted"]["c/a"], f.parts["loss"]["fitted"]["b/a"]
         collapse(ax, S, "loss", c, b, marker=mk, mfc=mfc)
-        notes.append(Line2D([], [], color="0.3", marker=mk, mfc=mfc or "0.3", ls="none",
-                            label=f"{name}: $c/a={c:.3f}$, $b/a={b:.3f}$"))
-    ax.legend(handles=notes, loc="center right", fontsize=6.5)
+        notes.append(Line2D([], [], color="0.3", marker=mk, mfc=mfc or "0.3", ls="none", label=name))
+        fitted.append(f"{name}: $c/a={c:.3f}$, $b/a={b:.3f}$")
+    ax.legend(handles=notes, loc="lower right", fontsize=6.5)
     ax.set_xlabel(r"$\Lambda\,/\,P^{b/a}$ (fitted $b/a$)")
     ax.set_ylabel(r"$\langle L\rangle/P\;P^{-c/a}$ (fitted $c/a$)")
-    ax.set_title("total at its own fitted exponents")
+    ax.set_title("total at its own fitted exponents:\n" + "\n".join(fitted), fontsize=7.5)
     panel_label(ax, "(f)")
     sm = plt.cm.ScalarMappable(norm=norm_P, cmap=cmap)
     fig.colorbar(sm, ax=axes[1:, 1], label="$P$ (colour of the points)", shrink=0.6, pad=0.02)
