@@ -8,7 +8,7 @@ import numpy as np
 from .._progress import Progress
 from ..dynamics import default_times, dynamics, fixed_point
 from ..model import Model
-from .style import GP, PAGE, RG, plain_ticks, pyplot
+from .style import GP, PAGE, plain_ticks, pyplot, RG, save
 
 
 def figure(out_dir="figures"):
@@ -18,7 +18,6 @@ def figure(out_dir="figures"):
     fit v − 1 = A λ^a t^b."""
     from matplotlib.lines import Line2D
 
-    from .._plotting import save_figure
     from ..predict import predict
 
     plt = pyplot()
@@ -101,4 +100,4 @@ def figure(out_dir="figures"):
     a_.legend(loc="upper left", fontsize=6.5)
     fig.suptitle(r"Learning dynamics by spectral shells, $d\Delta/dt=-\partial S/\partial\Delta$, $\Delta(0)=y$;" "\n"
                  f"$\\alpha=0.2$, $\\beta=0.3$, $P=\\Lambda=1000$, $\\kappa=1000/100^{{1.2}}$ ($r={m0.r:.0f}$)")
-    return save_figure(fig, out_dir, "fig10-dynamics")
+    return save(fig, out_dir, "fig10-dynamics")

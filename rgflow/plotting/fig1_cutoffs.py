@@ -4,12 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..field import cutoff_systems
-from .style import PAGE, plain_ticks, pyplot
+from .style import PAGE, plain_ticks, pyplot, save
 
 
 def figure(out_dir, name="fig1-cutoffs"):
     """Figure 1: two cutoffs Λ0 > Λ1 on one RG trajectory, and their identical low-mode behaviour."""
-    from .._plotting import save_figure
     from ..model import Model
     from ..predict import predict
 
@@ -69,5 +68,5 @@ def figure(out_dir, name="fig1-cutoffs"):
                  f"$P=\\Lambda_0={p['P']}$, $\\kappa={p['kappa']:.3g}$, $U={p['U']:g}$\n"
                  f"system 1: $\\Lambda_1=P_1={L1}$ with the $(r, u)$ that the flow of system 0 reaches at $k_c=\\Lambda_1$ "
                  f"($\\kappa_1={m1.kappa:.4g}$, $U_1={m1.U:.4g}$)")
-    return save_figure(fig, out_dir, name)
+    return save(fig, out_dir, name)
 

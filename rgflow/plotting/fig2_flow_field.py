@@ -5,8 +5,9 @@ import math
 
 import numpy as np
 
+from .._progress import Progress
 from ..field import flow_field
-from .style import PAGE, pyplot
+from .style import PAGE, pyplot, save
 
 
 def _tick_sci(ax, axis="x"):
@@ -38,11 +39,10 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     """Figure 2: the dimensionless flow (Û, r̂) at α = 0.2, β = 1 + α (s ≡ 1), Λ = 1000, at several τ."""
     from matplotlib.colors import Normalize
 
-    from .._plotting import save_figure
-
     plt = pyplot()
     beta = 1.0 + alpha
     fields = []
+    bar = Progress("fig2 flow fields", len(taus)).__enter__()
     for t in taus:
         ff0 = flow_field(alpha, beta, cutoff, (t,), n=3, rescaled=True, nullclines=False)   # the window only
         U, r = ff0.U[0], ff0.r[0]
@@ -50,6 +50,8 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
         starts = [(U[-1] * f, r0) for f in (0.15, 0.5, 0.85) for r0 in (0.9 * r[-1], 0.0)]
         span = (t, min(t + 1.0, math.log(cutoff)))
         fields.append(flow_field(alpha, beta, cutoff, (t,), n=n, rescaled=True, trajectories=starts, traj_tau=span))
+        bar.step(f"tau = {t:g}")
+    bar.__exit__(None, None, None)
     lm = np.concatenate([f.ln_magnitude[np.isfinite(f.ln_magnitude)].ravel() for f in fields])
     norm = Normalize(*np.percentile(lm, [1, 99]))
     cmap = plt.get_cmap("viridis")
@@ -77,5 +79,5 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     cb.set_label("$\\ln|v|$ (window units per unit $\\tau$)")
     fig.suptitle(f"One-loop RG flow of $(\\hat U, \\hat r)$ at $\\alpha={alpha:g}$, $\\beta=1+\\alpha={beta:g}$ "
                  f"($s\\equiv1$), $\\Lambda={cutoff}$;\ndashed: nullclines (the field changes with $\\tau$)")
-    return save_figure(fig, out_dir, name)
+    return save(fig, out_dir, name)
 

@@ -6,7 +6,7 @@ import numpy as np
 from .._progress import Progress
 from ..model import Model
 from ..predict import predict
-from .style import METHODS, PAGE, pyplot
+from .style import METHODS, PAGE, pyplot, save
 
 PAPER = dict(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05)
 LINES = ("gp", "pt1", "rg-cutoff", "rg")
@@ -16,8 +16,6 @@ def figure(out_dir, *, seed=0, langevin_options=None):
     """fig3-predictor at the paper's parameters: exact and Langevin as markers, GP, first-order PT,
     RG read at the cutoff and RG as lines (top); relative difference to exact (bottom)."""
     from matplotlib.ticker import NullFormatter
-
-    from .._plotting import save_figure
 
     plt = pyplot()
     model = Model(**PAPER)
@@ -74,4 +72,4 @@ def figure(out_dir, *, seed=0, langevin_options=None):
                  rf"$P=\Lambda={model.P}$, $\kappa={model.kappa:.3f}$" "\n"
                  f"(the variance panels' relative differences equal the mean's to {same:.1g}: every predictor is a "
                  r"tree-level reading $1/(1/\lambda_k+r_{\rm eff})$)", fontsize=8)
-    return save_figure(fig, out_dir, "fig3-predictor")
+    return save(fig, out_dir, "fig3-predictor")

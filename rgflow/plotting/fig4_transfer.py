@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..transfer import paper_systems
-from .style import COLUMN, RG, pyplot
+from .style import COLUMN, pyplot, RG, save
 
 
 def _thin(n, count=36):
@@ -16,7 +16,6 @@ def figure(out_dir) -> list:
     """Paper Figure 4: ⟨Δ_k⟩ of systems 1, 2, 3 from ``exact`` and their deviations from system 1."""
     from matplotlib.ticker import NullFormatter
 
-    from .._plotting import save_figure
     from ..predict import predict
 
     plt = pyplot()
@@ -55,5 +54,5 @@ def figure(out_dir) -> list:
     bx.set_ylabel(r"$|\langle\Delta_k\rangle_i\,/\,\langle\Delta_k\rangle_1 - 1|$")
     bx.set_ylim(min(d3.min(), 1e-6) / 3, 5)
     bx.legend(loc="center left", fontsize=6.5)
-    return save_figure(fig, out_dir, "fig4-transfer")
+    return save(fig, out_dir, "fig4-transfer")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..curves import PAPER, asymptotic_exponents, continuum_curve, learning_curve, local_slopes, parse_P_values
-from .style import PAGE, PARTS, power, pyplot
+from .style import PAGE, PARTS, power, pyplot, save
 
 
 def figure(out_dir) -> list:
@@ -10,8 +10,6 @@ def figure(out_dir) -> list:
     (Λ = P) for U = 0 (GP) and U = 0.05 (RG); middle row the ratio discrete/continuum − 1, bottom
     row the local slopes d ln X/d ln P against the Λ → ∞ exponents −β/(1+α), −α/(1+α)."""
     from matplotlib.lines import Line2D
-
-    from .._plotting import save_figure
 
     plt = pyplot()
     a, b, kappa = PAPER["alpha"], PAPER["beta"], PAPER["kappa"]
@@ -63,4 +61,4 @@ def figure(out_dir) -> list:
     fig.legend(handles=handles, loc="outside lower center", ncol=4)
     fig.suptitle(f"Training-loss scaling law: $\\alpha={a}$, $\\beta={b}$, $\\kappa=1000/100^{{1.2}}={kappa:.3f}$ fixed, "
                  f"$\\Lambda=P$;\n$\\Lambda\\to\\infty$ exponents $-\\beta/(1+\\alpha)={expo['bias']:.3f}$, $-\\alpha/(1+\\alpha)={expo['variance']:.3f}$")
-    return save_figure(fig, out_dir, "fig5-scaling-law")
+    return save(fig, out_dir, "fig5-scaling-law")

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..model import Model
 from ..transfer import PAPER, transfer_map
-from .style import PAGE, contour_labels, plain_ticks, pyplot
+from .style import contour_labels, PAGE, plain_ticks, pyplot, save
 
 
 MAP_RATIOS = np.geomspace(0.1, 10.0, 25)
@@ -25,7 +25,6 @@ def figure(out_dir) -> list:
     import pathlib
 
     from .._io import atomic_write, to_csv, to_json
-    from .._plotting import save_figure
 
     plt = pyplot()
     base = Model(**PAPER)
@@ -75,7 +74,7 @@ def figure(out_dir) -> list:
                  "corrections to keeping $(r,u)$, "
                  r"where $\tilde\kappa=P'/\tilde r$, $\tilde U=\tilde u/P'$")
 
-    paths = save_figure(fig, out_dir, "fig6-transfer-map")
+    paths = save(fig, out_dir, "fig6-transfer-map")
     out = pathlib.Path(out_dir)
     jpath, cpath = out / "fig6-transfer-map.json", out / "fig6-transfer-map.csv"
     atomic_write(jpath, to_json(data.to_dict()))

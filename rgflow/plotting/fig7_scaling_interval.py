@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..scaling import scaling_interval
-from .style import PAGE, PT1, RG, pyplot
+from .style import PAGE, PT1, pyplot, RG, save
 
 CASES = [dict(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05, k_star=100),
          dict(alpha=0.2, beta=0.3, P=20000, kappa=20000 / 5**1.2, U=0.05, k_star=5),
@@ -18,8 +18,6 @@ def figure(out_dir) -> list:
     effect δ_U of U on the cutoff mode (pt1 and exact), inside the band [γ_U − 1, γ_U] of each panel."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-
-    from .._plotting import save_figure
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(PAGE, 2.9))
@@ -61,4 +59,4 @@ def figure(out_dir) -> list:
     fig.legend(handles=handles, loc="outside lower center", ncol=2)
     fig.suptitle(r"Scaling interval of the quartic coupling: measured effective exponents against the band "
                  "\n" r"$[\gamma_U-1,\gamma_U]$ ($U=0.05$, $\kappa$ such that $r\lambda_{k^*}=1$)")
-    return save_figure(fig, out_dir, "fig7-scaling-interval")
+    return save(fig, out_dir, "fig7-scaling-interval")

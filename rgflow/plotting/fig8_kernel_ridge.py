@@ -5,7 +5,7 @@ import numpy as np
 
 from .._progress import Progress
 from ..krr import KAPPAS, compare
-from .style import PAGE, PARTS, no_minor_labels, plain_ticks, pyplot
+from .style import no_minor_labels, PAGE, PARTS, plain_ticks, pyplot, save
 
 #: the figure's P grid and seeds: max(8, ⌈SAMPLES/P⌉) seeds per P (bench/krr.py uses 12800)
 P_VALUES = (100, 200, 400, 800, 1600)
@@ -30,8 +30,6 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
     EK (r = P/κ, solid) and RR (dashed), one column per ridge κ. Bottom: the ratios KRR/EK (open) and
     KRR/RR (filled) on one log scale, with the EK band [(1−δ)², 1/(1−δ)] of the diagnostic δ."""
     from matplotlib.lines import Line2D
-
-    from .._plotting import save_figure
 
     plt = pyplot()
     data = _compare_all(alpha, beta, kappas, P_values)
@@ -76,4 +74,4 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
     fig.legend(handles=handles, loc="outside lower center", ncol=4)
     fig.suptitle(f"Kernel ridge regression on the circle ($\\alpha={alpha:g}$, $\\beta={beta:g}$, $\\Lambda=4P$, "
                  "random-sign target)\nagainst the equivalent kernel (EK) and the renormalized ridge (RR)")
-    return save_figure(fig, out_dir, "fig8-kernel-ridge")
+    return save(fig, out_dir, "fig8-kernel-ridge")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._progress import Progress
 from ..curves import PAPER
 from ..surface import analytic_W, fit_surface, loss_surface, predicted_exponents
-from .style import PAGE, panel_label, pyplot
+from .style import PAGE, panel_label, pyplot, save
 
 
 def _halo(artists, color="w"):
@@ -23,16 +24,18 @@ def figure(out_dir) -> list:
     from matplotlib.colors import LogNorm
     from matplotlib.lines import Line2D
 
-    from .._plotting import save_figure
-
     plt = pyplot()
     al, be, ka = PAPER["alpha"], PAPER["beta"], PAPER["kappa"]
     A = 1.0 + al
-    fine = loss_surface("100:1e5:41", "100:1e5:41", al, be, ka)
     grid = "100:1e5:16"
-    gp = loss_surface(grid, grid, al, be, ka)
-    rg = loss_surface(grid, grid, al, be, ka, 0.05, "rg")
-    fit_gp, fit_rg = fit_surface(gp), fit_surface(rg, parts=("loss",))
+    with Progress("fig9 surfaces", 3) as bar:
+        fine = loss_surface("100:1e5:41", "100:1e5:41", al, be, ka)
+        gp = loss_surface(grid, grid, al, be, ka)
+        bar.step("GP")
+        rg = loss_surface(grid, grid, al, be, ka, 0.05, "rg")
+        bar.step("RG at U = 0.05")
+        fit_gp, fit_rg = fit_surface(gp), fit_surface(rg, parts=("loss",))
+        bar.step("collapse fits")
     pred = predicted_exponents(al, be)
     fig, axes = plt.subplots(3, 2, figsize=(PAGE, 8.4))
     norm_P = LogNorm(gp.P.min(), gp.P.max())
@@ -129,4 +132,4 @@ def figure(out_dir) -> list:
     fig.suptitle(f"Loss surface in data size $P$ and model size $\\Lambda$: $\\alpha={al}$, $\\beta={be}$, "
                  f"$\\kappa={ka:.3f}$ ($r=P/\\kappa$); collapse $L=P^{{c/a}}\\,W(\\Lambda/P^{{b/a}})$,\n"
                  f"theory $b/a=1/(1+\\alpha)$, $c/a=-\\beta/(1+\\alpha)$ (bias), $-\\alpha/(1+\\alpha)$ (variance)")
-    return save_figure(fig, out_dir, "fig9-surface")
+    return save(fig, out_dir, "fig9-surface")

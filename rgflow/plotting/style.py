@@ -94,3 +94,13 @@ def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
     for t in texts:
         t.set_path_effects([withStroke(linewidth=2.0, foreground="w")])
     return texts
+
+
+def save(fig, out_dir, name) -> list:
+    """Render and write ``name.png`` and ``name.pdf`` (rgflow._plotting.save_figure), saying so on
+    stderr first: rendering a dense figure takes seconds."""
+    from .._plotting import save_figure
+    from .._progress import say
+
+    say(f"  rendering {name} (PNG, PDF) ...")
+    return save_figure(fig, out_dir, name)
