@@ -28,7 +28,7 @@ def figure(out_dir) -> list:
         lo, hi = res.U["interval"]
         ax.axhspan(lo, hi, color=RG, alpha=0.13, lw=0)
         g_r = res.r["interval"][0]
-        ax.text(0.98, lo + 0.07, f"$[\\gamma_U-1,\\gamma_U]=[{lo:.2f},{hi:.2f}]$, $\\gamma_r={g_r:.2f}$",
+        ax.text(0.98, hi + 0.1, f"$[\\gamma_U-1,\\gamma_U]=[{lo:.2f},{hi:.2f}]$, $\\gamma_r={g_r:.2f}$",
                 transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=6.5, color="tab:blue")
         ax.axhline(g_r, color="tab:green", ls=":", lw=1)
         t = np.asarray(e["tau_modes"])
@@ -44,8 +44,8 @@ def figure(out_dir) -> list:
         ax.set_ylim(-0.3, 2 * (2 + 2 * c["alpha"]) - 0.5)
         ax.set_xlim(0, t[-1])
         ax.set_xlabel(r"RG time $\tau=\ln(\Lambda/k_c)$")
-        ax.set_title(f"$\\alpha={c['alpha']:g}$, $\\beta={c['beta']:g}$, $\\Lambda=P={c['P']}$, $k^*={case['k_star']}$"
-                     + (" (paper)" if c["P"] == 1000 else ""), fontsize=7.5)
+        ax.set_title(f"$\\alpha={c['alpha']:g}$, $\\beta={c['beta']:g}$" + (" (paper)" if c["P"] == 1000 else "")
+                     + f"\n$\\Lambda=P={c['P']}$, $k^*={case['k_star']}$", fontsize=7.5)
     axes[0].set_ylabel(r"effective exponent $d\ln X/d\tau$")
     handles = [Line2D([], [], color=RG, lw=1.3, label=r"$X=\hat U$ along the flow"),
                Line2D([], [], color="tab:green", lw=1.0, label=r"$X=\hat r$ along the flow"),
