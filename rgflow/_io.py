@@ -85,8 +85,8 @@ def handle_signals(signums=(signal.SIGINT, signal.SIGTERM)):
 
 
 # --------------------------------------------------------------------------- messages
-def say(message: str, stream=None) -> bool:
-    """Write ``message`` and a newline to stderr (or ``stream``), flushed; True if it was written.
+def say(message: str, stream=None, end: str = "\n") -> bool:
+    """Write ``message`` and ``end`` to stderr (or ``stream``), flushed; True if it was written.
 
     A full device, a closed pipe or a closed stream is ignored (returns False): a progress line or a
     warning must never abort the computation it reports on.
@@ -95,7 +95,7 @@ def say(message: str, stream=None) -> bool:
     if out is None:
         return False
     try:
-        out.write(message + "\n")
+        out.write(message + end)
         out.flush()
         return True
     except (OSError, ValueError):   # ENOSPC, EPIPE, EBADF; ValueError: I/O operation on closed file

@@ -40,8 +40,7 @@ from . import _equations as eq
 from .model import check_int, check_real
 from .results import Result
 
-__all__ = ["flow_field", "FlowField", "parse_tau", "write_field", "read_field", "figure_flow_field",
-           "figure_cutoffs", "METHOD"]
+__all__ = ["flow_field", "FlowField", "parse_tau", "write_field", "read_field", "METHOD"]
 
 METHOD = "one-loop continuum flow (rgflow._equations.continuum_rhs / rescaled_rhs)"
 
@@ -418,80 +417,6 @@ def read_field(path) -> dict:
     return {name: data[:, j] for j, name in enumerate(names)}
 
 
-# ---------------------------------------------------------------------------------------------
-# figures
-
-
-def _tick_sci(ax, axis="x"):
-    from matplotlib.ticker import ScalarFormatter
-
-    fmt = ScalarFormatter(useMathText=True)
-    fmt.set_powerlimits((-2, 3))
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
-
-
-def _draw_panel(ax, ff, i, norm, cmap, density=1.1, show_traj=True):
-    U, r = ff.U[i], ff.r[i]
-    # streamplot takes the velocity in data units (it rescales to its grid itself)
-    strm = ax.streamplot(U, r, ff.dU[i], ff.dr[i], color=ff.ln_magnitude[i], cmap=cmap, norm=norm,
-                         density=density, linewidth=0.8, arrowsize=0.8)
-    nc = ff.nullclines[i]
-    for j, line in enumerate(nc["r"]):
-        ax.plot(line[:, 0], line[:, 1], "--", color="k", lw=1.5,
-                label=("$\\dot{\\hat r}=0$" if ff.rescaled else "$\\dot r=0$") if j == 0 else None)
-    for j, line in enumerate(nc["U"]):
-        ax.plot(line[:, 0], line[:, 1], "--", color="tab:red", lw=1.5,
-                label=("$\\dot{\\hat U}=0$" if ff.rescaled else "$\\dot U=0$") if j == 0 else None)
-    ax.set_xlim(U[0], U[-1])
-    ax.set_ylim(r[0], r[-1])
-    return strm
-
-
-def figure_flow_field(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, name="fig2-flow-field"):
-    """Figure 2: the dimensionless flow (Û, r̂) at α = 0.2, β = 1 + α (s ≡ 1), Λ = 1000, at several τ."""
-    from matplotlib.colors import Normalize
-
-    from ._plotting import pyplot, save_figure
-
-    plt = pyplot()
-    beta = 1.0 + alpha
-    fields = []
-    for t in taus:
-        ff0 = flow_field(alpha, beta, cutoff, (t,), n=n, rescaled=True, nullclines=False)
-        U, r = ff0.U[0], ff0.r[0]
-        # a few RG trajectories started at this τ, followed through the full τ-dependent flow for Δτ = 1
-        starts = [(U[-1] * f, r0) for f in (0.15, 0.5, 0.85) for r0 in (0.9 * r[-1], 0.0)]
-        span = (t, min(t + 1.0, math.log(cutoff)))
-        fields.append(flow_field(alpha, beta, cutoff, (t,), n=n, rescaled=True, trajectories=starts, traj_tau=span))
-    lm = np.concatenate([f.ln_magnitude[np.isfinite(f.ln_magnitude)].ravel() for f in fields])
-    norm = Normalize(*np.percentile(lm, [1, 99]))
-    cmap = plt.get_cmap("viridis")
-    fig, axes = plt.subplots(1, len(taus), figsize=(3.0 * len(taus) + 0.8, 3.7), squeeze=False)
-    axes = axes[0]
-    for ax, ff, t in zip(axes, fields, taus):
-        strm = _draw_panel(ax, ff, 0, norm, cmap)
-        for j, tr in enumerate(ff.trajectories):
-            ax.plot(tr["U"], tr["r"], "-", color="tab:orange", lw=1.6, label="RG trajectory, $\\Delta\\tau=1$" if j == 0 else None)
-            ax.plot(tr["U"][:1], tr["r"][:1], "o", color="tab:orange", ms=3.5)
-            if len(tr["U"]) > 1:
-                ax.annotate("", xy=(tr["U"][-1], tr["r"][-1]), xytext=(tr["U"][-2], tr["r"][-2]),
-                            arrowprops=dict(arrowstyle="-|>", color="tab:orange", lw=1.2))
-        ax.set_xlim(ff.U[0, 0], ff.U[0, -1])
-        ax.set_ylim(ff.r[0, 0], ff.r[0, -1])
-        ax.set_title(f"$\\tau={t:g}$  ($k_c=\\Lambda e^{{-\\tau}}={ff.k_c[0]:.4g}$)")
-        ax.set_xlabel("$\\hat U = u\\,\\lambda(k_c)^2$")
-        _tick_sci(ax, "x")
-        ax.grid(False)
-    axes[0].set_ylabel("$\\hat r = r\\,\\lambda(k_c)$")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=3)
-    cb = fig.colorbar(strm.lines, ax=list(axes), pad=0.01, fraction=0.03)
-    cb.set_label("$\\ln|v|$ (window units per unit $\\tau$)")
-    fig.suptitle(f"One-loop RG flow of $(\\hat U, \\hat r)$ at $\\alpha={alpha:g}$, $\\beta=1+\\alpha={beta:g}$ "
-                 f"($s\\equiv1$), $\\Lambda={cutoff}$; dashed: nullclines (the field changes with $\\tau$)")
-    return save_figure(fig, out_dir, name)
-
-
 def cutoff_systems(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff1=500):
     """System 0 (Λ0 = P) and system 1 (Λ1 = cutoff1) whose couplings lie on the same RG trajectory:
     system 1 starts from the (r, u) the discrete flow of system 0 reaches at k = Λ1."""
@@ -504,65 +429,3 @@ def cutoff_systems(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05, c
     m1 = Model.from_couplings(alpha, beta, cutoff1, float(st["r"]), float(st["u"]))
     t1 = flow(m1, "discrete")
     return m0, t0, m1, t1
-
-
-def figure_cutoffs(out_dir, name="fig1-cutoffs"):
-    """Figure 1: two cutoffs Λ0 > Λ1 on one RG trajectory, and their identical low-mode behaviour."""
-    from ._plotting import pyplot, save_figure
-    from .model import Model
-    from .predict import predict
-
-    plt = pyplot()
-    m0, t0, m1, t1 = cutoff_systems()
-    L0, L1 = m0.cutoff, m1.cutoff
-    k0 = np.arange(1, L0 + 1)
-    k1 = np.arange(1, L1 + 1)
-    s0, s1 = t0.at_mode(k0), t1.at_mode(k1)
-    e0, e1 = predict(m0, "exact"), predict(m1, "exact")
-    naive = Model(m0.alpha, m0.beta, L1, m0.kappa, m0.U)
-    e2 = predict(naive, "exact")
-
-    fig = plt.figure(figsize=(8.6, 5.2))
-    gs = fig.add_gridspec(2, 2)
-    ax_r = fig.add_subplot(gs[0, 0])
-    ax_u = fig.add_subplot(gs[1, 0], sharex=ax_r)
-    ax_m = fig.add_subplot(gs[0, 1])
-    ax_d = fig.add_subplot(gs[1, 1], sharex=ax_m)
-    c0, c1, c2 = "tab:blue", "tab:orange", "0.5"
-    for ax, key, lab in ((ax_r, "r", "mass $r(k_c)$"), (ax_u, "u", "quartic $u(k_c)$")):
-        ax.plot(k0, s0[key], "-", color=c0, lw=2.6, label=f"system 0, $\\Lambda_0={L0}$")
-        ax.plot(k1, s1[key], "--", color=c1, lw=1.4, label=f"system 1, $\\Lambda_1={L1}$")
-        ax.axvline(L1, color="0.3", lw=0.8, ls=":")
-        ax.set_ylabel(lab)
-        ax.set_xscale("log")
-    ax_r.text(L1, ax_r.get_ylim()[0], " $\\Lambda_1$", va="bottom", ha="left", fontsize=8)
-    ax_r.set_title("running couplings (discrete flow, modes above $k_c$ integrated out)")
-    ax_r.legend(loc="upper right")
-    ax_u.set_xlabel("cutoff $k_c$ (modes $k_c+1,\\dots,\\Lambda$ integrated out)")
-    ax_u.set_xlim(1, L0 * 1.1)
-    ax_r.tick_params(labelbottom=False)
-
-    ax_m.loglog(k0, e0.mean, "-", color=c0, lw=1.6, label=f"system 0, $\\Lambda_0={L0}$")
-    sel = np.unique(np.round(np.geomspace(1, L1, 30)).astype(int)) - 1
-    ax_m.loglog(k1[sel], e1.mean[sel], "o", mfc="none", color=c1, label=f"system 1, $\\Lambda_1={L1}$")
-    ax_m.loglog(k1, e2.mean, ":", color=c2, label=f"naive: $\\Lambda={L1}$, same $\\kappa, U$")
-    ax_m.axvline(L1, color="0.3", lw=0.8, ls=":")
-    ax_m.set_ylabel("$\\langle\\Delta_k\\rangle$ (exact)")
-    ax_m.set_title("low modes $k\\leq\\Lambda_1$: same behaviour")
-    ax_m.legend(loc="lower right")
-    ax_m.tick_params(labelbottom=False)
-    rel1 = np.abs(e1.mean / e0.mean[:L1] - 1)
-    rel2 = np.abs(e2.mean / e0.mean[:L1] - 1)
-    ax_d.loglog(k1, rel1, "-", color=c1, label=f"system 1 (max {rel1.max():.1e})")
-    ax_d.loglog(k1, rel2, ":", color=c2, label=f"naive (max {rel2.max():.1e})")
-    ax_d.axvline(L1, color="0.3", lw=0.8, ls=":")
-    ax_d.set_ylabel("$|\\langle\\Delta_k\\rangle/\\langle\\Delta_k\\rangle_0-1|$")
-    ax_d.set_xlabel("mode $k$")
-    ax_d.set_xlim(1, L0 * 1.1)
-    ax_d.legend(loc="center left")
-    p = m0.params
-    fig.suptitle(f"Two cutoffs on one RG trajectory: $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, "
-                 f"$P=\\Lambda_0={p['P']}$, $\\kappa={p['kappa']:.3g}$, $U={p['U']:g}$\n"
-                 f"system 1: $\\Lambda_1=P_1={L1}$ with the $(r, u)$ that the flow of system 0 reaches at $k_c=\\Lambda_1$ "
-                 f"($\\kappa_1={m1.kappa:.4g}$, $U_1={m1.U:.4g}$)")
-    return save_figure(fig, out_dir, name)

@@ -17,8 +17,8 @@ depend on P): the model at P has cutoff Λ = P modes of it, and P' < P integrate
 P'+1 … P out; P' > P needs P' ≤ the number of measured modes.
 At U = 0 the flow is trivial and the transfer keeps r and u = 0 (κ̃ = κ P'/P).
 
-``transfer_map`` tabulates κ̃/κ and Ũ/U over P'/P and U; ``figure_transfer`` and
-``figure_transfer_map`` draw the paper's Figure 4 and the transfer maps.
+``transfer_map`` tabulates κ̃/κ and Ũ/U over P'/P and U; ``paper_systems`` gives the paper's systems.
+The paper's Figure 4 and the transfer maps are drawn in ``rgflow.plotting`` (fig4, fig6).
 """
 from __future__ import annotations
 
@@ -31,8 +31,7 @@ from .flow import SCHEMES, FlowError, Trajectory, flow, integrate
 from .model import Model, check_int, check_model
 from .results import Result
 
-__all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "TransferMap", "figure_transfer",
-           "figure_transfer_map"]
+__all__ = ["transfer", "Transfer", "TransferError", "transfer_map", "TransferMap"]
 
 #: Residual (in ln r, ln u) accepted for the inverse transfer.
 ROOT_TOL = 1e-12
@@ -303,16 +302,8 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
                        failed)
 
 
-# ---------------------------------------------------------------------------------------------
-# figures
-
 PAPER = {"alpha": 0.2, "beta": 0.3, "P": 1000, "kappa": 1000 / 100**1.2, "U": 0.05}
 P_PRIME = 500
-
-
-def _thin(n, count=36):
-    """Indices 0..n-1 evenly spaced on a log axis of k = index+1."""
-    return np.unique(np.round(np.geomspace(1, n, count)).astype(int)) - 1
 
 
 def paper_systems(P_new=P_PRIME):
@@ -322,121 +313,3 @@ def paper_systems(P_new=P_PRIME):
     m3 = transfer(m1, P_new).model
     mk = Model.from_couplings(m1.alpha, m1.beta, P_new, m1.r, m1.u)
     return m1, m2, m3, mk
-
-
-def figure_transfer(out_dir) -> list:
-    """Paper Figure 4: ⟨Δ_k⟩ of systems 1, 2, 3 from ``exact`` and their deviations from system 1."""
-    from ._plotting import pyplot, save_figure
-    from .predict import predict
-
-    plt = pyplot()
-    m1, m2, m3, mk = paper_systems()
-    e1 = predict(m1, "exact").mean
-    e2 = predict(m2, "exact").mean
-    e3 = predict(m3, "exact").mean
-    ek = predict(mk, "exact").mean
-    rg1 = predict(m1, "rg").mean
-    k1, kp = m1.k, m2.k
-
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(5.6, 6.2), sharex=True, gridspec_kw={"height_ratios": [1.5, 1]})
-    ax.loglog(k1, rg1, "-", color="0.35", lw=1.2, label="system 1, RG prediction (rg)", zorder=1)
-    i1, ip = _thin(m1.cutoff), _thin(m2.cutoff, 30)
-    ax.loglog(k1[i1], e1[i1], "o", mfc="none", color="C0", ms=6,
-              label=f"system 1 (exact): P = {m1.P}, κ = {m1.kappa:.3g}, U = {m1.U:g}")
-    ax.loglog(kp[ip], e2[ip], "s", color="C3", ms=3.5,
-              label=f"system 2 (naive, exact): P' = {m2.P}, κ = {m2.kappa:.3g}, U = {m2.U:g}")
-    ax.loglog(kp[ip], e3[ip], "^", color="C2", ms=4,
-              label=f"system 3 (transfer, exact): P' = {m3.P}, κ̃ = {m3.kappa:.4g}, Ũ = {m3.U:.4g}")
-    ax.axvline(m2.P, color="0.6", lw=0.8, ls=":")
-    ax.set_ylabel(r"$\langle\Delta_k\rangle$")
-    ax.legend(loc="lower right", fontsize=7.5)
-    ax.set_title(f"Hyperparameter transfer P = {m1.P} → P' = {m2.P}  (α = {m1.alpha:g}, β = {m1.beta:g})")
-
-    d2 = np.abs(e2 / e1[: m2.P] - 1)
-    d3 = np.abs(e3 / e1[: m2.P] - 1)
-    dk = np.abs(ek / e1[: m2.P] - 1)
-    bx.loglog(kp, d2, "-", color="C3", label=f"system 2 (naive), max {d2.max():.2g}")
-    bx.loglog(kp, dk, "--", color="C1", label=f"(r, u) kept: κ = P'/r, U = u/P', max {dk.max():.2g}")
-    bx.loglog(kp, d3, "-", color="C2", label=f"system 3 (transfer), max {d3.max():.2g}")
-    bx.set_xlabel("mode k")
-    bx.set_ylabel(r"$|\langle\Delta_k\rangle_i\,/\,\langle\Delta_k\rangle_1 - 1|$")
-    bx.set_ylim(min(d3.min(), 1e-6) / 3, 5)
-    bx.legend(loc="center left", fontsize=7)
-    return save_figure(fig, out_dir, "fig4-transfer")
-
-
-MAP_RATIOS = np.geomspace(0.1, 10.0, 41)
-MAP_U = np.linspace(0.01, 0.2, 20)
-LINE_U = (0.01, 0.05, 0.1, 0.2)
-
-
-def figure_transfer_map(out_dir) -> list:
-    """Transfer maps: κ̃/κ and Ũ/U against P'/P for several U, and maps over (P'/P, U); data as JSON/CSV."""
-    import pathlib
-
-    from ._io import atomic_write, to_csv, to_json
-    from ._plotting import pyplot, save_figure
-
-    plt = pyplot()
-    base = Model(**PAPER)
-    U_all = np.unique(np.concatenate([MAP_U, LINE_U]))
-    data = transfer_map(base, MAP_RATIOS, U_all)
-    ratio, U = data.ratio, data.U
-    kr, Ur = data.kappa_ratio, data.U_ratio
-
-    fig, axes = plt.subplots(2, 2, figsize=(9.0, 7.0))
-    (a1, a2), (b1, b2) = axes
-    for j, Uv in enumerate(LINE_U):
-        i = int(np.argmin(np.abs(U - Uv)))
-        a1.loglog(ratio, kr[i], color=f"C{j}", label=f"U = {Uv:g}")
-        a2.loglog(ratio, Ur[i], color=f"C{j}", label=f"U = {Uv:g}")
-    a1.loglog(ratio, ratio, "k:", lw=1, label="(r, u) kept: P'/P")
-    a2.loglog(ratio, 1 / ratio, "k:", lw=1, label="(r, u) kept: P/P'")
-    for a, lab in ((a1, "κ̃ / κ"), (a2, "Ũ / U")):
-        a.set_xlabel("P' / P")
-        a.set_ylabel(lab)
-        a.axvline(1.0, color="0.6", lw=0.8)
-        a.legend(loc="upper left" if a is a1 else "upper right")
-    a1.set_title("transferred ridge")
-    a2.set_title("transferred quartic coupling")
-
-    # maps: the correction beyond keeping (r, u), i.e. r/r̃ and ũ/u
-    corr_k = kr / ratio[None, :]
-    corr_U = Ur * ratio[None, :]
-    sel = np.isin(U, MAP_U)
-    from matplotlib.colors import LogNorm
-    from matplotlib.ticker import NullLocator
-
-    panels = ((b1, corr_k[sel], "(κ̃/κ) ÷ (P'/P) = r / r̃", [0.8, 0.9, 0.95, 0.98, 1.02, 1.05, 1.1, 1.25, 1.5],
-               (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0)),
-              (b2, corr_U[sel], "(Ũ/U) ÷ (P/P') = ũ / u", [0.9, 0.95, 0.98, 1.005, 1.01],
-               (0.9, 0.95, 1.0, 1.05, 1.1)))
-    for bx, z, lab, levels, tick_values in panels:
-        span = float(np.nanmax(np.abs(np.log(z))))
-        norm = LogNorm(vmin=math.exp(-span), vmax=math.exp(span))   # symmetric about 1 (no correction)
-        pc = bx.pcolormesh(ratio, U[sel], z, shading="nearest", cmap="RdBu_r", norm=norm)
-        cs = bx.contour(ratio, U[sel], z, levels=levels,
-                        colors="k", linewidths=0.6)
-        bx.clabel(cs, fontsize=6.5, fmt="%g")
-        bx.grid(False)
-        bx.set_xscale("log")
-        bx.set_xlabel("P' / P")
-        bx.set_ylabel("U")
-        bx.axvline(1.0, color="0.3", lw=0.8, ls=":")
-        cb = fig.colorbar(pc, ax=bx, label=lab)
-        ticks = [t for t in tick_values if norm.vmin <= t <= norm.vmax]
-        cb.ax.yaxis.set_minor_locator(NullLocator())
-        cb.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
-    b1.set_title("ridge correction beyond (r, u) kept")
-    b2.set_title("coupling correction beyond (r, u) kept")
-    fig.suptitle(f"Transfer maps from P = {base.P} (α = {base.alpha:g}, β = {base.beta:g}, "
-                 f"κ = {base.kappa:.3g}; discrete one-loop flow)")
-
-    paths = save_figure(fig, out_dir, "fig6-transfer-map")
-    out = pathlib.Path(out_dir)
-    jpath, cpath = out / "fig6-transfer-map.json", out / "fig6-transfer-map.csv"
-    atomic_write(jpath, to_json(data.to_dict()))
-    header, rows = data.to_rows()
-    header = {k: v for k, v in header.items() if k != "U"}
-    atomic_write(cpath, to_csv(header, rows))
-    return paths + [jpath, cpath]

@@ -88,7 +88,7 @@ def test_console_script_no_traceback():
 
 def test_figure_names_select_exactly(monkeypatch):
     """``--only fig1`` is fig1-cutoffs, not also fig10; an unknown name is a ValueError."""
-    from rgflow import figures
+    from rgflow.plotting import figures
 
     made = []
     monkeypatch.setattr(figures, "_available", lambda: {n: ("m", "f") for n in figures.FIGURES})

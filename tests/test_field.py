@@ -181,7 +181,7 @@ def test_drawn_streamlines_follow_the_field_and_its_trajectories(rescaled):
     from matplotlib.colors import Normalize
 
     from rgflow._plotting import pyplot
-    from rgflow.field import _draw_panel
+    from rgflow.plotting.fig2_flow_field import _draw_panel
 
     plt = pyplot()
     for t in (0.0, 2.0):

@@ -13,7 +13,7 @@ def arguments(p):
          description="Make the figures of the paper and of the checks (PNG and PDF) into a folder.",
          example="rgflow figures --out figures --only fig2,fig5", arguments=arguments)
 def run(ns):
-    from ..figures import make_figures
+    from ..plotting.figures import make_figures
 
     only = [s.strip() for s in ns.only.split(",") if s.strip()] if ns.only is not None else None
     if only is not None and not only:

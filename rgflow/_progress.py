@@ -1,0 +1,59 @@
+"""Progress on stderr for long steps: one line per step, or a bar that redraws in place on a terminal.
+
+Every write goes through :func:`say`, which never raises (a closed or broken stderr only silences it).
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+__all__ = ["say", "Progress"]
+
+
+def say(text: str, end: str = "\n") -> None:
+    """Write ``rgflow: text`` to stderr (:func:`rgflow._io.say`: a broken stream is ignored)."""
+    from ._io import say as write
+
+    write(f"rgflow: {text}", end=end)
+
+
+def _isatty() -> bool:
+    try:
+        return bool(sys.stderr.isatty())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+class Progress:
+    """A progress bar for a loop of ``total`` steps: ``with Progress("fig8", 15) as bar: ... bar.step()``.
+
+    On a terminal the bar redraws in place (``\\r``); otherwise it writes one line per step, so that
+    logs show the same information. The closing line gives the elapsed time.
+    """
+
+    def __init__(self, label: str, total: int, width: int = 24):
+        self.label, self.total, self.width = label, max(int(total), 1), width
+        self.done, self.t0, self.tty = 0, time.perf_counter(), _isatty()
+
+    def __enter__(self):
+        self._draw("")
+        return self
+
+    def step(self, what: str = "") -> None:
+        """Mark one step as done (``what`` names it)."""
+        self.done = min(self.done + 1, self.total)
+        self._draw(what)
+
+    def _draw(self, what):
+        fill = round(self.width * self.done / self.total)
+        bar = "#" * fill + "." * (self.width - fill)
+        text = f"{self.label} [{bar}] {self.done}/{self.total} {time.perf_counter() - self.t0:5.1f} s {what}"
+        if self.tty:
+            say(text.ljust(78), end="\r")
+        elif self.done:
+            say(text)
+
+    def __exit__(self, *exc):
+        if self.tty:
+            say(" " * 78, end="\r")
+        return False

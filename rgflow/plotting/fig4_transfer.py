@@ -1,0 +1,58 @@
+"""Figure 4: hyperparameter transfer P → P' checked with the exact moments."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..transfer import paper_systems
+from .style import COLUMN, pyplot, RG, save
+
+
+def _thin(n, count=36):
+    """Indices 0..n-1 evenly spaced on a log axis of k = index+1."""
+    return np.unique(np.round(np.geomspace(1, n, count)).astype(int)) - 1
+
+
+def figure(out_dir) -> list:
+    """Paper Figure 4: ⟨Δ_k⟩ of systems 1, 2, 3 from ``exact`` and their deviations from system 1."""
+    from matplotlib.ticker import NullFormatter
+
+    from ..predict import predict
+
+    plt = pyplot()
+    m1, m2, m3, mk = paper_systems()
+    e1 = predict(m1, "exact").mean
+    e2 = predict(m2, "exact").mean
+    e3 = predict(m3, "exact").mean
+    ek = predict(mk, "exact").mean
+    rg1 = predict(m1, "rg").mean
+    k1, kp = m1.k, m2.k
+
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(COLUMN * 1.45, 5.4), sharex=True, gridspec_kw={"height_ratios": [1.5, 1]})
+    ax.loglog(k1, rg1, "-", color=RG, lw=1.2, label="system 1, RG prediction", zorder=1)
+    i1, ip = _thin(m1.cutoff), _thin(m2.cutoff, 30)
+    ax.loglog(k1[i1], e1[i1], "o", mfc="none", color="C0", ms=6,
+              label=f"system 1 (exact): $P={m1.P}$, $\\kappa={m1.kappa:.3g}$, $U={m1.U:g}$")
+    ax.loglog(kp[ip], e2[ip], "s", color="C3", ms=3.5,
+              label=f"system 2 (naive, exact): $P'={m2.P}$, $\\kappa={m2.kappa:.3g}$, $U={m2.U:g}$")
+    ax.loglog(kp[ip], e3[ip], "^", color="C2", ms=4,
+              label=f"system 3 (transfer, exact): $P'={m3.P}$, $\\tilde\\kappa={m3.kappa:.4g}$, $\\tilde U={m3.U:.4g}$")
+    ax.axvline(m2.P, color="0.6", lw=0.8, ls=":")
+    ax.set_ylabel(r"$\langle\Delta_k\rangle$")
+    ax.legend(loc="lower right", fontsize=6.5)
+    ax.set_ylim(1.5e-3, 4.5e-2)
+    ax.set_yticks([0.002, 0.005, 0.01, 0.02, 0.04], ["0.002", "0.005", "0.01", "0.02", "0.04"])
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_title(f"Hyperparameter transfer $P={m1.P}\\to P'={m2.P}$ ($\\alpha={m1.alpha:g}$, $\\beta={m1.beta:g}$)")
+
+    d2 = np.abs(e2 / e1[: m2.P] - 1)
+    d3 = np.abs(e3 / e1[: m2.P] - 1)
+    dk = np.abs(ek / e1[: m2.P] - 1)
+    bx.loglog(kp, d2, "-", color="C3", label=f"system 2 (naive), max {d2.max():.2g}")
+    bx.loglog(kp, dk, "--", color="C1", label=f"$(r,u)$ kept: $\\kappa=P'/r$, $U=u/P'$, max {dk.max():.2g}")
+    bx.loglog(kp, d3, "-", color="C2", label=f"system 3 (transfer), max {d3.max():.2g}")
+    bx.set_xlabel("mode $k$")
+    bx.set_ylabel(r"$|\langle\Delta_k\rangle_i\,/\,\langle\Delta_k\rangle_1 - 1|$")
+    bx.set_ylim(min(d3.min(), 1e-6) / 3, 5)
+    bx.legend(loc="center left", fontsize=6.5)
+    return save(fig, out_dir, "fig4-transfer")
+
