@@ -180,7 +180,7 @@ def test_drawn_streamlines_follow_the_field_and_its_trajectories(rescaled):
     integrated through the same flow is tangent to the drawn field along its whole length."""
     from matplotlib.colors import Normalize
 
-    from rgflow._plotting import pyplot
+    from rgflow.plotting.render import pyplot
     from rgflow.plotting.fig2_flow_field import _draw_panel
 
     plt = pyplot()

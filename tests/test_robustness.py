@@ -525,7 +525,7 @@ def test_field_figure_is_atomic(tmp_path, monkeypatch):
 @pytest.mark.parametrize("fail", ["savefig", "fsync"])
 def test_save_figure_is_atomic(fail, tmp_path, monkeypatch):
     """A figure whose rendering (savefig raises midway) or writing fails keeps the old PNG and PDF."""
-    from rgflow._plotting import pyplot, save_figure
+    from rgflow.plotting.render import pyplot, save_figure
 
     plt = pyplot()
     for ext in ("png", "pdf"):

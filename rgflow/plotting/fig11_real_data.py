@@ -18,7 +18,7 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
     error over all N points) for each κ, with the renormalized (solid) and bare (dashed) predictions;
     right: λ_k and binned y_k² of the first panel's spectrum with the power laws fitted on [10, N/5]
     and, inset, α and β on sliding windows [k, 4k]."""
-    from .._plotting import pyplot, save_figure
+    from .render import pyplot, save_figure
 
     plt = pyplot()
     fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.0 * (len(panels) + 1), 3.9))

@@ -9,7 +9,7 @@ from ..predict import predict
 from .style import METHODS, PAGE, pyplot, save
 
 PAPER = dict(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05)
-LINES = ("gp", "pt1", "rg-cutoff", "rg")
+LINES = ("gp", "pt1", "rg-cutoff", "rg-1loop", "rg")
 
 
 def figure(out_dir, *, seed=0, langevin_options=None):
@@ -56,9 +56,9 @@ def figure(out_dir, *, seed=0, langevin_options=None):
         top.set(xscale="log", yscale="log", ylabel=label)
         top.yaxis.set_minor_formatter(NullFormatter())
         bottom.set(xscale="log", xlabel="mode $k$", ylabel="relative difference\nto exact")
-        bottom.set_yscale("symlog", linthresh=1e-5, linscale=0.6)
+        bottom.set_yscale("symlog", linthresh=1e-8, linscale=0.6)
         bottom.set_ylim(-0.6, 0.6)
-        bottom.set_yticks([-1e-1, -1e-3, 0, 1e-4, 1e-2])
+        bottom.set_yticks([-1e-1, -1e-4, 0, 1e-7, 1e-4, 1e-1])
         bottom.minorticks_off()
         bottom.axhline(0, color="0.3", lw=0.6)
     same = max(float(np.max(np.abs(rel["var", m] - rel["mean", m]))) for m in LINES)

@@ -20,7 +20,7 @@ def _title(what, params, extra=""):
 
 
 def _figure(ncols=1, width=4.6):
-    from .._plotting import pyplot
+    from .render import pyplot
 
     plt = pyplot()
     fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, 3.6), squeeze=False)
@@ -41,7 +41,7 @@ def _save(fig, path) -> None:
     import matplotlib.pyplot as plt
 
     from .._io import write_output
-    from .._plotting import figure_bytes
+    from .render import figure_bytes
 
     try:
         data = figure_bytes(fig, pathlib.Path(path).suffix)
@@ -194,7 +194,7 @@ def flow_field(ff, path) -> None:
     except ImportError:
         from ..field import _draw_panel, _tick_sci
 
-    from .._plotting import pyplot
+    from .render import pyplot
 
     plt = pyplot()
     lm = ff.ln_magnitude[np.isfinite(ff.ln_magnitude)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 #: width of a two-column journal figure and of one column, inches (figures are drawn at print size)
 PAGE, COLUMN = 7.1, 3.4
 
-#: additions to rgflow._plotting.PAPER_STYLE so that text stays >= 7 pt at print size
+#: additions to rgflow.plotting.render.PAPER_STYLE so that text stays >= 7 pt at print size
 STYLE = {"font.size": 8, "axes.labelsize": 8.5, "axes.titlesize": 8.5, "figure.titlesize": 9,
          "legend.fontsize": 7, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "legend.handlelength": 1.8,
          "legend.borderaxespad": 0.3, "mathtext.fontset": "dejavusans"}
@@ -17,7 +17,8 @@ RG, GP, PT1, EXACT, LANGEVIN, RG_CUTOFF = "tab:blue", "tab:orange", "k", "k", "t
 
 #: line style and display name of every predictor
 METHODS = {
-    "rg": dict(color=RG, ls="-", label="RG"),
+    "rg": dict(color=RG, ls="-", label="RG (Hartree-resummed, exact IR)"),
+    "rg-1loop": dict(color=RG, ls="-.", label="RG, one loop"),
     "rg-cutoff": dict(color=RG_CUTOFF, ls=":", label="RG, read at the cutoff"),
     "gp": dict(color=GP, ls="-", label=r"GP ($U=0$)"),
     "pt1": dict(color=PT1, ls="--", label=r"1st-order PT in $U$"),
@@ -31,7 +32,7 @@ PARTS = {"loss": "k", "bias": "tab:blue", "variance": "tab:red"}
 
 def pyplot():
     """matplotlib.pyplot with the Agg backend, rgflow's paper style and the additions above."""
-    from .._plotting import pyplot as base
+    from .render import pyplot as base
 
     plt = base()
     plt.rcParams.update(STYLE)
@@ -97,9 +98,9 @@ def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
 
 
 def save(fig, out_dir, name) -> list:
-    """Render and write ``name.png`` and ``name.pdf`` (rgflow._plotting.save_figure), saying so on
+    """Render and write ``name.png`` and ``name.pdf`` (rgflow.plotting.render.save_figure), saying so on
     stderr first: rendering a dense figure takes seconds."""
-    from .._plotting import save_figure
+    from .render import save_figure
     from .._progress import say
 
     say(f"  rendering {name} (PNG, PDF) ...")

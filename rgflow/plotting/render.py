@@ -47,7 +47,7 @@ def figure_bytes(fig, fmt) -> bytes:
 
 def save_figure(fig, out_dir, name, formats=("png", "pdf")) -> list:
     """Write ``name.png`` and ``name.pdf`` (:func:`figure_bytes`) into ``out_dir`` atomically; return the paths."""
-    from ._io import atomic_write
+    from .._io import atomic_write
 
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
