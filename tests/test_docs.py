@@ -4,6 +4,7 @@ import doctest
 import importlib
 import inspect
 import pydoc
+import types
 
 import numpy as np
 import pytest
@@ -22,8 +23,10 @@ FUNCTIONS = {"flow", "flow_batch", "predict", "learning_curve", "transfer", "sca
 
 
 def public(name):
+    """The documented object: the function of a callable module (rgflow.flow, ...), and the function
+    sweep also once ``import rgflow.sweep`` has bound the name to the module."""
     obj = getattr(rgflow, name)
-    return obj._function() if isinstance(obj, rgflow._callable.CallableModule) else obj
+    return getattr(obj, name) if isinstance(obj, types.ModuleType) else obj
 
 
 @pytest.mark.parametrize("module", MODULES)
