@@ -1,5 +1,8 @@
 """Learning dynamics in time, shell by shell: gradient flow and Langevin dynamics on the action S.
 
+``rgflow.dynamics(model, times)`` calls :func:`dynamics` of this module (parameters, returns, raises
+and an example: ``help(rgflow.dynamics.dynamics)``, listed under FUNCTIONS below).
+
 With a_k = 1/λ_k + r, b_k = y_k/λ_k and A = Σ_q Δ_q² (THEORY §1),
 
     gradient   dΔ_k/dt = −∂S/∂Δ_k = b_k − (a_k + μ(t)) Δ_k,      μ(t) = u A(t)

@@ -1,5 +1,8 @@
 """Integration of the derived one-loop flow of (r, u) over the decimation scale τ = ln ℓ.
 
+``rgflow.flow(model, scheme)`` calls :func:`flow` of this module (parameters, returns, raises and an
+example: ``help(rgflow.flow.flow)``, listed under FUNCTIONS below).
+
 Schemes
 -------
 ``continuum``  dr/dτ, du/dτ of derivations §4 with cutoff k_c = Λ e^-τ, integrated by scipy

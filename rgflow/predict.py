@@ -1,5 +1,8 @@
 """Predictors of ⟨Δ_k⟩ and Var Δ_k for every mode, and of the training loss per sample.
 
+``rgflow.predict(model, method)`` calls :func:`predict` of this module (parameters, returns, raises
+and an example: ``help(rgflow.predict.predict)``, listed under FUNCTIONS below).
+
 Methods (THEORY §2)
 -------------------
 ``exact``       Hubbard–Stratonovich quadrature through the saddle (:mod:`rgflow.exact`).

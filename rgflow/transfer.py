@@ -1,5 +1,8 @@
 """Hyperparameter transfer between dataset sizes (THEORY §4 check 6; paper Figure 4).
 
+``rgflow.transfer(model, P_new)`` calls :func:`transfer` of this module (parameters, returns, raises
+and an example: ``help(rgflow.transfer.transfer)``, listed under FUNCTIONS below).
+
 A model tuned at P samples (cutoff Λ = P) is moved to P' samples (cutoff Λ' = P') so that the
 new model lies on the same RG trajectory:
 

@@ -65,4 +65,6 @@ def test_help_of_callable_modules_shows_the_function():
         text = pydoc.render_doc(getattr(rgflow, name), renderer=pydoc.plaintext)
         assert len(text.splitlines()) > 20
         fn = public(name)
+        summary = inspect.getdoc(fn).splitlines()[0]
+        assert f"    {name}(" in text and summary in text, f"help(rgflow.{name}) does not show the function {name}"
         assert "Parameters" in text and "Examples" in text, f"help(rgflow.{name}) does not show {fn.__name__}'s docs"
