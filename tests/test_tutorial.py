@@ -25,10 +25,14 @@ def test_tutorial_runs(tmp_path, monkeypatch):
     pytest.importorskip("sklearn")   # section 10 measures a spectrum on sklearn's digits
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)
+    import matplotlib
+
     namespace = {"__name__": "__tutorial__"}
-    for i, block in enumerate(python_blocks(TUTORIAL.read_text(encoding="utf-8")), 1):
-        code = compile(block, f"{TUTORIAL.name}, python block {i}", "exec")
-        exec(code, namespace)   # an exception or a failed assert names the block
+    with matplotlib.rc_context():   # a reader's fresh matplotlib, whatever earlier tests changed
+        matplotlib.rcdefaults()
+        for i, block in enumerate(python_blocks(TUTORIAL.read_text(encoding="utf-8")), 1):
+            code = compile(block, f"{TUTORIAL.name}, python block {i}", "exec")
+            exec(code, namespace)   # an exception or a failed assert names the block
     written = sorted(p.name for p in tmp_path.iterdir())
     for name in ("predictor.png", "cutoffs.png", "learning-curve.png", "flow-field.png", "transfer.png"):
         assert name in written and os.path.getsize(tmp_path / name) > 1000
