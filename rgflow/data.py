@@ -187,6 +187,21 @@ def spectrum_from_features(X, f, kernel="rbf", *, rank=None, seed=0, max_dense=M
     (``rank=m``): m landmarks Z drawn without replacement (``seed``), B = K(X, Z) W^{-1/2} (W = K(Z, Z),
     eigenvalues of W below m·ε·max dropped), λ_k = s_k²/N and u_k from the thin SVD B = U S Vᵀ, so
     y_k = u_k·f/√N exactly as in the dense convention for the approximate Gram C W⁺ Cᵀ; O(N m) memory.
+
+    Returns a :class:`DataSpectrum` (``lam, y = spectrum``; ``meta``). Raises ValueError on bad input
+    (including N > ``max_dense`` without ``rank``).
+
+    Examples
+    --------
+    >>> import numpy as np, rgflow
+    >>> from rgflow.data import spectrum_from_features
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> f = np.sin(X[:, 0])
+    >>> lam, y = spectrum_from_features(X, f, kernel="rbf")
+    >>> len(lam), bool(np.isclose(np.sum(y**2), np.mean(f**2)))           # Σ_k y_k² = mean of f²
+    (200, True)
+    >>> rgflow.Model.from_spectrum(rgflow.Measured(lam, y), P=50, kappa=0.1)
+    Model(alpha=None, beta=None, P=50, kappa=0.1, U=0.0, cutoff=200)
     """
     X = _check_X(X)
     N = X.shape[0]

@@ -44,7 +44,22 @@ _PROBE = 4096    # modes used for the upper bound of the weight when choosing th
 
 
 class ConvergenceError(RuntimeError):
-    """The Hubbard–Stratonovich quadrature did not converge."""
+    """The Hubbard–Stratonovich quadrature ⟨Δ_k⟩ = ∫dφ w(φ) m_k(φ) / ∫dφ w(φ) did not converge.
+
+    A :class:`RuntimeError` raised by the ``exact`` method when halving the trapezoid step
+    ``max_halvings`` times leaves some mode's moments changing by more than ``rtol``.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> from rgflow.exact import exact_moments
+    >>> model = rgflow.Model(alpha=0.2, beta=0.3, P=10, kappa=4.0, U=0.05)
+    >>> try:
+    ...     exact_moments(model, rtol=1e-16, max_halvings=1)
+    ... except rgflow.ConvergenceError as exc:
+    ...     print(str(exc)[:55])
+    the Hubbard–Stratonovich quadrature did not reach rtol=
+    """
 
 
 def _n_terms(rho) -> int:

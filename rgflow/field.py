@@ -47,13 +47,37 @@ METHOD = "one-loop continuum flow (rgflow._equations.continuum_rhs / rescaled_rh
 
 @dataclass(frozen=True)
 class FlowField(Result):
-    """The flow field on a grid at several τ (see the module docstring for the conventions).
+    """The flow field (dU/dτ, dr/dτ) (or (dÛ/dτ, dr̂/dτ) when rescaled) on a grid at several τ.
 
-    Arrays are indexed [τ, r, U] (rows r, columns U, as matplotlib's streamplot expects):
-    ``U`` and ``r`` have shape (nτ, n) (the window may depend on τ), ``dU``, ``dr``,
-    ``magnitude``, ``ln_magnitude`` have shape (nτ, n, n), ``direction`` (nτ, 2, n, n).
-    ``nullclines[i]`` = {"r": [array (m, 2) of (U, r) points per branch], "U": [...],
-    "trivial": ["U=0" lines]}; ``trajectories`` = list of dicts tau, U, r.
+    Returned by :func:`flow_field`; the module docstring gives the conventions of both views.
+    Arrays are indexed [τ, r, U] (rows r, columns U, as matplotlib's streamplot expects).
+
+    Attributes
+    ----------
+    params : dict
+        alpha, beta, cutoff (and P).
+    rescaled : bool
+        True for the dimensionless couplings Û = uλ(k_c)², r̂ = rλ(k_c).
+    tau, k_c, s : ndarray, shape (nτ,)
+        The RG times, the cutoffs Λe^-τ and the source coupling s = ℓ^γ_s.
+    U, r : ndarray, shape (nτ, n)
+        The grid axes (the window may depend on τ).
+    dU, dr : ndarray, shape (nτ, n, n)
+        The components of the field; ``magnitude``, ``ln_magnitude`` have the same shape and
+        ``direction`` (nτ, 2, n, n).
+    nullclines : tuple of dict
+        Per τ: {"r": [array (m, 2) of (U, r) points per branch], "U": [...], "trivial": [...]}.
+    trajectories : tuple of dict
+        The integrated trajectories (tau, U, r, stopped).
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> field = rgflow.flow_field(alpha=0.2, cutoff=1000, tau=(0, 2), n=20)
+    >>> field.rescaled, field.U.shape, field.dU.shape
+    (True, (2, 20), (2, 20, 20))
+    >>> print(field.k_c.round(2), field.s)            # β = 1 + α by default: s ≡ 1
+    [1000.    135.34] [1. 1.]
     """
 
     params: dict
@@ -205,17 +229,56 @@ def parse_tau(text) -> tuple:
 
 def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_range=None, n=200,
                rescaled=True, P=None, trajectories=(), traj_tau=None, nullclines=True) -> FlowField:
-    """The one-loop RG flow field in the (U, r) plane (or (Û, r̂) with ``rescaled``) at RG times ``tau``.
+    """The one-loop flow field dr/dτ = k_c[uκ₁ − u²κ₃/4], du/dτ = −k_c u²κ₂/2 on a grid at RG times ``tau``.
 
-    alpha, beta     spectrum and target exponents (beta defaults to 1 + alpha, where s ≡ 1)
-    cutoff          Λ; the cutoff at RG time τ is k_c = Λ e^-τ (τ ≤ ln Λ)
-    U_range, r_range  the window (low, high), the same at every τ; None: a window per τ around
-                    the U-nullcline (see ``_auto_window``)
-    n               grid points per axis (n × n grid)
-    P               samples, only for U = u/P in the raw view (default Λ)
-    trajectories    starting points (U0, r0) at τ = traj_tau[0]; each is integrated by the
-                    flow's core (:func:`integrate`) through the full τ-dependent flow to traj_tau[1]
-                    (default: from the first to the last ``tau``)
+    In the (Û, r̂) plane (``rescaled``, the default, Û = uλ(k_c)², r̂ = rλ(k_c)) or the (U, r)
+    plane of the action, with the nullclines at each τ; the field changes shape with τ because
+    the β-functions depend on ℓ explicitly.
+
+    Parameters
+    ----------
+    alpha : float > 0
+        Spectrum exponent.
+    beta : float > -1, optional
+        Target exponent (default 1 + alpha, where s ≡ 1 and the flow closes in the plane).
+    cutoff : int ≥ 2, optional
+        Λ; the cutoff at RG time τ is k_c = Λ e^-τ, τ ≤ ln Λ (default 1000).
+    tau : sequence of float or str, optional
+        RG times (default (0, 1, 2)); also a string '0,1,2' or 'START:STOP:NUM'.
+    U_range, r_range : (low, high), optional
+        The window, the same at every τ; None: a window per τ around the U-nullcline.
+    n : int ≥ 3, optional
+        Grid points per axis (n × n grid; default 200).
+    rescaled : bool, optional
+        The dimensionless view (default True) or the couplings of the action.
+    P : int, optional
+        Samples, only for U = u/P in the raw view (default Λ).
+    trajectories : sequence of (U0, r0), optional
+        Starting points at τ = traj_tau[0], each integrated through the full τ-dependent flow to
+        traj_tau[1] (default: from the first to the last ``tau``).
+    traj_tau : (float, float), optional
+        The τ interval of the trajectories.
+    nullclines : bool, optional
+        Compute the nullclines (default True).
+
+    Returns
+    -------
+    FlowField
+        ``U``, ``r``, ``dU``, ``dr``, ``magnitude``, ``nullclines``, ``trajectories`` per τ.
+
+    Raises
+    ------
+    ValueError
+        On bad input (e.g. a τ outside [0, ln Λ], a window with low ≥ high), naming the parameter.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> field = rgflow.flow_field(alpha=0.2, cutoff=1000, tau=(0, 2), n=20, trajectories=[(1e-3, 0.1)])
+    >>> field.dU.shape                          # [τ, r, U]
+    (2, 20, 20)
+    >>> sorted(field.nullclines[0]), sorted(field.trajectories[0])
+    (['U', 'r', 'trivial'], ['U', 'r', 'stopped', 'tau'])
     """
     from ._version import __version__
 

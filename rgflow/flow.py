@@ -1,5 +1,8 @@
 """Integration of the derived one-loop flow of (r, u) over the decimation scale τ = ln ℓ.
 
+``rgflow.flow(model, scheme)`` calls :func:`flow` of this module (parameters, returns, raises and an
+example: ``help(rgflow.flow.flow)``, listed under FUNCTIONS below).
+
 Schemes
 -------
 ``continuum``  dr/dτ, du/dτ of derivations §4 with cutoff k_c = Λ e^-τ, integrated by scipy
@@ -39,7 +42,27 @@ SCHEMES = ("continuum", "discrete", "hybrid")
 
 
 class FlowError(RuntimeError):
-    """The flow left the range where the one-loop expansion holds, or the integrator failed."""
+    """The flow left the range where the one-loop expansion holds, or the integrator failed.
+
+    A :class:`RuntimeError` raised when a one-loop step δr = uK₁ − (u²/4)(K₃ + 2K₁K₂),
+    δu = −(u²/2)K₂ is no longer small (strong coupling U, small ridge κ) or solve_ivp fails.
+
+    Attributes
+    ----------
+    tau : float or None
+        RG time τ = ln(Λ/k_c) where the flow failed.
+    k_c : float or None
+        Running cutoff k_c = Λ e^-τ there.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> try:
+    ...     rgflow.flow(rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=1e4))
+    ... except rgflow.FlowError as exc:
+    ...     print(f"failed at k_c = {exc.k_c:.0f}")
+    failed at k_c = 100
+    """
 
     def __init__(self, message, tau=None, k_c=None):
         super().__init__(message)
@@ -49,10 +72,34 @@ class FlowError(RuntimeError):
 
 @dataclass(frozen=True)
 class Trajectory(Result):
-    """Running couplings along the RG time τ = ln(Λ/k_c).
+    """Running couplings (r, u) along the RG time τ = ln(Λ/k_c), returned by :func:`flow`.
 
-    ``tau``, ``r``, ``u`` are the sampled points (τ increasing); ``end`` holds (r, u) after every
-    mode has been integrated out (the discrete and hybrid schemes) or at k_c = 1 (continuum).
+    Call it at τ (``traj(tau)``) or at a mode (``traj.at_mode(k)``, modes k+1..Λ integrated out):
+    both return a dict ``tau, k_c, r, u, s, r_hat, U_hat`` with the rescaled couplings
+    r̂ = rλ(k_c), Û = uλ(k_c)² and s = ℓ^γ_s (ℓ = e^τ). ``to_dict()``/``to_rows()`` give the
+    JSON/CSV form.
+
+    Attributes
+    ----------
+    model : Model
+        The model whose bare couplings (r, u) = (P/κ, U·P) start the flow at τ = 0.
+    scheme : str
+        'continuum', 'discrete' or 'hybrid'.
+    tau, r, u : ndarray
+        The sampled points (τ increasing).
+    k_c : ndarray
+        Λ e^-τ at the sampled points.
+    end : tuple
+        (r, u) after every mode has been integrated out (discrete and hybrid schemes) or at
+        k_c = 1 (continuum).
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> traj = rgflow.flow(rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05))
+    >>> state = traj(1.0)                     # at k_c = Λ/e
+    >>> print(f"r = {state['r']:.3f}, u = {state['u']:.3f}, r_hat = {state['r_hat']:.4f}")
+    r = 27.807, u = 4.883, r_hat = 0.3675
     """
 
     model: Model
@@ -302,10 +349,46 @@ def integrate(spectrum, r, u, k_hi, k_lo=0, scheme="continuum", *, switch=SWITCH
 
 
 def flow(model: Model, scheme: str = "continuum", *, switch: int = SWITCH) -> Trajectory:
-    """Integrate the one-loop flow of (r, u) from the cutoff Λ (τ = 0) to the IR.
+    """One-loop flow dr/dτ = k_c[uκ₁ − u²κ₃/4], du/dτ = −k_c u²κ₂/2 (k_c = Λe^-τ) from the cutoff to the IR.
 
-    ``scheme``: 'continuum' (τ ∈ [0, ln Λ]), 'discrete' (mode by mode) or 'hybrid' (continuum
-    above ``switch`` modes, discrete below). The spectrum is the model's (power law or measured).
+    Integrates the running mass r and quartic u from (P/κ, U·P) at the cutoff Λ (τ = 0) as the
+    modes above k_c are integrated out. The continuum scheme uses the shell cumulants κ_n of the
+    mode density; the discrete scheme applies δr = uK₁ − (u²/4)(K₃ + 2K₁K₂), δu = −(u²/2)K₂ one
+    mode at a time. The spectrum is the model's (power law or measured).
+
+    Parameters
+    ----------
+    model : Model
+        The model; its r = P/κ and u = U·P are the couplings at τ = 0.
+    scheme : {'continuum', 'discrete', 'hybrid'}, optional
+        'continuum' (τ ∈ [0, ln Λ]), 'discrete' (mode by mode) or 'hybrid' (continuum above
+        ``switch`` modes, discrete below). Default 'continuum'.
+    switch : int ≥ 1, optional
+        Mode below which the hybrid scheme steps mode by mode (default 1024).
+
+    Returns
+    -------
+    Trajectory
+        The running couplings: ``traj(tau)``, ``traj.at_mode(k)``, ``traj.end``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a Model, ``scheme`` is unknown or ``switch`` is not an integer ≥ 1.
+    FlowError
+        If a one-loop step is no longer small (the flow leaves the range of the expansion; lower
+        U or raise κ), with the ``tau`` and ``k_c`` where it happened.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> model = rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05)
+    >>> traj = rgflow.flow(model, "discrete")
+    >>> state = traj.at_mode(50)              # modes 51..100 integrated out
+    >>> print(f"r = {state['r']:.3f} (bare {model.r}), u = {state['u']:.3f} (bare {model.u})")
+    r = 26.962 (bare 25.0), u = 4.930 (bare 5.0)
+    >>> print("r, u at the end: %.3f, %.3f" % traj.end)
+    r, u at the end: 31.690, 4.469
     """
     check_model(model)
     if scheme not in SCHEMES:
@@ -337,14 +420,46 @@ def _check_array(name, values):
 
 
 def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None, spectrum=None) -> dict:
-    """Continuum flow of many initial conditions (r0[i], u0[i]) at once.
+    """Continuum flow dr/dτ, du/dτ of many initial conditions (r0[i], u0[i]) at once.
 
     The stacked state of all trajectories is integrated by one solve_ivp call with the
     generated (elementwise) right-hand side, so the cost grows with the number of trajectories
     only through numpy array work. The tolerance is divided by √(2n) because scipy controls the
-    RMS error over all components. Returns ``tau`` (default 101 points on [0, ln Λ]) and ``r``,
-    ``u`` of shape (len(tau), n). Raises FlowError naming the first failing trajectory.
-    ``spectrum`` (PowerLaw or Measured; then alpha = beta = None) replaces the power law.
+    RMS error over all components.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Spectrum and target exponents (None when ``spectrum`` is given).
+    cutoff : int ≥ 1
+        Number of modes Λ; τ runs over [0, ln Λ].
+    r0, u0 : array_like of float ≥ 0
+        Initial mass and quartic at τ = 0, equal lengths n (or length 1, broadcast).
+    tau : array_like, optional
+        Increasing output times in [0, ln Λ] (default 101 points on [0, ln Λ]).
+    spectrum : PowerLaw or Measured, optional
+        Replaces the power law (then alpha = beta = None).
+
+    Returns
+    -------
+    dict
+        ``tau`` and ``r``, ``u`` of shape (len(tau), n).
+
+    Raises
+    ------
+    ValueError
+        On bad input (the message names the parameter and the allowed range).
+    FlowError
+        Naming the first failing trajectory.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> out = rgflow.flow_batch(0.2, 0.3, 100, r0=[25.0, 50.0], u0=[5.0, 5.0], tau=[0, 1, 2])
+    >>> out["r"].shape                         # (len(tau), number of trajectories)
+    (3, 2)
+    >>> print(out["r"][-1].round(3))
+    [29.952 53.844]
     """
     if spectrum is None:
         spectrum = PowerLaw(check_real("alpha", alpha, low=0.0, low_open=True),

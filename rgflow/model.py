@@ -39,19 +39,56 @@ def gp_moments(model, r=None) -> tuple:
 
 @dataclass(frozen=True)
 class Model:
-    """Kernel regression with a weak quartic non-Gaussianity (THEORY §1); the model is the only
-    source of the spectrum (λ_k, y_k and the continuous λ(k), y(k) of :mod:`rgflow.spectrum`).
+    """Kernel regression with a weak quartic: S[Δ] = Σ_k [(y_k − Δ_k)²/(2λ_k) + rΔ_k²/2] + (u/4)(Σ_k Δ_k²)².
+
+    The model of THEORY §1, with λ_k = k^-(1+α), y_k = k^-(1+β)/2, r = P/κ and u = U·P on the
+    modes k = 1..Λ. It is the only source of the spectrum (λ_k, y_k and the continuous λ(k), y(k)
+    of :mod:`rgflow.spectrum`); every observable of rgflow takes a Model. Frozen (use
+    :meth:`replace` for a changed copy).
 
     Parameters
     ----------
-    alpha : float > 0      spectrum exponent, λ_k = k^-(1+α)
-    beta : float > -1      target exponent, y_k² = k^-(1+β)
-    P : int ≥ 1            training samples
-    kappa : float > 0      ridge; the mass is r = P/κ
-    U : float ≥ 0          quartic coupling; the action carries u = U·P
-    cutoff : int ≥ 1       number of modes Λ (default P)
-    spectrum : Spectrum    set by :meth:`from_spectrum` (default ``PowerLaw(alpha, beta)``); for a
-                           measured spectrum ``alpha`` and ``beta`` are None
+    alpha : float > 0
+        Spectrum exponent, λ_k = k^-(1+α).
+    beta : float > -1
+        Target exponent, y_k² = k^-(1+β).
+    P : int ≥ 1
+        Training samples.
+    kappa : float > 0
+        Ridge; the mass is r = P/κ.
+    U : float ≥ 0, optional
+        Quartic coupling; the action carries u = U·P (default 0, the Gaussian process).
+    cutoff : int ≥ 1, optional
+        Number of modes Λ (default P).
+    spectrum : Spectrum, optional
+        Set by :meth:`from_spectrum` (default ``PowerLaw(alpha, beta)``); for a measured spectrum
+        ``alpha`` and ``beta`` are None.
+
+    Attributes
+    ----------
+    r, u : float
+        Mass P/κ and quartic U·P of the action.
+    k : ndarray
+        The modes 1..Λ; :meth:`eigenvalues` and :meth:`target` give λ_k and y_k on them.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is NaN, infinite, of the wrong type or outside its range (the message names
+        the parameter and the allowed range).
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> model = rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05)
+    >>> model
+    Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05, cutoff=100)
+    >>> model.r, model.u
+    (25.0, 5.0)
+    >>> model.eigenvalues()[:2]          # λ_k = k^-(1+α)
+    array([1.        , 0.43527528])
+    >>> model.replace(P=50).cutoff      # the cutoff follows P unless it was given
+    50
     """
 
     alpha: float | None

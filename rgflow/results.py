@@ -41,7 +41,26 @@ def plain(obj):
 
 
 class Result:
-    """Mixin of the result classes: ``to_dict()`` (JSON form) and ``to_rows()`` (CSV form)."""
+    """Mixin of the result classes: ``to_dict()`` (JSON form) and ``to_rows()`` (CSV form).
+
+    Every result of rgflow (Prediction, Trajectory, LearningCurve, Transfer, ScalingInterval,
+    FlowField, Surface, SurfaceFit, Dynamics, ...) is a frozen dataclass with this mixin.
+    ``to_dict()`` gives plain lists and numbers plus ``params`` (the input parameters) and
+    ``version``; ``to_rows()`` gives ``(header, columns)`` for a CSV file whose first line is
+    ``# key=value`` of the header.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> pred = rgflow.predict(rgflow.Model(alpha=0.2, beta=0.3, P=10, kappa=4.0), "gp")
+    >>> isinstance(pred, rgflow.Result)
+    True
+    >>> sorted(pred.to_dict())
+    ['bias', 'info', 'k', 'loss', 'mean', 'method', 'params', 'var', 'variance', 'version']
+    >>> header, columns = pred.to_rows()
+    >>> header["method"], list(columns), len(columns["k"])
+    ('gp', ['k', 'mean', 'var'], 10)
+    """
 
     def _method(self) -> str:
         return getattr(self, "method", "")

@@ -50,8 +50,32 @@ class Spectrum:
 
 @dataclass(frozen=True)
 class PowerLaw(Spectrum):
-    """λ_k = A k^-(1+α), y_k² = B k^-(1+β) (y_k > 0); α > -1 (α ≤ 0 needs a finite cutoff, which a
-    Model always has), β > -1, A > 0, B > 0."""
+    """The power-law spectrum λ_k = A k^-(1+α), y_k² = B k^-(1+β) (y_k > 0) of THEORY §1.
+
+    Parameters
+    ----------
+    alpha : float > -1
+        Spectrum exponent (α ≤ 0 needs a finite cutoff, which a Model always has).
+    beta : float > -1
+        Target exponent.
+    A, B : float > 0, optional
+        Prefactors of λ_k and y_k² (default 1, the model of THEORY §1).
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not a finite number in its range.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> spec = rgflow.PowerLaw(alpha=0.2, beta=0.3, A=2.0)
+    >>> lam, y = spec.at(2.0)                 # continuous λ(k), y(k) at real k
+    >>> print(f"{lam:.5f} {y:.5f}")
+    0.87055 0.63728
+    >>> rgflow.Model.from_spectrum(spec, P=10, kappa=1.0).eigenvalues()[:2]
+    array([2.        , 0.87055056])
+    """
 
     alpha: float
     beta: float
@@ -95,11 +119,36 @@ class PowerLaw(Spectrum):
 
 
 class Measured(Spectrum):
-    """A measured spectrum: eigenvalues λ_1 ≥ … ≥ λ_n > 0 (finite) and target coefficients y_k
-    (finite, signs kept), equal lengths n ≥ 1. Copies are stored read-only.
+    """A measured spectrum: eigenvalues λ_1 ≥ … ≥ λ_n > 0 and target coefficients y_k (signs kept).
 
-    Continuous λ(k), y(k) for real k: log–log interpolation between neighbouring modes (module
-    docstring); ``digest`` is a short hash of both arrays, so results can be traced to a file.
+    For N data points with Gram matrix K_N: λ_k the eigenvalues of K_N/N, y_k = u_k·f/√N
+    (THEORY §5; :func:`rgflow.data.spectrum_from_features` computes both). Copies are stored
+    read-only. Continuous λ(k), y(k) for real k: log–log interpolation between neighbouring modes
+    (module docstring); ``digest`` is a short hash of both arrays, so results can be traced to a
+    file.
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (n,)
+        λ_k, finite, > 0, descending, n ≥ 1.
+    target : array_like, shape (n,)
+        y_k, finite.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are empty, of unequal length, not finite, or the eigenvalues are not
+        positive and descending.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> spec = rgflow.Measured([1.0, 0.5, 0.25], [0.8, -0.4, 0.1])
+    >>> model = rgflow.Model.from_spectrum(spec, P=2, kappa=0.1)
+    >>> model.cutoff, model.measured          # the cutoff defaults to the number of modes
+    (3, True)
+    >>> print(round(rgflow.predict(model, "gp").mean[0], 6))   # y_1/(1 + rλ_1), r = P/κ = 20
+    0.038095
     """
 
     power_law = False

@@ -80,7 +80,27 @@ PARTS = ("loss", "bias", "variance")
 
 @dataclass(frozen=True)
 class Surface(Result):
-    """⟨L⟩/P, bias and variance on the grid: arrays of shape (len(P), len(cutoff))."""
+    """Result of :func:`loss_surface`: ⟨L⟩/P = bias + variance on the (P, Λ) grid.
+
+    Attributes
+    ----------
+    P, cutoff : ndarray of int
+        The grid axes (data size P, model size Λ).
+    loss, bias, variance : ndarray, shape (len(P), len(cutoff))
+        ⟨L⟩/P, Σ_k ⟨Δ_k⟩² and Σ_k Var Δ_k at each grid point.
+    method : str
+        The predictor used.
+    params : dict
+        The fixed parameters (alpha, beta, kappa, U).
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> surf = rgflow.loss_surface([100, 1000], [100, 1000], alpha=0.2, beta=0.3, kappa=4.0, method="gp")
+    >>> print(surf.loss.round(4))              # rows P, columns Λ
+    [[1.5165 2.6106]
+     [0.3345 1.128 ]]
+    """
 
     P: np.ndarray
     cutoff: np.ndarray
@@ -103,9 +123,29 @@ class Surface(Result):
 
 @dataclass(frozen=True)
 class SurfaceFit(Result):
-    """Result of :func:`fit_surface`: per part (loss, bias, variance) a dict ``fitted`` {c/a, b/a},
-    ``stderr`` {c/a, b/a} (see :func:`fit_scaling`), ``dof`` (residual degrees of freedom),
-    ``predicted`` (the GP exponents), ``spread_fitted``, ``spread_predicted``; ``dominant`` part."""
+    """Result of :func:`fit_surface`: the exponents of L = P^{c/a} W(Λ/P^{b/a}) fitted and predicted.
+
+    Attributes
+    ----------
+    parts : dict
+        Per part (loss, bias, variance) a dict ``fitted`` {c/a, b/a}, ``stderr`` {c/a, b/a}
+        (see :func:`fit_scaling`), ``dof`` (residual degrees of freedom), ``predicted`` (the GP
+        exponents: b/a = 1/(1+α), c/a = −β/(1+α) for the bias, −α/(1+α) for the variance),
+        ``spread_fitted``, ``spread_predicted`` (RMS residual of ln L).
+    dominant : str
+        The part that dominates the loss.
+    params : dict
+        The surface's parameters.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> from rgflow.surface import fit_surface
+    >>> surf = rgflow.loss_surface("100:1e4:8", "100:1e4:8", alpha=0.2, beta=0.3, kappa=4.0, method="gp")
+    >>> bias = fit_surface(surf, parts=("bias",)).parts["bias"]
+    >>> print(f"c/a = {bias['fitted']['c/a']:.3f} (predicted {bias['predicted']['c/a']:.3f})")
+    c/a = -0.249 (predicted -0.250)
+    """
 
     parts: dict
     dominant: str
@@ -132,9 +172,47 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
                  **options) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
-    ``P_values``/``cutoff_values``: sequences of integers ≥ 1 or strings '100,200' / 'START:STOP:NUM'.
     At U = 0 every deterministic method is the GP (THEORY check 1), computed by cumulative sums of
     y_k²/(1+rλ_k)² and λ_k/(1+rλ_k) over k; otherwise ``rgflow.predict.predict`` per grid point.
+    :func:`fit_surface` fits the scaling collapse L = P^{c/a} W(Λ/P^{b/a}).
+
+    Parameters
+    ----------
+    P_values, cutoff_values : sequence of int ≥ 1 or str
+        Data sizes P and model sizes Λ (Λ < P allowed); also strings '100,200' / 'START:STOP:NUM'.
+    alpha, beta : float
+        Spectrum and target exponents (None when ``spectrum`` is given).
+    kappa : float > 0
+        Ridge, fixed over the grid.
+    U : float ≥ 0, optional
+        Quartic coupling (default 0).
+    method : str, optional
+        One of ``METHODS`` (default ``'rg'``).
+    spectrum : PowerLaw or Measured, optional
+        Replaces the power law.
+    **options
+        Passed to the method.
+
+    Returns
+    -------
+    Surface
+        ``P``, ``cutoff`` and ``loss``, ``bias``, ``variance`` of shape (len(P), len(cutoff)).
+
+    Raises
+    ------
+    ValueError
+        On bad input (the message names the parameter and the allowed range).
+    FlowError, ConvergenceError
+        As :func:`rgflow.predict.predict`.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> surf = rgflow.loss_surface("100,1000", "100,1000", alpha=0.2, beta=0.3, kappa=4.0, method="gp")
+    >>> surf.loss.shape
+    (2, 2)
+    >>> print(f"{surf.loss[0, 0]:.5f}")          # P = Λ = 100: the loss of predict(Model(...), 'gp')
+    1.51652
     """
     from .predict import METHODS, predict
 

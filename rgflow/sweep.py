@@ -164,14 +164,55 @@ def _check(method, observable, options):
 
 def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable="moments", options=None,
           workers=1, client=None, done=(), on_row=None) -> list:
-    """Rows of ``observable`` by ``method`` over the cartesian product of the parameter values.
+    """Rows of ``observable`` by ``method`` over the product α × β × P × κ × U × Λ of the parameter values.
 
     Each parameter is a value, a list or a string ``"a,b,c"`` / ``"START:STOP:NUM"``
     (:func:`parse_values`). Runs serially (``workers=1``), on ``workers`` local processes, or on the
     Dask distributed ``client``; the rows are in the order of ``itertools.product`` over
-    (alpha, beta, P, kappa, U, cutoff) and identical in every mode. ``done``: rows already computed
-    (their parameters are not run again). ``on_row(rows_so_far, n_total)`` is called after each
-    finished row with the finished rows in table order.
+    (alpha, beta, P, kappa, U, cutoff) and identical in every mode.
+
+    Parameters
+    ----------
+    alpha, beta, P, kappa, U, cutoff
+        The model parameters: values, lists or strings (keyword only).
+    method : str, optional
+        One of ``METHODS`` (default ``'rg'``).
+    observable : {'moments', 'transfer', 'scaling'}, optional
+        moments: loss, bias, variance; transfer: the transferred (κ̃, Ũ) (needs
+        ``options={"P_new": n}``); scaling: the scaling intervals.
+    options : dict, optional
+        Options of the method or observable.
+    workers : int ≥ 1, optional
+        Local processes (default 1, serial).
+    client : dask.distributed.Client, optional
+        Run on a Dask cluster instead.
+    done : sequence of dict, optional
+        Rows already computed (their parameters are not run again).
+    on_row : callable, optional
+        ``on_row(rows_so_far, n_total)``, called after each finished row with the finished rows
+        in table order.
+
+    Returns
+    -------
+    list of dict
+        One row per parameter combination: alpha, beta, P, kappa, U, cutoff, method and the
+        observable's columns.
+
+    Raises
+    ------
+    ValueError
+        On bad input (unknown method or observable, a bad parameter value), naming it. A row whose
+        computation fails numerically (FlowError, ConvergenceError, ...) is not raised: it has
+        null observables and its ``error``.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> rows = rgflow.sweep(alpha=0.2, beta=0.3, P="100,200", kappa=4.0, U=[0, 0.05], method="gp")
+    >>> len(rows), [(row["P"], row["U"]) for row in rows]
+    (4, [(100, 0.0), (100, 0.05), (200, 0.0), (200, 0.05)])
+    >>> print(f"{rows[0]['loss']:.5f}")
+    1.51652
     """
     options = dict(options or {})
     _check(method, observable, options)

@@ -1,5 +1,8 @@
 """Hyperparameter transfer between dataset sizes (THEORY §4 check 6; paper Figure 4).
 
+``rgflow.transfer(model, P_new)`` calls :func:`transfer` of this module (parameters, returns, raises
+and an example: ``help(rgflow.transfer.transfer)``, listed under FUNCTIONS below).
+
 A model tuned at P samples (cutoff Λ = P) is moved to P' samples (cutoff Λ' = P') so that the
 new model lies on the same RG trajectory:
 
@@ -43,15 +46,34 @@ class TransferError(FlowError):
 
 @dataclass(frozen=True)
 class Transfer(Result):
-    """Result of :func:`transfer`.
+    """Result of :func:`transfer`: the model (P', κ̃ = P'/r(P'), Ũ = u(P')/P') on the source's RG trajectory.
 
-    ``source``      the original model (cutoff P)
-    ``model``       the transferred model (P', κ̃, Ũ, cutoff P')
-    ``trajectory``  the flow that connects them: for P' < P the flow of ``source`` (read at mode P';
-                    None when a flow breaks down only at modes outside the transfer),
-                    for P' > P the flow of ``model`` (it passes through the source's couplings at
-                    mode P), for P' = P the flow of the model
-    ``scheme``      the flow scheme used
+    ``to_dict()`` gives ``P, kappa, U, r, u`` of the new model and ``params`` of the source.
+
+    Attributes
+    ----------
+    source : Model
+        The original model (cutoff P).
+    model : Model
+        The transferred model (P', κ̃, Ũ, cutoff P').
+    trajectory : Trajectory or None
+        The flow that connects them: for P' < P the flow of ``source`` (read at mode P'; None
+        when a flow breaks down only at modes outside the transfer), for P' > P the flow of
+        ``model`` (it passes through the source's couplings at mode P), for P' = P the flow of
+        the model.
+    scheme : str
+        The flow scheme used.
+    r, u : float
+        Mass P'/κ̃ and quartic Ũ·P' of the new model.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> res = rgflow.transfer(rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05), 50)
+    >>> res.source.P, res.model.P, res.scheme
+    (100, 50, 'discrete')
+    >>> print(f"r = {res.r:.3f}, u = {res.u:.3f}")
+    r = 26.962, u = 4.930
     """
 
     source: Model
@@ -149,14 +171,49 @@ def _inverse(spectrum, r, u, P, P_new, scheme):
 
 
 def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
-    """Move ``model`` (cutoff P) to P_new samples along its RG trajectory.
+    """Hyperparameter transfer P → P': κ̃ = P'/r(P'), Ũ = u(P')/P' on the same RG trajectory.
 
     P_new < P: integrate the modes P_new+1 … P out (``flow(model, scheme).at_mode(P_new)``) and
     read κ̃ = P_new/r, Ũ = u/P_new. P_new > P: solve for the couplings at cutoff P_new whose flow
     lands on the model's (r, u) at mode P. P_new = P returns the model itself. The new model has
     cutoff P_new and the model's spectrum (a measured spectrum is kept: Λ = P modes of it, and
-    P_new may not exceed its number of modes). Raises ValueError on bad input, TransferError (a
-    FlowError) when the inverse has no solution and FlowError when the flow breaks down.
+    P_new may not exceed its number of modes). Its modes k ≤ P' behave as the source's
+    (THEORY check 6).
+
+    Parameters
+    ----------
+    model : Model
+        The source model, with cutoff Λ = P.
+    P_new : int ≥ 1
+        The new number of samples P' (and cutoff).
+    scheme : {'discrete', 'continuum', 'hybrid'}, optional
+        The flow scheme (default 'discrete', mode by mode).
+
+    Returns
+    -------
+    Transfer
+        ``source``, ``model`` (the transferred model), ``trajectory``, ``r``, ``u``.
+
+    Raises
+    ------
+    ValueError
+        On bad input, or if ``model.cutoff`` differs from ``model.P``.
+    TransferError
+        A :class:`FlowError`: for P' > P no couplings flow onto the model (the mass would have
+        to be negative).
+    FlowError
+        If the flow breaks down.
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> model = rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05)
+    >>> new = rgflow.transfer(model, 50).model
+    >>> print(f"P' = {new.P}: kappa = {new.kappa:.4f}, U = {new.U:.4f}")
+    P' = 50: kappa = 1.8545, U = 0.0986
+    >>> back = rgflow.transfer(new, 100).model         # and back: the round trip returns the model
+    >>> print(f"{back.kappa:.6f} {back.U:.6f}")
+    4.000000 0.050000
     """
     check_model(model)
     P_new = check_int("P_new", P_new)
@@ -207,9 +264,34 @@ def _trajectory(model, scheme, below):
 class TransferMap(Result):
     """Result of :func:`transfer_map`: κ̃/κ, Ũ/U, r̃/r, ũ/u on the grid (rows: ``U``, columns: ``ratio``).
 
-    ``ratio`` is the realized P'/P (sorted, unique), ``P_new`` the P' values; ``failed`` is True
-    where the inverse transfer has no solution (those entries are NaN, as is ``U_ratio``/``u_ratio``
-    at U = 0).
+    Attributes
+    ----------
+    params : dict
+        The source model's parameters.
+    scheme : str
+        The flow scheme used.
+    ratio : ndarray
+        The realized P'/P (sorted, unique).
+    P_new : ndarray of int
+        The P' values.
+    U : ndarray
+        The couplings U of the source.
+    kappa_ratio, U_ratio, r_ratio, u_ratio : ndarray, shape (len(U), len(ratio))
+        κ̃/κ, Ũ/U (NaN at U = 0), r̃/r and ũ/u.
+    failed : ndarray of bool
+        True where the inverse transfer has no solution (those entries are NaN).
+
+    Examples
+    --------
+    >>> import rgflow
+    >>> from rgflow.transfer import transfer_map
+    >>> model = rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05)
+    >>> grid = transfer_map(model, ratios=[0.5, 2.0], U_values=[0.01, 0.05])
+    >>> grid.P_new
+    array([ 50, 200])
+    >>> print(grid.kappa_ratio.round(4))
+    [[0.4922 2.0307]
+     [0.4636 2.1645]]
     """
 
     params: dict
