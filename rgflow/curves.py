@@ -61,8 +61,9 @@ def _as_P_array(P_values, name="P"):
 
 @dataclass(frozen=True)
 class LearningCurve(Result):
-    """Result of :func:`learning_curve`: arrays ``P`` (int), ``loss``, ``bias``, ``variance`` over P,
-    the ``method`` and the fixed ``params`` (alpha, beta, kappa, U, cutoff)."""
+    """Result of :func:`learning_curve`: arrays ``P`` (int), ``loss``, ``bias``, ``variance``,
+    ``test_error`` and ``train_error`` (:attr:`rgflow.predict.Prediction.test_error`) over P, the
+    ``method`` and the fixed ``params`` (alpha, beta, kappa, U, cutoff; ridge when renormalized)."""
 
     P: np.ndarray
     loss: np.ndarray
@@ -70,19 +71,30 @@ class LearningCurve(Result):
     variance: np.ndarray
     method: str
     params: dict
+    test_error: np.ndarray = None
+    train_error: np.ndarray = None
 
     def _columns(self) -> dict:
-        return {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
+        """P, loss, bias, variance (+ test_error, train_error with the renormalized ridge; with the bare
+        ridge both equal the bias, and the CSV columns stay those of before)."""
+        cols = {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
+        if self.params.get("ridge", "bare") != "bare":
+            cols.update(test_error=self.test_error, train_error=self.train_error)
+        return cols
 
     def _data(self) -> dict:
-        """P (integers), loss, bias, variance, method."""
-        return {**self._columns(), "method": self.method}
+        """P (integers), loss, bias, variance, test_error, train_error, method."""
+        return {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance,
+                "test_error": self.test_error, "train_error": self.train_error, "method": self.method}
 
 
 def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, *, spectrum=None,
-                   **options) -> LearningCurve:
+                   ridge="bare", **options) -> LearningCurve:
     """⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P (κ fixed, Λ = P unless
-    ``cutoff`` is given), by :func:`rgflow.predict.predict` with ``method``.
+    ``cutoff`` is given), by :func:`rgflow.predict.predict` with ``method``, and the test and training
+    errors E_test = bias/(1 − γ), E_train (:attr:`rgflow.predict.Prediction.test_error`).
+
+    ``ridge``: "bare" (r = P/κ, default) or "renormalized" (r = 1/K, :class:`rgflow.Model`).
 
     ``spectrum`` (a :mod:`rgflow.spectrum` PowerLaw or Measured; then alpha = beta = None): the
     models are ``Model.from_spectrum(spectrum, P, kappa, U, cutoff)`` (a measured spectrum keeps
@@ -91,16 +103,19 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
     from .predict import predict
 
     Ps = _as_P_array(P_values)
-    loss, bias, var = (np.empty(len(Ps)) for _ in range(3))
+    loss, bias, var, test, train = (np.empty(len(Ps)) for _ in range(5))
     for i, P in enumerate(Ps):
-        pred = predict(Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum), method, **options)
+        pred = predict(Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum, ridge), method, **options)
         bias[i], var[i] = pred.bias, pred.variance
         loss[i] = bias[i] + var[i]
+        test[i], train[i] = pred.test_error, pred.train_error
     params = {"alpha": alpha, "beta": beta, "kappa": kappa, "U": U, "cutoff": cutoff}
     if spectrum is not None:
         params.update(spectrum.params)
         params["cutoff"] = pred.model.cutoff if cutoff is None and spectrum.n_modes is not None else cutoff
-    return LearningCurve(Ps, loss, bias, var, method, params)
+    if ridge != "bare":
+        params["ridge"] = ridge
+    return LearningCurve(Ps, loss, bias, var, method, params, test, train)
 
 
 def parse_P_values(text, name="P") -> np.ndarray:

@@ -34,12 +34,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .model import check_real
+from .model import RIDGES, check_real
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
-__all__ = ["RidgeErrors", "check_spectrum", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
-
-RIDGES = ("bare", "renormalized")
+__all__ = ["RidgeErrors", "check_spectrum", "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error",
+           "RIDGES"]
 
 
 class RidgeErrors(NamedTuple):
@@ -97,6 +96,17 @@ def renormalized_ridge(eigenvalues, P, kappa) -> float:
     return K
 
 
+def one_minus_gamma(eigenvalues, P, K) -> float:
+    """1 − γ, γ = Σ_k L_k²/P with L_k = λ_k/(λ_k + K), computed as (P − Λ + Σ_k (1 − L_k)(1 + L_k))/P
+    (free of cancellation when Λ ≤ P). Raises FloatingPointError unless it is > 0."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    one_minus = K / (lam + K)
+    value = float((P - lam.size + np.sum(one_minus * (2.0 - one_minus))) / P)
+    if not value > 0:
+        raise FloatingPointError(f"1 − γ = {value!r} is not positive at P = {P}, K = {K!r}")
+    return value
+
+
 def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized") -> RidgeErrors:
     """Test and training error of kernel ridge regression at U = 0 on a spectrum (λ_k, y_k).
 
@@ -124,10 +134,7 @@ def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized") -> RidgeEr
     one_minus = K / (lam + K)
     L = lam / (lam + K)
     gamma = float(np.sum(L * L) / P)
-    one_minus_gamma = (P - lam.size + np.sum(one_minus * (1.0 + L))) / P
-    if not one_minus_gamma > 0:
-        raise FloatingPointError(f"1 − γ = {one_minus_gamma!r} is not positive at P = {P}, κ = {kappa}")
-    test = float(np.sum(one_minus**2 * y2) / one_minus_gamma)
+    test = float(np.sum(one_minus**2 * y2) / one_minus_gamma(lam, P, K))
     train = (kappa / (P * K)) ** 2 * test
     if not (np.isfinite(test) and np.isfinite(train)):
         raise FloatingPointError(f"non-finite test error at P = {P}, κ = {kappa}")
