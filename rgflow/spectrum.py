@@ -186,7 +186,7 @@ def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
     if not np.all(np.isfinite(lam)):
         raise ValueError(f"{name} must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(lam)))})")
     if np.any(lam <= 0):
-        raise ValueError(f"{name} must be > 0 (found {lam[lam <= 0][0]!r} at index {int(np.argmax(lam <= 0))})")
+        raise ValueError(f"{name} must be > 0 (found {float(lam[lam <= 0][0])!r} at index {int(np.argmax(lam <= 0))})")
     if np.any(np.diff(lam) > 0):
         i = int(np.argmax(np.diff(lam) > 0))
         raise ValueError(f"{name} must be sorted in descending order (index {i + 1} exceeds index {i})")
