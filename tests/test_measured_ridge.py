@@ -1,0 +1,242 @@
+"""The ridge as a choice (bare r = P/κ, renormalized r = 1/K), the test error as an output, and the
+measured-spectrum CLI contract (issue 14, THEORY §5).
+
+References: the closed forms of rgflow.ridge (equivalent kernel; eigenlearning) recomputed here from
+the arrays; the fixed-point equation of K checked directly; the CLI checked against the Python API
+and, end to end, against a spectrum built by numpy's eigh from a Gram matrix written here.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from rgflow.cli import main
+from rgflow.curves import learning_curve
+from rgflow.model import Model
+from rgflow.predict import METHODS, predict
+from rgflow.spectrum import Measured
+
+DETERMINISTIC = [m for m in METHODS if m != "langevin"]
+
+
+def _spectrum(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    lam = np.sort(rng.uniform(0.0, 1.0, n) ** 3 + 1e-5)[::-1]
+    y = rng.standard_normal(n) * np.sqrt(lam) * 0.7
+    return lam, y
+
+
+def _eigenlearning(lam, y, P, kappa):
+    """Independent closed form: K by bisection on K = κ/P + (K/P) Σ λ/(λ + K), then E_test, E_train."""
+    lo, hi = kappa / P, kappa / P + lam.sum() / P
+    for _ in range(200):
+        K = 0.5 * (lo + hi)
+        g = K - kappa / P - K / P * np.sum(lam / (lam + K))
+        lo, hi = (K, hi) if g < 0 else (lo, K)
+    L = lam / (lam + K)
+    gamma = np.sum(L**2) / P
+    test = np.sum((1 - L) ** 2 * y**2) / (1 - gamma)
+    return K, test, (kappa / (P * K)) ** 2 * test
+
+
+@pytest.mark.parametrize("P,kappa", [(40, 0.05), (100, 1.0), (400, 1e-3)])
+@pytest.mark.parametrize("method", DETERMINISTIC)
+def test_U0_every_method_gives_the_closed_forms_of_both_ridges(method, P, kappa):
+    lam, y = _spectrum()
+    sp = Measured(lam, y)
+    bare = predict(Model.from_spectrum(sp, P, kappa), method)
+    ek = np.sum(y**2 / (1 + P / kappa * lam) ** 2)
+    assert bare.test_error == pytest.approx(ek, rel=1e-12)
+    assert bare.train_error == pytest.approx(ek, rel=1e-12)
+    ren = predict(Model.from_spectrum(sp, P, kappa, ridge="renormalized"), method)
+    K, test, train = _eigenlearning(lam, y, P, kappa)
+    assert ren.model.K == pytest.approx(K, rel=1e-12)
+    assert ren.model.r == pytest.approx(1 / K, rel=1e-12)
+    assert ren.test_error == pytest.approx(test, rel=1e-12)
+    assert ren.train_error == pytest.approx(train, rel=1e-12)
+    assert np.allclose(ren.mean, y * K / (K + lam), rtol=1e-12, atol=0)
+
+
+def test_renormalized_ridge_on_the_power_law_and_params():
+    m = Model(0.2, 0.3, 200, 0.5, 0.0, ridge="renormalized")
+    K = m.K
+    assert K == pytest.approx(0.5 / 200 + K / 200 * np.sum(m.eigenvalues() / (m.eigenvalues() + K)), rel=1e-13)
+    assert m.params["ridge"] == "renormalized" and "ridge" not in Model(0.2, 0.3, 200, 0.5).params
+    assert m.replace(P=100).ridge == "renormalized" and m.replace(ridge="bare").r == 200 / 0.5
+    with pytest.raises(ValueError, match="ridge must be one of bare, renormalized"):
+        Model(0.2, 0.3, 200, 0.5, ridge="effective")
+
+
+def test_U_positive_test_error_is_bias_over_one_minus_gamma_and_exact_moves_with_the_mass():
+    lam, y = _spectrum()
+    m = Model.from_spectrum(Measured(lam, y), 60, 0.1, 0.05, ridge="renormalized")
+    p = predict(m, "exact")
+    L = lam / (lam + m.K)
+    assert p.test_error == pytest.approx(np.sum(p.mean**2) / (1 - np.sum(L**2) / 60), rel=1e-12)
+    # the renormalized mass 1/K < P/κ: the same exact integral at the bare model with κ' = P K
+    q = predict(Model.from_spectrum(Measured(lam, y), 60, 60 * m.K, 0.05), "exact")
+    assert np.allclose(p.mean, q.mean, rtol=1e-10)
+
+
+def test_learning_curve_reports_the_test_error_per_P():
+    lam, y = _spectrum()
+    sp = Measured(lam, y)
+    c = learning_curve([30, 60, 120], None, None, 0.2, method="gp", spectrum=sp, ridge="renormalized")
+    assert np.allclose(c.test_error, [_eigenlearning(lam, y, P, 0.2)[1] for P in (30, 60, 120)], rtol=1e-12)
+    assert c.params["ridge"] == "renormalized"
+    b = learning_curve([30, 60], None, None, 0.2, method="gp", spectrum=sp)
+    assert np.allclose(b.test_error, b.bias, rtol=0) and "ridge" not in b.params
+
+
+# --------------------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture()
+def spec_file(tmp_path):
+    lam, y = _spectrum(120, 3)
+    path = tmp_path / "s.npz"
+    np.savez(path, eigenvalues=lam, target=y)
+    return path, lam, y
+
+
+def _json(capsys, argv):
+    assert main(argv) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_predict_spectrum_contract(spec_file, capsys):
+    path, lam, y = spec_file
+    obj = _json(capsys, ["predict", "--spectrum", str(path), "--P", "50", "--kappa", "0.3", "--U", "0.05",
+                         "--method", "exact", "--format", "json"])
+    assert obj["k"] == list(range(1, len(lam) + 1)) and obj["params"]["cutoff"] == len(lam)
+    ref = predict(Model.from_spectrum(Measured(lam, y), 50, 0.3, 0.05), "exact")
+    assert np.allclose(obj["mean"], ref.mean, rtol=1e-12) and obj["test_error"] == pytest.approx(ref.test_error)
+    csv = path.with_suffix(".csv")
+    csv.write_text("eigenvalue,target\n" + "".join(f"{a!r},{b!r}\n" for a, b in zip(lam.tolist(), y.tolist())))
+    obj2 = _json(capsys, ["predict", "--spectrum", str(csv), "--P", "50", "--kappa", "0.3", "--U", "0.05",
+                          "--method", "exact"])
+    assert np.allclose(obj2["mean"], obj["mean"], rtol=1e-12)
+
+
+def test_cli_curve_renormalized_contract(spec_file, capsys):
+    path, lam, y = spec_file
+    obj = _json(capsys, ["curve", "--spectrum", str(path), "--kappa", "0.3", "--P", "50,100,200", "--method", "gp",
+                         "--ridge", "renormalized", "--format", "json"])
+    assert {"loss", "bias", "variance", "test_error"} <= set(obj) and len(obj["test_error"]) == 3
+    assert np.allclose(obj["test_error"], [_eigenlearning(lam, y, P, 0.3)[1] for P in (50, 100, 200)], rtol=1e-12)
+    bare = _json(capsys, ["curve", "--spectrum", str(path), "--kappa", "0.3", "--P", "50,100,200", "--method", "gp"])
+    assert np.allclose(bare["test_error"], bare["bias"], rtol=0) and "ridge" not in bare["params"]
+
+
+@pytest.mark.parametrize("cmd", [["flow", "--P", "100", "--kappa", "0.3", "--U", "0.01"],
+                                 ["transfer", "--P", "100", "--cutoff", "100", "--kappa", "0.3", "--U", "0.01", "--to-P", "50"],
+                                 ["surface", "--P", "50,100", "--cutoff", "50,100", "--kappa", "0.3"],
+                                 ["dynamics", "--P", "100", "--kappa", "0.3", "--U", "0.01"]])
+def test_every_model_subcommand_takes_spectrum_and_ridge(cmd, spec_file, capsys, tmp_path):
+    path, *_ = spec_file
+    out = _json(capsys, cmd + ["--spectrum", str(path), "--ridge", "renormalized", "--format", "json"])
+    assert out["params"]["spectrum"] == "measured"
+
+
+def _bad(tmp_path, name, **arrays):
+    p = tmp_path / name
+    np.savez(p, **arrays)
+    return p
+
+
+@pytest.mark.parametrize("case,match", [
+    ("missing", "missing array"), ("unequal", "unequal lengths"), ("nan", "finite"),
+    ("nonpositive", "> 0"), ("unsorted", "descending"), ("cutoff", "cutoff must not exceed"),
+    ("both", "not both"), ("neither", "required"), ("nofile", "not found"), ("csvcolumns", "eigenvalue,target")])
+def test_cli_bad_spectrum_files_one_line_exit_2(case, match, tmp_path, capsys):
+    k = np.arange(1, 21.0)
+    lam, y = k**-1.5, k**-1.0
+    extra = []
+    if case == "missing":
+        p = _bad(tmp_path, "a.npz", eigenvalues=lam)
+    elif case == "unequal":
+        p = _bad(tmp_path, "a.npz", eigenvalues=lam, target=y[:-1])
+    elif case == "nan":
+        p = _bad(tmp_path, "a.npz", eigenvalues=np.where(k == 4, np.nan, lam), target=y)
+    elif case == "nonpositive":
+        p = _bad(tmp_path, "a.npz", eigenvalues=np.where(k == 20, 0.0, lam), target=y)
+    elif case == "unsorted":
+        p = _bad(tmp_path, "a.npz", eigenvalues=np.where(k == 5, 1.0, lam), target=y)
+    elif case == "csvcolumns":
+        p = tmp_path / "a.csv"
+        p.write_text("lam,y\n1.0,0.5\n")
+    else:
+        p = _bad(tmp_path, "a.npz", eigenvalues=lam, target=y)
+        extra = {"cutoff": ["--cutoff", "21"], "both": ["--alpha", "0.2", "--beta", "0.3"],
+                 "neither": [], "nofile": []}[case]
+    argv = ["predict", "--P", "10", "--kappa", "1"] + extra
+    if case == "neither":
+        pass
+    elif case == "nofile":
+        argv += ["--spectrum", str(tmp_path / "none.npz")]
+    else:
+        argv += ["--spectrum", str(p)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rgflow: error: ") and match in err[0]
+
+
+def test_cli_scaling_refuses_spectrum_and_renormalized(spec_file, capsys):
+    path, *_ = spec_file
+    assert main(["scaling", "--spectrum", str(path), "--P", "100", "--kappa", "1"]) == 2
+    assert "--spectrum is not supported" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------- rgflow spectrum
+
+
+def test_cli_spectrum_end_to_end_features_to_curve(tmp_path, capsys):
+    """features → npz (rbf, checked against numpy's eigh of K/N) → predict --spectrum → curve --ridge renormalized."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((80, 3))
+    f = np.sin(X[:, 0]) + 0.3 * X[:, 1]
+    np.save(tmp_path / "X.npy", X)
+    np.savetxt(tmp_path / "f.csv", f, delimiter=",")
+    out = tmp_path / "spec.npz"
+    summary = _json(capsys, ["spectrum", "--features", str(tmp_path / "X.npy"), "--labels", str(tmp_path / "f.csv"),
+                             "--kernel", "rbf", "--gamma", "0.5", "--fit", "2:40", "--out", str(out)])
+    d2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    w, V = np.linalg.eigh(np.exp(-0.5 * d2) / 80)
+    w, V = w[::-1], V[:, ::-1]
+    z = np.load(out)
+    n = z["eigenvalues"].size
+    assert n == summary["modes"] and np.allclose(z["eigenvalues"], w[:n], rtol=1e-9, atol=1e-15)
+    assert np.allclose(np.abs(z["target"][:20]), np.abs(V[:, :20].T @ f / np.sqrt(80)), rtol=1e-6, atol=1e-12)
+    assert {"A", "alpha", "B", "beta", "alpha_err", "beta_err"} <= set(summary["fit"])
+    assert len(summary["drift"]["alpha"]) >= 2
+    pred = _json(capsys, ["predict", "--spectrum", str(out), "--P", "20", "--kappa", "0.1", "--U", "0.05",
+                          "--method", "rg"])
+    assert len(pred["mean"]) == n
+    curve = _json(capsys, ["curve", "--spectrum", str(out), "--kappa", "0.1", "--P", "10,20,40", "--method", "gp",
+                           "--ridge", "renormalized"])
+    lam, y = z["eigenvalues"], z["target"]
+    assert np.allclose(curve["test_error"], [_eigenlearning(lam, y, P, 0.1)[1] for P in (10, 20, 40)], rtol=1e-10)
+
+
+def test_cli_spectrum_from_gram_and_errors(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((30, 30))
+    K = A @ A.T
+    f = rng.standard_normal(30)
+    np.save(tmp_path / "K.npy", K)
+    np.save(tmp_path / "f.npy", f)
+    out = tmp_path / "g.npz"
+    _json(capsys, ["spectrum", "--gram", str(tmp_path / "K.npy"), "--target", str(tmp_path / "f.npy"),
+                   "--out", str(out)])
+    z = np.load(out)
+    assert np.allclose(z["eigenvalues"], np.sort(np.linalg.eigvalsh(K / 30))[::-1], rtol=1e-10)
+    assert np.sum(z["target"] ** 2) == pytest.approx(np.mean(f**2), rel=1e-12)
+    for argv, match in ((["--gram", str(tmp_path / "K.npy")], "needs --target"),
+                        ([], "exactly one source"),
+                        (["--gram", str(tmp_path / "nope.npy"), "--target", str(tmp_path / "f.npy")], "not found"),
+                        (["--gram", str(tmp_path / "K.npy"), "--target", str(tmp_path / "f.npy"), "--fit", "5"],
+                         "K_LO:K_HI")):
+        assert main(["spectrum", *argv, "--out", str(tmp_path / "x.npz")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and match in err[0]
+        assert not (tmp_path / "x.npz").exists()
