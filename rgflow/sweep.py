@@ -44,12 +44,13 @@ def register(name):
 
 @register("moments")
 def _moments(model, method, **options):
-    """⟨L⟩/P = bias + variance, bias = Σ⟨Δ_k⟩², variance = Σ Var Δ_k (rgflow.predict)."""
+    """⟨L⟩/P = bias + variance, bias = Σ⟨Δ_k⟩², variance = Σ Var Δ_k, and the expected test error
+    (rgflow.predict.Prediction.test_error)."""
     from .predict import predict
 
     pred = predict(model, method, **options)
     bias, variance = pred.bias, pred.variance
-    return {"loss": bias + variance, "bias": bias, "variance": variance}
+    return {"loss": bias + variance, "bias": bias, "variance": variance, "test_error": pred.test_error}
 
 
 @register("transfer")
@@ -119,17 +120,19 @@ def parse_values(value, name):
     return seq
 
 
-def _tasks(params):
+def _tasks(params, ridge="bare"):
     grids = [parse_values(params[name], name) for name in PARAMETERS]
     tasks = [dict(zip(PARAMETERS, combo)) for combo in itertools.product(*grids)]
     for t in tasks:      # every combination is validated before any work
+        if ridge != "bare":   # a row names its ridge only when it is not the default
+            t["ridge"] = ridge
         t["cutoff"] = Model(**t).cutoff
         t["alpha"], t["beta"], t["kappa"], t["U"] = (float(t[k]) for k in ("alpha", "beta", "kappa", "U"))
     return tasks
 
 
 def _key(row):
-    return tuple(row[name] for name in PARAMETERS)
+    return tuple(row[name] for name in PARAMETERS) + (row.get("ridge", "bare"),)
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -163,7 +166,7 @@ def _check(method, observable, options):
 
 
 def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable="moments", options=None,
-          workers=1, client=None, done=(), on_row=None) -> list:
+          workers=1, client=None, done=(), on_row=None, ridge="bare") -> list:
     """Rows of ``observable`` by ``method`` over the cartesian product of the parameter values.
 
     Each parameter is a value, a list or a string ``"a,b,c"`` / ``"START:STOP:NUM"``
@@ -171,12 +174,13 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     Dask distributed ``client``; the rows are in the order of ``itertools.product`` over
     (alpha, beta, P, kappa, U, cutoff) and identical in every mode. ``done``: rows already computed
     (their parameters are not run again). ``on_row(rows_so_far, n_total)`` is called after each
-    finished row with the finished rows in table order.
+    finished row with the finished rows in table order. ``ridge``: "bare" (r = P/κ, default) or
+    "renormalized" (r = 1/K, :class:`rgflow.Model`; each row then carries ``ridge``).
     """
     options = dict(options or {})
     _check(method, observable, options)
     workers = check_int("workers", workers)
-    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff})
+    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge)
     have = {_key(r): r for r in done}
     results = [have.get(_key(t)) for t in tasks]
     todo = [i for i, r in enumerate(results) if r is None]

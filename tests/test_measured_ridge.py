@@ -240,3 +240,17 @@ def test_cli_spectrum_from_gram_and_errors(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and match in err[0]
         assert not (tmp_path / "x.npz").exists()
+
+
+def test_sweep_takes_the_ridge_and_reports_the_test_error(capsys):
+    from rgflow.ridge import ridge_errors
+    from rgflow.sweep import sweep
+
+    rows = sweep(alpha=0.2, beta=0.3, P=[50, 100], kappa=0.5, method="gp", ridge="renormalized")
+    for row in rows:
+        m = Model(0.2, 0.3, row["P"], 0.5)
+        ref = ridge_errors(m.eigenvalues(), m.target(), row["P"], 0.5, "renormalized").test_error
+        assert row["ridge"] == "renormalized" and row["test_error"] == pytest.approx(ref, rel=1e-12)
+    cli = _json(capsys, ["sweep", "--alpha", "0.2", "--beta", "0.3", "--P", "50,100", "--kappa", "0.5",
+                         "--method", "gp", "--ridge", "renormalized", "--quiet"])
+    assert [r["test_error"] for r in cli] == pytest.approx([r["test_error"] for r in rows], rel=1e-14)

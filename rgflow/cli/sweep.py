@@ -1,7 +1,7 @@
 """``rgflow sweep``: one table of an observable over the cartesian product of parameter lists."""
 from __future__ import annotations
 
-from ._common import VALUES_FORMS, add_method_arg, add_output_args, command, integer
+from ._common import RIDGES, VALUES_FORMS, add_method_arg, add_output_args, command, integer
 
 
 def arguments(p):
@@ -12,6 +12,8 @@ def arguments(p):
         p.add_argument(f"--{name}", required=True, help=f"{help_}: {VALUES_FORMS}")
     p.add_argument("--U", default="0", help=f"quartic couplings U >= 0: {VALUES_FORMS} (default 0)")
     p.add_argument("--cutoff", default=None, help=f"cutoffs Λ: {VALUES_FORMS} (default Λ = P)")
+    p.add_argument("--ridge", choices=RIDGES, default="bare",
+                   help="bare: r = P/κ (default); renormalized: r = 1/K, the effective ridge (THEORY §5)")
     add_method_arg(p, METHODS)
     p.add_argument("--observable", choices=("moments", "transfer", "scaling"), default="moments",
                    help="moments: loss, bias, variance (default); transfer: couplings at --to-P; scaling: exponents")
@@ -73,7 +75,7 @@ def run(ns):
     try:
         rows = sweep(alpha=ns.alpha, beta=ns.beta, P=ns.P, kappa=ns.kappa, U=ns.U, cutoff=ns.cutoff,
                      method=ns.method, observable=ns.observable, options=options, workers=ns.workers,
-                     client=client, done=done, on_row=on_row)
+                     client=client, done=done, on_row=on_row, ridge=ns.ridge)
     except KeyboardInterrupt:
         if ns.out:
             atomic_write(ns.out, to_text(state["rows"], ns.format))
