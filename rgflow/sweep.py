@@ -120,15 +120,29 @@ def parse_values(value, name):
     return seq
 
 
-def _tasks(params, ridge="bare"):
-    grids = [parse_values(params[name], name) for name in PARAMETERS]
+def _tasks(params, ridge="bare", spectrum=None):
+    if spectrum is not None:
+        given = [name for name in ("alpha", "beta") if params[name] is not None]
+        if given:
+            raise ValueError(f"give either a spectrum or alpha and beta, not both (got a spectrum and {', '.join(given)})")
+    grids = [[None] if spectrum is not None and name in ("alpha", "beta") else parse_values(params[name], name)
+             for name in PARAMETERS]
     tasks = [dict(zip(PARAMETERS, combo)) for combo in itertools.product(*grids)]
     for t in tasks:      # every combination is validated before any work
         if ridge != "bare":   # a row names its ridge only when it is not the default
             t["ridge"] = ridge
-        t["cutoff"] = Model(**t).cutoff
-        t["alpha"], t["beta"], t["kappa"], t["U"] = (float(t[k]) for k in ("alpha", "beta", "kappa", "U"))
+        t["cutoff"] = _model(t, spectrum).cutoff
+        for k in ("alpha", "beta", "kappa", "U"):
+            t[k] = None if t[k] is None else float(t[k])
+        if spectrum is not None:
+            t["digest"] = spectrum.digest
     return tasks
+
+
+def _model(task, spectrum):
+    """The Model of one row: the power law of its alpha, beta or the sweep's measured ``spectrum``."""
+    return Model.build(task["alpha"], task["beta"], task["P"], task["kappa"], task["U"], task["cutoff"],
+                       spectrum, task.get("ridge", "bare"))
 
 
 def _key(row):
@@ -138,7 +152,7 @@ def _key(row):
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def evaluate(task, method, observable, options):
+def evaluate(task, method, observable, options, spectrum=None):
     """One row: the parameters of ``task``, ``method`` and the observable's columns (or ``error``)."""
     from .exact import ConvergenceError
     from .flow import FlowError
@@ -146,7 +160,7 @@ def evaluate(task, method, observable, options):
     row = dict(task)
     row["method"] = method
     try:
-        row.update(OBSERVABLES[observable](Model(**task), method, **options))
+        row.update(OBSERVABLES[observable](_model(task, spectrum), method, **options))
     except (FlowError, ConvergenceError, FloatingPointError) as exc:
         row["error"] = f"{type(exc).__name__}: {exc}"
     return row
@@ -166,7 +180,7 @@ def _check(method, observable, options):
 
 
 def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable="moments", options=None,
-          workers=1, client=None, done=(), on_row=None, ridge="bare") -> list:
+          workers=1, client=None, done=(), on_row=None, ridge="bare", spectrum=None) -> list:
     """Rows of ``observable`` by ``method`` over the cartesian product of the parameter values.
 
     Each parameter is a value, a list or a string ``"a,b,c"`` / ``"START:STOP:NUM"``
@@ -175,12 +189,16 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     (alpha, beta, P, kappa, U, cutoff) and identical in every mode. ``done``: rows already computed
     (their parameters are not run again). ``on_row(rows_so_far, n_total)`` is called after each
     finished row with the finished rows in table order. ``ridge``: "bare" (r = P/κ, default) or
-    "renormalized" (r = 1/K, :class:`rgflow.Model`; each row then carries ``ridge``).
+    "renormalized" (r = 1/K, :class:`rgflow.Model`; each row then carries ``ridge``). ``spectrum``
+    (a :mod:`rgflow.spectrum` Measured or PowerLaw; then alpha = beta = None): every row uses it, and
+    carries alpha = beta = None and its ``digest``.
     """
     options = dict(options or {})
     _check(method, observable, options)
     workers = check_int("workers", workers)
-    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge)
+    if spectrum is not None and observable == "scaling":
+        raise ValueError("the scaling observable needs the power law's exponents; a spectrum is not supported")
+    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge, spectrum)
     have = {_key(r): r for r in done}
     results = [have.get(_key(t)) for t in tasks]
     todo = [i for i, r in enumerate(results) if r is None]
@@ -190,12 +208,12 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
         if on_row is not None:
             on_row([r for r in results if r is not None], len(tasks))
 
-    args = (method, observable, options)
+    args = (method, observable, options, spectrum)
     if client is not None:
         from distributed import as_completed
 
         futures = client.map(evaluate, [tasks[i] for i in todo], method=method, observable=observable,
-                             options=options, pure=False)
+                             options=options, spectrum=spectrum, pure=False)
         index = {f.key: i for f, i in zip(futures, todo)}
         try:
             for fut in as_completed(futures):
@@ -269,7 +287,7 @@ def from_text(text, fmt) -> list:
                 row[c] = None
             elif c in _INTEGER:
                 row[c] = int(v)
-            elif c in ("method", "error") or c.endswith("_verdict"):
+            elif c in ("method", "error", "ridge", "digest") or c.endswith("_verdict"):
                 row[c] = v
             else:
                 row[c] = float(v)

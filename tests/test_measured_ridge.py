@@ -272,3 +272,34 @@ def test_exact_and_rg_agree_on_a_measured_spectrum_as_on_the_power_law(U, ridge)
     assert err <= (0.005 if U <= 0.1 else 0.01)
     assert err < np.max(np.abs(gp.mean / ex.mean - 1))
     assert err <= rg.info["error_estimate"]
+
+
+def test_sweep_on_a_measured_spectrum(spec_file, capsys, tmp_path):
+    from rgflow.sweep import from_text, sweep
+
+    path, lam, y = spec_file
+    sp = Measured(lam, y)
+    rows = sweep(alpha=None, beta=None, P=[30, 60], kappa=0.3, U=[0.0, 0.05], method="exact", spectrum=sp)
+    for row in rows:
+        ref = predict(Model.from_spectrum(sp, row["P"], 0.3, row["U"]), "exact")
+        assert row["alpha"] is None and row["digest"] == sp.digest and row["cutoff"] == len(lam)
+        assert row["loss"] == pytest.approx(ref.loss, rel=1e-12)
+    out = tmp_path / "t.csv"
+    assert main(["sweep", "--spectrum", str(path), "--P", "30,60", "--kappa", "0.3", "--U", "0,0.05",
+                 "--method", "exact", "--quiet", "--format", "csv", "--out", str(out)]) == 0
+    back = from_text(out.read_text(), "csv")
+    assert [r["loss"] for r in back] == pytest.approx([r["loss"] for r in rows], rel=1e-14)
+    assert main(["sweep", "--spectrum", str(path), "--alpha", "0.2", "--P", "30", "--kappa", "0.3"]) == 2
+    assert "not both" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="spectrum is not supported"):
+        sweep(alpha=None, beta=None, P=30, kappa=0.3, observable="scaling", spectrum=sp)
+
+
+def test_cli_transfer_with_a_spectrum_defaults_the_cutoff_to_P(spec_file, capsys):
+    from rgflow.transfer import transfer
+
+    path, lam, y = spec_file
+    obj = _json(capsys, ["transfer", "--spectrum", str(path), "--P", "100", "--kappa", "0.3", "--U", "0.01",
+                         "--to-P", "50"])
+    ref = transfer(Model.from_spectrum(Measured(lam, y), 100, 0.3, 0.01, cutoff=100), 50).model
+    assert obj["kappa"] == pytest.approx(ref.kappa, rel=1e-12) and obj["params"]["cutoff"] == 100
