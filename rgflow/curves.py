@@ -76,7 +76,8 @@ class LearningCurve(Result):
 
     def _columns(self) -> dict:
         """P, loss, bias, variance (+ test_error, train_error with the renormalized ridge; with the bare
-        ridge both equal the bias, and the CSV columns stay those of before)."""
+        ridge both equal the bias (plus a measured spectrum's residual), and the CSV columns stay those of
+        before)."""
         cols = {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
         if self.params.get("ridge", "bare") != "bare":
             cols.update(test_error=self.test_error, train_error=self.train_error)

@@ -63,16 +63,17 @@ class Prediction(Result):
     @property
     def test_error(self) -> float:
         """Expected test error of the trained predictor on the data distribution (THEORY §5):
-        E_test = Σ_k ⟨Δ_k⟩² / (1 − γ), γ = Σ_k L_k²/P, L_k = λ_k/(λ_k + K) at the model's effective
-        ridge K = 1/r (:attr:`rgflow.Model.K`). Bare ridge: γ = 0, E_test = bias (equivalent kernel);
-        renormalized ridge at U = 0: the eigenlearning Σ_k (1 − L_k)² y_k²/(1 − γ). For U > 0 the
-        predictor's means ⟨Δ_k⟩ replace (1 − L_k) y_k; the variance factor 1/(1 − γ) stays that of K."""
-        return self.bias / self.model.one_minus_gamma
+        E_test = (Σ_k ⟨Δ_k⟩² + ε²) / (1 − γ), γ = Σ_k L_k²/P, L_k = λ_k/(λ_k + K) at the model's
+        effective ridge K = 1/r (:attr:`rgflow.Model.K`), ε² the spectrum's ``residual`` (target power
+        outside the modes; 0 for a power law). Bare ridge: γ = 0, E_test = bias + ε² (equivalent
+        kernel); renormalized ridge at U = 0: the eigenlearning (Σ_k (1 − L_k)² y_k² + ε²)/(1 − γ). For
+        U > 0 the predictor's means ⟨Δ_k⟩ replace (1 − L_k) y_k; the factor 1/(1 − γ) stays that of K."""
+        return (self.bias + self.model.spectrum.residual) / self.model.one_minus_gamma
 
     @property
     def train_error(self) -> float:
         """Expected training error of the trained predictor (THEORY §5): (κ/(P K))² E_test; for the bare
-        ridge (K = κ/P) it equals E_test = bias. Not the training loss ⟨L⟩/P (which adds the variance)."""
+        ridge (K = κ/P) it equals E_test. Not the training loss ⟨L⟩/P (which adds the variance)."""
         m = self.model
         return self.test_error if m.ridge == "bare" else (m.kappa / (m.P * m.K)) ** 2 * self.test_error
 

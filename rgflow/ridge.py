@@ -107,12 +107,14 @@ def one_minus_gamma(eigenvalues, P, K) -> float:
     return value
 
 
-def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized") -> RidgeErrors:
+def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized", residual=0.0) -> RidgeErrors:
     """Test and training error of kernel ridge regression at U = 0 on a spectrum (λ_k, y_k).
 
     ``ridge="renormalized"``: K from :func:`renormalized_ridge`, L_k = λ_k/(λ_k + K), γ = Σ L_k²/P,
-    E_test = Σ_k (1 − L_k)² y_k² / (1 − γ), E_train = (κ/(P K))² E_test.
-    ``ridge="bare"``: K = κ/P (r = P/κ), γ = 0, E_test = E_train = Σ_k y_k²/(1 + rλ_k)².
+    E_test = (Σ_k (1 − L_k)² y_k² + ε²) / (1 − γ), E_train = (κ/(P K))² E_test.
+    ``ridge="bare"``: K = κ/P (r = P/κ), γ = 0, E_test = E_train = Σ_k y_k²/(1 + rλ_k)² + ε².
+    ``residual`` ε² ≥ 0: target power outside the modes (unlearnable, it acts as label noise of
+    variance ε²; default 0).
 
     Parameters
     ----------
@@ -124,17 +126,18 @@ def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized") -> RidgeEr
     P, kappa = _check_P_kappa(P, kappa)
     if ridge not in RIDGES:
         raise ValueError(f"ridge must be one of {', '.join(RIDGES)}, got {ridge!r}")
+    residual = check_real("residual", residual, low=0.0)
     y2 = y * y
     if ridge == "bare":
         K = kappa / P
         one_minus = K / (lam + K)
-        err = float(np.sum(one_minus**2 * y2))
+        err = float(np.sum(one_minus**2 * y2) + residual)
         return RidgeErrors("bare", K, 1.0 / K, 1.0 - one_minus, 0.0, err, err)
     K = renormalized_ridge(lam, P, kappa)
     one_minus = K / (lam + K)
     L = lam / (lam + K)
     gamma = float(np.sum(L * L) / P)
-    test = float(np.sum(one_minus**2 * y2) / one_minus_gamma(lam, P, K))
+    test = float((np.sum(one_minus**2 * y2) + residual) / one_minus_gamma(lam, P, K))
     train = (kappa / (P * K)) ** 2 * test
     if not (np.isfinite(test) and np.isfinite(train)):
         raise FloatingPointError(f"non-finite test error at P = {P}, κ = {kappa}")

@@ -1,7 +1,8 @@
 """Kernel spectra: the eigenvalues λ_k and target coefficients y_k a :class:`~rgflow.model.Model` holds.
 
 ``PowerLaw(alpha, beta, A=1, B=1)``  λ_k = A k^-(1+α),  y_k² = B k^-(1+β),  y_k = +√(y_k²)
-``Measured(eigenvalues, target)``   arrays λ_1 ≥ λ_2 ≥ … > 0 and y_k (signs kept), k = 1..n
+``Measured(eigenvalues, target, residual=0)``   arrays λ_1 ≥ λ_2 ≥ … > 0 and y_k (signs kept), k = 1..n,
+                                    and the target power outside the n modes (an unlearnable floor)
 
 Both give
 
@@ -31,10 +32,12 @@ __all__ = ["Spectrum", "PowerLaw", "Measured", "check_spectrum"]
 
 
 class Spectrum:
-    """Base of the spectra: ``modes(n)``, ``at(k)``, ``density(k)``, ``n_modes`` (None = unbounded)."""
+    """Base of the spectra: ``modes(n)``, ``at(k)``, ``density(k)``, ``n_modes`` (None = unbounded),
+    ``residual`` (target power outside the modes; 0 unless measured)."""
 
     n_modes = None
     power_law = False
+    residual = 0.0
 
     def density(self, k):
         """Modes per unit k: ρ(k) = 1."""
@@ -99,12 +102,19 @@ class Measured(Spectrum):
     (finite, signs kept), equal lengths n ≥ 1. Copies are stored read-only.
 
     Continuous λ(k), y(k) for real k: log–log interpolation between neighbouring modes (module
-    docstring); ``digest`` is a short hash of both arrays, so results can be traced to a file.
+    docstring); ``digest`` is a short hash of both arrays (and of ``residual`` when it is not 0), so
+    results can be traced to a file.
+
+    ``residual`` ≥ 0: target power Σ f²/N − Σ_k y_k² outside the n modes (dropped numerically-zero
+    modes, or outside a Nyström span: ``meta["dropped_power"]`` of :mod:`rgflow.data`). No kernel
+    mode can learn it; it enters the test error as an unlearnable floor, like label noise
+    (:attr:`rgflow.predict.Prediction.test_error`, :func:`rgflow.ridge.ridge_errors`).
     """
 
     power_law = False
 
-    def __init__(self, eigenvalues, target):
+    def __init__(self, eigenvalues, target, residual=0.0):
+        self.residual = check_real("residual", residual, low=0.0)
         lam, y = check_spectrum(eigenvalues, target)
         lam, y = lam.copy(), y.copy()
         lam.flags.writeable = False
@@ -112,7 +122,8 @@ class Measured(Spectrum):
         self.eigenvalues = lam
         self.target = y
         self.n_modes = len(lam)
-        self.digest = hashlib.sha256(lam.tobytes() + y.tobytes()).hexdigest()[:16]
+        extra = np.float64(self.residual).tobytes() if self.residual else b""
+        self.digest = hashlib.sha256(lam.tobytes() + y.tobytes() + extra).hexdigest()[:16]
         with np.errstate(divide="ignore"):
             self._lnk = np.log(np.arange(1, self.n_modes + 1, dtype=float))
             self._lnlam = np.log(lam)
@@ -126,6 +137,15 @@ class Measured(Spectrum):
 
     def __repr__(self):
         return f"Measured(n_modes={self.n_modes}, digest={self.digest!r})"
+
+    @classmethod
+    def from_data(cls, spectrum, rtol=1e-12) -> "Measured":
+        """From a :class:`rgflow.data.DataSpectrum` (or file): its arrays and, as ``residual``, its
+        ``meta["dropped_power"]`` when that exceeds ``rtol`` · mean f² (else rounding: 0)."""
+        meta = getattr(spectrum, "meta", {}) or {}
+        power = float(meta.get("dropped_power", 0.0) or 0.0)
+        scale = float(meta.get("mean_f2", 0.0) or 0.0)
+        return cls(spectrum.eigenvalues, spectrum.target, power if power > rtol * scale else 0.0)
 
     def modes(self, n):
         """(λ_k, y_k) for k = 1..n ≤ n_modes (read-only views)."""
@@ -168,8 +188,11 @@ class Measured(Spectrum):
 
     @property
     def params(self) -> dict:
-        """alpha = beta = None, spectrum 'measured', modes (n) and digest."""
-        return {"alpha": None, "beta": None, "spectrum": "measured", "modes": self.n_modes, "digest": self.digest}
+        """alpha = beta = None, spectrum 'measured', modes (n) and digest (and residual when not 0)."""
+        out = {"alpha": None, "beta": None, "spectrum": "measured", "modes": self.n_modes, "digest": self.digest}
+        if self.residual:
+            out["residual"] = self.residual
+        return out
 
 
 def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:

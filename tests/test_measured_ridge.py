@@ -303,3 +303,32 @@ def test_cli_transfer_with_a_spectrum_defaults_the_cutoff_to_P(spec_file, capsys
                          "--to-P", "50"])
     ref = transfer(Model.from_spectrum(Measured(lam, y), 100, 0.3, 0.01, cutoff=100), 50).model
     assert obj["kappa"] == pytest.approx(ref.kappa, rel=1e-12) and obj["params"]["cutoff"] == 100
+
+
+def test_target_power_outside_the_modes_is_an_unlearnable_floor_of_the_test_error(tmp_path, capsys):
+    """KRR on Gaussian features whose target has a part ε·g₀ the kernel does not see: its population test
+    error matches (Σ(1−L)²y² + ε²)/(1−γ) (the residual as label noise), not the formula without ε²."""
+    from rgflow.ridge import ridge_errors
+
+    k = np.arange(1, 301.0)
+    lam, y = k**-1.4, k**-0.9
+    eps2 = 0.3 * np.sum(y**2)
+    P, kappa, rng = 80, 0.05, np.random.default_rng(4)
+    errs = []
+    for _ in range(300):
+        G = rng.standard_normal((P, k.size))
+        a = np.linalg.solve((G * lam) @ G.T + kappa * np.eye(P), G @ y + np.sqrt(eps2) * rng.standard_normal(P))
+        errs.append(np.sum((y - lam * (G.T @ a)) ** 2) + eps2)
+    krr, se = np.mean(errs), np.std(errs) / np.sqrt(len(errs))
+    with_floor = ridge_errors(lam, y, P, kappa, "renormalized", residual=eps2).test_error
+    without = ridge_errors(lam, y, P, kappa, "renormalized").test_error
+    assert abs(krr / with_floor - 1) <= 0.03 + 2 * se / krr
+    assert krr / without > 1.2
+    # the floor travels with a spectrum file (meta dropped_power) into every prediction
+    np.savez(tmp_path / "f.npz", eigenvalues=lam, target=y,
+             meta=np.array(json.dumps({"dropped_power": eps2, "mean_f2": eps2 + np.sum(y**2)})))
+    obj = _json(capsys, ["predict", "--spectrum", str(tmp_path / "f.npz"), "--P", str(P), "--kappa", str(kappa),
+                         "--method", "gp", "--ridge", "renormalized"])
+    assert obj["test_error"] == pytest.approx(with_floor, rel=1e-12) and obj["params"]["residual"] == eps2
+    m = Model.from_spectrum(Measured(lam, y, eps2), P, kappa)
+    assert predict(m, "exact").test_error == pytest.approx(predict(m, "gp").bias + eps2, rel=1e-12)

@@ -124,7 +124,7 @@ def spectrum_from(ns):
         from ..spectrum import Measured
 
         try:
-            cached = Measured(*load_spectrum(path))
+            cached = Measured.from_data(load_spectrum(path))   # meta dropped_power: the unlearnable floor
         except FileNotFoundError as exc:
             raise ValueError(str(exc)) from None
         ns._measured = cached

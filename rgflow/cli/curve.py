@@ -16,7 +16,8 @@ def arguments(p):
                      "(r = P/κ, or 1/K with --ridge renormalized; cutoff Λ = P unless --cutoff is given, the "
                      "modes of --spectrum FILE), and the expected test and training errors. Keys P, loss, "
                      "bias, variance, test_error, train_error, method (JSON also params, version; CSV has "
-                     "test_error, train_error with --ridge renormalized, else both equal the bias).",
+                     "test_error, train_error with --ridge renormalized, else both equal the bias plus the "
+                     "file's unlearnable residual).",
          example="rgflow curve --alpha 0.2 --beta 0.3 --kappa 3.981 --U 0.05 --P 100:1e5:20 --plot curve.pdf",
          arguments=arguments)
 def run(ns):
