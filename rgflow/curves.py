@@ -68,10 +68,12 @@ class LearningCurve(Result):
         The sample sizes.
     loss, bias, variance : ndarray
         ⟨L⟩/P, Σ_k ⟨Δ_k⟩² and Σ_k Var Δ_k at each P.
+    test_error, train_error : ndarray
+        Expected test and training error at each P (:attr:`rgflow.predict.Prediction.test_error`).
     method : str
         The predictor used.
     params : dict
-        The fixed parameters (alpha, beta, kappa, U, cutoff).
+        The fixed parameters (alpha, beta, kappa, U, cutoff; ridge when renormalized).
 
     Examples
     --------
@@ -89,18 +91,28 @@ class LearningCurve(Result):
     variance: np.ndarray
     method: str
     params: dict
+    test_error: np.ndarray = None
+    train_error: np.ndarray = None
 
     def _columns(self) -> dict:
-        return {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
+        """P, loss, bias, variance (+ test_error, train_error with the renormalized ridge; with the bare
+        ridge both equal the bias (plus a measured spectrum's residual), and the CSV columns stay those of
+        before)."""
+        cols = {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
+        if self.params.get("ridge", "bare") != "bare":
+            cols.update(test_error=self.test_error, train_error=self.train_error)
+        return cols
 
     def _data(self) -> dict:
-        """P (integers), loss, bias, variance, method."""
-        return {**self._columns(), "method": self.method}
+        """P (integers), loss, bias, variance, test_error, train_error, method."""
+        return {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance,
+                "test_error": self.test_error, "train_error": self.train_error, "method": self.method}
 
 
 def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, *, spectrum=None,
-                   **options) -> LearningCurve:
-    """Learning curve ⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P at fixed κ.
+                   ridge="bare", **options) -> LearningCurve:
+    """Learning curve ⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P at fixed κ,
+    and the test and training errors (:attr:`rgflow.predict.Prediction.test_error`).
 
     The mass r = P/κ grows with P; Λ = P unless ``cutoff`` is given. Each point is
     :func:`rgflow.predict.predict` with ``method``. In the GP continuum limit the bias falls as
@@ -123,13 +135,15 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
     spectrum : PowerLaw or Measured, optional
         The models are ``Model.from_spectrum(spectrum, P, kappa, U, cutoff)`` (a measured
         spectrum keeps its cutoff, default the number of modes, at every P).
+    ridge : {"bare", "renormalized"}, optional
+        r = P/κ (default) or r = 1/K (:class:`rgflow.Model`).
     **options
         Passed to the method (e.g. ``seed`` for ``langevin``).
 
     Returns
     -------
     LearningCurve
-        Arrays ``P``, ``loss``, ``bias``, ``variance``.
+        Arrays ``P``, ``loss``, ``bias``, ``variance``, ``test_error``, ``train_error``.
 
     Raises
     ------
@@ -149,16 +163,19 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
     from .predict import predict
 
     Ps = _as_P_array(P_values)
-    loss, bias, var = (np.empty(len(Ps)) for _ in range(3))
+    loss, bias, var, test, train = (np.empty(len(Ps)) for _ in range(5))
     for i, P in enumerate(Ps):
-        pred = predict(Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum), method, **options)
+        pred = predict(Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum, ridge), method, **options)
         bias[i], var[i] = pred.bias, pred.variance
         loss[i] = bias[i] + var[i]
+        test[i], train[i] = pred.test_error, pred.train_error
     params = {"alpha": alpha, "beta": beta, "kappa": kappa, "U": U, "cutoff": cutoff}
     if spectrum is not None:
         params.update(spectrum.params)
         params["cutoff"] = pred.model.cutoff if cutoff is None and spectrum.n_modes is not None else cutoff
-    return LearningCurve(Ps, loss, bias, var, method, params)
+    if ridge != "bare":
+        params["ridge"] = ridge
+    return LearningCurve(Ps, loss, bias, var, method, params, test, train)
 
 
 def parse_P_values(text, name="P") -> np.ndarray:

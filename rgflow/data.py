@@ -201,7 +201,7 @@ def spectrum_from_features(X, f, kernel="rbf", *, rank=None, seed=0, max_dense=M
     >>> len(lam), bool(np.isclose(np.sum(y**2), np.mean(f**2)))           # Σ_k y_k² = mean of f²
     (200, True)
     >>> rgflow.Model.from_spectrum(rgflow.Measured(lam, y), P=50, kappa=0.1)
-    Model(alpha=None, beta=None, P=50, kappa=0.1, U=0.0, cutoff=200)
+    Model(alpha=None, beta=None, P=50, kappa=0.1, U=0.0, cutoff=200, ridge='bare')
     """
     X = _check_X(X)
     N = X.shape[0]

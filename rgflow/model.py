@@ -14,7 +14,9 @@ import numpy as np
 from ._checks import check_int, check_real
 from .spectrum import PowerLaw, Spectrum
 
-__all__ = ["Model", "check_real", "check_int", "gaussian_coefficients", "gp_moments"]
+__all__ = ["Model", "RIDGES", "check_real", "check_int", "gaussian_coefficients", "gp_moments"]
+
+RIDGES = ("bare", "renormalized")
 
 
 def check_model(model) -> None:
@@ -55,7 +57,7 @@ class Model:
     P : int ≥ 1
         Training samples.
     kappa : float > 0
-        Ridge; the mass is r = P/κ.
+        Ridge; the mass is r = P/κ (bare) or 1/K (renormalized).
     U : float ≥ 0, optional
         Quartic coupling; the action carries u = U·P (default 0, the Gaussian process).
     cutoff : int ≥ 1, optional
@@ -63,6 +65,10 @@ class Model:
     spectrum : Spectrum, optional
         Set by :meth:`from_spectrum` (default ``PowerLaw(alpha, beta)``); for a measured spectrum
         ``alpha`` and ``beta`` are None.
+    ridge : {"bare", "renormalized"}, optional
+        "bare" (default, the paper's r = P/κ) or "renormalized": r = 1/K with the effective ridge K
+        solving K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) over the model's modes k = 1..Λ (eigenlearning,
+        THEORY §5), for every U ≥ 0.
 
     Attributes
     ----------
@@ -82,7 +88,7 @@ class Model:
     >>> import rgflow
     >>> model = rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05)
     >>> model
-    Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05, cutoff=100)
+    Model(alpha=0.2, beta=0.3, P=100, kappa=4.0, U=0.05, cutoff=100, ridge='bare')
     >>> model.r, model.u
     (25.0, 5.0)
     >>> model.eigenvalues()[:2]          # λ_k = k^-(1+α)
@@ -98,9 +104,12 @@ class Model:
     U: float = 0.0
     cutoff: int | None = field(default=None)
     spectrum: Spectrum | None = field(default=None, repr=False)
+    ridge: str = "bare"
 
     def __post_init__(self):
         set_ = object.__setattr__
+        if not (isinstance(self.ridge, str) and self.ridge in RIDGES):
+            raise ValueError(f"ridge must be one of {', '.join(RIDGES)}, got {self.ridge!r}")
         sp = self.spectrum
         if sp is None:
             set_(self, "alpha", check_real("alpha", self.alpha, low=0.0, low_open=True))
@@ -124,12 +133,12 @@ class Model:
         set_(self, "cutoff", cutoff)
 
     @classmethod
-    def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None) -> "Model":
+    def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare") -> "Model":
         """The model on any spectrum (PowerLaw or Measured). Cutoff default: P for a power law,
         the number of modes for a measured spectrum (THEORY §5); a cutoff above it is an error."""
         if not isinstance(spectrum, Spectrum):
             raise ValueError(f"spectrum must be an rgflow PowerLaw or Measured, got {type(spectrum).__name__}")
-        return cls(None, None, P, kappa, U, cutoff, spectrum)
+        return cls(None, None, P, kappa, U, cutoff, spectrum, ridge)
 
     @property
     def measured(self) -> bool:
@@ -139,8 +148,32 @@ class Model:
     # --- derived couplings -------------------------------------------------
     @property
     def r(self) -> float:
-        """Mass r = P/κ."""
-        return self.P / self.kappa
+        """Mass of the action: r = P/κ (bare ridge) or r = 1/K (renormalized ridge, :attr:`K`)."""
+        return self.P / self.kappa if self.ridge == "bare" else 1.0 / self.K
+
+    @property
+    def K(self) -> float:
+        """Effective ridge K = 1/r: κ/P for the bare ridge; for the renormalized one the root K > κ/P of
+        K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) over the modes k = 1..Λ (:func:`rgflow.ridge.renormalized_ridge`)."""
+        if self.ridge == "bare":
+            return self.kappa / self.P
+        K = self.__dict__.get("_K")
+        if K is None:
+            from .ridge import renormalized_ridge
+
+            K = renormalized_ridge(self.eigenvalues(), self.P, self.kappa)
+            object.__setattr__(self, "_K", K)
+        return K
+
+    @property
+    def one_minus_gamma(self) -> float:
+        """1 − γ with γ = Σ_k L_k²/P, L_k = λ_k/(λ_k + K) for the renormalized ridge (the variance factor
+        of the test error, THEORY §5); exactly 1 for the bare ridge (γ = 0)."""
+        if self.ridge == "bare":
+            return 1.0
+        from .ridge import one_minus_gamma
+
+        return one_minus_gamma(self.eigenvalues(), self.P, self.K)
 
     @property
     def u(self) -> float:
@@ -179,17 +212,19 @@ class Model:
     def params(self) -> dict:
         """The public parameters as a flat dict: alpha, beta, P, kappa, U, cutoff (a power law with
         A, B ≠ 1 adds A, B; a measured spectrum has alpha = beta = None and adds spectrum =
-        'measured', modes and digest)."""
+        'measured', modes and digest; the renormalized ridge adds ridge = 'renormalized')."""
         sp = dict(self.spectrum.params)
         out = {"alpha": sp.pop("alpha"), "beta": sp.pop("beta"), "P": self.P,
                "kappa": self.kappa, "U": self.U, "cutoff": self.cutoff}
         out.update(sp)
+        if self.ridge != "bare":   # the default adds no key: existing JSON contracts stay identical
+            out["ridge"] = self.ridge
         return out
 
     def replace(self, **changes) -> "Model":
-        """A copy with some of P, kappa, U, cutoff (and alpha, beta of a power law) changed,
+        """A copy with some of P, kappa, U, cutoff, ridge (and alpha, beta of a power law) changed,
         validated again; the spectrum is kept."""
-        allowed = ("alpha", "beta", "P", "kappa", "U", "cutoff") if self.spectrum.power_law else ("P", "kappa", "U", "cutoff")
+        allowed = (("alpha", "beta") if self.spectrum.power_law else ()) + ("P", "kappa", "U", "cutoff", "ridge")
         unknown = sorted(set(changes) - set(allowed))
         if unknown:
             raise ValueError(f"replace takes the parameters {', '.join(allowed)}; got {unknown}")
@@ -205,7 +240,7 @@ class Model:
 
     def with_couplings(self, P, r, u, cutoff=None) -> "Model":
         """The model on the same spectrum with P samples whose action carries mass r and quartic u
-        (κ = P/r, U = u/P)."""
+        (κ = P/r, U = u/P; the bare ridge, since r is given as the action's mass)."""
         r = check_real("r", r, low=0.0, low_open=True)
         u = check_real("u", u, low=0.0)
         P = check_int("P", P)
@@ -214,15 +249,15 @@ class Model:
         return Model(None, None, P, P / r, u / P, cutoff, self.spectrum)
 
     @classmethod
-    def build(cls, alpha, beta, P, kappa, U=0.0, cutoff=None, spectrum=None) -> "Model":
+    def build(cls, alpha, beta, P, kappa, U=0.0, cutoff=None, spectrum=None, ridge="bare") -> "Model":
         """``Model(alpha, beta, ...)`` or, when ``spectrum`` is given (then alpha and beta must be
         None), ``Model.from_spectrum(spectrum, ...)``: for functions taking either."""
         if spectrum is None:
-            return cls(alpha, beta, P, kappa, U, cutoff)
+            return cls(alpha, beta, P, kappa, U, cutoff, None, ridge)
         if alpha is not None or beta is not None:
             raise ValueError("give either alpha and beta (power law) or spectrum, not both "
                              f"(got alpha={alpha!r}, beta={beta!r} and a spectrum)")
-        return cls.from_spectrum(spectrum, P, kappa, U, cutoff)
+        return cls.from_spectrum(spectrum, P, kappa, U, cutoff, ridge)
 
     @classmethod
     def from_couplings(cls, alpha, beta, P, r, u, cutoff=None) -> "Model":

@@ -90,6 +90,23 @@ class Prediction(Result):
         """Training loss per sample ⟨L⟩/P = Σ_k ⟨Δ_k²⟩ = bias + variance."""
         return self.bias + self.variance
 
+    @property
+    def test_error(self) -> float:
+        """Expected test error of the trained predictor on the data distribution (THEORY §5):
+        E_test = (Σ_k ⟨Δ_k⟩² + ε²) / (1 − γ), γ = Σ_k L_k²/P, L_k = λ_k/(λ_k + K) at the model's
+        effective ridge K = 1/r (:attr:`rgflow.Model.K`), ε² the spectrum's ``residual`` (target power
+        outside the modes; 0 for a power law). Bare ridge: γ = 0, E_test = bias + ε² (equivalent
+        kernel); renormalized ridge at U = 0: the eigenlearning (Σ_k (1 − L_k)² y_k² + ε²)/(1 − γ). For
+        U > 0 the predictor's means ⟨Δ_k⟩ replace (1 − L_k) y_k; the factor 1/(1 − γ) stays that of K."""
+        return (self.bias + self.model.spectrum.residual) / self.model.one_minus_gamma
+
+    @property
+    def train_error(self) -> float:
+        """Expected training error of the trained predictor (THEORY §5): (κ/(P K))² E_test; for the bare
+        ridge (K = κ/P) it equals E_test. Not the training loss ⟨L⟩/P (which adds the variance)."""
+        m = self.model
+        return self.test_error if m.ridge == "bare" else (m.kappa / (m.P * m.K)) ** 2 * self.test_error
+
     def _columns(self) -> dict:
         cols = {"k": np.arange(1, self.model.cutoff + 1), "mean": self.mean, "var": self.var}
         for key in ("mean_stderr", "var_stderr"):
@@ -98,13 +115,14 @@ class Prediction(Result):
         return cols
 
     def _data(self) -> dict:
-        """method, k (integers), mean, var (+ mean_stderr, var_stderr), loss, bias, variance and
-        the scalar entries of info (finite numbers and strings)."""
+        """method, k (integers), mean, var (+ mean_stderr, var_stderr), loss, bias, variance,
+        test_error, train_error and the scalar entries of info (finite numbers and strings)."""
         scalars = {key: v for key, v in self.info.items()
                    if isinstance(v, str) or (isinstance(v, Real) and not isinstance(v, bool)
                                              and math.isfinite(v))}
         out = {"method": self.method, **self._columns(), "loss": self.loss, "bias": self.bias,
-               "variance": self.variance, "info": scalars}
+               "variance": self.variance, "test_error": self.test_error, "train_error": self.train_error,
+               "info": scalars}
         if "error_estimate" in self.info:   # contract of `rgflow predict --method rg`: a top-level key
             out["error_estimate"] = float(self.info["error_estimate"])
         return out

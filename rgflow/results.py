@@ -56,7 +56,7 @@ class Result:
     >>> isinstance(pred, rgflow.Result)
     True
     >>> sorted(pred.to_dict())
-    ['bias', 'info', 'k', 'loss', 'mean', 'method', 'params', 'var', 'variance', 'version']
+    ['bias', 'info', 'k', 'loss', 'mean', 'method', 'params', 'test_error', 'train_error', 'var', 'variance', 'version']
     >>> header, columns = pred.to_rows()
     >>> header["method"], list(columns), len(columns["k"])
     ('gp', ['k', 'mean', 'var'], 10)

@@ -34,12 +34,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .model import check_real
+from .model import RIDGES, check_real
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
-__all__ = ["RidgeErrors", "check_spectrum", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
-
-RIDGES = ("bare", "renormalized")
+__all__ = ["RidgeErrors", "check_spectrum", "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error",
+           "RIDGES"]
 
 
 class RidgeErrors(NamedTuple):
@@ -97,12 +96,25 @@ def renormalized_ridge(eigenvalues, P, kappa) -> float:
     return K
 
 
-def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized") -> RidgeErrors:
+def one_minus_gamma(eigenvalues, P, K) -> float:
+    """1 − γ, γ = Σ_k L_k²/P with L_k = λ_k/(λ_k + K), computed as (P − Λ + Σ_k (1 − L_k)(1 + L_k))/P
+    (free of cancellation when Λ ≤ P). Raises FloatingPointError unless it is > 0."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    one_minus = K / (lam + K)
+    value = float((P - lam.size + np.sum(one_minus * (2.0 - one_minus))) / P)
+    if not value > 0:
+        raise FloatingPointError(f"1 − γ = {value!r} is not positive at P = {P}, K = {K!r}")
+    return value
+
+
+def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized", residual=0.0) -> RidgeErrors:
     """Test and training error of kernel ridge regression at U = 0 on a spectrum (λ_k, y_k).
 
     ``ridge="renormalized"``: K from :func:`renormalized_ridge`, L_k = λ_k/(λ_k + K), γ = Σ L_k²/P,
-    E_test = Σ_k (1 − L_k)² y_k² / (1 − γ), E_train = (κ/(P K))² E_test.
-    ``ridge="bare"``: K = κ/P (r = P/κ), γ = 0, E_test = E_train = Σ_k y_k²/(1 + rλ_k)².
+    E_test = (Σ_k (1 − L_k)² y_k² + ε²) / (1 − γ), E_train = (κ/(P K))² E_test.
+    ``ridge="bare"``: K = κ/P (r = P/κ), γ = 0, E_test = E_train = Σ_k y_k²/(1 + rλ_k)² + ε².
+    ``residual`` ε² ≥ 0: target power outside the modes (unlearnable, it acts as label noise of
+    variance ε²; default 0).
 
     Parameters
     ----------
@@ -139,20 +151,18 @@ def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized") -> RidgeEr
     P, kappa = _check_P_kappa(P, kappa)
     if ridge not in RIDGES:
         raise ValueError(f"ridge must be one of {', '.join(RIDGES)}, got {ridge!r}")
+    residual = check_real("residual", residual, low=0.0)
     y2 = y * y
     if ridge == "bare":
         K = kappa / P
         one_minus = K / (lam + K)
-        err = float(np.sum(one_minus**2 * y2))
+        err = float(np.sum(one_minus**2 * y2) + residual)
         return RidgeErrors("bare", K, 1.0 / K, 1.0 - one_minus, 0.0, err, err)
     K = renormalized_ridge(lam, P, kappa)
     one_minus = K / (lam + K)
     L = lam / (lam + K)
     gamma = float(np.sum(L * L) / P)
-    one_minus_gamma = (P - lam.size + np.sum(one_minus * (1.0 + L))) / P
-    if not one_minus_gamma > 0:
-        raise FloatingPointError(f"1 − γ = {one_minus_gamma!r} is not positive at P = {P}, κ = {kappa}")
-    test = float(np.sum(one_minus**2 * y2) / one_minus_gamma)
+    test = float((np.sum(one_minus**2 * y2) + residual) / one_minus_gamma(lam, P, K))
     train = (kappa / (P * K)) ** 2 * test
     if not (np.isfinite(test) and np.isfinite(train)):
         raise FloatingPointError(f"non-finite test error at P = {P}, κ = {kappa}")

@@ -1,7 +1,8 @@
 """Kernel spectra: the eigenvalues λ_k and target coefficients y_k a :class:`~rgflow.model.Model` holds.
 
 ``PowerLaw(alpha, beta, A=1, B=1)``  λ_k = A k^-(1+α),  y_k² = B k^-(1+β),  y_k = +√(y_k²)
-``Measured(eigenvalues, target)``   arrays λ_1 ≥ λ_2 ≥ … > 0 and y_k (signs kept), k = 1..n
+``Measured(eigenvalues, target, residual=0)``   arrays λ_1 ≥ λ_2 ≥ … > 0 and y_k (signs kept), k = 1..n,
+                                    and the target power outside the n modes (an unlearnable floor)
 
 Both give
 
@@ -31,10 +32,12 @@ __all__ = ["Spectrum", "PowerLaw", "Measured", "check_spectrum"]
 
 
 class Spectrum:
-    """Base of the spectra: ``modes(n)``, ``at(k)``, ``density(k)``, ``n_modes`` (None = unbounded)."""
+    """Base of the spectra: ``modes(n)``, ``at(k)``, ``density(k)``, ``n_modes`` (None = unbounded),
+    ``residual`` (target power outside the modes; 0 unless measured)."""
 
     n_modes = None
     power_law = False
+    residual = 0.0
 
     def density(self, k):
         """Modes per unit k: ρ(k) = 1."""
@@ -124,8 +127,13 @@ class Measured(Spectrum):
     For N data points with Gram matrix K_N: λ_k the eigenvalues of K_N/N, y_k = u_k·f/√N
     (THEORY §5; :func:`rgflow.data.spectrum_from_features` computes both). Copies are stored
     read-only. Continuous λ(k), y(k) for real k: log–log interpolation between neighbouring modes
-    (module docstring); ``digest`` is a short hash of both arrays, so results can be traced to a
-    file.
+    (module docstring); ``digest`` is a short hash of both arrays (and of ``residual`` when it is
+    not 0), so results can be traced to a file.
+
+    ``residual`` ≥ 0: target power Σ f²/N − Σ_k y_k² outside the n modes (dropped numerically-zero
+    modes, or outside a Nyström span: ``meta["dropped_power"]`` of :mod:`rgflow.data`). No kernel
+    mode can learn it; it enters the test error as an unlearnable floor, like label noise
+    (:attr:`rgflow.predict.Prediction.test_error`, :func:`rgflow.ridge.ridge_errors`).
 
     Parameters
     ----------
@@ -133,6 +141,8 @@ class Measured(Spectrum):
         λ_k, finite, > 0, descending, n ≥ 1.
     target : array_like, shape (n,)
         y_k, finite.
+    residual : float ≥ 0, optional
+        The unlearnable target power outside the modes (default 0).
 
     Raises
     ------
@@ -153,7 +163,8 @@ class Measured(Spectrum):
 
     power_law = False
 
-    def __init__(self, eigenvalues, target):
+    def __init__(self, eigenvalues, target, residual=0.0):
+        self.residual = check_real("residual", residual, low=0.0)
         lam, y = check_spectrum(eigenvalues, target)
         lam, y = lam.copy(), y.copy()
         lam.flags.writeable = False
@@ -161,7 +172,8 @@ class Measured(Spectrum):
         self.eigenvalues = lam
         self.target = y
         self.n_modes = len(lam)
-        self.digest = hashlib.sha256(lam.tobytes() + y.tobytes()).hexdigest()[:16]
+        extra = np.float64(self.residual).tobytes() if self.residual else b""
+        self.digest = hashlib.sha256(lam.tobytes() + y.tobytes() + extra).hexdigest()[:16]
         with np.errstate(divide="ignore"):
             self._lnk = np.log(np.arange(1, self.n_modes + 1, dtype=float))
             self._lnlam = np.log(lam)
@@ -175,6 +187,15 @@ class Measured(Spectrum):
 
     def __repr__(self):
         return f"Measured(n_modes={self.n_modes}, digest={self.digest!r})"
+
+    @classmethod
+    def from_data(cls, spectrum, rtol=1e-12) -> "Measured":
+        """From a :class:`rgflow.data.DataSpectrum` (or file): its arrays and, as ``residual``, its
+        ``meta["dropped_power"]`` when that exceeds ``rtol`` · mean f² (else rounding: 0)."""
+        meta = getattr(spectrum, "meta", {}) or {}
+        power = float(meta.get("dropped_power", 0.0) or 0.0)
+        scale = float(meta.get("mean_f2", 0.0) or 0.0)
+        return cls(spectrum.eigenvalues, spectrum.target, power if power > rtol * scale else 0.0)
 
     def modes(self, n):
         """(λ_k, y_k) for k = 1..n ≤ n_modes (read-only views)."""
@@ -217,8 +238,11 @@ class Measured(Spectrum):
 
     @property
     def params(self) -> dict:
-        """alpha = beta = None, spectrum 'measured', modes (n) and digest."""
-        return {"alpha": None, "beta": None, "spectrum": "measured", "modes": self.n_modes, "digest": self.digest}
+        """alpha = beta = None, spectrum 'measured', modes (n) and digest (and residual when not 0)."""
+        out = {"alpha": None, "beta": None, "spectrum": "measured", "modes": self.n_modes, "digest": self.digest}
+        if self.residual:
+            out["residual"] = self.residual
+        return out
 
 
 def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
@@ -235,7 +259,7 @@ def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
     if not np.all(np.isfinite(lam)):
         raise ValueError(f"{name} must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(lam)))})")
     if np.any(lam <= 0):
-        raise ValueError(f"{name} must be > 0 (found {lam[lam <= 0][0]!r} at index {int(np.argmax(lam <= 0))})")
+        raise ValueError(f"{name} must be > 0 (found {float(lam[lam <= 0][0])!r} at index {int(np.argmax(lam <= 0))})")
     if np.any(np.diff(lam) > 0):
         i = int(np.argmax(np.diff(lam) > 0))
         raise ValueError(f"{name} must be sorted in descending order (index {i + 1} exceeds index {i})")

@@ -169,11 +169,12 @@ class SurfaceFit(Result):
 
 
 def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg", *, spectrum=None,
-                 **options) -> Surface:
+                 ridge="bare", **options) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
-    At U = 0 every deterministic method is the GP (THEORY check 1), computed by cumulative sums of
-    y_k²/(1+rλ_k)² and λ_k/(1+rλ_k) over k; otherwise ``rgflow.predict.predict`` per grid point.
+    At U = 0 with the bare ridge every deterministic method is the GP (THEORY check 1), computed by
+    cumulative sums of y_k²/(1+rλ_k)² and λ_k/(1+rλ_k) over k; otherwise (U > 0, or
+    ``ridge="renormalized"``, whose r = 1/K depends on Λ) ``rgflow.predict.predict`` per grid point.
     :func:`fit_surface` fits the scaling collapse L = P^{c/a} W(Λ/P^{b/a}).
 
     Parameters
@@ -190,6 +191,8 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
         One of ``METHODS`` (default ``'rg'``).
     spectrum : PowerLaw or Measured, optional
         Replaces the power law.
+    ridge : {"bare", "renormalized"}, optional
+        The mass r = P/κ (default) or 1/K (:class:`rgflow.Model`).
     **options
         Passed to the method.
 
@@ -217,13 +220,13 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     from .predict import METHODS, predict
 
     Ps, Ls = _as_P_array(P_values, "P"), _as_P_array(cutoff_values, "cutoff")
-    Model.build(alpha, beta, int(Ps[0]), kappa, U, int(Ls.max()), spectrum)  # validate before any work
+    Model.build(alpha, beta, int(Ps[0]), kappa, U, int(Ls.max()), spectrum, ridge)  # validate before any work
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     shape = (len(Ps), len(Ls))
     bias, var = np.empty(shape), np.empty(shape)
     U = float(U)
-    if U == 0.0 and method != "langevin":
+    if U == 0.0 and method != "langevin" and ridge == "bare":
         m = Model.build(alpha, beta, 1, kappa, 0.0, int(Ls.max()), spectrum)
         for i, P in enumerate(Ps):
             M, G = gp_moments(m, P / m.kappa)
@@ -232,12 +235,15 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     else:
         for i, P in enumerate(Ps):
             for j, L in enumerate(Ls):
-                pred = predict(Model.build(alpha, beta, int(P), kappa, U, int(L), spectrum), method, **options)
+                pred = predict(Model.build(alpha, beta, int(P), kappa, U, int(L), spectrum, ridge), method,
+                               **options)
                 bias[i, j], var[i, j] = pred.bias, pred.variance
     if spectrum is None:
         params = {"alpha": float(alpha), "beta": float(beta), "kappa": float(kappa), "U": U}
     else:
         params = {**spectrum.params, "kappa": float(kappa), "U": U}
+    if ridge != "bare":
+        params["ridge"] = ridge
     return Surface(Ps, Ls, bias + var, bias, var, method, params)
 
 

@@ -44,12 +44,13 @@ def register(name):
 
 @register("moments")
 def _moments(model, method, **options):
-    """⟨L⟩/P = bias + variance, bias = Σ⟨Δ_k⟩², variance = Σ Var Δ_k (rgflow.predict)."""
+    """⟨L⟩/P = bias + variance, bias = Σ⟨Δ_k⟩², variance = Σ Var Δ_k, and the expected test error
+    (rgflow.predict.Prediction.test_error)."""
     from .predict import predict
 
     pred = predict(model, method, **options)
     bias, variance = pred.bias, pred.variance
-    return {"loss": bias + variance, "bias": bias, "variance": variance}
+    return {"loss": bias + variance, "bias": bias, "variance": variance, "test_error": pred.test_error}
 
 
 @register("transfer")
@@ -119,23 +120,39 @@ def parse_values(value, name):
     return seq
 
 
-def _tasks(params):
-    grids = [parse_values(params[name], name) for name in PARAMETERS]
+def _tasks(params, ridge="bare", spectrum=None):
+    if spectrum is not None:
+        given = [name for name in ("alpha", "beta") if params[name] is not None]
+        if given:
+            raise ValueError(f"give either a spectrum or alpha and beta, not both (got a spectrum and {', '.join(given)})")
+    grids = [[None] if spectrum is not None and name in ("alpha", "beta") else parse_values(params[name], name)
+             for name in PARAMETERS]
     tasks = [dict(zip(PARAMETERS, combo)) for combo in itertools.product(*grids)]
     for t in tasks:      # every combination is validated before any work
-        t["cutoff"] = Model(**t).cutoff
-        t["alpha"], t["beta"], t["kappa"], t["U"] = (float(t[k]) for k in ("alpha", "beta", "kappa", "U"))
+        if ridge != "bare":   # a row names its ridge only when it is not the default
+            t["ridge"] = ridge
+        t["cutoff"] = _model(t, spectrum).cutoff
+        for k in ("alpha", "beta", "kappa", "U"):
+            t[k] = None if t[k] is None else float(t[k])
+        if spectrum is not None:
+            t["digest"] = spectrum.digest
     return tasks
 
 
+def _model(task, spectrum):
+    """The Model of one row: the power law of its alpha, beta or the sweep's measured ``spectrum``."""
+    return Model.build(task["alpha"], task["beta"], task["P"], task["kappa"], task["U"], task["cutoff"],
+                       spectrum, task.get("ridge", "bare"))
+
+
 def _key(row):
-    return tuple(row[name] for name in PARAMETERS)
+    return tuple(row[name] for name in PARAMETERS) + (row.get("ridge", "bare"),)
 
 
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def evaluate(task, method, observable, options):
+def evaluate(task, method, observable, options, spectrum=None):
     """One row: the parameters of ``task``, ``method`` and the observable's columns (or ``error``)."""
     from .exact import ConvergenceError
     from .flow import FlowError
@@ -143,7 +160,7 @@ def evaluate(task, method, observable, options):
     row = dict(task)
     row["method"] = method
     try:
-        row.update(OBSERVABLES[observable](Model(**task), method, **options))
+        row.update(OBSERVABLES[observable](_model(task, spectrum), method, **options))
     except (FlowError, ConvergenceError, FloatingPointError) as exc:
         row["error"] = f"{type(exc).__name__}: {exc}"
     return row
@@ -163,7 +180,7 @@ def _check(method, observable, options):
 
 
 def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable="moments", options=None,
-          workers=1, client=None, done=(), on_row=None) -> list:
+          workers=1, client=None, done=(), on_row=None, ridge="bare", spectrum=None) -> list:
     """Rows of ``observable`` by ``method`` over the product α × β × P × κ × U × Λ of the parameter values.
 
     Each parameter is a value, a list or a string ``"a,b,c"`` / ``"START:STOP:NUM"``
@@ -191,6 +208,10 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     on_row : callable, optional
         ``on_row(rows_so_far, n_total)``, called after each finished row with the finished rows
         in table order.
+    ridge : {"bare", "renormalized"}, optional
+        r = P/κ (default) or r = 1/K (:class:`rgflow.Model`; each row then carries ``ridge``).
+    spectrum : PowerLaw or Measured, optional
+        Every row uses it (then alpha = beta = None), and carries its ``digest``.
 
     Returns
     -------
@@ -217,7 +238,9 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     options = dict(options or {})
     _check(method, observable, options)
     workers = check_int("workers", workers)
-    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff})
+    if spectrum is not None and observable == "scaling":
+        raise ValueError("the scaling observable needs the power law's exponents; a spectrum is not supported")
+    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge, spectrum)
     have = {_key(r): r for r in done}
     results = [have.get(_key(t)) for t in tasks]
     todo = [i for i, r in enumerate(results) if r is None]
@@ -227,12 +250,12 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
         if on_row is not None:
             on_row([r for r in results if r is not None], len(tasks))
 
-    args = (method, observable, options)
+    args = (method, observable, options, spectrum)
     if client is not None:
         from distributed import as_completed
 
         futures = client.map(evaluate, [tasks[i] for i in todo], method=method, observable=observable,
-                             options=options, pure=False)
+                             options=options, spectrum=spectrum, pure=False)
         index = {f.key: i for f, i in zip(futures, todo)}
         try:
             for fut in as_completed(futures):
@@ -306,7 +329,7 @@ def from_text(text, fmt) -> list:
                 row[c] = None
             elif c in _INTEGER:
                 row[c] = int(v)
-            elif c in ("method", "error") or c.endswith("_verdict"):
+            elif c in ("method", "error", "ridge", "digest") or c.endswith("_verdict"):
                 row[c] = v
             else:
                 row[c] = float(v)

@@ -180,6 +180,11 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
     P_new may not exceed its number of modes). Its modes k ≤ P' behave as the source's
     (THEORY check 6).
 
+    Ridge. The transfer acts on the couplings of the action, (r, u), whatever ridge gave r: with
+    ``ridge="renormalized"`` system 1 carries r = 1/K (K the effective ridge at P samples) and the new
+    system carries the running mass r̃ as its action's mass, so it is returned with the bare ridge and
+    κ̃ = P_new/r̃ (re-renormalizing κ̃ at P_new would count the modes P_new+1 … P twice).
+
     Parameters
     ----------
     model : Model
@@ -331,6 +336,8 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
     Ũ/U (NaN at U = 0), ``r_ratio`` = r̃/r, ``u_ratio`` = ũ/u and ``failed`` (True where the inverse
     transfer has no solution; those entries are NaN). Downward ratios read one flow per U; upward ratios are solved in a chain
     P → P'_1 → P'_2 … (the composition of transfers is the transfer, up to the root tolerance).
+    With ``ridge="renormalized"`` κ in κ̃/κ is the bare-equivalent ridge P/r = P·K of the model (see
+    :func:`transfer`: the new systems carry their running mass with the bare ridge).
     """
     check_model(model)
     if scheme not in SCHEMES:

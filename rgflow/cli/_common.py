@@ -11,6 +11,8 @@ import pathlib
 from dataclasses import dataclass
 from typing import Callable
 
+from ..model import RIDGES
+
 DEFAULT_METHOD = "rg"                       # the --method default of every predictor subcommand
 PLOT_EXTS = (".png", ".pdf", ".svg")
 VALUES_FORMS = "a comma-separated list (100,200,400) or a log-spaced range START:STOP:NUM (100:1e5:20)"
@@ -62,41 +64,91 @@ def integer(text):
 
 # --- the model arguments: declared once, read once ---------------------------------------------
 
-def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_required=True, cutoff_default=None):
-    """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (THEORY §1 names).
+def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_required=True, cutoff_default=None,
+                   spectrum=True):
+    """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (THEORY §1 names), the measured
+    spectrum ``--spectrum FILE`` (instead of --alpha/--beta; ``spectrum=False``: not taken) and, with
+    ``kappa``, the ridge ``--ridge bare|renormalized`` (THEORY §5).
 
     ``P`` / ``cutoff``: ``"one"`` (one integer, ``ns.P`` / ``ns.cutoff``), ``"list"`` (values or a
-    range, ``ns.P_values`` / ``ns.cutoff_values``) or None (not taken). Future model options
-    (``--spectrum FILE``, ``--ridge bare|renormalized``) are declared here and read in
-    :func:`model_from`, so that every subcommand gets them at once.
+    range, ``ns.P_values`` / ``ns.cutoff_values``) or None (not taken). :func:`model_from` reads them
+    all (:func:`spectrum_from` the file), so every subcommand gets them at once.
     """
-    p.add_argument("--alpha", type=float, required=True, help="spectrum exponent, λ_k = k^-(1+α), α > 0")
+    need = "" if spectrum else None   # --alpha/--beta required unless --spectrum FILE is given (checked in spectrum_from)
+    p.add_argument("--alpha", type=float, required=need is None,
+                   help="spectrum exponent, λ_k = k^-(1+α), α > 0" + ("" if need is None else " (or --spectrum)"))
     if beta_required:
-        p.add_argument("--beta", type=float, required=True, help="target exponent, y_k² = k^-(1+β), β > -1")
+        p.add_argument("--beta", type=float, required=need is None,
+                       help="target exponent, y_k² = k^-(1+β), β > -1" + ("" if need is None else " (or --spectrum)"))
     else:
         p.add_argument("--beta", type=float, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
+    if spectrum:
+        p.add_argument("--spectrum", default=None, metavar="FILE",
+                       help="a measured spectrum instead of the power law: .npz with arrays eigenvalues and "
+                            "target, or .csv with columns eigenvalue,target (cutoff default: its number of modes)")
+    p.set_defaults(_beta_required=beta_required)
     if P == "one":
         p.add_argument("--P", type=integer, required=True, help="training samples P >= 1")
     elif P == "list":
         p.add_argument("--P", dest="P_values", required=True, help=f"training samples P: {VALUES_FORMS}")
     if kappa:
         p.add_argument("--kappa", type=float, required=True, help="ridge κ > 0 (mass r = P/κ)")
+        p.add_argument("--ridge", choices=RIDGES, default="bare",
+                       help="bare: the mass r = P/κ (default, the paper's); renormalized: r = 1/K with the "
+                            "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, THEORY §5)")
     if U:
         p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
     if cutoff == "one":
         p.add_argument("--cutoff", type=integer, default=cutoff_default,
-                       help=f"number of modes Λ (default {cutoff_default if cutoff_default else 'P'})")
+                       help=f"number of modes Λ (default {cutoff_default if cutoff_default else 'P, or the modes of --spectrum'})")
     elif cutoff == "list":
         p.add_argument("--cutoff", dest="cutoff_values", required=True, help=f"cutoffs Λ (model size): {VALUES_FORMS}")
 
 
+def spectrum_from(ns):
+    """The :class:`rgflow.spectrum.Measured` of ``--spectrum FILE`` (read once, kept on ``ns``), or None
+    for the power law. ValueError if both --spectrum and --alpha/--beta are given, or neither."""
+    path = getattr(ns, "spectrum", None)
+    if path is None:
+        missing = [f"--{k}" for k in ("alpha", "beta") if getattr(ns, k, None) is None
+                   and (k == "alpha" or getattr(ns, "_beta_required", True))]
+        if missing:
+            raise ValueError(f"the following arguments are required: {', '.join(missing)} (or --spectrum FILE)")
+        return None
+    given = [f"--{k}" for k in ("alpha", "beta") if getattr(ns, k, None) is not None]
+    if given:
+        raise ValueError(f"give either --spectrum or --alpha/--beta, not both (got --spectrum and {', '.join(given)})")
+    cached = getattr(ns, "_measured", None)
+    if cached is None:
+        from ..data import load_spectrum
+        from ..spectrum import Measured
+
+        try:
+            cached = Measured.from_data(load_spectrum(path))   # meta dropped_power: the unlearnable floor
+        except FileNotFoundError as exc:
+            raise ValueError(str(exc)) from None
+        ns._measured = cached
+    return cached
+
+
 def model_from(ns, **changes):
-    """The :class:`rgflow.Model` of the parsed model arguments (``changes`` replace some of them)."""
+    """The :class:`rgflow.Model` of the parsed model arguments (``changes`` replace some of them):
+    the power law of --alpha/--beta or the measured --spectrum, with --ridge."""
     from ..model import Model
 
     args = {"alpha": ns.alpha, "beta": ns.beta, "P": getattr(ns, "P", None), "kappa": ns.kappa,
-            "U": ns.U, "cutoff": getattr(ns, "cutoff", None), **changes}
-    return Model(**args)
+            "U": ns.U, "cutoff": getattr(ns, "cutoff", None), "spectrum": spectrum_from(ns),
+            "ridge": getattr(ns, "ridge", "bare"), **changes}
+    return Model.build(**args)
+
+
+def require_power_law(ns, what) -> None:
+    """ValueError if ``--spectrum`` or ``--ridge renormalized`` is given to a subcommand that needs the
+    power law's closed forms with the bare mass (``what`` names it)."""
+    if getattr(ns, "spectrum", None) is not None:
+        raise ValueError(f"{what} needs the power law's exponents (--alpha, --beta); --spectrum is not supported")
+    if getattr(ns, "ridge", "bare") != "bare":
+        raise ValueError(f"{what} is defined with the bare mass r = P/κ; --ridge {ns.ridge} is not supported")
 
 
 def add_method_arg(p, choices, default=DEFAULT_METHOD, help="predictor"):

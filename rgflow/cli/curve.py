@@ -1,7 +1,8 @@
 """``rgflow curve``: the learning curve ⟨L⟩/P, bias and variance against P."""
 from __future__ import annotations
 
-from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, model_from, predictor_options
+from ._common import (add_model_args, add_output_args, add_predictor_args, command, emit, model_from, predictor_options,
+                      spectrum_from)
 
 
 def arguments(p):
@@ -12,8 +13,11 @@ def arguments(p):
 
 @command("curve", help="learning curve: loss per sample, bias and variance against P",
          description="Training loss per sample ⟨L⟩/P = bias + variance against P at fixed ridge κ "
-                     "(r = P/κ; cutoff Λ = P unless --cutoff is given). Keys P, loss, bias, variance, "
-                     "method (JSON also params, version).",
+                     "(r = P/κ, or 1/K with --ridge renormalized; cutoff Λ = P unless --cutoff is given, the "
+                     "modes of --spectrum FILE), and the expected test and training errors. Keys P, loss, "
+                     "bias, variance, test_error, train_error, method (JSON also params, version; CSV has "
+                     "test_error, train_error with --ridge renormalized, else both equal the bias plus the "
+                     "file's unlearnable residual).",
          example="rgflow curve --alpha 0.2 --beta 0.3 --kappa 3.981 --U 0.05 --P 100:1e5:20 --plot curve.pdf",
          arguments=arguments)
 def run(ns):
@@ -21,5 +25,6 @@ def run(ns):
 
     Ps = parse_P_values(ns.P_values)
     model_from(ns, P=int(Ps[0]))  # validate before any work
-    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff, **predictor_options(ns))
+    curve = learning_curve(Ps, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method, ns.cutoff, spectrum=spectrum_from(ns),
+                           ridge=ns.ridge, **predictor_options(ns))
     emit(ns, curve, plot="learning_curve")

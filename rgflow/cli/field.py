@@ -7,7 +7,7 @@ DATA_EXTS = (".json", ".csv")
 
 
 def arguments(p):
-    add_model_args(p, P=None, kappa=False, U=False, beta_required=False, cutoff_default=1000)
+    add_model_args(p, P=None, kappa=False, U=False, beta_required=False, cutoff_default=1000, spectrum=False)
     p.add_argument("--tau", default="0,1,2",
                    help="RG times: comma-separated (0,1,2) or a linearly spaced range START:STOP:NUM (default 0,1,2)")
     p.add_argument("--raw", action="store_true", help="the couplings (U = u/P, r) instead of the rescaled (Û, r̂)")

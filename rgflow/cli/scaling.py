@@ -1,7 +1,7 @@
 """``rgflow scaling``: scaling intervals of the couplings and measured effective exponents."""
 from __future__ import annotations
 
-from ._common import add_model_args, add_output_args, command, emit, model_from
+from ._common import add_model_args, add_output_args, command, emit, model_from, require_power_law
 
 
 def arguments(p):
@@ -26,6 +26,7 @@ def run(ns):
 
     from ..model import check_real
 
+    require_power_law(ns, "scaling (the interval of the power law's exponents)")
     model = model_from(ns)
     check_real("r_hat_max", ns.r_hat_max, low=0.0, low_open=True)
     r_hat0 = float(model.r * model.eigenvalues()[-1])   # r̂ at τ = 0: r λ(k_c = Λ)

@@ -1,7 +1,7 @@
 """``rgflow surface``: the loss surface on a (P, cutoff) grid and its scaling collapse."""
 from __future__ import annotations
 
-from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, predictor_options
+from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, predictor_options, spectrum_from
 
 
 def arguments(p):
@@ -24,7 +24,7 @@ def run(ns):
     from ..surface import PARTS, fit_surface, loss_surface
 
     surf = loss_surface(ns.P_values, ns.cutoff_values, ns.alpha, ns.beta, ns.kappa, ns.U, ns.method,
-                        **predictor_options(ns))
+                        spectrum=spectrum_from(ns), ridge=ns.ridge, **predictor_options(ns))
     obj = surf.to_dict()
     header, rows = surf.to_rows()
     fit = None

@@ -1,17 +1,23 @@
 """``rgflow sweep``: one table of an observable over the cartesian product of parameter lists."""
 from __future__ import annotations
 
-from ._common import VALUES_FORMS, add_method_arg, add_output_args, command, integer
+from ._common import RIDGES, VALUES_FORMS, add_method_arg, add_output_args, command, integer, spectrum_from
 
 
 def arguments(p):
     from ..predict import METHODS
 
-    for name, help_ in (("alpha", "spectrum exponents α > 0"), ("beta", "target exponents β > -1"),
-                        ("P", "training samples P (integers)"), ("kappa", "ridges κ > 0")):
+    for name, help_ in (("alpha", "spectrum exponents α > 0 (or --spectrum)"),
+                        ("beta", "target exponents β > -1 (or --spectrum)")):
+        p.add_argument(f"--{name}", default=None, help=f"{help_}: {VALUES_FORMS}")
+    p.add_argument("--spectrum", default=None, metavar="FILE",
+                   help="a measured spectrum (.npz or .csv, as for predict) instead of --alpha/--beta")
+    for name, help_ in (("P", "training samples P (integers)"), ("kappa", "ridges κ > 0")):
         p.add_argument(f"--{name}", required=True, help=f"{help_}: {VALUES_FORMS}")
     p.add_argument("--U", default="0", help=f"quartic couplings U >= 0: {VALUES_FORMS} (default 0)")
     p.add_argument("--cutoff", default=None, help=f"cutoffs Λ: {VALUES_FORMS} (default Λ = P)")
+    p.add_argument("--ridge", choices=RIDGES, default="bare",
+                   help="bare: r = P/κ (default); renormalized: r = 1/K, the effective ridge (THEORY §5)")
     add_method_arg(p, METHODS)
     p.add_argument("--observable", choices=("moments", "transfer", "scaling"), default="moments",
                    help="moments: loss, bias, variance (default); transfer: couplings at --to-P; scaling: exponents")
@@ -40,6 +46,7 @@ def run(ns):
     from .._io import atomic_write, say, write_output
     from ..sweep import from_text, sweep, to_text
 
+    spectrum = spectrum_from(ns)   # the measured spectrum, or None (then --alpha and --beta are required)
     options = {}
     if ns.observable == "transfer":
         if ns.to_P is None:
@@ -73,7 +80,7 @@ def run(ns):
     try:
         rows = sweep(alpha=ns.alpha, beta=ns.beta, P=ns.P, kappa=ns.kappa, U=ns.U, cutoff=ns.cutoff,
                      method=ns.method, observable=ns.observable, options=options, workers=ns.workers,
-                     client=client, done=done, on_row=on_row)
+                     client=client, done=done, on_row=on_row, ridge=ns.ridge, spectrum=spectrum)
     except KeyboardInterrupt:
         if ns.out:
             atomic_write(ns.out, to_text(state["rows"], ns.format))

@@ -25,4 +25,6 @@ def run(ns):
     from ..transfer import transfer
 
     P_new = check_int("to-P", ns.to_P)
-    emit(ns, transfer(model_from(ns), P_new, scheme=ns.scheme), plot="transfer")
+    # a transfer needs Λ = P: with --spectrum the cutoff defaults to P (not to the file's number of modes)
+    changes = {"cutoff": ns.P} if ns.spectrum is not None and ns.cutoff is None else {}
+    emit(ns, transfer(model_from(ns, **changes), P_new, scheme=ns.scheme), plot="transfer")
