@@ -67,7 +67,7 @@ def figure(out_dir="figures"):
         a_.axhline(y, color=c, ls="--", lw=0.7)
         a_.text(0.25, y * (1.03 if i % 2 == 0 else 0.97), lab, color=c, fontsize=6.5, ha="right",
                 va="bottom" if i % 2 == 0 else "top")
-    a_.set(xlabel="training time $t$", ylabel=r"$\langle L\rangle/P=\sum_k\langle\Delta_k^2\rangle$",
+    a_.set(xlabel="training time $t$", ylabel=r"$\langle L\rangle/P$",
            title="(b) training loss (dashed: equilibrium)")
     a_.set_ylim(0.24, 4.2)
     a_.set_yticks([0.3, 0.5, 1, 2, 3])
