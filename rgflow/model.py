@@ -15,10 +15,11 @@ import numpy as np
 from ._checks import check_int, check_real
 from .spectrum import PowerLaw, Spectrum
 
-__all__ = ["Model", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX"]
+__all__ = ["Model", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX", "U_P_MAX"]
 
 P_MAX = 2**53           # the largest P (and cutoff) that float64 holds exactly: r = P/κ and u = U·P are floats
 CUTOFF_MAX = 10**8      # modes Λ: eight arrays of Λ floats must fit in memory (6.4 GB at the bound)
+U_P_MAX = 1e300         # the largest u = U·P: sums u Σ_k (...) over up to 1e8 modes must stay below float64's 1.8e308
 LOG_TINY = -700.0       # ln of the smallest λ_Λ, y_Λ² the model accepts (e^-700 ≈ 1e-304, above float64's 2.2e-308)
 
 
@@ -101,9 +102,9 @@ class Model:
         if self.P / self.kappa > big:
             raise ValueError(f"kappa must be >= P/{big:.4g} = {self.P / big:.4g} (the mass r = P/kappa overflows "
                              f"float64), got {self.kappa!r}")
-        if self.U * self.P > big:
-            raise ValueError(f"U must be <= {big:.4g}/P = {big / self.P:.4g} (the coupling u = U*P overflows "
-                             f"float64), got {self.U!r}")
+        if self.U * self.P > U_P_MAX:
+            raise ValueError(f"U must be <= {U_P_MAX:g}/P = {U_P_MAX / self.P:.4g} (the coupling u = U*P and its sums "
+                             f"over the modes overflow float64 above {U_P_MAX:g}), got {self.U!r}")
         sp = self.spectrum
         if sp.power_law:
             ln = math.log(self.cutoff)
