@@ -98,8 +98,9 @@ def _meanfield(a, b, u):
     return _saddle(a, b * b, u) if u > 0.0 else 0.0
 
 
-def _conditional_moments(B, a, b, u, t, W):
-    """E[x | B], E[x² | B] for p(x) ∝ exp(−(a + uB) x²/2 + b x − (u/4) x⁴), u ≥ 0.
+def _conditional_moments(B, a, b, u, t, W, central=False):
+    """E[x | B], E[x² | B] (with ``central``: E[x | B], Var[x | B], without the cancellation of
+    E[x²] − E[x]² when the mean dominates) for p(x) ∝ exp(−(a + uB) x²/2 + b x − (u/4) x⁴), u ≥ 0.
 
     B: array (..., Λ); a, b: arrays (Λ,); t, W: Gauss–Hermite nodes and the weight matrix
     [w, w t, w t²] of shape (n, 3). Quadrature in x = x* + s t around the mode x*
@@ -135,6 +136,8 @@ def _conditional_moments(B, a, b, u, t, W):
     et = Z[..., 1] / Z[..., 0]
     et2 = Z[..., 2] / Z[..., 0]
     m1 = x + s * et
+    if central:
+        return m1, s * s * (et2 - et * et)
     m2 = x * x + 2.0 * x * s * et + s * s * et2
     return m1, m2
 
@@ -313,13 +316,15 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
             if estimator == "rb":
                 for i0 in range(0, C, rows):
                     sl = slice(i0, i0 + rows)
-                    e1, e2 = _conditional_moments(A[sl, None] - x[sl] * x[sl], a, b, u, t_nodes, W)
-                    s1[sl] += e1
-                    s2[sl] += e2
-                    sA[sl] += e2.sum(axis=1)
+                    e1, cv = _conditional_moments(A[sl, None] - x[sl] * x[sl], a, b, u, t_nodes, W, central=True)
+                    sA[sl] += (cv + e1 * e1).sum(axis=1)
+                    e1 -= m                             # moments about the mean-field mean m_k: no
+                    s1[sl] += e1                        # cancellation in Var = ⟨(Δ−m)²⟩ − ⟨Δ−m⟩²
+                    s2[sl] += e1 * e1 + cv              # when |m_k| ≫ σ_k
             else:
-                s1 += x
-                np.multiply(x, x, out=tmp)
+                np.subtract(x, m, out=tmp)
+                s1 += tmp
+                tmp *= tmp
                 s2 += tmp
                 sA += A
             k_in_batch += 1
@@ -342,10 +347,11 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
     bm1 = bm1.reshape(nb, L)
     bm2 = bm2.reshape(nb, L)
     bA = bA.reshape(nb)
-    M1 = bm1.mean(axis=0)
-    M2 = bm2.mean(axis=0)
-    var = M2 - M1 * M1
-    d = bm2 - 2.0 * M1 * bm1                      # delta method: δ(M2 − M1²) = δM2 − 2 M1 δM1
+    D1 = bm1.mean(axis=0)                         # ⟨Δ − m⟩ and ⟨(Δ − m)²⟩
+    var = bm2.mean(axis=0) - D1 * D1
+    M1 = m + D1
+    M2 = var + M1 * M1
+    d = bm2 - 2.0 * D1 * bm1                      # delta method: δ(C2 − D1²) = δC2 − 2 D1 δD1
     root = math.sqrt(nb)
     f1, f2 = _stderr_floor(M1, M2, var, bias1, bias2)   # bias and round-off, added in quadrature
     out = {
