@@ -264,16 +264,21 @@ def _fronts(grid, D, lam_c, levels, r, mu_grid):
         tc = np.array([_crossing(grid, D[j] / D0[j], c) if D0[j] > 0 else math.nan for j in range(len(D0))])
         ok = np.isfinite(tc)
         front[str(c)] = {"lambda": lam_c[ok].tolist(), "t": tc[ok].tolist()}
-        tp = np.log(1.0 / c) / (2.0 * (1.0 / lam_c + r))   # single-mode U = 0 crossing time
+        a_c = 1.0 / lam_c + r          # the single-mode U = 0 crossing time is ln(1/c)/(2a_c)
         for j in range(len(tc) - 1):
             if not (ok[j] and ok[j + 1]) or tc[j] == tc[j + 1]:
+                continue
+            # ln(tp_{j+1}/tp_j) = ln(a_j/a_{j+1}), as log1p: 0 when r ≫ 1/λ (the U = 0 fronts then
+            # coincide, their velocity is undefined: the point is left out, not divided by zero)
+            ltp = math.log1p((a_c[j] - a_c[j + 1]) / a_c[j + 1])
+            if ltp == 0.0:
                 continue
             dl = math.log(lam_c[j + 1] / lam_c[j])
             pts["lambda"].append(math.sqrt(lam_c[j] * lam_c[j + 1]))
             pts["t"].append(math.sqrt(tc[j] * tc[j + 1]))
             pts["v"].append(dl / math.log(tc[j + 1] / tc[j]))
             pts["level"].append(c)
-            pts["v_predicted_u0"].append(dl / math.log(tp[j + 1] / tp[j]))
+            pts["v_predicted_u0"].append(dl / ltp)
             mu_t = float(np.interp(math.log(pts["t"][-1]), np.log(grid[1:]), mu_grid[1:]))
             pts["v_adiabatic"].append(1.0 + pts["lambda"][-1] * (r + mu_t))
     return front, {k: np.array(v) for k, v in pts.items()}

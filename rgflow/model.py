@@ -20,7 +20,8 @@ __all__ = ["Model", "check_real", "check_int", "gaussian_coefficients", "gp_mome
 P_MAX = 2**53           # the largest P (and cutoff) that float64 holds exactly: r = P/κ and u = U·P are floats
 CUTOFF_MAX = 10**8      # modes Λ: eight arrays of Λ floats must fit in memory (6.4 GB at the bound)
 U_P_MAX = 1e300         # the largest u = U·P: sums u Σ_k (...) over up to 1e8 modes must stay below float64's 1.8e308
-LOG_TINY = -700.0       # ln of the smallest λ_Λ, y_Λ² the model accepts (e^-700 ≈ 1e-304, above float64's 2.2e-308)
+LOG_TINY = -700.0       # ln of the smallest y_Λ² the model accepts (e^-700 ≈ 1e-304, above float64's 2.2e-308)
+LOG_TINY_LAMBDA = -350.0  # ln of the smallest λ_Λ: a_k = 1/λ_k + r enters squared (a_k² < e^700)
 
 
 def check_model(model) -> None:
@@ -108,14 +109,15 @@ class Model:
         sp = self.spectrum
         if sp.power_law:
             ln = math.log(self.cutoff)
-            for name, expo, pre, what in (("alpha", sp.alpha, sp.A, "lambda_k = A k^-(1+alpha)"),
-                                          ("beta", sp.beta, sp.B, "y_k^2 = B k^-(1+beta)")):
-                if math.log(pre) - (1.0 + expo) * ln < LOG_TINY:
+            for name, expo, pre, what, floor in (
+                    ("alpha", sp.alpha, sp.A, "lambda_k = A k^-(1+alpha)", LOG_TINY_LAMBDA),
+                    ("beta", sp.beta, sp.B, "y_k^2 = B k^-(1+beta)", LOG_TINY)):
+                if math.log(pre) - (1.0 + expo) * ln < floor:
                     if ln == 0.0:
-                        raise ValueError(f"{'A' if name == 'alpha' else 'B'} must be >= e^{LOG_TINY:g}, got {pre!r}")
-                    top = (math.log(pre) - LOG_TINY) / ln - 1.0
-                    raise ValueError(f"{name} must be <= {top:.6g} at cutoff {self.cutoff} ({what} underflows "
-                                     f"float64 below e^{LOG_TINY:g} at the last mode), got {expo!r}")
+                        raise ValueError(f"{'A' if name == 'alpha' else 'B'} must be >= e^{floor:g}, got {pre!r}")
+                    top = (math.log(pre) - floor) / ln - 1.0
+                    raise ValueError(f"{name} must be <= {top:.6g} at cutoff {self.cutoff} ({what} falls below "
+                                     f"e^{floor:g} at the last mode, beyond float64's range), got {expo!r}")
 
     @classmethod
     def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None) -> "Model":
