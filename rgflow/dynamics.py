@@ -215,6 +215,9 @@ def _run_mean_field(a, b, u, x0, grid, record):
     return mu_hist, steps
 
 
+MAX_WORK = 2.5e8   # steps × max(chains × Λ, 8192) of the Langevin dynamics (~12 s on one core; Λ = 3000 by default: 1.9e8)
+
+
 def _run_langevin(a, b, u, r, x0, grid, record, *, chains, rng, max_step):
     X = np.tile(x0, (chains, 1))
     mu_hist = np.empty(len(grid))
@@ -225,7 +228,12 @@ def _run_langevin(a, b, u, r, x0, grid, record, *, chains, rng, max_step):
     for i in range(1, len(grid)):
         H = grid[i] - grid[i - 1]
         mu_max = u * float(A.max())
-        n = max(1, int(math.ceil(max(2.0 * H * mu_max, H * (r + mu_max) / max_step))))
+        n = max(1, int(math.ceil(min(max(2.0 * H * mu_max, H * (r + mu_max) / max_step), 1e18))))
+        if (steps + n) * max(X.size, 8192) > MAX_WORK:
+            raise ValueError(f"dynamics(method='langevin') needs more than {MAX_WORK:.3g} mode-steps (chains x "
+                             f"cutoff x steps; the stiffness u*A = {mu_max:.3g} at t = {grid[i]:.3g} needs steps "
+                             f"<= {min(1.0 / mu_max, max_step / (r + mu_max)) if mu_max > 0 else max_step:.3g}): "
+                             "lower U, the largest time, chains or the cutoff")
         h = H / n
         ea = np.exp(-a * h)
         for _ in range(n):

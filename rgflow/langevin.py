@@ -67,7 +67,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._io import say
-from .model import Model, check_int, gaussian_coefficients
+from .model import Model, check_int, check_real, gaussian_coefficients
 
 __all__ = ["langevin", "DEFAULTS", "SCHEMES", "ESTIMATORS"]
 
@@ -87,6 +87,7 @@ _QUAD_CANDIDATES = (6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 96)
 _QUAD_REF = 128
 _CHUNK = 1 << 20            # elements per block of the quadrature (bounds memory)
 _PROGRESS_EVERY = 3.0       # seconds between progress reports
+MAX_WORK = 2e8             # chains × (burn + steps) × Λ allowed by default (~15 s on one core at Λ = 3000)
 _ROUNDOFF = 16.0            # round-off floor of the error bars, in units of ε·scale (see _stderr_floor)
 
 
@@ -387,7 +388,7 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
 
 # --------------------------------------------------------------------------- public API
 def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn=None,
-             scheme="pcn", estimator=None, batches=None, progress=None) -> dict:
+             scheme="pcn", estimator=None, batches=None, progress=None, max_work=MAX_WORK) -> dict:
     """Sample exp(−S) of ``model`` over all modes k = 1..Λ and return moments with error bars.
 
     Parameters (None → the per-scheme default in ``DEFAULTS``)
@@ -405,6 +406,8 @@ def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn
     batches : int ≥ 1           time batches per chain (default: enough for 32 in total)
     progress : None | bool | callable(done, total, elapsed)
                                 True reports on stderr every few seconds
+    max_work : float > 0        bound on chains × (burn + steps) × Λ (default MAX_WORK = 2e8, about
+                                15 s): a larger request is a ValueError before any work
 
     Returns a dict with arrays over k: "mean" ⟨Δ_k⟩, "var" Var Δ_k, "mean_stderr",
     "var_stderr", "second" ⟨Δ_k²⟩; scalars "loss" ⟨L⟩/P = Σ_k ⟨Δ_k²⟩ and "loss_stderr",
@@ -446,6 +449,11 @@ def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn
     if per_chain < batches:
         raise ValueError(f"steps must be >= thin*batches = {thin * batches} so that every batch "
                          f"holds a sample, got {steps!r}")
+    max_work = check_real("max_work", max_work, low=0.0, low_open=True)
+    work = float(chains) * float(burn + steps) * model.cutoff
+    if work > max_work:
+        raise ValueError(f"chains*(burn+steps)*cutoff = {work:.3g} exceeds max_work = {max_work:.3g} (time and "
+                         f"memory grow with it): lower chains, burn, steps or the cutoff, or raise max_work")
     reporter = _make_reporter(progress)  # validates progress
     rng = np.random.default_rng(seed)
     return _sample(a, b, model.u, rng=rng, scheme=scheme, chains=chains, steps=steps, dt=dt,

@@ -124,3 +124,70 @@ def test_alpha_whose_spectrum_underflows_is_rejected_with_its_range():
 def test_langevin_unknown_option_is_a_value_error():
     with pytest.raises(ValueError, match=r"options of method 'langevin' must be among \['seed', 'chains'.*got \['bogus'\]"):
         predict(Model(0.2, 0.3, 10, 1.0), "langevin", bogus=1)
+
+
+# --- item 3: bounded work, checked up front ---------------------------------------------------
+
+def test_langevin_rejects_unbounded_work_before_allocating():
+    from rgflow.langevin import MAX_WORK, langevin
+
+    with pytest.raises(ValueError, match=r"chains\*\(burn\+steps\)\*cutoff = 1\.15e\+19 exceeds max_work"):
+        langevin(Model(0.2, 0.3, 20, 3.98, U=0.05), burn=2**53)
+    big = Model(0.2, 0.3, 10**6, 3.98, U=0.05)          # 64 x 300 x 1e6 = 1.9e10 (2.9 GiB in one array before)
+    assert 64 * 300 * 10**6 > MAX_WORK
+    with pytest.raises(ValueError, match=r"exceeds max_work = 2e\+08"):
+        predict(big, "langevin")
+
+
+def test_langevin_dynamics_rejects_a_stiffness_it_cannot_afford():
+    from rgflow import dynamics
+
+    with pytest.raises(ValueError, match=r"dynamics\(method='langevin'\) needs more than 2\.5e\+08 mode-steps"):
+        dynamics(Model(alpha=2.578, beta=0.354, P=89, kappa=2.46e183, U=378.7), method="langevin", shells=4)
+
+
+def test_value_ranges_are_bounded():
+    code, _, err = run_cli("curve", "--alpha", 0.2, "--beta", 0.3, "--P", "1:1e9:1e7", "--kappa", 3.98)
+    assert code == 2 and "at most 10000 points" in err
+    code, _, err = run_cli("surface", "--alpha", 0.2, "--beta", 0.3, "--P", 200, "--kappa", 3.98, "--method", "pt1",
+                           "--cutoff", "1e308")
+    assert code == 2 and "cutoff must be integers <= 2**53" in err
+
+
+# --- item 4: nothing undefined silently ----------------------------------------------------------
+
+def test_scaling_interval_names_what_is_undefined():
+    from rgflow import scaling_interval
+
+    res = scaling_interval(0.2, 0.3, P=200, kappa=1e-80)
+    for name, v in res.effective.items():
+        bad = ~np.isfinite(np.atleast_1d(v))
+        assert (f"effective.{name}" in res.undefined) == bool(bad.any())
+    assert "below round-off" in res.undefined["effective.U_effect_full"]
+    for g in ("r", "U", "s"):
+        for name, rng in getattr(res, g)["measured"].items():
+            assert (f"{g}.measured.{name}" in res.undefined) == (not all(map(math.isfinite, rng)))
+    assert res.to_dict()["undefined"] == res.undefined
+
+
+# --- item 6: the CLI ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv,code,match", [
+    (["scaling", "--alpha", "3000", "--beta", "0.3", "--P", "200", "--kappa", "3.98"], 2, r"alpha must be <= 65\.05"),
+    (["dynamics", "--alpha", "0.2", "--beta", "0.3", "--P", "100", "--kappa", "1e-30", "--U", "0.05"], 0, r"^$"),
+    (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "200", "--kappa", "3.98", "--U", "1e306", "--method",
+      "exact"], 2, r"U must be <= 1e\+300/P"),
+    (["predict", "--alpha", "100", "--beta", "0.3", "--P", "200", "--kappa", "3.98", "--U", "0.05"], 2,
+     r"alpha must be <= 65\.05"),
+    (["predict", "--alpha", "0.2", "--beta", "10", "--P", "100000", "--kappa", "1e-300", "--method", "gp"], 1,
+     r"underflows float64 .* use kappa >= 7\.04e-282"),
+])
+def test_cli_reported_cases_end_in_one_line(argv, code, match):
+    got, out, err = run_cli(*argv)
+    assert got == code, err
+    assert "Traceback" not in err
+    if code:
+        assert err.startswith("rgflow: error: ") and err.count("\n") == 1
+    import re
+
+    assert re.search(match, err.removeprefix("rgflow: error: ").strip())
