@@ -182,11 +182,23 @@ def solve_continuum(spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_ev
     def rhs(x, z):
         # older scipy (1.10-1.13 checked) picks its first step without looking at the end of the interval
         # (scipy PR 17348) and may evaluate far outside it (k_c = e^x underflows to 0): never do that
-        dr, du = shell_rates(spectrum, z[:n], z[n:], math.exp(min(max(x, lo), hi)))
-        return -np.concatenate([dr, du])  # dk_c/dτ = -k_c: d/dx = -d/dτ
+        k_c = math.exp(min(max(x, lo), hi))
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            dr, du = shell_rates(spectrum, z[:n], z[n:], k_c)
+        rates = -np.concatenate([dr, du])  # dk_c/dτ = -k_c: d/dx = -d/dτ
+        if not np.all(np.isfinite(rates)):
+            # u² K2 beyond float64 (0·inf = NaN): the step-size control would spin on it for ever
+            i = int(np.flatnonzero(~np.isfinite(rates))[0]) % n
+            tau, kc = where(x)
+            raise FlowError(f"the one-loop rates of the {what} flow overflow float64 at tau={tau:.6g} (k_c={kc:.6g}, "
+                            f"r={z[i]:.4g}, u={z[n + i]:.4g}: u^2 times the shell cumulants is beyond float64); "
+                            "lower U or raise kappa", tau=tau, k_c=kc)
+        return rates
 
     sol = solve_ivp(rhs, (x_hi, x_lo), np.concatenate([r, u]), method="DOP853", rtol=rtol, atol=ATOL,
                     dense_output=dense, t_eval=t_eval, events=events)
+    if not isinstance(sol.y, np.ndarray) or sol.y.ndim != 2:   # a failure before the first t_eval point: y = []
+        sol.y = np.zeros((2 * n, 0))
     bad = np.flatnonzero(~np.all(np.isfinite(sol.y), axis=1)) if sol.y.size else np.zeros(0, int)
     if strict and (sol.status != 0 or len(bad) or (t_eval is not None and len(sol.t) != len(t_eval))):
         x = float(sol.t[-1]) if len(sol.t) else x_hi

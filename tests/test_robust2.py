@@ -191,3 +191,21 @@ def test_cli_reported_cases_end_in_one_line(argv, code, match):
     import re
 
     assert re.search(match, err.removeprefix("rgflow: error: ").strip())
+
+
+def test_flow_batch_failing_before_the_first_point_is_a_flow_error():
+    """u0 = 1e300: solve_ivp stops before its first output point (y = []): a FlowError, not AttributeError."""
+    from rgflow import flow_batch
+
+    with pytest.raises(FlowError, match="integration of the batch flow failed"):
+        flow_batch(0.2, 0.3, 3000, [1.0], [1e300])
+
+
+def test_continuum_rates_beyond_float64_are_a_flow_error_not_a_hang():
+    """r = 1e299, u = 1e200: u² overflows while K2 ~ G² underflows (0·inf = NaN); DOP853 spun on it."""
+    from rgflow import flow, flow_batch
+
+    with pytest.raises(FlowError, match=r"one-loop rates of the batch flow overflow float64 .*r=1e\+299, u=1e\+200"):
+        flow_batch(1.01, 1.985, 41, [1e299], [1e200])
+    with pytest.raises(FlowError, match=r"overflow float64"):
+        flow(Model(1.01, 1.985, 41, 41 / 1e299, U=1e200 / 41))
