@@ -194,11 +194,21 @@ def test_cli_reported_cases_end_in_one_line(argv, code, match):
 
 
 def test_flow_batch_failing_before_the_first_point_is_a_flow_error():
-    """u0 = 1e300: solve_ivp stops before its first output point (y = []): a FlowError, not AttributeError."""
+    """u0 = 1e300 (now caught by the rate check) and a solve_ivp that stops before its first output point
+    (y = [], simulated): a FlowError naming the batch flow, not an AttributeError."""
+    import scipy.integrate
     from rgflow import flow_batch
 
-    with pytest.raises(FlowError, match="integration of the batch flow failed"):
+    with pytest.raises(FlowError, match="batch flow"):
         flow_batch(0.2, 0.3, 3000, [1.0], [1e300])
+
+    class Failed:
+        status, message, t, y = -1, "Required step size is less than spacing between numbers.", np.zeros(0), []
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scipy.integrate, "solve_ivp", lambda *a, **k: Failed())
+        with pytest.raises(FlowError, match="integration of the batch flow failed at tau=0"):
+            flow_batch(0.2, 0.3, 3000, [1.0], [0.05])
 
 
 def test_continuum_rates_beyond_float64_are_a_flow_error_not_a_hang():
