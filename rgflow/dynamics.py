@@ -162,6 +162,19 @@ def _grid(times, steps_per_decade):
     return grid, np.searchsorted(grid, times)
 
 
+MAX_WORK = 2.5e8   # steps × max(chains × Λ, 8192) of the Langevin dynamics (~12 s on one core; Λ = 3000 by default: 1.9e8)
+
+
+def _check_work(method, steps, n, size, stiffness, t):
+    """ValueError before the sub-steps n of one output interval would take the run past MAX_WORK
+    (steps × max(size, 8192)): the stiffness u·A forces steps h ≤ 1/(2uA)."""
+    if (steps + n) * max(size, 8192) > MAX_WORK:
+        raise ValueError(f"dynamics(method={method!r}) needs more than {MAX_WORK:.3g} mode-steps (steps x "
+                         f"max(chains x cutoff, 8192); the stiffness u*A = {stiffness:.3g} at t = {t:.3g} needs "
+                         f"steps <= {0.5 / stiffness if stiffness > 0 else math.inf:.3g}): lower U, the largest "
+                         "time, chains or the cutoff")
+
+
 def _relax(x, target, rate, h):
     return target + (x - target) * np.exp(-rate * h)
 
@@ -175,7 +188,8 @@ def _run_gradient(a, b, u, x0, grid, record):
     for i in range(1, len(grid)):
         H = grid[i] - grid[i - 1]
         mu = u * float(x @ x)
-        n = max(1, int(math.ceil(2.0 * H * mu)))      # h·μ ≤ 1/2
+        n = max(1, int(math.ceil(min(2.0 * H * mu, 1e18))))      # h·μ ≤ 1/2
+        _check_work("gradient", steps, n, x.size, mu, grid[i])
         h = H / n
         for _ in range(n):
             mu = u * float(x @ x)
@@ -199,7 +213,8 @@ def _run_mean_field(a, b, u, x0, grid, record):
     steps = 0
     for i in range(1, len(grid)):
         H = grid[i] - grid[i - 1]
-        n = max(1, int(math.ceil(2.0 * H * u * A(M, V))))
+        n = max(1, int(math.ceil(min(2.0 * H * u * A(M, V), 1e18))))
+        _check_work("mean-field", steps, n, M.size, u * A(M, V), grid[i])
         h = H / n
         for _ in range(n):
             mu = u * A(M, V)
@@ -215,9 +230,6 @@ def _run_mean_field(a, b, u, x0, grid, record):
     return mu_hist, steps
 
 
-MAX_WORK = 2.5e8   # steps × max(chains × Λ, 8192) of the Langevin dynamics (~12 s on one core; Λ = 3000 by default: 1.9e8)
-
-
 def _run_langevin(a, b, u, r, x0, grid, record, *, chains, rng, max_step):
     X = np.tile(x0, (chains, 1))
     mu_hist = np.empty(len(grid))
@@ -229,11 +241,7 @@ def _run_langevin(a, b, u, r, x0, grid, record, *, chains, rng, max_step):
         H = grid[i] - grid[i - 1]
         mu_max = u * float(A.max())
         n = max(1, int(math.ceil(min(max(2.0 * H * mu_max, H * (r + mu_max) / max_step), 1e18))))
-        if (steps + n) * max(X.size, 8192) > MAX_WORK:
-            raise ValueError(f"dynamics(method='langevin') needs more than {MAX_WORK:.3g} mode-steps (chains x "
-                             f"cutoff x steps; the stiffness u*A = {mu_max:.3g} at t = {grid[i]:.3g} needs steps "
-                             f"<= {min(1.0 / mu_max, max_step / (r + mu_max)) if mu_max > 0 else max_step:.3g}): "
-                             "lower U, the largest time, chains or the cutoff")
+        _check_work("langevin", steps, n, X.size, mu_max, grid[i])
         h = H / n
         ea = np.exp(-a * h)
         for _ in range(n):

@@ -15,8 +15,10 @@ kappa from 1e-300 to 1e300, U = 0 or from 1e-300 up) every call must
 Profiles: ``ci`` (default, a few examples per entry point, ~60 s in all) and ``long``
 (``RGFLOW_FUZZ=long``, run by ``python bench/fuzz.py``). Fixed seed (derandomized), no database.
 """
+import atexit
 import contextlib
 import io
+import time
 import math
 import os
 import warnings
@@ -65,8 +67,40 @@ def models(draw, max_cutoff=LAM_MAX, min_cutoff=1):
     return dict(alpha=draw(alphas), beta=draw(betas), P=P, kappa=draw(kappas), U=draw(Us), cutoff=cutoff)
 
 
+TIMES = {}     # slowest call per test (written to $RGFLOW_FUZZ_TIMES by bench/fuzz.py; never asserted)
+COUNTS = {}    # examples and outcomes per test
+
+
+def _record(seconds, outcome):
+    test = os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0].split("::")[-1]
+    TIMES[test] = max(TIMES.get(test, 0.0), seconds)
+    counts = COUNTS.setdefault(test, {})
+    counts[outcome] = counts.get(outcome, 0) + 1
+
+
+@atexit.register
+def _write_times():
+    path = os.environ.get("RGFLOW_FUZZ_TIMES")
+    if path and TIMES:
+        import json
+
+        with open(path, "w") as fh:
+            json.dump({"max_seconds": TIMES, "outcomes": COUNTS}, fh, indent=1, sort_keys=True)
+
+
 def attempt(fn, *args, **kw):
     """fn(*args, **kw), or None when it raises a documented exception with a message."""
+    t0 = time.perf_counter()
+    try:
+        out = _attempt(fn, *args, **kw)
+    except BaseException:
+        _record(time.perf_counter() - t0, "finding")
+        raise
+    _record(time.perf_counter() - t0, "result" if out is not None else "documented error")
+    return out
+
+
+def _attempt(fn, *args, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -270,7 +304,9 @@ def model_argv(p, P_list=False):
 
 
 def check_cli(argv):
+    t0 = time.perf_counter()
     code, out, err = cli(argv)
+    _record(time.perf_counter() - t0, f"exit {code}")
     assert "Traceback" not in err, err
     assert code in (0, 1, 2), (code, err)
     if code:
