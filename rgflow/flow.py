@@ -231,11 +231,15 @@ def _discrete(spectrum, r, u, k_hi, k_lo, cutoff):
                 f"the one-loop step is not small at mode k={q + 1} (u·K2/2 = {u * K2 / 2:.3g} >= 1/2): "
                 "the expansion in u breaks down; lower U or raise kappa",
                 tau=math.log(cutoff / (q + 1)), k_c=q + 1)
-        dr, du = update(u, K1, K2, K3)
+        try:
+            dr, du = update(u, K1, K2, K3)
+        except OverflowError:   # Python floats raise where numpy would give inf (u² beyond float64)
+            dr = du = math.inf
         r += dr
         u += du
         if not (math.isfinite(r) and math.isfinite(u)):
-            raise FlowError(f"the flow diverged at mode k={q + 1}", tau=math.log(cutoff / (q + 1)), k_c=q + 1)
+            raise FlowError(f"the flow diverged at mode k={q + 1} (r or u beyond float64): lower U or raise kappa",
+                            tau=math.log(cutoff / (q + 1)), k_c=q + 1)
         rs.append(r)
         us.append(u)
     return np.array(rs), np.array(us)

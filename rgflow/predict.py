@@ -195,6 +195,10 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
     var = np.asarray(var, dtype=float) * np.ones(model.cutoff)
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):
         raise FloatingPointError(f"method {method!r} produced non-finite moments for {model.params}")
+    with np.errstate(over="ignore"):
+        loss = float(np.sum(mean * mean) + np.sum(var))
+    if not math.isfinite(loss):
+        raise FloatingPointError(f"method {method!r}: the loss sum_k <Delta_k^2> overflows float64 for {model.params}")
     if method != "pt1":     # pt1 warns outside its range instead (its moments may change sign there)
         _check_signs(method, model, mean, var)
     return Prediction(method, model, mean, var, info)

@@ -219,3 +219,21 @@ def test_continuum_rates_beyond_float64_are_a_flow_error_not_a_hang():
         flow_batch(1.01, 1.985, 41, [1e299], [1e200])
     with pytest.raises(FlowError, match=r"overflow float64"):
         flow(Model(1.01, 1.985, 41, 41 / 1e299, U=1e200 / 41))
+
+
+def test_fuzz_findings_overflow_in_the_discrete_step_and_the_pt1_loss():
+    """Found by tests/test_fuzz.py: u = 1e155 at P = 1. The discrete step squares u as a Python float
+    (OverflowError escaped as a traceback from `rgflow flow --scheme discrete`); pt1's finite moments
+    gave an infinite loss."""
+    from rgflow import flow
+
+    model = Model(1.0, 0.0, 1, 1e-78, U=1e155)
+    with pytest.raises(FlowError, match=r"diverged at mode k=1 .*lower U or raise kappa"):
+        flow(model, "discrete")
+    with pytest.raises(FlowError):
+        predict(model, "rg-1loop")
+    code, out, err = run_cli("flow", "--alpha", 1.0, "--beta", 0.0, "--P", 1, "--kappa", 1e-78, "--U", 1e155,
+                             "--scheme", "discrete")
+    assert code == 1 and err.startswith("rgflow: error: the flow diverged") and "Traceback" not in err
+    with pytest.raises(FloatingPointError, match=r"loss sum_k <Delta_k\^2> overflows"):
+        predict(Model(1.0, 0.0, 1, 1.0, U=1e155), "pt1")
