@@ -14,7 +14,10 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
     allowed = f"{'(' if low is None or low_open else '['}{lo}, {hi}{')' if high is None or high_open else ']'}"
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ValueError(f"{name} must be a real number in {allowed}, got {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:       # a Python int beyond the float range (10**400)
+        raise ValueError(f"{name} must be a finite number in {allowed}, got {_short(value)}") from None
     if not math.isfinite(v):
         raise ValueError(f"{name} must be a finite number in {allowed}, got {value!r}")
     if low is not None and (v < low or (low_open and v == low)):
@@ -24,16 +27,24 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
     return v
 
 
-def check_int(name, value, *, low=1):
-    """Return ``value`` as an int ≥ low (integral floats accepted) or raise ValueError."""
+def check_int(name, value, *, low=1, high=None):
+    """Return ``value`` as an int in [low, high] (integral floats accepted) or raise ValueError."""
+    rng = f">= {low}" if high is None else f"in [{low}, {high}]"
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
     if isinstance(value, Integral):
         v = int(value)
     elif isinstance(value, Real) and math.isfinite(float(value)) and float(value).is_integer():
         v = int(value)
     else:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if v < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        raise ValueError(f"{name} must be an integer {rng}, got {_short(value)}")
+    if v < low or (high is not None and v > high):
+        raise ValueError(f"{name} must be an integer {rng}, got {_short(value)}")
     return v
+
+
+def _short(value) -> str:
+    """repr of ``value``, a huge integer abbreviated (10**400 is not printed in full)."""
+    if isinstance(value, Integral) and not isinstance(value, bool) and abs(int(value)) > 10**30:
+        return f"an integer of {len(str(abs(int(value))))} digits"
+    return repr(value)

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+MAX_VALUES = 10_000     # points of one range START:STOP:NUM (each is a computation)
+
 
 def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndarray:
     """Values of the parameter ``name`` from ``'100,200,400'`` or a range ``'START:STOP:NUM'``.
@@ -52,6 +54,9 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
     form = (f"{name} must be comma-separated {what} >= {low:g} (e.g. {'100,200,400' if integer else '0,1,2'}) "
             f"or a {'log' if spacing == 'log' else 'linearly'}-spaced range START:STOP:NUM with "
             f"{low:g} <= START <= STOP, NUM >= 1; got {text!r}")
+    biggest = max((abs(float(v)) for v in text.replace(":", ",").split(",") if _is_float(v)), default=0.0)
+    if integer and biggest > 2.0**53:
+        raise ValueError(f"{name} must be integers <= 2**53 = {2**53} (held exactly by float64), got {text!r}")
     try:
         if ":" in text:
             parts = text.split(":")
@@ -61,6 +66,8 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
             if not (math.isfinite(start) and math.isfinite(stop) and low <= start <= stop
                     and num >= 1 and num.is_integer() and (spacing == "linear" or start > 0)):
                 raise ValueError
+            if num > MAX_VALUES:
+                raise ValueError(f"{name}: a range has at most {MAX_VALUES} points (NUM), got {text!r}")
             vals = (np.geomspace if spacing == "log" else np.linspace)(start, stop, int(num))
             if integer:
                 vals = np.unique(np.round(vals).astype(int))
@@ -69,8 +76,18 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
             if not all(math.isfinite(v) and v >= low and (v.is_integer() or not integer) for v in items):
                 raise ValueError
             vals = np.array(items, dtype=int if integer else float)
-    except ValueError:
+    except ValueError as exc:
+        if str(exc).startswith(f"{name}: a range"):
+            raise
         raise ValueError(form) from None
     if vals.size == 0:
         raise ValueError(form)
     return vals
+
+
+def _is_float(text) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

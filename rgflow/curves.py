@@ -52,10 +52,15 @@ def _as_P_array(P_values, name="P"):
     """Integers ≥ 1 from a sequence or a string of parse_P_values; errors name ``name``."""
     if isinstance(P_values, str):
         return parse_P_values(P_values, name)
-    arr = np.atleast_1d(np.asarray(P_values, dtype=object))
-    if arr.size == 0:
+    from .model import P_MAX
+
+    try:
+        items = list(P_values) if isinstance(P_values, (list, tuple, range, np.ndarray)) else [P_values]
+    except TypeError:
+        items = [P_values]
+    if not items:
         raise ValueError(f"{name}_values must hold at least one value")
-    return np.array([check_int(name, p) for p in arr], dtype=int)
+    return np.array([check_int(name, p, high=P_MAX) for p in items], dtype=np.int64)
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,19 @@ def _grid(times, steps_per_decade):
     return grid, np.searchsorted(grid, times)
 
 
+MAX_WORK = 2.5e8   # steps × max(chains × Λ, 8192) of the Langevin dynamics (~12 s on one core; Λ = 3000 by default: 1.9e8)
+
+
+def _check_work(method, steps, n, size, stiffness, t):
+    """ValueError before the sub-steps n of one output interval would take the run past MAX_WORK
+    (steps × max(size, 8192)): the stiffness u·A forces steps h ≤ 1/(2uA)."""
+    if (steps + n) * max(size, 8192) > MAX_WORK:
+        raise ValueError(f"dynamics(method={method!r}) needs more than {MAX_WORK:.3g} mode-steps (steps x "
+                         f"max(chains x cutoff, 8192); the stiffness u*A = {stiffness:.3g} at t = {t:.3g} needs "
+                         f"steps <= {0.5 / stiffness if stiffness > 0 else math.inf:.3g}): lower U, the largest "
+                         "time, chains or the cutoff")
+
+
 def _relax(x, target, rate, h):
     return target + (x - target) * np.exp(-rate * h)
 
@@ -209,7 +222,8 @@ def _run_gradient(a, b, u, x0, grid, record):
     for i in range(1, len(grid)):
         H = grid[i] - grid[i - 1]
         mu = u * float(x @ x)
-        n = max(1, int(math.ceil(2.0 * H * mu)))      # h·μ ≤ 1/2
+        n = max(1, int(math.ceil(min(2.0 * H * mu, 1e18))))      # h·μ ≤ 1/2
+        _check_work("gradient", steps, n, x.size, mu, grid[i])
         h = H / n
         for _ in range(n):
             mu = u * float(x @ x)
@@ -233,7 +247,8 @@ def _run_mean_field(a, b, u, x0, grid, record):
     steps = 0
     for i in range(1, len(grid)):
         H = grid[i] - grid[i - 1]
-        n = max(1, int(math.ceil(2.0 * H * u * A(M, V))))
+        n = max(1, int(math.ceil(min(2.0 * H * u * A(M, V), 1e18))))
+        _check_work("mean-field", steps, n, M.size, u * A(M, V), grid[i])
         h = H / n
         for _ in range(n):
             mu = u * A(M, V)
@@ -259,7 +274,8 @@ def _run_langevin(a, b, u, r, x0, grid, record, *, chains, rng, max_step):
     for i in range(1, len(grid)):
         H = grid[i] - grid[i - 1]
         mu_max = u * float(A.max())
-        n = max(1, int(math.ceil(max(2.0 * H * mu_max, H * (r + mu_max) / max_step))))
+        n = max(1, int(math.ceil(min(max(2.0 * H * mu_max, H * (r + mu_max) / max_step), 1e18))))
+        _check_work("langevin", steps, n, X.size, mu_max, grid[i])
         h = H / n
         ea = np.exp(-a * h)
         for _ in range(n):
@@ -298,16 +314,21 @@ def _fronts(grid, D, lam_c, levels, r, mu_grid):
         tc = np.array([_crossing(grid, D[j] / D0[j], c) if D0[j] > 0 else math.nan for j in range(len(D0))])
         ok = np.isfinite(tc)
         front[str(c)] = {"lambda": lam_c[ok].tolist(), "t": tc[ok].tolist()}
-        tp = np.log(1.0 / c) / (2.0 * (1.0 / lam_c + r))   # single-mode U = 0 crossing time
+        a_c = 1.0 / lam_c + r          # the single-mode U = 0 crossing time is ln(1/c)/(2a_c)
         for j in range(len(tc) - 1):
             if not (ok[j] and ok[j + 1]) or tc[j] == tc[j + 1]:
+                continue
+            # ln(tp_{j+1}/tp_j) = ln(a_j/a_{j+1}), as log1p: 0 when r ≫ 1/λ (the U = 0 fronts then
+            # coincide, their velocity is undefined: the point is left out, not divided by zero)
+            ltp = math.log1p((a_c[j] - a_c[j + 1]) / a_c[j + 1])
+            if ltp == 0.0:
                 continue
             dl = math.log(lam_c[j + 1] / lam_c[j])
             pts["lambda"].append(math.sqrt(lam_c[j] * lam_c[j + 1]))
             pts["t"].append(math.sqrt(tc[j] * tc[j + 1]))
             pts["v"].append(dl / math.log(tc[j + 1] / tc[j]))
             pts["level"].append(c)
-            pts["v_predicted_u0"].append(dl / math.log(tp[j + 1] / tp[j]))
+            pts["v_predicted_u0"].append(dl / ltp)
             mu_t = float(np.interp(math.log(pts["t"][-1]), np.log(grid[1:]), mu_grid[1:]))
             pts["v_adiabatic"].append(1.0 + pts["lambda"][-1] * (r + mu_t))
     return front, {k: np.array(v) for k, v in pts.items()}

@@ -334,6 +334,17 @@ def _saddle(a, b2, u, hi=None, tail=None, thermal=True):
         return val, der
 
     lo, mu = 0.0, 0.0    # g is concave and increasing: Newton from g(0) < 0 climbs monotonically
+    # ... but from μ = 0 it only doubles μ per step when uΣ_k c_k² ≫ 1 (up to ~1000 steps at u ~ 1e300):
+    # start instead from the largest of hi·10^-3j where g ≤ 0 (within a factor 1e3 of the root)
+    trial = hi
+    for _ in range(250):
+        trial *= 1e-3
+        if trial < 1e-300:
+            break
+        if g(trial)[0] <= 0.0:
+            lo = mu = trial
+            break
+        hi = trial
     for _ in range(200):
         val, der = g(mu)
         if val == 0.0:

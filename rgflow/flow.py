@@ -229,11 +229,23 @@ def solve_continuum(spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_ev
     def rhs(x, z):
         # older scipy (1.10-1.13 checked) picks its first step without looking at the end of the interval
         # (scipy PR 17348) and may evaluate far outside it (k_c = e^x underflows to 0): never do that
-        dr, du = shell_rates(spectrum, z[:n], z[n:], math.exp(min(max(x, lo), hi)))
-        return -np.concatenate([dr, du])  # dk_c/dτ = -k_c: d/dx = -d/dτ
+        k_c = math.exp(min(max(x, lo), hi))
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            dr, du = shell_rates(spectrum, z[:n], z[n:], k_c)
+        rates = -np.concatenate([dr, du])  # dk_c/dτ = -k_c: d/dx = -d/dτ
+        if not np.all(np.isfinite(rates)):
+            # u² K2 beyond float64 (0·inf = NaN): the step-size control would spin on it for ever
+            i = int(np.flatnonzero(~np.isfinite(rates))[0]) % n
+            tau, kc = where(x)
+            raise FlowError(f"the one-loop rates of the {what} flow overflow float64 at tau={tau:.6g} (k_c={kc:.6g}, "
+                            f"r={z[i]:.4g}, u={z[n + i]:.4g}: u^2 times the shell cumulants is beyond float64); "
+                            "lower U or raise kappa", tau=tau, k_c=kc)
+        return rates
 
     sol = solve_ivp(rhs, (x_hi, x_lo), np.concatenate([r, u]), method="DOP853", rtol=rtol, atol=ATOL,
                     dense_output=dense, t_eval=t_eval, events=events)
+    if not isinstance(sol.y, np.ndarray) or sol.y.ndim != 2:   # a failure before the first t_eval point: y = []
+        sol.y = np.zeros((2 * n, 0))
     bad = np.flatnonzero(~np.all(np.isfinite(sol.y), axis=1)) if sol.y.size else np.zeros(0, int)
     if strict and (sol.status != 0 or len(bad) or (t_eval is not None and len(sol.t) != len(t_eval))):
         x = float(sol.t[-1]) if len(sol.t) else x_hi
@@ -266,11 +278,15 @@ def _discrete(spectrum, r, u, k_hi, k_lo, cutoff):
                 f"the one-loop step is not small at mode k={q + 1} (u·K2/2 = {u * K2 / 2:.3g} >= 1/2): "
                 "the expansion in u breaks down; lower U or raise kappa",
                 tau=math.log(cutoff / (q + 1)), k_c=q + 1)
-        dr, du = update(u, K1, K2, K3)
+        try:
+            dr, du = update(u, K1, K2, K3)
+        except OverflowError:   # Python floats raise where numpy would give inf (u² beyond float64)
+            dr = du = math.inf
         r += dr
         u += du
         if not (math.isfinite(r) and math.isfinite(u)):
-            raise FlowError(f"the flow diverged at mode k={q + 1}", tau=math.log(cutoff / (q + 1)), k_c=q + 1)
+            raise FlowError(f"the flow diverged at mode k={q + 1} (r or u beyond float64): lower U or raise kappa",
+                            tau=math.log(cutoff / (q + 1)), k_c=q + 1)
         rs.append(r)
         us.append(u)
     return np.array(rs), np.array(us)

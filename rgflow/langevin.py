@@ -67,7 +67,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._io import say
-from .model import Model, check_int, gaussian_coefficients
+from .model import Model, check_int, check_real, gaussian_coefficients
 
 __all__ = ["langevin", "DEFAULTS", "SCHEMES", "ESTIMATORS"]
 
@@ -87,6 +87,7 @@ _QUAD_CANDIDATES = (6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 96)
 _QUAD_REF = 128
 _CHUNK = 1 << 20            # elements per block of the quadrature (bounds memory)
 _PROGRESS_EVERY = 3.0       # seconds between progress reports
+MAX_WORK = 2e8             # chains × (burn + steps) × Λ allowed by default (~15 s on one core at Λ = 3000)
 _ROUNDOFF = 16.0            # round-off floor of the error bars, in units of ε·scale (see _stderr_floor)
 
 
@@ -98,8 +99,9 @@ def _meanfield(a, b, u):
     return _saddle(a, b * b, u) if u > 0.0 else 0.0
 
 
-def _conditional_moments(B, a, b, u, t, W):
-    """E[x | B], E[x² | B] for p(x) ∝ exp(−(a + uB) x²/2 + b x − (u/4) x⁴), u ≥ 0.
+def _conditional_moments(B, a, b, u, t, W, central=False):
+    """E[x | B], E[x² | B] (with ``central``: E[x | B], Var[x | B], without the cancellation of
+    E[x²] − E[x]² when the mean dominates) for p(x) ∝ exp(−(a + uB) x²/2 + b x − (u/4) x⁴), u ≥ 0.
 
     B: array (..., Λ); a, b: arrays (Λ,); t, W: Gauss–Hermite nodes and the weight matrix
     [w, w t, w t²] of shape (n, 3). Quadrature in x = x* + s t around the mode x*
@@ -135,6 +137,8 @@ def _conditional_moments(B, a, b, u, t, W):
     et = Z[..., 1] / Z[..., 0]
     et2 = Z[..., 2] / Z[..., 0]
     m1 = x + s * et
+    if central:
+        return m1, s * s * (et2 - et * et)
     m2 = x * x + 2.0 * x * s * et + s * s * et2
     return m1, m2
 
@@ -313,13 +317,15 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
             if estimator == "rb":
                 for i0 in range(0, C, rows):
                     sl = slice(i0, i0 + rows)
-                    e1, e2 = _conditional_moments(A[sl, None] - x[sl] * x[sl], a, b, u, t_nodes, W)
-                    s1[sl] += e1
-                    s2[sl] += e2
-                    sA[sl] += e2.sum(axis=1)
+                    e1, cv = _conditional_moments(A[sl, None] - x[sl] * x[sl], a, b, u, t_nodes, W, central=True)
+                    sA[sl] += (cv + e1 * e1).sum(axis=1)
+                    e1 -= m                             # moments about the mean-field mean m_k: no
+                    s1[sl] += e1                        # cancellation in Var = ⟨(Δ−m)²⟩ − ⟨Δ−m⟩²
+                    s2[sl] += e1 * e1 + cv              # when |m_k| ≫ σ_k
             else:
-                s1 += x
-                np.multiply(x, x, out=tmp)
+                np.subtract(x, m, out=tmp)
+                s1 += tmp
+                tmp *= tmp
                 s2 += tmp
                 sA += A
             k_in_batch += 1
@@ -342,10 +348,11 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
     bm1 = bm1.reshape(nb, L)
     bm2 = bm2.reshape(nb, L)
     bA = bA.reshape(nb)
-    M1 = bm1.mean(axis=0)
-    M2 = bm2.mean(axis=0)
-    var = M2 - M1 * M1
-    d = bm2 - 2.0 * M1 * bm1                      # delta method: δ(M2 − M1²) = δM2 − 2 M1 δM1
+    D1 = bm1.mean(axis=0)                         # ⟨Δ − m⟩ and ⟨(Δ − m)²⟩
+    var = bm2.mean(axis=0) - D1 * D1
+    M1 = m + D1
+    M2 = var + M1 * M1
+    d = bm2 - 2.0 * D1 * bm1                      # delta method: δ(C2 − D1²) = δC2 − 2 D1 δD1
     root = math.sqrt(nb)
     f1, f2 = _stderr_floor(M1, M2, var, bias1, bias2)   # bias and round-off, added in quadrature
     out = {
@@ -381,7 +388,7 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
 
 # --------------------------------------------------------------------------- public API
 def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn=None,
-             scheme="pcn", estimator=None, batches=None, progress=None) -> dict:
+             scheme="pcn", estimator=None, batches=None, progress=None, max_work=MAX_WORK) -> dict:
     """Sample exp(−S) of ``model`` over all modes k = 1..Λ and return moments with error bars.
 
     Parameters (None → the per-scheme default in ``DEFAULTS``)
@@ -399,6 +406,8 @@ def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn
     batches : int ≥ 1           time batches per chain (default: enough for 32 in total)
     progress : None | bool | callable(done, total, elapsed)
                                 True reports on stderr every few seconds
+    max_work : float > 0        bound on chains × (burn + steps) × Λ (default MAX_WORK = 2e8, about
+                                15 s): a larger request is a ValueError before any work
 
     Returns a dict with arrays over k: "mean" ⟨Δ_k⟩, "var" Var Δ_k, "mean_stderr",
     "var_stderr", "second" ⟨Δ_k²⟩; scalars "loss" ⟨L⟩/P = Σ_k ⟨Δ_k²⟩ and "loss_stderr",
@@ -440,6 +449,11 @@ def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn
     if per_chain < batches:
         raise ValueError(f"steps must be >= thin*batches = {thin * batches} so that every batch "
                          f"holds a sample, got {steps!r}")
+    max_work = check_real("max_work", max_work, low=0.0, low_open=True)
+    work = float(chains) * float(burn + steps) * model.cutoff
+    if work > max_work:
+        raise ValueError(f"chains*(burn+steps)*cutoff = {work:.3g} exceeds max_work = {max_work:.3g} (time and "
+                         f"memory grow with it): lower chains, burn, steps or the cutoff, or raise max_work")
     reporter = _make_reporter(progress)  # validates progress
     rng = np.random.default_rng(seed)
     return _sample(a, b, model.u, rng=rng, scheme=scheme, chains=chains, steps=steps, dt=dt,

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -14,9 +15,16 @@ import numpy as np
 from ._checks import check_int, check_real
 from .spectrum import PowerLaw, Spectrum
 
-__all__ = ["Model", "RIDGES", "check_real", "check_int", "gaussian_coefficients", "gp_moments"]
+__all__ = ["Model", "RIDGES", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX",
+           "U_P_MAX"]
 
 RIDGES = ("bare", "renormalized")
+
+P_MAX = 2**53           # the largest P (and cutoff) that float64 holds exactly: r = P/κ and u = U·P are floats
+CUTOFF_MAX = 10**8      # modes Λ: eight arrays of Λ floats must fit in memory (6.4 GB at the bound)
+U_P_MAX = 1e300         # the largest u = U·P: sums u Σ_k (...) over up to 1e8 modes must stay below float64's 1.8e308
+LOG_TINY = -700.0       # ln of the smallest y_Λ² the model accepts (e^-700 ≈ 1e-304, above float64's 2.2e-308)
+LOG_TINY_LAMBDA = -350.0  # ln of the smallest λ_Λ: a_k = 1/λ_k + r enters squared (a_k² < e^700)
 
 
 def check_model(model) -> None:
@@ -120,17 +128,43 @@ class Model:
             set_(self, "beta", sp.beta if sp.power_law else None)
         else:
             raise ValueError(f"spectrum must be an rgflow PowerLaw or Measured, got {type(sp).__name__}")
-        set_(self, "P", check_int("P", self.P))
+        set_(self, "P", check_int("P", self.P, high=P_MAX))
         set_(self, "kappa", check_real("kappa", self.kappa, low=0.0, low_open=True))
         set_(self, "U", check_real("U", self.U, low=0.0))
         n = self.spectrum.n_modes
         if self.cutoff is None:
             cutoff = self.P if n is None else n
+            if cutoff > CUTOFF_MAX:
+                raise ValueError(f"cutoff (default P = {self.P}) must be an integer in [1, {CUTOFF_MAX}]: "
+                                 f"give a cutoff <= {CUTOFF_MAX}")
         else:
-            cutoff = check_int("cutoff", self.cutoff)
+            cutoff = check_int("cutoff", self.cutoff, high=CUTOFF_MAX)
         if n is not None and cutoff > n:
             raise ValueError(f"cutoff must not exceed the number of measured modes ({n}), got {cutoff}")
         set_(self, "cutoff", cutoff)
+        self._check_representable()
+
+    def _check_representable(self):
+        """ValueError unless r = P/κ, u = U·P and (power law) λ_Λ, y_Λ² are normal float64 numbers."""
+        big = np.finfo(float).max
+        if self.P / self.kappa > big:
+            raise ValueError(f"kappa must be >= P/{big:.4g} = {self.P / big:.4g} (the mass r = P/kappa overflows "
+                             f"float64), got {self.kappa!r}")
+        if self.U * self.P > U_P_MAX:
+            raise ValueError(f"U must be <= {U_P_MAX:g}/P = {U_P_MAX / self.P:.4g} (the coupling u = U*P and its sums "
+                             f"over the modes overflow float64 above {U_P_MAX:g}), got {self.U!r}")
+        sp = self.spectrum
+        if sp.power_law:
+            ln = math.log(self.cutoff)
+            for name, expo, pre, what, floor in (
+                    ("alpha", sp.alpha, sp.A, "lambda_k = A k^-(1+alpha)", LOG_TINY_LAMBDA),
+                    ("beta", sp.beta, sp.B, "y_k^2 = B k^-(1+beta)", LOG_TINY)):
+                if math.log(pre) - (1.0 + expo) * ln < floor:
+                    if ln == 0.0:
+                        raise ValueError(f"{'A' if name == 'alpha' else 'B'} must be >= e^{floor:g}, got {pre!r}")
+                    top = (math.log(pre) - floor) / ln - 1.0
+                    raise ValueError(f"{name} must be <= {top:.6g} at cutoff {self.cutoff} ({what} falls below "
+                                     f"e^{floor:g} at the last mode, beyond float64's range), got {expo!r}")
 
     @classmethod
     def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare") -> "Model":

@@ -221,6 +221,7 @@ def exact(model, rtol=1e-11):
 def langevin(model, **options):
     from .langevin import langevin as sample
 
+    _check_options("langevin", sample, options)
     res = dict(sample(model, **options))
     return res.pop("mean"), res.pop("var"), res
 
@@ -279,18 +280,60 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if options:
-        import inspect
-
-        sig = inspect.signature(METHODS[method])
-        allowed = [n for n, q in sig.parameters.items() if q.kind == q.KEYWORD_ONLY or
-                   (q.kind == q.POSITIONAL_OR_KEYWORD and n != "model")]
-        if not any(q.kind == q.VAR_KEYWORD for q in sig.parameters.values()):
-            unknown = sorted(set(options) - set(allowed))
-            if unknown:
-                raise ValueError(f"method {method!r} takes the options {allowed or 'none'}, got {unknown}")
-    mean, var, info = METHODS[method](model, **options)
+        _check_options(method, METHODS[method], options)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        mean, var, info = METHODS[method](model, **options)
     mean = np.asarray(mean, dtype=float) * np.ones(model.cutoff)
     var = np.asarray(var, dtype=float) * np.ones(model.cutoff)
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):
         raise FloatingPointError(f"method {method!r} produced non-finite moments for {model.params}")
+    with np.errstate(over="ignore"):
+        loss = float(np.sum(mean * mean) + np.sum(var))
+    if not math.isfinite(loss):
+        raise FloatingPointError(f"method {method!r}: the loss sum_k <Delta_k^2> overflows float64 for {model.params}")
+    if method != "pt1":     # pt1 warns outside its range instead (its moments may change sign there)
+        _check_signs(method, model, mean, var)
     return Prediction(method, model, mean, var, info)
+
+
+def _check_options(method, fn, options) -> None:
+    """ValueError naming the options ``fn`` (a method) takes unless every key of ``options`` is one."""
+    import inspect
+
+    sig = inspect.signature(fn)
+    if any(q.kind == q.VAR_KEYWORD for q in sig.parameters.values()):
+        return
+    allowed = [n for n, q in sig.parameters.items() if q.kind == q.KEYWORD_ONLY or
+               (q.kind == q.POSITIONAL_OR_KEYWORD and n != "model")]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"options of method {method!r} must be among {allowed or 'none'}, got {unknown}")
+
+
+def _check_signs(method, model, mean, var) -> None:
+    """FloatingPointError unless 0 < ⟨Δ_k⟩/y_k and 0 < Var Δ_k (THEORY: the moments of exp(−S) with
+    U ≥ 0): an underflow to 0 (a true value below float64's range) or a failed computation is named,
+    with the range of κ that the Gaussian part can represent."""
+    y = model.target()
+    bad_mean = ~(mean * np.sign(y) > 0.0) & (y != 0.0)
+    bad_var = ~(var > 0.0)
+    if not (bad_mean.any() or bad_var.any()):
+        return
+    k = int(np.argmax(bad_mean | bad_var)) + 1
+    n_mean, n_var = int(bad_mean.sum()), int(bad_var.sum())
+    lam = model.eigenvalues()
+    with np.errstate(divide="ignore", over="ignore"):
+        # ln of the GP mean y_k/(1 + rλ_k), in logs so that it does not underflow itself
+        log_gp = np.log(np.abs(np.where(y != 0.0, y, 1.0))) - np.logaddexp(0.0, math.log(model.r) + np.log(lam))
+    tiny = math.log(np.finfo(float).tiny)
+    if float(np.min(log_gp)) < tiny:
+        # smallest κ at which every y_k/(1 + rλ_k) >= tiny: r ≤ min_k (|y_k|/tiny − 1)/λ_k, κ = P/r
+        with np.errstate(over="ignore"):
+            r_max = float(np.min((np.exp(np.minimum(np.log(np.abs(np.where(y != 0.0, y, 1.0))) - tiny, 700.0)) - 1.0) / lam))
+        raise FloatingPointError(
+            f"method {method!r}: <Delta_k> underflows float64 (below {np.finfo(float).tiny:.3g}) at {n_mean} modes "
+            f"from k={k} (kappa={model.kappa!r}, P={model.P}); use kappa >= {model.P / r_max:.3g} or a smaller cutoff")
+    what = " and ".join(w for w, n in ((f"{n_mean} means <= 0", n_mean), (f"{n_var} variances <= 0", n_var)) if n)
+    raise FloatingPointError(
+        f"method {method!r} failed numerically: {what} (first at k={k}) for {model.params}, against "
+        "0 < <Delta_k>/y_k and 0 < Var Delta_k; use 'exact' or 'mean-field'")

@@ -312,6 +312,9 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         worst_m += em
         worst_v += ev
     est = ESTIMATE_SAFETY * worst_m + 10.0 * _QUAD_TOL
+    if not (math.isfinite(est) and math.isfinite(worst_v)):
+        raise FloatingPointError(f"rg's error estimate is not finite (the cumulant sums of the kept theory overflow "
+                                 f"float64 at k*={k_star}, u(k*)={u_k:.3g}): use 'exact' or 'mean-field'")
     info = {"error_estimate": est, "var_error_estimate": ESTIMATE_SAFETY * worst_v + 10.0 * _QUAD_TOL, "k_star": int(k_star), "r_kstar": r_k,
             "u_kstar": u_k, "mu": mu, "nodes": nodes}
     if est > WARN_ABOVE:

@@ -144,6 +144,9 @@ class ScalingInterval(Result):
         when not resolved}.
     effective : dict
         The effective-exponent arrays along τ (see :func:`effective_exponents`).
+    undefined : dict
+        {name: reason} for every entry of ``effective`` and every measured range that holds points
+        without a value (NaN there, null in JSON): nothing is undefined silently.
 
     Examples
     --------
@@ -160,11 +163,12 @@ class ScalingInterval(Result):
     U: dict
     s: dict
     effective: dict
+    undefined: dict = None
 
     def _data(self) -> dict:
-        """r_hat_max, window_tau, r, U, s, effective."""
+        """r_hat_max, window_tau, r, U, s, effective, undefined."""
         return {"r_hat_max": self.r_hat_max, "window_tau": self.window_tau, "r": self.r, "U": self.U, "s": self.s,
-                "effective": self.effective}
+                "effective": self.effective, "undefined": self.undefined or {}}
 
     def _columns(self) -> dict:
         """One row per (coupling, measure): coupling, measure, lo, hi, measured_lo, measured_hi, verdict."""
@@ -244,4 +248,30 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
                   "measured": measured[g], "measured_all": measured_all[g],
                   "inside": {name: inside(rng, iv) for name, rng in measured[g].items()}}
     effective = {key: np.asarray(v, dtype=float) if np.ndim(v) else float(v) for key, v in eff.items()}
-    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective)
+    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective,
+                           _undefined(effective, per))
+
+
+_WHY = {"U_effect_full": "the finite difference in U of the exact mean is below round-off (relative 1e-10)",
+        "U_effect": "the first-order effect eps = u G_k (sum + 2G_k) under- or overflows float64",
+        "U_hat_flow": "U_hat along the flow under- or overflows float64 (its logarithm is not finite)",
+        "r_hat_flow": "r_hat along the flow under- or overflows float64 (its logarithm is not finite)",
+        "s_flow": "s along the flow under- or overflows float64 (its logarithm is not finite)"}
+
+
+def _undefined(effective, per) -> dict:
+    """{name: reason (and where)} of every effective array with non-finite points and every measured
+    range without points."""
+    out = {}
+    for name, v in effective.items():
+        bad = ~np.isfinite(np.atleast_1d(v))
+        if bad.any():
+            out[f"effective.{name}"] = (f"{_WHY.get(name, 'not finite')} at {int(bad.sum())} of {bad.size} points")
+    for g in ("r", "U", "s"):
+        for kind in ("measured", "measured_all"):
+            for name, rng in per[g][kind].items():
+                if not all(math.isfinite(x) for x in rng):
+                    out[f"{g}.{kind}.{name}"] = ("no resolved point" + (" in the massless window r_hat <= r_hat_max"
+                                                                        if kind == "measured" else ""))
+    return out
+

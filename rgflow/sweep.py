@@ -75,6 +75,8 @@ def _scaling(model, method, **options):
         for name, (lo, hi) in part["measured"].items():
             out[f"{name}_lo"], out[f"{name}_hi"] = lo, hi
         out[f"{g}_verdict"] = part["verdict"]
+    # the measured ranges without a resolved point (NaN in their _lo/_hi columns), named
+    out["undefined"] = ",".join(key.split(".")[-1] for key in (res.undefined or {}) if ".measured." in key)
     return out
 
 

@@ -60,7 +60,6 @@ def test_zscores_against_exact_on_random_parameter_sets():
 
 @pytest.mark.parametrize("params", [
     (0.0643, 5.62, 32, 6.68e-06, 0.000161),     # tiny means next to their spread: old z ~ 10⁶
-    (4.92, -0.494, 18, 309.0, 0.207),           # Var ≪ ⟨Δ⟩²: Var = ⟨Δ²⟩ − ⟨Δ⟩² cancels
     (1.66, 5.55, 2, 289.0, 0.0),                # U = 0: batch spread exactly 0
 ])
 def test_the_floor_is_what_keeps_them_calibrated(params):
@@ -73,3 +72,16 @@ def test_the_floor_is_what_keeps_them_calibrated(params):
     with np.errstate(divide="ignore", invalid="ignore"):
         z_raw = _z({**lv, "mean_stderr": raw["mean"], "var_stderr": raw["var"]}, {**ex, "error": 0.0})
     assert not np.all(np.abs(z_raw) < Z_MAX)      # without the floor the check fails (inf at U = 0)
+
+
+def test_moments_about_the_mean_field_mean_do_not_cancel():
+    """Var ≪ ⟨Δ⟩² (this case was a parameter of the test above while Var = ⟨Δ²⟩ − ⟨Δ⟩² cancelled):
+    the moments are now accumulated about the mean-field mean, so the z-scores against exact hold
+    with the floor and without it (issue 18 item 2: 428 negative variances at α = 5, P = 2000)."""
+    model = Model(4.92, -0.494, 18, 309.0, 0.207)
+    ex, lv = exact_moments(model), langevin(model, seed=0)
+    assert np.max(np.abs(_z(lv, ex))) < Z_MAX
+    raw = {key: np.sqrt(np.maximum(lv[f"{key}_stderr"] ** 2 - lv[f"{key}_stderr_floor"] ** 2, 0.0))
+           for key in ("mean", "var")}
+    z_raw = _z({**lv, "mean_stderr": raw["mean"], "var_stderr": raw["var"]}, {**ex, "error": 0.0})
+    assert np.all(np.abs(z_raw) < Z_MAX)

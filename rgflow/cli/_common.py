@@ -52,13 +52,18 @@ def command(name, *, help, description, example, arguments=lambda parser: None):
 
 
 def integer(text):
-    """argparse type: an integer, also written as an integral float (1e3)."""
+    """argparse type: an integer, also written as an integral decimal (1e3), parsed exactly (never
+    rounded through float: ``100000000000000000000000001`` stays that integer)."""
+    from decimal import Decimal, InvalidOperation
+
     try:
-        value = float(text)
-    except ValueError:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if not value.is_integer():
+    if not value.is_finite() or value != value.to_integral_value():
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+    if value.adjusted() > 30:     # far beyond every allowed range (P <= 2**53); not expanded into digits
+        raise argparse.ArgumentTypeError(f"expected an integer below 1e30, got {text!r}")
     return int(value)
 
 
