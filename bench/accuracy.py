@@ -1,4 +1,4 @@
-"""Worst-case relative error of every predictor against `exact`, per parameter set (THEORY §4 check 5).
+"""Worst-case relative error of every predictor against `exact`, per parameter set (docs/theory.md §4 check 5).
 
     python bench/accuracy.py
 """

@@ -1,4 +1,4 @@
-"""Accuracy of the predictors at U > 0 on measured spectra (THEORY check 8): worst-over-k relative error
+"""Accuracy of the predictors at U > 0 on measured spectra (docs/theory.md §4 check 8): worst-over-k relative error
 max_k |⟨Δ_k⟩_method / ⟨Δ_k⟩_exact − 1| of rg, rg-1loop, mean-field and gp against exact, on the spectra of
 two real kernels (scikit-learn's digits with the rbf kernel, breast_cancer with the laplace kernel; class
 targets; all N points, Λ = N modes), for both ridges, U = 0.01, 0.05, 0.2, at P = 0.1 N and κ = 0.1, 1.

@@ -1,4 +1,4 @@
-"""Accuracy of every predictor on random parameter sets over the whole domain (THEORY check 9, issue 15).
+"""Accuracy of every predictor on random parameter sets over the whole domain (docs/theory.md §4 check 9, issue 15).
 
     python bench/random_sets.py [--sets 120] [--seed 15]
 

@@ -1,4 +1,4 @@
-"""Learning curves ⟨L⟩/P against P (THEORY §4 check 7) and their continuum approximations.
+"""Learning curves ⟨L⟩/P against P (docs/theory.md §4 check 7) and their continuum approximations.
 
 Discrete curves
 ---------------
@@ -121,7 +121,7 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
 
     The mass r = P/κ grows with P; Λ = P unless ``cutoff`` is given. Each point is
     :func:`rgflow.predict.predict` with ``method``. In the GP continuum limit the bias falls as
-    P^-β/(1+α) and the variance as P^-α/(1+α) (THEORY check 7).
+    P^-β/(1+α) and the variance as P^-α/(1+α) (docs/theory.md §4 check 7).
 
     Parameters
     ----------

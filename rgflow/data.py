@@ -1,6 +1,6 @@
 """From data to a spectrum: (λ_k, y_k) of a kernel on a data set, spectrum files, and power-law fits.
 
-Conventions (normative, THEORY §5). For N data points with Gram matrix K_N and target values f_i:
+Conventions (normative, docs/theory.md §5). For N data points with Gram matrix K_N and target values f_i:
 
     λ_k = k-th largest eigenvalue of K_N / N,      y_k = u_k · f / √N,
 

@@ -3,7 +3,7 @@
 ``rgflow.dynamics(model, times)`` calls :func:`dynamics` of this module (parameters, returns, raises
 and an example: ``help(rgflow.dynamics.dynamics)``, listed under FUNCTIONS below).
 
-With a_k = 1/λ_k + r, b_k = y_k/λ_k and A = Σ_q Δ_q² (THEORY §1),
+With a_k = 1/λ_k + r, b_k = y_k/λ_k and A = Σ_q Δ_q² (docs/theory.md §1),
 
     gradient   dΔ_k/dt = −∂S/∂Δ_k = b_k − (a_k + μ(t)) Δ_k,      μ(t) = u A(t)
     langevin   dΔ_k = −∂S/∂Δ_k dt + √2 dW_k                      (temperature 1, stationary law e^{−S})

@@ -4,7 +4,7 @@ Two views (``rescaled`` flag of :func:`flow_field`; default True, as ``rgflow fi
 ---------------------------------------------------------------------------------
 ``rescaled=False``  the couplings of the action, evaluated with the generated ``continuum_rhs``
                     at the cutoff k_c = Λ e^-τ. The horizontal axis is the *model's* U = u/P
-                    (THEORY §1: u = U·P), with P = Λ unless ``P`` is given, so
+                    (docs/theory.md §1: u = U·P), with P = Λ unless ``P`` is given, so
                     dU/dτ = (du/dτ)/P;  the vertical axis is the mass r.
 ``rescaled=True``   the dimensionless couplings r̂ = r λ(k_c), Û = u λ(k_c)² (u the coupling of the
                     action, *not* U), evaluated with the generated ``rescaled_rhs`` at mode

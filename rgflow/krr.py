@@ -9,7 +9,7 @@ drawn per seed. With all s_k = +1 the target is singular at x = 0 (f* ~ |x|^-(1�
 part sits on the few samples near 0 and the per-seed training residual scatters by ~100%; with
 random signs the scatter is 4-15% and the theory (which depends on y_k² only) is unchanged.
 
-Normalization (the mapping to THEORY §1). The data term of the GP posterior is
+Normalization (the mapping to docs/theory.md §1). The data term of the GP posterior is
 Σ_i (f(x_i) − y_i)²/(2κ). Replacing the empirical Gram matrix of the eigenfunctions by its mean,
 (1/P) Σ_i φ_k(x_i) φ_q(x_i) → δ_kq (the equivalent-kernel approximation, EK), turns it into
 (P/2κ) Σ_k Δ_k², i.e. the mass r = P/κ. Hence
@@ -108,7 +108,7 @@ def effective_ridge(P, lam, kappa) -> float:
 
 
 def theory_training_loss(P, alpha, beta, kappa, cutoff=None) -> dict:
-    """U = 0 theory: equivalent kernel (``bias``, ``variance``, ``loss``; THEORY §1 with r = P/κ), the
+    """U = 0 theory: equivalent kernel (``bias``, ``variance``, ``loss``; docs/theory.md §1 with r = P/κ), the
     renormalized ridge (``*_rr``, with ``kappa_eff``, ``E0``) and the diagnostic δ = (1/P) Σ rλ/(1+rλ)."""
     m = Model(alpha, beta, P, kappa, 0.0, cutoff)
     lam = m.eigenvalues()

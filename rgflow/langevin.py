@@ -1,4 +1,4 @@
-"""Sampling of exp(−S) (THEORY §1, method ``langevin``), seeded, with error bars.
+"""Sampling of exp(−S) (docs/theory.md §1, method ``langevin``), seeded, with error bars.
 
 Completing the square, the action is
 

@@ -1,4 +1,4 @@
-"""The model of THEORY §1: kernel regression as a field theory of discrepancies.
+"""The model of docs/theory.md §1: kernel regression as a field theory of discrepancies.
 
     λ_k, y_k from the spectrum (default the power law λ_k = k^-(1+α), y_k = k^-(1+β)/2),
     r = P/κ,  u = U·P,  k = 1..Λ
@@ -51,7 +51,7 @@ def gp_moments(model, r=None) -> tuple:
 class Model:
     """Kernel regression with a weak quartic: S[Δ] = Σ_k [(y_k − Δ_k)²/(2λ_k) + rΔ_k²/2] + (u/4)(Σ_k Δ_k²)².
 
-    The model of THEORY §1, with λ_k = k^-(1+α), y_k = k^-(1+β)/2, r = P/κ and u = U·P on the
+    The model of docs/theory.md §1, with λ_k = k^-(1+α), y_k = k^-(1+β)/2, r = P/κ and u = U·P on the
     modes k = 1..Λ. It is the only source of the spectrum (λ_k, y_k and the continuous λ(k), y(k)
     of :mod:`rgflow.spectrum`); every observable of rgflow takes a Model. Frozen (use
     :meth:`replace` for a changed copy).
@@ -76,7 +76,7 @@ class Model:
     ridge : {"bare", "renormalized"}, optional
         "bare" (default, the paper's r = P/κ) or "renormalized": r = 1/K with the effective ridge K
         solving K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) over the model's modes k = 1..Λ (eigenlearning,
-        THEORY §5), for every U ≥ 0.
+        docs/theory.md §5), for every U ≥ 0.
 
     Attributes
     ----------
@@ -169,7 +169,7 @@ class Model:
     @classmethod
     def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare") -> "Model":
         """The model on any spectrum (PowerLaw or Measured). Cutoff default: P for a power law,
-        the number of modes for a measured spectrum (THEORY §5); a cutoff above it is an error."""
+        the number of modes for a measured spectrum (docs/theory.md §5); a cutoff above it is an error."""
         if not isinstance(spectrum, Spectrum):
             raise ValueError(f"spectrum must be an rgflow PowerLaw or Measured, got {type(spectrum).__name__}")
         return cls(None, None, P, kappa, U, cutoff, spectrum, ridge)
@@ -202,7 +202,7 @@ class Model:
     @property
     def one_minus_gamma(self) -> float:
         """1 − γ with γ = Σ_k L_k²/P, L_k = λ_k/(λ_k + K) for the renormalized ridge (the variance factor
-        of the test error, THEORY §5); exactly 1 for the bare ridge (γ = 0)."""
+        of the test error, docs/theory.md §5); exactly 1 for the bare ridge (γ = 0)."""
         if self.ridge == "bare":
             return 1.0
         from .ridge import one_minus_gamma

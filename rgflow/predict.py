@@ -3,7 +3,7 @@
 ``rgflow.predict(model, method)`` calls :func:`predict` of this module (parameters, returns, raises
 and an example: ``help(rgflow.predict.predict)``, listed under FUNCTIONS below).
 
-Methods (THEORY §2)
+Methods (docs/theory.md §2)
 -------------------
 ``exact``       Hubbard–Stratonovich quadrature through the saddle (:mod:`rgflow.exact`).
 ``gp``          U = 0:  ⟨Δ_k⟩ = y_k/(1 + rλ_k),  Var Δ_k = λ_k/(1 + rλ_k).
@@ -92,7 +92,7 @@ class Prediction(Result):
 
     @property
     def test_error(self) -> float:
-        """Expected test error of the trained predictor on the data distribution (THEORY §5):
+        """Expected test error of the trained predictor on the data distribution (docs/theory.md §5):
         E_test = (Σ_k ⟨Δ_k⟩² + ε²) / (1 − γ), γ = Σ_k L_k²/P, L_k = λ_k/(λ_k + K) at the model's
         effective ridge K = 1/r (:attr:`rgflow.Model.K`), ε² the spectrum's ``residual`` (target power
         outside the modes; 0 for a power law). Bare ridge: γ = 0, E_test = bias + ε² (equivalent
@@ -102,7 +102,7 @@ class Prediction(Result):
 
     @property
     def train_error(self) -> float:
-        """Expected training error of the trained predictor (THEORY §5): (κ/(P K))² E_test; for the bare
+        """Expected training error of the trained predictor (docs/theory.md §5): (κ/(P K))² E_test; for the bare
         ridge (K = κ/P) it equals E_test. Not the training loss ⟨L⟩/P (which adds the variance)."""
         m = self.model
         return self.test_error if m.ridge == "bare" else (m.kappa / (m.P * m.K)) ** 2 * self.test_error
@@ -311,7 +311,7 @@ def _check_options(method, fn, options) -> None:
 
 
 def _check_signs(method, model, mean, var) -> None:
-    """FloatingPointError unless 0 < ⟨Δ_k⟩/y_k and 0 < Var Δ_k (THEORY: the moments of exp(−S) with
+    """FloatingPointError unless 0 < ⟨Δ_k⟩/y_k and 0 < Var Δ_k (docs/theory.md §1: the moments of exp(−S) with
     U ≥ 0): an underflow to 0 (a true value below float64's range) or a failed computation is named,
     with the range of κ that the Gaussian part can represent."""
     y = model.target()

@@ -1,6 +1,6 @@
 """The ridge at U = 0 on any spectrum: the bare mass r = P/κ and the renormalized (eigenlearning) ridge.
 
-Conventions (THEORY §5): λ_k > 0 are the eigenvalues of the kernel's integral operator on the data
+Conventions (docs/theory.md §5): λ_k > 0 are the eigenvalues of the kernel's integral operator on the data
 distribution, y_k the target's coefficients in its eigenbasis (Σ_k y_k² = mean of f²), κ the ridge
 added to the P × P Gram matrix (scikit-learn's ``KernelRidge(alpha=κ)``).
 
@@ -24,7 +24,7 @@ if Λ = P, K ≈ (κ / Σ_k λ_k⁻¹)^{1/2} → 0 and E_test → 0 as well (γ 
 1 − γ is computed as (P − Λ + Σ_k (1 − L_k)(1 + L_k))/P, free of cancellation when Λ ≤ P.
 
 Bare picture (the paper's mass r = P/κ, equivalent kernel): the same formulas at K = κ/P with γ = 0,
-i.e. E_test = E_train = Σ_k y_k²/(1 + rλ_k)² — exactly the GP bias Σ_k ⟨Δ_k⟩² of THEORY §1 (the error
+i.e. E_test = E_train = Σ_k y_k²/(1 + rλ_k)² — exactly the GP bias Σ_k ⟨Δ_k⟩² of docs/theory.md §1 (the error
 of the posterior mean when the empirical Gram matrix of the eigenfunctions is replaced by its mean;
 it is not the training loss ⟨L⟩/P, which adds the posterior variance Σ_k λ_k/(1 + rλ_k)).
 """
@@ -140,7 +140,7 @@ def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized", residual=0
     >>> from rgflow.ridge import ridge_errors
     >>> model = rgflow.Model(alpha=0.2, beta=0.3, P=100, kappa=4.0)
     >>> lam, y = model.eigenvalues(), model.target()
-    >>> bare = ridge_errors(lam, y, P=100, kappa=4.0, ridge="bare")      # the GP bias of THEORY §1
+    >>> bare = ridge_errors(lam, y, P=100, kappa=4.0, ridge="bare")      # the GP bias of docs/theory.md §1
     >>> bool(np.isclose(bare.test_error, rgflow.predict(model, "gp").bias, rtol=1e-12))
     True
     >>> ren = ridge_errors(lam, y, P=100, kappa=4.0)

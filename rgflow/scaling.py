@@ -1,4 +1,4 @@
-"""Scaling intervals of the couplings (THEORY §3) and effective exponents measured along τ = ln ℓ.
+"""Scaling intervals of the couplings (docs/theory.md §3) and effective exponents measured along τ = ln ℓ.
 
 Analytic intervals (derivations/EQUATIONS.md §5–6)
 --------------------------------------------------

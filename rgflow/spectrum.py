@@ -53,7 +53,7 @@ class Spectrum:
 
 @dataclass(frozen=True)
 class PowerLaw(Spectrum):
-    """The power-law spectrum λ_k = A k^-(1+α), y_k² = B k^-(1+β) (y_k > 0) of THEORY §1.
+    """The power-law spectrum λ_k = A k^-(1+α), y_k² = B k^-(1+β) (y_k > 0) of docs/theory.md §1.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ class PowerLaw(Spectrum):
     beta : float > -1
         Target exponent.
     A, B : float > 0, optional
-        Prefactors of λ_k and y_k² (default 1, the model of THEORY §1).
+        Prefactors of λ_k and y_k² (default 1, the model of docs/theory.md §1).
 
     Raises
     ------
@@ -125,7 +125,7 @@ class Measured(Spectrum):
     """A measured spectrum: eigenvalues λ_1 ≥ … ≥ λ_n > 0 and target coefficients y_k (signs kept).
 
     For N data points with Gram matrix K_N: λ_k the eigenvalues of K_N/N, y_k = u_k·f/√N
-    (THEORY §5; :func:`rgflow.data.spectrum_from_features` computes both). Copies are stored
+    (docs/theory.md §5; :func:`rgflow.data.spectrum_from_features` computes both). Copies are stored
     read-only. Continuous λ(k), y(k) for real k: log–log interpolation between neighbouring modes
     (module docstring); ``digest`` is a short hash of both arrays (and of ``residual`` when it is
     not 0), so results can be traced to a file.

@@ -47,7 +47,7 @@ Limits:
   Note the sign: in this model the cutoff truncates the target as well as the kernel (y_k exists
   only for k ≤ Λ), so at fixed P the training loss *grows* with Λ; Λ^-β appears only as the
   deficit bias(∞) − bias(Λ) at large Λ. There is no Kaplan-type floor "loss ∝ Λ^-β at P → ∞"
-  (that would need target power beyond the cutoff, which the model of THEORY §1 does not have).
+  (that would need target power beyond the cutoff, which the model of docs/theory.md §1 does not have).
 
 Finite-size corrections of the discrete sums (why the fitted exponents are not exact): the sum is
 the midpoint rule for ∫_{1/2}^{Λ+1/2}; the excluded ∫_0^{1/2} (learned modes, integrand ≈ 1/r)
@@ -172,7 +172,7 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
                  ridge="bare", **options) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
-    At U = 0 with the bare ridge every deterministic method is the GP (THEORY check 1), computed by
+    At U = 0 with the bare ridge every deterministic method is the GP (docs/theory.md §4 check 1), computed by
     cumulative sums of y_k²/(1+rλ_k)² and λ_k/(1+rλ_k) over k; otherwise (U > 0, or
     ``ridge="renormalized"``, whose r = 1/K depends on Λ) ``rgflow.predict.predict`` per grid point.
     :func:`fit_surface` fits the scaling collapse L = P^{c/a} W(Λ/P^{b/a}).

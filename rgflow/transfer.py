@@ -1,4 +1,4 @@
-"""Hyperparameter transfer between dataset sizes (THEORY §4 check 6; paper Figure 4).
+"""Hyperparameter transfer between dataset sizes (docs/theory.md §4 check 6; paper Figure 4).
 
 ``rgflow.transfer(model, P_new)`` calls :func:`transfer` of this module (parameters, returns, raises
 and an example: ``help(rgflow.transfer.transfer)``, listed under FUNCTIONS below).
@@ -178,7 +178,7 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
     lands on the model's (r, u) at mode P. P_new = P returns the model itself. The new model has
     cutoff P_new and the model's spectrum (a measured spectrum is kept: Λ = P modes of it, and
     P_new may not exceed its number of modes). Its modes k ≤ P' behave as the source's
-    (THEORY check 6).
+    (docs/theory.md §4 check 6).
 
     Ridge. The transfer acts on the couplings of the action, (r, u), whatever ridge gave r: with
     ``ridge="renormalized"`` system 1 carries r = 1/K (K the effective ridge at P samples) and the new

@@ -1,4 +1,4 @@
-"""THEORY §4 check 7: learning curves, continuum forms and scaling-law exponents."""
+"""docs/theory.md §4 check 7: learning curves, continuum forms and scaling-law exponents."""
 import json
 
 import numpy as np

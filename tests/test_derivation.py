@@ -1,5 +1,6 @@
 """The derivation: the generated code means what a fresh sympy derivation gives, and the one-step\nupdate against brute-force quadrature."""
 import importlib.util
+import pathlib
 import math
 
 import numpy as np
@@ -189,3 +190,28 @@ def test_theory_page_cites_what_exists_and_nothing_outside_the_repository():
     for f in [*(ROOT / "derivations").glob("*.*"), *(ROOT / "docs").glob("*.md")]:
         body = f.read_text()
         assert "THEORY" not in body and "shared/" not in body, f
+
+
+def test_nothing_points_outside_the_repository():
+    """Every text file tracked in the repository cites only what is inside it: no theory document,
+    hook or folder beside the checkout (the project's own theory page is docs/theory.md)."""
+    import subprocess
+
+    try:
+        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    me = pathlib.Path(__file__).resolve()
+    bad = []
+    for name in files:
+        path = ROOT / name
+        if path.resolve() == me or path.suffix in (".png", ".pdf", ".npz", ".npy"):
+            continue
+        try:
+            text = path.read_text()
+        except (UnicodeDecodeError, OSError):
+            continue
+        for needle in ("THEORY", "../shared", "shared/hooks"):
+            if needle in text:
+                bad.append(f"{name}: {needle}")
+    assert bad == []

@@ -1,7 +1,7 @@
 """Real kernel ridge regression (KRR) on the circle against the U = 0 theory (small version).
 
 References: explicit cosine features and dense solves (the KRR side); the equivalent kernel (EK,
-THEORY §1 with r = P/κ) and the renormalized-ridge closed form (RR, module docstring) on the
+docs/theory.md §1 with r = P/κ) and the renormalized-ridge closed form (RR, module docstring) on the
 theory side, with the diagnostic δ = (1/P) Σ rλ/(1+rλ) setting how well EK can hold.
 """
 import numpy as np

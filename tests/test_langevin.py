@@ -1,4 +1,4 @@
-"""THEORY §4 check 3 for the sampler: z-scores of ⟨Δ_k⟩ and Var Δ_k against exact moments.
+"""docs/theory.md §4 check 3 for the sampler: z-scores of ⟨Δ_k⟩ and Var Δ_k against exact moments.
 
 The exact reference is computed here, independently of every other rgflow module, by the
 Hubbard–Stratonovich formula (a 1-D integral), and that formula is itself checked against

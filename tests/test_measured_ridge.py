@@ -1,5 +1,5 @@
 """The ridge as a choice (bare r = P/κ, renormalized r = 1/K), the test error as an output, and the
-measured-spectrum CLI contract (issue 14, THEORY §5).
+measured-spectrum CLI contract (issue 14, docs/theory.md §5).
 
 References: the closed forms of rgflow.ridge (equivalent kernel; eigenlearning) recomputed here from
 the arrays; the fixed-point equation of K checked directly; the CLI checked against the Python API
@@ -259,7 +259,7 @@ def test_sweep_takes_the_ridge_and_reports_the_test_error(capsys):
 @pytest.mark.parametrize("ridge", ["bare", "renormalized"])
 @pytest.mark.parametrize("U", [0.01, 0.05, 0.2])
 def test_exact_and_rg_agree_on_a_measured_spectrum_as_on_the_power_law(U, ridge):
-    """THEORY check 8 (and the goals of check 9): on the rbf spectrum of 300 random points rg is within
+    """docs/theory.md §4 check 8 (and the goals of check 9): on the rbf spectrum of 300 random points rg is within
     0.5% of exact at U <= 0.1 (1% above), closer than gp, and its stated error estimate covers its error."""
     from rgflow.data import spectrum_from_features
 

@@ -1,4 +1,4 @@
-"""Predictors against independent computations (THEORY §4 checks 1, 4, 5) and exact against brute force."""
+"""Predictors against independent computations (docs/theory.md §4 checks 1, 4, 5) and exact against brute force."""
 import math
 
 import numpy as np
@@ -109,7 +109,7 @@ def test_rg_beats_gp_and_pt1_in_the_worst_case(params):
 
 
 def test_paper_numbers_of_the_theory_prototype():
-    """The model here reproduces THEORY §4's prototype numbers (gp 21%, pt1 6.5%, cutoff reading 3%)."""
+    """The model here reproduces docs/theory.md §4's prototype numbers (gp 21%, pt1 6.5%, cutoff reading 3%)."""
     m = Model(*PAPER)
     ex = predict(m, "exact").mean
     assert worst(predict(m, "gp").mean, ex) == pytest.approx(0.21, abs=0.01)

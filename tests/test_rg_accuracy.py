@@ -1,4 +1,4 @@
-"""rg over the whole domain (issue 15, THEORY check 9): a small fixed draw of bench/random_sets.py."""
+"""rg over the whole domain (issue 15, docs/theory.md §4 check 9): a small fixed draw of bench/random_sets.py."""
 import math
 import sys
 import warnings

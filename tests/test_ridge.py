@@ -1,7 +1,7 @@
 """The ridge at U = 0 on arrays (rgflow.ridge): bare mass r = P/κ and the renormalized ridge.
 
 References: the fixed point by high-precision bisection in mpmath; its κ → 0 limits in closed form;
-the bare test error against the GP predictor of THEORY §1 (rgflow.predict, "gp"); the renormalized
+the bare test error against the GP predictor of docs/theory.md §1 (rgflow.predict, "gp"); the renormalized
 test and training errors against real kernel ridge regression on a synthetic kernel whose spectrum is
 known exactly (explicit cosine features of x uniform on the circle, averaged over draws).
 """

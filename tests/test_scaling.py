@@ -1,4 +1,4 @@
-"""Scaling intervals (THEORY §3): measured effective exponents against the analytic band."""
+"""Scaling intervals (docs/theory.md §3): measured effective exponents against the analytic band."""
 import json
 
 import numpy as np

@@ -32,7 +32,7 @@ def test_surface_equals_direct_sums_and_predict():
             assert s.bias[i, j] == pytest.approx(b, rel=1e-12)
             assert s.variance[i, j] == pytest.approx(v, rel=1e-12)
             assert s.loss[i, j] == pytest.approx(b + v, rel=1e-12)
-    # Λ < P is a valid model; at U = 0 the rg method is the GP (THEORY check 1)
+    # Λ < P is a valid model; at U = 0 the rg method is the GP (docs/theory.md §4 check 1)
     pred = predict(Model(**PAPER, P=1234, cutoff=100), "rg")
     assert s.loss[1, 1] == pytest.approx(pred.loss, rel=1e-12)
 

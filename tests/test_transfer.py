@@ -1,4 +1,4 @@
-"""Hyperparameter transfer (THEORY §4 check 6) against `exact`, its inverse, and the CLI."""
+"""Hyperparameter transfer (docs/theory.md §4 check 6) against `exact`, its inverse, and the CLI."""
 import json
 
 import numpy as np
@@ -29,7 +29,7 @@ def test_paper_numbers_transfer_beats_kept_and_naive():
     """Check 6 at the paper's numbers, P = 1000 → P' = 500.
 
     Measured (discrete scheme): 1.6e-5 (transfer), 3.9e-2 ((r, u) kept), 0.96 (naive) — the
-    THEORY prototype saw 1.5e-5, 3.9e-2, 0.96.
+    docs/theory.md §4 prototype saw 1.5e-5, 3.9e-2, 0.96.
     """
     m1 = Model(*PAPER)
     t = transfer(m1, 500)

@@ -71,9 +71,9 @@ def integer(text):
 
 def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_required=True, cutoff_default=None,
                    spectrum=True):
-    """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (THEORY §1 names), the measured
+    """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (docs/theory.md §1 names), the measured
     spectrum ``--spectrum FILE`` (instead of --alpha/--beta; ``spectrum=False``: not taken) and, with
-    ``kappa``, the ridge ``--ridge bare|renormalized`` (THEORY §5).
+    ``kappa``, the ridge ``--ridge bare|renormalized`` (docs/theory.md §5).
 
     ``P`` / ``cutoff``: ``"one"`` (one integer, ``ns.P`` / ``ns.cutoff``), ``"list"`` (values or a
     range, ``ns.P_values`` / ``ns.cutoff_values``) or None (not taken). :func:`model_from` reads them
@@ -100,7 +100,7 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
         p.add_argument("--kappa", type=float, required=True, help="ridge κ > 0 (mass r = P/κ)")
         p.add_argument("--ridge", choices=RIDGES, default="bare",
                        help="bare: the mass r = P/κ (default, the paper's); renormalized: r = 1/K with the "
-                            "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, THEORY §5)")
+                            "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5)")
     if U:
         p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
     if cutoff == "one":

@@ -1,5 +1,5 @@
 """``rgflow spectrum``: a measured spectrum file (.npz) from a Gram matrix, from features and labels, or
-from one of scikit-learn's bundled data sets, and optionally its power-law fit (THEORY §5)."""
+from one of scikit-learn's bundled data sets, and optionally its power-law fit (docs/theory.md §5)."""
 from __future__ import annotations
 
 from ._common import command, integer
@@ -74,7 +74,7 @@ def _window(text):
 
 @command("spectrum", help="a measured spectrum file from a Gram matrix, features or a bundled data set",
          description="Measured spectrum λ_k = eig(K_N/N) (descending) and y_k = u_k·f/√N of a kernel on N data "
-                     "points (THEORY §5), written to --out (.npz with arrays eigenvalues, target and meta; or .csv "
+                     "points (docs/theory.md §5), written to --out (.npz with arrays eigenvalues, target and meta; or .csv "
                      "with columns eigenvalue,target) for --spectrum of every model subcommand. Sources: --gram "
                      "FILE.npy --target FILE.npy; --features FILE --labels FILE --kernel K; --dataset NAME. Modes "
                      "below N·ε·λ_max are dropped (count and target power in meta). Dense path up to N = 20000 "

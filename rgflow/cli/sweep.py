@@ -17,7 +17,7 @@ def arguments(p):
     p.add_argument("--U", default="0", help=f"quartic couplings U >= 0: {VALUES_FORMS} (default 0)")
     p.add_argument("--cutoff", default=None, help=f"cutoffs Λ: {VALUES_FORMS} (default Λ = P)")
     p.add_argument("--ridge", choices=RIDGES, default="bare",
-                   help="bare: r = P/κ (default); renormalized: r = 1/K, the effective ridge (THEORY §5)")
+                   help="bare: r = P/κ (default); renormalized: r = 1/K, the effective ridge (docs/theory.md §5)")
     add_method_arg(p, METHODS)
     p.add_argument("--observable", choices=("moments", "transfer", "scaling"), default="moments",
                    help="moments: loss, bias, variance (default); transfer: couplings at --to-P; scaling: exponents")
