@@ -32,7 +32,9 @@ def public(name):
 @pytest.mark.parametrize("module", MODULES)
 def test_doctests_run(module):
     mod = importlib.import_module(module)
-    with np.printoptions(legacy="1.25"):   # plain reprs of numpy scalars (1.5, not np.float64(1.5))
+    # plain reprs of numpy scalars (1.5, not np.float64(1.5)); numpy < 2 prints them plainly already
+    legacy = "1.25" if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else False
+    with np.printoptions(legacy=legacy):
         result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
     assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples of {module} failed"
 
