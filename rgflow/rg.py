@@ -52,6 +52,7 @@ import math
 
 import numpy as np
 
+from .exact import _horner
 from .model import check_real, gaussian_coefficients
 
 __all__ = ["rg_moments", "ESTIMATE_SAFETY", "WARN_ABOVE"]
@@ -119,22 +120,15 @@ def _background(aq, b2q, wq, u, shift):
 
     if wq is None:
         return _saddle(aq, b2q, u, shift)
-    from scipy.optimize import brentq
+    # the explicit modes (weight 1) as they are, the quadrature nodes as the solver's weighted tail
+    n = int(np.argmax(wq != 1.0)) if np.any(wq != 1.0) else len(wq)
+    at, b2t, wt = aq[n:], b2q[n:], wq[n:]
 
-    def g(mu):   # μ − u Σ w(c + b²c²): increasing, g(0) < 0 ≤ g(shift)
-        c = 1.0 / (aq + mu)
-        return mu - u * float(wq @ (c * (1.0 + b2q * c)))
+    def tail(mu):   # (Σ w(c + b²c²), Σ w(c² + 2b²c³)) of the nodes, c = 1/(a + μ)
+        c = 1.0 / (at + mu)
+        return float(wt @ (c * (1.0 + b2t * c))), float(wt @ (c * c * (1.0 + 2.0 * b2t * c)))
 
-    return brentq(g, 0.0, shift, xtol=1e-300, rtol=1e-14, maxiter=200) if g(shift) > 0 else shift
-
-
-def _horner(coef, r):
-    """Σ_n coef[n] r^n, in place (one array)."""
-    p = np.full_like(r, coef[-1])
-    for cf in coef[-2::-1]:
-        p *= r
-        p += cf
-    return p
+    return _saddle(aq[:n], b2q[:n], u, shift, tail=tail)
 
 
 def _read_shells(b, c, rho, A, tol=1e-16):
