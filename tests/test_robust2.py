@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from rgflow import ConvergenceError, FlowError, Model, predict
+from rgflow import FlowError, Model, predict
 from rgflow.cli import main
 from rgflow.exact import exact_moments
 from rgflow.model import gp_moments

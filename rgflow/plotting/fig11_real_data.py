@@ -18,7 +18,8 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
     error over all N points) for each κ, with the renormalized (solid) and bare (dashed) predictions;
     right: λ_k and binned y_k² of the first panel's spectrum with the power laws fitted on [10, N/5]
     and, inset, α and β on sliding windows [k, 4k]."""
-    from .render import pyplot, save_figure
+    from .render import save_figure
+    from .style import pyplot
 
     plt = pyplot()
     fig, axes = plt.subplots(1, len(panels) + 1, figsize=(4.0 * (len(panels) + 1), 3.9))
@@ -63,7 +64,7 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
               label=rf"$B k^{{-(1+\beta)}}$, $\beta={fit['beta']:.2f}\pm{fit['beta_err']:.2f}$")
     ax.set_xlabel(r"mode $k$")
     ax.set_ylabel(r"$\lambda_k$,  $y_k^2$")
-    ax.set_title(f"spectrum of the left panel; fit on $[10, N/5]$")
+    ax.set_title("spectrum of the left panel; fit on $[10, N/5]$")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=7)
     d = exponent_drift(lam, y, width=4, step=2, k_min=4, k_max=N // 2)
     ins = ax.inset_axes([0.62, 0.64, 0.36, 0.3])

@@ -18,6 +18,7 @@ def pyplot():
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    matplotlib.rcdefaults()   # every figure starts from the same settings, whatever was drawn before
     plt.rcParams.update(PAPER_STYLE)
     return plt
 
