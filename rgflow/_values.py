@@ -27,8 +27,8 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
         integers (P, Λ) or floats (τ).
     spacing : {'log', 'linear'}
         spacing of a range.
-    low : float
-        the smallest allowed value.
+    low : float or None
+        the smallest allowed value (None: no bound).
 
     Returns
     -------
@@ -51,9 +51,11 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
         raise ValueError(f"spacing must be 'log' or 'linear', got {spacing!r}")
     text = str(text).strip()
     what = "integers" if integer else "numbers"
-    form = (f"{name} must be comma-separated {what} >= {low:g} (e.g. {'100,200,400' if integer else '0,1,2'}) "
+    bound = "" if low is None else f" >= {low:g}"
+    form = (f"{name} must be comma-separated {what}{bound} (e.g. {'100,200,400' if integer else '0,1,2'}) "
             f"or a {'log' if spacing == 'log' else 'linearly'}-spaced range START:STOP:NUM with "
-            f"{low:g} <= START <= STOP, NUM >= 1; got {text!r}")
+            f"{'' if low is None else f'{low:g} <= '}START <= STOP, NUM >= 1; got {text!r}")
+    low = -math.inf if low is None else low
     biggest = max((abs(float(v)) for v in text.replace(":", ",").split(",") if _is_float(v)), default=0.0)
     if integer and biggest > 2.0**53:
         raise ValueError(f"{name} must be integers <= 2**53 = {2**53} (held exactly by float64), got {text!r}")

@@ -19,7 +19,6 @@ and its ``error``. ``rgflow sweep`` adds progress on stderr, an atomically rewri
 from __future__ import annotations
 
 import itertools
-import math
 import sys
 import types
 
@@ -101,25 +100,24 @@ def parse_values(value, name):
         text = value.strip()
         if name in _INTEGER:
             return [int(v) for v in parse_P_values(text, name)]
-        try:
-            if ":" in text:
-                start, stop, num = (float(s) for s in text.split(":"))
-                if not (math.isfinite(start) and math.isfinite(stop) and num >= 1 and num.is_integer()):
-                    raise ValueError
-                grid = np.geomspace if start > 0 and stop > 0 else np.linspace
-                vals = [float(v) for v in grid(start, stop, int(num))]
-            else:
-                vals = [float(s) for s in text.split(",")]
-        except ValueError:
-            raise ValueError(f"{name} must be comma-separated numbers (0.1,0.2) or a range START:STOP:NUM "
-                             f"(log-spaced when START, STOP > 0), got {value!r}") from None
-        return vals
+        from ._values import parse_values as parse
+
+        ends = text.split(":")[:2]
+        positive = all(_is_positive(e) for e in ends) if ":" in text else True
+        return [float(v) for v in parse(text, name, integer=False, spacing="log" if positive else "linear", low=None)]
     seq = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
     if not seq:
         raise ValueError(f"{name} must hold at least one value")
     if name in _INTEGER:
         return [None if (name == "cutoff" and v is None) else check_int(name, v) for v in seq]
     return seq
+
+
+def _is_positive(text) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
 
 
 def _tasks(params, ridge="bare", spectrum=None):
