@@ -15,6 +15,11 @@ class CallableModule(types.ModuleType):
     def __call__(self, *args, **kwargs):
         return self._function()(*args, **kwargs)
 
+    def __reduce__(self):       # pickled by name, as a module is (cloudpickle, Dask)
+        import importlib
+
+        return importlib.import_module, (self.__name__,)
+
     @property
     def __signature__(self):   # inspect.signature(rgflow.flow) is that of the function
         import inspect

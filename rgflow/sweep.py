@@ -19,8 +19,6 @@ and its ``error``. ``rgflow sweep`` adds progress on stderr, an atomically rewri
 from __future__ import annotations
 
 import itertools
-import sys
-import types
 
 import numpy as np
 
@@ -337,17 +335,6 @@ def from_text(text, fmt) -> list:
     return rows
 
 
-class _CallableModule(types.ModuleType):
-    """Called, this module is :func:`sweep`: ``rgflow.sweep(...)`` works even when ``import rgflow.sweep``
-    came first and bound the name to the module (rgflow's ``__getattr__`` binds it to the function)."""
+from ._callable import make_callable  # noqa: E402  (called, this module is sweep(), also under Dask)
 
-    def __call__(self, *args, **kwargs):
-        return sweep(*args, **kwargs)
-
-    def __reduce__(self):       # pickled by name, as a module is (cloudpickle, Dask)
-        import importlib
-
-        return importlib.import_module, (self.__name__,)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__)
