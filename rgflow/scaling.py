@@ -117,7 +117,7 @@ def _log_derivative(x, y, defined=None):
     return keep, np.gradient(np.where(ok, ly, 0.0), x)
 
 
-def _effective(m, points, fd_U) -> dict:
+def _effective(m, points=200, fd_U=1e-5) -> dict:
     """The effective exponents on their full grids: {"grid": {"modes", "flow"}: τ, "series": {name:
     (grid, keep, values)}, "U_flow": U} (values are meaningful only where keep is True)."""
     from .curves import continuum_bias, continuum_variance
@@ -283,7 +283,7 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
     """
     m = Model(alpha, beta, P, kappa, U, cutoff)
     r_hat_max = check_real("r_hat_max", r_hat_max, low=0.0, low_open=True)
-    raw = _effective(m, points, 1e-5)
+    raw = _effective(m, points)
     an = analytic_intervals(m.alpha, m.beta)
     r_modes, r_flow = (np.where(raw["series"][name][1], raw["series"][name][2], np.inf)
                        for name in ("r_hat_modes", "r_hat"))
