@@ -74,16 +74,60 @@ def verdict(interval, tol=1e-12) -> str:
 
 
 def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
-    """Effective exponents d ln g/dτ along τ ∈ [0, ln Λ] (arrays; see the module docstring)."""
+    """Effective exponents d ln g/dτ along τ ∈ [0, ln Λ] (see the module docstring), defined points only.
+
+    Each series is ``{"tau": ndarray, "value": ndarray}`` holding only the points where it is
+    defined, at their own τ: ``U_effect``, ``U_effect_full`` and ``r_hat_modes`` (r̂ = rλ_k) on the
+    mode grid τ = ln(Λ/k), k = Λ, …, 1; ``r_hat``, ``U_hat_flow``, ``r_hat_flow``, ``s_flow`` on the
+    flow grid τ = linspace(0, ln Λ, points). ``U_flow`` (the U of the flow, a float) is a scalar.
+    A derivative d ln g/dτ is kept only where ln g is finite at the point and at the neighbours of
+    its difference stencil (``np.gradient``); a point dropped for that is undefined, never filled.
+
+    Parameters
+    ----------
+    model : Model
+        A power-law model with cutoff Λ >= 3.
+    points : int >= 3, optional
+        Points of the flow grid (default 200).
+    fd_U : float in (0, 1e-2], optional
+        Step in U of the finite difference of ``U_effect_full`` (default 1e-5).
+
+    Returns
+    -------
+    dict
+        {name: {"tau", "value"}} per series and ``U_flow`` (float).
+    """
+    raw = _effective(model, points, fd_U)
+    return {name: (_series(raw, name) if name in raw["series"] else raw[name]) for name in _ORDER}
+
+
+# the order of the entries of ``effective`` and the grid of each series
+_ORDER = ("r_hat_modes", "U_effect", "U_effect_full", "r_hat", "U_flow", "U_hat_flow", "r_hat_flow", "s_flow")
+
+
+def _log_derivative(x, y, defined=None):
+    """(keep, d): d = d ln y/dx by ``np.gradient`` and keep = the points whose stencil (the point and
+    its neighbours) has a finite ln y (and ``defined``); d is meaningful only where keep is True."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ly = np.log(y)
+    ok = np.isfinite(ly) if defined is None else np.isfinite(ly) & defined
+    keep = ok.copy()
+    keep[1:] &= ok[:-1]
+    keep[:-1] &= ok[1:]
+    return keep, np.gradient(np.where(ok, ly, 0.0), x)
+
+
+def _effective(m, points=200, fd_U=1e-5) -> dict:
+    """The effective exponents on their full grids: {"grid": {"modes", "flow"}: τ, "series": {name:
+    (grid, keep, values)}, "U_flow": U} (values are meaningful only where keep is True)."""
     from .curves import continuum_bias, continuum_variance
     from .flow import flow
     from .predict import predict
 
-    check_model(model)
-    model.require_power_law("effective_exponents (the continuum tail of the power law beyond the cutoff)")
+    check_model(m)
+    m.require_power_law("effective_exponents (the continuum tail of the power law beyond the cutoff)")
     points = check_int("points", points, low=3)
     fd_U = check_real("fd_U", fd_U, low=0.0, high=1e-2, low_open=True)
-    m = model
     Lam = m.cutoff
     if Lam < 3:
         raise ValueError(f"cutoff must be >= 3 to measure exponents along tau, got {Lam}")
@@ -93,36 +137,45 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     tail = (continuum_variance(m.alpha, r, np.inf, Lam + 0.5)
             + (continuum_bias(m.alpha, m.beta, r, np.inf, Lam + 0.5) if m.beta > 0 else 0.0))
     A_shell = np.cumsum((G + M * M)[::-1])[::-1] + tail
-    eps = G * (A_shell + 2 * G)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        eps = G * (A_shell + 2 * G)
     m0 = m.replace(U=0.0)
     h = fd_U
     g0 = predict(m0, "gp").mean
     change = (g0 - predict(m0.replace(U=h), "exact").mean) / g0
     # a relative change below 10 x the quadrature tolerance (1e-11) is round-off, not an effect of U:
-    # reported as NaN (not resolved) instead of the log of noise
-    change = np.where(change > 1e-10, change, np.nan)
-    eps_full = change / (h * m.P)
-    tau_k = np.log(Lam / k)
-    # d/dτ = −k d/dk on the integer modes
-    with np.errstate(invalid="ignore", divide="ignore", under="ignore"):
-        out = {"tau_modes": tau_k[::-1], "r_hat_modes": (r * lam)[::-1],
-               "U_effect": -np.gradient(np.log(eps), np.log(k))[::-1],
-               "U_effect_full": -np.gradient(np.log(eps_full), np.log(k))[::-1]}
+    # not resolved (the point is left out) instead of the log of noise
+    resolved = change > 1e-10
+    log_k = np.log(k)
+    # d/dτ = −k d/dk on the integer modes; the mode grid in increasing τ = ln(Λ/k)
+    keep_e, d_e = _log_derivative(log_k, eps)
+    keep_f, d_f = _log_derivative(log_k, np.where(resolved, change, 1.0) / (h * m.P), resolved)
+    r_hat_modes = r * lam
+    series = {"r_hat_modes": ("modes", np.isfinite(r_hat_modes)[::-1], r_hat_modes[::-1]),
+              "U_effect": ("modes", keep_e[::-1], -d_e[::-1]),
+              "U_effect_full": ("modes", keep_f[::-1], -d_f[::-1])}
     mu = m if m.U > 0 else m.replace(U=1e-3)
     traj = flow(mu, "continuum")
     tau = np.linspace(0.0, math.log(Lam), points)
     st = traj(tau)
-    out.update({"tau": tau, "r_hat": st["r_hat"], "U_flow": mu.U,
-                "U_hat_flow": np.gradient(np.log(st["U_hat"]), tau),
-                "r_hat_flow": np.gradient(np.log(st["r_hat"]), tau),
-                "s_flow": np.gradient(np.log(st["s"]), tau)})
-    return out
+    series["r_hat"] = ("flow", np.isfinite(st["r_hat"]), np.asarray(st["r_hat"], dtype=float))
+    for name, key in (("U_hat_flow", "U_hat"), ("r_hat_flow", "r_hat"), ("s_flow", "s")):
+        keep, d = _log_derivative(tau, np.asarray(st[key], dtype=float))
+        series[name] = ("flow", keep, d)
+    return {"grid": {"modes": np.log(Lam / k)[::-1], "flow": tau}, "series": series, "U_flow": float(mu.U)}
 
 
-def _range(x, mask):
-    x = np.asarray(x)[mask]
-    x = x[np.isfinite(x)]   # points not resolved (NaN) are left out
-    return [float(np.min(x)), float(np.max(x))] if x.size else [math.nan, math.nan]
+def _series(raw, name) -> dict:
+    """{"tau", "value"} of series ``name``: its defined points only."""
+    grid, keep, values = raw["series"][name]
+    return {"tau": raw["grid"][grid][keep], "value": np.asarray(values, dtype=float)[keep]}
+
+
+def _range(raw, name, masks):
+    """[min, max] of series ``name`` over its defined points in ``masks[its grid]``, None when there is none."""
+    grid, keep, values = raw["series"][name]
+    x = np.asarray(values)[keep & masks[grid]]
+    return [float(np.min(x)), float(np.max(x))] if x.size else None
 
 
 @dataclass(frozen=True)
@@ -140,13 +193,18 @@ class ScalingInterval(Result):
     r, U, s : dict
         Per coupling: ``interval`` [lo, hi], ``diagrams`` (which carry a density factor),
         ``verdict`` (relevant/irrelevant/undetermined), ``measured`` / ``measured_all``
-        {measure: [lo, hi]} (in the window / over all τ) and ``inside`` {measure: bool, None
-        when not resolved}.
+        {measure: [lo, hi]} (in the window / over all τ) and ``inside`` {measure: bool} (the
+        measured range within the interval). A measure without any defined point in its range is
+        absent from ``measured`` / ``measured_all`` / ``inside`` and named in ``undefined``.
     effective : dict
-        The effective-exponent arrays along τ (see :func:`effective_exponents`).
+        The effective exponents along τ (see :func:`effective_exponents`): per series
+        {"tau": ndarray, "value": ndarray} holding its defined points only (``r_hat_modes``,
+        ``U_effect``, ``U_effect_full`` on the mode grid τ = ln(Λ/k); ``r_hat``, ``U_hat_flow``,
+        ``r_hat_flow``, ``s_flow`` on the flow grid) and the scalar ``U_flow``.
     undefined : dict
-        {name: reason} for every entry of ``effective`` and every measured range that holds points
-        without a value (NaN there, null in JSON): nothing is undefined silently.
+        {name: reason}: ``effective.NAME`` for every series that lost points ("… at n of m points")
+        and ``g.measured.NAME`` / ``g.measured_all.NAME`` for every absent range. Every number in the
+        result is finite; nothing is undefined silently.
 
     Examples
     --------
@@ -171,10 +229,13 @@ class ScalingInterval(Result):
                 "effective": self.effective, "undefined": self.undefined or {}}
 
     def _columns(self) -> dict:
-        """One row per (coupling, measure): coupling, measure, lo, hi, measured_lo, measured_hi, verdict."""
-        rows = [(g, name, *getattr(self, g)["interval"], *rng, getattr(self, g)["verdict"])
-                for g in ("r", "U", "s") for name, rng in getattr(self, g)["measured"].items()]
-        names = ("coupling", "measure", "lo", "hi", "measured_lo", "measured_hi", "verdict")
+        """One row per defined (coupling, measure, range): coupling, measure, range ('measured' in the
+        window, 'measured_all' over all τ), lo, hi, measured_lo, measured_hi, verdict. An absent range
+        has no row (it is named in ``undefined``)."""
+        rows = [(g, name, kind, *getattr(self, g)["interval"], *rng, getattr(self, g)["verdict"])
+                for kind in ("measured", "measured_all") for g in ("r", "U", "s")
+                for name, rng in getattr(self, g)[kind].items()]
+        names = ("coupling", "measure", "range", "lo", "hi", "measured_lo", "measured_hi", "verdict")
         return {name: [row[j] for row in rows] for j, name in enumerate(names)}
 
 
@@ -200,8 +261,8 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
     -------
     ScalingInterval
         ``r``, ``U``, ``s`` (interval, diagrams, verdict, measured, inside), ``window_tau`` and
-        ``effective``. ``window_tau`` is [0, 0] and the measured ranges NaN when r̂ starts above
-        ``r_hat_max`` (raise κ·P or ``r_hat_max``).
+        ``effective`` (finite numbers only). ``window_tau`` is [0, 0] and the window's measured ranges
+        are absent (named in ``undefined``) when r̂ starts above ``r_hat_max`` (raise κ·P or ``r_hat_max``).
 
     Raises
     ------
@@ -222,56 +283,50 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
     """
     m = Model(alpha, beta, P, kappa, U, cutoff)
     r_hat_max = check_real("r_hat_max", r_hat_max, low=0.0, low_open=True)
-    eff = effective_exponents(m, points=points)
+    raw = _effective(m, points)
     an = analytic_intervals(m.alpha, m.beta)
-    win_modes = eff["r_hat_modes"] <= r_hat_max
+    r_modes, r_flow = (np.where(raw["series"][name][1], raw["series"][name][2], np.inf)
+                       for name in ("r_hat_modes", "r_hat"))
+    win_modes = r_modes <= r_hat_max
     win_modes[0] = False  # τ = 0: one-sided difference at the cutoff
-    win_tau = eff["r_hat"] <= r_hat_max
+    win_tau = r_flow <= r_hat_max
+    all_modes = np.ones_like(win_modes)
+    all_modes[0] = False
+    all_tau = np.ones_like(win_tau)
     tol = 1e-6
-
-    def inside(rng, interval):
-        return bool(interval[0] - tol <= rng[0] and rng[1] <= interval[1] + tol) if not math.isnan(rng[0]) else None
-
-    measured = {"r": {"r_hat_flow": _range(eff["r_hat_flow"], win_tau)},
-                "U": {"U_hat_flow": _range(eff["U_hat_flow"], win_tau), "U_effect": _range(eff["U_effect"], win_modes),
-                      "U_effect_full": _range(eff["U_effect_full"], win_modes)},
-                "s": {"s_flow": _range(eff["s_flow"], win_tau)}}
-    measured_all = {"r": {"r_hat_flow": _range(eff["r_hat_flow"], eff["tau"] >= 0)},
-                    "U": {name: _range(eff[name], slice(1, None)) for name in ("U_effect", "U_effect_full")},
-                    "s": {"s_flow": _range(eff["s_flow"], eff["tau"] >= 0)}}
-    measured_all["U"]["U_hat_flow"] = _range(eff["U_hat_flow"], eff["tau"] >= 0)
-    window_tau = [0.0, float(np.max(eff["tau"][win_tau])) if win_tau.any() else 0.0]
-    per = {}
+    masks = {"measured": {"modes": win_modes, "flow": win_tau}, "measured_all": {"modes": all_modes, "flow": all_tau}}
+    per, missing = {}, {}
     for g in ("r", "U", "s"):
         iv = an[g]["interval"]
-        per[g] = {"interval": iv, "diagrams": an[g]["diagrams"], "verdict": verdict(iv),
-                  "measured": measured[g], "measured_all": measured_all[g],
-                  "inside": {name: inside(rng, iv) for name, rng in measured[g].items()}}
-    effective = {key: np.asarray(v, dtype=float) if np.ndim(v) else float(v) for key, v in eff.items()}
-    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective,
-                           _undefined(effective, per))
+        per[g] = {"interval": iv, "diagrams": an[g]["diagrams"], "verdict": verdict(iv)}
+        for kind in ("measured", "measured_all"):
+            rngs = {name: _range(raw, name, masks[kind]) for name in _MEASURES[kind][g]}
+            per[g][kind] = {name: rng for name, rng in rngs.items() if rng is not None}
+            missing.update({f"{g}.{kind}.{name}": _NO_POINT[kind] for name, rng in rngs.items() if rng is None})
+        per[g]["inside"] = {name: bool(iv[0] - tol <= rng[0] and rng[1] <= iv[1] + tol)
+                            for name, rng in per[g]["measured"].items()}
+    window_tau = [0.0, float(np.max(raw["grid"]["flow"][win_tau])) if win_tau.any() else 0.0]
+    effective = {name: (_series(raw, name) if name in raw["series"] else raw[name]) for name in _ORDER}
+    undefined = {}
+    for name, (_, keep, _) in raw["series"].items():
+        if not keep.all():
+            undefined[f"effective.{name}"] = (f"{_WHY.get(name, 'not finite')} at {int((~keep).sum())} of "
+                                              f"{keep.size} points")
+    undefined.update(missing)
+    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective, undefined)
 
 
+# the measured ranges per kind and coupling (in their order of the result)
+_MEASURES = {"measured": {"r": ("r_hat_flow",), "U": ("U_hat_flow", "U_effect", "U_effect_full"), "s": ("s_flow",)},
+             "measured_all": {"r": ("r_hat_flow",), "U": ("U_effect", "U_effect_full", "U_hat_flow"),
+                              "s": ("s_flow",)}}
+_NO_POINT = {"measured": "no resolved point in the massless window r_hat <= r_hat_max",
+             "measured_all": "no resolved point"}
 _WHY = {"U_effect_full": "the finite difference in U of the exact mean is below round-off (relative 1e-10)",
         "U_effect": "the first-order effect eps = u G_k (sum + 2G_k) under- or overflows float64",
         "U_hat_flow": "U_hat along the flow under- or overflows float64 (its logarithm is not finite)",
         "r_hat_flow": "r_hat along the flow under- or overflows float64 (its logarithm is not finite)",
-        "s_flow": "s along the flow under- or overflows float64 (its logarithm is not finite)"}
-
-
-def _undefined(effective, per) -> dict:
-    """{name: reason (and where)} of every effective array with non-finite points and every measured
-    range without points."""
-    out = {}
-    for name, v in effective.items():
-        bad = ~np.isfinite(np.atleast_1d(v))
-        if bad.any():
-            out[f"effective.{name}"] = (f"{_WHY.get(name, 'not finite')} at {int(bad.sum())} of {bad.size} points")
-    for g in ("r", "U", "s"):
-        for kind in ("measured", "measured_all"):
-            for name, rng in per[g][kind].items():
-                if not all(math.isfinite(x) for x in rng):
-                    out[f"{g}.{kind}.{name}"] = ("no resolved point" + (" in the massless window r_hat <= r_hat_max"
-                                                                        if kind == "measured" else ""))
-    return out
+        "s_flow": "s along the flow under- or overflows float64 (its logarithm is not finite)",
+        "r_hat": "r_hat along the flow is not finite",
+        "r_hat_modes": "r lambda_k is not finite"}
 

@@ -72,7 +72,7 @@ def _scaling(model, method, **options):
         for name, (lo, hi) in part["measured"].items():
             out[f"{name}_lo"], out[f"{name}_hi"] = lo, hi
         out[f"{g}_verdict"] = part["verdict"]
-    # the measured ranges without a resolved point (NaN in their _lo/_hi columns), named
+    # the measured ranges without a resolved point (absent from the row: no _lo/_hi columns), named
     out["undefined"] = ",".join(key.split(".")[-1] for key in (res.undefined or {}) if ".measured." in key)
     return out
 

@@ -159,15 +159,83 @@ def test_value_ranges_are_bounded():
 def test_scaling_interval_names_what_is_undefined():
     from rgflow import scaling_interval
 
-    res = scaling_interval(0.2, 0.3, P=200, kappa=1e-80)
+    res = scaling_interval(0.2, 0.3, P=200, kappa=1e-80, points=150)
+    grid = {"r_hat_modes": 200, "U_effect": 200, "U_effect_full": 200}     # the modes; the flow: 150 points
     for name, v in res.effective.items():
-        bad = ~np.isfinite(np.atleast_1d(v))
-        assert (f"effective.{name}" in res.undefined) == bool(bad.any())
+        if name == "U_flow":
+            assert math.isfinite(v)
+            continue
+        assert v["tau"].shape == v["value"].shape and np.all(np.isfinite(v["value"]))
+        assert (f"effective.{name}" in res.undefined) == (v["tau"].size < grid.get(name, 150))
     assert "below round-off" in res.undefined["effective.U_effect_full"]
-    for g in ("r", "U", "s"):
-        for name, rng in getattr(res, g)["measured"].items():
-            assert (f"{g}.measured.{name}" in res.undefined) == (not all(map(math.isfinite, rng)))
+    measures = {"r": ("r_hat_flow",), "U": ("U_hat_flow", "U_effect", "U_effect_full"), "s": ("s_flow",)}
+    for g, names in measures.items():
+        for name in names:
+            assert (f"{g}.measured.{name}" in res.undefined) == (name not in getattr(res, g)["measured"])
+        for rng in getattr(res, g)["measured"].values():
+            assert all(map(math.isfinite, rng))
     assert res.to_dict()["undefined"] == res.undefined
+
+
+# draws where scaling_interval put NaN into effective (U_effect, U_effect_full, U_hat_flow, r_hat_flow) and
+# [nan, nan] into measured ranges before: underflowing U, huge/tiny kappa, large alpha
+NAN_BEFORE = [dict(alpha=2.0, beta=9.0, P=300, kappa=1e-30, U=1e-300),
+              dict(alpha=5.0, beta=10.0, P=1000, kappa=1e200, U=1e-250),
+              dict(alpha=4.7, beta=7.0, P=1734, kappa=3.8e50, U=1.2e-298),
+              dict(alpha=4.8, beta=1.3, P=946, kappa=1.9e-75, U=1.7e-299),
+              dict(alpha=4.5, beta=3.06, P=13, kappa=6.6e48, U=0.205),
+              dict(alpha=2.55, beta=8.33, P=60, kappa=1.15e145, U=0.0),
+              dict(alpha=0.0363, beta=8.05, P=124, kappa=5.77e-20, U=1.14e-133),
+              dict(alpha=2.6, beta=7.36, P=7, kappa=5.53e-141, U=9.98e148)]
+MODE_GRID = ("r_hat_modes", "U_effect", "U_effect_full")
+
+
+def _floats(obj, path=""):
+    """(path, value) of every float in a nested to_dict()."""
+    if isinstance(obj, dict):
+        for key, v in obj.items():
+            yield from _floats(v, f"{path}.{key}" if path else key)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _floats(v, path)
+    elif isinstance(obj, float):
+        yield path, obj
+
+
+@pytest.mark.parametrize("params", NAN_BEFORE, ids=lambda p: f"a{p['alpha']}-k{p['kappa']:g}-U{p['U']:g}")
+def test_scaling_interval_holds_finite_numbers_and_names_every_lost_point(params):
+    import json
+
+    from rgflow import scaling_interval
+    from rgflow._io import to_json
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # the flow's own solver may warn; the result must not hold NaN
+        res = scaling_interval(**params, points=120)
+    d = res.to_dict()
+    bad = [(path, v) for path, v in _floats(d) if not math.isfinite(v)]
+    assert bad == []
+    assert "null" not in to_json(d)
+    json.loads(to_json(d), parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    lost = []
+    for name, series in res.effective.items():
+        if name == "U_flow":
+            continue
+        n = params["P"] if name in MODE_GRID else 120
+        tau = series["tau"]
+        assert tau.shape == series["value"].shape and np.all(np.diff(tau) > 0) and set(series) == {"tau", "value"}
+        if tau.size < n:
+            lost.append(name)
+            assert res.undefined[f"effective.{name}"].endswith(f" at {n - tau.size} of {n} points")
+        else:
+            assert f"effective.{name}" not in res.undefined
+    assert lost                                # each draw lost points somewhere (it held NaN before)
+    for g, names in {"r": ("r_hat_flow",), "U": ("U_hat_flow", "U_effect", "U_effect_full"), "s": ("s_flow",)}.items():
+        part = getattr(res, g)
+        assert set(part["inside"]) == set(part["measured"])
+        for kind in ("measured", "measured_all"):
+            for name in names:
+                assert (name in part[kind]) != (f"{g}.{kind}.{name}" in res.undefined)
 
 
 # --- item 6: the CLI ---------------------------------------------------------------------------

@@ -579,16 +579,21 @@ def test_json_output_is_strict():
     assert obj == {"a": [1.0, None, None], "b": {"c": None}, "d": [2, "x"]}
 
 
-def test_scaling_at_alpha_5_reports_unresolved_points_as_null(capsys):
+def test_scaling_at_alpha_5_reports_unresolved_points_as_undefined(capsys):
     """λ_k = k^-6: the exact finite difference in U is below round-off at every mode. Those points are
-    NaN (null in JSON), not logarithms of noise; the pt1-based exponent is still measured."""
+    left out (and named in ``undefined``), not logarithms of noise; the pt1-based exponent is still measured."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = scaling_interval(5.0, 10.0, P=300, kappa=300 / 100**6, U=0.05)
-    assert np.all(np.isnan(res.effective["U_effect_full"]))
+    assert res.effective["U_effect_full"]["tau"].size == 0 and res.effective["U_effect_full"]["value"].size == 0
+    assert res.undefined["effective.U_effect_full"].endswith("below round-off (relative 1e-10) at 300 of 300 points")
     lo, hi = res.U["measured"]["U_effect"]
     assert 10.5 < lo <= hi < 12.0 + 1e-6     # near the band [γ_U − 1, γ_U] = [11, 12]
     assert main(["scaling", "--alpha", "5", "--beta", "10", "--P", "300", "--kappa", str(300 / 100**6),
                  "--U", "0.05"]) == 0
-    obj = _strict_loads(capsys.readouterr().out)
-    assert obj["U"]["measured"]["U_effect_full"] == [None, None]
+    text = capsys.readouterr().out
+    obj = _strict_loads(text)
+    assert "null" not in text                # nothing non-finite was written as null either
+    assert "U_effect_full" not in obj["U"]["measured"] and "U_effect_full" not in obj["U"]["inside"]
+    assert obj["undefined"]["U.measured.U_effect_full"] == "no resolved point in the massless window r_hat <= r_hat_max"
+    assert obj["effective"]["U_effect_full"] == {"tau": [], "value": []}

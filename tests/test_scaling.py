@@ -1,7 +1,6 @@
 """Scaling intervals (docs/theory.md §3): measured effective exponents against the analytic band."""
 import json
 
-import numpy as np
 import pytest
 
 from rgflow.cli import main
@@ -52,7 +51,10 @@ def test_s_and_r():
 
 def test_paper_parameters_have_no_massless_window():
     res = scaling_interval(0.2, 0.3)
-    assert res.U["inside"]["U_effect"] is None and np.isnan(res.U["measured"]["U_effect"][0])
+    for name in ("U_effect", "U_effect_full", "U_hat_flow"):
+        assert name not in res.U["measured"] and name not in res.U["inside"]
+        assert res.undefined[f"U.measured.{name}"] == "no resolved point in the massless window r_hat <= r_hat_max"
+    assert res.window_tau == [0.0, 0.0]
 
 
 def test_cli(capsys):

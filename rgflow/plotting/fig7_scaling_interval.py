@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..scaling import scaling_interval
 from .style import PAGE, PT1, pyplot, RG, save
 
@@ -31,18 +29,20 @@ def figure(out_dir) -> list:
         ax.text(0.98, hi + 0.1, f"$[\\gamma_U-1,\\gamma_U]=[{lo:.2f},{hi:.2f}]$, $\\gamma_r={g_r:.2f}$",
                 transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=6.5, color="tab:blue")
         ax.axhline(g_r, color="tab:green", ls=":", lw=1)
-        t = np.asarray(e["tau_modes"])
-        ax.plot(t[1:], np.asarray(e["U_effect"])[1:], "--", color=PT1, lw=1.2)
-        ax.plot(t[1:], np.asarray(e["U_effect_full"])[1:], "-", color="0.55", lw=1.2)
-        ax.plot(e["tau"], e["U_hat_flow"], "-", color=RG, lw=1.3)
-        ax.plot(e["tau"], e["r_hat_flow"], "-", color="tab:green", lw=1.0)
+        for name, style in (("U_effect", dict(ls="--", color=PT1, lw=1.2)),
+                            ("U_effect_full", dict(ls="-", color="0.55", lw=1.2)),
+                            ("U_hat_flow", dict(ls="-", color=RG, lw=1.3)),
+                            ("r_hat_flow", dict(ls="-", color="tab:green", lw=1.0))):
+            t, v = e[name]["tau"], e[name]["value"]
+            inner = t > 0 if name.startswith("U_effect") else slice(None)   # τ = 0: one-sided difference
+            ax.plot(t[inner], v[inner], **style)
         tw = res.window_tau[1]
         if tw > 0:
             ax.axvspan(0, tw, color="0.5", alpha=0.15, lw=0)
         tstar = math.log(c["P"] / (c["P"] / c["kappa"]) ** (1 / (1 + c["alpha"])))
         ax.axvline(tstar, color="0.2", lw=0.8, ls=(0, (1, 1.5)))
         ax.set_ylim(-0.3, 2 * (2 + 2 * c["alpha"]) - 0.5)
-        ax.set_xlim(0, t[-1])
+        ax.set_xlim(0, math.log(c["P"]))
         ax.set_xlabel(r"RG time $\tau=\ln(\Lambda/k_c)$")
         ax.set_title(f"$\\alpha={c['alpha']:g}$, $\\beta={c['beta']:g}$" + (" (paper)" if c["P"] == 1000 else "")
                      + f"\n$\\Lambda=P={c['P']}$, $k^*={case['k_star']}$", fontsize=7.5)

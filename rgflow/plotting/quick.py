@@ -132,13 +132,16 @@ def scaling(res, path) -> None:
     lo, hi = res.U["interval"]
     ax.axhspan(lo, hi, color="C0", alpha=0.15, label=rf"band of $U$: $[\gamma_U-1,\gamma_U]=[{lo:.3g},{hi:.3g}]$")
     ax.axhline(res.r["interval"][0], color="C2", ls=":", label=rf"$\gamma_r={res.r['interval'][0]:.3g}$")
-    t = np.asarray(e["tau_modes"])
-    ax.plot(t[1:], np.asarray(e["U_effect"])[1:], "-", color="C0", label=r"effect of $U$ on the cutoff mode")
-    ax.plot(e["tau"], e["U_hat_flow"], "-", color="C3", lw=1.0, label=r"$d\ln\hat U/d\tau$ along the flow")
-    ax.plot(e["tau"], e["r_hat_flow"], "-", color="C2", lw=1.0, label=r"$d\ln\hat r/d\tau$ along the flow")
+    t, v = e["U_effect"]["tau"], e["U_effect"]["value"]          # defined points only, each at its own τ
+    ax.plot(t[t > 0], v[t > 0], "-", color="C0", label=r"effect of $U$ on the cutoff mode")
+    ax.plot(e["U_hat_flow"]["tau"], e["U_hat_flow"]["value"], "-", color="C3", lw=1.0,
+            label=r"$d\ln\hat U/d\tau$ along the flow")
+    ax.plot(e["r_hat_flow"]["tau"], e["r_hat_flow"]["value"], "-", color="C2", lw=1.0,
+            label=r"$d\ln\hat r/d\tau$ along the flow")
     if res.window_tau[1] > 0:
         ax.axvspan(0, res.window_tau[1], color="0.5", alpha=0.12, label=rf"massless window $\hat r\leq{res.r_hat_max:g}$")
-    ax.set(xlabel=r"RG time $\tau=\ln\ell$", ylabel=r"effective exponent $d\ln g/d\tau$", xlim=(0, t[-1]))
+    ax.set(xlabel=r"RG time $\tau=\ln\ell$", ylabel=r"effective exponent $d\ln g/d\tau$",
+           xlim=(0, math.log(res.params["cutoff"])))
     ax.legend(loc="best", fontsize=7)
     fig.suptitle(_title("scaling interval", res.params), fontsize=9)
     _save(fig, path)
