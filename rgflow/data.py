@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .model import check_int, check_real
-from .ridge import check_spectrum
+from .ridge import check_gram, check_spectrum
 
 __all__ = ["DataSpectrum", "KERNELS", "MAX_DENSE", "kernel_matrix", "spectrum_from_gram", "spectrum_from_features",
            "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
@@ -158,22 +158,8 @@ def spectrum_from_gram(K, f, *, max_dense=MAX_DENSE) -> DataSpectrum:
     numerical zeros and dropped (their count and target power in ``meta``). Dense ``eigh``: ≈ 24 N²
     bytes; N above ``max_dense`` (20000) raises — use :func:`spectrum_from_features` with ``rank``.
     """
-    try:
-        K = np.asarray(K, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError("K must be a square array of numbers (the Gram matrix)") from None
-    if K.ndim != 2 or K.shape[0] != K.shape[1] or K.shape[0] < 1:
-        raise ValueError(f"K must be a square N × N Gram matrix, got shape {K.shape}")
+    K = check_gram(K, max_dense=max_dense, hint="use spectrum_from_features(..., rank=m) (Nyström)")
     N = K.shape[0]
-    max_dense = check_int("max_dense", max_dense)
-    if N > max_dense:
-        raise ValueError(f"K has N = {N} > max_dense = {max_dense} rows: a dense eigendecomposition needs about "
-                         f"{24 * N * N / 1e9:.1f} GB; use spectrum_from_features(..., rank=m) (Nyström)")
-    if not np.all(np.isfinite(K)):
-        raise ValueError("K must be finite (found NaN or inf)")
-    scale = np.abs(K).max()
-    if np.abs(K - K.T).max() > 1e-10 * max(scale, 1e-300):
-        raise ValueError("K must be symmetric")
     f = _check_target_values(f, N)
     lam, U = np.linalg.eigh((K + K.T) / (2.0 * N))
     return _positive_modes(lam, U, f, N, {"method": "dense"})

@@ -215,12 +215,15 @@ def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40
 
 
 def validate_real(dataset, kernel, target, kappas=(1.0, 0.1, 0.01), P_fractions=(0.025, 0.05, 0.1, 0.2),
-                  seed=0, spectrum=None, **kw) -> list:
+                  seed=0, spectrum=None, pointwise=True, **kw) -> list:
     """Real KRR against the U = 0 theory on the spectrum of all N points (``rgflow.data``): one row per
     (κ, P) with keys dataset, kernel, target, N, kappa, P, krr, krr_stderr, draws, renormalized, bare
     (the predicted test errors, ``rgflow.ridge``) and the ratios ratio_renormalized = KRR/renormalized,
-    ratio_bare = KRR/bare. ``kw`` goes to :func:`krr_test_error`."""
+    ratio_bare = KRR/bare; with ``pointwise`` also the per-point renormalized ridge on the Gram matrix
+    (:func:`rgflow.ridge.pointwise_errors`): pointwise, ratio_pointwise. ``kw`` goes to
+    :func:`krr_test_error`."""
     from .data import kernel_matrix, spectrum_from_gram
+    from .ridge import pointwise_errors
 
     X, f = real_dataset(dataset, target)
     K = kernel_matrix(X, kernel=kernel)
@@ -233,10 +236,14 @@ def validate_real(dataset, kernel, target, kappas=(1.0, 0.1, 0.01), P_fractions=
             e = krr_test_error(K, f, P, kappa, seed=seed, **kw)
             rr = ridge_errors(lam, y, P, kappa, "renormalized").test_error
             bare = ridge_errors(lam, y, P, kappa, "bare").test_error
-            rows.append({"dataset": dataset, "kernel": kernel, "target": target, "N": N, "kappa": float(kappa),
-                         "P": P, "krr": e["mean"], "krr_stderr": e["stderr"], "draws": e["draws"],
-                         "renormalized": rr, "bare": bare, "ratio_renormalized": e["mean"] / rr,
-                         "ratio_bare": e["mean"] / bare})
+            row = {"dataset": dataset, "kernel": kernel, "target": target, "N": N, "kappa": float(kappa),
+                   "P": P, "krr": e["mean"], "krr_stderr": e["stderr"], "draws": e["draws"],
+                   "renormalized": rr, "bare": bare, "ratio_renormalized": e["mean"] / rr,
+                   "ratio_bare": e["mean"] / bare}
+            if pointwise:
+                pw = pointwise_errors(K, f, P, kappa).test_error
+                row.update(pointwise=pw, ratio_pointwise=e["mean"] / pw)
+            rows.append(row)
     return rows
 
 

@@ -34,10 +34,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .model import RIDGES, check_real
+from .model import RIDGES, check_int, check_real
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
-__all__ = ["RidgeErrors", "check_spectrum", "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error",
+__all__ = ["RidgeErrors", "PointwiseErrors", "check_gram", "check_spectrum", "pointwise_errors", "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error",
            "RIDGES"]
 
 
@@ -52,6 +52,28 @@ class RidgeErrors(NamedTuple):
     gamma: float
     test_error: float
     train_error: float
+
+
+def check_gram(K, max_dense, hint="", limit="max_dense") -> np.ndarray:
+    """K as a finite, symmetric N × N float array (N ≤ ``max_dense``, the parameter called ``limit``;
+    ``hint`` says what to do above it)."""
+    try:
+        K = np.asarray(K, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("K must be a square array of numbers (the Gram matrix)") from None
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or K.shape[0] < 1:
+        raise ValueError(f"K must be a square N × N Gram matrix, got shape {K.shape}")
+    N = K.shape[0]
+    max_dense = check_int(limit, max_dense)
+    if N > max_dense:
+        raise ValueError(f"K has N = {N} > {limit} = {max_dense} rows: a dense factorization needs about "
+                         f"{24 * N * N / 1e9:.1f} GB" + (f"; {hint}" if hint else ""))
+    if not np.all(np.isfinite(K)):
+        raise ValueError("K must be finite (found NaN or inf)")
+    scale = np.abs(K).max()
+    if np.abs(K - K.T).max() > 1e-10 * max(scale, 1e-300):
+        raise ValueError("K must be symmetric")
+    return K
 
 
 def _check_P_kappa(P, kappa):
@@ -176,3 +198,139 @@ def test_error(eigenvalues, target, P_values, kappa, ridge="renormalized") -> np
 
 
 test_error.__test__ = False  # not a pytest test when imported into a test module
+
+
+class PointwiseErrors(NamedTuple):
+    """Result of :func:`pointwise_errors`: ``test_error`` = ``bias`` + ``fluctuation``, the per-point
+    effective ridges ``K_points`` (K_i = (κ/P)/w_i), the leverages ``q`` (q_i = φ_iᵀ Q̄ φ_i), the constant
+    ridge ``K`` of eigenlearning on the same spectrum for comparison, and the Newton ``iterations``."""
+    test_error: float
+    bias: float
+    fluctuation: float
+    K_points: np.ndarray
+    q: np.ndarray
+    K: float
+    iterations: int
+
+
+MAX_POINTS = 6000
+
+
+def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_POINTS) -> PointwiseErrors:
+    """Expected test error of KRR on P points drawn from a data set of N points, with one renormalized
+    ridge per data point (the cavity derivation of eigenlearning without assuming that the leverages
+    concentrate; docs/theory.md §5).
+
+    With features φ_i (φ_iᵀφ_j = K_ij, the N × N Gram matrix), K₀ = κ/P and weights w_i, the
+    deterministic equivalent of the training resolvent is Q̄ = (Φᵀ W Φ/N + K₀)⁻¹ with
+
+        w_i = 1/(1 + q_i/P),   q_i = φ_iᵀ Q̄ φ_i = [K (W K/N + K₀)⁻¹]_ii,
+
+    solved by Newton's method (Jacobian ∂q_i/∂w_j = −H_ij²/N, H = Φ Q̄ Φᵀ). The residual of the
+    equivalent predictor at each point is ρ = K₀ (K W/N + K₀)⁻¹ f, and with t solving
+    t_i = (1/N) Σ_j H_ij² (1 + w_j² t_j / P)
+
+        E_test = (1/N) Σ_i ρ_i²  +  (1/(P N)) Σ_i w_i² t_i ρ_i²      (bias + fluctuation).
+
+    When the leverages are all equal (q_i ≡ q, e.g. a translation-invariant kernel on a ring, or
+    Gaussian features), w ≡ K₀/K and this is eigenlearning, :func:`ridge_errors`, exactly.
+
+    Parameters
+    ----------
+    K : (N, N) array, the Gram matrix of the whole data set (symmetric PSD; N ≤ ``max_points``)
+    f : (N,) array, the target on every point
+    P, kappa : training samples and ridge (both > 0), as in ``KernelRidge(alpha=kappa)``
+    tol, max_iter : Newton's stopping rule max_i |w_i − 1/(1 + q_i/P)|/w_i < tol, within max_iter steps
+
+    Returns
+    -------
+    PointwiseErrors
+
+    Raises
+    ------
+    ValueError
+        On bad input (the message names the parameter).
+    FloatingPointError
+        If Newton's method does not converge or the fluctuation system is not positive (the analogue
+        of 1 − γ ≤ 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rgflow.ridge import pointwise_errors, ridge_errors
+    >>> N = 64; x = 2 * np.pi * np.arange(N) / N
+    >>> K = np.exp(np.cos(x[:, None] - x[None, :]))        # translation invariant: equal leverages
+    >>> f = np.sin(x) + 0.3 * np.cos(3 * x)
+    >>> from rgflow.data import spectrum_from_gram
+    >>> a = pointwise_errors(K, f, P=10, kappa=0.1).test_error
+    >>> b = ridge_errors(*spectrum_from_gram(K, f), P=10, kappa=0.1).test_error
+    >>> bool(np.isclose(a, b, rtol=1e-10))
+    True
+    """
+    K = check_gram(K, max_points, hint="the pointwise ridge holds a few N × N matrices; use ridge_errors on "
+                   "the spectrum", limit="max_points")
+    N = K.shape[0]
+    from .data import _check_target_values
+    f = _check_target_values(f, N)
+    P, kappa = _check_P_kappa(P, kappa)
+    tol = check_real("tol", tol, low=0.0, low_open=True)
+    max_iter = check_int("max_iter", max_iter)
+    K = (K + K.T) / 2.0
+    K0 = kappa / P
+    lam = np.clip(np.linalg.eigvalsh(K / N)[::-1], 0.0, None)
+    K_el = renormalized_ridge(lam[lam > 0], P, kappa)
+    w = np.full(N, K0 / K_el)
+
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+    def solve(w):   # H = S⁻¹ (S K S)(S K S/N + K₀)⁻¹ S⁻¹ with S = diag(√w), by one Cholesky factorization
+        s = np.sqrt(w)
+        SKS = s[:, None] * K * s[None, :]
+        try:
+            T = cho_factor(SKS / N + K0 * np.eye(N), lower=True)
+        except LinAlgError:
+            raise FloatingPointError(f"pointwise ridge: S K S/N + κ/P is not numerically positive definite at "
+                                     f"P = {P}, kappa = {kappa}") from None
+        H = cho_solve(T, SKS)
+        H = (H + H.T) / (2.0 * s[:, None] * s[None, :])
+        return s, T, H
+
+    def residual(w):
+        s, T, H = solve(w)
+        q = np.diag(H).copy()
+        F = w - 1.0 / (1.0 + q / P)
+        return float(np.max(np.abs(F) / w)), F, q, (s, T, H)
+
+    err, F, q, state = residual(w)
+    it = 0
+    while err >= tol:
+        if it == max_iter:
+            raise FloatingPointError(f"pointwise ridge: Newton's method did not converge in {max_iter} steps "
+                                     f"(residual {err:.2e}) at P = {P}, kappa = {kappa}")
+        it += 1
+        H = state[2]
+        J = np.eye(N) - (w * w / (P * N))[:, None] * (H * H)
+        step = np.linalg.solve(J, -F)
+        t = 1.0
+        while t > 1.0 / 64:   # backtracking on max |F_i|/w_i; positive weights only
+            trial = w + t * step
+            if np.all(trial > 0):
+                new = residual(trial)
+                if new[0] < (1.0 - 1e-4 * t) * err:
+                    w, (err, F, q, state) = trial, new
+                    break
+            t /= 2.0
+        else:                 # no descent along Newton's direction: one step of the monotone map w ← 1/(1 + q/P)
+            w = 1.0 / (1.0 + q / P)
+            err, F, q, state = residual(w)
+    s, T, H = state
+    rho = K0 * cho_solve(T, s * f) / s
+    H2 = H * H
+    A = np.eye(N) - H2 * (w * w / (P * N))[None, :]
+    t = np.linalg.solve(A, H2.sum(axis=1) / N)
+    if not (np.all(np.isfinite(t)) and np.all(t > 0)):
+        raise FloatingPointError(f"pointwise ridge: the fluctuation system is not positive at P = {P}, "
+                                 f"kappa = {kappa} (the analogue of 1 − γ ≤ 0)")
+    bias = float(np.mean(rho * rho))
+    fluct = float(np.sum(w * w * t * rho * rho) / (P * N))
+    return PointwiseErrors(bias + fluct, bias, fluct, K0 / w, q, K_el, it)

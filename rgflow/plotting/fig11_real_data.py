@@ -1,5 +1,6 @@
 """Figure 11: learning curves of real kernel ridge regression on scikit-learn's bundled data sets against
-the U = 0 theory on the measured spectrum (renormalized ridge and bare mass r = P/κ), and the measured
+the U = 0 theory on the measured spectrum (renormalized ridge and bare mass r = P/κ) and on the Gram
+matrix (the pointwise renormalized ridge), and the measured
 spectrum with its fitted power laws and their drift across windows."""
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 
 from ..data import exponent_drift, fit_power_law, kernel_matrix, spectrum_from_gram
 from ..krr import krr_test_error, real_dataset
-from ..ridge import ridge_errors
+from ..ridge import pointwise_errors, ridge_errors
 
 PANELS = (("breast_cancer", "rbf", "class"), ("diabetes", "laplace", "smooth"))
 KAPPAS = (1.0, 0.1, 0.01)
@@ -15,7 +16,8 @@ KAPPAS = (1.0, 0.1, 0.01)
 
 def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
     """Left panels: KRR test error (mean ± s.e. over ``draws`` draws of P points without replacement,
-    error over all N points) for each κ, with the renormalized (solid) and bare (dashed) predictions;
+    error over all N points) for each κ, with the renormalized (solid) and bare (dashed) predictions on
+    the spectrum and the pointwise renormalized ridge on the Gram matrix (crosses);
     right: λ_k and binned y_k² of the first panel's spectrum with the power laws fitted on [10, N/5]
     and, inset, α and β on sliding windows [k, 4k]."""
     from .render import save_figure
@@ -41,6 +43,8 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
                     label="renormalized ridge" if kappa == kappas[0] else None)
             ax.plot(P_fine, [ridge_errors(lam, y, P, kappa, "bare").test_error for P in P_fine], "--", color=col,
                     lw=0.9, label=r"bare, $r=P/\kappa$" if kappa == kappas[0] else None)
+            ax.plot(P_grid, [pointwise_errors(K, f, P, kappa).test_error for P in P_grid], "x", color=col, ms=5,
+                    label="pointwise ridge (Gram matrix)" if kappa == kappas[0] else None)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(r"training samples $P$")
