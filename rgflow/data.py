@@ -147,7 +147,7 @@ def _positive_modes(lam, U, f, N, meta):
     y_all = U.T @ f / math.sqrt(N)
     mean_f2 = float(np.mean(f * f))
     meta.update(N=N, modes=int(keep.sum()), dropped_modes=int((~keep).sum()),
-                dropped_power=float(mean_f2 - np.sum(y_all[keep] ** 2)), mean_f2=mean_f2)
+                dropped_power=max(0.0, float(mean_f2 - np.sum(y_all[keep] ** 2))), mean_f2=mean_f2)  # ≥ 0 up to round-off
     return DataSpectrum(np.ascontiguousarray(lam[keep]), np.ascontiguousarray(y_all[keep]), meta)
 
 

@@ -436,6 +436,10 @@ def fit_surface(surface: Surface, parts=PARTS, **options) -> SurfaceFit:
     if pa.get("spectrum") == "measured":
         raise ValueError("fit_surface compares with the power law's predicted exponents; a surface on a measured "
                          "spectrum has none (fit it with fit_scaling)")
+    if pa.get("ridge", "bare") != "bare":
+        raise ValueError("fit_surface compares with the predicted exponents of the bare ridge r = P/kappa; a surface "
+                         f"with ridge={pa['ridge']!r} (r = 1/K depends on P and the cutoff) has none: fit it with "
+                         "fit_scaling")
     pred = predicted_exponents(pa["alpha"], pa["beta"])
     out = {}
     for part in parts:

@@ -229,3 +229,11 @@ def test_sympy_derivation_of_the_scaling_form():
 
     script = pathlib.Path(__file__).resolve().parent.parent / "derivations" / "surface_scaling.py"
     runpy.run_path(str(script))  # asserts every step (PDE, substitution, limits)
+
+
+def test_fit_surface_refuses_the_renormalized_ridge_whose_exponents_it_does_not_predict():
+    from rgflow.surface import fit_surface, loss_surface
+
+    surf = loss_surface([50, 100, 200, 400], [50, 100, 200, 400], 0.5, 1.0, 1.0, method="gp", ridge="renormalized")
+    with pytest.raises(ValueError, match="ridge='renormalized'"):
+        fit_surface(surf)
