@@ -80,5 +80,5 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
     ins.set_title(r"$\alpha$ blue, $\beta$ orange, on $[k, 4k]$", fontsize=6)
     ins.tick_params(labelsize=6)
     fig.suptitle("Real kernel ridge regression (scikit-learn KernelRidge) against the U = 0 theory "
-                 "on the measured spectrum")
+                 "on the measured spectrum and on the Gram matrix")
     return save_figure(fig, out_dir, "fig11-real-data")
