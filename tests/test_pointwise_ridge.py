@@ -103,3 +103,26 @@ def test_pointwise_ridge_predicts_real_krr_where_eigenlearning_misses(dataset, k
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def _random_draws(n, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        yield (str(rng.choice(["breast_cancer", "diabetes", "wine"])), str(rng.choice(["rbf", "laplace", "ntk"])),
+               str(rng.choice(["class", "smooth"])), float(10 ** rng.uniform(-3, 1)), float(rng.uniform(-2, np.log10(0.2))))
+
+
+@pytest.mark.parametrize("dataset,kernel,target,kappa,log_frac", list(_random_draws(8, seed=0)))
+def test_pointwise_ridge_within_8_percent_of_real_krr_on_random_draws(dataset, kernel, target, kappa, log_frac):
+    """Random draws (seeded, not chosen): κ log-uniform in [1e-3, 10], P log-uniform in [0.01 N, 0.2 N];
+    the bench version over all four data sets is ``python bench/real_krr_random.py``."""
+    pytest.importorskip("sklearn")
+    from rgflow.data import kernel_matrix
+    from rgflow.krr import krr_test_error, real_dataset
+
+    X, f = real_dataset(dataset, target)
+    K = kernel_matrix(X, kernel=kernel)
+    P = max(5, int(round(len(f) * 10**log_frac)))
+    krr = krr_test_error(K, f, P, kappa, seed=1)
+    assert krr["stderr"] < 0.02 * krr["mean"]
+    assert abs(krr["mean"] / pointwise_errors(K, f, P, kappa).test_error - 1) <= 0.08

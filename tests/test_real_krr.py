@@ -1,9 +1,10 @@
 """Real kernel ridge regression (scikit-learn's KernelRidge) on scikit-learn's bundled data sets against
 the U = 0 theory on the measured spectrum of all N points (a small subset of ``bench/real_krr.py``).
 
-The subset is κ = 1, P = 0.2 N, where the renormalized (eigenlearning) ridge holds on every data set,
-kernel and target we tried; at κ ≤ 0.1 it fails for smooth targets at large P (up to 1.5×, see the
-bench table), which is not asserted here.
+The subset is κ = 1, P = 0.2 N, where the renormalized (eigenlearning) ridge on the spectrum holds on every
+data set, kernel and target we tried; at κ ≤ 0.1 it fails for smooth targets at large P (up to 1.5×, see
+the bench table). The pointwise renormalized ridge on the Gram matrix, which holds there too, is tested in
+tests/test_pointwise_ridge.py.
 """
 import numpy as np
 import pytest
