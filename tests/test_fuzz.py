@@ -194,11 +194,16 @@ def test_transfer(params, P_new):
 def test_transfer_map(params, ratios, U_values):
     model = attempt(Model, **params)
     res = None if model is None else attempt(transfer_map, model, ratios, U_values)
-    if res is not None:       # NaN only where documented: ``failed`` entries, U_ratio and u_ratio at U = 0
+    if res is not None:       # strictly finite; a quantity that lost cells is named in ``undefined``
+        finite_everywhere(res.to_dict())
+        n_cells = res.U.size * res.ratio.size
         zero_U = (np.asarray(res.U) == 0)[:, None]
         for name in ("kappa_ratio", "r_ratio", "U_ratio", "u_ratio"):
-            undefined = res.failed | zero_U if name in ("U_ratio", "u_ratio") else res.failed
-            assert np.all(np.isfinite(getattr(res, name)) | undefined), name
+            cells = getattr(res, name)
+            assert len({len(v) for v in cells.values()}) == 1, name
+            assert (cells["value"].size < n_cells) == (name in res.undefined), name
+            lost = res.failed | zero_U if name in ("U_ratio", "u_ratio") else res.failed
+            assert not np.any(res.defined(name) & lost), name      # a failed cell or 0/0 is never filled
 
 
 @pytest.mark.parametrize("method", ["rg", "exact", "gp"])

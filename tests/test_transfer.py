@@ -151,13 +151,18 @@ def test_transfer_map_agrees_with_transfer():
     assert d["P_new"] == [100, 500, 1000, 2000, 10000] and d["ratio"] == [0.1, 0.5, 1.0, 2.0, 10.0]
     assert {"params", "method", "version"} <= set(d)
     json.dumps(d, allow_nan=False)
+    def cell(name, U, P_new):
+        c = d[name]
+        (n,) = [n for n in range(len(c["value"])) if c["U"][n] == U and c["P_new"][n] == P_new]
+        return c["value"][n]
+
     for j, P_new in enumerate(d["P_new"]):
         t = transfer(m.replace(U=0.1), P_new).model
-        assert d["kappa_ratio"][2][j] == pytest.approx(t.kappa / m.kappa, rel=1e-10)
-        assert d["U_ratio"][2][j] == pytest.approx(t.U / 0.1, rel=1e-10)
-        assert d["kappa_ratio"][0][j] == pytest.approx(P_new / 1000, rel=1e-14)
-        assert d["U_ratio"][0][j] is None
-    assert d["kappa_ratio"][1][2] == pytest.approx(1.0) and d["U_ratio"][1][2] == pytest.approx(1.0)
+        assert cell("kappa_ratio", 0.1, P_new) == pytest.approx(t.kappa / m.kappa, rel=1e-10)
+        assert cell("U_ratio", 0.1, P_new) == pytest.approx(t.U / 0.1, rel=1e-10)
+        assert cell("kappa_ratio", 0.0, P_new) == pytest.approx(P_new / 1000, rel=1e-14)
+    assert 0.0 not in d["U_ratio"]["U"] and "0/0" in d["undefined"]["U_ratio"]    # Ũ/U at U = 0: absent, named
+    assert cell("kappa_ratio", 0.05, 1000) == pytest.approx(1.0) and cell("U_ratio", 0.05, 1000) == pytest.approx(1.0)
 
 
 def test_cli_json(capsys):
