@@ -9,7 +9,7 @@ from rgflow import FlowError, Model, flow, predict
 from rgflow._io import to_json
 from rgflow.cli import main
 from rgflow.flow import integrate
-from rgflow.transfer import Transfer, TransferError, transfer, transfer_map
+from rgflow.transfer import Transfer, TransferError, TransferMap, transfer, transfer_map
 
 
 def exact_mean(model):
@@ -204,3 +204,21 @@ def test_cli_failed_inverse_exits_1(capsys):
     assert rc == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rgflow: error:")
+
+
+def test_transfer_map_names_failed_cells_and_keeps_the_defined_ones():
+    """A flow that breaks down at the cutoff: P' < P has no transfer (transfer raises), P' = P is the model."""
+    m = Model(0.2, 0.3, 200, 1.0, 1000.0)
+    with pytest.raises(FlowError) as info:
+        transfer(m, 100)
+    res = transfer_map(m, [0.5, 1.0], [1000.0])
+    assert res.failed.tolist() == [[True, False]]
+    for name in TransferMap.GRIDS:
+        cells = getattr(res, name)
+        assert list(cells["P_new"]) == [200] and list(cells["U"]) == [1000.0], name
+        assert "1 of 2 cells" in res.undefined[name] and str(info.value) in res.undefined[name], name
+        assert res.defined(name).tolist() == [[False, True]]
+    t = transfer(m, 200).model
+    assert res.kappa_ratio["value"][0] == t.kappa / m.kappa and res.U_ratio["value"][0] == t.U / m.U
+    assert res.grid("r_ratio", fill=-1.0).tolist() == [[-1.0, 1.0]]
+    json.loads(to_json(res.to_dict()), parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
