@@ -249,8 +249,13 @@ def test_loss_surface(params, P_values, cutoffs, method):
 def test_dynamics(method, params, shells):
     model = attempt(Model, **params)
     res = None if model is None else attempt(dynamics, model, method=method, shells=min(shells, model.cutoff))
-    if res is not None:
-        finite_everywhere(res.to_dict(), allowed=("fit", "rel_dev_from_u0_prediction"))
+    if res is not None:          # strictly finite; an absent part of the fit is named in ``undefined``
+        d = res.to_dict()
+        finite_everywhere(d)
+        for name, fit in (("fit", d["fit"]), ("fit.massless", d["fit"]["massless"])):
+            assert None not in fit.values(), name
+            assert ("a" in fit) == (name not in d["undefined"]), name
+        assert ("rel_dev_from_u0_prediction" in d["fit"]) == ("fit.rel_dev_from_u0_prediction" not in d["undefined"])
 
 
 @given(params=models(max_cutoff=500), observable=st.sampled_from(["moments", "transfer", "scaling"]))
