@@ -228,9 +228,10 @@ def test_scaling_interval(params):
 
 
 @given(alpha=alphas, beta=st.one_of(st.none(), betas), cutoff=sizes, n=st.integers(2, 30),
-       tau=st.lists(st.floats(0.0, 8.0), min_size=1, max_size=3))
-def test_flow_field(alpha, beta, cutoff, n, tau):
-    res = attempt(flow_field, alpha, beta, cutoff, tuple(tau), n=n)
+       tau=st.lists(st.floats(0.0, 8.0), min_size=1, max_size=3), origin=st.booleans(), rescaled=st.booleans())
+def test_flow_field(alpha, beta, cutoff, n, tau, origin, rescaled):
+    window = dict(U_range=(0.0, 1.0), r_range=(0.0, 1.0)) if origin else {}   # (0, 0): a fixed point on the grid
+    res = attempt(flow_field, alpha, beta, cutoff, tuple(tau), n=n, rescaled=rescaled, **window)
     if res is not None:
         finite_everywhere(res.to_dict())
 
