@@ -87,20 +87,39 @@ def shell_edges(cutoff: int, per_octave: int = 1) -> np.ndarray:
     return np.append(edges, cutoff + 1)
 
 
+#: fewest usable points (v > 0, λ > 0, t > 0) of a fit of ln v = ln A + a ln λ + b ln t
+FIT_MIN_POINTS = 4
+
+
 def fit_power_law(lam, t, v) -> dict:
-    """Least squares ln v = ln A + a ln λ + b ln t; returns A, a, b, residual rms (in ln v), n."""
+    """Least squares ln v = ln A + a ln λ + b ln t over the points with v, λ, t > 0.
+
+    Returns A, a, b, residual_rms, residual_max (in ln v) and n_points; with fewer than
+    ``FIT_MIN_POINTS`` usable points only n_points (there is no fit), and without A when
+    A = exp(ln A) is beyond float64. Every number returned is finite.
+    """
     lam, t, v = (np.asarray(x, dtype=float) for x in (lam, t, v))
-    ok = np.isfinite(v) & (v > 0) & (lam > 0) & (t > 0)
-    if ok.sum() < 4:
-        return {"A": None, "a": None, "b": None, "residual_rms": None, "residual_max": None,
-                "n_points": int(ok.sum())}
-    X = np.column_stack([np.ones(ok.sum()), np.log(lam[ok]), np.log(t[ok])])
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(v) & np.isfinite(lam) & np.isfinite(t) & (v > 0) & (lam > 0) & (t > 0)
+    n = int(ok.sum())
+    if n < FIT_MIN_POINTS:
+        return {"n_points": n}
+    X = np.column_stack([np.ones(n), np.log(lam[ok]), np.log(t[ok])])
     y = np.log(v[ok])
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
     res = y - X @ coef
-    return {"A": float(np.exp(coef[0])), "a": float(coef[1]), "b": float(coef[2]),
-            "residual_rms": float(np.sqrt(np.mean(res**2))), "residual_max": float(np.max(np.abs(res))),
-            "n_points": int(ok.sum())}
+    out = {"A": float(np.exp(coef[0])) if coef[0] < 709.0 else None, "a": float(coef[1]), "b": float(coef[2]),
+           "residual_rms": float(np.sqrt(np.mean(res**2))), "residual_max": float(np.max(np.abs(res))), "n_points": n}
+    return {key: value for key, value in out.items() if value is not None}
+
+
+def _fit_undefined(fit, name) -> dict:
+    """{name: reason} for a fit of :func:`fit_power_law` without a fit or without A ({} when complete)."""
+    if "a" not in fit:
+        return {name: f"fewer than {FIT_MIN_POINTS} usable front velocity points ({fit['n_points']}): no fit"}
+    if "A" not in fit:
+        return {f"{name}.A": "A = exp(ln A) is beyond float64"}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,10 @@ class Dynamics(Result):
         ln(v − 1) = ln A + a ln λ + b ln t.
     info : dict
         Run details (e.g. ``loss_stderr`` of the sampler).
+    undefined : dict
+        {name: reason} for every part of ``fit`` that is absent: ``fit`` / ``fit.massless`` (fewer
+        than 4 front velocity points: no fit, only ``n_points``), ``fit.A`` (beyond float64),
+        ``fit.rel_dev_from_u0_prediction`` (no velocity point). Every number in the result is finite.
 
     Examples
     --------
@@ -153,10 +176,11 @@ class Dynamics(Result):
     velocity: dict                # {"lambda", "t", "v", "level", "v_predicted_u0"}
     fit: dict
     info: dict = field(default_factory=dict)
+    undefined: dict = field(default_factory=dict)
 
     def _data(self) -> dict:
         """method, t, loss, mu, shells {lambda, k_lo, k_hi}, energy [shell][t], front, velocity,
-        fit, info (+ loss_stderr for the sampler)."""
+        fit, info (+ loss_stderr for the sampler), undefined."""
         out = {"method": self.method, "t": self.t, "loss": self.loss, "mu": self.mu,
                "shells": {"lambda": self.shell_lambda, "k_lo": self.shell_k[:-1], "k_hi": self.shell_k[1:] - 1},
                "energy": self.energy, "front": self.front, "velocity": self.velocity, "fit": self.fit,
@@ -164,6 +188,7 @@ class Dynamics(Result):
         if "loss_stderr" in self.info:
             out["loss_stderr"] = self.info["loss_stderr"]
         out["info"] = {k: v for k, v in self.info.items() if k != "seconds"}   # no timing: same input, same bytes
+        out["undefined"] = self.undefined
         return out
 
     def _columns(self) -> dict:
@@ -174,8 +199,8 @@ class Dynamics(Result):
         return cols
 
     def _header(self) -> dict:
-        f = self.fit
-        return {"fit": "v-1=A*lambda^a*t^b", "A": f["A"], "a": f["a"], "b": f["b"]}
+        """The fitted A, a, b of v − 1 = A λ^a t^b (those that are defined)."""
+        return {"fit": "v-1=A*lambda^a*t^b", **{key: self.fit[key] for key in ("A", "a", "b") if key in self.fit}}
 
 
 def default_times(model: Model, points: int = 121, t_min=None, t_max=None) -> np.ndarray:
@@ -474,12 +499,15 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     fit = fit_power_law(vel["lambda"], vel["t"], vel["v"] - 1.0)
     massless = r * vel["lambda"] < MASSLESS
     fit_v = fit_power_law(vel["lambda"][massless], vel["t"][massless], vel["v"][massless])
+    undefined = {**_fit_undefined(fit, "fit"), **_fit_undefined(fit_v, "fit.massless")}
     fit_v.update({"quantity": "v", "window": f"r*lambda < {MASSLESS}", "predicted_u0": {"A": 1.0, "a": 0.0, "b": 0.0}})
     fit.update({"quantity": "v - 1", "predicted_u0": {"A": r, "a": 1.0, "b": 0.0}, "massless": fit_v,
-                "v_definition": "d ln λ*/d ln t along the fronts φ_j(t) = c",
-                "rel_dev_from_u0_prediction": (float(np.max(np.abs(vel["v"] / vel["v_predicted_u0"] - 1.0)))
-                                               if len(vel["v"]) else None)})
+                "v_definition": "d ln λ*/d ln t along the fronts φ_j(t) = c"})
+    if len(vel["v"]):
+        fit["rel_dev_from_u0_prediction"] = float(np.max(np.abs(vel["v"] / vel["v_predicted_u0"] - 1.0)))
+    else:
+        undefined["fit.rel_dev_from_u0_prediction"] = "no front velocity point"
     info.update({"steps": int(steps), "grid_points": len(grid), "mu_inf": float(mu_inf), "levels": list(levels),
                  "seconds": round(_time.perf_counter() - t_start, 4)})
     return Dynamics(method, model, times, loss, mean_out, second_out, mu_hist[out_idx], edges,
-                    lam_c, energy, front, vel, fit, info)
+                    lam_c, energy, front, vel, fit, info, undefined)

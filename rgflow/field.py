@@ -18,7 +18,9 @@ Magnitude and colour
 ``magnitude`` is |v| with each component measured in units of its axis span,
 |v| = √((dU/dτ / ΔU)² + (dr/dτ / Δr)²) (so the arrow directions are the directions seen in the
 plot, and |v| is the rate in plot windows per unit τ); ``ln_magnitude`` = ln |v| is the colour;
-``direction`` is the unit vector (dU/ΔU, dr/Δr)/|v|.
+``direction`` is the unit vector (dU/ΔU, dr/Δr)/|v|. Both are undefined where the flow stops (|v| = 0,
+a fixed point on the grid: −inf and NaN there), so they are properties for plotting only: the
+JSON/CSV data hold ``magnitude`` (finite everywhere), not its logarithm.
 
 Nullclines
 ----------
@@ -64,7 +66,8 @@ class FlowField(Result):
         The grid axes (the window may depend on τ).
     dU, dr : ndarray, shape (nτ, n, n)
         The components of the field; ``magnitude``, ``ln_magnitude`` have the same shape and
-        ``direction`` (nτ, 2, n, n).
+        ``direction`` (nτ, 2, n, n) (``ln_magnitude`` is −inf and ``direction`` NaN where the flow
+        stops; neither is in the exported data).
     nullclines : tuple of dict
         Per τ: {"r": [array (m, 2) of (U, r) points per branch], "U": [...], "trivial": [...]}.
     trajectories : tuple of dict
@@ -122,8 +125,8 @@ class FlowField(Result):
             return np.stack([self.dU / sU / m, self.dr / sr / m], axis=1)
 
     def _data(self) -> dict:
-        """method, view, rescaled, axes, layout, tau, k_c, s, U, r, dU, dr, ds, magnitude,
-        ln_magnitude (−inf where the flow stops), nullclines, trajectories (nested lists); in the
+        """method, view, rescaled, axes, layout, tau, k_c, s, U, r, dU, dr, ds, magnitude (not its
+        logarithm: −inf where the flow stops), nullclines, trajectories (nested lists); in the
         rescaled view also U_hat, r_hat, dU_hat, dr_hat (= U, r, dU, dr: the CSV column names)."""
         def arr(a):
             return np.asarray(a, dtype=float)
@@ -133,7 +136,7 @@ class FlowField(Result):
             "view": "rescaled (U_hat, r_hat)" if self.rescaled else "couplings (U = u/P, r)",
             "rescaled": self.rescaled, "axes": list(self.labels), "layout": "arrays [tau][r][U]",
             "tau": self.tau, "k_c": self.k_c, "s": self.s, "U": self.U, "r": self.r,
-            "dU": self.dU, "dr": self.dr, "ds": self.ds, "magnitude": self.magnitude, "ln_magnitude": self.ln_magnitude,
+            "dU": self.dU, "dr": self.dr, "ds": self.ds, "magnitude": self.magnitude,
             # the coordinates also under the names of the view, as in the CSV columns
             **({"U_hat": self.U, "r_hat": self.r, "dU_hat": self.dU, "dr_hat": self.dr} if self.rescaled else {}),
             "nullclines": [{key: [arr(b) for b in nc[key]] for key in ("r", "U", "trivial")} for nc in self.nullclines],
@@ -141,14 +144,13 @@ class FlowField(Result):
         }
 
     def _columns(self) -> dict:
-        """Long format, one row per grid point [τ][r][U]: tau, U (U_hat), r (r_hat), dU, dr, magnitude, ln_magnitude."""
+        """Long format, one row per grid point [τ][r][U]: tau, U (U_hat), r (r_hat), dU, dr, magnitude."""
         T = np.broadcast_to(self.tau[:, None, None], self.dU.shape)
         UU = np.broadcast_to(self.U[:, None, :], self.dU.shape)
         RR = np.broadcast_to(self.r[:, :, None], self.dU.shape)
         uname, rname = ("U_hat", "r_hat") if self.rescaled else ("U", "r")
         return {"tau": T.ravel(), uname: UU.ravel(), rname: RR.ravel(), "d" + uname: self.dU.ravel(),
-                "d" + rname: self.dr.ravel(), "magnitude": self.magnitude.ravel(),
-                "ln_magnitude": self.ln_magnitude.ravel()}
+                "d" + rname: self.dr.ravel(), "magnitude": self.magnitude.ravel()}
 
     def _header(self) -> dict:
         return {"method": "'" + self.method + "'", "rescaled": self.rescaled,
@@ -471,7 +473,7 @@ def read_field(path) -> dict:
     text = pathlib.Path(path).read_text()
     if str(path).lower().endswith(".json"):
         obj = json.loads(text)
-        for key in ("tau", "k_c", "s", "U", "r", "dU", "dr", "ds", "magnitude", "ln_magnitude"):
+        for key in ("tau", "k_c", "s", "U", "r", "dU", "dr", "ds", "magnitude"):
             obj[key] = np.array(obj[key], dtype=float)
         return obj
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]

@@ -418,13 +418,15 @@ def fit_scaling(P, cutoff, L, knots=None, b_range=None) -> dict:
 
     D = BSpline.design_matrix(np.clip(X, g.t[0], g.t[-1]), g.t, 3).toarray()
     J = np.column_stack([D, lnP, -lnP * g.derivative()(np.clip(X, g.t[0], g.t[-1]))])
-    sv = np.linalg.svd(J, compute_uv=False)
-    if sv[-1] <= 1e-10 * sv[0]:
+    _, sv, Vt = np.linalg.svd(J, full_matrices=False)
+    if not sv[-1] > 1e-10 * sv[0]:
         raise ValueError(f"the grid cannot determine the fit: the collapsed points leave part of the master curve "
                          f"(a spline of {knots} knots) or the exponents unconstrained "
                          f"(grid {np.unique(lnP).size} P x {np.unique(lnLam).size} cutoffs): use a larger grid")
     dof = y.size - J.shape[1]
-    cov = (y.size * s**2 / dof) * np.linalg.inv(J.T @ J)
+    # (JᵀJ)⁻¹ = V diag(1/σ²) Vᵀ from the SVD of J: inverting JᵀJ itself squares the condition number
+    # (singular in float64 although σ_min/σ_max > 1e-10)
+    cov = (y.size * s**2 / dof) * ((Vt.T / sv**2) @ Vt)
     stderr = {"c/a": float(np.sqrt(cov[-2, -2])), "b/a": float(np.sqrt(cov[-1, -1]))}
     return {"c/a": float(c), "b/a": b, "spread": s, "stderr": stderr, "dof": int(dof), "knots": knots,
             "W": lambda x: np.exp(g(np.log(np.asarray(x, float))))}

@@ -20,7 +20,8 @@ depend on P): the model at P has cutoff Λ = P modes of it, and P' < P integrate
 P'+1 … P out; P' > P needs P' ≤ the number of measured modes.
 At U = 0 the flow is trivial and the transfer keeps r and u = 0 (κ̃ = κ P'/P).
 
-``transfer_map`` tabulates κ̃/κ and Ũ/U over P'/P and U; ``paper_systems`` gives the paper's systems.
+``transfer_map`` tabulates κ̃/κ and Ũ/U over P'/P and U (the defined cells, every other one named in
+``undefined``); ``paper_systems`` gives the paper's systems.
 The paper's Figure 4 and the transfer maps are drawn in ``rgflow.plotting`` (fig4, fig6).
 """
 from __future__ import annotations
@@ -267,7 +268,11 @@ def _trajectory(model, scheme, below):
 
 @dataclass(frozen=True)
 class TransferMap(Result):
-    """Result of :func:`transfer_map`: κ̃/κ, Ũ/U, r̃/r, ũ/u on the grid (rows: ``U``, columns: ``ratio``).
+    """Result of :func:`transfer_map`: κ̃/κ, Ũ/U, r̃/r, ũ/u on the grid (U, P'/P), defined cells only.
+
+    Every number it holds is finite. A quantity keeps only its defined cells, each with its
+    coordinates (U-major order); a cell that is undefined is absent and named with its reason in
+    ``undefined``. :meth:`grid` gives a quantity as a 2-D array (rows: ``U``, columns: ``ratio``).
 
     Attributes
     ----------
@@ -276,15 +281,20 @@ class TransferMap(Result):
     scheme : str
         The flow scheme used.
     ratio : ndarray
-        The realized P'/P (sorted, unique).
+        The realized P'/P (sorted, unique): the columns of the grid.
     P_new : ndarray of int
-        The P' values.
+        The P' values of the columns.
     U : ndarray
-        The couplings U of the source.
-    kappa_ratio, U_ratio, r_ratio, u_ratio : ndarray, shape (len(U), len(ratio))
-        κ̃/κ, Ũ/U (NaN at U = 0), r̃/r and ũ/u.
-    failed : ndarray of bool
-        True where the inverse transfer has no solution (those entries are NaN).
+        The couplings U of the source (sorted, unique): the rows of the grid.
+    kappa_ratio, U_ratio, r_ratio, u_ratio : dict
+        κ̃/κ, Ũ/U, r̃/r and ũ/u at the defined cells: {"U", "ratio", "P_new", "value"}, arrays of
+        equal length (cell n is at U = U[n], P'/P = ratio[n]).
+    failed : ndarray of bool, shape (len(U), len(ratio))
+        True where the transfer failed (no quantity is defined there).
+    undefined : dict
+        {name: reason} for every quantity that lost cells: how many of the len(U)·len(ratio), and
+        why: the flow or the inverse transfer failed (the error, per U and P'), or U = 0 (Ũ/U and
+        ũ/u are 0/0 there). A quantity not named here is defined on the whole grid.
 
     Examples
     --------
@@ -294,9 +304,12 @@ class TransferMap(Result):
     >>> grid = transfer_map(model, ratios=[0.5, 2.0], U_values=[0.01, 0.05])
     >>> grid.P_new
     array([ 50, 200])
-    >>> print(grid.kappa_ratio.round(4))
+    >>> print(grid.grid("kappa_ratio").round(4))
     [[0.4922 2.0307]
      [0.4636 2.1645]]
+    >>> at_zero = transfer_map(model, ratios=[0.5], U_values=[0.0, 0.05])
+    >>> at_zero.U_ratio["U"], at_zero.undefined["U_ratio"]
+    (array([0.05]), '1 of 2 cells: U = 0 makes U~/U a 0/0 (1 cell, the rows U = 0)')
     """
 
     params: dict
@@ -304,25 +317,56 @@ class TransferMap(Result):
     ratio: np.ndarray
     P_new: np.ndarray
     U: np.ndarray
-    kappa_ratio: np.ndarray
-    U_ratio: np.ndarray
-    r_ratio: np.ndarray
-    u_ratio: np.ndarray
+    kappa_ratio: dict
+    U_ratio: dict
+    r_ratio: dict
+    u_ratio: dict
     failed: np.ndarray
+    undefined: dict
     method: str = "rg-transfer"
 
     GRIDS = ("kappa_ratio", "U_ratio", "r_ratio", "u_ratio")
 
+    def defined(self, name) -> np.ndarray:
+        """Boolean array (len(U), len(ratio)): True at the cells where quantity ``name`` is defined."""
+        cells = self._cells(name)
+        mask = np.zeros((self.U.size, self.ratio.size), dtype=bool)
+        mask[np.searchsorted(self.U, cells["U"]), np.searchsorted(self.P_new, cells["P_new"])] = True
+        return mask
+
+    def grid(self, name, fill=None) -> np.ndarray:
+        """Quantity ``name`` as an array (len(U), len(ratio)) (rows: U, columns: ratio).
+
+        Raises ValueError if a cell is undefined (see ``undefined``), unless ``fill`` is given: the
+        value put in those cells (e.g. ``np.nan`` for a plot that leaves them blank).
+        """
+        cells = self._cells(name)
+        mask = self.defined(name)
+        if fill is None and not mask.all():
+            raise ValueError(f"{name} is undefined at {self.undefined[name]}; pass fill= to get the grid with a "
+                             "value of your choice in those cells")
+        out = np.full(mask.shape, np.nan if fill is None else float(fill))
+        out[mask] = cells["value"]
+        return out
+
+    def _cells(self, name):
+        if name not in self.GRIDS:
+            raise ValueError(f"name must be one of {', '.join(self.GRIDS)}, got {name!r}")
+        return getattr(self, name)
+
     def _data(self) -> dict:
-        """method, scheme, ratio, P_new, U and the grids kappa_ratio, U_ratio, r_ratio, u_ratio, failed."""
+        """method, scheme, ratio, P_new, U, the quantities kappa_ratio, U_ratio, r_ratio, u_ratio (each
+        {U, ratio, P_new, value} at its defined cells), failed and undefined."""
         return {"method": self.method, "scheme": self.scheme, "ratio": self.ratio, "P_new": self.P_new,
-                "U": self.U, **{key: getattr(self, key) for key in self.GRIDS}, "failed": self.failed}
+                "U": self.U, **{key: getattr(self, key) for key in self.GRIDS}, "failed": self.failed,
+                "undefined": self.undefined}
 
     def _columns(self) -> dict:
-        """One row per (U, ratio), U-major: U, ratio, P_new and the four grids."""
-        nU, nr = self.kappa_ratio.shape
-        return {"U": np.repeat(self.U, nr), "ratio": np.tile(self.ratio, nU), "P_new": np.tile(self.P_new, nU),
-                **{key: getattr(self, key).ravel() for key in self.GRIDS}}
+        """One row per defined cell of each quantity (quantity-major, then U-major): quantity, U,
+        ratio, P_new, value. An undefined cell has no row (it is named in ``undefined``)."""
+        cells = [getattr(self, key) for key in self.GRIDS]
+        return {"quantity": [key for key, c in zip(self.GRIDS, cells) for _ in c["value"]],
+                **{col: np.concatenate([c[col] for c in cells]) for col in ("U", "ratio", "P_new", "value")}}
 
     def _header(self) -> dict:
         return {"scheme": self.scheme}
@@ -331,13 +375,17 @@ class TransferMap(Result):
 def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") -> TransferMap:
     """κ̃/κ and Ũ/U of ``model`` (with its U replaced by each of ``U_values``) for P' = round(ratio·P).
 
-    Returns a :class:`TransferMap`: ``ratio`` (the realized P'/P, sorted, duplicates removed),
-    ``P_new``, ``U``, and the arrays (rows: U, columns: ratio) ``kappa_ratio`` = κ̃/κ, ``U_ratio`` =
-    Ũ/U (NaN at U = 0), ``r_ratio`` = r̃/r, ``u_ratio`` = ũ/u and ``failed`` (True where the inverse
-    transfer has no solution; those entries are NaN). Downward ratios read one flow per U; upward ratios are solved in a chain
-    P → P'_1 → P'_2 … (the composition of transfers is the transfer, up to the root tolerance).
-    With ``ridge="renormalized"`` κ in κ̃/κ is the bare-equivalent ridge P/r = P·K of the model (see
-    :func:`transfer`: the new systems carry their running mass with the bare ridge).
+    Returns a :class:`TransferMap` on the grid ``U`` (sorted, duplicates removed) × ``ratio`` (the
+    realized P'/P, sorted, duplicates removed) with the quantities ``kappa_ratio`` = κ̃/κ,
+    ``U_ratio`` = Ũ/U, ``r_ratio`` = r̃/r and ``u_ratio`` = ũ/u at their defined cells; ``failed``
+    marks the cells where the transfer failed and ``undefined`` names every quantity that lost cells
+    and why (a failed flow or inverse transfer, with its error; U = 0, where Ũ/U and ũ/u are 0/0).
+    Each cell is what :func:`transfer` gives: downward ratios read one flow per U (a flow that breaks
+    down below P' is integrated only to P'); upward ratios are solved in a chain P → P'_1 → P'_2 …
+    (the composition of transfers is the transfer, up to the root tolerance; the cells beyond a
+    failed step are not attempted). With ``ridge="renormalized"`` κ in κ̃/κ is the bare-equivalent
+    ridge P/r = P·K of the model (see :func:`transfer`: the new systems carry their running mass
+    with the bare ridge).
     """
     check_model(model)
     if scheme not in SCHEMES:
@@ -356,39 +404,104 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
     P = model.P
     P_new = np.unique(np.maximum(1, np.round(ratios * P)).astype(int))
     _check_modes(model, int(P_new.max()))
+    U_values = np.unique(U_values)
     shape = (U_values.size, P_new.size)
-    r_new = np.full(shape, np.nan)
-    u_new = np.full(shape, np.nan)
-    failed = np.zeros(shape, dtype=bool)
+    r_new, u_new = np.ones(shape), np.zeros(shape)   # read only where a cell did not fail
+    why = {}                                         # {(i, j): why the transfer failed there}
     for i, U in enumerate(U_values):
         m = model.replace(U=float(U))
-        r0, u0 = m.r, m.u
-        down = P_new <= P
-        if np.any(down):
-            try:
-                st = flow(m, scheme).at_mode(P_new[down])
-                r_new[i, down], u_new[i, down] = st["r"], st["u"]
-            except FlowError:
-                failed[i, down] = True
-        r, u, k = r0, u0, P
-        for j in np.flatnonzero(~down):
-            try:
-                r, u = _inverse(m.spectrum, r, u, k, int(P_new[j]), scheme)
-                k = int(P_new[j])
-                r_new[i, j], u_new[i, j] = r, u
-            except FlowError:
-                failed[i, j:] = True
-                break
-    kappa_ratio = (P_new / r_new) / (P / np.array([model.replace(U=float(U)).r for U in U_values]))[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        U_ratio = (u_new / P_new) / U_values[:, None]
-        u_ratio = u_new / (U_values[:, None] * P)
-    U_ratio[U_values == 0, :] = np.nan
-    u_ratio[U_values == 0, :] = np.nan
-    r_ratio = r_new / model.r
+        r_new[i], u_new[i], errors = _row(m, P_new, scheme)
+        why.update({(i, j): text for j, text in errors.items()})
+    failed = np.zeros(shape, dtype=bool)
+    for i, j in why:
+        failed[i, j] = True
+    r0 = np.array([model.replace(U=float(U)).r for U in U_values])[:, None]
+    with np.errstate(all="ignore"):
+        values = {"kappa_ratio": (P_new / P) * (r0 / r_new), "r_ratio": r_new / model.r,
+                  "U_ratio": (u_new / P_new) / U_values[:, None], "u_ratio": u_new / (U_values[:, None] * P)}
+    cells, undefined = {}, {}
+    zero_U = np.broadcast_to((U_values == 0)[:, None], shape)
+    for name, v in values.items():
+        lost = {"failed": failed}
+        if name in ("U_ratio", "u_ratio"):
+            lost["zero_U"] = zero_U & ~failed
+        lost["overflow"] = ~np.isfinite(v) & ~np.logical_or.reduce(list(lost.values()))
+        keep = ~np.logical_or.reduce(list(lost.values()))
+        ii, jj = np.nonzero(keep)
+        cells[name] = {"U": U_values[ii], "ratio": P_new[jj] / P, "P_new": P_new[jj], "value": v[keep]}
+        if not keep.all():
+            undefined[name] = _reason(name, lost, why, U_values, P_new)
+    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, *(cells[n] for n in TransferMap.GRIDS),
+                       failed, undefined)
 
-    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, kappa_ratio, U_ratio, r_ratio, u_ratio,
-                       failed)
+
+def _row(m, P_new, scheme):
+    """(r, u, errors) of one row of the map: the couplings at each P' (read only where it did not fail)
+    and {column: why the transfer failed there}."""
+    P = m.P
+    r_new, u_new = np.ones(P_new.size), np.zeros(P_new.size)
+    errors = {}
+    down = np.flatnonzero(P_new <= P)
+    if down.size:
+        try:
+            st = flow(m, scheme).at_mode(P_new[down])
+            r_new[down], u_new[down] = st["r"], st["u"]
+        except FlowError as exc:
+            for j in down:   # as transfer(): a flow that breaks down below P' is integrated only to P'
+                if exc.k_c is None or exc.k_c > P_new[j]:
+                    errors[j] = _error_text(exc)
+                    continue
+                try:
+                    r_new[j], u_new[j] = _segment(m.spectrum, m.r, m.u, P, int(P_new[j]), scheme)
+                except FlowError as exc2:
+                    errors[j] = _error_text(exc2)
+        for j in down:
+            if j not in errors and not (r_new[j] > 0.0 and u_new[j] >= 0.0):
+                errors[j] = (f"TransferError: the running mass at mode {P_new[j]} is r={r_new[j]:.6g} "
+                             f"(u={u_new[j]:.6g}): no model with kappa > 0 at P'={P_new[j]} lies on this trajectory")
+    r, u, k = m.r, m.u, P
+    up = np.flatnonzero(P_new > P)
+    for n, j in enumerate(up):
+        try:
+            r, u = _inverse(m.spectrum, r, u, k, int(P_new[j]), scheme)
+        except FlowError as exc:
+            errors[j] = _error_text(exc)
+            errors.update({jj: f"not attempted: the upward chain stopped at the failed P'={P_new[j]}"
+                           for jj in up[n + 1:]})
+            break
+        k = int(P_new[j])
+        r_new[j], u_new[j] = r, u
+    return r_new, u_new, errors
+
+
+def _error_text(exc):
+    return f"{type(exc).__name__}: {exc}"
+
+
+_SYMBOL = {"kappa_ratio": "kappa~/kappa", "U_ratio": "U~/U", "r_ratio": "r~/r", "u_ratio": "u~/u"}
+
+
+def _cells_text(mask):
+    n = int(mask.sum())
+    return f"{n} cell" if n == 1 else f"{n} cells"
+
+
+def _reason(name, lost, why, U_values, P_new):
+    """The ``undefined`` entry of quantity ``name``: how many cells it lost, and why."""
+    total = sum(int(mask.sum()) for mask in lost.values())
+    parts = []
+    if lost["failed"].any():
+        by_reason = {}
+        for (i, j), text in sorted(why.items()):
+            by_reason.setdefault((U_values[i], text), []).append(int(P_new[j]))
+        parts.append(f"the transfer failed ({_cells_text(lost['failed'])}: "
+                     + "; ".join(f"U={U:g}, P'={', '.join(map(str, Ps))}: {text}"
+                                 for (U, text), Ps in by_reason.items()) + ")")
+    if name in ("U_ratio", "u_ratio") and lost["zero_U"].any():
+        parts.append(f"U = 0 makes {_SYMBOL[name]} a 0/0 ({_cells_text(lost['zero_U'])}, the rows U = 0)")
+    if lost["overflow"].any():
+        parts.append(f"{_SYMBOL[name]} is not finite in float64 ({_cells_text(lost['overflow'])})")
+    return f"{total} of {lost['failed'].size} cells: " + "; ".join(parts)
 
 
 PAPER = {"alpha": 0.2, "beta": 0.3, "P": 1000, "kappa": 1000 / 100**1.2, "U": 0.05}

@@ -1,5 +1,6 @@
 """Flow field (issue 6): vectorization, chain rule between the views, nullclines, exports, CLI."""
 import json
+import re
 import time
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 
 from rgflow import _equations as eq
 from rgflow.cli import main
+from rgflow._io import to_json
 from rgflow.field import flow_field, integrate, parse_tau, read_field, write_field
 
 A, B, L = 0.2, 0.5, 1000
@@ -222,3 +224,16 @@ def test_trajectory_of_the_core_obeys_the_generated_rescaled_equations(beta):
     # central differences (h = 5e-5): measured 3e-8 … 3e-7 of the scale of each rate
     np.testing.assert_allclose(dU, dU_eq, rtol=1e-6, atol=1e-6 * np.max(np.abs(dU_eq)))
     np.testing.assert_allclose(dr, dr_eq, rtol=1e-6, atol=1e-6 * np.max(np.abs(dr_eq)))
+
+
+def test_export_is_finite_at_a_fixed_point_of_the_grid(tmp_path):
+    """(U, r) = (0, 0) is a fixed point of the raw flow (dU = dr = 0): |v| = 0, ln|v| = -inf there; the
+    export holds the magnitude (0, finite), not its logarithm, so no NaN/null/inf reaches JSON or CSV."""
+    ff = flow_field(0.2, 0.3, 100, (0.0, 1.0), U_range=(0.0, 1.0), r_range=(0.0, 1.0), n=5, rescaled=False)
+    assert ff.U[0][0] == 0.0 and ff.r[0][0] == 0.0 and ff.magnitude[0, 0, 0] == 0.0
+    assert ff.ln_magnitude[0, 0, 0] == -np.inf         # the plotting property keeps the -inf
+    text = to_json(ff.to_dict())
+    json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    assert not re.search(r"[\[,:]null\b", text)      # no null value (the key "nullclines" is fine)
+    header, cols = ff.to_rows()
+    assert all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in cols.values())

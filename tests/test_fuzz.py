@@ -194,11 +194,16 @@ def test_transfer(params, P_new):
 def test_transfer_map(params, ratios, U_values):
     model = attempt(Model, **params)
     res = None if model is None else attempt(transfer_map, model, ratios, U_values)
-    if res is not None:       # NaN only where documented: ``failed`` entries, U_ratio and u_ratio at U = 0
+    if res is not None:       # strictly finite; a quantity that lost cells is named in ``undefined``
+        finite_everywhere(res.to_dict())
+        n_cells = res.U.size * res.ratio.size
         zero_U = (np.asarray(res.U) == 0)[:, None]
         for name in ("kappa_ratio", "r_ratio", "U_ratio", "u_ratio"):
-            undefined = res.failed | zero_U if name in ("U_ratio", "u_ratio") else res.failed
-            assert np.all(np.isfinite(getattr(res, name)) | undefined), name
+            cells = getattr(res, name)
+            assert len({len(v) for v in cells.values()}) == 1, name
+            assert (cells["value"].size < n_cells) == (name in res.undefined), name
+            lost = res.failed | zero_U if name in ("U_ratio", "u_ratio") else res.failed
+            assert not np.any(res.defined(name) & lost), name      # a failed cell or 0/0 is never filled
 
 
 @pytest.mark.parametrize("method", ["rg", "exact", "gp"])
@@ -223,9 +228,10 @@ def test_scaling_interval(params):
 
 
 @given(alpha=alphas, beta=st.one_of(st.none(), betas), cutoff=sizes, n=st.integers(2, 30),
-       tau=st.lists(st.floats(0.0, 8.0), min_size=1, max_size=3))
-def test_flow_field(alpha, beta, cutoff, n, tau):
-    res = attempt(flow_field, alpha, beta, cutoff, tuple(tau), n=n)
+       tau=st.lists(st.floats(0.0, 8.0), min_size=1, max_size=3), origin=st.booleans(), rescaled=st.booleans())
+def test_flow_field(alpha, beta, cutoff, n, tau, origin, rescaled):
+    window = dict(U_range=(0.0, 1.0), r_range=(0.0, 1.0)) if origin else {}   # (0, 0): a fixed point on the grid
+    res = attempt(flow_field, alpha, beta, cutoff, tuple(tau), n=n, rescaled=rescaled, **window)
     if res is not None:
         finite_everywhere(res.to_dict())
 
@@ -244,8 +250,13 @@ def test_loss_surface(params, P_values, cutoffs, method):
 def test_dynamics(method, params, shells):
     model = attempt(Model, **params)
     res = None if model is None else attempt(dynamics, model, method=method, shells=min(shells, model.cutoff))
-    if res is not None:
-        finite_everywhere(res.to_dict(), allowed=("fit", "rel_dev_from_u0_prediction"))
+    if res is not None:          # strictly finite; an absent part of the fit is named in ``undefined``
+        d = res.to_dict()
+        finite_everywhere(d)
+        for name, fit in (("fit", d["fit"]), ("fit.massless", d["fit"]["massless"])):
+            assert None not in fit.values(), name
+            assert ("a" in fit) == (name not in d["undefined"]), name
+        assert ("rel_dev_from_u0_prediction" in d["fit"]) == ("fit.rel_dev_from_u0_prediction" not in d["undefined"])
 
 
 @given(params=models(max_cutoff=500), observable=st.sampled_from(["moments", "transfer", "scaling"]))

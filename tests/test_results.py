@@ -60,10 +60,21 @@ def test_prediction_dict_keeps_the_cli_keys_and_adds_the_totals():
     assert "dt" not in lg["info"]           # inf (independent proposals): not a finite number
 
 
-def test_transfer_map_keeps_nan_until_the_json_writer():
+def test_transfer_map_names_the_undefined_cell_instead_of_nan():
     tm = transfer_map(M, [0.5], [0.0, 0.05])
-    assert np.isnan(tm.U_ratio[0, 0]) and math.isnan(tm.to_dict()["U_ratio"][0][0])
-    assert json.loads(to_json(tm.to_dict()))["U_ratio"][0][0] is None
+    # U_ratio = Ũ/U is 0/0 at U = 0: that cell is absent (object, JSON and CSV) and named with its reason
+    assert list(tm.U_ratio["U"]) == [0.05] and list(tm.U_ratio["P_new"]) == [30]
+    assert "U_ratio" in tm.undefined and "0/0" in tm.undefined["U_ratio"]
+    assert tm.defined("U_ratio").tolist() == [[False], [True]]
+    d = json.loads(to_json(tm.to_dict()), parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+    assert d["U_ratio"]["U"] == [0.05] and d["undefined"]["U_ratio"] == tm.undefined["U_ratio"]
+    assert "null" not in to_json(tm.to_dict())
+    header, cols = tm.to_rows()
+    assert [U for q, U in zip(cols["quantity"], cols["U"]) if q == "U_ratio"] == [0.05]
+    # κ̃/κ is defined at U = 0 (κ̃ = κ P'/P there): present, and not named
+    assert list(tm.kappa_ratio["U"]) == [0.0, 0.05] and "kappa_ratio" not in tm.undefined
+    with pytest.raises(ValueError, match="U_ratio is undefined"):
+        tm.grid("U_ratio")
 
 
 @pytest.mark.parametrize("U", [0.01, 0.2, 1.0])

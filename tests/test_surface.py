@@ -1,5 +1,6 @@
 """Issue 9 part 1: the loss surface in (P, Λ), its scaling theory and the collapse fit."""
 import json
+import math
 
 import numpy as np
 import pytest
@@ -237,3 +238,13 @@ def test_fit_surface_refuses_the_renormalized_ridge_whose_exponents_it_does_not_
     surf = loss_surface([50, 100, 200, 400], [50, 100, 200, 400], 0.5, 1.0, 1.0, method="gp", ridge="renormalized")
     with pytest.raises(ValueError, match="ridge='renormalized'"):
         fit_surface(surf)
+
+
+def test_fit_at_a_nearly_degenerate_jacobian_gives_finite_errors():
+    """σ_min/σ_max of the Jacobian just above the 1e-10 bound: JᵀJ is singular in float64, its SVD is not
+    (this raised numpy's LinAlgError 'Singular matrix'); the error bars come out finite and positive."""
+    S = loss_surface("20:844:5", "20:844:5", 3.87377706139893, -0.41698981488831594, 3.7997527020264766e-241,
+                     1.2371477457095842e-286, "gp")
+    part = fit_surface(S, parts=("variance",)).parts["variance"]
+    assert all(math.isfinite(v) and v > 0 for v in part["stderr"].values())
+    assert all(math.isfinite(v) for v in part["fitted"].values())

@@ -9,7 +9,7 @@ from rgflow import FlowError, Model, flow, predict
 from rgflow._io import to_json
 from rgflow.cli import main
 from rgflow.flow import integrate
-from rgflow.transfer import Transfer, TransferError, transfer, transfer_map
+from rgflow.transfer import Transfer, TransferError, TransferMap, transfer, transfer_map
 
 
 def exact_mean(model):
@@ -151,13 +151,18 @@ def test_transfer_map_agrees_with_transfer():
     assert d["P_new"] == [100, 500, 1000, 2000, 10000] and d["ratio"] == [0.1, 0.5, 1.0, 2.0, 10.0]
     assert {"params", "method", "version"} <= set(d)
     json.dumps(d, allow_nan=False)
+    def cell(name, U, P_new):
+        c = d[name]
+        (n,) = [n for n in range(len(c["value"])) if c["U"][n] == U and c["P_new"][n] == P_new]
+        return c["value"][n]
+
     for j, P_new in enumerate(d["P_new"]):
         t = transfer(m.replace(U=0.1), P_new).model
-        assert d["kappa_ratio"][2][j] == pytest.approx(t.kappa / m.kappa, rel=1e-10)
-        assert d["U_ratio"][2][j] == pytest.approx(t.U / 0.1, rel=1e-10)
-        assert d["kappa_ratio"][0][j] == pytest.approx(P_new / 1000, rel=1e-14)
-        assert d["U_ratio"][0][j] is None
-    assert d["kappa_ratio"][1][2] == pytest.approx(1.0) and d["U_ratio"][1][2] == pytest.approx(1.0)
+        assert cell("kappa_ratio", 0.1, P_new) == pytest.approx(t.kappa / m.kappa, rel=1e-10)
+        assert cell("U_ratio", 0.1, P_new) == pytest.approx(t.U / 0.1, rel=1e-10)
+        assert cell("kappa_ratio", 0.0, P_new) == pytest.approx(P_new / 1000, rel=1e-14)
+    assert 0.0 not in d["U_ratio"]["U"] and "0/0" in d["undefined"]["U_ratio"]    # Ũ/U at U = 0: absent, named
+    assert cell("kappa_ratio", 0.05, 1000) == pytest.approx(1.0) and cell("U_ratio", 0.05, 1000) == pytest.approx(1.0)
 
 
 def test_cli_json(capsys):
@@ -199,3 +204,21 @@ def test_cli_failed_inverse_exits_1(capsys):
     assert rc == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rgflow: error:")
+
+
+def test_transfer_map_names_failed_cells_and_keeps_the_defined_ones():
+    """A flow that breaks down at the cutoff: P' < P has no transfer (transfer raises), P' = P is the model."""
+    m = Model(0.2, 0.3, 200, 1.0, 1000.0)
+    with pytest.raises(FlowError) as info:
+        transfer(m, 100)
+    res = transfer_map(m, [0.5, 1.0], [1000.0])
+    assert res.failed.tolist() == [[True, False]]
+    for name in TransferMap.GRIDS:
+        cells = getattr(res, name)
+        assert list(cells["P_new"]) == [200] and list(cells["U"]) == [1000.0], name
+        assert "1 of 2 cells" in res.undefined[name] and str(info.value) in res.undefined[name], name
+        assert res.defined(name).tolist() == [[False, True]]
+    t = transfer(m, 200).model
+    assert res.kappa_ratio["value"][0] == t.kappa / m.kappa and res.U_ratio["value"][0] == t.U / m.U
+    assert res.grid("r_ratio", fill=-1.0).tolist() == [[-1.0, 1.0]]
+    json.loads(to_json(res.to_dict()), parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))

@@ -24,8 +24,8 @@ def arguments(p):
 @command("field", help="the (U, r) flow field at chosen RG times, as data or as a figure",
          description="The one-loop flow field in the rescaled plane (Û, r̂) (or the couplings (U, r) with --raw) "
                      "on an n × n grid at each τ, with its nullclines. Data keys: tau, k_c, s, the coordinates "
-                     "named by the view (U_hat, r_hat, dU_hat, dr_hat; raw: U, r, dU, dr), magnitude, "
-                     "ln_magnitude; JSON also nullclines and the view-independent U, r, dU, dr.",
+                     "named by the view (U_hat, r_hat, dU_hat, dr_hat; raw: U, r, dU, dr), magnitude "
+                     "(0 where the flow stops); JSON also nullclines and the view-independent U, r, dU, dr.",
          example="rgflow field --alpha 0.2 --tau 0:6:4 --n 100 --plot field.png --format csv --out field.csv",
          arguments=arguments)
 def run(ns):

@@ -31,7 +31,7 @@ def figure(out_dir) -> list:
     U_all = np.unique(np.concatenate([MAP_U, LINE_U]))
     data = transfer_map(base, MAP_RATIOS, U_all)
     ratio, U = data.ratio, data.U
-    kr, Ur = data.kappa_ratio, data.U_ratio
+    kr, Ur = data.grid("kappa_ratio"), data.grid("U_ratio")   # U > 0 and no failed cell: every cell defined
 
     from matplotlib.colors import LogNorm
     from matplotlib.ticker import NullLocator
