@@ -112,7 +112,8 @@ def _random_draws(n, seed):
                str(rng.choice(["class", "smooth"])), float(10 ** rng.uniform(-3, 1)), float(rng.uniform(-2, np.log10(0.2))))
 
 
-@pytest.mark.parametrize("dataset,kernel,target,kappa,log_frac", list(_random_draws(8, seed=0)))
+@pytest.mark.parametrize("dataset,kernel,target,kappa,log_frac", [
+    draw if i < 4 else pytest.param(*draw, marks=pytest.mark.slow) for i, draw in enumerate(_random_draws(8, seed=0))])
 def test_pointwise_ridge_within_8_percent_of_real_krr_on_random_draws(dataset, kernel, target, kappa, log_frac):
     """Random draws (seeded, not chosen): κ log-uniform in [1e-3, 10], P log-uniform in [0.01 N, 0.2 N];
     the bench version over all four data sets is ``python bench/real_krr_random.py``."""
