@@ -33,13 +33,17 @@ Measured (α = 0.2, β = 0.3, Λ = 4P, P = 100..1600, figure 8, ``rgflow.plottin
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .model import Model, check_int, gp_moments
-from .ridge import renormalized_ridge, ridge_errors
+from .model import Model, check_int, check_real, gp_moments
+from .results import Result
+from .ridge import MAX_POINTS, renormalized_ridge, ridge_errors
 
 __all__ = ["sample_gram", "krr_training_loss", "theory_training_loss", "effective_ridge", "compare",
-           "gaussian_feature_krr", "eigenvector_kurtosis"]
+           "gaussian_feature_krr", "eigenvector_kurtosis", "THEORIES", "KRRComparison", "compare_real",
+           "check_comparison", "check_theories"]
 
 
 def _grid_size(cutoff) -> int:
@@ -214,37 +218,132 @@ def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40
     return {"mean": float(e.mean()), "stderr": float(e.std(ddof=1) / np.sqrt(len(e))), "draws": len(e)}
 
 
+THEORIES = ("renormalized", "pointwise", "bare")   # the three U = 0 theories of real KRR (docs/theory.md §5)
+
+
+def check_theories(theories) -> tuple:
+    """``theories`` (a comma-separated string or a sequence of names from :data:`THEORIES`) as a tuple
+    without duplicates, in the order given; ValueError otherwise."""
+    names = [t.strip() for t in theories.split(",")] if isinstance(theories, str) else list(theories)
+    if not names or any(t not in THEORIES for t in names):
+        raise ValueError(f"theory must be a comma-separated list of {', '.join(THEORIES)}, got {theories!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def check_comparison(N, P_values, theories) -> tuple:
+    """(P values, theories) of a comparison on N data points, checked before any work: every P an integer
+    in [1, N]; N ≤ 20000 (the dense spectrum, :data:`rgflow.data.MAX_DENSE`) and, with the pointwise
+    theory, N ≤ 6000 (:data:`rgflow.ridge.MAX_POINTS`). ValueError naming what to change otherwise."""
+    from .data import MAX_DENSE
+
+    theories = check_theories(theories)
+    N = check_int("N", N)
+    if N > MAX_DENSE:
+        raise ValueError(f"comparing with real KRR needs the dense N × N Gram matrix and its spectrum, N <= "
+                         f"{MAX_DENSE} points, got N = {N}: use fewer points")
+    if "pointwise" in theories and N > MAX_POINTS:
+        raise ValueError(f"the pointwise theory holds a few N × N matrices and allows N <= {MAX_POINTS} points, got "
+                         f"N = {N}: drop pointwise from the theories (--theory renormalized,bare) or use fewer points")
+    Ps = [check_int("P", P) for P in np.atleast_1d(P_values).tolist()]
+    if not Ps:
+        raise ValueError("P_values must hold at least one value")
+    for P in Ps:
+        if P > N:
+            raise ValueError(f"P must be an integer in [1, N = {N}] (the points of the data set), got {P}")
+    return Ps, theories
+
+
+@dataclass(frozen=True)
+class KRRComparison(Result):
+    """Result of :func:`compare_real`: ``rows``, one dict per (κ, P) (κ outer, P inner) with keys kappa, P, N,
+    with KRR krr, krr_stderr, draws, then the test error of each theory under its name (renormalized,
+    pointwise, bare) and, with KRR, ratio_<theory> = krr/<theory>; ``theories`` and the input ``params``."""
+
+    rows: tuple
+    theories: tuple
+    params: dict
+    method: str = "krr"
+
+    def _data(self) -> dict:
+        return {"rows": [dict(r) for r in self.rows]}
+
+    def _columns(self) -> dict:
+        return {key: [r[key] for r in self.rows] for key in (self.rows[0] if self.rows else {})}
+
+
+def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0, spectrum=None, params=None,
+                 on_step=None, **krr_options) -> KRRComparison:
+    """Real KRR (:func:`krr_test_error`) against the U = 0 theories on one data set of N points, for every
+    (κ, P) in ``kappas`` × ``P_values``.
+
+    Theories (docs/theory.md §5): ``renormalized`` (eigenlearning on the spectrum of all N points,
+    E_test = Σ_k (1 − L_k)² y_k²/(1 − γ)), ``bare`` (r = P/κ: Σ_k y_k²/(1 + rλ_k)²), both by
+    :func:`rgflow.ridge.ridge_errors`, and ``pointwise`` (one renormalized ridge per data point on the Gram
+    matrix, :func:`rgflow.ridge.pointwise_errors`; N ≤ 6000). The spectrum is λ_k = eig(K/N), y_k = u_k·f/√N
+    (:func:`rgflow.data.spectrum_from_gram`, or the given ``spectrum`` = (λ, y)); the target power of
+    numerically zero modes it drops is unlearnable and enters as the residual ε² of ``ridge_errors``.
+
+    Parameters
+    ----------
+    K : (N, N) array, the Gram matrix of the whole data set;  f : (N,) array, the target on every point
+    P_values : integers in [1, N];  kappas : ridges κ > 0 (as in ``KernelRidge(alpha=κ)``)
+    theories : names from :data:`THEORIES` (or a comma-separated string)
+    krr : also run real KRR (``krr_options`` go to :func:`krr_test_error`; its draws depend on ``seed`` and P)
+    params : the input parameters to stamp on the result;  on_step : called as on_step(what) after each (κ, P)
+
+    Returns
+    -------
+    KRRComparison
+    """
+    from .data import MAX_DENSE, _check_target_values, spectrum_from_gram
+    from .ridge import check_gram, pointwise_errors
+
+    K = check_gram(K, MAX_DENSE, hint="the spectrum and KRR's predictions need the dense Gram matrix")
+    N = K.shape[0]
+    f = _check_target_values(f, N)
+    Ps, theories = check_comparison(N, P_values, theories)
+    kappas = [check_real("kappa", k, low=0, low_open=True) for k in np.atleast_1d(kappas).tolist()]
+    if not kappas:
+        raise ValueError("kappas must hold at least one value")
+    residual = 0.0
+    if spectrum is None and ({"renormalized", "bare"} & set(theories)):
+        spectrum = spectrum_from_gram(K, f)
+        residual = spectrum.meta["dropped_power"] if spectrum.meta["dropped_modes"] else 0.0
+    rows = []
+    for kappa in kappas:
+        for P in Ps:
+            row = {"kappa": kappa, "P": P, "N": N}
+            if krr:
+                e = krr_test_error(K, f, P, kappa, seed=seed, **krr_options)
+                row.update(krr=e["mean"], krr_stderr=e["stderr"], draws=e["draws"])
+            for name in theories:
+                row[name] = (pointwise_errors(K, f, P, kappa).test_error if name == "pointwise" else
+                             ridge_errors(*spectrum, P, kappa, name, residual=residual).test_error)
+            if krr:
+                row.update({f"ratio_{name}": row["krr"] / row[name] for name in theories})
+            rows.append(row)
+            if on_step is not None:
+                on_step(f"kappa={kappa:g} P={P}")
+    return KRRComparison(tuple(rows), theories, dict(params or {}))
+
+
 def validate_real(dataset, kernel, target, kappas=(1.0, 0.1, 0.01), P_fractions=(0.025, 0.05, 0.1, 0.2),
                   seed=0, spectrum=None, pointwise=True, **kw) -> list:
     """Real KRR against the U = 0 theory on the spectrum of all N points (``rgflow.data``): one row per
     (κ, P) with keys dataset, kernel, target, N, kappa, P, krr, krr_stderr, draws, renormalized, bare
     (the predicted test errors, ``rgflow.ridge``) and the ratios ratio_renormalized = KRR/renormalized,
     ratio_bare = KRR/bare; with ``pointwise`` also the per-point renormalized ridge on the Gram matrix
-    (:func:`rgflow.ridge.pointwise_errors`): pointwise, ratio_pointwise. ``kw`` goes to
-    :func:`krr_test_error`."""
-    from .data import kernel_matrix, spectrum_from_gram
-    from .ridge import pointwise_errors
+    (:func:`rgflow.ridge.pointwise_errors`): pointwise, ratio_pointwise. P = max(2, ⌊fraction·N⌋);
+    :func:`compare_real` computes the rows, ``kw`` goes to :func:`krr_test_error`."""
+    from .data import kernel_matrix
 
     X, f = real_dataset(dataset, target)
     K = kernel_matrix(X, kernel=kernel)
-    lam, y = spectrum if spectrum is not None else spectrum_from_gram(K, f)
     N = len(f)
-    rows = []
-    for kappa in kappas:
-        for frac in P_fractions:
-            P = max(2, int(frac * N))
-            e = krr_test_error(K, f, P, kappa, seed=seed, **kw)
-            rr = ridge_errors(lam, y, P, kappa, "renormalized").test_error
-            bare = ridge_errors(lam, y, P, kappa, "bare").test_error
-            row = {"dataset": dataset, "kernel": kernel, "target": target, "N": N, "kappa": float(kappa),
-                   "P": P, "krr": e["mean"], "krr_stderr": e["stderr"], "draws": e["draws"],
-                   "renormalized": rr, "bare": bare, "ratio_renormalized": e["mean"] / rr,
-                   "ratio_bare": e["mean"] / bare}
-            if pointwise:
-                pw = pointwise_errors(K, f, P, kappa).test_error
-                row.update(pointwise=pw, ratio_pointwise=e["mean"] / pw)
-            rows.append(row)
-    return rows
+    Ps = [max(2, int(frac * N)) for frac in P_fractions]
+    theories = ("renormalized", "bare", "pointwise") if pointwise else ("renormalized", "bare")
+    res = compare_real(K, f, Ps, kappas, theories, seed=seed, spectrum=spectrum, **kw)
+    return [{"dataset": dataset, "kernel": kernel, "target": target, **row} for row in res.rows]
 
 
 def gaussian_feature_krr(eigenvalues, target, P, kappa, draws=60, seed=0) -> dict:

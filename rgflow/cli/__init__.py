@@ -32,7 +32,7 @@ from ._common import COMMANDS, Parser, UsageError, check_plot
 __all__ = ["main", "run", "build_parser", "SUBCOMMANDS"]
 
 SUBCOMMANDS = ("predict", "flow", "transfer", "curve", "scaling", "field", "surface", "dynamics", "sweep", "spectrum",
-               "derive", "figures")
+               "krr", "derive", "figures")
 
 
 def build_parser():

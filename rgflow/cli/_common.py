@@ -179,9 +179,9 @@ def predictor_options(ns, **extra) -> dict:
 
 # --- the output: one function for every subcommand ---------------------------------------------
 
-def add_output_args(p, *, plot=True, format_default="json", format_help=None, out_help=None):
-    """--format json|csv, --out FILE (default stdout) and, for subcommands that draw, --plot FILE."""
-    p.add_argument("--format", choices=("json", "csv"), default=format_default,
+def add_output_args(p, *, plot=True, format_default="json", format_help=None, out_help=None, formats=("json", "csv")):
+    """--format json|csv (or ``formats``), --out FILE (default stdout) and, for subcommands that draw, --plot FILE."""
+    p.add_argument("--format", choices=formats, default=format_default,
                    help=format_help or f"output format (default {format_default})")
     p.add_argument("--out", default=None, help=out_help or "write to this file (atomically) instead of stdout")
     if plot:
@@ -203,13 +203,15 @@ def write(ns, text) -> None:
     write_output(ns.out, text)
 
 
-def emit(ns, result, *, data=None, rows=None, plot=None) -> None:
-    """Write ``result`` as JSON (``data``, default ``result.to_dict()``) or CSV (``rows`` = (header,
-    columns), default ``result.to_rows()``) and, with ``--plot``, draw it with
-    ``rgflow.plotting.quick.<plot>(result, path)``."""
+def emit(ns, result, *, data=None, rows=None, plot=None, text=None) -> None:
+    """Write ``result`` as JSON (``data``, default ``result.to_dict()``), CSV (``rows`` = (header,
+    columns), default ``result.to_rows()``) or, for ``--format text``, the string ``text``; with
+    ``--plot``, draw it with ``rgflow.plotting.quick.<plot>(result, path)``."""
     from .._io import to_csv, to_json
 
-    if ns.format == "json":
+    if ns.format == "text":
+        write(ns, text)
+    elif ns.format == "json":
         write(ns, to_json(result.to_dict() if data is None else data))
     else:
         write(ns, to_csv(*(result.to_rows() if rows is None else rows)))

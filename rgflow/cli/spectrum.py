@@ -3,28 +3,11 @@ from one of scikit-learn's bundled data sets, and optionally its power-law fit (
 from __future__ import annotations
 
 from ._common import command, integer
-
-SOURCES = ("--gram", "--features", "--dataset")
+from ._source import add_source_args, read_source
 
 
 def arguments(p):
-    from ..data import KERNELS
-    from ..krr import DATASETS, TARGETS
-
-    src = p.add_argument_group("source (exactly one)")
-    src.add_argument("--gram", default=None, metavar="FILE.npy", help="an N × N Gram matrix (with --target)")
-    src.add_argument("--features", default=None, metavar="FILE",
-                     help="an N × d feature matrix, .npy or .csv (with --labels and --kernel)")
-    src.add_argument("--dataset", choices=DATASETS, default=None,
-                     help="a data set bundled with scikit-learn (features standardized; needs rgflow[data])")
-    p.add_argument("--target", default=None, metavar="FILE.npy", help="target values f_i (length N) of --gram")
-    p.add_argument("--labels", default=None, metavar="FILE", help="target values f_i of --features (.npy or .csv)")
-    p.add_argument("--dataset-target", dest="dataset_target", choices=TARGETS, default="class",
-                   help="target of --dataset: class (one-vs-rest indicator, default) or smooth (tanh of a "
-                        "random projection), as in rgflow.krr.real_dataset")
-    p.add_argument("--kernel", choices=KERNELS, default="rbf", help="kernel of --features/--dataset (default rbf)")
-    p.add_argument("--gamma", type=float, default=None, help="width of rbf/laplace (default 1/d)")
-    p.add_argument("--bias", type=float, default=None, help="bias variance of the ntk kernel (default 1)")
+    add_source_args(p)
     p.add_argument("--rank", type=integer, default=None,
                    help="Nyström with this many landmarks (bounded memory, O(N·rank)); needed above "
                         "N = 20000, where the dense path would need ≈ 24·N² bytes")
@@ -33,35 +16,6 @@ def arguments(p):
                    help="also fit λ_k = A k^-(1+α), y_k² = B k^-(1+β) on this window and report the drift "
                         "of the exponents across windows (JSON on stdout)")
     p.add_argument("--out", required=True, metavar="FILE.npz", help="the spectrum file to write (.npz or .csv)")
-
-
-def _read_array(path, what):
-    import pathlib
-
-    import numpy as np
-
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise ValueError(f"{what} file not found: {path}")
-    try:
-        if path.suffix == ".npy":
-            return np.load(path, allow_pickle=False)
-        if path.suffix == ".csv":
-            return np.loadtxt(path, delimiter=",", ndmin=2, comments="#")
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{what} {path}: not readable ({exc})") from None
-    raise ValueError(f"{what} file must end in .npy or .csv, got {str(path)!r}")
-
-
-def _vector(arr, what):
-    import numpy as np
-
-    arr = np.asarray(arr)
-    if arr.ndim == 2 and 1 in arr.shape:
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"{what} must hold one value per data point (a vector), got shape {arr.shape}")
-    return arr
 
 
 def _window(text):
@@ -86,40 +40,15 @@ def run(ns):
     from .._io import to_json
     from ..data import exponent_drift, fit_power_law, save_spectrum, spectrum_from_features, spectrum_from_gram
 
-    given = [flag for flag in SOURCES if getattr(ns, flag[2:]) is not None]
-    if len(given) != 1:
-        raise ValueError(f"give exactly one source of {', '.join(SOURCES)}, got {', '.join(given) or 'none'}")
     if not str(ns.out).endswith((".npz", ".csv")):
         raise ValueError(f"--out must end in .npz or .csv, got {ns.out!r}")
     window = _window(ns.fit) if ns.fit is not None else None
-    params = {k: v for k, v in (("gamma", ns.gamma), ("bias", ns.bias)) if v is not None}
-    if ns.gram is not None:
-        if ns.target is None:
-            raise ValueError("--gram needs --target FILE.npy (the target values)")
-        if ns.labels is not None or params or ns.rank is not None:
-            raise ValueError("--gram takes --target only (no --labels, --gamma, --bias, --rank)")
-        K = _read_array(ns.gram, "--gram")
-        s = spectrum_from_gram(K, _vector(_read_array(ns.target, "--target"), "--target"))
-        meta = {"source": "gram", **s.meta}
+    src = read_source(ns, gram_excludes=("rank",))
+    if src.K is not None:
+        s = spectrum_from_gram(src.K, src.f)
     else:
-        if ns.features is not None:
-            if ns.labels is None:
-                raise ValueError("--features needs --labels FILE (the target values)")
-            X = _read_array(ns.features, "--features")
-            f = _vector(_read_array(ns.labels, "--labels"), "--labels")
-            source = "features"
-        else:
-            if ns.labels is not None or ns.target is not None:
-                raise ValueError("--dataset brings its own target (choose it with --dataset-target)")
-            from ..krr import real_dataset
-
-            try:
-                X, f = real_dataset(ns.dataset, ns.dataset_target)
-            except ImportError as exc:
-                raise ValueError(str(exc)) from None
-            source = f"{ns.dataset}:{ns.dataset_target}"
-        s = spectrum_from_features(X, f, ns.kernel, rank=ns.rank, seed=ns.seed, **params)
-        meta = {"source": source, **s.meta}
+        s = spectrum_from_features(src.X, src.f, src.kernel, rank=ns.rank, seed=ns.seed, **src.params)
+    meta = {"source": src.name, **s.meta}
     out = {"out": str(ns.out), **{k: meta[k] for k in ("N", "modes", "dropped_modes", "dropped_power", "mean_f2")}}
     if window is not None:   # fitted before the file is written: a bad window leaves no file
         fit = fit_power_law(*s, k_lo=window[0], k_hi=window[1])

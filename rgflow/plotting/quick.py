@@ -224,3 +224,36 @@ def flow_field(ff, path) -> None:
     fig.suptitle(f"RG flow field, $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, $\\Lambda={p['cutoff']}$"
                  + ("" if ff.rescaled else f", $P={p['P']}$") + " (rgflow " + ff.version + ")")
     _save(fig, path)
+
+
+def krr_comparison(res, path) -> None:
+    """Learning curves of :func:`rgflow.krr.compare_real`: real KRR's test error against P (points with
+    standard-error bars) and each theory (lines: renormalized solid, pointwise dashed, bare dotted), one
+    colour per κ, log-log."""
+    plt, fig, (ax,) = _figure(width=5.6)
+    styles = {"renormalized": "-", "pointwise": "--", "bare": ":"}
+    kappas = list(dict.fromkeys(r["kappa"] for r in res.rows))
+    for i, kappa in enumerate(kappas):
+        rows = [r for r in res.rows if r["kappa"] == kappa]
+        P = np.array([r["P"] for r in rows], dtype=float)
+        order = np.argsort(P)
+        color = f"C{i % 10}"
+        if "krr" in rows[0]:
+            ax.errorbar(P[order], np.array([r["krr"] for r in rows])[order],
+                        yerr=np.array([r["krr_stderr"] for r in rows])[order], fmt="o", ms=4, capsize=2,
+                        color=color, label=rf"KRR, $\kappa={kappa:g}$")
+        else:
+            ax.plot([], [], "-", color=color, lw=4, label=rf"$\kappa={kappa:g}$")
+        for name in res.theories:
+            ax.loglog(P[order], np.array([r[name] for r in rows])[order], styles[name], color=color, lw=1.2)
+    for name in res.theories:   # one legend entry per theory, in grey (the colour is the ridge)
+        ax.plot([], [], styles[name], color="0.3", lw=1.2, label=name)
+    ax.set(xscale="log", yscale="log", xlabel=r"training points $P$", ylabel="test error over the data set")
+    _plain_ticks(ax.xaxis)
+    _plain_ticks(ax.yaxis)
+    ax.legend(loc="best", fontsize=7)
+    p = res.params
+    what = p["source"] + (f", {p['kernel']} kernel" if "kernel" in p else "")
+    fig.suptitle(f"real KRR against the U = 0 theories\n{what}, $N={p['N']}$" +
+                 ("" if p["krr"] else " (theories only)"), fontsize=9)
+    _save(fig, path)
