@@ -125,3 +125,25 @@ def test_bad_plot_name_is_refused_before_any_work(capsys, tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, f"predict {PAPER} --out p.json --plot p.txt")
     assert code == 2 and "--plot" in err and list(tmp_path.iterdir()) == []
+
+
+def test_a_library_deprecation_warning_is_not_printed_but_rgflow_warnings_are(monkeypatch, capsys):
+    """On old library versions (e.g. scikit-learn 1.2 on Python 3.11) loading a data set warns
+    'open_text is deprecated'; the CLI's one-line errors must stay one line."""
+    import warnings
+
+    from rgflow.cli import COMMANDS, build_parser, main
+
+    build_parser()   # registers the subcommands
+
+    def run(ns):
+        warnings.warn_explicit("open_text is deprecated", DeprecationWarning, "/site-packages/sklearn/x.py", 1)
+        warnings.warn_explicit("pt1 is outside its range", RuntimeWarning, "/work/rgflow/predict.py", 1)
+        return 0
+
+    import dataclasses
+
+    monkeypatch.setitem(COMMANDS, "predict", dataclasses.replace(COMMANDS["predict"], run=run))
+    assert main(["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10", "--kappa", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "open_text" not in err and err.count("rgflow: warning: pt1 is outside its range") == 1

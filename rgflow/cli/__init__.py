@@ -59,14 +59,21 @@ def main(argv=None) -> int:
     Bad input: one line ``rgflow: error: …`` and 2; numerical trouble: 1; an output that cannot be
     written (full device, closed pipe or stdout): 2; SIGINT and SIGTERM: one line and 130 / 143.
     """
+    import pathlib
     import warnings
 
     from .._io import handle_signals, say
     from ..exact import ConvergenceError
     from ..flow import FlowError
 
-    show = warnings.showwarning  # warnings (e.g. pt1 outside its range) as one line each
-    warnings.showwarning = lambda message, *args, **kw: say(f"rgflow: warning: {message}")
+    def one_line(message, category, filename, *args, **kw):   # warnings (e.g. pt1 outside its range) as one line
+        if issubclass(category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)) \
+                and "rgflow" not in pathlib.PurePath(filename).parts:
+            return                          # a library's deprecation notice is not the user's business
+        say(f"rgflow: warning: {message}")
+
+    show = warnings.showwarning
+    warnings.showwarning = one_line
     restore = None
     try:
         restore = handle_signals()   # SIGTERM like SIGINT: a message, no temporary left, 143 (130)
