@@ -14,7 +14,9 @@ points); the KRR bench draws without replacement. Per P, from ``draws`` random t
   (b)  leverage fluctuations over draws: w̃_i = κ/(κ + v_i), v_i the posterior variance of point i given the
        other P − 1 drawn points (i outside them), E[w̃_i]/w_i and E[w̃_i²]/w_i²;
   (c)  the t-system: t_i = φ_iᵀE[QΣQ]φ_i = E[(1/N) Σ_k (ΦQΦᵀ)_ik²] by MC against the closure's t_i, and the
-       fluctuation term (1/(PN)) Σ_i w_i² t_i ρ_i² with t → t_MC or w² → E[w̃²].
+       fluctuation term (1/(PN)) Σ_i w_i² t_i ρ_i² with t → t_MC or w² → E[w̃²];
+  where  the per-point expected squared error E_i = [(I − (H∘H) W²/(PN))⁻¹ ρ²]_i (mean_i E_i = the pointwise
+       test error) against MC, as quantiles of MC/theory over the points.
 
     python bench/pointwise_small_P_diagnosis.py [DATASET KERNEL TARGET KAPPA P,P,.. DRAWS]
     python bench/pointwise_small_P_diagnosis.py gaussian    # Gaussian features on wine/ntk's spectrum
@@ -56,13 +58,14 @@ def diagnose(K, f, kappa, Ps, draws, seed=0):
         pw, w, H, rho, t = pointwise_parts(K, f, P, kappa)
         el = ridge_errors(*spectrum, P, kappa)
         no_rep = np.mean([np.mean(krr_residual(K, f, rng.choice(N, P, replace=False), kappa) ** 2) for _ in range(draws)])
-        errs, rsum, tmc = [], np.zeros(N), np.zeros(N)
+        errs, rsum, r2sum, tmc = [], np.zeros(N), np.zeros(N), np.zeros(N)
         w1, w2, nout = np.zeros(N), np.zeros(N), np.zeros(N)
         for _ in range(draws):
             idx = rng.choice(N, P, replace=True)
             r = krr_residual(K, f, idx, kappa)
             errs.append(np.mean(r * r))
             rsum += r
+            r2sum += r * r
             HQ = (K - K[:, idx] @ np.linalg.lstsq(K[np.ix_(idx, idx)] + kappa * np.eye(P), K[idx], rcond=None)[0]) / K0
             tmc += (HQ * HQ).sum(1) / N
             rest = idx[:-1]                              # the cavity: P − 1 other points
@@ -86,6 +89,7 @@ def diagnose(K, f, kappa, Ps, draws, seed=0):
         else:                                            # Q₋ = 1/K₀ exactly: (a) is exact at P = 1
             bias_a = np.mean((f - K @ (f / (kappa + K.diagonal())) / N) ** 2)
         c = 1.0 / (P * N)
+        E_i = np.linalg.solve(np.eye(N) - (H * H) * (w * w / (P * N))[None, :], rho * rho)
         print(f"P = {P}: KRR without repl. {no_rep:.4f}, with repl. {E:.4f} +- {se / E:.3f} | KRR(with)/eigen "
               f"{E / el.test_error:.3f}  KRR(with)/pointwise {E / pw.test_error:.3f}")
         print(f"   split  bias: MC {bias:.4f} eigen {el_bias:.4f} pointwise {pw.bias:.4f} (a: P-1 cavity {bias_a:.4f})"
@@ -93,8 +97,9 @@ def diagnose(K, f, kappa, Ps, draws, seed=0):
         print(f"   (b) E[w~]/w median {np.median(Ew / w):.3f} [{np.min(Ew / w):.2f}, {np.max(Ew / w):.2f}], "
               f"E[w~^2]/w^2 median {np.median(Ew2 / w ** 2):.3f} | (c) t_MC/t median {np.median(tmc / t):.3f} "
               f"[{np.min(tmc / t):.2f}, {np.max(tmc / t):.2f}] | fluct with t_MC {c * np.sum(w * w * tmc * rho * rho):.4f},"
-              f" with E[w~^2] {c * np.sum(Ew2 * t * rho * rho):.4f}, with both {c * np.sum(Ew2 * tmc * rho * rho):.4f}",
-              flush=True)
+              f" with E[w~^2] {c * np.sum(Ew2 * t * rho * rho):.4f}, with both {c * np.sum(Ew2 * tmc * rho * rho):.4f}")
+        print("   per-point E_i, MC/theory quantiles 5 25 50 75 95%: " + " ".join(
+            f"{x:.2f}" for x in np.quantile(r2sum / draws / E_i, [0.05, 0.25, 0.5, 0.75, 0.95])), flush=True)
 
 
 def gaussian(kappas=(0.02, 1.0), Ps=(5, 7, 10, 20), draws=3000):
