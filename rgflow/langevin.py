@@ -112,14 +112,19 @@ def _conditional_moments(B, a, b, u, t, W, central=False):
     """
     c = a + u * B
     if u > 0.0:
-        x = np.sign(b) * np.minimum(np.abs(b) / c, np.cbrt(np.abs(b) / u))
+        with np.errstate(over="ignore"):        # |b|/u = inf at a tiny u: the quadratic bound |b|/c wins
+            x = np.sign(b) * np.minimum(np.abs(b) / c, np.cbrt(np.abs(b) / u))
     else:
         x = b / c
-    for _ in range(100):                          # monotone from above; 1–3 steps if u/c² ≪ 1
+    eps = np.finfo(float).eps
+    for _ in range(100 if u > 0.0 else 0):       # monotone from above; 1–3 steps if u/c² ≪ 1 (u = 0: exact)
         h = c + 3.0 * u * x * x
-        dx = (x * (c + u * x * x) - b) / h
+        f = x * (c + u * x * x) - b
+        dx = f / h
         x = x - dx
-        if np.all(np.abs(dx) * np.sqrt(h) <= 1e-8):
+        # converged: a step below 1e-8 of the conditional width 1/√h, or a residual at its round-off floor
+        # (with c ≫ 1 the floor ε(|b| + |x|c) can exceed 1e-8·√h, and the loop would run out its 100 steps)
+        if np.all((np.abs(dx) * np.sqrt(h) <= 1e-8) | (np.abs(f) <= 8.0 * eps * (np.abs(b) + np.abs(x) * h))):
             break
     g1 = b - x * (c + u * x * x)
     h = c + 3.0 * u * x * x

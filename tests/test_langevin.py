@@ -283,3 +283,32 @@ def test_bad_inputs_raise(kw, name):
 def test_bad_model_raises():
     with pytest.raises(ValueError, match="model"):
         langevin({"alpha": 0.5}, steps=10)
+
+
+@pytest.mark.parametrize("u", [0.0, 1e-300, 150.0])
+def test_conditional_moments_with_a_huge_mass_against_mpmath(u):
+    """A mode of α = 5 at k = 3000 (c = k⁶ ≈ 7e20, b = k^5.95): Newton's residual sits at its round-off
+    floor ε·b ≫ 1e-8·√c, where the loop must stop (it used to run out its 100 steps, 3× the time of the
+    whole sampler); the moments must still be those of the density, here by 50-digit quadrature."""
+    import mpmath as mp
+    from rgflow.langevin import _choose_quadrature, _conditional_moments, _gh
+
+    k = 3000.0
+    c, b = k**6, k**5.95
+    n = _choose_quadrature(np.array([c]), np.array([b]), u, 0.0) if u > 0 else 8
+    m1, m2 = _conditional_moments(np.zeros(1), np.array([c]), np.array([b]), u, *_gh(n))
+    mp.mp.dps = 50
+    C, Bm, Um = mp.mpf(c), mp.mpf(b), mp.mpf(u)
+    x0 = Bm / C
+    for _ in range(60):
+        x0 -= (x0 * (C + Um * x0**2) - Bm) / (C + 3 * Um * x0**2)
+    s = 1 / mp.sqrt(C + 3 * Um * x0**2)
+
+    def logp(x):
+        return -C * x**2 / 2 + Bm * x - Um * x**4 / 4
+
+    l0 = logp(x0)
+    mom = [mp.quad(lambda t: (x0 + s * t)**j * mp.exp(logp(x0 + s * t) - l0), [-40, 0, 40]) for j in range(3)]
+    e1, e2 = mom[1] / mom[0], mom[2] / mom[0]
+    assert abs(m1[0] - float(e1)) <= 1e-12 * float(e1)
+    assert abs(m2[0] - float(e2)) <= 1e-12 * float(e2)
