@@ -233,20 +233,26 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
         return Transfer(model, model, _trajectory(model, scheme, P), scheme)
     if P_new < P:
         traj = _trajectory(model, scheme, P_new)
-        if traj is not None:
-            state = traj.at_mode(P_new)
-            r_new, u_new = float(state["r"]), float(state["u"])
-        else:  # the flow breaks down below P_new: integrate only the modes P_new+1 … P
-            r_new, u_new = _segment(model.spectrum, model.r, model.u, P, P_new, scheme)
-        if not (r_new > 0.0 and u_new >= 0.0):
-            raise TransferError(f"the running mass at mode {P_new} is r={r_new:.6g} (u={u_new:.6g}): no model with "
-                                f"kappa > 0 at P'={P_new} lies on this trajectory; lower U or raise P'", k_c=P_new)
-        new = model.with_couplings(P_new, r_new, u_new)
+        new = model.with_couplings(P_new, *_below(model, traj, P_new, scheme))
         return Transfer(model, new, traj, scheme)
     _check_modes(model, P_new)
     r_new, u_new = _inverse(model.spectrum, model.r, model.u, P, P_new, scheme)
     new = model.with_couplings(P_new, r_new, u_new)
     return Transfer(model, new, _trajectory(new, scheme, P), scheme)
+
+
+def _below(model, traj, P_new, scheme):
+    """(r, u) at mode P_new < P: read off the trajectory ``traj``, or, when it broke down below P_new
+    (``traj`` None), by integrating only the modes P_new+1 … P. TransferError unless r > 0, u ≥ 0."""
+    if traj is not None:
+        state = traj.at_mode(P_new)
+        r_new, u_new = float(state["r"]), float(state["u"])
+    else:
+        r_new, u_new = _segment(model.spectrum, model.r, model.u, model.P, P_new, scheme)
+    if not (r_new > 0.0 and u_new >= 0.0):
+        raise TransferError(f"the running mass at mode {P_new} is r={r_new:.6g} (u={u_new:.6g}): no model with "
+                            f"kappa > 0 at P'={P_new} lies on this trajectory; lower U or raise P'", k_c=P_new)
+    return r_new, u_new
 
 
 def _check_modes(model, P_new):
@@ -444,21 +450,17 @@ def _row(m, P_new, scheme):
     down = np.flatnonzero(P_new <= P)
     if down.size:
         try:
-            st = flow(m, scheme).at_mode(P_new[down])
-            r_new[down], u_new[down] = st["r"], st["u"]
+            traj, broke = flow(m, scheme), None
         except FlowError as exc:
-            for j in down:   # as transfer(): a flow that breaks down below P' is integrated only to P'
-                if exc.k_c is None or exc.k_c > P_new[j]:
-                    errors[j] = _error_text(exc)
-                    continue
-                try:
-                    r_new[j], u_new[j] = _segment(m.spectrum, m.r, m.u, P, int(P_new[j]), scheme)
-                except FlowError as exc2:
-                    errors[j] = _error_text(exc2)
-        for j in down:
-            if j not in errors and not (r_new[j] > 0.0 and u_new[j] >= 0.0):
-                errors[j] = (f"TransferError: the running mass at mode {P_new[j]} is r={r_new[j]:.6g} "
-                             f"(u={u_new[j]:.6g}): no model with kappa > 0 at P'={P_new[j]} lies on this trajectory")
+            traj, broke = None, exc
+        for j in down:   # as transfer(): a flow that breaks down below P' is integrated only to P'
+            if broke is not None and (broke.k_c is None or broke.k_c > P_new[j]):
+                errors[j] = _error_text(broke)
+                continue
+            try:
+                r_new[j], u_new[j] = _below(m, traj, int(P_new[j]), scheme) if P_new[j] < P else (m.r, m.u)
+            except FlowError as exc:
+                errors[j] = _error_text(exc)
     r, u, k = m.r, m.u, P
     up = np.flatnonzero(P_new > P)
     for n, j in enumerate(up):
