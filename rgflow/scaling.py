@@ -97,8 +97,7 @@ def effective_exponents(model: Model, points=200, fd_U=1e-5) -> dict:
     dict
         {name: {"tau", "value"}} per series and ``U_flow`` (float).
     """
-    raw = _effective(model, points, fd_U)
-    return {name: (_series(raw, name) if name in raw["series"] else raw[name]) for name in _ORDER}
+    return _public(_effective(model, points, fd_U))
 
 
 # the order of the entries of ``effective`` and the grid of each series
@@ -165,10 +164,17 @@ def _effective(m, points=200, fd_U=1e-5) -> dict:
     return {"grid": {"modes": np.log(Lam / k)[::-1], "flow": tau}, "series": series, "U_flow": float(mu.U)}
 
 
-def _series(raw, name) -> dict:
-    """{"tau", "value"} of series ``name``: its defined points only."""
-    grid, keep, values = raw["series"][name]
-    return {"tau": raw["grid"][grid][keep], "value": np.asarray(values, dtype=float)[keep]}
+def _public(raw) -> dict:
+    """The result of :func:`effective_exponents`: {"tau", "value"} per series, its defined points only,
+    and the scalar ``U_flow``, in the order of ``_ORDER``."""
+    out = {}
+    for name in _ORDER:
+        if name not in raw["series"]:
+            out[name] = raw[name]
+            continue
+        grid, keep, values = raw["series"][name]
+        out[name] = {"tau": raw["grid"][grid][keep], "value": np.asarray(values, dtype=float)[keep]}
+    return out
 
 
 def _range(raw, name, masks):
@@ -306,7 +312,7 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
         per[g]["inside"] = {name: bool(iv[0] - tol <= rng[0] and rng[1] <= iv[1] + tol)
                             for name, rng in per[g]["measured"].items()}
     window_tau = [0.0, float(np.max(raw["grid"]["flow"][win_tau])) if win_tau.any() else 0.0]
-    effective = {name: (_series(raw, name) if name in raw["series"] else raw[name]) for name in _ORDER}
+    effective = _public(raw)
     undefined = {}
     for name, (_, keep, _) in raw["series"].items():
         if not keep.all():
