@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .model import check_int, check_real
-from .ridge import check_gram, check_spectrum
+from .ridge import check_gram, check_spectrum, check_target_values
 
 __all__ = ["DataSpectrum", "KERNELS", "MAX_DENSE", "kernel_matrix", "spectrum_from_gram", "spectrum_from_features",
            "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
@@ -120,18 +120,6 @@ def kernel_matrix(X, Z=None, kernel="rbf", **params) -> np.ndarray:
 
 # ------------------------------------------------------------------------------- data → spectrum
 
-def _check_target_values(f, N):
-    try:
-        f = np.asarray(f, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError("f must be a 1-D array of target values") from None
-    if f.ndim != 1 or f.size != N:
-        raise ValueError(f"f must be a 1-D array with one value per data point ({N}), got shape {f.shape}")
-    if not np.all(np.isfinite(f)):
-        raise ValueError("f must be finite (found NaN or inf)")
-    return f
-
-
 def _positive_modes(lam, U, f, N, meta):
     """Keep the modes with λ > N·ε·λ_max (numerically nonzero), descending; y = Uᵀf/√N."""
     order = np.argsort(lam)[::-1]
@@ -160,7 +148,7 @@ def spectrum_from_gram(K, f, *, max_dense=MAX_DENSE) -> DataSpectrum:
     """
     K = check_gram(K, max_dense=max_dense, hint="use spectrum_from_features(..., rank=m) (Nyström)")
     N = K.shape[0]
-    f = _check_target_values(f, N)
+    f = check_target_values(f, N)
     lam, U = np.linalg.eigh((K + K.T) / (2.0 * N))
     return _positive_modes(lam, U, f, N, {"method": "dense"})
 
@@ -191,7 +179,7 @@ def spectrum_from_features(X, f, kernel="rbf", *, rank=None, seed=0, max_dense=M
     """
     X = _check_X(X)
     N = X.shape[0]
-    f = _check_target_values(f, N)
+    f = check_target_values(f, N)
     _kernel_params(kernel, X.shape[1], kernel_params)  # validate before any heavy work
     meta = {"kernel": kernel, **{k: float(v) for k, v in kernel_params.items()}}
     if rank is None:

@@ -295,12 +295,12 @@ def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0,
     -------
     KRRComparison
     """
-    from .data import MAX_DENSE, _check_target_values, spectrum_from_gram
-    from .ridge import check_gram, pointwise_errors
+    from .data import MAX_DENSE, spectrum_from_gram
+    from .ridge import check_gram, check_target_values, pointwise_errors
 
     K = check_gram(K, MAX_DENSE, hint="the spectrum and KRR's predictions need the dense Gram matrix")
     N = K.shape[0]
-    f = _check_target_values(f, N)
+    f = check_target_values(f, N)
     Ps, theories = check_comparison(N, P_values, theories)
     kappas = [check_real("kappa", k, low=0, low_open=True) for k in np.atleast_1d(kappas).tolist()]
     if not kappas:

@@ -37,8 +37,8 @@ import numpy as np
 from .model import RIDGES, check_int, check_real
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
-__all__ = ["RidgeErrors", "PointwiseErrors", "check_gram", "check_spectrum", "pointwise_errors", "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error",
-           "RIDGES"]
+__all__ = ["RidgeErrors", "PointwiseErrors", "check_gram", "check_spectrum", "check_target_values", "pointwise_errors",
+           "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
 
 
 class RidgeErrors(NamedTuple):
@@ -74,6 +74,19 @@ def check_gram(K, max_dense, hint="", limit="max_dense") -> np.ndarray:
     if np.abs(K - K.T).max() > 1e-10 * max(scale, 1e-300):
         raise ValueError("K must be symmetric")
     return K
+
+
+def check_target_values(f, N) -> np.ndarray:
+    """f as a finite 1-D float array with one value per data point (N)."""
+    try:
+        f = np.asarray(f, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("f must be a 1-D array of target values") from None
+    if f.ndim != 1 or f.size != N:
+        raise ValueError(f"f must be a 1-D array with one value per data point ({N}), got shape {f.shape}")
+    if not np.all(np.isfinite(f)):
+        raise ValueError("f must be finite (found NaN or inf)")
+    return f
 
 
 def _check_P_kappa(P, kappa):
@@ -270,8 +283,7 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     K = check_gram(K, max_points, hint="the pointwise ridge holds a few N × N matrices; use ridge_errors on "
                    "the spectrum", limit="max_points")
     N = K.shape[0]
-    from .data import _check_target_values
-    f = _check_target_values(f, N)
+    f = check_target_values(f, N)
     P, kappa = _check_P_kappa(P, kappa)
     tol = check_real("tol", tol, low=0.0, low_open=True)
     max_iter = check_int("max_iter", max_iter)
