@@ -41,7 +41,8 @@ def build_parser():
 
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}")
-    parser = Parser(prog="rgflow", description="Wilsonian RG for kernel regression and wide networks, on power-law or measured spectra.",
+    parser = Parser(prog="rgflow",
+                    description="Wilsonian RG for kernel regression and wide networks, on power-law or measured spectra.",
                     epilog="Run `rgflow SUBCOMMAND --help` for the options and an example of each.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="SUBCOMMAND")
