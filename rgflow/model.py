@@ -15,10 +15,13 @@ import numpy as np
 from ._checks import check_int, check_real
 from .spectrum import PowerLaw, Spectrum
 
-__all__ = ["Model", "RIDGES", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX",
+__all__ = ["Model", "RIDGES", "PARAMETERIZATIONS", "WIDTH_MAX", "DEPTH_MAX", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX",
            "U_P_MAX"]
 
 RIDGES = ("bare", "renormalized")
+PARAMETERIZATIONS = ("standard", "mean-field")
+WIDTH_MAX = 10**12      # the χ²_N/N factors of a network of width N stay resolvable in float64 above 10^12 only as δ-peaks
+DEPTH_MAX = 64          # hidden linear layers of a network
 
 P_MAX = 2**53           # the largest P (and cutoff) that float64 holds exactly: r = P/κ and u = U·P are floats
 CUTOFF_MAX = 10**8      # modes Λ: eight arrays of Λ floats must fit in memory (6.4 GB at the bound)
@@ -77,6 +80,17 @@ class Model:
         "bare" (default, the paper's r = P/κ) or "renormalized": r = 1/K with the effective ridge K
         solving K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) over the model's modes k = 1..Λ (eigenlearning,
         docs/theory.md §5), for every U ≥ 0.
+    width : int ≥ 1 or None, optional
+        Width N of a network (docs/networks.md): a readout over ``depth`` linear hidden layers of
+        width N on the kernel's feature map, trained as a Bayesian posterior. Given the hidden
+        weights it is the GP with kernel Q·K, Q = g Π_l q_l, q_l ~ χ²_N/N, so its finite width is
+        the coupling (instead of U, which must then be 0). None (default): no network, the action
+        of docs/theory.md §1.
+    depth : int ≥ 1, optional
+        Hidden layers L of the network (default 1; needs ``width``).
+    parameterization : {"standard", "mean-field"}, optional
+        "standard" (default): readout variance g = 1 and temperature T = κ, the GP at U = 0 as N → ∞;
+        "mean-field": g = 1/N, T = κ/N (the data term N times stronger; needs ``width``).
 
     Attributes
     ----------
@@ -113,9 +127,13 @@ class Model:
     cutoff: int | None = field(default=None)
     spectrum: Spectrum | None = field(default=None, repr=False)
     ridge: str = "bare"
+    width: int | None = None
+    depth: int = 1
+    parameterization: str = "standard"
 
     def __post_init__(self):
         set_ = object.__setattr__
+        self._check_network()
         if not (isinstance(self.ridge, str) and self.ridge in RIDGES):
             raise ValueError(f"ridge must be one of {', '.join(RIDGES)}, got {self.ridge!r}")
         sp = self.spectrum
@@ -144,6 +162,34 @@ class Model:
         set_(self, "cutoff", cutoff)
         self._check_representable()
 
+    def __repr__(self) -> str:
+        keys = ["alpha", "beta", "P", "kappa", "U", "cutoff", "ridge"]
+        if self.network:
+            keys += ["width", "depth", "parameterization"]
+        return f"Model({', '.join(f'{k}={getattr(self, k)!r}' for k in keys)})"
+
+    def _check_network(self):
+        """Validate width, depth and parameterization (docs/networks.md): one coupling at a time."""
+        set_ = object.__setattr__
+        if not (isinstance(self.parameterization, str) and self.parameterization in PARAMETERIZATIONS):
+            raise ValueError(f"parameterization must be one of {', '.join(PARAMETERIZATIONS)}, "
+                             f"got {self.parameterization!r}")
+        set_(self, "depth", check_int("depth", self.depth, high=DEPTH_MAX))
+        if self.width is None:
+            if self.depth != 1 or self.parameterization != "standard":
+                raise ValueError("depth and parameterization describe a network: give its width too "
+                                 f"(got width=None, depth={self.depth}, parameterization={self.parameterization!r})")
+            return
+        set_(self, "width", check_int("width", self.width, high=WIDTH_MAX))
+        if isinstance(self.U, (int, float)) and not isinstance(self.U, bool) and self.U != 0:
+            raise ValueError(f"U must be 0 for a network (width={self.width}): finite width is the coupling, "
+                             f"one coupling at a time; got U={self.U!r}")
+
+    @property
+    def network(self) -> bool:
+        """True for a network (``width`` given): its coupling is the finite width, not U."""
+        return self.width is not None
+
     def _check_representable(self):
         """ValueError unless r = P/κ, u = U·P and (power law) λ_Λ, y_Λ² are normal float64 numbers."""
         big = np.finfo(float).max
@@ -167,12 +213,13 @@ class Model:
                                      f"e^{floor:g} at the last mode, beyond float64's range), got {expo!r}")
 
     @classmethod
-    def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare") -> "Model":
+    def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare", *, width=None, depth=1,
+                      parameterization="standard") -> "Model":
         """The model on any spectrum (PowerLaw or Measured). Cutoff default: P for a power law,
         the number of modes for a measured spectrum (docs/theory.md §5); a cutoff above it is an error."""
         if not isinstance(spectrum, Spectrum):
             raise ValueError(f"spectrum must be an rgflow PowerLaw or Measured, got {type(spectrum).__name__}")
-        return cls(None, None, P, kappa, U, cutoff, spectrum, ridge)
+        return cls(None, None, P, kappa, U, cutoff, spectrum, ridge, width, depth, parameterization)
 
     @property
     def measured(self) -> bool:
@@ -253,12 +300,15 @@ class Model:
         out.update(sp)
         if self.ridge != "bare":   # the default adds no key: existing JSON contracts stay identical
             out["ridge"] = self.ridge
+        if self.network:
+            out.update(width=self.width, depth=self.depth, parameterization=self.parameterization)
         return out
 
     def replace(self, **changes) -> "Model":
         """A copy with some of P, kappa, U, cutoff, ridge (and alpha, beta of a power law) changed,
         validated again; the spectrum is kept."""
-        allowed = (("alpha", "beta") if self.spectrum.power_law else ()) + ("P", "kappa", "U", "cutoff", "ridge")
+        allowed = ((("alpha", "beta") if self.spectrum.power_law else ())
+                   + ("P", "kappa", "U", "cutoff", "ridge", "width", "depth", "parameterization"))
         unknown = sorted(set(changes) - set(allowed))
         if unknown:
             raise ValueError(f"replace takes the parameters {', '.join(allowed)}; got {unknown}")
@@ -283,15 +333,17 @@ class Model:
         return Model(None, None, P, P / r, u / P, cutoff, self.spectrum)
 
     @classmethod
-    def build(cls, alpha, beta, P, kappa, U=0.0, cutoff=None, spectrum=None, ridge="bare") -> "Model":
+    def build(cls, alpha, beta, P, kappa, U=0.0, cutoff=None, spectrum=None, ridge="bare", *, width=None, depth=1,
+              parameterization="standard") -> "Model":
         """``Model(alpha, beta, ...)`` or, when ``spectrum`` is given (then alpha and beta must be
         None), ``Model.from_spectrum(spectrum, ...)``: for functions taking either."""
+        net = {"width": width, "depth": depth, "parameterization": parameterization}
         if spectrum is None:
-            return cls(alpha, beta, P, kappa, U, cutoff, None, ridge)
+            return cls(alpha, beta, P, kappa, U, cutoff, None, ridge, **net)
         if alpha is not None or beta is not None:
             raise ValueError("give either alpha and beta (power law) or spectrum, not both "
                              f"(got alpha={alpha!r}, beta={beta!r} and a spectrum)")
-        return cls.from_spectrum(spectrum, P, kappa, U, cutoff, ridge)
+        return cls.from_spectrum(spectrum, P, kappa, U, cutoff, ridge, **net)
 
     @classmethod
     def from_couplings(cls, alpha, beta, P, r, u, cutoff=None) -> "Model":

@@ -1,0 +1,473 @@
+"""Finite-width networks on the fixed design: the exact one-scalar mixture and its approximations.
+
+The network (docs/networks.md): a readout over L linear hidden layers of width N on a feature map
+with kernel K, trained as a Bayesian posterior at temperature T. Given the hidden weights it is a
+Gaussian process with kernel Q·K, Q = g z, z = Π_{l=1..L} q_l, q_l ~ χ²_N/N independent, so the
+posterior is a mixture over the one scalar t = ln z. With x_k = rλ_k (r = P/κ) and
+ν = 1 (standard: g = 1, T = κ) or ν = N (mean-field: g = 1/N, T = κ/N):
+
+    ln p(t | Y) = ln f_L(t) + D(t) + const,   D(t) = −½ Σ_k [ ln(1 + x_k e^t) + ν r y_k² / (1 + x_k e^t) ],
+    ⟨Δ_k⟩  = y_k ⟨1/(1 + x_k e^t)⟩,   Var Δ_k = g λ_k ⟨e^t/(1 + x_k e^t)⟩ + y_k² Var_t[1/(1 + x_k e^t)],
+
+with f_L the density of t: exactly ln f_1(t) = a t − a e^t + a ln a − ln Γ(a) (a = N/2) and, for
+L ≥ 2, the Mellin inversion through the saddle point c of K(s) = L[ln Γ(a+s) − ln Γ(a) − s ln a]:
+
+    f_L(t) = e^{K(c) − ct} (1/π) ∫_0^∞ Re e^{K(c+iω) − K(c) − iωt} dω,   K'(c) = t,
+
+on the path ω = σ sinh u (σ = K''(c)^-½), along which the trapezoid rule converges at the same
+rate whatever a + c (the poles of Γ stay a fixed distance π/2 away in u).
+
+Around the posterior mode t* every mode is a function of its learnability ρ_k = x_k e^{t*}/(1 + x_k e^{t*})
+alone: with e = e^{t − t*} − 1, c_k = 1 − ρ_k, F(ρ) = ⟨e/(1 + ρe)⟩ and V(ρ) = Var[e/(1 + ρe)],
+
+    ⟨Δ_k⟩ = y_k c_k (1 − ρ_k F(ρ_k)),   Var Δ_k = g λ_k e^{t*} c_k (1 + (1 − ρ_k) F(ρ_k)) + y_k² c_k² ρ_k² V(ρ_k),
+
+so beyond a few thousand modes F and V are interpolated (Chebyshev panels in ln(x e^{t*}), where
+they are analytic in a strip of half-width π) instead of evaluated mode by mode.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .model import Model, check_model, check_real
+from .scalar import ConvergenceError, extent, trapezoid
+
+__all__ = ["log_prior", "posterior", "network_moments", "mean_field_moments", "pt1_moments", "rg_moments",
+           "running_couplings", "check_network"]
+
+_FLOOR = -40.0      # weights below e^_FLOOR of the peak are dropped (relative)
+_DIRECT = 4 * 10**6  # nodes × modes evaluated directly; beyond, F and V are interpolated
+_CHEB = 24           # Chebyshev nodes per panel of width 2 in s = ln(x e^{t*})
+
+
+def check_network(model, what="this method") -> None:
+    """ValueError unless ``model`` is a network (width given)."""
+    check_model(model)
+    if not model.network:
+        raise ValueError(f"{what} needs a network: give the model a width (got width=None)")
+
+
+def _couplings(model):
+    """(a, L, g, ν): a = N/2, depth, readout scale g and data weight ν of the parameterization."""
+    N, L = model.width, model.depth
+    if model.parameterization == "standard":
+        return 0.5 * N, L, 1.0, 1.0
+    return 0.5 * N, L, 1.0 / N, float(N)
+
+
+# --- the prior of t = ln z, z = Π q_l ------------------------------------------------------------
+
+def _inverse_digamma(v):
+    """x > 0 with ψ(x) = v (Newton from Minka's start; vectorized)."""
+    from scipy.special import polygamma, psi
+
+    v = np.asarray(v, dtype=float)
+    x = np.where(v >= -2.22, np.exp(np.minimum(v, 700.0)) + 0.5, -1.0 / (v + 0.5772156649015329))
+    for _ in range(60):
+        step = (psi(x) - v) / polygamma(1, x)
+        x_new = x - step
+        x_new = np.where(x_new <= 0.0, 0.5 * x, x_new)
+        if np.all(np.abs(x_new - x) <= 1e-15 * x):
+            return x_new
+        x = x_new
+    if np.all(np.abs(psi(x) - v) <= 1e-12 * np.maximum(1.0, np.abs(v))):
+        return x
+    raise ConvergenceError("the saddle of the Mellin inversion (inverse digamma) did not converge")
+
+
+_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188)     # B_2j / (2j(2j−1)), j = 1..5
+_BIG = 20.0      # above this the differences of ln Γ are taken from Stirling's series (no cancellation)
+
+
+def _stirling_tail(z):
+    """Σ_j B_2j/(2j(2j−1) z^(2j−1)), the part of ln Γ(z) after (z − ½) ln z − z + ½ ln 2π."""
+    iz = 1.0 / z
+    iz2, out, p = iz * iz, 0.0, iz
+    for c in _STIRLING:
+        out = out + c * p
+        p = p * iz2
+    return out
+
+
+def _lgamma_shift(x, d):
+    """ln Γ(x + d) − ln Γ(x) − d ψ(x) for x > 0 and real or complex d (arrays broadcast), accurate
+    when both are large: for x ≥ _BIG by Stirling's series, term by term without cancellation."""
+    from scipy.special import loggamma, psi
+
+    x = np.asarray(x, dtype=float)
+    x, d = np.broadcast_arrays(x, d)
+    big = (x >= _BIG) & (np.real(x + d) >= _BIG)
+    out = np.empty(x.shape, dtype=np.result_type(d, float))
+    if np.any(big):
+        xb, db = x[big], d[big]
+        l1 = _log1p(db / xb)
+        # ln x − ψ(x) = 1/(2x) + Σ_j B_2j/(2j x^2j)
+        lnx_psi = 0.5 / xb + (1 / 12) / xb**2 - (1 / 120) / xb**4 + (1 / 252) / xb**6 - (1 / 240) / xb**8
+        v = (xb - 0.5) * l1 + db * l1 - db + db * lnx_psi + _stirling_tail(xb + db) - _stirling_tail(xb)
+        out[big] = v if np.iscomplexobj(out) else v.real
+    small = ~big
+    if np.any(small):
+        xs, ds = x[small], d[small]
+        v = loggamma(xs + ds) - loggamma(xs) - ds * psi(xs)
+        out[small] = v if np.iscomplexobj(out) else v.real
+    return out
+
+
+def _log1p(z):
+    """ln(1 + z) for complex z, accurate for small |z| (numpy's complex log1p is not)."""
+    z = np.asarray(z, dtype=complex)
+    re, im = z.real, z.imag
+    return 0.5 * np.log1p(re * (2.0 + re) + im * im) + 1j * np.arctan2(im, 1.0 + re)
+
+
+def _prior_base(t, a, L):
+    """(x, base, σ): the saddle x = a + c of the Mellin inversion (ψ(x) = ln a + t/L), the exponent
+    K(c) − ct = L[ln Γ(x) − ln Γ(a) − c ln a] − ct and the width σ = K''(c)^-½."""
+    from scipy.special import polygamma, psi
+
+    x = _inverse_digamma(math.log(a) + t / L)
+    c = x - a
+    # ln Γ(a + c) − ln Γ(a) − c ln a = [shift at a by c] + c (ψ(a) − ln a)
+    base = L * (np.real(_lgamma_shift(np.full_like(c, a), c)) + c * (psi(a) - math.log(a))) - c * t
+    return x, base, 1.0 / np.sqrt(L * polygamma(1, x))
+
+
+def log_prior(t, N: int, L: int, *, t_ref=None, rtol: float = 1e-13, saddle: bool = False) -> np.ndarray:
+    """ln f_L(t): the log density of t = ln Π_{l=1..L} q_l, q_l ~ χ²_N/N independent (exact);
+    with ``t_ref`` the difference ln f_L(t) − ln f_L(t_ref), taken without cancellation.
+
+    L = 1 in closed form, a t − a e^t + a ln a − ln Γ(a) (a = N/2); L ≥ 2 by the Mellin inversion
+    through the saddle point (module docstring), its trapezoid step halved until every value
+    changes by less than ``rtol`` (absolute, in the log). ``saddle=True``: the saddle-point
+    approximation K(c) − ct − ½ ln(2π K''(c)) instead (relative error O(1/N); for locating peaks).
+    """
+    from scipy.special import gammaln
+
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    a = 0.5 * N
+    if L == 1:
+        if t_ref is None:
+            return a * t - a * np.exp(t) + a * math.log(a) - gammaln(a)
+        return a * ((t - t_ref) - math.exp(t_ref) * np.expm1(t - t_ref))
+    if saddle:
+        def fn(tt):
+            _, base, sigma = _prior_base(tt, a, L)
+            return base + np.log(sigma) - 0.5 * math.log(2.0 * math.pi)
+    else:
+        def fn(tt):
+            return _log_prior_mellin(tt, a, L, rtol)
+    if t_ref is not None:
+        both = fn(np.concatenate([t, [t_ref]]))
+        return both[:-1] - both[-1]
+    return fn(t)
+
+
+def _log_prior_mellin(t, a, L, rtol):
+    """ln f_L(t) for L ≥ 2, exact, by the Mellin inversion through the saddle point."""
+    x, base, sigma = _prior_base(t, a, L)
+
+    def log_integrand(u):                            # (len(t), len(u)): log of the integrand over σ
+        w = 1j * sigma[:, None] * np.sinh(u)[None, :]
+        return L * _lgamma_shift(x[:, None], w) + np.log(np.cosh(u))[None, :]
+
+    U = extent(lambda u: float(np.max(log_integrand(np.array([u])).real)), 2.0, what="the Mellin integrand")
+    prev = []
+
+    def accumulate(us, cw):
+        return [np.exp(log_integrand(us)).real @ cw]
+
+    def done(sums, level, nodes):
+        I = sums[0]
+        ok = bool(prev) and bool(np.all(np.abs(np.log(np.abs(I)) - np.log(np.abs(prev[0]))) <= rtol))
+        prev[:] = [I]
+        if ok:
+            if not np.all(I > 0):
+                raise ConvergenceError("the Mellin inversion of the network's prior lost its sign")
+            return I
+        return None
+
+    I, _ = trapezoid(accumulate, 0.0, U, 0.25, done, max_halvings=12, half_at_lo=True,
+                     what="the Mellin inversion of the network's prior")
+    return base + np.log(sigma * I / math.pi)
+
+
+# --- the evidence of the modes ----------------------------------------------------------------------
+
+def _modes_for_sums(model):
+    """(x_k, y_k², w_k) over which Σ_k enters D(t): every mode, or for a long power law the first
+    4096 modes and Gauss–Legendre nodes in k for the rest (:func:`rgflow.scalar.compressed_modes`)."""
+    from . import scalar
+
+    lam, y = model.eigenvalues(), model.target()
+    comp = scalar.compressed_modes(model) if hasattr(scalar, "compressed_modes") else _compressed(model)
+    if comp is None:
+        return model.r * lam, y * y, None
+    k, w = comp
+    lk, yk = model.eigenvalues(k), model.target(k)
+    return model.r * lk, yk * yk, w
+
+
+def _compressed(model, explicit=4096, bins=256):
+    """Stand-in for scalar.compressed_modes until the integration core provides it."""
+    n = model.cutoff
+    if n <= 2 * explicit or model.measured:
+        return None
+    edges = np.geomspace(explicit + 0.5, n + 0.5, bins + 1)
+    x, wx = np.polynomial.legendre.leggauss(4)
+    mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * (edges[1:] - edges[:-1])
+    ends = np.array([explicit, explicit + 1.0, n, n + 1.0])
+    k = np.concatenate([np.arange(1.0, explicit + 1.0), (mid[:, None] + half[:, None] * x).ravel(), ends])
+    w = np.concatenate([np.ones(explicit), (half[:, None] * wx).ravel(), np.array([-1.0, 1.0, 1.0, -1.0]) / 24.0])
+    return k, w
+
+
+def _wsum(w, f, axis=-1):
+    return f.sum(axis=axis) if w is None else f @ w
+
+
+def _log_evidence(t, t_ref, xs, y2, w, nu_r):
+    """D(t) − D(t_ref), without cancellation: with E = e^{t_ref} expm1(t − t_ref),
+    −½ Σ [ln(1 + x E/(1 + x e^{t_ref})) − ν r y² x E/((1 + x e^t)(1 + x e^{t_ref}))]."""
+    t = np.atleast_1d(t)
+    out = np.empty(len(t))
+    e_ref = math.exp(t_ref)
+    c_ref = 1.0 / (1.0 + xs * e_ref)
+    for i in range(0, len(t), 256):
+        tt = t[i:i + 256, None]
+        E = e_ref * np.expm1(tt - t_ref)
+        xE = xs * E
+        c = 1.0 / (1.0 + xs * np.exp(tt))
+        f = np.log1p(xE * c_ref) - nu_r * y2 * xE * c * c_ref
+        out[i:i + 256] = -0.5 * _wsum(w, f)
+    return out
+
+
+# --- the posterior of t -----------------------------------------------------------------------------
+
+class _Posterior:
+    """The weight of t: ln f_L(t) + D(t) (+ an optional polynomial of integrated-out modes)."""
+
+    def __init__(self, model, xs=None, y2=None, w=None, poly=None):
+        self.a, self.L, self.g, self.nu = _couplings(model)
+        self.N = model.width
+        self.r = model.r
+        if xs is None:
+            xs, y2, w = _modes_for_sums(model)
+        self.xs, self.y2, self.w = xs, y2, w
+        self.poly = poly            # (t0, [g1, g2, g3, ...]): Σ_n g_n (t − t0)^n / n!
+
+    def log_weight(self, t, t_ref, saddle=False):
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        out = log_prior(t, self.N, self.L, t_ref=t_ref, saddle=saddle)
+        out += _log_evidence(t, t_ref, self.xs, self.y2, self.w, self.nu * self.r)
+        if self.poly is not None:
+            t0, gs = self.poly
+            out += _taylor(gs, t - t0) - _taylor(gs, np.array([t_ref - t0]))[0]
+        return out
+
+    def mode(self):
+        """Global maximum t* of the weight and the range [lo, hi] where it exceeds e^_FLOOR of it
+        (cached). Every local maximum on a scan grid is refined by zooming; the range is walked out
+        from each peak within e^_FLOOR of the best."""
+        if getattr(self, "_mode", None) is not None:
+            return self._mode
+        a, L = self.a, self.L
+        sd = math.sqrt(L / a)     # width of the prior of t (≈ √(2L/N))
+        # the weight can be within e^-60 of its maximum only where the prior is above its mode less
+        # 60 + the largest gain of the data term over t = 0 (D(t) − D(0) ≤ D(−∞) − D(0) or 0)
+        gain = -float(_log_evidence(np.array([-745.0]), 0.0, self.xs, self.y2, self.w, self.nu * self.r)[0])
+        gain = max(gain, 0.0) + 60.0
+        if self.poly is not None:
+            gain += 10.0 * float(np.sum(np.abs(self.poly[1])))
+        # prior ≈ a L (s − e^s + 1), s = t/L, is ≥ −gain for s in about [s_lo, s_hi]
+        g = gain / (a * L)
+        s_hi = math.log1p(g) + math.log1p(math.log1p(g)) + 1.0
+        s_lo = -(g + 1.0) - 1.0
+        lo, hi = L * s_lo - 8 * sd, L * s_hi + 8 * sd
+        n = int(min(20000, math.ceil((hi - lo) / min(0.05, sd)))) + 1
+        grid = np.linspace(lo, hi, n)
+        lw = self.log_weight(grid, 0.0, saddle=True)
+        top = float(np.max(lw))
+        peaks = [j for j in range(n) if lw[j] > top - 80.0 and (j == 0 or lw[j] >= lw[j - 1])
+                 and (j == n - 1 or lw[j] >= lw[j + 1])]
+        found = [self._refine(grid[max(j - 1, 0)], grid[min(j + 1, n - 1)]) for j in peaks]
+        best, t_star, curv = max(found)
+        lo_t, hi_t = math.inf, -math.inf
+        for val, tp, cv in found:
+            if val < best + _FLOOR:
+                continue
+            width = 1.0 / math.sqrt(cv) if cv > 0 else sd
+            side = []
+            for sign in (1.0, -1.0):
+                edge = (hi - tp) if sign > 0 else (tp - lo)     # the scan range bounds the weight's support
+                for chunk in range(5):      # offsets 4w·1.5^j, j < 60, twelve at a time, up to the edge
+                    offs = np.minimum(4.0 * width * 1.5 ** np.arange(12 * chunk, 12 * chunk + 12), edge)
+                    below = np.flatnonzero(self.log_weight(tp + sign * offs, t_star) < _FLOOR)
+                    if below.size:
+                        side.append(offs[below[0]])
+                        break
+                    if offs[-1] >= edge:
+                        side.append(edge)
+                        break
+                else:
+                    raise ConvergenceError("the posterior of the network's scale does not decay")
+            lo_t, hi_t = min(lo_t, tp - side[1]), max(hi_t, tp + side[0])
+        self.width_t = min(1.0 / math.sqrt(curv) if curv > 0 else sd, hi_t - lo_t)
+        self._mode = (t_star, lo_t, hi_t)
+        return self._mode
+
+    def _refine(self, lo, hi):
+        """(value, t, curvature) of the maximum of the weight in [lo, hi]: zoom on 33-point grids,
+        then a parabola through the best three points."""
+        for _ in range(8):
+            ts = np.linspace(lo, hi, 33)
+            lw = self.log_weight(ts, 0.5 * (lo + hi))
+            j = int(np.clip(np.argmax(lw), 1, 31))
+            h = ts[1] - ts[0]
+            f0, f1, f2 = lw[j - 1], lw[j], lw[j + 1]
+            curv = -(f0 - 2 * f1 + f2) / h**2
+            lo, hi = ts[j - 1], ts[j + 1]
+            if h < 1e-9 * max(1.0, abs(ts[j])) or (curv > 0 and h < 1e-3 / math.sqrt(curv)):
+                break
+        t = ts[j] + (0.5 * h * (f0 - f2) / (f0 - 2 * f1 + f2) if curv > 0 else 0.0)
+        val = float(self.log_weight(np.array([t]), 0.0)[0])
+        return val, float(t), float(curv)
+
+
+def _taylor(gs, d):
+    out = np.zeros_like(d)
+    for n, gn in enumerate(gs, start=1):
+        out = out + gn * d**n / math.factorial(n)
+    return out
+
+
+def posterior(model, *, rtol=1e-11, max_halvings=12, post=None, probes=None):
+    """Quadrature of the posterior of t: returns (t*, F, V, info) with F, V callables of the
+    learnabilities ρ at t* evaluated on ``probes`` (arrays of ρ), the quadrature converged on them."""
+    post = _Posterior(model) if post is None else post
+    t_star, lo, hi = post.mode()
+    h = max(min(post.width_t / 2.0, (hi - lo) / 16.0), (hi - lo) / 4096.0)
+    rho = np.asarray(probes, dtype=float)
+    prev = []
+
+    def accumulate(ts, cw):
+        lw = post.log_weight(ts, t_star)
+        wgt = np.exp(lw) * cw
+        e = np.expm1(ts - t_star)
+        q = e[:, None] / (1.0 + rho[None, :] * e[:, None])      # e/(1 + ρe), (nodes, probes)
+        return [np.array([wgt.sum()]), wgt @ q, wgt @ (q * q), np.array([wgt @ e, wgt @ (e * e)])]
+
+    def done(sums, level, nodes):
+        Z = sums[0][0]
+        F = sums[1] / Z
+        V = np.maximum(sums[2] / Z - F * F, 0.0)
+        mean_f = 1.0 - rho * F
+        out = (F, V, sums[3] / Z)
+        ok = False
+        if prev:
+            F0, V0 = prev[0][0], prev[0][1]
+            dm = np.max(np.abs(rho * (F - F0)) / np.abs(mean_f), initial=0.0)
+            scale = np.maximum(np.abs(V), 1e-300)
+            dv = np.max(np.abs(V - V0) / scale, initial=0.0)
+            ok = dm <= rtol and dv <= max(rtol, 1e-9)
+            out = out + (max(dm, dv),)
+        prev[:] = [out]
+        return out if ok and level >= 2 else None
+
+    res, nodes = trapezoid(accumulate, lo, hi, h, done, max_halvings=max_halvings,
+                           what="the quadrature of the network's scale")
+    F, V, em, err = res
+    info = {"t_star": t_star, "z_star": math.exp(t_star), "t_range": (lo, hi), "nodes": nodes,
+            "error": err, "z_mean": math.exp(t_star) * (1.0 + em[0])}
+    return t_star, F, V, info
+
+
+def _assemble(model, t_star, F, V, rho, g):
+    lam, y = model.eigenvalues(), model.target()
+    c = 1.0 - rho
+    mean = y * c * (1.0 - rho * F)
+    var = g * lam * math.exp(t_star) * c * (1.0 + c * F) + (y * c * rho) ** 2 * V
+    return mean, var
+
+
+def _learnability(model, t_star):
+    xs = model.r * model.eigenvalues() * math.exp(t_star)
+    return xs / (1.0 + xs)
+
+
+def _moments_from(model, post, rtol, max_halvings=12):
+    """Means and variances of every mode from the posterior ``post`` (direct or interpolated)."""
+    t_star, _, _ = post.mode()
+    rho = _learnability(model, t_star)
+    n = model.cutoff
+    if n * 400 <= _DIRECT:
+        _, F, V, info = posterior(model, rtol=rtol, max_halvings=max_halvings, post=post, probes=rho)
+        info["interpolated"] = False
+    else:
+        s = np.log(model.r * model.eigenvalues() * math.exp(t_star))    # descending
+        lo_s, hi_s = float(s[-1]), float(s[0])
+        n_pan = max(1, math.ceil((hi_s - lo_s) / 2.0))
+        edges = np.linspace(lo_s, hi_s, n_pan + 1)
+        xc = np.cos(np.pi * (np.arange(_CHEB) + 0.5) / _CHEB)          # Chebyshev points of the first kind
+        mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * (edges[1:] - edges[:-1])
+        nodes_s = (mid[:, None] + half[:, None] * xc[None, :]).ravel()
+        check_s = mid                                                    # test points (not nodes)
+        probe_s = np.concatenate([nodes_s, check_s])
+        probe = 1.0 / (1.0 + np.exp(-probe_s))
+        _, Fp, Vp, info = posterior(model, rtol=rtol, max_halvings=max_halvings, post=post, probes=probe)
+        m = len(nodes_s)
+        coefF = np.polynomial.chebyshev.chebfit(xc, Fp[:m].reshape(n_pan, _CHEB).T, _CHEB - 1)
+        coefV = np.polynomial.chebyshev.chebfit(xc, Vp[:m].reshape(n_pan, _CHEB).T, _CHEB - 1)
+        # interpolation error at the panel midpoints (relative to what enters the moments)
+        Fm = np.array([np.polynomial.chebyshev.chebval(0.0, coefF[:, i]) for i in range(n_pan)])
+        Vm = np.array([np.polynomial.chebyshev.chebval(0.0, coefV[:, i]) for i in range(n_pan)])
+        pm = probe[m:]
+        eF = float(np.max(np.abs(pm * (Fm - Fp[m:])) / np.abs(1.0 - pm * Fp[m:])))
+        eV = float(np.max(np.abs(Vm - Vp[m:]) / np.maximum(np.abs(Vp[m:]), 1e-300)))
+        info["interpolated"] = True
+        info["interpolation_error"] = max(eF, eV)
+        if max(eF, 0.01 * eV) > max(10 * rtol, 1e-12):
+            raise ConvergenceError(f"the interpolation of the network's mode functions did not converge "
+                                   f"(error {max(eF, eV):.3g})")
+        F, V = np.empty(n), np.empty(n)
+        idx = np.minimum(((s - lo_s) / (hi_s - lo_s) * n_pan).astype(int), n_pan - 1)
+        counts = np.bincount(idx, minlength=n_pan)
+        i0 = 0
+        for p in range(n_pan - 1, -1, -1):       # s descends with k: the last panel comes first
+            i1 = i0 + int(counts[p])
+            if i1 > i0:
+                u = (s[i0:i1] - mid[p]) / half[p]
+                F[i0:i1] = np.polynomial.chebyshev.chebval(u, coefF[:, p])
+                V[i0:i1] = np.polynomial.chebyshev.chebval(u, coefV[:, p])
+            i0 = i1
+        V = np.maximum(V, 0.0)
+    mean, var = _assemble(model, t_star, F, V, rho, post.g)
+    return mean, var, info
+
+
+def network_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 12):
+    """Exact ⟨Δ_k⟩ and Var Δ_k of the network on the fixed design (the one-scalar mixture).
+
+    Returns (mean, var, info); info holds ``z_star`` (posterior mode of z = Q/g), ``z_mean``
+    (posterior mean), ``nodes``, ``error`` (last change between two step halvings, relative) and
+    ``interpolated`` (True when the mode functions were interpolated, then ``interpolation_error``).
+    Raises ConvergenceError when the quadrature does not reach ``rtol``.
+    """
+    check_network(model, "exact for networks")
+    rtol = check_real("rtol", rtol, low=0.0, high=1.0, low_open=True)
+    return _moments_from(model, _Posterior(model), rtol, max_halvings)
+
+
+def mean_field_moments(model):
+    """The saddle in Q: the GP at the posterior mode z* of z = Q/g (t* = ln z*),
+    ⟨Δ_k⟩ = y_k/(1 + rλ_k z*), Var Δ_k = g λ_k z*/(1 + rλ_k z*) — the exact N → ∞ limit of the
+    mean-field parameterization (docs/networks.md)."""
+    check_network(model, "mean-field for networks")
+    post = _Posterior(model)
+    t_star, _, _ = post.mode()
+    z = math.exp(t_star)
+    lam, y = model.eigenvalues(), model.target()
+    d = 1.0 + model.r * lam * z
+    return y / d, post.g * lam * z / d, {"z_star": z}
