@@ -17,6 +17,12 @@ Methods (docs/theory.md §2)
 ``rg-cutoff``   the plain tree-level reading at the cutoff, ℓ = Λ/k:  ⟨Δ_k⟩ = y_k/(1 + r(ℓ)λ_k).
 ``mean-field``  self-consistent Hartree mass μ = u Σ_q ⟨Δ_q²⟩_μ (the saddle of ``exact``).
 ``langevin``    sampling of exp(−S) (:mod:`rgflow.langevin`), with standard errors.
+
+Networks (``Model(..., width=N, depth=L, parameterization=...)``, :mod:`rgflow.network`,
+docs/networks.md): ``exact`` (the one-scalar mixture over Q), ``gp`` (N = ∞ at Q = g),
+``pt1`` (first order in 1/N), ``mean-field`` (the posterior mode of Q), ``rg`` (the network's
+Wilsonian RG with an error estimate) and ``sample`` (sampled weights of the real network,
+:mod:`rgflow.network_sample`, with standard errors).
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ from .flow import SWITCH
 from .model import Model, check_model, gp_moments
 from .results import Result
 
-__all__ = ["predict", "Prediction", "METHODS"]
+__all__ = ["predict", "Prediction", "METHODS", "NETWORK_METHODS"]
 
 
 @dataclass(frozen=True)
@@ -226,8 +232,50 @@ def langevin(model, **options):
     return res.pop("mean"), res.pop("var"), res
 
 
+def _network_exact(model, rtol=1e-11):
+    from .network import network_moments
+
+    return network_moments(model, rtol=rtol)
+
+
+def _network_gp(model):
+    """N = ∞ with Q at its prior mean g: ⟨Δ_k⟩ = y_k/(1 + rλ_k), Var Δ_k = g λ_k/(1 + rλ_k)."""
+    mean, var = gp_moments(model)
+    return mean, var / model.width if model.parameterization == "mean-field" else var, {}
+
+
+def _network_pt1(model):
+    from .network import pt1_moments
+
+    return pt1_moments(model)
+
+
+def _network_rg(model, *, rho=0.25, min_kept=16):
+    from .network import rg_moments
+
+    return rg_moments(model, rho=rho, min_kept=min_kept)
+
+
+def _network_mean_field(model):
+    from .network import mean_field_moments
+
+    return mean_field_moments(model)
+
+
+def sample(model, **options):
+    """Sampled weights of the network on the fixed design (:func:`rgflow.network_sample.sample_network`)."""
+    from .network_sample import sample_network
+
+    _check_options("sample", sample_network, options)
+    res = dict(sample_network(model.eigenvalues(), model.target(), model.P, model.kappa, model.width, model.depth,
+                              model.parameterization, **options))
+    return res.pop("mean"), res.pop("var"), res
+
+
 METHODS = {"exact": exact, "gp": gp, "pt1": pt1, "rg": rg, "rg-1loop": rg_1loop, "rg-cutoff": rg_cutoff,
-           "mean-field": mean_field, "langevin": langevin}
+           "mean-field": mean_field, "langevin": langevin, "sample": sample}
+NETWORK_METHODS = {"exact": _network_exact, "gp": _network_gp, "pt1": _network_pt1, "rg": _network_rg,
+                   "mean-field": _network_mean_field, "sample": sample}
 
 
 def predict(model: Model, method: str = "rg", **options) -> Prediction:
@@ -279,10 +327,15 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
     check_model(model)
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    table = NETWORK_METHODS if model.network else METHODS
+    if method not in table:
+        raise ValueError(f"method {method!r} is not defined for networks (width={model.width}): use one of "
+                         f"{', '.join(NETWORK_METHODS)}" if model.network else
+                         f"method {method!r} samples a network's weights: give the model a width")
     if options:
-        _check_options(method, METHODS[method], options)
+        _check_options(method, table[method], options)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        mean, var, info = METHODS[method](model, **options)
+        mean, var, info = table[method](model, **options)
     mean = np.asarray(mean, dtype=float) * np.ones(model.cutoff)
     var = np.asarray(var, dtype=float) * np.ones(model.cutoff)
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):

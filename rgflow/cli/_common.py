@@ -103,11 +103,33 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
                             "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5)")
     if U:
         p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
+        add_network_args(p)
     if cutoff == "one":
         p.add_argument("--cutoff", type=integer, default=cutoff_default,
                        help=f"number of modes Λ (default {cutoff_default if cutoff_default else 'P, or the modes of --spectrum'})")
     elif cutoff == "list":
         p.add_argument("--cutoff", dest="cutoff_values", required=True, help=f"cutoffs Λ (model size): {VALUES_FORMS}")
+
+
+def add_network_args(p):
+    """--width, --depth, --parameterization: a finite-width network instead of the quartic (docs/networks.md)."""
+    from ..model import PARAMETERIZATIONS
+
+    p.add_argument("--width", type=integer, default=None,
+                   help="width N >= 1 of a network (L linear hidden layers on the kernel's features); its finite "
+                        "width is the coupling (U must be 0); default: no network")
+    p.add_argument("--depth", type=integer, default=None, help="hidden layers L >= 1 of the network (default 1)")
+    p.add_argument("--parameterization", choices=PARAMETERIZATIONS, default=None,
+                   help="standard (g = 1, T = κ; the default) or mean-field (g = 1/N, T = κ/N)")
+
+
+def network_from(ns) -> dict:
+    """width, depth and parameterization of the flags (only those given; the Model checks them)."""
+    out = {"width": getattr(ns, "width", None)}
+    for key in ("depth", "parameterization"):
+        if getattr(ns, key, None) is not None:
+            out[key] = getattr(ns, key)
+    return out
 
 
 def spectrum_from(ns):
@@ -143,7 +165,7 @@ def model_from(ns, **changes):
 
     args = {"alpha": ns.alpha, "beta": ns.beta, "P": getattr(ns, "P", None), "kappa": ns.kappa,
             "U": ns.U, "cutoff": getattr(ns, "cutoff", None), "spectrum": spectrum_from(ns),
-            "ridge": getattr(ns, "ridge", "bare"), **changes}
+            "ridge": getattr(ns, "ridge", "bare"), **network_from(ns), **changes}
     return Model.build(**args)
 
 
@@ -173,8 +195,10 @@ def add_predictor_args(p):
 
 
 def predictor_options(ns, **extra) -> dict:
-    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin)."""
-    return {"seed": ns.seed, **extra} if ns.method == "langevin" else {}
+    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin and sample)."""
+    if ns.method == "langevin":
+        return {"seed": ns.seed, **extra}
+    return {"seed": ns.seed} if ns.method == "sample" else {}
 
 
 # --- the output: one function for every subcommand ---------------------------------------------
