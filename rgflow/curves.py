@@ -115,7 +115,8 @@ class LearningCurve(Result):
 
 
 def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, *, spectrum=None,
-                   ridge="bare", **options) -> LearningCurve:
+                   ridge="bare", width=None, depth=1, parameterization="standard", width_ratio=None,
+                   **options) -> LearningCurve:
     """Learning curve ⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P at fixed κ,
     and the test and training errors (:attr:`rgflow.predict.Prediction.test_error`).
 
@@ -142,6 +143,11 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
         spectrum keeps its cutoff, default the number of modes, at every P).
     ridge : {"bare", "renormalized"}, optional
         r = P/κ (default) or r = 1/K (:class:`rgflow.Model`).
+    width, depth, parameterization : optional
+        A network of fixed width N at every P (:class:`rgflow.Model`; docs/networks.md).
+    width_ratio : float > 0, optional
+        A network of width N = max(1, round(width_ratio · P)) at each P (the proportional regime,
+        fixed N/P) instead of a fixed ``width``.
     **options
         Passed to the method (e.g. ``seed`` for ``langevin``).
 
@@ -168,9 +174,16 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
     from .predict import predict
 
     Ps = _as_P_array(P_values)
+    if width_ratio is not None:
+        if width is not None:
+            raise ValueError(f"give width or width_ratio, not both (got width={width!r}, width_ratio={width_ratio!r})")
+        width_ratio = check_real("width_ratio", width_ratio, low=0.0, low_open=True)
     loss, bias, var, test, train = (np.empty(len(Ps)) for _ in range(5))
     for i, P in enumerate(Ps):
-        pred = predict(Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum, ridge), method, **options)
+        N = width if width_ratio is None else max(1, round(width_ratio * int(P)))
+        model = Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum, ridge, width=N, depth=depth,
+                            parameterization=parameterization)
+        pred = predict(model, method, **options)
         bias[i], var[i] = pred.bias, pred.variance
         loss[i] = bias[i] + var[i]
         test[i], train[i] = pred.test_error, pred.train_error
@@ -180,6 +193,10 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
         params["cutoff"] = pred.model.cutoff if cutoff is None and spectrum.n_modes is not None else cutoff
     if ridge != "bare":
         params["ridge"] = ridge
+    if width is not None or width_ratio is not None:
+        params.update(width=width, depth=depth, parameterization=parameterization)
+        if width_ratio is not None:
+            params["width_ratio"] = width_ratio
     return LearningCurve(Ps, loss, bias, var, method, params, test, train)
 
 

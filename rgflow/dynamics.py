@@ -413,6 +413,8 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     [1.9675 0.4657 0.4363]
     """
     check_model(model)
+    if model.network:
+        raise ValueError("dynamics runs the quartic's action; a network (width given) is not supported")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     t_start = _time.perf_counter()

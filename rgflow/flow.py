@@ -407,6 +407,10 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = SWITCH) -> Tr
     r, u at the end: 31.690, 4.469
     """
     check_model(model)
+    if model.network:
+        raise ValueError("flow integrates the quartic's couplings (r, u); a network (width given) has none: its "
+                         "coupling is the distribution of its scale Q, whose running couplings are "
+                         "rgflow.network.running_couplings(model, k)")
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     switch = check_int("switch", switch)

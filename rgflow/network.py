@@ -633,3 +633,90 @@ def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16, rtol: float = 1e
                  "var_error_estimate": 3.0 * float(np.max(dvar)) + 10.0 * rtol,
                  "k_star": k_star, "t_star": ts, "g1": float(gs[0]), "g2": float(gs[1]), "g3": float(gs[2])})
     return mean, var, info
+
+
+# --- hyperparameter transfer ---------------------------------------------------------------------
+
+def _weight_of_u(model, u, u_ref):
+    """ln of the weight of u = ln(r z) over all the modes of ``model``, relative to u_ref: the prior
+    of t = u − ln r times the evidence of every mode (those above the other system's cutoff are
+    thereby integrated out exactly)."""
+    _, L, _, nu = _couplings(model)
+    r = model.r
+    lam, y = model.eigenvalues(), model.target()
+    t, t_ref = u - math.log(r), u_ref - math.log(r)
+    return log_prior(t, model.width, L, t_ref=t_ref) + _log_evidence(t, t_ref, r * lam, y * y, None, nu * r)
+
+
+def _slope_curvature(fn, u, h):
+    """(W'(u), W''(u)) of the weight by central differences (weights relative to W(u))."""
+    w = fn(np.array([u - 2 * h, u - h, u + h, u + 2 * h]), u)
+    d1 = (w[0] - 8 * w[1] + 8 * w[2] - w[3]) / (12 * h)
+    d2 = (-w[0] + 16 * w[1] + 16 * w[2] - w[3]) / (12 * h * h)      # W(u) = 0 by construction
+    return d1, d2
+
+
+def network_transfer(model: Model, P_new: int):
+    """The network at P' on the source's RG trajectory: (κ̃, Ñ) such that its modes k ≤ min(P, P')
+    see the same weight of u = ln(r z) as the source's (docs/networks.md).
+
+    The source's modes above P' (P' < P), or the new network's modes above P (P' > P), are
+    integrated out exactly: their evidence multiplies the weight of u. The transferred network
+    matches the mode and the curvature of that weight at the source's mode u*: two equations for
+    (ln r̃, ln Ñ) (r̃ = P'/κ̃), solved by scipy's root finder; Ñ is then rounded to an integer ≥ 1 and
+    r̃ solved again for the mode alone. Returns (new Model, info) with info ``width_continuous``.
+    """
+    from scipy.optimize import brentq, root
+
+    check_network(model, "network transfer")
+    P = model.P
+    if model.cutoff != model.P:
+        raise ValueError(f"model.cutoff must equal model.P for a transfer (Λ = P), got cutoff={model.cutoff} "
+                         f"and P={model.P}")
+    post = _Posterior(model)
+    u_star = post.mode()[0] + math.log(model.r)
+    h = 1e-3 * min(1.0, max(post.width_t, 1e-6))
+    s1, c1 = _slope_curvature(lambda u, ur: _weight_of_u(model, u, ur), u_star, h)
+
+    def new_model(ln_r, ln_N):
+        width = float(math.exp(ln_N))
+        return _RealWidth(model.replace(P=P_new, cutoff=P_new, kappa=P_new / math.exp(ln_r)), width)
+
+    def mismatch(p):
+        m3 = new_model(*p)
+        s3, c3 = _slope_curvature(lambda u, ur: _weight_of_u(m3, u, ur), u_star, h)
+        return [s3 - s1, (c3 - c1) / abs(c1)]
+
+    x0 = [math.log(model.r * P_new / P), math.log(model.width)]
+    sol = root(mismatch, x0, method="hybr", options={"xtol": 1e-12})
+    ln_r, ln_N = (sol.x if sol.success else x0)
+    width = max(1, int(round(math.exp(ln_N))))
+
+    def slope(ln_r_):
+        m3 = _RealWidth(model.replace(P=P_new, cutoff=P_new, kappa=P_new / math.exp(ln_r_)), width)
+        return _slope_curvature(lambda u, ur: _weight_of_u(m3, u, ur), u_star, h)[0] - s1
+
+    lo, hi = ln_r - 1.0, ln_r + 1.0
+    for _ in range(40):
+        if slope(lo) * slope(hi) < 0:
+            break
+        lo, hi = lo - 1.0, hi + 1.0
+    else:
+        raise ValueError(f"no network at P'={P_new} of width {width} matches the source's weight (transfer failed)")
+    ln_r = brentq(slope, lo, hi, xtol=1e-13)
+    new = model.replace(P=P_new, cutoff=P_new, kappa=P_new / math.exp(ln_r), width=width)
+    return new, {"width_continuous": float(math.exp(ln_N)), "converged": bool(sol.success)}
+
+
+class _RealWidth:
+    """A model view with a real (non-integer) width, for the transfer's root finding only."""
+
+    def __init__(self, model, width):
+        self._m, self.width = model, width
+
+    def __getattr__(self, name):
+        return getattr(self._m, name)
+
+    @property
+    def network(self):
+        return True

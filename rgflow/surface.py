@@ -169,7 +169,7 @@ class SurfaceFit(Result):
 
 
 def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg", *, spectrum=None,
-                 ridge="bare", **options) -> Surface:
+                 ridge="bare", width=None, depth=1, parameterization="standard", **options) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
     At U = 0 with the bare ridge every deterministic method is the GP (docs/theory.md §4 check 1), computed by
@@ -189,6 +189,8 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
         Quartic coupling (default 0).
     method : str, optional
         One of ``METHODS`` (default ``'rg'``).
+    width, depth, parameterization : optional
+        A network at every grid point (:class:`rgflow.Model`, docs/networks.md).
     spectrum : PowerLaw or Measured, optional
         Replaces the power law.
     ridge : {"bare", "renormalized"}, optional
@@ -220,13 +222,14 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     from .predict import METHODS, predict
 
     Ps, Ls = _as_P_array(P_values, "P"), _as_P_array(cutoff_values, "cutoff")
-    Model.build(alpha, beta, int(Ps[0]), kappa, U, int(Ls.max()), spectrum, ridge)  # validate before any work
+    net = {"width": width, "depth": depth, "parameterization": parameterization}
+    Model.build(alpha, beta, int(Ps[0]), kappa, U, int(Ls.max()), spectrum, ridge, **net)  # validate before any work
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     shape = (len(Ps), len(Ls))
     bias, var = np.empty(shape), np.empty(shape)
     U = float(U)
-    if U == 0.0 and method != "langevin" and ridge == "bare":
+    if U == 0.0 and method != "langevin" and ridge == "bare" and width is None:
         m = Model.build(alpha, beta, 1, kappa, 0.0, int(Ls.max()), spectrum)
         for i, P in enumerate(Ps):
             M, G = gp_moments(m, P / m.kappa)
@@ -235,7 +238,7 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     else:
         for i, P in enumerate(Ps):
             for j, L in enumerate(Ls):
-                pred = predict(Model.build(alpha, beta, int(P), kappa, U, int(L), spectrum, ridge), method,
+                pred = predict(Model.build(alpha, beta, int(P), kappa, U, int(L), spectrum, ridge, **net), method,
                                **options)
                 bias[i, j], var[i, j] = pred.bias, pred.variance
     if spectrum is None:
@@ -244,6 +247,8 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
         params = {**spectrum.params, "kappa": float(kappa), "U": U}
     if ridge != "bare":
         params["ridge"] = ridge
+    if width is not None:
+        params.update(net)
     return Surface(Ps, Ls, bias + var, bias, var, method, params)
 
 

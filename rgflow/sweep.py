@@ -27,7 +27,8 @@ from .model import Model, check_int
 __all__ = ["sweep", "parse_values", "OBSERVABLES", "register", "PARAMETERS"]
 
 PARAMETERS = ("alpha", "beta", "P", "kappa", "U", "cutoff")
-_INTEGER = {"P", "cutoff"}
+_INTEGER = {"P", "cutoff", "width"}
+NETWORK = ("width", "depth", "parameterization")     # rows of a network sweep carry these too
 OBSERVABLES: dict = {}
 
 
@@ -56,7 +57,10 @@ def _transfer(model, method, *, P_new):
     from .transfer import transfer
 
     new = transfer(model, P_new).model
-    return {"P_new": new.P, "kappa_new": new.kappa, "U_new": new.U, "r_new": new.r, "u_new": new.u}
+    out = {"P_new": new.P, "kappa_new": new.kappa, "U_new": new.U, "r_new": new.r, "u_new": new.u}
+    if new.network:
+        out["width_new"] = new.width
+    return out
 
 
 @register("scaling")
@@ -64,6 +68,8 @@ def _scaling(model, method, **options):
     """Analytic scaling interval [lo, hi] and measured effective exponents of r, U, s (rgflow.scaling_interval)."""
     from .scaling import scaling_interval
 
+    if model.network:
+        raise ValueError("the scaling observable is the quartic's; a network (width given) is not supported")
     res = scaling_interval(model.alpha, model.beta, model.P, model.kappa, model.U, model.cutoff, **options)
     out = {}
     for g in ("r", "U", "s"):
@@ -118,7 +124,7 @@ def _is_positive(text) -> bool:
         return False
 
 
-def _tasks(params, ridge="bare", spectrum=None):
+def _tasks(params, ridge="bare", spectrum=None, network=None):
     if spectrum is not None:
         given = [name for name in ("alpha", "beta") if params[name] is not None]
         if given:
@@ -126,6 +132,10 @@ def _tasks(params, ridge="bare", spectrum=None):
     grids = [[None] if spectrum is not None and name in ("alpha", "beta") else parse_values(params[name], name)
              for name in PARAMETERS]
     tasks = [dict(zip(PARAMETERS, combo)) for combo in itertools.product(*grids)]
+    if network is not None:      # one row per width, after the other parameters
+        widths = parse_values(network["width"], "width")
+        tasks = [{**t, "width": int(w), "depth": network["depth"], "parameterization": network["parameterization"]}
+                 for t in tasks for w in widths]
     for t in tasks:      # every combination is validated before any work
         if ridge != "bare":   # a row names its ridge only when it is not the default
             t["ridge"] = ridge
@@ -140,11 +150,11 @@ def _tasks(params, ridge="bare", spectrum=None):
 def _model(task, spectrum):
     """The Model of one row: the power law of its alpha, beta or the sweep's measured ``spectrum``."""
     return Model.build(task["alpha"], task["beta"], task["P"], task["kappa"], task["U"], task["cutoff"],
-                       spectrum, task.get("ridge", "bare"))
+                       spectrum, task.get("ridge", "bare"), **{k: task[k] for k in NETWORK if k in task})
 
 
 def _key(row):
-    return tuple(row[name] for name in PARAMETERS) + (row.get("ridge", "bare"),)
+    return tuple(row[name] for name in PARAMETERS) + (row.get("ridge", "bare"),) + tuple(row.get(k) for k in NETWORK)
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -178,7 +188,8 @@ def _check(method, observable, options):
 
 
 def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable="moments", options=None,
-          workers=1, client=None, done=(), on_row=None, ridge="bare", spectrum=None) -> list:
+          workers=1, client=None, done=(), on_row=None, ridge="bare", spectrum=None, width=None, depth=1,
+          parameterization="standard") -> list:
     """Rows of ``observable`` by ``method`` over the product α × β × P × κ × U × Λ of the parameter values.
 
     Each parameter is a value, a list or a string ``"a,b,c"`` / ``"START:STOP:NUM"``
@@ -210,6 +221,11 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
         r = P/κ (default) or r = 1/K (:class:`rgflow.Model`; each row then carries ``ridge``).
     spectrum : PowerLaw or Measured, optional
         Every row uses it (then alpha = beta = None), and carries its ``digest``.
+    width : int, list or str, optional
+        Widths N of a network (docs/networks.md): one row per width (after the other parameters),
+        each carrying width, depth and parameterization (U must then be 0).
+    depth, parameterization : optional
+        Of the network (with ``width``).
 
     Returns
     -------
@@ -238,7 +254,9 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     workers = check_int("workers", workers)
     if spectrum is not None and observable == "scaling":
         raise ValueError("the scaling observable needs the power law's exponents; a spectrum is not supported")
-    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge, spectrum)
+    network = None if width is None else {"width": width, "depth": depth, "parameterization": parameterization}
+    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge, spectrum,
+                   network)
     have = {_key(r): r for r in done}
     results = [have.get(_key(t)) for t in tasks]
     todo = [i for i, r in enumerate(results) if r is None]

@@ -113,7 +113,10 @@ class Transfer(Result):
     def _columns(self) -> dict:
         """One row: P, kappa, U, r, u of the new system."""
         m = self.model
-        return {"P": [m.P], "kappa": [m.kappa], "U": [m.U], "r": [m.r], "u": [m.u]}
+        cols = {"P": [m.P], "kappa": [m.kappa], "U": [m.U], "r": [m.r], "u": [m.u]}
+        if m.network:
+            cols.update(width=[m.width], depth=[m.depth], parameterization=[m.parameterization])
+        return cols
 
     def _data(self) -> dict:
         """JSON contract of ``rgflow transfer`` (exactly these keys): P, kappa, U, r, u of the new
@@ -181,6 +184,10 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
     P_new may not exceed its number of modes). Its modes k ≤ P' behave as the source's
     (docs/theory.md §4 check 6).
 
+    Networks (``model.width`` given): the transferred network (κ̃, Ñ) at P' sees on its modes
+    k ≤ min(P, P') the same weight of its scale Q as the source, the modes in between integrated out
+    exactly (:func:`rgflow.network.network_transfer`; ``scheme`` is not used, ``trajectory`` is None).
+
     Ridge. The transfer acts on the couplings of the action, (r, u), whatever ridge gave r: with
     ``ridge="renormalized"`` system 1 carries r = 1/K (K the effective ridge at P samples) and the new
     system carries the running mass r̃ as its action's mass, so it is returned with the bare ridge and
@@ -229,6 +236,13 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
         raise ValueError(f"model.cutoff must equal model.P for a transfer (Λ = P), got cutoff={model.cutoff} "
                          f"and P={model.P}")
     P = model.P
+    if model.network:       # the network's RG acts on the weight of its scale Q (docs/networks.md)
+        if model.measured:
+            _check_modes(model, P_new)
+        from .network import network_transfer
+
+        new = model if P_new == P else network_transfer(model, P_new)[0]
+        return Transfer(model, new, None, "network")
     if P_new == P:
         return Transfer(model, model, _trajectory(model, scheme, P), scheme)
     if P_new < P:

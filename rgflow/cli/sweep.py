@@ -16,6 +16,12 @@ def arguments(p):
         p.add_argument(f"--{name}", required=True, help=f"{help_}: {VALUES_FORMS}")
     p.add_argument("--U", default="0", help=f"quartic couplings U >= 0: {VALUES_FORMS} (default 0)")
     p.add_argument("--cutoff", default=None, help=f"cutoffs Λ: {VALUES_FORMS} (default Λ = P)")
+    from ..model import PARAMETERIZATIONS
+
+    p.add_argument("--width", default=None, help=f"widths N of a network (U must be 0): {VALUES_FORMS}")
+    p.add_argument("--depth", type=integer, default=1, help="hidden layers L of the network (default 1)")
+    p.add_argument("--parameterization", choices=PARAMETERIZATIONS, default="standard",
+                   help="of the network: standard (default) or mean-field")
     p.add_argument("--ridge", choices=RIDGES, default="bare",
                    help="bare: r = P/κ (default); renormalized: r = 1/K, the effective ridge (docs/theory.md §5)")
     add_method_arg(p, METHODS)
@@ -80,7 +86,8 @@ def run(ns):
     try:
         rows = sweep(alpha=ns.alpha, beta=ns.beta, P=ns.P, kappa=ns.kappa, U=ns.U, cutoff=ns.cutoff,
                      method=ns.method, observable=ns.observable, options=options, workers=ns.workers,
-                     client=client, done=done, on_row=on_row, ridge=ns.ridge, spectrum=spectrum)
+                     client=client, done=done, on_row=on_row, ridge=ns.ridge, spectrum=spectrum, width=ns.width,
+                     depth=ns.depth, parameterization=ns.parameterization)
     except KeyboardInterrupt:
         if ns.out:
             atomic_write(ns.out, to_text(state["rows"], ns.format))
