@@ -251,8 +251,9 @@ def _log_evidence(t, t_ref, xs, y2, w, nu_r, logdet=True):
 class _Posterior:
     """The weight of t: ln f_L(t) + D(t) (+ an optional polynomial of integrated-out modes)."""
 
-    def __init__(self, model, xs=None, y2=None, w=None, poly=None, limit=False):
+    def __init__(self, model, xs=None, y2=None, w=None, poly=None, limit=False, bounds=None):
         self.a, self.L, self.g, self.nu = _couplings(model)
+        self.bounds = bounds        # (lo, hi): the weight is taken as 0 outside (the range of a polynomial term)
         self.limit = limit          # the weight's N → ∞ exponent φ(t) instead (its mode only)
         if limit:
             self.a = 0.5
@@ -301,6 +302,8 @@ class _Posterior:
         s_hi = math.log1p(g) + math.log1p(math.log1p(g)) + 1.0
         s_lo = -(g + 1.0) - 1.0
         lo, hi = L * s_lo - 8 * sd, L * s_hi + 8 * sd
+        if self.bounds is not None:
+            lo, hi = self.bounds
         n = int(min(400, math.ceil((hi - lo) / min(0.05, sd)))) + 1      # a peak between nodes is still a local max
         grid = np.linspace(lo, hi, n)
         lw = self.log_weight(grid, 0.0, saddle=True)
@@ -329,6 +332,8 @@ class _Posterior:
                 else:
                     raise ConvergenceError("the posterior of the network's scale does not decay")
             lo_t, hi_t = min(lo_t, tp - side[1]), max(hi_t, tp + side[0])
+        if self.bounds is not None:
+            lo_t, hi_t = max(lo_t, self.bounds[0]), min(hi_t, self.bounds[1])
         self.width_t = min(1.0 / math.sqrt(curv) if curv > 0 else sd, hi_t - lo_t)
         self._mode = (t_star, lo_t, hi_t)
         return self._mode
@@ -412,9 +417,10 @@ def posterior(model, *, rtol=1e-11, max_halvings=12, post=None, probes=None, per
 
 
 def _assemble(model, t_star, F, V, rho, g):
-    """⟨Δ_k⟩ = y_k c_k (1 − ρ_k F), Var Δ_k = g λ_k e^{t*} c_k (1 + c_k F) + (y_k c_k ρ_k)² V, c = 1 − ρ."""
+    """⟨Δ_k⟩ = y_k c_k (1 − ρ_k F), Var Δ_k = g λ_k e^{t*} c_k (1 + c_k F) + (y_k c_k ρ_k)² V,
+    c_k = 1 − ρ_k = 1/(1 + x_k e^{t*}) (taken as such: 1 − ρ loses digits where ρ → 1)."""
     lam, y = model.eigenvalues(), model.target()
-    c = 1.0 - rho
+    c = 1.0 / (1.0 + model.r * lam * math.exp(t_star))
     mean = y * c * (1.0 - rho * F)
     var = g * lam * math.exp(t_star) * c * (1.0 + c * F) + (y * c * rho) ** 2 * V
     return mean, var
@@ -619,14 +625,15 @@ def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16, rtol: float = 1e
     xs_k, y2_k = model.r * lam[:k_star], (y * y)[:k_star]
     terms = _shell_derivatives(xs_s * math.exp(t_star), y2_s, full.nu * model.r, 5)
     gs = terms.sum(axis=0) if w_s is None else w_s @ terms
-    kept = _Posterior(model, xs=xs_k, y2=y2_k, w=None, poly=(t_star, list(gs[:3])))
+    # the polynomial holds where the expansion does: on the full weight's range [lo, hi] (beyond it < e^-40)
+    kept = _Posterior(model, xs=xs_k, y2=y2_k, w=None, poly=(t_star, list(gs[:3])), bounds=(lo, hi))
 
     def perturb(d):
         return gs[3] * d**4 / 24.0 + gs[4] * d**5 / 120.0
 
     ts, funcs, rho_k, info = _mode_functions(model, kept, rtol, perturb=perturb)
     mean, var = _assemble(model, ts, funcs["F"], funcs["V"], rho_k, kept.g)
-    c = 1.0 - rho_k
+    c = 1.0 / (1.0 + model.r * lam * math.exp(ts))
     dmean = np.abs(rho_k * funcs["dF"]) / np.abs(1.0 - rho_k * funcs["F"])
     dvar = np.abs(kept.g * lam * math.exp(ts) * c * c * funcs["dF"] + (y * c * rho_k) ** 2 * funcs["dV"]) / var
     info.update({"error_estimate": 3.0 * float(np.max(dmean)) + 10.0 * rtol,

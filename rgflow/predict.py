@@ -264,6 +264,9 @@ def _network_mean_field(model):
 
 def sample(model, **options):
     """Sampled weights of the network on the fixed design (:func:`rgflow.network_sample.sample_network`)."""
+    if not model.network:
+        raise ValueError("method 'sample' samples a network's weights: give the model a width "
+                         "(for the quartic action use 'langevin')")
     from .network_sample import sample_network
 
     _check_options("sample", sample_network, options)
@@ -330,8 +333,7 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
     table = NETWORK_METHODS if model.network else METHODS
     if method not in table:
         raise ValueError(f"method {method!r} is not defined for networks (width={model.width}): use one of "
-                         f"{', '.join(NETWORK_METHODS)}" if model.network else
-                         f"method {method!r} samples a network's weights: give the model a width")
+                         f"{', '.join(NETWORK_METHODS)}")
     if options:
         _check_options(method, table[method], options)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
