@@ -54,6 +54,7 @@ import numpy as np
 
 from .exact import _horner
 from .model import check_real, gaussian_coefficients
+from .scalar import compressed_modes
 
 __all__ = ["rg_moments", "ESTIMATE_SAFETY", "WARN_ABOVE"]
 
@@ -80,37 +81,23 @@ def _extent(c, b2, u, sigma):
     raise FloatingPointError(f"the Hubbard–Stratonovich weight of the kept theory does not decay (x up to {X:g})")
 
 
-def _compressed(model, a, b2, explicit=_EXPLICIT, bins=256):
-    """(a_q, b_q², w_q): the modes 1..explicit as they are (w = 1), the rest as quadrature nodes.
-
-    Modes above ``explicit`` enter every *sum* over modes as the integral of the smooth summand
-    over k ∈ (explicit + ½, Λ + ½] plus the Euler–Maclaurin end correction (relative error
-    O(1/explicit⁴)), by 4-point Gauss–Legendre on ``bins`` geometric bins, so sums over
-    the shells cost O(explicit) however large Λ is. Below 2·explicit modes every mode is explicit,
-    and so is every mode of a measured spectrum (its summand is an array, not a smooth function of k).
-    """
-    n = model.cutoff
-    if n <= 2 * explicit or model.measured:
-        return a, b2, None
-    edges = np.geomspace(explicit + 0.5, n + 0.5, bins + 1)
-    x, wx = np.polynomial.legendre.leggauss(4)
-    mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * (edges[1:] - edges[:-1])
-    # the Euler–Maclaurin end correction −(f′(Λ + ½) − f′(explicit + ½))/24 by central differences
-    # (step ½): four nodes of weight ±1/24, so the sums are exact up to O(f‴) ~ 1/explicit⁴
-    ends = np.array([explicit, explicit + 1.0, n, n + 1.0])
-    kq = np.concatenate([(mid[:, None] + half[:, None] * x).ravel(), ends])
-    wq = np.concatenate([(half[:, None] * wx).ravel(), np.array([-1.0, 1.0, 1.0, -1.0]) / 24.0])
-    lam = model.eigenvalues(kq)
-    return (np.concatenate([a[:explicit], 1.0 / lam + model.r]),
-            np.concatenate([b2[:explicit], (model.target(kq) / lam) ** 2]),
-            np.concatenate([np.ones(explicit), wq]))
+def _compressed(model, a, b2):
+    """(a_q, b_q², w_q, explicit): the modes 1.._EXPLICIT as they are (w = 1), the rest as the
+    quadrature nodes of :func:`rgflow.scalar.compressed_modes` (w = None: every mode explicit)."""
+    cm = compressed_modes(model, _EXPLICIT)
+    if cm is None:
+        return a, b2, None, len(a)
+    k, w = cm
+    lam = model.eigenvalues(k[_EXPLICIT:])
+    return (np.concatenate([a[:_EXPLICIT], 1.0 / lam + model.r]),
+            np.concatenate([b2[:_EXPLICIT], (model.target(k[_EXPLICIT:]) / lam) ** 2]), w, _EXPLICIT)
 
 
 def _wsum(w, f):
     return float(np.sum(f)) if w is None else float(w @ f)
 
 
-def _background(aq, b2q, wq, u, shift):
+def _background(aq, b2q, wq, n, u, shift):
     """The Hartree background μ = u Σ_k (c_k + b_k² c_k²), c = 1/(a + μ) (bracketed root).
 
     The background need not be the exact saddle: the shell expansion around it and the kept
@@ -120,8 +107,7 @@ def _background(aq, b2q, wq, u, shift):
 
     if wq is None:
         return _saddle(aq, b2q, u, shift)
-    # the explicit modes (weight 1) as they are, the quadrature nodes as the solver's weighted tail
-    n = int(np.argmax(wq != 1.0)) if np.any(wq != 1.0) else len(wq)
+    # the first n modes (weight 1) as they are, the quadrature nodes as the solver's weighted tail
     at, b2t, wt = aq[n:], b2q[n:], wq[n:]
 
     def tail(mu):   # (Σ w(c + b²c²), Σ w(c² + 2b²c³)) of the nodes, c = 1/(a + μ)
@@ -195,11 +181,11 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         raise ValueError(f"min_kept must be an integer >= 1, got {min_kept!r}")
     a, b = gaussian_coefficients(model)
     u, n = model.u, model.cutoff
-    aq, b2q, wq = _compressed(model, a, b * b)
+    aq, b2q, wq, n_explicit = _compressed(model, a, b * b)
     shift = u * _wsum(wq, (1.0 + b2q / aq) / aq) if u > 0.0 else 0.0     # ≥ μ (saddle at μ = 0)
     if shift / a[0] < 1e-17:   # U = 0 (or a quartic below 1e-17 relative): the GP is exact
         return b / a, 1.0 / a, {"error_estimate": shift / a[0], "k_star": 0, "r_kstar": model.r, "u_kstar": u, "mu": shift, "nodes": 0}
-    mu = _background(aq, b2q, wq, u, shift)
+    mu = _background(aq, b2q, wq, n_explicit, u, shift)
     c = 1.0 / (aq + mu)
     M2 = b2q * c * c                               # ⟨Δ_k⟩² and G_k = c_k of the background Gaussian
     curv = 1.0 / (2.0 * u) + 0.5 * _wsum(wq, c * c) + _wsum(wq, c * M2)
