@@ -32,8 +32,9 @@ theory (modes 1..k*, couplings r(k*), u(k*) and the sextic term) is solved exact
 trapezoid rule in x (step halved until the kept moments change by < 1e-12), and the
 integrated-out modes are read with its statistics, ⟨Δ_q⟩ = ⟨b_q/(a_q + μ + 2ix)⟩, as power series
 in ρ_q (the moments ⟨(2ix)ⁿ⟩ of the kept theory). Above 2·4096 modes the sums over the shells
-use a quadrature in k (Euler–Maclaurin with its end correction), so the cost beyond the GP
-formulas is a few passes over the modes.
+use a quadrature in k (Euler–Maclaurin with its end correction, :func:`rgflow.scalar.compressed_modes`),
+so the cost beyond the GP formulas is one pass over the modes (:func:`rgflow.scalar.series_moments`,
+shared with ``exact``, as are the extent and the step-halving trapezoid).
 
 Error estimate. The first neglected terms are δ log w = ∂⁴W (2ix)⁴/24 + ∂⁵W (2ix)⁵/120 (fourth
 and fifth cumulants of the shells). Their first-order effects on every mode, ⟨O δlog w⟩ −
@@ -47,14 +48,14 @@ A RuntimeWarning is issued when the estimate exceeds 1% (WARN_ABOVE).
 """
 from __future__ import annotations
 
-import bisect
 import math
 
 import numpy as np
 
-from .exact import _horner
+from . import scalar
+from .exact import hs_extent
 from .model import check_real, gaussian_coefficients
-from .scalar import compressed_modes
+from .scalar import ConvergenceError, compressed_modes, series_moments
 
 __all__ = ["rg_moments", "ESTIMATE_SAFETY", "WARN_ABOVE"]
 
@@ -63,22 +64,8 @@ WARN_ABOVE = 0.01       # warn when the error estimate exceeds this
 _QUAD_TOL = 1e-12       # relative change of the kept moments between two halvings of the x-step
 _PROBE = 4096           # modes used for the upper bound of the weight when choosing the extent X
 _EXPLICIT = 4096        # modes summed one by one; the sums over the modes above enter by quadrature
-
-
-def _extent(c, b2, u, sigma):
-    """X with |w(x)| < e^-40 |w(0)| beyond it (upper bound from the first _PROBE modes)."""
-    cp, b2p = c[:_PROBE], b2[:_PROBE]
-
-    def bound(x):
-        z2 = (2.0 * x * cp) ** 2
-        return -x * x / u - float(np.sum(0.25 * np.log1p(z2) + b2p * cp**2 * 2.0 * x * x * cp / (1.0 + z2)))
-
-    X = sigma * math.sqrt(80.0)
-    for _ in range(60):
-        if bound(X) < -40.0:
-            return X
-        X *= 1.5
-    raise FloatingPointError(f"the Hubbard–Stratonovich weight of the kept theory does not decay (x up to {X:g})")
+_MAX_HALVINGS = 11      # of the x-step of the kept theory's quadrature (12 levels)
+_WINDOW = 256           # integrated-out modes whose first-order error terms enter the estimate
 
 
 def _compressed(model, a, b2):
@@ -117,47 +104,6 @@ def _background(aq, b2q, wq, n, u, shift):
     return _saddle(aq[:n], b2q[:n], u, shift, tail=tail)
 
 
-def _read_shells(b, c, rho, A, tol=1e-16):
-    """Means and variances of the integrated-out modes from the kept theory's series coefficients.
-
-    With A_n = ⟨(−c(m − μ))ⁿ⟩/ρⁿ:  ⟨Δ_q⟩ = b c (1 + P(ρ)),  Var Δ_q = c (1 + P(ρ)) + (bc)² Q(ρ),
-    P = Σ_{n≥1} A_n ρⁿ,  Q = Σ_{n≥2} [(n−1)A_n − Σ_{i=1}^{n−1} A_i A_{n−i}] ρⁿ, each run of modes
-    (ρ falling tenfold per run) truncated where its largest ρⁿ < tol.
-    """
-    N = len(A)
-    D = np.zeros(N)
-    for n in range(2, N):
-        D[n] = (n - 1) * A[n] - float(np.dot(A[1:n], A[n - 1:0:-1]))
-    mean, var = np.empty_like(c), np.empty_like(c)
-    i = 0
-    while i < len(rho):
-        r0 = float(rho[i])
-        if r0 < tol:
-            j, nt = len(rho), 0
-        else:
-            j = bisect.bisect_left(rho, -0.1 * r0, lo=i, key=lambda v: -v)
-            nt = min(N - 1, max(1, math.ceil(math.log(tol) / math.log(r0))))
-        r, cc = rho[i:j], c[i:j]
-        bc = b[i:j] * cc
-        if nt == 0:
-            mean[i:j], var[i:j] = bc, cc
-        else:
-            P = _horner(A[1:nt + 1], r)
-            P *= r
-            P += 1.0
-            np.multiply(bc, P, out=mean[i:j])
-            np.multiply(cc, P, out=var[i:j])
-            if nt >= 2:
-                Q = _horner(D[2:nt + 1], r)
-                Q *= r
-                Q *= r
-                Q *= bc
-                Q *= bc
-                var[i:j] += Q
-        i = j
-    return mean, var
-
-
 def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     """⟨Δ_k⟩, Var Δ_k of every mode by the Hartree-resummed RG with an exact kept theory.
 
@@ -190,7 +136,7 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     M2 = b2q * c * c                               # ⟨Δ_k⟩² and G_k = c_k of the background Gaussian
     curv = 1.0 / (2.0 * u) + 0.5 * _wsum(wq, c * c) + _wsum(wq, c * M2)
     sigma = 0.5 / math.sqrt(curv)
-    X = _extent(c, b2q, u, sigma)
+    X = hs_extent(c, b2q, u, sigma, what="the Hubbard–Stratonovich weight of the kept theory")
     ratio = 2.0 * X * c[:_EXPLICIT]
     k_star = max(min(n, int(min_kept)), int(np.count_nonzero(ratio > rho)))
     if wq is not None and k_star >= _EXPLICIT:        # the kept theory reaches into the quadrature nodes
@@ -212,28 +158,31 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         p_prev, p = p, p * cs
     u_k = 1.0 / (1.0 / u + 2.0 * W[2])
     r_k = model.r + u_k * (-2.0 * W[1] + 2.0 * mu * W[2])
-    c_full = c if wq is None else 1.0 / (a + mu)
+    lam, y = model.eigenvalues(), model.target()
+    M = model.r + mu
 
     # --- the kept theory on the contour m = μ + 2ix, solved exactly -------------------------------
     cI, bI = c[:k_star], b[:k_star]
     b2I = bI * bI
     h = min(sigma / 2.0, 1.0 / (12.0 * float(c[0])))
-    rU = 2.0 * X * c_full[k_star:]
+    # the integrated-out modes (read by series in ρ_q = 2Xc_q): the first _WINDOW of them
+    c_win = 1.0 / (a[k_star:k_star + _WINDOW] + mu)
+    rU = 2.0 * X * c_win
     n_terms = 1
     if len(rU):
-        n_terms = max(1, math.ceil(math.log(1e-17) / math.log(max(float(rU[0]), 1e-300))))
+        n_terms = max(1, math.ceil(math.log(scalar.SERIES_EPS) / math.log(max(float(rU[0]), 1e-300))))
     npow = np.arange(n_terms)
 
-    def accumulate(xs):
-        """Σ over the nodes of w·(t^n, c_m, d, d²) and, per neglected order q, of w·q·(1, d, c_m + d², t^n)."""
+    def accumulate(xs, cw):
+        """Σ over the nodes of cw·w·(t^n, c_m, d, d²) and, per neglected order q, of cw·w·q·(1, d, c_m + d², t^n)
+        (cw: the trapezoid multipliers, ½ at x = 0)."""
         s = 2j * xs
         z = s[:, None] * cI
         cm = cI / (1.0 + z)                      # 1/(a + μ + 2ix) of the kept modes
         # shells: W₁s + W₂s²/2 + W₃s³/6 (the linear terms cancel at the saddle; kept for exactness)
         logw = (1j * mu * xs - xs * xs) / u + W[1] * s + W[2] * s * s / 2.0 + W[3] * s**3 / 6.0 \
             - np.sum(0.5 * np.log1p(z) + b2I * cI * cm * (1j * xs[:, None]), axis=1)
-        w = np.exp(logw)
-        w[xs == 0.0] *= 0.5
+        w = np.exp(logw) * cw
         d = -bI * z * cm                         # b/(a + m) − b/(a + μ)
         tn = (xs / X)[:, None] ** npow
         out = [w @ tn, w @ cm, w @ d, w @ (d * d)]
@@ -242,37 +191,35 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
             out += [wq_.sum(), wq_ @ d, wq_ @ (cm + d * d), wq_ @ tn]
         return out
 
-    xs = np.arange(0.0, X + 0.5 * h, h)
-    sums, prev, nodes = None, None, 0
-    for _ in range(12):
-        acc = accumulate(xs)
-        nodes += len(xs)
-        sums = [h * q for q in acc] if sums is None else [0.5 * s_ + h * q for s_, q in zip(sums, acc)]
+    prev = [None]
+
+    def done(sums, level, nodes):
         Z = sums[0][0].real
         dm = sums[2].real / Z
         mean_I = bI * cI + dm
         var_I = sums[1].real / Z + sums[3].real / Z - dm**2
-        if prev is not None and (np.max(np.abs(mean_I / prev[0] - 1)) <= _QUAD_TOL
-                                 and np.max(np.abs(var_I / prev[1] - 1)) <= _QUAD_TOL):
-            break
-        prev = (mean_I, var_I)
-        h *= 0.5
-        xs = np.arange(h, X, 2.0 * h)
-    else:
-        from .exact import ConvergenceError
+        if prev[0] is not None and (np.max(np.abs(mean_I / prev[0][0] - 1)) <= _QUAD_TOL
+                                    and np.max(np.abs(var_I / prev[0][1] - 1)) <= _QUAD_TOL):
+            return sums, Z, dm, mean_I, var_I
+        if level == _MAX_HALVINGS:
+            raise ConvergenceError(f"the x-quadrature of the kept theory did not converge in {_MAX_HALVINGS} halvings")
+        prev[0] = (mean_I, var_I)
+        return None
 
-        raise ConvergenceError("the x-quadrature of the kept theory did not converge in 12 halvings")
+    (sums, Z, dm, mean_I, var_I), nodes = scalar.trapezoid(accumulate, 0.0, X, h, done, max_halvings=_MAX_HALVINGS,
+                                                           half_at_lo=True, what="the kept theory's x-quadrature")
 
     phase = (-1j) ** npow
     A = (phase * sums[0]).real / Z          # A_n = Re((−i)^n ⟨t^n⟩): ⟨(−c(m − μ))^n⟩ = A_n ρ^n
     mean, var = np.empty(n), np.empty(n)
     mean[:k_star], var[:k_star] = mean_I, var_I
-    mean[k_star:], var[k_star:] = _read_shells(b[k_star:], c_full[k_star:], rU, A)
+    if n > k_star:
+        series_moments(lam[k_star:], y[k_star:], M, 2.0 * X, A, mean=mean[k_star:], var=var[k_star:])
 
     # --- error estimate: first-order effect of each neglected order q on every mode -----------------
     # δ⟨O⟩ = ⟨O q⟩ − ⟨O⟩⟨q⟩ on the kept modes; on the shells through the series coefficients
     worst_m = worst_v = 0.0
-    rr = rU[: min(len(rU), 256)]
+    rr = rU
     for j in (4, 8):
         Qm = sums[j].real / Z
         dd = sums[j + 1].real / Z - Qm * dm                                  # δ⟨d⟩ = δ mean
@@ -285,7 +232,7 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
             # δQ: δD_n = (n−1)B_n − 2 Σ_{i=1}^{n−1} A_i B_{n−i}
             dD = np.array([(n_ - 1) * B[n_] - 2.0 * float(np.dot(A[1:n_], B[n_ - 1:0:-1])) if n_ >= 2 else 0.0
                            for n_ in range(len(A))])
-            cq, bq = c_full[k_star:k_star + len(rr)], b[k_star:k_star + len(rr)]
+            cq, bq = c_win, b[k_star:k_star + len(rr)]
             dv = cq * pB + (bq * cq) ** 2 * np.polyval(dD[::-1], rr)
             em = max(em, float(np.max(np.abs(pB / pA))))
             ev = max(ev, float(np.max(np.abs(dv / var[k_star:k_star + len(rr)]))))
