@@ -130,3 +130,28 @@ def test_rg_U0_is_the_gp_and_cli_reports_the_estimate(capsys):
           "--method", "rg", "--format", "json"])
     out = json.loads(capsys.readouterr().out)
     assert isinstance(out["error_estimate"], float) and 0 < out["error_estimate"] < 1e-3
+
+
+@pytest.mark.parametrize("params", [(0.2, -0.5, 5000, 10.0, 1.0), (0.1, -0.5, 2000, 1e4, 1.0),
+                                    (0.1, -0.5, 30000, 10.0, 1.0)])
+def test_variance_estimate_covers_the_flat_target_corner(params):
+    """Issue 26: flat targets (β = −0.5) at Λ ≥ 2000, where the variance's relative error grows like
+    b_q² c_q ρ_q² towards k = Λ (the estimate once looked at the first 256 shells only and was 10× short).
+    exact is the reference, itself checked there against adaptive quadrature of the full x-integral."""
+    import importlib
+
+    direct = importlib.import_module("test_exact").direct
+    from rgflow.exact import exact_moments
+
+    m = Model(*params)
+    ex = exact_moments(m)
+    modes = [1, m.cutoff // 2, m.cutoff]
+    _, ref = direct(m, modes)
+    idx = np.array(modes) - 1
+    np.testing.assert_allclose(ex["mean"][idx], ref[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(ex["var"][idx], ref[:, 1], rtol=1e-12)
+    mean, var, info = rgmod.rg_moments(m)
+    dv = np.abs(var / ex["var"] - 1)
+    assert np.argmax(dv) > m.cutoff // 2                 # the variance's error is largest near k = Λ
+    assert dv.max() <= info["var_error_estimate"] <= 10 * dv.max()
+    assert np.max(np.abs(mean / ex["mean"] - 1)) <= info["error_estimate"]
