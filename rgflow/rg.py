@@ -20,7 +20,9 @@ i.e. ∂W = −K₁/2, ∂²W = K₂/4, ∂³W = −K₃/8 with K_n the cumulant
 The one-loop flow of :mod:`rgflow.flow` expands around μ₀ = 0 (the bare mass) and runs the mass
 mode by mode; here every shell is expanded around the self-consistent Hartree mass
 μ₀ = μ = u Σ_k ⟨Δ_k²⟩_μ (the background field: the tadpole resummed). At a fixed background the
-flow of the kept couplings integrates in closed form,
+flow of the kept couplings integrates in closed form (derived in derivations/derive.py §7,
+derivations/EQUATIONS.md; called here as the generated ``rgflow._equations.shell_derivatives`` and
+``resummed_couplings``),
 
     1/u(k) = 1/u + ½ Σ_{q>k} K₂_q,    r(k) = r + u(k) Σ_{q>k} (K₁_q + ½ μ K₂_q),
 
@@ -61,6 +63,7 @@ import math
 
 import numpy as np
 
+from . import _equations as eq
 from . import scalar
 from .exact import hs_extent
 from .model import check_real, gaussian_coefficients
@@ -167,22 +170,16 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     if wq is not None and k_star >= _EXPLICIT:        # the kept theory reaches into the quadrature nodes
         aq, b2q, wq = a, b * b, None
         c = 1.0 / (aq + mu)
-        M2 = b2q * c * c
         k_star = max(min(n, int(min_kept)), int(np.count_nonzero(2.0 * X * c > rho)))
 
     # --- the flow from Λ to k*: shells expanded around the Hartree background (closed form) -----
-    # ∂ⁿW_q(μ) = (−1)ⁿ (n−1)!/2 (c_q^n + n b_q² c_q^{n+1}); n = 1..3 is the cumulant expansion of
-    # the shells (K₁ = G + M², K₂ = 2G(G + 2M²), K₃ = 8G²(G + 3M²): square_cumulants), n = 4, 5
-    # the first neglected orders (the error estimate)
+    # generated in derivations/derive.py §7 (derivations/EQUATIONS.md): ∂ⁿW_q(μ) of every shell,
+    # n = 1..3 the cumulant expansion of the shells (∂ⁿW = (−1)ⁿ κ_n/2ⁿ), n = 4, 5 the first neglected
+    # orders (the error estimate); the kept couplings 1/u(k) = 1/u + 2W₂, r(k) = r + u(k)(2μW₂ − 2W₁)
     ws = None if wq is None else wq[k_star:]
-    cs, M2s = c[k_star:], M2[k_star:]
-    W, p_prev, p = [0.0], np.ones_like(cs), cs.copy()
-    for order in range(1, 6):
-        T = _wsum(ws, p + order * M2s * p_prev)
-        W.append((-1) ** order * math.factorial(order - 1) / 2.0 * T)
-        p_prev, p = p, p * cs
-    u_k = 1.0 / (1.0 / u + 2.0 * W[2])
-    r_k = model.r + u_k * (-2.0 * W[1] + 2.0 * mu * W[2])
+    W = [0.0] + [_wsum(ws, d) for d in eq.shell_derivatives(c[k_star:], b2q[k_star:])]
+    dr, u_k = eq.resummed_couplings(u, mu, W[1], W[2])
+    r_k = model.r + dr
     lam, y = model.eigenvalues(), model.target()
     M = model.r + mu
 
@@ -203,8 +200,9 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         s = 2j * xs
         z = s[:, None] * cI
         cm = cI / (1.0 + z)                      # 1/(a + μ + 2ix) of the kept modes
-        # shells: W₁s + W₂s²/2 + W₃s³/6 (the linear terms cancel at the saddle; kept for exactness)
-        logw = (1j * mu * xs - xs * xs) / u + W[1] * s + W[2] * s * s / 2.0 + W[3] * s**3 / 6.0 \
+        # the kept theory: quartic u(k), mass shift m − δr = μ − δr + 2ix, and the shells' sextic W₃s³/6
+        # (= (μ + s)²/(4u) + W₁s + W₂s²/2 + W₃s³/6 up to a constant; the linear term cancels at the saddle)
+        logw = (1j * (mu - dr) * xs - xs * xs) / u_k + W[3] * s**3 / 6.0 \
             - np.sum(0.5 * np.log1p(z) + b2I * cI * cm * (1j * xs[:, None]), axis=1)
         w = np.exp(logw) * cw
         d = -bI * z * cm                         # b/(a + m) − b/(a + μ)
