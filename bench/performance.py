@@ -2,6 +2,7 @@
 
     python bench/performance.py            # add --no-sympy to skip the sympy comparison (~10 s)
     python bench/performance.py --predictors --no-sympy    # only gp / rg / exact at 10^5..10^7 and memory
+    python bench/performance.py --core fe77a82             # exact and rg: this checkout against a git ref
 
 Every time is the best of several repetitions of the same call in this process; subprocess
 timings (import, --help) are the best of 5 fresh interpreters.
@@ -161,7 +162,67 @@ def generated_vs_sympy():
 
 
 
+CORE_CASES = {"Λ = 10^6, paper α=0.2 β=0.3 κ=10^6/100^1.2": (0.2, 0.3, 10**6, 10**6 / 100**1.2, 0.05),
+              "Λ = 10^6, α=0.3 β=0.8 κ=5": (0.3, 0.8, 10**6, 5.0, 0.05),
+              "paper set P = Λ = 1000, κ=1000/100^1.2": (0.2, 0.3, 1000, 1000 / 100**1.2, 0.05)}
+
+# run in a fresh interpreter on PYTHONPATH=<checkout>: best-of-n times of exact_moments and rg_moments on a model
+# whose spectrum is cached (the integration alone), and their moments, saved to the .npz given as argv[1]
+_CORE_CHILD = """
+import sys, time, warnings, numpy as np
+from rgflow import Model
+from rgflow.exact import exact_moments
+from rgflow.rg import rg_moments
+cases, out = %r, {}
+warnings.simplefilter("ignore")
+for i, p in enumerate(cases):
+    m = Model(*p)
+    m.eigenvalues()
+    for name, fn in (("exact", lambda: exact_moments(m)), ("rg", lambda: rg_moments(m)[:2])):
+        t = float("inf")
+        for _ in range(%d):
+            t0 = time.perf_counter(); r = fn(); t = min(t, time.perf_counter() - t0)
+        mean, var = (r["mean"], r["var"]) if name == "exact" else r
+        out[f"{name}{i}_t"], out[f"{name}{i}_mean"], out[f"{name}{i}_var"] = t, mean, var
+np.savez(sys.argv[1], **out)
+"""
+
+
+def core(ref, rounds=3, repeat=5):
+    """exact and rg in this checkout against the git ref ``ref`` (git archive into a temporary directory),
+    each in fresh interpreters, alternating ``rounds`` times (best time kept): times side by side and the
+    largest relative difference of ⟨Δ_k⟩ and Var Δ_k over all modes."""
+    import tempfile
+
+    cases = list(CORE_CASES.values())
+    with tempfile.TemporaryDirectory() as tmp:
+        old = os.path.join(tmp, "ref")
+        os.mkdir(old)
+        archive = subprocess.run(["git", "-C", ROOT, "archive", ref], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        runs = {"ref": [], "now": []}
+        for k in range(rounds):
+            for tag, path in (("ref", old), ("now", ROOT)):
+                f = os.path.join(tmp, f"{tag}{k}.npz")
+                subprocess.run([sys.executable, "-c", _CORE_CHILD % (cases, repeat), f], check=True, cwd=tmp,
+                               env=dict(os.environ, PYTHONPATH=os.path.abspath(path)))
+                runs[tag].append(dict(np.load(f)))
+    print(f"exact and rg: this checkout against {ref} (best of {rounds}×{repeat}, spectrum cached)")
+    for i, name in enumerate(CORE_CASES):
+        for meth in ("exact", "rg"):
+            t_ref = min(r[f"{meth}{i}_t"] for r in runs["ref"])
+            t_now = min(r[f"{meth}{i}_t"] for r in runs["now"])
+            a, b = runs["ref"][0], runs["now"][0]
+            dm = float(np.max(np.abs(b[f"{meth}{i}_mean"] / a[f"{meth}{i}_mean"] - 1)))
+            dv = float(np.max(np.abs(b[f"{meth}{i}_var"] / a[f"{meth}{i}_var"] - 1)))
+            row(f"{meth:5s} {name}: {ref} / now", f"{t_ref * 1e3:.1f} / {t_now * 1e3:.1f} ms", "report", True)
+            print(f"      max relative difference of the moments: mean {dm:.1e}, var {dv:.1e}")
+
+
 def main():
+    if "--core" in sys.argv:
+        core(sys.argv[sys.argv.index("--core") + 1])
+        return
     print("rgflow performance (best-of-n wall times; ratios measured in this run)")
     parts = (predictors, memory) if "--predictors" in sys.argv else (predictors, memory, trajectories, field, curve, startup)
     for part in parts:

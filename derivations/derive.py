@@ -1,4 +1,4 @@
-"""Symbolic derivation of rgflow's one-loop RG (docs/theory.md §3), with sympy.
+"""Symbolic derivation of rgflow's RG (docs/theory.md §3): the one-loop flow and rg's Hartree-resummed flow, with sympy.
 
 Run ``rgflow derive`` (or ``python derivations/derive.py``) to regenerate
 
@@ -20,7 +20,11 @@ One function per section; each returns a dict of named sympy objects and asserts
    ``rescaled_view``     r̂ = r λ(k_c), Û = u λ(k_c)², s = ℓ^γ_s, mode density ρ = e^{−τ}.
 6. ``pt1``               first-order perturbation theory, by differentiating ln Z in the source.
    ``one_mode_reading``  mode k alone with the end couplings, its own Hartree shift subtracted from
-                         the running mass (it is already in it).
+                         the running mass (it is already in it): the reading of ``rg-1loop``.
+7. ``hartree_flow``      the default ``rg``: a shell mode's log-weight W_q(m) on the Hubbard–Stratonovich
+                         contour (its Gaussian integral with mass shift m), the shell derivatives
+                         ∂ⁿW_q at the Hartree background μ, and the kept couplings in closed form,
+                         1/u(k) = 1/u + ½ Σ K₂, r(k) = r + u(k) Σ (K₁ + ½ μ K₂), plus the sextic term.
 
 ``generated_functions(d)`` lists every function of rgflow/_equations.py with its arguments and
 sympy expressions; tests/test_derivation.py compares the committed module with a fresh derivation
@@ -52,6 +56,8 @@ X, Delta = sp.symbols("X Delta", real=True)
 Mk, Gk = sp.symbols("M G", positive=True)           # GP moments of the mode read off (section 6)
 Atot = sp.Symbol("A_0", positive=True)              # Σ_q ⟨Δ_q²⟩_0
 a, b, R1, R2 = sp.symbols("a b R1 R2", positive=True)
+mu, cq, b2 = sp.symbols("mu c b2", positive=True)   # Hartree background, c_q = 1/(a_q + μ), b_q² (section 7)
+W1, W2, W3 = sp.symbols("W1 W2 W3", real=True)      # Σ_shells ∂ⁿW_q(μ)
 
 
 def same(expr, form):
@@ -316,6 +322,54 @@ def one_mode_reading(dr_c, kap):
 
 
 # ---------------------------------------------------------------------------------------------
+# 7. the Hartree-resummed flow of rg
+
+
+def hartree_flow(kap):
+    """rg's shells on the contour m = μ + 2ix: W_q(m), ∂ⁿW_q(μ) for n ≤ 5, and the kept couplings.
+
+    With the Hubbard–Stratonovich field, mode q sees the mass a_q + m; its Gaussian integral is
+    ∫dΔ exp(−(a_q + m)Δ²/2 + b_qΔ) = √(2π) exp W_q(m). Integrating the shells out multiplies the
+    weight exp(m²/(4u)) of the kept theory by exp Σ_q W_q(m); expanded to third order around μ,
+    the quadratic and linear parts are those of a kept theory with u(k), r(k) (matched here
+    coefficient by coefficient), the cubic one a sextic coupling.
+    """
+    msh = sp.Symbol("m", real=True)                 # the (real) mass shift
+    p = sp.Symbol("p", positive=True)               # a_q + m
+    W = -sp.log(a + msh) / 2 + b2 / (2 * (a + msh))
+    gauss = sp.integrate(sp.exp(-p * Delta**2 / 2 + b * Delta), (Delta, -sp.oo, sp.oo))
+    assert sp.simplify(sp.expand_log(sp.log(gauss), force=True) - sp.log(sp.sqrt(2 * sp.pi))
+                       - W.subs({a + msh: p, b2: b**2}).subs(a, p - msh)) == 0
+    at_mu = {a: 1 / cq - mu}                        # c = 1/(a + μ)
+    dW = [sp.factor(sp.simplify(sp.diff(W, msh, n).subs(msh, mu).subs(at_mu))) for n in range(1, 6)]
+    for n, d in enumerate(dW, start=1):             # ∂ⁿW = (−1)ⁿ (n−1)!/2 (cⁿ + n b² c^(n+1)) = (−1)ⁿ κ_n / 2ⁿ
+        assert sp.simplify(d - (-1) ** n * sp.factorial(n - 1) / 2 * (cq**n + n * b2 * cq ** (n + 1))) == 0
+        if n <= 4:
+            k_n = kap[n - 1].subs({m: sp.sqrt(b2) * cq, G: cq})          # the shell mode: mean b c, variance c
+            assert sp.simplify(d - (-1) ** n * k_n / 2**n) == 0
+    # the exponent: bare Gaussian of the contour + the shells' Taylor series in s = m − μ, against the
+    # kept theory with (r(k), u(k)): its mass shift is m − δr, so exp((m − δr)²/(4u(k))), plus the cubic
+    sv, uk, dr = sp.symbols("s u_k delta_r", real=True)
+    shells = (mu + sv) ** 2 / (4 * u) + W1 * sv + W2 * sv**2 / 2 + W3 * sv**3 / 6
+    kept = (mu + sv - dr) ** 2 / (4 * uk) + W3 * sv**3 / 6
+    poly = sp.Poly(sp.expand((shells - kept) * 4 * u * uk), sv)
+    sol = sp.solve([poly.coeff_monomial(sv), poly.coeff_monomial(sv**2)], [uk, dr], dict=True)
+    assert len(sol) == 1
+    u_k, delta_r = sp.simplify(sol[0][uk]), sp.factor(sol[0][dr])
+    assert sp.simplify(1 / u_k - (1 / u + 2 * W2)) == 0
+    # in the summed cumulants of the shells (W1 = −ΣK₁/2, W2 = ΣK₂/4, W3 = −ΣK₃/8)
+    as_K = {W1: -K1 / 2, W2: K2 / 4, W3: -K3 / 8}
+    uk_K = same(sp.simplify(u_k.subs(as_K)), 1 / (1 / u + K2 / 2))
+    dr_K = sp.simplify(delta_r.subs(as_K))
+    assert sp.simplify(dr_K - uk_K * (K1 + mu * K2 / 2)) == 0
+    x = sp.Symbol("x", real=True)
+    sextic = sp.expand((W3 * sv**3 / 6).subs(as_K).subs(sv, 2 * sp.I * x))
+    assert sp.expand(sextic - (-K3 / 48 * (2 * sp.I * x) ** 3)) == 0
+    return dict(W_shell=W, dW=dW, u_k=u_k, delta_r=delta_r, r_k=r + delta_r, uk_K=uk_K,
+                dr_K=same(dr_K, uk_K * (K1 + mu * K2 / 2)), sextic=sextic)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def derive():
@@ -330,6 +384,7 @@ def derive():
     d.update(rescaled_view(d["dr_c"], d["du_c"], d["kappa"], d["gamma_s"]))
     d.update(pt1())
     d.update(one_mode_reading(d["dr_c"], d["kappa"]))
+    d.update(hartree_flow(d["kappa"]))
     return d
 
 
@@ -354,6 +409,12 @@ def generated_functions(d):
          "First order in u: mean and variance of a mode with GP moments (M, G), A_0 = Σ_q ⟨Δ_q²⟩_0."),
         ("one_mode_moments", (Mk, Gk, u), (d["rg_mean"], d["rg_var"]),
          "Mode k alone with quartic u, read with the full running mass (own Hartree shift included)."),
+        ("shell_derivatives", (cq, b2), tuple(d["dW"]),
+         "∂ⁿW_q(μ), n = 1..5, of a shell mode's log-weight W_q(m) = −½ ln(a_q + m) + b_q²/(2(a_q + m)) "
+         "at the Hartree background, c = 1/(a_q + μ), b2 = b_q²."),
+        ("resummed_couplings", (u, mu, W1, W2), (d["delta_r"], d["u_k"]),
+         "Kept couplings (δr, u(k)), r(k) = r + δr, of rg's Hartree-resummed flow from W1, W2 = Σ_shells ∂W_q, "
+         "∂²W_q at the background μ."),
     ]
 
 
@@ -384,7 +445,8 @@ def generate_module(d) -> str:
     """Source text of rgflow/_equations.py."""
     body = "\n\n".join(_function(*f) for f in generated_functions(d))
     header = (
-        '"""Compiled right-hand sides of the one-loop RG (GENERATED by derivations/derive.py; do not edit).\n\n'
+        '"""Compiled right-hand sides of the RG: the one-loop flow and the Hartree-resummed couplings of rg\n'
+        "(GENERATED by derivations/derive.py; do not edit).\n\n"
         "Regenerate with ``rgflow derive``; tests/test_derivation.py re-derives every function and compares\n"
         "it with this file at random points. The derivation is rendered in derivations/EQUATIONS.md.\n"
         f"Generated with {versions()}.\n"
@@ -406,7 +468,7 @@ def render_markdown(d) -> str:
     k1, k2, k3, k4 = d["kappa"]
     eq = "$${}$$".format
     rows = [
-        "# The one-loop RG, step by step (generated by derivations/derive.py)",
+        "# The RG, step by step (generated by derivations/derive.py)",
         "",
         f"Generated by `rgflow derive` with {versions()}; do not edit. Model and conventions:",
         "docs/theory.md §1 (couplings r = P/κ, u = U·P); the method: docs/theory.md §3. Every equation",
@@ -510,7 +572,8 @@ def render_markdown(d) -> str:
         "exchange of the mode with itself (no sum, no density factor). This is where the scaling",
         "interval [γ_U − 1, γ_U] of U comes from.",
         "",
-        "**One-mode reading** (`one_mode_moments`, used by the RG-improved predictor `rg`). The flow runs",
+        "**One-mode reading** (`one_mode_moments`, used by the plain one-loop predictor `rg-1loop`; the"
+        "default `rg` is section 7). The flow runs",
         "until every mode is integrated out; mode k is then read alone (R = 0) with the end quartic u = u_∞.",
         "Alone, with mass a, first order in u gives",
         eq(rf"\langle\Delta_k\rangle = {Ln(d['plain_mean'])},\qquad \mathrm{{Var}}\,\Delta_k = {Ln(d['plain_var'])}"),
@@ -522,6 +585,34 @@ def render_markdown(d) -> str:
         eq(rf"\langle\Delta_k\rangle = {Ln(d['rg_mean_show'])},\qquad "
            rf"\mathrm{{Var}}\,\Delta_k = {Ln(d['rg_var_show'])}"),
         "with M, G evaluated at the running mass: what is left is the exchange of the mode with itself.",
+        "",
+        "## 7. The Hartree-resummed flow of `rg` (`hartree_flow`)",
+        "The default `rg` does not expand the shells around A_< = 0 (the bare mass, sections 2–4): the",
+        "all-to-all vertex makes A_< a large number, its mean-field value. It integrates the shells out",
+        "on the Hubbard–Stratonovich contour instead. exp(−(u/4)A²) = ∫dφ exp(−φ²/u − iφA)/√(πu) makes every",
+        "mode Gaussian with mass a_q + m, m = 2iφ, so the weight of m is exp(m²/(4u)) times one factor per",
+        "mode. A shell mode's factor is its Gaussian integral ∫dΔ exp(−(a_q + m)Δ²/2 + b_qΔ) = √(2π) e^{W_q(m)}:",
+        eq(r"W_q(m) = " + L(d["W_shell"]).replace("b_{2}", "b_q^2") + r"\qquad (a = a_q)."),
+        "On the contour m = μ + 2ix through the Hartree background μ = u Σ_k ⟨Δ_k²⟩_μ, expanded in m − μ,"
+        " with c = 1/(a_q + μ) and b_2 = b_q²:",
+        eq(r",\quad ".join(rf"\partial^{n}W_q = {L(e)}" for n, e in enumerate(d["dW"], start=1))),
+        "i.e. ∂ⁿW_q = (−1)ⁿ (n−1)!/2 (cⁿ + n b_q² c^{n+1}) = (−1)ⁿ κ_n/2ⁿ with section 1's cumulants of Δ_q²",
+        "at mean b_q c and variance c (asserted for n ≤ 4). This is `shell_derivatives`. With",
+        "W_n = Σ_shells ∂ⁿW_q and s = m − μ, the exponent (μ + s)²/(4u) + W_1 s + W_2 s²/2 + W_3 s³/6 is,",
+        "coefficient by coefficient, that of a kept theory with quartic u(k) and mass r(k) = r + δr (its",
+        "mass shift is m − δr) plus a cubic term. Solving the s¹ and s² coefficients (`resummed_couplings`):",
+        eq(rf"u(k) = {L(d['u_k'])},\qquad \delta r = r(k) - r = {L(d['delta_r'])}"),
+        "and in the summed cumulants of the shells (W_1 = −ΣK_1/2, W_2 = ΣK_2/4, W_3 = −ΣK_3/8):",
+        eq(rf"\frac{{1}}{{u(k)}} = \frac{{1}}{{u}} + \frac{{1}}{{2}}\sum K_2,\qquad "
+           r"r(k) = r + " + Ln(d["dr_K"]).replace("K_{1}", r"\sum K_{1}").replace("K_{2}", r"\sum K_{2}")),
+        "with the sextic coupling of the third cumulant on the contour m = μ + 2ix:",
+        eq(r"\frac{W_3}{6}(2ix)^3 = -\frac{1}{48}\sum K_3\,(2ix)^3 = "
+           + L(d["sextic"]).replace("K_{3}", r"\sum K_{3}") + "."),
+        "A phase: the weight keeps its modulus. The flow is resummed (exact at a fixed background, no",
+        "mode-by-mode integration) and stops at k*, where ρ_k = 2X c_k of the kept modes exceeds ½; the",
+        "kept theory is then solved exactly on the contour. ∂⁴W and ∂⁵W are the first neglected orders:",
+        "their first-order effect on every mode is rg's error estimate. The one-loop flow of sections 2–6",
+        "(expanded around the bare mass, the mass run mode by mode) is kept as `rg-1loop`.",
         "",
     ]
     return "\n".join(rows)

@@ -20,7 +20,9 @@ i.e. ∂W = −K₁/2, ∂²W = K₂/4, ∂³W = −K₃/8 with K_n the cumulant
 The one-loop flow of :mod:`rgflow.flow` expands around μ₀ = 0 (the bare mass) and runs the mass
 mode by mode; here every shell is expanded around the self-consistent Hartree mass
 μ₀ = μ = u Σ_k ⟨Δ_k²⟩_μ (the background field: the tadpole resummed). At a fixed background the
-flow of the kept couplings integrates in closed form,
+flow of the kept couplings integrates in closed form (derived in derivations/derive.py §7,
+derivations/EQUATIONS.md; called here as the generated ``rgflow._equations.shell_derivatives`` and
+``resummed_couplings``),
 
     1/u(k) = 1/u + ½ Σ_{q>k} K₂_q,    r(k) = r + u(k) Σ_{q>k} (K₁_q + ½ μ K₂_q),
 
@@ -32,28 +34,40 @@ theory (modes 1..k*, couplings r(k*), u(k*) and the sextic term) is solved exact
 trapezoid rule in x (step halved until the kept moments change by < 1e-12), and the
 integrated-out modes are read with its statistics, ⟨Δ_q⟩ = ⟨b_q/(a_q + μ + 2ix)⟩, as power series
 in ρ_q (the moments ⟨(2ix)ⁿ⟩ of the kept theory). Above 2·4096 modes the sums over the shells
-use a quadrature in k (Euler–Maclaurin with its end correction), so the cost beyond the GP
-formulas is a few passes over the modes.
+use a quadrature in k (Euler–Maclaurin with its end correction, :func:`rgflow.scalar.compressed_modes`),
+so the cost beyond the GP formulas is one pass over the modes (:func:`rgflow.scalar.series_moments`,
+shared with ``exact``, as are the extent and the step-halving trapezoid).
 
 Error estimate. The first neglected terms are δ log w = ∂⁴W (2ix)⁴/24 + ∂⁵W (2ix)⁵/120 (fourth
 and fifth cumulants of the shells). Their first-order effects on every mode, ⟨O δlog w⟩ −
 ⟨O⟩⟨δ log w⟩, are computed on the same nodes (kept modes) and through the series coefficients
-(the first 256 integrated-out modes, where the relative effect is largest); ``error_estimate`` is
-ESTIMATE_SAFETY × the sum of their largest relative sizes on the means, plus 10× the quadrature
-tolerance (``var_error_estimate`` likewise for the variances). Calibrated on random sets
-(bench/random_sets.py, 800 sets, seeds 7 and 99): estimate / true error 3.00-3.02 wherever
-the error exceeds 1e-9, and the estimate covers the error (mean and variance) on every set.
+(δA_n) on the integrated-out modes: ⟨Δ_q⟩ changes by b_q c_q Σ δA_n ρ_qⁿ, Var Δ_q by
+c_q Σ δA_n ρ_qⁿ + (b_q c_q)² Σ δD_n ρ_qⁿ. The variance's relative change carries b_q² c_q ρ_q²,
+which grows towards k = Λ for flat targets (b_q² = y_q²/λ_q², β < α), so the shells are sampled up
+to Λ: every mode of the first _WINDOW = 256 shells and beyond them every mode, or for a smooth
+power law above 2·4096 modes the geometric nodes of :func:`rgflow.scalar.compressed_modes` and
+k = Λ (before issue 26 only the first 256 shells were looked at, and the variance estimate
+under-covered by up to 10× at β = −0.5, Λ ≥ 2000). ``error_estimate`` is ESTIMATE_SAFETY × the sum
+of the two orders' largest relative sizes on the means, plus 10× the quadrature tolerance
+(``var_error_estimate`` likewise for the variances). Checked on random sets
+(``python bench/random_sets.py --sets 400 --seed 7 --methods rg``, and seed 99): estimate / true
+error 3.00-3.01 (median 3) wherever the error exceeds 1e-9, for the means and the variances, and
+the estimates cover the errors on every set; also on the issue's corners (``--corners``,
+estimate/error 3.0-3.1) and on 150 sets beyond the domain, κ ∈ [1e4, 1e6] (smallest
+variance estimate/error 3.0).
 A RuntimeWarning is issued when the estimate exceeds 1% (WARN_ABOVE).
 """
 from __future__ import annotations
 
-import bisect
 import math
 
 import numpy as np
 
-from .exact import _horner
+from . import _equations as eq
+from . import scalar
+from .exact import hs_extent
 from .model import check_real, gaussian_coefficients
+from .scalar import ConvergenceError, compressed_modes, series_moments
 
 __all__ = ["rg_moments", "ESTIMATE_SAFETY", "WARN_ABOVE"]
 
@@ -62,55 +76,43 @@ WARN_ABOVE = 0.01       # warn when the error estimate exceeds this
 _QUAD_TOL = 1e-12       # relative change of the kept moments between two halvings of the x-step
 _PROBE = 4096           # modes used for the upper bound of the weight when choosing the extent X
 _EXPLICIT = 4096        # modes summed one by one; the sums over the modes above enter by quadrature
+_MAX_HALVINGS = 11      # of the x-step of the kept theory's quadrature (12 levels)
+_WINDOW = 256           # shells k*+1..k*+_WINDOW always enter the error estimate mode by mode
 
 
-def _extent(c, b2, u, sigma):
-    """X with |w(x)| < e^-40 |w(0)| beyond it (upper bound from the first _PROBE modes)."""
-    cp, b2p = c[:_PROBE], b2[:_PROBE]
-
-    def bound(x):
-        z2 = (2.0 * x * cp) ** 2
-        return -x * x / u - float(np.sum(0.25 * np.log1p(z2) + b2p * cp**2 * 2.0 * x * x * cp / (1.0 + z2)))
-
-    X = sigma * math.sqrt(80.0)
-    for _ in range(60):
-        if bound(X) < -40.0:
-            return X
-        X *= 1.5
-    raise FloatingPointError(f"the Hubbard–Stratonovich weight of the kept theory does not decay (x up to {X:g})")
+def _compressed(model, a, b2):
+    """(a_q, b_q², w_q, explicit): the modes 1.._EXPLICIT as they are (w = 1), the rest as the
+    quadrature nodes of :func:`rgflow.scalar.compressed_modes` (w = None: every mode explicit)."""
+    cm = compressed_modes(model, _EXPLICIT)
+    if cm is None:
+        return a, b2, None, len(a)
+    k, w = cm
+    lam = model.eigenvalues(k[_EXPLICIT:])
+    return (np.concatenate([a[:_EXPLICIT], 1.0 / lam + model.r]),
+            np.concatenate([b2[:_EXPLICIT], (model.target(k[_EXPLICIT:]) / lam) ** 2]), w, _EXPLICIT)
 
 
-def _compressed(model, a, b2, explicit=_EXPLICIT, bins=256):
-    """(a_q, b_q², w_q): the modes 1..explicit as they are (w = 1), the rest as quadrature nodes.
-
-    Modes above ``explicit`` enter every *sum* over modes as the integral of the smooth summand
-    over k ∈ (explicit + ½, Λ + ½] plus the Euler–Maclaurin end correction (relative error
-    O(1/explicit⁴)), by 4-point Gauss–Legendre on ``bins`` geometric bins, so sums over
-    the shells cost O(explicit) however large Λ is. Below 2·explicit modes every mode is explicit,
-    and so is every mode of a measured spectrum (its summand is an array, not a smooth function of k).
-    """
-    n = model.cutoff
-    if n <= 2 * explicit or model.measured:
-        return a, b2, None
-    edges = np.geomspace(explicit + 0.5, n + 0.5, bins + 1)
-    x, wx = np.polynomial.legendre.leggauss(4)
-    mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * (edges[1:] - edges[:-1])
-    # the Euler–Maclaurin end correction −(f′(Λ + ½) − f′(explicit + ½))/24 by central differences
-    # (step ½): four nodes of weight ±1/24, so the sums are exact up to O(f‴) ~ 1/explicit⁴
-    ends = np.array([explicit, explicit + 1.0, n, n + 1.0])
-    kq = np.concatenate([(mid[:, None] + half[:, None] * x).ravel(), ends])
-    wq = np.concatenate([(half[:, None] * wx).ravel(), np.array([-1.0, 1.0, 1.0, -1.0]) / 24.0])
-    lam = model.eigenvalues(kq)
-    return (np.concatenate([a[:explicit], 1.0 / lam + model.r]),
-            np.concatenate([b2[:explicit], (model.target(kq) / lam) ** 2]),
-            np.concatenate([np.ones(explicit), wq]))
+def _shell_samples(model, k_star):
+    """(λ, y) of the integrated-out modes at which the error estimate is evaluated: every mode
+    k*+1..k*+_WINDOW, and above it every mode (measured spectra, Λ ≤ 2·4096) or the geometric
+    quadrature nodes of :func:`rgflow.scalar.compressed_modes` in (k* + _WINDOW, Λ] with k = Λ itself
+    (smooth power laws: the relative effects are smooth in k, so their largest value over the
+    shells is within a node spacing, ≤ 2 % in k, of the largest over the nodes)."""
+    lam, y = model.eigenvalues(), model.target()
+    n, top = model.cutoff, min(model.cutoff, k_star + _WINDOW)
+    cm = compressed_modes(model, _EXPLICIT) if n > top else None
+    if cm is None:
+        return lam[k_star:], y[k_star:]
+    k = cm[0][cm[0] > top]
+    k = np.append(k[k < n], float(n))
+    return np.concatenate([lam[k_star:top], model.eigenvalues(k)]), np.concatenate([y[k_star:top], model.target(k)])
 
 
 def _wsum(w, f):
     return float(np.sum(f)) if w is None else float(w @ f)
 
 
-def _background(aq, b2q, wq, u, shift):
+def _background(aq, b2q, wq, n, u, shift):
     """The Hartree background μ = u Σ_k (c_k + b_k² c_k²), c = 1/(a + μ) (bracketed root).
 
     The background need not be the exact saddle: the shell expansion around it and the kept
@@ -120,8 +122,7 @@ def _background(aq, b2q, wq, u, shift):
 
     if wq is None:
         return _saddle(aq, b2q, u, shift)
-    # the explicit modes (weight 1) as they are, the quadrature nodes as the solver's weighted tail
-    n = int(np.argmax(wq != 1.0)) if np.any(wq != 1.0) else len(wq)
+    # the first n modes (weight 1) as they are, the quadrature nodes as the solver's weighted tail
     at, b2t, wt = aq[n:], b2q[n:], wq[n:]
 
     def tail(mu):   # (Σ w(c + b²c²), Σ w(c² + 2b²c³)) of the nodes, c = 1/(a + μ)
@@ -129,47 +130,6 @@ def _background(aq, b2q, wq, u, shift):
         return float(wt @ (c * (1.0 + b2t * c))), float(wt @ (c * c * (1.0 + 2.0 * b2t * c)))
 
     return _saddle(aq[:n], b2q[:n], u, shift, tail=tail)
-
-
-def _read_shells(b, c, rho, A, tol=1e-16):
-    """Means and variances of the integrated-out modes from the kept theory's series coefficients.
-
-    With A_n = ⟨(−c(m − μ))ⁿ⟩/ρⁿ:  ⟨Δ_q⟩ = b c (1 + P(ρ)),  Var Δ_q = c (1 + P(ρ)) + (bc)² Q(ρ),
-    P = Σ_{n≥1} A_n ρⁿ,  Q = Σ_{n≥2} [(n−1)A_n − Σ_{i=1}^{n−1} A_i A_{n−i}] ρⁿ, each run of modes
-    (ρ falling tenfold per run) truncated where its largest ρⁿ < tol.
-    """
-    N = len(A)
-    D = np.zeros(N)
-    for n in range(2, N):
-        D[n] = (n - 1) * A[n] - float(np.dot(A[1:n], A[n - 1:0:-1]))
-    mean, var = np.empty_like(c), np.empty_like(c)
-    i = 0
-    while i < len(rho):
-        r0 = float(rho[i])
-        if r0 < tol:
-            j, nt = len(rho), 0
-        else:
-            j = bisect.bisect_left(rho, -0.1 * r0, lo=i, key=lambda v: -v)
-            nt = min(N - 1, max(1, math.ceil(math.log(tol) / math.log(r0))))
-        r, cc = rho[i:j], c[i:j]
-        bc = b[i:j] * cc
-        if nt == 0:
-            mean[i:j], var[i:j] = bc, cc
-        else:
-            P = _horner(A[1:nt + 1], r)
-            P *= r
-            P += 1.0
-            np.multiply(bc, P, out=mean[i:j])
-            np.multiply(cc, P, out=var[i:j])
-            if nt >= 2:
-                Q = _horner(D[2:nt + 1], r)
-                Q *= r
-                Q *= r
-                Q *= bc
-                Q *= bc
-                var[i:j] += Q
-        i = j
-    return mean, var
 
 
 def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
@@ -195,59 +155,56 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         raise ValueError(f"min_kept must be an integer >= 1, got {min_kept!r}")
     a, b = gaussian_coefficients(model)
     u, n = model.u, model.cutoff
-    aq, b2q, wq = _compressed(model, a, b * b)
+    aq, b2q, wq, n_explicit = _compressed(model, a, b * b)
     shift = u * _wsum(wq, (1.0 + b2q / aq) / aq) if u > 0.0 else 0.0     # ≥ μ (saddle at μ = 0)
     if shift / a[0] < 1e-17:   # U = 0 (or a quartic below 1e-17 relative): the GP is exact
         return b / a, 1.0 / a, {"error_estimate": shift / a[0], "k_star": 0, "r_kstar": model.r, "u_kstar": u, "mu": shift, "nodes": 0}
-    mu = _background(aq, b2q, wq, u, shift)
+    mu = _background(aq, b2q, wq, n_explicit, u, shift)
     c = 1.0 / (aq + mu)
     M2 = b2q * c * c                               # ⟨Δ_k⟩² and G_k = c_k of the background Gaussian
     curv = 1.0 / (2.0 * u) + 0.5 * _wsum(wq, c * c) + _wsum(wq, c * M2)
     sigma = 0.5 / math.sqrt(curv)
-    X = _extent(c, b2q, u, sigma)
+    X = hs_extent(c, b2q, u, sigma, what="the Hubbard–Stratonovich weight of the kept theory")
     ratio = 2.0 * X * c[:_EXPLICIT]
     k_star = max(min(n, int(min_kept)), int(np.count_nonzero(ratio > rho)))
     if wq is not None and k_star >= _EXPLICIT:        # the kept theory reaches into the quadrature nodes
         aq, b2q, wq = a, b * b, None
         c = 1.0 / (aq + mu)
-        M2 = b2q * c * c
         k_star = max(min(n, int(min_kept)), int(np.count_nonzero(2.0 * X * c > rho)))
 
     # --- the flow from Λ to k*: shells expanded around the Hartree background (closed form) -----
-    # ∂ⁿW_q(μ) = (−1)ⁿ (n−1)!/2 (c_q^n + n b_q² c_q^{n+1}); n = 1..3 is the cumulant expansion of
-    # the shells (K₁ = G + M², K₂ = 2G(G + 2M²), K₃ = 8G²(G + 3M²): square_cumulants), n = 4, 5
-    # the first neglected orders (the error estimate)
+    # generated in derivations/derive.py §7 (derivations/EQUATIONS.md): ∂ⁿW_q(μ) of every shell,
+    # n = 1..3 the cumulant expansion of the shells (∂ⁿW = (−1)ⁿ κ_n/2ⁿ), n = 4, 5 the first neglected
+    # orders (the error estimate); the kept couplings 1/u(k) = 1/u + 2W₂, r(k) = r + u(k)(2μW₂ − 2W₁)
     ws = None if wq is None else wq[k_star:]
-    cs, M2s = c[k_star:], M2[k_star:]
-    W, p_prev, p = [0.0], np.ones_like(cs), cs.copy()
-    for order in range(1, 6):
-        T = _wsum(ws, p + order * M2s * p_prev)
-        W.append((-1) ** order * math.factorial(order - 1) / 2.0 * T)
-        p_prev, p = p, p * cs
-    u_k = 1.0 / (1.0 / u + 2.0 * W[2])
-    r_k = model.r + u_k * (-2.0 * W[1] + 2.0 * mu * W[2])
-    c_full = c if wq is None else 1.0 / (a + mu)
+    W = [0.0] + [_wsum(ws, d) for d in eq.shell_derivatives(c[k_star:], b2q[k_star:])]
+    dr, u_k = eq.resummed_couplings(u, mu, W[1], W[2])
+    r_k = model.r + dr
+    lam, y = model.eigenvalues(), model.target()
+    M = model.r + mu
 
     # --- the kept theory on the contour m = μ + 2ix, solved exactly -------------------------------
     cI, bI = c[:k_star], b[:k_star]
     b2I = bI * bI
     h = min(sigma / 2.0, 1.0 / (12.0 * float(c[0])))
-    rU = 2.0 * X * c_full[k_star:]
+    # the integrated-out modes are read by series in ρ_q = 2Xc_q ≤ ρ of the first of them
     n_terms = 1
-    if len(rU):
-        n_terms = max(1, math.ceil(math.log(1e-17) / math.log(max(float(rU[0]), 1e-300))))
+    if n > k_star:
+        r_first = 2.0 * X / (a[k_star] + mu)
+        n_terms = max(1, math.ceil(math.log(scalar.SERIES_EPS) / math.log(max(r_first, 1e-300))))
     npow = np.arange(n_terms)
 
-    def accumulate(xs):
-        """Σ over the nodes of w·(t^n, c_m, d, d²) and, per neglected order q, of w·q·(1, d, c_m + d², t^n)."""
+    def accumulate(xs, cw):
+        """Σ over the nodes of cw·w·(t^n, c_m, d, d²) and, per neglected order q, of cw·w·q·(1, d, c_m + d², t^n)
+        (cw: the trapezoid multipliers, ½ at x = 0)."""
         s = 2j * xs
         z = s[:, None] * cI
         cm = cI / (1.0 + z)                      # 1/(a + μ + 2ix) of the kept modes
-        # shells: W₁s + W₂s²/2 + W₃s³/6 (the linear terms cancel at the saddle; kept for exactness)
-        logw = (1j * mu * xs - xs * xs) / u + W[1] * s + W[2] * s * s / 2.0 + W[3] * s**3 / 6.0 \
+        # the kept theory: quartic u(k), mass shift m − δr = μ − δr + 2ix, and the shells' sextic W₃s³/6
+        # (= (μ + s)²/(4u) + W₁s + W₂s²/2 + W₃s³/6 up to a constant; the linear term cancels at the saddle)
+        logw = (1j * (mu - dr) * xs - xs * xs) / u_k + W[3] * s**3 / 6.0 \
             - np.sum(0.5 * np.log1p(z) + b2I * cI * cm * (1j * xs[:, None]), axis=1)
-        w = np.exp(logw)
-        w[xs == 0.0] *= 0.5
+        w = np.exp(logw) * cw
         d = -bI * z * cm                         # b/(a + m) − b/(a + μ)
         tn = (xs / X)[:, None] ** npow
         out = [w @ tn, w @ cm, w @ d, w @ (d * d)]
@@ -256,53 +213,58 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
             out += [wq_.sum(), wq_ @ d, wq_ @ (cm + d * d), wq_ @ tn]
         return out
 
-    xs = np.arange(0.0, X + 0.5 * h, h)
-    sums, prev, nodes = None, None, 0
-    for _ in range(12):
-        acc = accumulate(xs)
-        nodes += len(xs)
-        sums = [h * q for q in acc] if sums is None else [0.5 * s_ + h * q for s_, q in zip(sums, acc)]
+    prev = [None]
+
+    def done(sums, level, nodes):
         Z = sums[0][0].real
         dm = sums[2].real / Z
         mean_I = bI * cI + dm
         var_I = sums[1].real / Z + sums[3].real / Z - dm**2
-        if prev is not None and (np.max(np.abs(mean_I / prev[0] - 1)) <= _QUAD_TOL
-                                 and np.max(np.abs(var_I / prev[1] - 1)) <= _QUAD_TOL):
-            break
-        prev = (mean_I, var_I)
-        h *= 0.5
-        xs = np.arange(h, X, 2.0 * h)
-    else:
-        from .exact import ConvergenceError
+        if prev[0] is not None and (np.max(np.abs(mean_I / prev[0][0] - 1)) <= _QUAD_TOL
+                                    and np.max(np.abs(var_I / prev[0][1] - 1)) <= _QUAD_TOL):
+            return sums, Z, dm, mean_I, var_I
+        if level == _MAX_HALVINGS:
+            raise ConvergenceError(f"the x-quadrature of the kept theory did not converge in {_MAX_HALVINGS} halvings")
+        prev[0] = (mean_I, var_I)
+        return None
 
-        raise ConvergenceError("the x-quadrature of the kept theory did not converge in 12 halvings")
+    (sums, Z, dm, mean_I, var_I), nodes = scalar.trapezoid(accumulate, 0.0, X, h, done, max_halvings=_MAX_HALVINGS,
+                                                           half_at_lo=True, what="the kept theory's x-quadrature")
 
     phase = (-1j) ** npow
     A = (phase * sums[0]).real / Z          # A_n = Re((−i)^n ⟨t^n⟩): ⟨(−c(m − μ))^n⟩ = A_n ρ^n
     mean, var = np.empty(n), np.empty(n)
     mean[:k_star], var[:k_star] = mean_I, var_I
-    mean[k_star:], var[k_star:] = _read_shells(b[k_star:], c_full[k_star:], rU, A)
+    if n > k_star:
+        series_moments(lam[k_star:], y[k_star:], M, 2.0 * X, A, mean=mean[k_star:], var=var[k_star:])
 
     # --- error estimate: first-order effect of each neglected order q on every mode -----------------
     # δ⟨O⟩ = ⟨O q⟩ − ⟨O⟩⟨q⟩ on the kept modes; on the shells through the series coefficients
+    # the shells enter through their λ, y at sample positions: every shell up to k* + _WINDOW, and above
+    # it (smooth power laws, Λ > 2·4096) the geometric nodes of compressed_modes up to k = Λ itself,
+    # since the variance's relative effect grows like b_q²c_q ρ_q² (~ k^(1+2α−β) ρ_q² c_q) towards Λ
+    lam_s, y_s = _shell_samples(model, k_star)
+    if len(lam_s):
+        inv = 1.0 / (1.0 + M * lam_s)
+        c_s, bc_s = lam_s * inv, y_s * inv
+        rr = 2.0 * X * c_s
+        mean_s, var_s = series_moments(lam_s, y_s, M, 2.0 * X, A)
     worst_m = worst_v = 0.0
-    rr = rU[: min(len(rU), 256)]
     for j in (4, 8):
         Qm = sums[j].real / Z
         dd = sums[j + 1].real / Z - Qm * dm                                  # δ⟨d⟩ = δ mean
         d2 = sums[j + 2].real / Z - Qm * (sums[1].real + sums[3].real) / Z  # δ⟨c_m + d²⟩
         em = float(np.max(np.abs(dd / mean_I)))
         ev = float(np.max(np.abs((d2 - 2.0 * dm * dd) / var_I)))
-        if len(rr):
+        if len(lam_s):
             B = (phase * sums[j + 3]).real / Z - Qm * A                     # δA_n (δA_0 = 0)
-            pA, pB = np.polyval(A[::-1], rr), np.polyval(B[::-1], rr)
+            pB = np.polyval(B[::-1], rr)
             # δQ: δD_n = (n−1)B_n − 2 Σ_{i=1}^{n−1} A_i B_{n−i}
             dD = np.array([(n_ - 1) * B[n_] - 2.0 * float(np.dot(A[1:n_], B[n_ - 1:0:-1])) if n_ >= 2 else 0.0
                            for n_ in range(len(A))])
-            cq, bq = c_full[k_star:k_star + len(rr)], b[k_star:k_star + len(rr)]
-            dv = cq * pB + (bq * cq) ** 2 * np.polyval(dD[::-1], rr)
-            em = max(em, float(np.max(np.abs(pB / pA))))
-            ev = max(ev, float(np.max(np.abs(dv / var[k_star:k_star + len(rr)]))))
+            dv = c_s * pB + bc_s**2 * np.polyval(dD[::-1], rr)
+            em = max(em, float(np.max(np.abs(bc_s * pB / mean_s))))
+            ev = max(ev, float(np.max(np.abs(dv / var_s))))
         worst_m += em
         worst_v += ev
     est = ESTIMATE_SAFETY * worst_m + 10.0 * _QUAD_TOL

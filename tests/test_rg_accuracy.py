@@ -92,21 +92,58 @@ def test_truncating_earlier_makes_the_error_grow_and_the_estimate_follows():
 
 
 def test_shell_derivatives_are_the_generated_cumulants():
-    """∂ⁿW = (−1)ⁿ(n−1)!/2 (cⁿ + n b²cⁿ⁺¹) against square_cumulants (K₁..K₃) and, for n = 4, 5,
-    against finite differences of W(m) = −½ ln(a + m) + b²/(2(a + m))."""
-    a, b2 = 3.0, 2.5
-    c = 1.0 / a
-    Wn = [(-1) ** n * math.factorial(n - 1) / 2 * (c**n + n * b2 * c ** (n + 1)) for n in range(1, 6)]
+    """The generated ∂ⁿW (rg's shells) against square_cumulants (∂ⁿW = (−1)ⁿ κ_n/2ⁿ, n ≤ 3) and against
+    numerical differentiation (mpmath, 30 digits) of W(m) = −½ ln(a + m) + b²/(2(a + m)), which is first
+    checked to be the log of the shell mode's Gaussian integral ∫dΔ exp(−(a + m)Δ²/2 + bΔ)/√(2π) by quadrature."""
+    from mpmath import diff, exp, inf, log, mp, pi, quad, sqrt
+
+    a, b2, mu = 3.0, 2.5, 0.7
+    c = 1.0 / (a + mu)
+    Wn = eq.shell_derivatives(c, b2)
     K1, K2, K3 = eq.square_cumulants(math.sqrt(b2) * c, c)
     assert Wn[0] == pytest.approx(-K1 / 2, rel=1e-14)
     assert Wn[1] == pytest.approx(K2 / 4, rel=1e-14)
     assert Wn[2] == pytest.approx(-K3 / 8, rel=1e-14)
-    from mpmath import diff, log, mp
+    with mp.workdps(30):
+        b = sqrt(mp.mpf(b2))
 
-    mp.dps = 30
-    for n in (4, 5):
-        d = diff(lambda m: -log(a + m) / 2 + b2 / (2 * (a + m)), 0, n)
-        assert Wn[n - 1] == pytest.approx(float(d), rel=1e-12)
+        def W(m):
+            return -log(a + m) / 2 + b * b / (2 * (a + m))
+
+        for x in (mu, mu + 1.3):
+            integral = quad(lambda d: exp(-(a + x) * d * d / 2 + b * d), [-inf, 0, inf])
+            assert abs(log(integral / sqrt(2 * pi)) - W(x)) < 1e-25
+        for n in range(1, 6):
+            assert Wn[n - 1] == pytest.approx(float(diff(W, mu, n)), rel=1e-12), n
+
+
+@pytest.mark.parametrize("params", [(0.2, 0.3, 1000, 1000 / 100**1.2, 0.05), (0.2, -0.5, 3000, 10.0, 1.0),
+                                    (0.3, 0.5, 400, 1000.0, 1.0)])
+def test_kept_couplings_are_the_shell_exponent_expanded_at_the_background(params):
+    """rg's u(k*), r(k*) (the generated resummed couplings) against the exponent of the contour weight
+    E(m) = m²/(4u) + Σ_{q>k*} W_q(m), W_q = ln of the shell mode's Gaussian integral, differentiated
+    numerically at the background μ: the kept theory exp((m − δr)²/(4u(k*))) has the same first and second
+    derivatives, 1/(2u(k*)) = E''(μ), (μ − δr)/(2u(k*)) = E'(μ)."""
+    from mpmath import diff, log, mp, mpf
+
+    m = Model(*params)
+    _, _, info = rgmod.rg_moments(m)
+    k = info["k_star"]
+    lam, y = m.eigenvalues()[k:], m.target()[k:]
+    a, b2 = 1 / lam + m.r, (y / lam) ** 2
+    u, mu = m.u, info["mu"]
+    with mp.workdps(30):
+        A = [mpf(float(v)) for v in a]
+        B = [mpf(float(v)) for v in b2]
+
+        def E(x):
+            return x * x / (4 * u) + mp.fsum(-log(aq + x) / 2 + bq / (2 * (aq + x)) for aq, bq in zip(A, B))
+
+        d1, d2 = diff(E, mu, 1), diff(E, mu, 2)
+        u_k = 1 / (2 * d2)
+        dr = mu - 2 * u_k * d1
+    assert info["u_kstar"] == pytest.approx(float(u_k), rel=1e-12)
+    assert info["r_kstar"] - m.r == pytest.approx(float(dr), rel=1e-10)
 
 
 def test_rg_warns_when_its_estimate_exceeds_one_percent(monkeypatch):
@@ -130,3 +167,28 @@ def test_rg_U0_is_the_gp_and_cli_reports_the_estimate(capsys):
           "--method", "rg", "--format", "json"])
     out = json.loads(capsys.readouterr().out)
     assert isinstance(out["error_estimate"], float) and 0 < out["error_estimate"] < 1e-3
+
+
+@pytest.mark.parametrize("params", [(0.2, -0.5, 5000, 10.0, 1.0), (0.1, -0.5, 2000, 1e4, 1.0),
+                                    (0.1, -0.5, 30000, 10.0, 1.0)])
+def test_variance_estimate_covers_the_flat_target_corner(params):
+    """Issue 26: flat targets (β = −0.5) at Λ ≥ 2000, where the variance's relative error grows like
+    b_q² c_q ρ_q² towards k = Λ (the estimate once looked at the first 256 shells only and was 10× short).
+    exact is the reference, itself checked there against adaptive quadrature of the full x-integral."""
+    import importlib
+
+    direct = importlib.import_module("test_exact").direct
+    from rgflow.exact import exact_moments
+
+    m = Model(*params)
+    ex = exact_moments(m)
+    modes = [1, m.cutoff // 2, m.cutoff]
+    _, ref = direct(m, modes)
+    idx = np.array(modes) - 1
+    np.testing.assert_allclose(ex["mean"][idx], ref[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(ex["var"][idx], ref[:, 1], rtol=1e-12)
+    mean, var, info = rgmod.rg_moments(m)
+    dv = np.abs(var / ex["var"] - 1)
+    assert np.argmax(dv) > m.cutoff // 2                 # the variance's error is largest near k = Λ
+    assert dv.max() <= info["var_error_estimate"] <= 10 * dv.max()
+    assert np.max(np.abs(mean / ex["mean"] - 1)) <= info["error_estimate"]
