@@ -198,29 +198,13 @@ def _log_prior_mellin(t, a, L, rtol):
 def _modes_for_sums(model):
     """(x_k, y_k², w_k) over which Σ_k enters D(t): every mode, or for a long power law the first
     4096 modes and Gauss–Legendre nodes in k for the rest (:func:`rgflow.scalar.compressed_modes`)."""
-    from . import scalar
+    from .scalar import compressed_modes
 
-    lam, y = model.eigenvalues(), model.target()
-    comp = scalar.compressed_modes(model) if hasattr(scalar, "compressed_modes") else _compressed(model)
+    comp = compressed_modes(model)
     if comp is None:
-        return model.r * lam, y * y, None
+        return model.r * model.eigenvalues(), model.target() ** 2, None
     k, w = comp
-    lk, yk = model.eigenvalues(k), model.target(k)
-    return model.r * lk, yk * yk, w
-
-
-def _compressed(model, explicit=4096, bins=256):
-    """Stand-in for scalar.compressed_modes until the integration core provides it."""
-    n = model.cutoff
-    if n <= 2 * explicit or model.measured:
-        return None
-    edges = np.geomspace(explicit + 0.5, n + 0.5, bins + 1)
-    x, wx = np.polynomial.legendre.leggauss(4)
-    mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * (edges[1:] - edges[:-1])
-    ends = np.array([explicit, explicit + 1.0, n, n + 1.0])
-    k = np.concatenate([np.arange(1.0, explicit + 1.0), (mid[:, None] + half[:, None] * x).ravel(), ends])
-    w = np.concatenate([np.ones(explicit), (half[:, None] * wx).ravel(), np.array([-1.0, 1.0, 1.0, -1.0]) / 24.0])
-    return k, w
+    return model.r * model.eigenvalues(k), model.target(k) ** 2, w
 
 
 def _wsum(w, f, axis=-1):
