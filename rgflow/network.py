@@ -450,6 +450,11 @@ def _mode_functions(model, post, rtol, max_halvings=12, perturb=None):
         raise ConvergenceError(f"the interpolation of the network's mode functions did not converge "
                                f"(error {max(eF, eV):.3g})")
     funcs = {key: np.empty(n) for key in coef}
+    # per panel, the Chebyshev series is cut where its rest is below 1e-17 of what it feeds (ρ·F enters
+    # the means against 1) or, for V (a difference of two moments, ~1e-13 noisy), below 1e-14 of its largest
+    rho_top = 1.0 / (1.0 + np.exp(-edges[1:]))
+    degree = {key: _cut(np.abs(c) * rho_top, 1e-17) if key in ("F", "dF") else
+              _cut(np.abs(c) / np.maximum(np.max(np.abs(c), axis=0), 1e-300), 1e-14) for key, c in coef.items()}
     idx = np.minimum(((s - lo_s) / max(hi_s - lo_s, 1e-300) * n_pan).astype(int), n_pan - 1)
     counts = np.bincount(idx, minlength=n_pan)
     i0 = 0
@@ -458,10 +463,33 @@ def _mode_functions(model, post, rtol, max_halvings=12, perturb=None):
         if i1 > i0:
             u = (s[i0:i1] - mid[p]) / half[p]
             for key, c in coef.items():
-                funcs[key][i0:i1] = cheb.chebval(u, c[:, p])
+                _clenshaw(c[: degree[key][p], p], u, funcs[key][i0:i1])
         i0 = i1
     funcs["V"] = np.maximum(funcs["V"], 0.0)
     return t_star, funcs, rho, info
+
+
+def _cut(weighted, eps):
+    """Per column, the number of leading coefficients to keep: the rest sums to ≤ eps."""
+    rest = np.cumsum(weighted[::-1], axis=0)[::-1]
+    return np.maximum(1, np.sum(rest > eps, axis=0))
+
+
+def _clenshaw(c, u, out):
+    """Σ_n c_n T_n(u) into ``out`` (Clenshaw, in place)."""
+    if len(c) == 1:
+        out[:] = c[0]
+        return
+    b1, b2, tmp = np.zeros_like(u), np.zeros_like(u), np.empty_like(u)
+    u2 = 2.0 * u
+    for cn in c[:0:-1]:
+        np.multiply(u2, b1, out=tmp)
+        tmp -= b2
+        tmp += cn
+        b2, b1, tmp = b1, tmp, b2
+    np.multiply(u, b1, out=out)
+    out -= b2
+    out += c[0]
 
 
 def network_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 12):
