@@ -212,51 +212,74 @@ def _gig_draw(p, A, B, rng):
     return x
 
 
-class _Chains:
-    """State of C independent chains: a (C, N), W[l] (C, N, n_{l−1}) for l = 0..L−1 (W[0] = W_1)."""
+def _vm(v, M):
+    """Batched row vector times matrix: v (C, n), M (C, n, m) -> (C, m)."""
+    return np.matmul(v[:, None, :], M)[:, 0, :]
 
-    def __init__(self, Z0, Y, N, L, g, T, rng, C):
-        self.Z0, self.Y, self.N, self.L, self.g, self.T, self.rng, self.C = Z0, Y, N, L, g, T, rng, C
-        self.Lam = Z0.shape[1]
-        self.n_in = [Z0.shape[0]] + [N] * (L - 1)          # row length of each W_l
+
+def _mv(M, v):
+    """Batched matrix times column vector: M (C, n, m), v (C, m) -> (C, n)."""
+    return np.matmul(M, v[:, :, None])[:, :, 0]
+
+
+class _Chains:
+    """State of C independent chains: a (C, N), W[l] (C, N, n_{l−1}) for l = 0..L−1 (W[0] = W_1).
+
+    The design enters as d = diag(Z_0) = √(Pλ_k): z_{0,k} = d_k e_k.
+    """
+
+    def __init__(self, d, Y, N, L, g, T, rng, C):
+        self.d, self.Y, self.N, self.L, self.g, self.T, self.rng, self.C = d, Y, N, L, g, T, rng, C
+        self.Lam = d.size
+        self.n_in = [self.Lam] + [N] * (L - 1)             # row length of each W_l
         self.W = [rng.standard_normal((C, N, n)) for n in self.n_in]
         self.a = rng.standard_normal((C, N)) * math.sqrt(g / N)
+        self.eyeT = T * np.eye(self.Lam)
+        self.d2 = np.diag(d * d)                             # Z_0ᵀ Z_0 = diag(Pλ_k)
 
     def readouts(self):
         """b_l for l = 1..L (list index l−1): b_L = a, b_{l−1} = W_lᵀ b_l / √N."""
         b = [None] * self.L
         b[-1] = self.a
         for l in range(self.L - 1, 0, -1):
-            b[l - 1] = np.einsum("cij,ci->cj", self.W[l], b[l]) / math.sqrt(self.N)
+            b[l - 1] = _vm(b[l], self.W[l]) / math.sqrt(self.N)
         return b
+
+    def _layer(self, l, b, Z):
+        """Draw W_l from its Gaussian conditional (Matheron's rule); Z = z_{l−1} (C, n, Λ) or None for l = 0."""
+        C, T, rng, N = self.C, self.T, self.rng, self.N
+        W0 = rng.standard_normal((C, N, self.n_in[l]))
+        eps = rng.standard_normal((C, self.Lam)) * math.sqrt(T)
+        bw = _vm(b, W0)                                      # b_lᵀ W⁰: (C, n)
+        bb = np.sum(b * b, axis=1)[:, None, None]
+        if Z is None:
+            f0 = bw * self.d
+            G = bb * self.d2 + self.eyeT
+        else:
+            f0 = _vm(bw, Z)
+            G = bb * np.matmul(Z.transpose(0, 2, 1), Z) + self.eyeT
+        alpha = _solve(G, self.Y - f0 - eps)
+        Za = alpha * self.d if Z is None else _mv(Z, alpha)  # Z α: (C, n)
+        self.W[l] = W0 + b[:, :, None] * Za[:, None, :]
+        if Z is None:
+            return self.W[l] * (self.d / math.sqrt(N))
+        return np.matmul(self.W[l], Z) / math.sqrt(N)
 
     def sweep(self):
         """One blocked-Gibbs sweep (W_1..W_L, then a) followed by the scale moves; returns f (C, Λ)."""
-        C, T, rng, Y = self.C, self.T, self.rng, self.Y
+        C, T, rng = self.C, self.T, self.rng
         b = self.readouts()
-        Z = np.broadcast_to(self.Z0, (C,) + self.Z0.shape)            # z_{l−1}: (C, n_{l−1}, Λ)
-        eye = np.eye(self.Lam)
+        Z = None
         for l in range(self.L):
-            n = self.n_in[l]
-            W0 = rng.standard_normal((C, self.N, n))
-            eps = rng.standard_normal((C, self.Lam)) * math.sqrt(T)
-            bw = np.einsum("ci,cij->cj", b[l], W0)                    # b_lᵀ W⁰: (C, n)
-            f0 = np.einsum("cj,cjk->ck", bw, Z)
-            ZtZ = np.einsum("cjk,cjm->ckm", Z, Z)
-            G = np.einsum("c,ckm->ckm", np.einsum("ci,ci->c", b[l], b[l]), ZtZ) + T * eye
-            alpha = _solve(G, Y - f0 - eps)
-            Za = np.einsum("cjk,ck->cj", Z, alpha)                    # Z α: (C, n)
-            self.W[l] = W0 + b[l][:, :, None] * Za[:, None, :]
-            Z = np.einsum("cij,cjk->cik", self.W[l], Z) / math.sqrt(self.N)
-        H = Z * math.sqrt(self.N)                                     # h_L: (C, N, Λ)
+            Z = self._layer(l, b[l], Z)
+        H = Z * math.sqrt(self.N)                            # h_L: (C, N, Λ)
         s = self.g / self.N
         a0 = rng.standard_normal((C, self.N)) * math.sqrt(s)
         eps = rng.standard_normal((C, self.Lam)) * math.sqrt(T)
-        f0 = np.einsum("ci,cik->ck", a0, H)
-        G = s * np.einsum("cik,cim->ckm", H, H) + T * eye
-        alpha = _solve(G, Y - f0 - eps)
-        self.a = a0 + s * np.einsum("cik,ck->ci", H, alpha)
-        f = np.einsum("ci,cik->ck", self.a, H)
+        G = s * np.matmul(H.transpose(0, 2, 1), H) + self.eyeT
+        alpha = _solve(G, self.Y - _vm(a0, H) - eps)
+        self.a = a0 + s * _mv(H, alpha)
+        f = _vm(self.a, H)
         self.scale_moves()
         return f
 
@@ -266,19 +289,19 @@ class _Chains:
         hat = [v / np.linalg.norm(v, axis=1, keepdims=True) for v in b]
         # top pair: a × c, row of W_L along â × 1/c
         top = self.L - 1
-        rho = np.einsum("ci,cij->cj", hat[top], self.W[top])
-        A = self.N * np.einsum("ci,ci->c", self.a, self.a) / self.g
-        B = np.einsum("cj,cj->c", rho, rho)
+        rho = _vm(hat[top], self.W[top])
+        A = self.N * np.sum(self.a * self.a, axis=1) / self.g
+        B = np.sum(rho * rho, axis=1)
         c = np.sqrt(_gig((self.N - self.n_in[top]) / 2.0, A, B, self.rng))
         self.a = self.a * c[:, None]
         self.W[top] = self.W[top] + ((1.0 / c - 1.0)[:, None, None] * hat[top][:, :, None] * rho[:, None, :])
         # pairs (W_l, W_{l−1}), l = L..2 (list indices l−1, l−2); directions b̂ are unchanged by the moves
         for up in range(self.L - 1, 0, -1):
             dn = up - 1
-            ru = np.einsum("ci,cij->cj", hat[up], self.W[up])
-            rd = np.einsum("ci,cij->cj", hat[dn], self.W[dn])
-            A = np.einsum("cj,cj->c", ru, ru)
-            B = np.einsum("cj,cj->c", rd, rd)
+            ru = _vm(hat[up], self.W[up])
+            rd = _vm(hat[dn], self.W[dn])
+            A = np.sum(ru * ru, axis=1)
+            B = np.sum(rd * rd, axis=1)
             c = np.sqrt(_gig((self.n_in[up] - self.n_in[dn]) / 2.0, A, B, self.rng))
             self.W[up] = self.W[up] + ((c - 1.0)[:, None, None] * hat[up][:, :, None] * ru[:, None, :])
             self.W[dn] = self.W[dn] + ((1.0 / c - 1.0)[:, None, None] * hat[dn][:, :, None] * rd[:, None, :])
@@ -286,7 +309,7 @@ class _Chains:
     def Q(self):
         """Q = |b_1|² per chain: given the layers above W_1, f is a GP with kernel Q K."""
         b1 = self.readouts()[0]
-        return np.einsum("ci,ci->c", b1, b1)
+        return np.sum(b1 * b1, axis=1)
 
 
 def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", *, seed=0,
@@ -337,10 +360,10 @@ def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", 
         lam, y, P, kappa, width, depth, parameterization, seed, samples, burn, chains, batches, progress)
     g, T = (1.0, kappa) if parameterization == "standard" else (1.0 / N, kappa / N)
     Lam = lam_a.size
-    Z0 = np.diag(np.sqrt(P * lam_a))                # z_0 = φ/√N_0, N_0 = Λ
+    d = np.sqrt(P * lam_a)                          # z_0 = φ/√N_0 = diag(d), N_0 = Λ
     Y = math.sqrt(P) * y_a
     rng = np.random.default_rng(seed)
-    state = _Chains(Z0, Y, N, L, g, T, rng, chains)
+    state = _Chains(d, Y, N, L, g, T, rng, chains)
 
     per_batch = samples // batches
     n_rec = per_batch * batches

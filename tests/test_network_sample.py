@@ -8,6 +8,7 @@ convolution of those log-densities in log space. Nothing here uses rgflow's ``ex
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -178,6 +179,7 @@ CASES = [
     (16, 0.5, 0.5, 0.5, 4, 1, "mean-field"),
     (24, 0.2, 0.3, 0.2, 16, 2, "mean-field"),
     (12, 1.0, 1.0, 2.0, 3, 3, "mean-field"),
+    (64, 0.5, 0.3, 0.05, 256, 1, "standard"),
 ]
 
 
@@ -186,7 +188,7 @@ def test_sampled_weights_realize_the_mixture(case):
     """Every mode's ⟨Δ_k⟩ and Var Δ_k within 4 standard errors of the reference; mean z² of order 1."""
     Lam, alpha, beta, kappa, N, L, par = case
     lam, y = power_law(Lam, alpha, beta)
-    res = sample_network(lam, y, Lam, kappa, N, L, par, seed=1, samples=1600, burn=100, chains=4, batches=8)
+    res = sample_network(lam, y, Lam, kappa, N, L, par, seed=1, samples=800, burn=100, chains=4, batches=8)
     ref = reference(lam, y, Lam, kappa, N, L, par)
     z = _z(res, ref)
     assert np.max(np.abs(z)) < 4.0, z
@@ -195,19 +197,46 @@ def test_sampled_weights_realize_the_mixture(case):
     assert abs(zq) < 4.0
 
 
+@pytest.mark.parametrize("p, A, B", [(-31.0, 1e-3, 1.0), (0.5, 1e-8, 1.0), (100.0, 1e4, 1e4), (-128.0, 1e-6, 1.0),
+                                     (200.0, 1e-3, 1e-3), (0.0, 1e-12, 1.0), (1.0, 3.0, 0.2), (-2.0, 400.0, 3.0)])
+def test_scale_move_draws_the_generalized_inverse_gaussian(p, A, B):
+    """The scale moves' exact GIG draws x ∝ x^{p−1} e^{−(Ax+B/x)/2}: KS test of s = ln(x √(A/B)) against
+    the CDF of exp(p s − ω cosh s), ω = √(AB), integrated here on a fine grid (scipy's own CDF fails
+    at the extreme ones)."""
+    from scipy import stats
+    from rgflow.network_sample import _gig
+
+    om = math.sqrt(A * B)
+    sm, c = math.asinh(p / om), math.hypot(p, om)
+    s = np.linspace(sm - 60 / math.sqrt(c) - 5, sm + 60 / math.sqrt(c) + 5, 200_001)
+    with np.errstate(over="ignore"):
+        h = p * s - om * np.cosh(s)
+    cdf = integrate.cumulative_trapezoid(np.exp(h - h.max()), s, initial=0.0)
+    cdf /= cdf[-1]
+    x = _gig(p, np.full(20_000, A), np.full(20_000, B), np.random.default_rng(3))
+    t = np.log(x * math.sqrt(A / B))
+    assert stats.kstest(t, lambda v: np.interp(v, s, cdf)).pvalue > 1e-3
+
+
 def test_same_seed_same_result_other_seed_other_result():
     lam, y = power_law(8, 0.5, 0.5)
     kw = dict(seed=7, samples=40, burn=5, chains=2, batches=4)
-    with pytest.warns(RuntimeWarning):      # so short a run is flagged as too short for error bars
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # so short a run may be flagged
         a = sample_network(lam, y, 8, 0.5, 3, 2, **kw)
-    with pytest.warns(RuntimeWarning):
         b = sample_network(lam, y, 8, 0.5, 3, 2, **kw)
-    with pytest.warns(RuntimeWarning):
         c = sample_network(lam, y, 8, 0.5, 3, 2, **{**kw, "seed": 8})
     for key in ("mean", "var", "mean_stderr", "var_stderr"):
         assert np.array_equal(a[key], b[key])
     assert a["Q_mean"] == b["Q_mean"] and a["Q_ess"] == b["Q_ess"]
     assert not np.array_equal(a["mean"], c["mean"])
+
+
+def test_batches_of_one_sweep_are_flagged():
+    """Batches of one sweep each cannot hold 10 independent draws of Q: a RuntimeWarning says so."""
+    lam, y = power_law(8, 0.5, 0.5)
+    with pytest.warns(RuntimeWarning, match="effective sample size"):
+        sample_network(lam, y, 8, 0.5, 3, 1, samples=16, burn=5, chains=2, batches=16)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -243,7 +272,8 @@ def test_bad_input_names_the_parameter(kwargs, name):
 def test_progress_is_called_and_result_has_no_wall_clock():
     lam, y = power_law(4, 0.5, 0.5)
     seen = []
-    with pytest.warns(RuntimeWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         res = sample_network(lam, y, 4, 0.5, 2, 1, samples=20, burn=2, chains=2, batches=2,
                              progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (22, 22) and all(d <= t for d, t in seen)
