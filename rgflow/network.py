@@ -248,16 +248,34 @@ class _Posterior:
         self.xs, self.y2, self.w = xs, y2, w
         self.poly = poly            # (t0, [g1, g2, g3, ...]): Σ_n g_n (t − t0)^n / n!
 
-    def log_weight(self, t, t_ref, saddle=False):
+    def _binned(self, bins=512):
+        """(x, y², w) with the modes merged into ``bins`` bins of ln x (for locating peaks only: the
+        evidence to ~1e-5 relative at 1/200 of the modes' cost)."""
+        if getattr(self, "_bins", None) is None:
+            xs, y2 = self.xs, self.y2
+            w = np.ones_like(xs) if self.w is None else self.w
+            if len(xs) <= 2 * bins:
+                self._bins = (xs, y2, self.w)
+            else:
+                lx = np.log(xs)
+                idx = np.minimum(((lx - lx.min()) / max(np.ptp(lx), 1e-300) * bins).astype(int), bins - 1)
+                ws = np.bincount(idx, w, bins)
+                keep = ws != 0
+                lx_rep = np.bincount(idx, w * lx, bins)[keep] / ws[keep]
+                self._bins = (np.exp(lx_rep), np.bincount(idx, w * y2, bins)[keep] / ws[keep], ws[keep])
+        return self._bins
+
+    def log_weight(self, t, t_ref, saddle=False, coarse=False):
         t = np.atleast_1d(np.asarray(t, dtype=float))
+        xs, y2, w = self._binned() if coarse else (self.xs, self.y2, self.w)
         if self.limit:     # φ(t) of the N → ∞ limit (per unit N): ½(t − L e^{t/L}) (− ½ r Σ y²/(1 + x e^t))
             d = t - t_ref
             out = 0.5 * (d - self.L * math.exp(t_ref / self.L) * np.expm1(d / self.L))
             if self.nu > 1.0:
-                out += _log_evidence(t, t_ref, self.xs, self.y2, self.w, self.r, logdet=False)
+                out += _log_evidence(t, t_ref, xs, y2, w, self.r, logdet=False)
             return out
         out = log_prior(t, self.N, self.L, t_ref=t_ref, saddle=saddle)
-        out += _log_evidence(t, t_ref, self.xs, self.y2, self.w, self.nu * self.r)
+        out += _log_evidence(t, t_ref, xs, y2, w, self.nu * self.r)
         if self.poly is not None:
             t0, gs = self.poly
             out += _taylor(gs, t - t0) - _taylor(gs, np.array([t_ref - t0]))[0]
@@ -290,7 +308,7 @@ class _Posterior:
             lo, hi = self.bounds
         n = int(min(400, math.ceil((hi - lo) / min(0.05, sd)))) + 1      # a peak between nodes is still a local max
         grid = np.linspace(lo, hi, n)
-        lw = self.log_weight(grid, 0.0, saddle=True)
+        lw = self.log_weight(grid, 0.0, saddle=True, coarse=True)
         top = float(np.max(lw))
         peaks = [j for j in range(n) if lw[j] > top - 80.0 and (j == 0 or lw[j] >= lw[j - 1])
                  and (j == n - 1 or lw[j] >= lw[j + 1])]
@@ -418,17 +436,34 @@ def _learnability(model, t_star):
 def _mode_functions(model, post, rtol, max_halvings=12, perturb=None):
     """(t*, funcs over the modes k = 1..Λ, ρ_k, info): the functions of the learnability that
     :func:`posterior` gives, evaluated at every mode directly or, for many modes, interpolated on
-    Chebyshev panels in s = ln(x e^{t*}) (the interpolation checked at the panel midpoints)."""
+    Chebyshev panels in s = ln(x e^{t*}) (:func:`_interpolant`)."""
     t_star, _, _ = post.mode()
     rho = _learnability(model, t_star)
-    n = model.cutoff
-    if n * 400 <= _DIRECT:
+    if model.cutoff * 400 <= _DIRECT:
         _, funcs, info = posterior(model, rtol=rtol, max_halvings=max_halvings, post=post, probes=rho,
                                    perturb=perturb)
         info["interpolated"] = False
         return t_star, funcs, rho, info
-    s = np.log(model.r * model.eigenvalues() * math.exp(t_star))    # descending in k
-    lo_s, hi_s = float(s[-1]), float(s[0])
+    pan, info = _interpolant(model, post, rtol, max_halvings, perturb)
+    s = np.log(model.r * model.eigenvalues() * math.exp(t_star))
+    funcs = {key: np.empty(model.cutoff) for key in pan["coef"]}
+    for p, i0, i1 in _panel_runs(pan, 0, model.cutoff):
+        u = (s[i0:i1] - pan["mid"][p]) / pan["half"][p]
+        for key, c in pan["coef"].items():
+            _clenshaw(c[: pan["degree"][key][p], p], u, funcs[key][i0:i1])
+    funcs["V"] = np.maximum(funcs["V"], 0.0)
+    return t_star, funcs, rho, info
+
+
+def _interpolant(model, post, rtol, max_halvings, perturb=None):
+    """The mode functions of :func:`posterior` on Chebyshev panels of width 2 in s = ln(x e^{t*})
+    (analytic in the strip |Im s| < π), checked at the panel midpoints; each panel's series cut where
+    its rest is below 1e-17 of what it feeds (ρ·F enters the means against 1) or, for V (a difference
+    of two moments, ~1e-13 noisy), below 1e-14 of its largest value. Returns (panels, info)."""
+    t_star = post.mode()[0]
+    lam = model.eigenvalues()
+    scale = model.r * math.exp(t_star)
+    lo_s, hi_s = math.log(scale * lam[-1]), math.log(scale * lam[0])
     n_pan = max(1, math.ceil((hi_s - lo_s) / 2.0))
     edges = np.linspace(lo_s, hi_s, n_pan + 1)
     xc = np.cos(np.pi * (np.arange(_CHEB) + 0.5) / _CHEB)          # Chebyshev points of the first kind
@@ -439,7 +474,6 @@ def _mode_functions(model, post, rtol, max_halvings=12, perturb=None):
     m = n_pan * _CHEB
     cheb = np.polynomial.chebyshev
     coef = {key: cheb.chebfit(xc, val[:m].reshape(n_pan, _CHEB).T, _CHEB - 1) for key, val in fp.items()}
-    # interpolation error at the panel midpoints, relative to what enters the moments
     at_mid = {key: cheb.chebval(0.0, c) for key, c in coef.items()}
     pm = probe[m:]
     eF = float(np.max(np.abs(pm * (at_mid["F"] - fp["F"][m:])) / np.abs(1.0 - pm * fp["F"][m:])))
@@ -449,24 +483,64 @@ def _mode_functions(model, post, rtol, max_halvings=12, perturb=None):
     if max(eF, 0.01 * eV) > max(10 * rtol, 1e-12):
         raise ConvergenceError(f"the interpolation of the network's mode functions did not converge "
                                f"(error {max(eF, eV):.3g})")
-    funcs = {key: np.empty(n) for key in coef}
-    # per panel, the Chebyshev series is cut where its rest is below 1e-17 of what it feeds (ρ·F enters
-    # the means against 1) or, for V (a difference of two moments, ~1e-13 noisy), below 1e-14 of its largest
     rho_top = 1.0 / (1.0 + np.exp(-edges[1:]))
     degree = {key: _cut(np.abs(c) * rho_top, 1e-17) if key in ("F", "dF") else
               _cut(np.abs(c) / np.maximum(np.max(np.abs(c), axis=0), 1e-300), 1e-14) for key, c in coef.items()}
-    idx = np.minimum(((s - lo_s) / max(hi_s - lo_s, 1e-300) * n_pan).astype(int), n_pan - 1)
-    counts = np.bincount(idx, minlength=n_pan)
-    i0 = 0
-    for p in range(n_pan - 1, -1, -1):       # s descends with k: the last panel comes first
-        i1 = i0 + int(counts[p])
-        if i1 > i0:
-            u = (s[i0:i1] - mid[p]) / half[p]
-            for key, c in coef.items():
-                _clenshaw(c[: degree[key][p], p], u, funcs[key][i0:i1])
-        i0 = i1
-    funcs["V"] = np.maximum(funcs["V"], 0.0)
-    return t_star, funcs, rho, info
+    # the first mode of each panel: s descends with k, so panel p holds the modes with λ in its range
+    starts = np.searchsorted(-lam, -np.exp(edges[::-1][1:-1]) / scale, side="left")
+    bounds = np.concatenate([[0], starts, [len(lam)]])          # panel n_pan−1 first, panel 0 last
+    return {"coef": coef, "degree": degree, "mid": mid, "half": half, "bounds": bounds, "n_pan": n_pan,
+            "t_star": t_star}, info
+
+
+def _panel_runs(pan, i0, i1):
+    """(panel, start, stop) of the runs of modes in [i0, i1) that share a panel."""
+    b, n_pan = pan["bounds"], pan["n_pan"]
+    for j in range(n_pan):
+        a, z = max(int(b[j]), i0), min(int(b[j + 1]), i1)
+        if z > a:
+            yield n_pan - 1 - j, a, z
+
+
+_BLOCK = 1 << 14     # modes per block of the final pass (the temporaries stay in cache)
+
+
+def _moments_blocked(model, pan, g):
+    """⟨Δ_k⟩ and Var Δ_k of :func:`_assemble` from the panels, in cache-sized blocks of modes."""
+    lam, y = model.eigenvalues(), model.target()
+    n = model.cutoff
+    scale = model.r * math.exp(pan["t_star"])
+    mean, var = np.empty(n), np.empty(n)
+    F, V = np.empty(_BLOCK), np.empty(_BLOCK)
+    for b0 in range(0, n, _BLOCK):
+        b1 = min(b0 + _BLOCK, n)
+        xs = lam[b0:b1] * scale
+        s = np.log(xs)
+        for p, i0, i1 in _panel_runs(pan, b0, b1):
+            u = s[i0 - b0:i1 - b0]
+            u -= pan["mid"][p]
+            u /= pan["half"][p]
+            _clenshaw(pan["coef"]["F"][: pan["degree"]["F"][p], p], u, F[i0 - b0:i1 - b0])
+            _clenshaw(pan["coef"]["V"][: pan["degree"]["V"][p], p], u, V[i0 - b0:i1 - b0])
+        m = b1 - b0
+        c = xs + 1.0
+        np.reciprocal(c, out=c)                  # c = 1/(1 + x e^t*)
+        rho = xs * c                             # ρ = x e^t*/(1 + x e^t*)
+        yc = y[b0:b1] * c
+        out = np.multiply(rho, F[:m], out=mean[b0:b1])
+        np.subtract(1.0, out, out=out)
+        out *= yc                                # y c (1 − ρF)
+        vo = np.multiply(c, F[:m], out=var[b0:b1])
+        vo += 1.0
+        vo *= c
+        vo *= lam[b0:b1]
+        vo *= g * scale / model.r                # g λ e^t* c (1 + cF)
+        yc *= rho
+        yc *= yc
+        np.maximum(V[:m], 0.0, out=V[:m])
+        yc *= V[:m]
+        vo += yc                                 # + (y c ρ)² V
+    return mean, var
 
 
 def _cut(weighted, eps):
@@ -503,6 +577,10 @@ def network_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 12
     check_network(model, "exact for networks")
     rtol = check_real("rtol", rtol, low=0.0, high=1.0, low_open=True)
     post = _Posterior(model)
+    if model.cutoff * 400 > _DIRECT:
+        pan, info = _interpolant(model, post, rtol, max_halvings)
+        mean, var = _moments_blocked(model, pan, post.g)
+        return mean, var, info
     t_star, funcs, rho, info = _mode_functions(model, post, rtol, max_halvings)
     mean, var = _assemble(model, t_star, funcs["F"], funcs["V"], rho, post.g)
     return mean, var, info
