@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from .model import Model, check_model, check_real
+from .model import WIDTH_MAX, Model, check_model, check_real
 from .scalar import ConvergenceError, extent, trapezoid
 
 __all__ = ["log_prior", "posterior", "network_moments", "mean_field_moments", "pt1_moments", "rg_moments",
@@ -776,8 +776,10 @@ def network_transfer(model: Model, P_new: int):
     s1, c1 = _slope_curvature(lambda u, ur: _weight_of_u(model, u, ur), u_star, h)
 
     def new_model(ln_r, ln_N):
-        width = float(math.exp(ln_N))
-        return _RealWidth(model.replace(P=P_new, cutoff=P_new, kappa=P_new / math.exp(ln_r)), width)
+        # the root finder may step far: keep the width in [½, WIDTH_MAX] and the mass within e^±300
+        width = float(math.exp(min(max(ln_N, -math.log(2.0)), math.log(WIDTH_MAX))))
+        kappa = P_new / math.exp(min(max(ln_r, -300.0), 300.0))
+        return _RealWidth(model.replace(P=P_new, cutoff=P_new, kappa=kappa), width)
 
     def mismatch(p):
         m3 = new_model(*p)
@@ -785,8 +787,13 @@ def network_transfer(model: Model, P_new: int):
         return [s3 - s1, (c3 - c1) / abs(c1)]
 
     x0 = [math.log(model.r * P_new / P), math.log(model.width)]
-    sol = root(mismatch, x0, method="hybr", options={"xtol": 1e-12})
-    ln_r, ln_N = (sol.x if sol.success else x0)
+    with np.errstate(all="ignore"):
+        try:
+            sol = root(mismatch, x0, method="hybr", options={"xtol": 1e-12})
+            ok = bool(sol.success) and bool(np.all(np.isfinite(sol.x)))
+        except (ConvergenceError, FloatingPointError, ValueError, OverflowError):
+            ok = False
+    ln_r, ln_N = (sol.x if ok else x0)      # failing the curvature match, the width is kept
     width = max(1, int(round(math.exp(ln_N))))
 
     def slope(ln_r_):
@@ -802,7 +809,7 @@ def network_transfer(model: Model, P_new: int):
         raise ValueError(f"no network at P'={P_new} of width {width} matches the source's weight (transfer failed)")
     ln_r = brentq(slope, lo, hi, xtol=1e-13)
     new = model.replace(P=P_new, cutoff=P_new, kappa=P_new / math.exp(ln_r), width=width)
-    return new, {"width_continuous": float(math.exp(ln_N)), "converged": bool(sol.success)}
+    return new, {"width_continuous": float(math.exp(ln_N)), "converged": ok}
 
 
 class _RealWidth:
