@@ -209,8 +209,8 @@ def test_pt1_moments_against_richardson_of_the_exact_mixture_in_one_over_N(alpha
 
 
 @pytest.mark.parametrize("alpha, beta, P, kappa, L", [s[:5] for s in SETS if s[5] == "standard"])
-def test_theory_first_look_equals_pt1_moments_standard(alpha, beta, P, kappa, L):
-    """THEORY §6: δ⟨Δ_k⟩/⟨Δ_k⟩ = −(L r²/N) G_k [r Σ λ m² − Σ G − 2G_k] (numpy, by hand) against
+def test_first_look_equals_pt1_moments_standard(alpha, beta, P, kappa, L):
+    """The first look (issue 22, docs/networks.md): δ⟨Δ_k⟩/⟨Δ_k⟩ = −(L r²/N) G_k [r Σ λ m² − Σ G − 2G_k] (numpy, by hand) against
     rgflow.network.pt1_moments; the variance against the derived closed form (generated)."""
     N = 5000
     m = Model(alpha, beta, P, kappa, width=N, depth=L)
