@@ -392,6 +392,40 @@ def exponents():
                 loss_gp_exponent=loss_gp)
 
 
+def mean_field_exponents():
+    """Mean-field parameterization at fixed N: exponent in P of loss_N/loss_∞ − 1, loss_∞ its own N → ∞
+    limit (the GP at the saddle t̂, no variance since g = 1/N). Power counting with Λ = P.
+
+    The saddle φ'(t̂) = 0 reads e^{t̂/L} = 1 + e^{−t̂}‖f̂‖²(r'), r' = r z (z = e^{t̂}, ‖f̂‖² = Σ L²y²/λ at r'):
+    at large ‖f̂‖², z^ε = ‖f̂‖², ε = 1 + 1/L. The first-order terms (variance n_eff/(rN), and the bias
+    terms h₁ψ₁/A with ψ₁ ≈ −n_eff/2, A ≈ ‖f̂‖²/z) are all ~ z k*'^{β−α}/N relative to loss_∞ ~ k*'^{−β},
+    k*' = r'^{1/(1+α)}. (i) k*' < Λ: ‖f̂‖² ~ k*'^{max(0, 1+α−β)}; (ii) k*' ≥ Λ = P (every mode learned):
+    ‖f̂‖² ~ P^{1+α−β}, n_eff = P, loss_∞ ~ P^{2+2α−β}/r'², relative ~ P^{β−2α} z²/N."""
+    a_ = 1 + alpha
+    eps_ = 1 + 1 / Ld
+    g = sp.Max(0, (1 + alpha - beta) / a_)                     # ‖f̂‖² ~ r'^g
+    ez = sp.Symbol("e_z")                                      # z ~ P^{e_z} (r ∝ P)
+    sol = sp.solve(sp.Eq(eps_ * ez, g * (1 + ez)), ez)         # z^ε = (r z)^g
+    assert len(sol) == 1
+    ez_i = sp.simplify(sol[0])
+    ek = (1 + ez_i) / a_                                       # k*' ~ P^{ek}
+    e_i = sp.simplify(ez_i + ek * (beta - alpha))
+    ez_ii = (1 + alpha - beta) / eps_
+    e_ii = sp.simplify(beta - 2 * alpha + 2 * ez_ii)
+    # the regimes meet where k*' = Λ (ek = 1), and there the two exponents agree
+    at = {alpha: 1, beta: sp.Rational(1, 2), Ld: 2}
+    assert sp.simplify(ek.subs(at) - 1) == 0 and sp.simplify(e_i.subs(at) - e_ii.subs(at)) == 0
+    e_mf = sp.Piecewise((e_ii, ek > 1), (e_i, True))
+    checks = {(sp.Rational(1, 5), sp.Rational(3, 10), 1): sp.Rational(4, 5),
+              (sp.Rational(1, 5), sp.Rational(3, 10), 2): sp.Rational(11, 10),
+              (sp.Rational(1, 2), sp.Rational(4, 5), 1): sp.Rational(13, 23),
+              (sp.Integer(1), sp.Rational(1, 2), 1): sp.Rational(1, 5),
+              (sp.Integer(1), sp.Integer(2), 1): sp.Rational(1, 2)}
+    for (al, be, LL), want in checks.items():
+        assert sp.simplify(e_mf.subs({alpha: al, beta: be, Ld: LL}) - want) == 0, (al, be, LL)
+    return dict(mf_z_exponent=ez_i, mf_k_exponent=ek, mf_e_free=e_i, mf_e_cutoff=e_ii, e_mean_field=e_mf)
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -404,6 +438,7 @@ def derive():
     d.update(pt1_standard(d))
     d.update(field_action(d))
     d.update(exponents())
+    d.update(mean_field_exponents())
     return d
 
 
@@ -432,6 +467,9 @@ def generated_functions(d):
          "Exponent e of loss_N/loss_∞ − 1 ∝ P^e/N, standard parameterization at fixed width (α, β > 0)."),
         ("exponent_fixed_ratio", (alpha, beta), (d["e_fixed_ratio"],),
          "Exponent of loss_N/loss_∞ − 1 in P at fixed N/P (standard), and of loss(U)/loss(0) − 1 at fixed U."),
+        ("exponent_mean_field", (alpha, beta, Ld), (d["e_mean_field"],),
+         "Exponent e of loss_N/loss_∞ − 1 ∝ P^e/N, mean-field parameterization at fixed width (loss_∞: its own "
+         "N → ∞ limit), Λ = P."),
     ]
 
 
@@ -606,6 +644,18 @@ def render_markdown(d) -> str:
         "correction is ~ UκA_0 ∝ k*^{−min(α,β)}. At the paper's α = 0.2, β = 0.3 this is −1/6 ≈ −0.167, the",
         "outside measurement's −0.16 … −0.17; at fixed N/P the network has the same exponent (U = LP/(Nκ²) is",
         "then fixed too). (`exponent_fixed_width`, `exponent_fixed_ratio`)",
+        "",
+        "## 7. The mean-field parameterization (`mean_field_exponents`)",
+        "Its N → ∞ limit is the GP at the saddle t̂, where e^{t̂/L} = 1 + e^{−t̂}‖f̂‖²(r z) (z = e^{t̂}): at large",
+        "‖f̂‖² the readout scale follows z^{1+1/L} = ‖f̂‖², and the effective mass r' = rz grows faster than P.",
+        "Relative to loss_∞ ~ k*'^{−β} (k*' = r'^{1/(1+α)}) the first-order terms (the variance n_eff/(rN) and",
+        "the bias terms h₁ψ₁/A with ψ₁ ≈ −n_eff/2, A ≈ ‖f̂‖²/z) all scale as z k*'^{β−α}/N. With z ~ P^{e_z},",
+        eq(r"e_z = " + L(d["mf_z_exponent"]) + r",\qquad k^{*\prime} \sim P^{" + L(d["mf_k_exponent"]) + "}"),
+        "while k*' < Λ = P, and once k*' reaches Λ = P (every mode learned: ‖f̂‖² ~ P^{1+α−β}, n_eff = P),",
+        eq(r"\frac{\text{loss}_N}{\text{loss}_\infty} - 1 \propto \frac{P^{e}}{N},\qquad e = "
+           + L(d["e_mean_field"])),
+        "(the two branches agree where k*' = Λ). This power counting is checked against the derived first-order",
+        "formula far out in P by tests/test_exponents.py and bench/finite_width_exponents.py. (`exponent_mean_field`)",
         "",
     ]
     return "\n".join(rows)

@@ -78,4 +78,15 @@ def exponent_fixed_ratio(alpha, beta):
     return -functools.reduce(numpy.minimum, [alpha, beta])/(alpha + 1)
 
 
-SOURCE_DIGEST = 'db7ed21bfa2b7c60'
+def exponent_mean_field(alpha, beta, L):
+    """Exponent e of loss_N/loss_∞ − 1 ∝ P^e/N, mean-field parameterization at fixed width (loss_∞: its own N → ∞ limit), Λ = P."""
+    _x0 = L + 1
+    _x1 = -beta
+    _x2 = alpha + 1
+    _x3 = _x2**(-1.0)
+    _x4 = L*functools.reduce(numpy.maximum, [0, _x3*(_x1 + _x2)])
+    _x5 = (_x0 - _x4)**(-1.0)
+    return numpy.select([numpy.greater(_x3*(_x4*_x5 + 1), 1),True], [-(L*beta - 2*L + _x1 + 2*alpha)/_x0,_x3*_x5*(-_x0*(_x1 + alpha) + _x2*_x4)], default=numpy.nan)
+
+
+SOURCE_DIGEST = 'b22d035e20a34f48'
