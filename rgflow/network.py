@@ -304,6 +304,8 @@ class _Posterior:
         s_hi = math.log1p(g) + math.log1p(math.log1p(g)) + 1.0
         s_lo = -(g + 1.0) - 1.0
         lo, hi = L * s_lo - 8 * sd, L * s_hi + 8 * sd
+        # below t = −ln max x − 40 every mode's evidence is flat: the weight is the prior's, rising with t
+        lo = max(lo, -math.log(float(np.max(self.xs))) - 40.0 - 60.0 / a - 8 * sd)
         if self.bounds is not None:
             lo, hi = self.bounds
         n = int(min(400, math.ceil((hi - lo) / min(0.05, sd)))) + 1      # a peak between nodes is still a local max
@@ -606,6 +608,31 @@ def _logistic_derivatives(L, n):
             1.0 - 30.0 * L + 150.0 * L**2 - 240.0 * L**3 + 120.0 * L**4][:n]
 
 
+def _saddle_limit(model):
+    """t̂ maximizing φ(t) = ½(t − L e^{t/L}) − ½ r Σ y²/(1 + x e^t) (mean-field, N → ∞): located by the
+    scan of :meth:`_Posterior.mode`, then the root of φ'(t) = ½(1 − e^{t/L}) + ½ r Σ y² L_k(1 − L_k) by brentq."""
+    from scipy.optimize import brentq
+
+    post = _Posterior(model, limit=True)
+    t0, lo, hi = post.mode()
+    L, r = model.depth, model.r
+    xs, y2, w = post.xs, post.y2, (1.0 if post.w is None else post.w)
+
+    def dphi(t):
+        q = xs * math.exp(t)
+        lk = q / (1.0 + q) / (1.0 + q)        # L_k(1 − L_k)
+        return 0.5 * (1.0 - math.exp(t / L)) + 0.5 * r * float(np.sum(w * y2 * lk))
+
+    h = max(1e-6, 1e-3 * post.width_t)
+    a, b = t0 - h, t0 + h
+    for _ in range(60):
+        if dphi(a) > 0 > dphi(b):
+            return brentq(dphi, a, b, xtol=1e-15, rtol=1e-15)
+        a, b = max(lo, a - 2 * h), min(hi, b + 2 * h)
+        h *= 2
+    return t0
+
+
 def pt1_moments(model):
     """First order in 1/N: the Laplace expansion of the mixture around the N → ∞ saddle t̂.
 
@@ -617,7 +644,7 @@ def pt1_moments(model):
     check_network(model, "pt1 for networks")
     N, L = model.width, model.depth
     standard = model.parameterization == "standard"
-    t_hat = 0.0 if standard else _Posterior(model, limit=True).mode()[0]
+    t_hat = 0.0 if standard else _saddle_limit(model)
     lam, y = model.eigenvalues(), model.target()
     x = model.r * lam * math.exp(t_hat)
     Lk = x / (1.0 + x)

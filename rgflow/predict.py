@@ -37,7 +37,7 @@ from .flow import SWITCH
 from .model import Model, check_model, gp_moments
 from .results import Result
 
-__all__ = ["predict", "Prediction", "METHODS", "NETWORK_METHODS"]
+__all__ = ["predict", "Prediction", "METHODS", "NETWORK_METHODS", "ALL_METHODS"]
 
 
 @dataclass(frozen=True)
@@ -276,9 +276,10 @@ def sample(model, **options):
 
 
 METHODS = {"exact": exact, "gp": gp, "pt1": pt1, "rg": rg, "rg-1loop": rg_1loop, "rg-cutoff": rg_cutoff,
-           "mean-field": mean_field, "langevin": langevin, "sample": sample}
+           "mean-field": mean_field, "langevin": langevin}
 NETWORK_METHODS = {"exact": _network_exact, "gp": _network_gp, "pt1": _network_pt1, "rg": _network_rg,
                    "mean-field": _network_mean_field, "sample": sample}
+ALL_METHODS = tuple(dict.fromkeys([*METHODS, *NETWORK_METHODS]))     # every name predict takes
 
 
 def predict(model: Model, method: str = "rg", **options) -> Prediction:
@@ -328,12 +329,14 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
     True
     """
     check_model(model)
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if not isinstance(method, str) or method not in ALL_METHODS:
+        raise ValueError(f"method must be one of {', '.join(ALL_METHODS)}, got {method!r}")
     table = NETWORK_METHODS if model.network else METHODS
     if method not in table:
         raise ValueError(f"method {method!r} is not defined for networks (width={model.width}): use one of "
-                         f"{', '.join(NETWORK_METHODS)}")
+                         f"{', '.join(NETWORK_METHODS)}" if model.network else
+                         f"method {method!r} samples a network's weights: give the model a width "
+                         "(for the quartic action use 'langevin')")
     if options:
         _check_options(method, table[method], options)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):

@@ -175,7 +175,7 @@ def evaluate(task, method, observable, options, spectrum=None):
 
 
 def _check(method, observable, options):
-    from .predict import METHODS
+    from .predict import ALL_METHODS as METHODS
 
     if observable not in OBSERVABLES:
         raise ValueError(f"observable must be one of {', '.join(OBSERVABLES)}, got {observable!r}")

@@ -188,10 +188,10 @@ def add_seed_arg(p, what="the langevin method"):
 
 def add_predictor_args(p):
     """--method (one of rgflow.METHODS, default rg) and --seed (of langevin): predict, curve, surface."""
-    from ..predict import METHODS
+    from ..predict import ALL_METHODS
 
-    add_method_arg(p, METHODS)
-    add_seed_arg(p)
+    add_method_arg(p, ALL_METHODS)
+    add_seed_arg(p, "the langevin and sample methods")
 
 
 def predictor_options(ns, **extra) -> dict:

@@ -5,7 +5,7 @@ from ._common import RIDGES, VALUES_FORMS, add_method_arg, add_output_args, comm
 
 
 def arguments(p):
-    from ..predict import METHODS
+    from ..predict import ALL_METHODS as METHODS
 
     for name, help_ in (("alpha", "spectrum exponents α > 0 (or --spectrum)"),
                         ("beta", "target exponents β > -1 (or --spectrum)")):
