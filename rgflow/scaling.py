@@ -207,6 +207,12 @@ class ScalingInterval(Result):
         {"tau": ndarray, "value": ndarray} holding its defined points only (``r_hat_modes``,
         ``U_effect``, ``U_effect_full`` on the mode grid τ = ln(Λ/k); ``r_hat``, ``U_hat_flow``,
         ``r_hat_flow``, ``s_flow`` on the flow grid) and the scalar ``U_flow``.
+    corrections : dict
+        The derived exponents in P of the corrections to the GP's training loss
+        (:func:`rgflow.exponents.correction_exponents`; docs/networks.md): ``quartic_fixed_U`` (this
+        model's U at fixed U), ``network_fixed_width`` and ``network_fixed_ratio`` (a standard network at
+        fixed N and fixed N/P), ``mean_field_fixed_width``, ``mean_field_fixed_ratio``, ``gp_loss``.
+        Derived for β > 0: otherwise empty and named in ``undefined``.
     undefined : dict
         {name: reason}: ``effective.NAME`` for every series that lost points ("… at n of m points")
         and ``g.measured.NAME`` / ``g.measured_all.NAME`` for every absent range. Every number in the
@@ -228,11 +234,12 @@ class ScalingInterval(Result):
     s: dict
     effective: dict
     undefined: dict = None
+    corrections: dict = None
 
     def _data(self) -> dict:
-        """r_hat_max, window_tau, r, U, s, effective, undefined."""
+        """r_hat_max, window_tau, r, U, s, effective, corrections, undefined."""
         return {"r_hat_max": self.r_hat_max, "window_tau": self.window_tau, "r": self.r, "U": self.U, "s": self.s,
-                "effective": self.effective, "undefined": self.undefined or {}}
+                "effective": self.effective, "corrections": self.corrections or {}, "undefined": self.undefined or {}}
 
     def _columns(self) -> dict:
         """One row per defined (coupling, measure, range): coupling, measure, range ('measured' in the
@@ -319,7 +326,15 @@ def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=
             undefined[f"effective.{name}"] = (f"{_WHY.get(name, 'not finite')} at {int((~keep).sum())} of "
                                               f"{keep.size} points")
     undefined.update(missing)
-    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective, undefined)
+    corrections = {}
+    if m.beta > 0:
+        from .exponents import correction_exponents
+
+        corrections = correction_exponents(m.alpha, m.beta)
+    else:
+        undefined["corrections"] = "the correction exponents are derived for beta > 0"
+    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective, undefined,
+                           corrections)
 
 
 # the measured ranges per kind and coupling (in their order of the result)
