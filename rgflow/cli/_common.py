@@ -51,11 +51,26 @@ def command(name, *, help, description, example, arguments=lambda parser: None):
     return register
 
 
+def real(text):
+    """argparse type: a finite decimal number (:func:`rgflow._values.parse_number`: no inf, nan,
+    ``1_000`` or value beyond the float range)."""
+    from .._values import parse_number
+
+    try:
+        return parse_number(text, "the value")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("the value must be", "expected")) from None
+
+
 def integer(text):
     """argparse type: an integer, also written as an integral decimal (1e3), parsed exactly (never
-    rounded through float: ``100000000000000000000000001`` stays that integer)."""
+    rounded through float: ``100000000000000000000000001`` stays that integer); no ``1_000``, inf or nan."""
     from decimal import Decimal, InvalidOperation
 
+    from .._values import NUMBER
+
+    if not NUMBER.fullmatch(str(text).strip()):
+        raise argparse.ArgumentTypeError(f"expected an integer, got {str(text)[:40]!r}")
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:
@@ -63,7 +78,7 @@ def integer(text):
     if not value.is_finite() or value != value.to_integral_value():
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
     if value.adjusted() > 30:     # far beyond every allowed range (P <= 2**53); not expanded into digits
-        raise argparse.ArgumentTypeError(f"expected an integer below 1e30, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected an integer below 1e30, got {str(text)[:40]!r}")
     return int(value)
 
 
@@ -80,13 +95,13 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
     all (:func:`spectrum_from` the file), so every subcommand gets them at once.
     """
     need = "" if spectrum else None   # --alpha/--beta required unless --spectrum FILE is given (checked in spectrum_from)
-    p.add_argument("--alpha", type=float, required=need is None,
+    p.add_argument("--alpha", type=real, required=need is None,
                    help="spectrum exponent, λ_k = k^-(1+α), α > 0" + ("" if need is None else " (or --spectrum)"))
     if beta_required:
-        p.add_argument("--beta", type=float, required=need is None,
+        p.add_argument("--beta", type=real, required=need is None,
                        help="target exponent, y_k² = k^-(1+β), β > -1" + ("" if need is None else " (or --spectrum)"))
     else:
-        p.add_argument("--beta", type=float, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
+        p.add_argument("--beta", type=real, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
     if spectrum:
         p.add_argument("--spectrum", default=None, metavar="FILE",
                        help="a measured spectrum instead of the power law: .npz with arrays eigenvalues and "
@@ -97,12 +112,12 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
     elif P == "list":
         p.add_argument("--P", dest="P_values", required=True, help=f"training samples P: {VALUES_FORMS}")
     if kappa:
-        p.add_argument("--kappa", type=float, required=True, help="ridge κ > 0 (mass r = P/κ)")
+        p.add_argument("--kappa", type=real, required=True, help="ridge κ > 0 (mass r = P/κ)")
         p.add_argument("--ridge", choices=RIDGES, default="bare",
                        help="bare: the mass r = P/κ (default, the paper's); renormalized: r = 1/K with the "
                             "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5)")
     if U:
-        p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
+        p.add_argument("--U", type=real, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
     if cutoff == "one":
         p.add_argument("--cutoff", type=integer, default=cutoff_default,
                        help=f"number of modes Λ (default {cutoff_default if cutoff_default else 'P, or the modes of --spectrum'})")
@@ -187,6 +202,18 @@ def add_output_args(p, *, plot=True, format_default="json", format_help=None, ou
     if plot:
         p.add_argument("--plot", default=None, metavar="FILE",
                        help="also draw the result into FILE (.png, .pdf or .svg)")
+
+
+PATH_FLAGS = ("out", "plot", "spectrum", "gram", "target", "features", "labels")
+
+
+def check_paths(ns) -> None:
+    """ValueError if a file flag (``--out``, ``--plot``, ``--spectrum``, ...) is given an empty name
+    (``--out ''`` would otherwise name a temporary in the parent folder)."""
+    for key in PATH_FLAGS:
+        value = getattr(ns, key, None)
+        if value is not None and not str(value).strip():
+            raise ValueError(f"--{key} must name a file, got {value!r}")
 
 
 def check_plot(ns) -> None:

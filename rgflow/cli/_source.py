@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ._common import real
+
 SOURCES = ("--gram", "--features", "--dataset")
 
 
@@ -25,8 +27,8 @@ def add_source_args(p):
                    help="target of --dataset: class (one-vs-rest indicator, default) or smooth (tanh of a "
                         "random projection), as in rgflow.krr.real_dataset")
     p.add_argument("--kernel", choices=KERNELS, default="rbf", help="kernel of --features/--dataset (default rbf)")
-    p.add_argument("--gamma", type=float, default=None, help="width of rbf/laplace (default 1/d)")
-    p.add_argument("--bias", type=float, default=None, help="bias variance of the ntk kernel (default 1)")
+    p.add_argument("--gamma", type=real, default=None, help="width of rbf/laplace (default 1/d)")
+    p.add_argument("--bias", type=real, default=None, help="bias variance of the ntk kernel (default 1)")
 
 
 @dataclass(frozen=True)

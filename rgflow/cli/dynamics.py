@@ -1,15 +1,16 @@
 """``rgflow dynamics``: learning dynamics in time by spectral shells."""
 from __future__ import annotations
 
-from ._common import add_method_arg, add_model_args, add_output_args, add_seed_arg, command, emit, integer, model_from
+from ._common import (add_method_arg, add_model_args, add_output_args, add_seed_arg, command, emit, integer, model_from,
+                      real)
 
 
 def arguments(p):
     add_model_args(p)
     add_method_arg(p, ("gradient", "langevin", "mean-field"), default="gradient",
                    help="dynamics: gradient flow, langevin (temperature 1, sampler at U > 0) or mean-field")
-    p.add_argument("--t-min", dest="t_min", type=float, default=None, help="first time > 0 (default 0.01/(Λ^(1+α) + r))")
-    p.add_argument("--t-max", dest="t_max", type=float, default=None, help="last time (default 30/(1 + r))")
+    p.add_argument("--t-min", dest="t_min", type=real, default=None, help="first time > 0 (default 0.01/(Λ^(1+α) + r))")
+    p.add_argument("--t-max", dest="t_max", type=real, default=None, help="last time (default 30/(1 + r))")
     p.add_argument("--points", type=integer, default=121, help="log-spaced output times (default 121)")
     p.add_argument("--shells", type=integer, default=1, help="shells per octave of k (default 1)")
     p.add_argument("--chains", type=integer, default=32, help="chains of the langevin sampler (default 32)")

@@ -58,8 +58,9 @@ def _pair(flag, text):
     """'LOW,HIGH' -> (low, high) (flow_field checks the range), None -> None."""
     if text is None:
         return None
-    try:
-        lo, hi = (float(v) for v in str(text).split(","))
-    except ValueError:
-        raise ValueError(f"{flag} must be LOW,HIGH (two numbers), got {text!r}") from None
-    return lo, hi
+    from .._values import parse_number
+
+    parts = str(text).split(",")
+    if len(parts) != 2:
+        raise ValueError(f"{flag} must be LOW,HIGH (two numbers), got {text!r}")
+    return tuple(parse_number(v, flag) for v in parts)

@@ -2,6 +2,8 @@
 from one of scikit-learn's bundled data sets, and optionally its power-law fit (docs/theory.md §5)."""
 from __future__ import annotations
 
+import argparse
+
 from ._common import command, integer
 from ._source import add_source_args, read_source
 
@@ -19,10 +21,17 @@ def arguments(p):
 
 
 def _window(text):
+    """'K_LO:K_HI' -> (k_lo, k_hi): two integers >= 1 (fit_power_law checks them against the modes)."""
+    form = f"--fit must be K_LO:K_HI (two mode indices, integers >= 1), got {str(text)[:40]!r}"
+    parts = str(text).split(":")
+    if len(parts) != 2:
+        raise ValueError(form)
     try:
-        lo, hi = (int(float(v)) for v in str(text).split(":"))
-    except ValueError:
-        raise ValueError(f"--fit must be K_LO:K_HI (two mode indices), got {text!r}") from None
+        lo, hi = (integer(v) for v in parts)
+    except argparse.ArgumentTypeError:
+        raise ValueError(form) from None
+    if lo < 1 or hi < 1:
+        raise ValueError(form)
     return lo, hi
 
 
