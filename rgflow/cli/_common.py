@@ -143,10 +143,7 @@ def spectrum_from(ns):
         from ..data import load_spectrum
         from ..spectrum import Measured
 
-        try:
-            cached = Measured.from_data(load_spectrum(path))   # meta dropped_power: the unlearnable floor
-        except FileNotFoundError as exc:
-            raise ValueError(str(exc)) from None
+        cached = Measured.from_data(load_spectrum(path))   # meta dropped_power: the unlearnable floor
         ns._measured = cached
     return cached
 
