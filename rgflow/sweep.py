@@ -332,7 +332,10 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     elif workers > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        import os
+
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_die_with_parent,
+                                   initargs=(os.getpid(),))
         try:
             futures = {pool.submit(evaluate, tasks[i], *args): i for i in todo}
             for fut in as_completed(futures):
@@ -343,6 +346,33 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
         for i in todo:
             finished(i, evaluate(tasks[i], *args))
     return results
+
+
+def _die_with_parent(parent) -> None:
+    """Initializer of the pool's workers: end this worker when the process ``parent`` ends, also by
+    SIGKILL (which gives the pool no chance to stop it). Linux: the kernel sends SIGKILL on the
+    parent's death (prctl PR_SET_PDEATHSIG); everywhere: a daemon thread checks the parent every 0.5 s."""
+    import os
+    import signal
+    import threading
+    import time
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError, TypeError):
+        pass
+    if os.getppid() != parent:       # the parent died before the prctl took effect
+        os._exit(1)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rgflow-parent-watch", daemon=True).start()
 
 
 # --- table formats --------------------------------------------------------------------------
