@@ -173,7 +173,18 @@ def add_method_arg(p, choices, default=DEFAULT_METHOD, help="predictor"):
 
 
 def add_seed_arg(p, what="the langevin method"):
-    p.add_argument("--seed", type=integer, default=0, help=f"seed of {what} (default 0)")
+    p.add_argument("--seed", type=integer, default=None, help=f"seed of {what} (default 0; an integer >= 0)")
+
+
+def refuse_unused(ns, used, **flags) -> None:
+    """ValueError if a flag was given that this run does not use (``used`` False): ``flags`` maps
+    the option (``seed``) to the condition under which it applies ("--method langevin"); a flag left at
+    its default (None) is fine."""
+    if used:
+        return
+    for key, when in flags.items():
+        if getattr(ns, key, None) is not None:
+            raise ValueError(f"--{key.replace('_', '-')} applies only with {when}; it is not used here")
 
 
 def add_predictor_args(p):
@@ -185,8 +196,10 @@ def add_predictor_args(p):
 
 
 def predictor_options(ns, **extra) -> dict:
-    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin)."""
-    return {"seed": ns.seed, **extra} if ns.method == "langevin" else {}
+    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin);
+    ValueError if --seed is given to another method (it would be ignored)."""
+    refuse_unused(ns, ns.method == "langevin", seed="--method langevin")
+    return {"seed": 0 if ns.seed is None else ns.seed, **extra} if ns.method == "langevin" else {}
 
 
 # --- the output: one function for every subcommand ---------------------------------------------

@@ -13,7 +13,7 @@ def arguments(p):
     p.add_argument("--rank", type=integer, default=None,
                    help="Nyström with this many landmarks (bounded memory, O(N·rank)); needed above "
                         "N = 20000, where the dense path would need ≈ 24·N² bytes")
-    p.add_argument("--seed", type=integer, default=0, help="seed of the Nyström landmarks (default 0)")
+    p.add_argument("--seed", type=integer, default=None, help="seed of the Nyström landmarks (with --rank; default 0)")
     p.add_argument("--fit", default=None, metavar="K_LO:K_HI",
                    help="also fit λ_k = A k^-(1+α), y_k² = B k^-(1+β) on this window and report the drift "
                         "of the exponents across windows (JSON on stdout)")
@@ -51,12 +51,15 @@ def run(ns):
 
     if not str(ns.out).endswith((".npz", ".csv")):
         raise ValueError(f"--out must end in .npz or .csv, got {ns.out!r}")
+    from ._common import refuse_unused
+
+    refuse_unused(ns, ns.rank is not None, seed="--rank (the Nyström landmarks)")
     window = _window(ns.fit) if ns.fit is not None else None
     src = read_source(ns, gram_excludes=("rank",))
     if src.K is not None:
         s = spectrum_from_gram(src.K, src.f)
     else:
-        s = spectrum_from_features(src.X, src.f, src.kernel, rank=ns.rank, seed=ns.seed, **src.params)
+        s = spectrum_from_features(src.X, src.f, src.kernel, rank=ns.rank, seed=ns.seed or 0, **src.params)
     meta = {"source": src.name, **s.meta}
     out = {"out": str(ns.out), **{k: meta[k] for k in ("N", "modes", "dropped_modes", "dropped_power", "mean_f2")}}
     if window is not None:   # fitted before the file is written: a bad window leaves no file

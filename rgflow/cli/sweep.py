@@ -82,6 +82,9 @@ def run(ns):
     from ..sweep import from_text, sweep, to_text
 
     spectrum = spectrum_from(ns)   # the measured spectrum, or None (then --alpha and --beta are required)
+    from ._common import refuse_unused
+
+    refuse_unused(ns, ns.observable == "transfer", to_P="--observable transfer")
     options = {}
     if ns.observable == "transfer":
         if ns.to_P is None:
