@@ -304,13 +304,34 @@ def to_json(obj) -> str:
 
 
 def _cell(v) -> str:
-    """A CSV cell: strings as they are, numbers as repr(float) (nan/inf spelled as Python does)."""
-    return v if isinstance(v, str) else repr(float(v))
+    """A CSV cell: strings as they are, integers as integers, other numbers as repr(float) (nan/inf
+    spelled as Python does), None as an empty cell."""
+    import numbers
+
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return str(int(v))
+    return repr(float(v))
 
 
-def to_csv(header: dict, columns: dict) -> str:
-    """``# key=value`` comment lines for the metadata, then one row per index of the columns."""
-    lines = ["# " + " ".join(f"{k}={v}" for k, v in header.items())]
+def _text(v) -> str:
+    """A header value: integers as integers, floats by repr, text on one line, quoted if it has blanks."""
+    import numbers
+
+    text = _cell(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else str(v)
+    text = " ".join(text.split())   # one line
+    return f"'{text}'" if " " in text and not text.startswith("'") else text
+
+
+def to_csv(header: dict, columns: dict, extra=None) -> str:
+    """One ``# key=value ...`` comment line for the metadata (the header, then the entries of ``extra``:
+    every further scalar of the JSON form), then the column names and one row per index of the
+    columns. Entries whose value is None are left out (the JSON's null has no CSV spelling)."""
+    items = [*header.items(), *(extra or {}).items()]
+    lines = ["# " + " ".join(f"{k}={_text(v)}" for k, v in items if v is not None)]
     names = list(columns)
     lines.append(",".join(names))
     n = len(columns[names[0]]) if names else 0

@@ -17,8 +17,11 @@ Conventions (every subcommand)
   exactly); ``dynamics --method`` chooses the dynamics (default ``gradient``).
 * Output: ``--format json|csv`` (default json) to stdout or ``--out FILE`` (atomically); JSON carries
   ``params`` (the input parameters) and ``version``; CSV starts with one ``# key=value`` line holding
-  the version, the method (or scheme) and the same input parameters under the same names, then the
-  columns, named as the JSON keys. ``--plot FILE.png|pdf|svg`` also draws the result.
+  the version, the method (or scheme), the same input parameters under the same names and every
+  other scalar of the JSON (loss, bias, ..., nested keys dotted: ``info.mu``; integers as integers,
+  null left out), then the columns, named as the JSON keys. ``--plot FILE.png|pdf|svg`` draws the
+  result; alone (no ``--out``, no ``--format``) it writes only the plot. ``--summary`` (predict,
+  field): only the scalars.
 * Bad input: one line ``rgflow: error: …`` on stderr, exit status 2; numerical trouble (a flow outside
   the range of the expansion, an unconverged quadrature) the same kind of line, exit status 1.
 """
@@ -27,7 +30,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from ._common import COMMANDS, Parser, UsageError, check_paths, check_plot
+from ._common import COMMANDS, Parser, UsageError, check_paths, check_plot, resolve_format
 
 __all__ = ["main", "run", "build_parser", "SUBCOMMANDS"]
 
@@ -110,6 +113,7 @@ def _dispatch(argv) -> int:
         return 0
     check_paths(ns)
     check_plot(ns)
+    resolve_format(ns)
     return int(COMMANDS[ns.command].run(ns) or 0)
 
 

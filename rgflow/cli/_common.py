@@ -204,14 +204,42 @@ def predictor_options(ns, **extra) -> dict:
 
 # --- the output: one function for every subcommand ---------------------------------------------
 
+def add_summary_arg(p):
+    """--summary: only the scalars of the result (no per-mode or per-point arrays)."""
+    p.add_argument("--summary", action="store_true",
+                   help="only the scalars (loss, bias, ... and the parameters), not the arrays")
+
+
+def resolve_format(ns) -> None:
+    """Set ``ns.format`` to its default when not given, and ``ns.format_given`` (was --format given?)."""
+    ns.format_given = getattr(ns, "format", None) is not None
+    if not ns.format_given and hasattr(ns, "_format_default"):
+        ns.format = ns._format_default
+
+
+def scalars(data, prefix="") -> dict:
+    """The scalar entries of a JSON-ready dict (numbers, strings, booleans, null), nested dicts
+    flattened with dotted keys (``params.alpha``); lists (the arrays) left out."""
+    out = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(scalars(value, f"{name}."))
+        elif not isinstance(value, (list, tuple)):
+            out[name] = value
+    return out
+
+
 def add_output_args(p, *, plot=True, format_default="json", format_help=None, out_help=None, formats=("json", "csv")):
     """--format json|csv (or ``formats``), --out FILE (default stdout) and, for subcommands that draw, --plot FILE."""
-    p.add_argument("--format", choices=formats, default=format_default,
+    p.add_argument("--format", choices=formats, default=None,
                    help=format_help or f"output format (default {format_default})")
+    p.set_defaults(_format_default=format_default)
     p.add_argument("--out", default=None, help=out_help or "write to this file (atomically) instead of stdout")
     if plot:
         p.add_argument("--plot", default=None, metavar="FILE",
-                       help="also draw the result into FILE (.png, .pdf or .svg)")
+                       help="draw the result into FILE (.png, .pdf or .svg); alone (no --out, no --format) "
+                            "it writes only the plot")
 
 
 PATH_FLAGS = ("out", "plot", "spectrum", "gram", "target", "features", "labels")
@@ -243,15 +271,35 @@ def write(ns, text) -> None:
 def emit(ns, result, *, data=None, rows=None, plot=None, text=None) -> None:
     """Write ``result`` as JSON (``data``, default ``result.to_dict()``), CSV (``rows`` = (header,
     columns), default ``result.to_rows()``) or, for ``--format text``, the string ``text``; with
-    ``--plot``, draw it with ``rgflow.plotting.quick.<plot>(result, path)``."""
+    ``--plot``, draw it with ``rgflow.plotting.quick.<plot>(result, path)``.
+
+    ``--plot`` alone (no ``--out``, no ``--format``, no ``--summary``) writes only the plot. ``--summary``
+    writes only the scalars (JSON: one object; CSV: the ``#`` lines and one row). The CSV carries every
+    scalar of the JSON as ``# key=value`` comment lines after the header line."""
     from .._io import to_csv, to_json
 
+    plot_only = plot is not None and getattr(ns, "plot", None) and not ns.out \
+        and not getattr(ns, "format_given", True) and not getattr(ns, "summary", False)
     if ns.format == "text":
         write(ns, text)
-    elif ns.format == "json":
-        write(ns, to_json(result.to_dict() if data is None else data))
+    elif plot_only:
+        pass
     else:
-        write(ns, to_csv(*(result.to_rows() if rows is None else rows)))
+        full = result.to_dict() if data is None else data
+        if getattr(ns, "summary", False):
+            flat = scalars(full)
+            if ns.format == "json":
+                write(ns, to_json({k: v for k, v in full.items() if not isinstance(v, (list, tuple))}))
+            else:
+                header = dict(result.to_rows()[0]) if rows is None else dict(rows[0])
+                write(ns, to_csv(header, {k: [v] for k, v in flat.items() if k not in header}))
+        elif ns.format == "json":
+            write(ns, to_json(full))
+        else:
+            header, columns = result.to_rows() if rows is None else rows
+            extra = {k: v for k, v in scalars(full).items()
+                     if k not in header and k.split(".")[-1] not in header and k not in columns}
+            write(ns, to_csv(header, columns, extra))
     if plot is not None and getattr(ns, "plot", None):
         from ..plotting import quick
 

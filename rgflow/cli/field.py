@@ -1,7 +1,7 @@
 """``rgflow field``: the (U, r) flow field at chosen RG times, as data or as a figure."""
 from __future__ import annotations
 
-from ._common import PLOT_EXTS, add_model_args, add_output_args, command, emit, integer
+from ._common import add_summary_arg, PLOT_EXTS, add_model_args, add_output_args, command, emit, integer
 
 DATA_EXTS = (".json", ".csv")
 
@@ -16,6 +16,7 @@ def arguments(p):
                    help="LOW,HIGH of the U axis (default: per τ, around the U-nullcline)")
     p.add_argument("--r-range", dest="r_range", default=None,
                    help="LOW,HIGH of the r axis (default: r̂ in [-0.9, 1]); write --r-range=-0.5,1 when LOW < 0")
+    add_summary_arg(p)
     add_output_args(p, format_default=None,
                     format_help="data format (default: the extension of --out, else json)",
                     out_help="write to this file instead of stdout: .json or .csv (data), .png .pdf .svg (figure)")
