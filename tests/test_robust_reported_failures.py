@@ -1,5 +1,5 @@
-"""Issue 18 items 2-6: every reported case, reproduced (silent wrong results, hangs, non-finite
-results, exception kinds, CLI tracebacks). Each asserts against an independent computation or a
+"""Reported failures (issue 18 items 2-6), each reproduced: silent wrong results, hangs, non-finite
+results, exception kinds, CLI tracebacks. Each asserts against an independent computation or a
 bound of the model itself (0 < <Delta_k>/y_k, 0 < Var Delta_k <= lambda_k)."""
 import io
 import contextlib

@@ -251,7 +251,7 @@ def test_convergence_error_for_an_unconverged_quadrature():
     with pytest.raises(ConvergenceError, match="halvings"):
         exact_moments(Model(0.2, 0.3, 200, 3.0, 0.05), rtol=1e-300, max_halvings=2)
     # u = 1e303 was this test's case of a saddle iteration that does not converge: since issue 18 the
-    # saddle starts within a factor 1e3 of its root (it converges up to u = 1e300, tests/test_robust2.py),
+    # saddle starts within a factor 1e3 of its root (it converges up to u = 1e300, tests/test_robust_reported_failures.py),
     # and u = U·P > 1e300 is rejected up front with its range
     with pytest.raises(ValueError, match=r"^U must be <= 1e\+300/P"):
         exact_moments(Model(0.2, 0.3, 1000, 3.98, 1e300))
