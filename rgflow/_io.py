@@ -527,11 +527,14 @@ def read_csv_numbers(path, what, *, max_bytes=MAX_TEXT_BYTES):
 
     name = check_input_file(path, what)
     text = read_text_input(name, what, max_bytes)
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise ValueError(f"{what} {name}: holds no numbers")
     try:
         with warnings_as_errors():
             arr = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, comments="#", dtype=float)
     except (ValueError, UserWarning, IndexError) as exc:
-        raise ValueError(f"{what} {name}: not a CSV table of numbers ({str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__})") from None
+        reason = re.sub(r'"?<_io\.StringIO object at 0x[0-9a-f]+>"?', "the file", str(exc).splitlines()[0] if str(exc) else "")
+        raise ValueError(f"{what} {name}: not a CSV table of numbers ({reason[:160] or type(exc).__name__})") from None
     if arr.size == 0:
         raise ValueError(f"{what} {name}: holds no numbers")
     return arr

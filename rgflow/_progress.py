@@ -25,10 +25,12 @@ def quiet_startup_interrupt(argv0=None) -> bool:
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         return False
 
-    def interrupted(signum, frame):
-        from ._io import say as write
-
-        write("rgflow: error: interrupted (SIGINT)")
+    def interrupted(signum, frame):   # imports nothing: it may run while any module is half imported
+        try:
+            sys.stderr.write("rgflow: error: interrupted (SIGINT)\n")
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGINT, interrupted)
