@@ -501,9 +501,10 @@ def write_field(ff: FlowField, path) -> None:
 def read_field(path) -> dict:
     """Read back a .json or .csv export as a dict of numpy arrays (CSV: the long-format columns)."""
     import json
-    import pathlib
 
-    text = pathlib.Path(path).read_text()
+    from ._io import read_text_input
+
+    text = read_text_input(path, "field file")   # the bounded reader of every input (size, regular file)
     if str(path).lower().endswith(".json"):
         obj = json.loads(text)
         for key in ("tau", "k_c", "s", "U", "r", "dU", "dr", "ds", "magnitude"):
