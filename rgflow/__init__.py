@@ -10,6 +10,8 @@ Heavy dependencies (scipy, sympy, matplotlib) are imported only where used. ``rg
 ``rgflow.predict``, ``rgflow.transfer`` and ``rgflow.dynamics`` are the modules; calling one calls its
 function of the same name (``rgflow.flow(model)`` is ``rgflow.flow.flow(model)``).
 """
+from ._progress import quiet_startup_interrupt as _quiet
+_quiet()     # `rgflow ...` interrupted while numpy and scipy load: one line, exit 130, no traceback
 from ._version import __version__
 from ._callable import make_callable
 from .model import Model

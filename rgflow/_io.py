@@ -26,7 +26,7 @@ import tempfile
 import threading
 
 __all__ = ["atomic_write", "write_output", "say", "handle_signals", "Interrupted", "clean_stale_temporaries",
-           "to_json", "to_csv"]
+           "to_json", "to_csv", "check_input_file", "read_text_input", "read_npy", "read_npz", "read_csv_numbers"]
 
 
 # --------------------------------------------------------------------------- signals
@@ -304,16 +304,247 @@ def to_json(obj) -> str:
 
 
 def _cell(v) -> str:
-    """A CSV cell: strings as they are, numbers as repr(float) (nan/inf spelled as Python does)."""
-    return v if isinstance(v, str) else repr(float(v))
+    """A CSV cell: strings as they are, integers as integers, other numbers as repr(float) (nan/inf
+    spelled as Python does), None as an empty cell."""
+    import numbers
+
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return str(int(v))
+    return repr(float(v))
 
 
-def to_csv(header: dict, columns: dict) -> str:
-    """``# key=value`` comment lines for the metadata, then one row per index of the columns."""
-    lines = ["# " + " ".join(f"{k}={v}" for k, v in header.items())]
+def _text(v) -> str:
+    """A header value: integers as integers, floats by repr, text on one line, quoted if it has blanks."""
+    import numbers
+
+    text = _cell(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else str(v)
+    text = " ".join(text.split())   # one line
+    return f"'{text}'" if " " in text and not text.startswith("'") else text
+
+
+def to_csv(header: dict, columns: dict, extra=None) -> str:
+    """One ``# key=value ...`` comment line for the metadata (the header, then the entries of ``extra``:
+    every further scalar of the JSON form), then the column names and one row per index of the
+    columns. Entries whose value is None are left out (the JSON's null has no CSV spelling)."""
+    items = [*header.items(), *(extra or {}).items()]
+    lines = ["# " + " ".join(f"{k}={_text(v)}" for k, v in items if v is not None)]
     names = list(columns)
     lines.append(",".join(names))
     n = len(columns[names[0]]) if names else 0
     for i in range(n):
         lines.append(",".join(_cell(columns[c][i]) for c in names))
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- reading (untrusted files)
+#: the limits every input file is read against (checked on the declared sizes, before reading)
+MAX_INPUT_ELEMENTS = 10**8          # numbers in one array (0.8 GB as float64)
+MAX_TEXT_BYTES = 2**28              # 256 MiB of a text (CSV, JSON) input
+MAX_HEADER_BYTES = 2**16            # the header of a .npy array (NumPy writes < 4 KiB)
+MAX_META_BYTES = 2**20              # the meta string of a spectrum .npz
+NUMERIC_KINDS = "fiu"               # float and integer arrays; bool, complex, strings, objects, records refused
+_KIND_NAMES = {"b": "bool", "c": "complex", "U": "string", "S": "bytes", "O": "object", "V": "structured (record)",
+               "M": "datetime", "m": "timedelta"}
+
+
+def check_input_file(path, what) -> str:
+    """The path of an input file that exists, is a regular file and can be opened for reading;
+    otherwise ValueError naming ``what`` and why (not found, a directory, a FIFO or device, no
+    permission). A FIFO is refused before it is opened (opening one blocks until a writer comes)."""
+    name = os.fspath(path)
+    if not str(name).strip():
+        raise ValueError(f"{what} must name a file, got {name!r}")
+    try:
+        st = os.stat(name)
+    except FileNotFoundError:
+        raise ValueError(f"{what}: file not found: {name}") from None
+    except OSError as exc:
+        raise ValueError(f"{what} {name}: cannot read it ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"{what} {name}: is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device")
+        raise ValueError(f"{what} {name}: is {kind}, not a regular file")
+    try:
+        with open(name, "rb"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{what} {name}: cannot read it ({exc.strerror or exc})") from None
+    return name
+
+
+def read_text_input(path, what, max_bytes=MAX_TEXT_BYTES) -> str:
+    """The UTF-8 text of an input file of at most ``max_bytes`` (its size checked before reading)."""
+    name = check_input_file(path, what)
+    size = os.stat(name).st_size
+    if size > max_bytes:
+        raise ValueError(f"{what} {name}: {size} bytes exceeds the limit of {max_bytes} bytes for a text input")
+    try:
+        with open(name, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ValueError(f"{what} {name}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise ValueError(f"{what} {name}: exceeds the limit of {max_bytes} bytes for a text input")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what} {name}: not a UTF-8 text file (byte {exc.start})") from None
+
+
+def _npy_header(fp, where):
+    """(dtype, shape, fortran_order) of the .npy stream ``fp``, its header read and parsed with bounds
+    (never NumPy's own reader, whose errors suggest allow_pickle and whose header size is unbounded
+    before NumPy 1.24)."""
+    import ast
+
+    import numpy as np
+
+    magic = fp.read(8)
+    if len(magic) < 8 or magic[:6] != b"\x93NUMPY":
+        raise ValueError(f"{where}: not a .npy array (no NumPy header)")
+    major = magic[6]
+    if major not in (1, 2, 3):
+        raise ValueError(f"{where}: unknown .npy format version {major}")
+    size_bytes = 2 if major == 1 else 4
+    raw = fp.read(size_bytes)
+    if len(raw) < size_bytes:
+        raise ValueError(f"{where}: truncated .npy header")
+    hlen = int.from_bytes(raw, "little")
+    if hlen > MAX_HEADER_BYTES:
+        raise ValueError(f"{where}: the .npy header declares {hlen} bytes, more than the limit {MAX_HEADER_BYTES}")
+    text = fp.read(hlen)
+    if len(text) < hlen:
+        raise ValueError(f"{where}: truncated .npy header")
+    try:
+        header = ast.literal_eval(text.decode("utf-8" if major == 3 else "latin1"))
+    except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
+        raise ValueError(f"{where}: unreadable .npy header") from None
+    if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
+        raise ValueError(f"{where}: unreadable .npy header (keys descr, fortran_order, shape expected)")
+    descr, shape, fortran = header["descr"], header["shape"], header["fortran_order"]
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                               for n in shape) or not isinstance(fortran, bool):
+        raise ValueError(f"{where}: unreadable .npy header (bad shape or order)")
+    if not isinstance(descr, str):
+        raise ValueError(f"{where}: holds a structured (record) array; expected plain numbers")
+    try:
+        dtype = np.dtype(descr)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: unknown array type {descr[:40]!r}") from None
+    return dtype, shape, fortran
+
+
+def _read_npy_stream(fp, where, *, kinds=NUMERIC_KINDS, max_elements=MAX_INPUT_ELEMENTS):
+    """The array of a .npy stream, its header checked (type of ``kinds``, at most ``max_elements``)
+    before the data is read; a string array is returned as str."""
+    import numpy as np
+
+    dtype, shape, fortran = _npy_header(fp, where)
+    if dtype.kind not in kinds or dtype.hasobject:
+        kind = _KIND_NAMES.get(dtype.kind, dtype.str)
+        want = "numbers (float or integer)" if kinds == NUMERIC_KINDS else "a string"
+        raise ValueError(f"{where}: holds {kind} values ({dtype.str}); expected {want}")
+    count = math.prod(shape)
+    if count > max_elements:
+        raise ValueError(f"{where}: declares {count} values (shape {shape}), more than the limit {max_elements}")
+    nbytes = count * dtype.itemsize
+    data = fp.read(nbytes)
+    if len(data) < nbytes:
+        raise ValueError(f"{where}: truncated (the header declares {nbytes} bytes of data, found {len(data)})")
+    arr = np.frombuffer(data, dtype=dtype, count=count).reshape(shape, order="F" if fortran else "C")
+    if dtype.kind == "U":
+        return str(arr[()]) if arr.ndim == 0 else arr.astype(str)
+    return arr.astype(float)
+
+
+def read_npy(path, what, *, max_elements=MAX_INPUT_ELEMENTS):
+    """The numeric array of a .npy file; ValueError naming ``what`` for anything else (not an array,
+    a truncated one, bool/complex/string/record types, more than ``max_elements`` values)."""
+    name = check_input_file(path, what)
+    try:
+        with open(name, "rb") as fp:
+            return _read_npy_stream(fp, f"{what} {name}", max_elements=max_elements)
+    except OSError as exc:
+        raise ValueError(f"{what} {name}: cannot read it ({exc.strerror or exc})") from None
+
+
+def read_npz(path, what, required, optional=(), *, strings=(), max_elements=MAX_INPUT_ELEMENTS) -> dict:
+    """The arrays ``required`` (and those of ``optional`` that are present) of a .npz archive, as a dict.
+
+    Every member's declared size is checked before it is decompressed (a zip bomb is refused without
+    inflating it), its header as in :func:`read_npy`; the members named in ``strings`` must hold one
+    string (at most 1 MiB). A corrupt, truncated or empty archive is a ValueError naming ``what``.
+    """
+    import zipfile
+    import zlib
+
+    name = check_input_file(path, what)
+    where = f"{what} {name}"
+    out = {}
+    try:
+        with zipfile.ZipFile(name) as zf:
+            members = {info.filename[:-4] if info.filename.endswith(".npy") else info.filename: info
+                       for info in zf.infolist()}
+            missing = [k for k in required if k not in members]
+            if missing:
+                raise ValueError(f"{where}: missing array(s) {', '.join(missing)} "
+                                 f"(found {', '.join(sorted(members))[:200] or 'none'})")
+            for key in (*required, *(k for k in optional if k in members)):
+                info = members[key]
+                limit = (MAX_META_BYTES if key in strings else max_elements * 8) + MAX_HEADER_BYTES + 16
+                if info.file_size > limit:
+                    raise ValueError(f"{where}: member {key} declares {info.file_size} bytes uncompressed, "
+                                     f"more than the limit {limit}")
+                with zf.open(info) as fp:
+                    if key in strings:
+                        value = _read_npy_stream(fp, f"{where} [{key}]", kinds="U", max_elements=MAX_META_BYTES // 4)
+                        if not isinstance(value, str):
+                            raise ValueError(f"{where} [{key}]: expected one string")
+                    else:
+                        value = _read_npy_stream(fp, f"{where} [{key}]", max_elements=max_elements)
+                out[key] = value
+    except ValueError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+            OSError, KeyError, IndexError, OverflowError) as exc:
+        raise ValueError(f"{where}: not a readable .npz archive ({type(exc).__name__}: {str(exc)[:120]})") from None
+    return out
+
+
+def read_csv_numbers(path, what, *, max_bytes=MAX_TEXT_BYTES):
+    """The numbers of a comma-separated text file (``#`` comment lines skipped) as a 2-D float array;
+    ValueError naming ``what`` if it is not such a file, is larger than ``max_bytes`` (checked on its
+    size, before reading) or holds a cell that is not a number."""
+    import io
+
+    import numpy as np
+
+    name = check_input_file(path, what)
+    text = read_text_input(name, what, max_bytes)
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        raise ValueError(f"{what} {name}: holds no numbers")
+    try:
+        with warnings_as_errors():
+            arr = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, comments="#", dtype=float)
+    except (ValueError, UserWarning, IndexError) as exc:
+        reason = re.sub(r'"?<_io\.StringIO object at 0x[0-9a-f]+>"?', "the file", str(exc).splitlines()[0] if str(exc) else "")
+        raise ValueError(f"{what} {name}: not a CSV table of numbers ({reason[:160] or type(exc).__name__})") from None
+    if arr.size == 0:
+        raise ValueError(f"{what} {name}: holds no numbers")
+    return arr
+
+
+@contextlib.contextmanager
+def warnings_as_errors():
+    """numpy's "empty input file" and similar warnings of a reader raised, not printed."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        yield

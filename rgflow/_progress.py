@@ -7,7 +7,34 @@ from __future__ import annotations
 import sys
 import time
 
-__all__ = ["say", "Progress"]
+__all__ = ["say", "Progress", "quiet_startup_interrupt"]
+
+
+def quiet_startup_interrupt(argv0=None) -> bool:
+    """When the process is the ``rgflow`` command (``python -m rgflow`` or the console script), make a
+    SIGINT that arrives while the modules are still being imported end in one line and exit status
+    130 instead of a KeyboardInterrupt traceback. :func:`rgflow.cli.main` installs its own handler
+    as soon as it runs (and restores this one). Returns True if the handler was installed."""
+    import os
+    import signal
+    import threading
+
+    argv0 = (sys.argv[:1] or [""])[0] if argv0 is None else argv0
+    command = argv0 == "-m" or os.path.basename(str(argv0)) in ("rgflow", "rgflow.exe", "rgflow-script.py")
+    if not command or threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return False
+
+    def interrupted(signum, frame):   # imports nothing: it may run while any module is half imported
+        try:
+            sys.stderr.write("rgflow: error: interrupted (SIGINT)\n")
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGINT, interrupted)
+    return True
 
 
 def say(text: str, end: str = "\n") -> None:

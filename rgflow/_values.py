@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
 MAX_VALUES = 10_000     # points of one range START:STOP:NUM (each is a computation)
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")   # a plain decimal, as written by hand
+
+
+def parse_number(text, name) -> float:
+    """The finite float written as ``text`` (a plain decimal: ``3``, ``-0.5``, ``1e-3``), for the
+    parameter ``name``. Every number of the command line goes through here.
+
+    Rejected, with a ValueError naming ``name``: ``inf``, ``nan``, hexadecimal, digit-group
+    underscores (``1_000``: Python's ``float`` takes them, a typo of ``1,000`` should not pass), and a
+    decimal beyond the float range (``1e400``, which ``float`` rounds to inf).
+
+    Examples
+    --------
+    >>> parse_number(" 1e-3 ", "kappa")
+    0.001
+    """
+    s = str(text).strip()
+    if not NUMBER.fullmatch(s):
+        raise ValueError(f"{name} must be a finite decimal number (e.g. 0.5, 1e-3), got {str(text)[:40]!r}")
+    value = float(s)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a number within the float range (|x| < 1.8e308), got {s[:40]!r}")
+    return value
 
 
 def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndarray:
@@ -57,6 +81,8 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
             f"{'' if low is None else f'{low:g} <= '}START <= STOP, NUM >= 1; got {text!r}")
     low = -math.inf if low is None else low
     biggest = max((abs(float(v)) for v in text.replace(":", ",").split(",") if _is_float(v)), default=0.0)
+    if any(not NUMBER.fullmatch(v.strip()) for v in text.replace(":", ",").split(",")):
+        raise ValueError(form)
     if integer and biggest > 2.0**53:
         raise ValueError(f"{name} must be integers <= 2**53 = {2**53} (held exactly by float64), got {text!r}")
     try:

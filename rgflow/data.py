@@ -229,8 +229,10 @@ def save_spectrum(path, eigenvalues, target, **meta) -> pathlib.Path:
 
 
 def _read_csv(path):
+    from ._io import read_text_input
+
     names, rows = None, []
-    for no, line in enumerate(pathlib.Path(path).read_text().splitlines(), 1):
+    for no, line in enumerate(read_text_input(path, "spectrum file").splitlines(), 1):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
@@ -240,7 +242,7 @@ def _read_csv(path):
             missing = [c for c in ("eigenvalue", "target") if c not in names]
             if missing:
                 raise ValueError(f"{path}: the header must name the columns eigenvalue,target; "
-                                 f"missing {', '.join(missing)} (header {s!r})")
+                                 f"missing {', '.join(missing)} (header {s[:80]!r})")
             continue
         if len(cells) != len(names):
             raise ValueError(f"{path}: line {no} has {len(cells)} columns, the header {len(names)} "
@@ -248,46 +250,71 @@ def _read_csv(path):
         try:
             rows.append([float(c) for c in cells])
         except ValueError:
-            raise ValueError(f"{path}: line {no} is not numeric: {s!r}") from None
+            raise ValueError(f"{path}: line {no} is not numeric: {s[:80]!r}") from None
     if names is None:
         raise ValueError(f"{path}: empty file (no header eigenvalue,target)")
     data = np.array(rows, dtype=float).reshape(len(rows), len(names))
     return data[:, names.index("eigenvalue")], data[:, names.index("target")], {}
 
 
+_JSON_KINDS = {int: "a number", float: "a number", list: "a list", str: "a string", bool: "a boolean",
+               type(None): "null"}
+
+
 def _read_npz(path):
-    try:
-        z = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable .npz file ({exc})") from None
-    with z:
-        missing = [k for k in ("eigenvalues", "target") if k not in z.files]
-        if missing:
-            raise ValueError(f"{path}: missing array(s) {', '.join(missing)} (found {', '.join(z.files) or 'none'})")
-        lam, y = z["eigenvalues"], z["target"]
-        meta = json.loads(str(z["meta"])) if "meta" in z.files else {}
-    return lam, y, meta
+    from ._io import read_npz
+
+    arrays = read_npz(path, "spectrum file", ("eigenvalues", "target"), ("meta",), strings=("meta",))
+    meta = {}
+    if "meta" in arrays:
+        try:
+            meta = json.loads(arrays["meta"])
+        except (ValueError, RecursionError):
+            raise ValueError(f"{path}: meta is not readable JSON (or nested too deeply)") from None
+        if not isinstance(meta, dict):
+            raise ValueError(f"{path}: meta must be a JSON object (key: value), got {_JSON_KINDS.get(type(meta), type(meta).__name__)}")
+    return arrays["eigenvalues"], arrays["target"], meta
+
+
+def _check_meta(path, meta) -> dict:
+    """The numbers of ``meta`` that rgflow reads (dropped_power, mean_f2) must be finite and >= 0."""
+    for key in ("dropped_power", "mean_f2"):
+        if key in meta:
+            v = meta[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ValueError(f"{path}: meta {key} must be a finite number >= 0, got {str(v)[:40]!r}")
+    return meta
 
 
 def load_spectrum(path) -> DataSpectrum:
-    """Read a spectrum file: ``.npz`` with arrays ``eigenvalues`` and ``target`` (optional ``meta``), or
-    ``.csv`` with columns ``eigenvalue,target`` and optional ``#`` comment lines. Raises ValueError
-    (naming the file) on missing arrays, unequal lengths, NaN/inf, non-positive or not descending
-    eigenvalues, or an empty spectrum; FileNotFoundError if the file does not exist."""
+    """Read a spectrum file: ``.npz`` with arrays ``eigenvalues`` and ``target`` (optional ``meta``, a JSON
+    object), or ``.csv`` with columns ``eigenvalue,target`` and optional ``#`` comment lines.
+
+    The file is untrusted: it is read by the bounded readers of :mod:`rgflow._io` (sizes checked before
+    reading: at most ``MAX_INPUT_ELEMENTS`` = 10⁸ values per array, 256 MiB of CSV; a zip bomb is refused
+    without inflating it). Raises ValueError (naming the file) on a missing file, a directory or FIFO,
+    an unreadable, corrupt or truncated archive, arrays that are not 1-D real numbers (bool, complex,
+    string and record arrays are refused, never converted), unequal lengths, NaN/inf, non-positive or
+    not descending eigenvalues, an empty spectrum, or a meta that is not a JSON object.
+    """
+    from ._io import check_input_file
+
     path = pathlib.Path(path)
     if path.suffix not in (".npz", ".csv"):
         raise ValueError(f"spectrum file must end in .npz or .csv, got {str(path)!r}")
-    if not path.is_file():
-        raise FileNotFoundError(f"spectrum file not found: {path}")
+    check_input_file(path, "spectrum file")
     lam, y, meta = (_read_npz if path.suffix == ".npz" else _read_csv)(path)
-    lam, y = np.asarray(lam, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    for name, arr in (("eigenvalues", lam), ("target", y)):
+        if np.ndim(arr) != 1:
+            raise ValueError(f"{path}: {name} must be a 1-D array, got shape {np.shape(arr)}")
+    lam, y = np.asarray(lam, dtype=float), np.asarray(y, dtype=float)
     if lam.size != y.size:
         raise ValueError(f"{path}: eigenvalues and target have unequal lengths ({lam.size} and {y.size})")
     try:
         lam, y = check_spectrum(lam, y)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
-    return DataSpectrum(lam, y, meta)
+    return DataSpectrum(lam, y, _check_meta(path, meta))
 
 
 # ------------------------------------------------------------------------------------ fits

@@ -206,8 +206,8 @@ class Dynamics(Result):
 def default_times(model: Model, points: int = 121, t_min=None, t_max=None) -> np.ndarray:
     """Log-spaced times from 0.01/a_max (a_max = Λ^{1+α} + r) to 30/(1 + r) (e^{−60} of the slowest mode)."""
     a, _ = gaussian_coefficients(model)
-    lo = 0.01 / float(a.max()) if t_min is None else check_real("t_min", t_min, low=0.0, low_open=True)
-    hi = 30.0 / float(a.min()) if t_max is None else check_real("t_max", t_max, low=0.0, low_open=True)
+    lo = 0.01 / float(a.max()) if t_min is None else check_real("t_min", t_min, low=TIME_RANGE[0], high=TIME_RANGE[1])
+    hi = 30.0 / float(a.min()) if t_max is None else check_real("t_max", t_max, low=TIME_RANGE[0], high=TIME_RANGE[1])
     if hi <= lo:
         raise ValueError(f"t_max must be > t_min = {lo:g}, got {hi:g}")
     return np.geomspace(lo, hi, check_int("points", points, low=2))
@@ -216,12 +216,16 @@ def default_times(model: Model, points: int = 121, t_min=None, t_max=None) -> np
 def _grid(times, steps_per_decade):
     """Internal grid: 0, then log-uniform steps down to t_min/100, with every output time on it."""
     t0 = times[0] / 100.0
-    n = max(2, int(math.ceil(steps_per_decade * math.log10(times[-1] / t0))) + 1)
+    n = max(2, int(math.ceil(steps_per_decade * (math.log10(times[-1]) - math.log10(t0)))) + 1)
     grid = np.unique(np.concatenate([[0.0], np.geomspace(t0, times[-1], n), times]))
     return grid, np.searchsorted(grid, times)
 
 
-MAX_WORK = 2.5e8   # steps × max(chains × Λ, 8192) of the Langevin dynamics (~12 s on one core; Λ = 3000 by default: 1.9e8)
+MAX_WORK = 1e8     # steps × max(chains × Λ, 8192) of the dynamics (~2 s on one idle core, ~10 s on a loaded one)
+CHAINS_MAX = 10_000
+SHELLS_MAX = 100          # shells per octave
+STEPS_PER_DECADE_MAX = 100_000
+TIME_RANGE = (1e-300, 1e300)   # output times (their ratio and the grid's logarithms stay finite)
 
 
 def _check_work(method, steps, n, size, stiffness, t):
@@ -359,6 +363,26 @@ def _fronts(grid, D, lam_c, levels, r, mu_grid):
     return front, {k: np.array(v) for k, v in pts.items()}
 
 
+MAX_GRID = 10**6      # steps of the internal time grid
+
+
+def _brief(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _floats(value, message) -> np.ndarray:
+    """``value`` as a 1-D float array (a scalar as one value); ValueError ``message`` if it is not numbers."""
+    if isinstance(value, (str, bytes)):
+        raise ValueError(message)
+    try:
+        with np.errstate(all="ignore"):
+            arr = np.atleast_1d(np.asarray(value, dtype=float))
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(message) from None
+    return arr
+
+
 def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int = 1, seed: int = 0,
              initial=None, steps_per_decade: int = 200, chains: int = 32, max_step: float = 0.05,
              levels=LEVELS) -> Dynamics:
@@ -374,17 +398,19 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     model : Model
         The model.
     times : array_like, optional
-        Increasing positive output times (default :func:`default_times`).
+        Increasing output times in [1e-300, 1e300] (default :func:`default_times`); the internal grid,
+        ``steps_per_decade`` × (decades spanned + 2) steps, holds at most 10⁶.
     method : {'gradient', 'langevin', 'mean-field'}, optional
         The dynamics (default 'gradient').
-    shells : int ≥ 1, optional
+    shells : int in [1, 100], optional
         Shells of modes for the energies E(λ_j, t).
     seed : int ≥ 0, optional
         Seed of the sampler (``langevin``).
     initial : array_like, optional
         Δ(0) (default y: the untrained predictor f = 0).
     steps_per_decade, chains, max_step : optional
-        Integrator steps per decade of t, sampler chains, largest step.
+        Integrator steps per decade of t (4 to 10⁵), sampler chains (2 to 10⁴), largest step. The
+        run stops with a ValueError before steps × max(chains × Λ, 8192) would exceed ``MAX_WORK`` = 10⁸.
     levels : sequence of float, optional
         Levels of the learning fronts (default (0.8, 0.5, 0.2, 0.05)).
 
@@ -418,18 +444,33 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     t_start = _time.perf_counter()
-    times = default_times(model) if times is None else np.atleast_1d(np.asarray(times, dtype=float))
-    if times.ndim != 1 or len(times) < 2 or not np.all(np.isfinite(times)) or times[0] <= 0 \
-            or np.any(np.diff(times) <= 0):
-        raise ValueError("times must be at least 2 finite, positive, strictly increasing values")
-    steps_per_decade = check_int("steps_per_decade", steps_per_decade, low=4)
-    chains = check_int("chains", chains, low=2)
+    times_form = (f"times must be at least 2 strictly increasing numbers in [{TIME_RANGE[0]:g}, {TIME_RANGE[1]:g}]"
+                  f"{'' if times is None else f', got {_brief(times)}'}")
+    times = default_times(model) if times is None else _floats(times, times_form)
+    if times.ndim != 1 or len(times) < 2 or not np.all(np.isfinite(times)) or times[0] < TIME_RANGE[0] \
+            or times[-1] > TIME_RANGE[1] or np.any(np.diff(times) <= 0):
+        raise ValueError(times_form)
+    steps_per_decade = check_int("steps_per_decade", steps_per_decade, low=4, high=STEPS_PER_DECADE_MAX)
+    chains = check_int("chains", chains, low=2, high=CHAINS_MAX)
+    shells = check_int("shells", shells, high=SHELLS_MAX)
     max_step = check_real("max_step", max_step, low=0.0, low_open=True)
     seed = check_int("seed", seed, low=0)
+    if isinstance(levels, (str, bytes)) or not hasattr(levels, "__iter__"):
+        raise ValueError(f"levels must be a sequence of numbers in (0, 1), got {_brief(levels)}")
     levels = tuple(check_real("levels", c, low=0.0, high=1.0, low_open=True, high_open=True) for c in levels)
+    if not levels:
+        raise ValueError("levels must hold at least one number in (0, 1)")
+    grid_steps = steps_per_decade * (math.log10(times[-1]) - math.log10(times[0]) + 2)
+    if grid_steps > MAX_GRID:
+        raise ValueError(f"times span {math.log10(times[-1] / times[0]):.3g} decades: with steps_per_decade = "
+                         f"{steps_per_decade} the grid would hold {grid_steps:.3g} > {MAX_GRID:.0e} steps; "
+                         "narrow times or lower steps_per_decade")
     lam, (a, b) = model.eigenvalues(), gaussian_coefficients(model)
     u, r = model.u, model.r
-    x0 = model.target() if initial is None else np.asarray(initial, dtype=float)
+    if initial is None:
+        x0 = model.target()
+    else:
+        x0 = _floats(initial, f"initial must be {model.cutoff} finite numbers (one per mode), got {_brief(initial)}")
     if x0.shape != (model.cutoff,) or not np.all(np.isfinite(x0)):
         raise ValueError(f"initial must be {model.cutoff} finite values (one per mode), got shape {x0.shape}")
 

@@ -188,6 +188,24 @@ def _auto_window(rescaled, tau, alpha, beta, cutoff, P):
     return (0.0, U_rng[1] / lam**2 / P), (r_rng[0] / lam, r_rng[1] / lam)
 
 
+N_MAX = 2000            # grid points per axis
+POINTS_MAX = 10**6      # tau values x n^2 grid points (each holds about 200 bytes of arrays and temporaries)
+EXP_MAX = 700.0         # |ln| of every power k^x evaluated (float64 ends at e^709)
+
+
+def _check_exponents(alpha, beta, cutoff):
+    """ValueError naming alpha or beta when λ_k² = k^-2(1+α) or s = k^((β-α-1)/2) over 1 <= k <= cutoff leaves
+    float64 (|ln| > 700): the field would be inf or NaN."""
+    ln = math.log(cutoff)
+    if 2.0 * (1.0 + alpha) * ln > EXP_MAX:
+        raise ValueError(f"alpha must satisfy 2 (1 + alpha) ln(cutoff) <= {EXP_MAX:g} (lambda_k^2 = k^-2(1+alpha) "
+                         f"representable up to cutoff = {cutoff}): alpha <= {EXP_MAX / (2 * ln) - 1:.4g}, got {alpha!r}")
+    if 2.0 * abs(eq.gamma_s(alpha, beta)) * ln > EXP_MAX:
+        raise ValueError(f"beta must satisfy |beta - alpha - 1| ln(cutoff) <= {EXP_MAX:g} (the rescaling s "
+                         f"representable up to cutoff = {cutoff}): beta in [{alpha + 1 - EXP_MAX / ln:.4g}, "
+                         f"{alpha + 1 + EXP_MAX / ln:.4g}], got {beta!r}")
+
+
 def _check_range(name, rng):
     try:
         lo, hi = (float(v) for v in rng)
@@ -249,8 +267,8 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
         RG times (default (0, 1, 2)); also a string '0,1,2' or 'START:STOP:NUM'.
     U_range, r_range : (low, high), optional
         The window, the same at every τ; None: a window per τ around the U-nullcline.
-    n : int ≥ 3, optional
-        Grid points per axis (n × n grid; default 200).
+    n : int in [3, 2000], optional
+        Grid points per axis (n × n grid; default 200); (number of τ) × n² <= 10⁶.
     rescaled : bool, optional
         The dimensionless view (default True) or the couplings of the action.
     P : int, optional
@@ -271,7 +289,11 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
     Raises
     ------
     ValueError
-        On bad input (e.g. a τ outside [0, ln Λ], a window with low ≥ high), naming the parameter.
+        On bad input (e.g. a τ outside [0, ln Λ], a window with low ≥ high), naming the parameter;
+        also exponents whose powers leave float64 over 1 ≤ k ≤ Λ: 2(1 + α) ln Λ ≤ 700 and
+        |β − α − 1| ln Λ ≤ 700 are required.
+    FloatingPointError
+        If the field is non-finite anyway (a window reaching a pole of the raw flow).
 
     Examples
     --------
@@ -288,9 +310,13 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
     beta = 1.0 + alpha if beta is None else check_real("beta", beta, low=-1.0, low_open=True)
     cutoff = check_int("cutoff", cutoff, low=2)
     P = cutoff if P is None else check_int("P", P)
-    n = check_int("n", n, low=3)
+    n = check_int("n", n, low=3, high=N_MAX)
     taus = np.array(parse_tau(tau))
+    if len(taus) * n * n > POINTS_MAX:
+        raise ValueError(f"n must satisfy (number of tau) x n^2 <= {POINTS_MAX:.0e} grid points (about "
+                         f"{POINTS_MAX * 200 / 1e9:.1f} GB), got {len(taus)} x {n}^2")
     tmax = math.log(cutoff)
+    _check_exponents(alpha, beta, cutoff)
     if np.any(taus > tmax):
         raise ValueError(f"tau must lie in [0, ln cutoff = {tmax:.4g}] (k_c >= 1), got {tuple(float(t) for t in taus)}")
     rescaled = bool(rescaled)
@@ -308,6 +334,13 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
     T = taus[:, None, None]
     with np.errstate(all="ignore"):
         dU, dr, ds, s = _rhs(rescaled, U[:, None, :], r[:, :, None], T, alpha, beta, cutoff, P)
+    for name, arr in (("U", U), ("r", r), ("dU", dU), ("dr", dr), ("ds", ds)):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i = int(np.argwhere(bad)[0][0])
+            raise FloatingPointError(f"the flow field has non-finite {name} at tau = {taus[i]:g} (alpha = {alpha:g}, "
+                                     f"beta = {beta:g}, cutoff = {cutoff}): beyond float64 or at a pole of the flow; "
+                                     "narrow U_range/r_range or the exponents")
     params = {"alpha": alpha, "beta": beta, "cutoff": cutoff, "P": P, "n": n}
     ff = FlowField(params, rescaled, taus, cutoff * np.exp(-taus), np.broadcast_to(np.ravel(s), taus.shape).copy(),
                    U, r, dU, dr, ds, version=__version__)
@@ -468,9 +501,10 @@ def write_field(ff: FlowField, path) -> None:
 def read_field(path) -> dict:
     """Read back a .json or .csv export as a dict of numpy arrays (CSV: the long-format columns)."""
     import json
-    import pathlib
 
-    text = pathlib.Path(path).read_text()
+    from ._io import read_text_input
+
+    text = read_text_input(path, "field file")   # the bounded reader of every input (size, regular file)
     if str(path).lower().endswith(".json"):
         obj = json.loads(text)
         for key in ("tau", "k_c", "s", "U", "r", "dU", "dr", "ds", "magnitude"):

@@ -301,6 +301,9 @@ def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0,
     K = check_gram(K, MAX_DENSE, hint="the spectrum and KRR's predictions need the dense Gram matrix")
     N = K.shape[0]
     f = check_target_values(f, N)
+    if not np.any(f):   # every error would be 0 and the ratios KRR/theory 0/0
+        raise ValueError("f (the target) must not be zero on every point: there is nothing to learn and the "
+                         "ratios of the errors are undefined")
     Ps, theories = check_comparison(N, P_values, theories)
     kappas = [check_real("kappa", k, low=0, low_open=True) for k in np.atleast_1d(kappas).tolist()]
     if not kappas:

@@ -19,12 +19,13 @@ and its ``error``. ``rgflow sweep`` adds progress on stderr, an atomically rewri
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
 from .model import Model, check_int
 
-__all__ = ["sweep", "parse_values", "OBSERVABLES", "register", "PARAMETERS"]
+__all__ = ["sweep", "parse_values", "OBSERVABLES", "register", "PARAMETERS", "check_row"]
 
 PARAMETERS = ("alpha", "beta", "P", "kappa", "U", "cutoff")
 _INTEGER = {"P", "cutoff", "width"}
@@ -154,7 +155,65 @@ def _model(task, spectrum):
 
 
 def _key(row):
-    return tuple(row[name] for name in PARAMETERS) + (row.get("ridge", "bare"),) + tuple(row.get(k) for k in NETWORK)
+    return (tuple(row[name] for name in PARAMETERS) + (row.get("ridge", "bare"), row.get("digest"))
+            + tuple(row.get(k) for k in NETWORK))
+
+
+# --- the checks of every row, fresh or resumed -------------------------------------------------
+
+_TEXT_COLUMNS = {"method", "error", "ridge", "digest", "undefined", "parameterization"}
+_REQUIRED = {"moments": ("loss", "bias", "variance", "test_error"),
+             "transfer": ("P_new", "kappa_new", "U_new", "r_new", "u_new"),
+             "scaling": ("r_verdict", "U_verdict", "s_verdict")}
+_NON_NEGATIVE = {"loss", "bias", "variance", "test_error", "train_error", "U_new", "u_new"}
+_POSITIVE = {"kappa_new", "P_new"}
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
+        and math.isfinite(float(v))
+
+
+def check_row(row, observable, where="row") -> None:
+    """ValueError naming ``where`` and the column unless ``row`` is a row of ``observable`` as
+    :func:`evaluate` writes it: the parameters (alpha, beta finite or null, P and cutoff integers >= 1,
+    kappa > 0, U >= 0), ``method``, and either ``error`` (a failed combination) or every column of the
+    observable, each a finite number (loss, bias, variance, test error >= 0) or a text column.
+    Resumed rows (``done``) and fresh rows go through the same check."""
+    if not isinstance(row, dict):
+        raise ValueError(f"{where} must be a row (an object of columns), got {type(row).__name__}")
+    for name in PARAMETERS:
+        if name not in row:
+            raise ValueError(f"{where} lacks the parameter column {name}")
+        v = row[name]
+        if name in _INTEGER:
+            ok = isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+        elif name in ("alpha", "beta"):
+            ok = v is None or _is_real(v)
+        else:
+            ok = _is_real(v) and (v > 0 if name == "kappa" else v >= 0)
+        if not ok:
+            raise ValueError(f"{where}: {name} must be {'an integer >= 1' if name in _INTEGER else 'a finite number'}"
+                             f"{' > 0' if name == 'kappa' else ' >= 0' if name == 'U' else ''}, got {str(v)[:40]!r}")
+    if not isinstance(row.get("method"), str):
+        raise ValueError(f"{where} lacks its method")
+    failed = isinstance(row.get("error"), str) and row["error"]
+    for col, v in row.items():
+        if col in PARAMETERS or col in _TEXT_COLUMNS or col.endswith("_verdict"):
+            if col in _TEXT_COLUMNS | {c for c in row if c.endswith("_verdict")} and v is not None \
+                    and not isinstance(v, str):
+                raise ValueError(f"{where}: {col} must be text, got {str(v)[:40]!r}")
+            continue
+        if failed and v is None:
+            continue
+        if not _is_real(v):
+            raise ValueError(f"{where}: {col} must be a finite number, got {str(v)[:40]!r}")
+        if (col in _NON_NEGATIVE and v < 0) or (col in _POSITIVE and v <= 0):
+            raise ValueError(f"{where}: {col} must be {'> 0' if col in _POSITIVE else '>= 0'}, got {v!r}")
+    if not failed:
+        missing = [c for c in _REQUIRED.get(observable, ()) if c not in row]
+        if missing:
+            raise ValueError(f"{where} lacks the column(s) {', '.join(missing)} of the {observable} observable")
 
 
 # --- evaluation -----------------------------------------------------------------------------
@@ -169,8 +228,13 @@ def evaluate(task, method, observable, options, spectrum=None):
     row["method"] = method
     try:
         row.update(OBSERVABLES[observable](_model(task, spectrum), method, **options))
+        if observable in _REQUIRED:
+            try:
+                check_row(row, observable)
+            except ValueError as exc:   # a non-finite or negative result: numerical trouble, named
+                raise FloatingPointError(str(exc).replace("row: ", "the result: ", 1)) from None
     except (FlowError, ConvergenceError, FloatingPointError) as exc:
-        row["error"] = f"{type(exc).__name__}: {exc}"
+        row = {**dict(task), "method": method, "error": f"{type(exc).__name__}: {exc}"}
     return row
 
 
@@ -213,7 +277,8 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     client : dask.distributed.Client, optional
         Run on a Dask cluster instead.
     done : sequence of dict, optional
-        Rows already computed (their parameters are not run again).
+        Rows already computed (their parameters are not run again; rows of another method are
+        ignored). Each must pass :func:`check_row` (ValueError naming ``done[i]`` and the column).
     on_row : callable, optional
         ``on_row(rows_so_far, n_total)``, called after each finished row with the finished rows
         in table order.
@@ -257,7 +322,12 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     network = None if width is None else {"width": width, "depth": depth, "parameterization": parameterization}
     tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge, spectrum,
                    network)
-    have = {_key(r): r for r in done}
+    if isinstance(done, (str, bytes, dict)) or not hasattr(done, "__iter__"):
+        raise ValueError(f"done must be a sequence of rows (dicts), got {type(done).__name__}")
+    done = list(done)
+    for i, row in enumerate(done):
+        check_row(row, observable, where=f"done[{i}]")
+    have = {_key(r): r for r in done if r["method"] == method}
     results = [have.get(_key(t)) for t in tasks]
     todo = [i for i, r in enumerate(results) if r is None]
 
@@ -281,7 +351,10 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     elif workers > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        import os
+
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_die_with_parent,
+                                   initargs=(os.getpid(),))
         try:
             futures = {pool.submit(evaluate, tasks[i], *args): i for i in todo}
             for fut in as_completed(futures):
@@ -292,6 +365,33 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
         for i in todo:
             finished(i, evaluate(tasks[i], *args))
     return results
+
+
+def _die_with_parent(parent) -> None:
+    """Initializer of the pool's workers: end this worker when the process ``parent`` ends, also by
+    SIGKILL (which gives the pool no chance to stop it). Linux: the kernel sends SIGKILL on the
+    parent's death (prctl PR_SET_PDEATHSIG); everywhere: a daemon thread checks the parent every 0.5 s."""
+    import os
+    import signal
+    import threading
+    import time
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError, TypeError):
+        pass
+    if os.getppid() != parent:       # the parent died before the prctl took effect
+        os._exit(1)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rgflow-parent-watch", daemon=True).start()
 
 
 # --- table formats --------------------------------------------------------------------------
@@ -326,11 +426,15 @@ def to_text(rows, fmt) -> str:
 
 
 def from_text(text, fmt) -> list:
-    """Rows written by :func:`to_text` (for ``--resume``)."""
+    """Rows written by :func:`to_text` (for ``--resume``). ValueError if ``text`` is not such a table
+    (the rows themselves are checked by :func:`sweep` with :func:`check_row`)."""
     import json
 
     if fmt == "json":
-        rows = json.loads(text)
+        try:
+            rows = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ValueError("the file to resume is not JSON (or nested too deeply)") from None
         if not isinstance(rows, list):
             raise ValueError("the file to resume must hold a JSON list of rows")
         return rows
@@ -338,18 +442,26 @@ def from_text(text, fmt) -> list:
 
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
     rows = []
-    for rec in csv.DictReader(lines):
-        row = {}
-        for c, v in rec.items():
-            if v == "":
-                row[c] = None
-            elif c in _INTEGER:
-                row[c] = int(v)
-            elif c in ("method", "error", "ridge", "digest") or c.endswith("_verdict"):
-                row[c] = v
-            else:
-                row[c] = float(v)
-        rows.append(row)
+    try:
+        for no, rec in enumerate(csv.DictReader(lines), 1):
+            row = {}
+            for c, v in rec.items():
+                if c is None or v is None:
+                    raise ValueError(f"row {no} has more or fewer cells than the header")
+                if v == "":
+                    row[c] = None
+                elif c in _INTEGER or c == "P_new":
+                    row[c] = int(v) if v.lstrip("-").isdigit() else v
+                elif c in _TEXT_COLUMNS or c.endswith("_verdict"):
+                    row[c] = v
+                else:
+                    try:
+                        row[c] = float(v)
+                    except ValueError:
+                        row[c] = v      # check_row names it
+            rows.append(row)
+    except csv.Error as exc:
+        raise ValueError(f"the file to resume is not a CSV table ({exc})") from None
     return rows
 
 

@@ -70,7 +70,7 @@ def test_json_rows_krr_is_an_explicit_solve_and_each_theory_its_python_function(
 def test_no_krr_gives_the_theories_only_and_draws_the_learning_curves(capsys, wine, tmp_path):
     K, f = wine
     png = tmp_path / "c.png"
-    code, out, err = run(capsys, f"{WINE} --P 10:40:3 --kappa 0.01 --no-krr --theory bare,pointwise --plot {png}")
+    code, out, err = run(capsys, f"{WINE} --P 10:40:3 --kappa 0.01 --no-krr --theory bare,pointwise --plot {png} --format json")   # --plot alone: the plot only
     assert code == 0 and err == ""
     rows = json.loads(out)["rows"]
     assert [r["P"] for r in rows] == [10, 20, 40]      # the log-spaced range of rgflow._values

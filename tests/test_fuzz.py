@@ -375,13 +375,66 @@ def test_cli(sub, params, data):
             assert not {"nan", "inf", "-inf", ""} & set(cells), out
 
 
+BAD_TEXTS = ["nan", "inf", "-inf", "1e400", "1+2j", "{1}", "[[1]]", "x", "1_000", "0x10", "", " "]
+ODD_TEXTS = ["-1", "0", "1e30", "100000000000000000000000000", "1e308", "3000", "1e-300", "1e-320"]
+MODEL_FLAGS = ["--alpha", "--beta", "--P", "--kappa", "--U", "--cutoff", "--n", "--tau", "--to-P"]
+
+
 @pytest.mark.parametrize("sub", sorted(CLI_CASES))
-@given(flag=st.sampled_from(["--alpha", "--beta", "--P", "--kappa", "--U"]),
-       text=st.sampled_from(["nan", "inf", "-inf", "1e400", "-1", "0", "1+2j", "{1}", "[[1]]", "x", "1e30",
-                             "100000000000000000000000000", "1e308", "3000", "1e-300"]), data=st.data())
-def test_cli_bad_values_are_one_line(sub, flag, text, data):
+@given(text=st.sampled_from(BAD_TEXTS + ODD_TEXTS), data=st.data())
+def test_cli_bad_values_are_one_line(sub, text, data):
+    """Every numeric flag of every subcommand, given junk or an extreme value: output or one line, never a
+    traceback or non-finite output; junk (not a finite decimal) is always refused with exit 2."""
     argv = CLI_CASES[sub](dict(alpha=0.2, beta=0.3, P=20, kappa=3.0, U=0.05, cutoff=None), data)
-    if flag not in argv:
-        return
+    flags = [f for f in MODEL_FLAGS if f in argv]
+    assert flags, argv                      # every case has numeric flags: the draw below always happens
+    flag = data.draw(st.sampled_from(flags))
     argv[argv.index(flag) + 1] = text
-    check_cli(argv)
+    code, out = check_cli(argv)
+    if text in BAD_TEXTS:
+        assert code == 2
+    if code == 0 and "--format" not in argv or code == 0 and argv[argv.index("--format") + 1] == "json":
+        import json
+
+        json.loads(out, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
+
+
+# --- hostile files -------------------------------------------------------------------------------
+
+def _corpus():
+    import tempfile
+
+    from test_robust_hostile_input import hostile_arrays, hostile_files
+
+    folder = tempfile.mkdtemp(prefix="rgflow-fuzz-")
+    files = hostile_files(folder)
+    os.mkdir(os.path.join(folder, "arrays"))
+    return files, hostile_arrays(os.path.join(folder, "arrays"))
+
+
+CORPUS = {}
+
+
+@given(data=st.data())
+def test_cli_hostile_files_are_one_line(data):
+    """A hostile file (corrupt, truncated, empty, bomb, odd dtype, huge header, FIFO, directory) in any
+    file flag of any reading subcommand: one line, exit 2, never a traceback or a hang."""
+    if not CORPUS:
+        CORPUS["files"], CORPUS["arrays"] = _corpus()
+    files, arrays = CORPUS["files"], CORPUS["arrays"]
+    name = data.draw(st.sampled_from(sorted(k for k, (_, w) in files.items() if w)))
+    path = files[name][0]
+    sub = data.draw(st.sampled_from(["predict", "curve", "sweep", "surface", "dynamics"]))
+    argv = {"predict": ["predict", "--P", "10", "--kappa", "1"], "curve": ["curve", "--P", "10,20", "--kappa", "1"],
+            "sweep": ["sweep", "--P", "10", "--kappa", "1", "--quiet"],
+            "surface": ["surface", "--P", "10,20", "--cutoff", "10,20", "--kappa", "1"],
+            "dynamics": ["dynamics", "--P", "10", "--kappa", "1"]}[sub] + ["--spectrum", path]
+    code, _ = check_cli(argv)
+    assert code == 2
+    aname = data.draw(st.sampled_from(sorted(arrays)))
+    flag = data.draw(st.sampled_from(["--gram", "--target"]))
+    good = arrays["zeros.npy"][0]
+    argv = ["spectrum", "--gram", good, "--target", good, "--out", os.devnull + ".npz"]
+    argv[argv.index(flag) + 1] = arrays[aname][0]
+    code, _ = check_cli(argv)
+    assert code == 2

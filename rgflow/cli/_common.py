@@ -51,11 +51,26 @@ def command(name, *, help, description, example, arguments=lambda parser: None):
     return register
 
 
+def real(text):
+    """argparse type: a finite decimal number (:func:`rgflow._values.parse_number`: no inf, nan,
+    ``1_000`` or value beyond the float range)."""
+    from .._values import parse_number
+
+    try:
+        return parse_number(text, "the value")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("the value must be", "expected")) from None
+
+
 def integer(text):
     """argparse type: an integer, also written as an integral decimal (1e3), parsed exactly (never
-    rounded through float: ``100000000000000000000000001`` stays that integer)."""
+    rounded through float: ``100000000000000000000000001`` stays that integer); no ``1_000``, inf or nan."""
     from decimal import Decimal, InvalidOperation
 
+    from .._values import NUMBER
+
+    if not NUMBER.fullmatch(str(text).strip()):
+        raise argparse.ArgumentTypeError(f"expected an integer, got {str(text)[:40]!r}")
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:
@@ -63,7 +78,7 @@ def integer(text):
     if not value.is_finite() or value != value.to_integral_value():
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
     if value.adjusted() > 30:     # far beyond every allowed range (P <= 2**53); not expanded into digits
-        raise argparse.ArgumentTypeError(f"expected an integer below 1e30, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected an integer below 1e30, got {str(text)[:40]!r}")
     return int(value)
 
 
@@ -80,13 +95,13 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
     all (:func:`spectrum_from` the file), so every subcommand gets them at once.
     """
     need = "" if spectrum else None   # --alpha/--beta required unless --spectrum FILE is given (checked in spectrum_from)
-    p.add_argument("--alpha", type=float, required=need is None,
+    p.add_argument("--alpha", type=real, required=need is None,
                    help="spectrum exponent, λ_k = k^-(1+α), α > 0" + ("" if need is None else " (or --spectrum)"))
     if beta_required:
-        p.add_argument("--beta", type=float, required=need is None,
+        p.add_argument("--beta", type=real, required=need is None,
                        help="target exponent, y_k² = k^-(1+β), β > -1" + ("" if need is None else " (or --spectrum)"))
     else:
-        p.add_argument("--beta", type=float, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
+        p.add_argument("--beta", type=real, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
     if spectrum:
         p.add_argument("--spectrum", default=None, metavar="FILE",
                        help="a measured spectrum instead of the power law: .npz with arrays eigenvalues and "
@@ -97,12 +112,12 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
     elif P == "list":
         p.add_argument("--P", dest="P_values", required=True, help=f"training samples P: {VALUES_FORMS}")
     if kappa:
-        p.add_argument("--kappa", type=float, required=True, help="ridge κ > 0 (mass r = P/κ)")
+        p.add_argument("--kappa", type=real, required=True, help="ridge κ > 0 (mass r = P/κ)")
         p.add_argument("--ridge", choices=RIDGES, default="bare",
                        help="bare: the mass r = P/κ (default, the paper's); renormalized: r = 1/K with the "
                             "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5)")
     if U:
-        p.add_argument("--U", type=float, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
+        p.add_argument("--U", type=real, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
         add_network_args(p)
     if cutoff == "one":
         p.add_argument("--cutoff", type=integer, default=cutoff_default,
@@ -150,10 +165,7 @@ def spectrum_from(ns):
         from ..data import load_spectrum
         from ..spectrum import Measured
 
-        try:
-            cached = Measured.from_data(load_spectrum(path))   # meta dropped_power: the unlearnable floor
-        except FileNotFoundError as exc:
-            raise ValueError(str(exc)) from None
+        cached = Measured.from_data(load_spectrum(path))   # meta dropped_power: the unlearnable floor
         ns._measured = cached
     return cached
 
@@ -183,7 +195,18 @@ def add_method_arg(p, choices, default=DEFAULT_METHOD, help="predictor"):
 
 
 def add_seed_arg(p, what="the langevin method"):
-    p.add_argument("--seed", type=integer, default=0, help=f"seed of {what} (default 0)")
+    p.add_argument("--seed", type=integer, default=None, help=f"seed of {what} (default 0; an integer >= 0)")
+
+
+def refuse_unused(ns, used, **flags) -> None:
+    """ValueError if a flag was given that this run does not use (``used`` False): ``flags`` maps
+    the option (``seed``) to the condition under which it applies ("--method langevin"); a flag left at
+    its default (None) is fine."""
+    if used:
+        return
+    for key, when in flags.items():
+        if getattr(ns, key, None) is not None:
+            raise ValueError(f"--{key.replace('_', '-')} applies only with {when}; it is not used here")
 
 
 def add_predictor_args(p):
@@ -195,22 +218,66 @@ def add_predictor_args(p):
 
 
 def predictor_options(ns, **extra) -> dict:
-    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin and sample)."""
-    if ns.method == "langevin":
-        return {"seed": ns.seed, **extra}
-    return {"seed": ns.seed} if ns.method == "sample" else {}
+    """The options of :func:`rgflow.predict.predict` that the flags give (the seed, for langevin and sample);
+    ValueError if --seed is given to another method (it would be ignored)."""
+    seeded = ns.method in ("langevin", "sample")
+    refuse_unused(ns, seeded, seed="--method langevin or sample")
+    if not seeded:
+        return {}
+    seed = 0 if ns.seed is None else ns.seed
+    return {"seed": seed, **extra} if ns.method == "langevin" else {"seed": seed}
 
 
 # --- the output: one function for every subcommand ---------------------------------------------
 
+def add_summary_arg(p):
+    """--summary: only the scalars of the result (no per-mode or per-point arrays)."""
+    p.add_argument("--summary", action="store_true",
+                   help="only the scalars (loss, bias, ... and the parameters), not the arrays")
+
+
+def resolve_format(ns) -> None:
+    """Set ``ns.format`` to its default when not given, and ``ns.format_given`` (was --format given?)."""
+    ns.format_given = getattr(ns, "format", None) is not None
+    if not ns.format_given and hasattr(ns, "_format_default"):
+        ns.format = ns._format_default
+
+
+def scalars(data, prefix="") -> dict:
+    """The scalar entries of a JSON-ready dict (numbers, strings, booleans, null), nested dicts
+    flattened with dotted keys (``params.alpha``); lists (the arrays) left out."""
+    out = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(scalars(value, f"{name}."))
+        elif not isinstance(value, (list, tuple)):
+            out[name] = value
+    return out
+
+
 def add_output_args(p, *, plot=True, format_default="json", format_help=None, out_help=None, formats=("json", "csv")):
     """--format json|csv (or ``formats``), --out FILE (default stdout) and, for subcommands that draw, --plot FILE."""
-    p.add_argument("--format", choices=formats, default=format_default,
+    p.add_argument("--format", choices=formats, default=None,
                    help=format_help or f"output format (default {format_default})")
+    p.set_defaults(_format_default=format_default)
     p.add_argument("--out", default=None, help=out_help or "write to this file (atomically) instead of stdout")
     if plot:
         p.add_argument("--plot", default=None, metavar="FILE",
-                       help="also draw the result into FILE (.png, .pdf or .svg)")
+                       help="draw the result into FILE (.png, .pdf or .svg); alone (no --out, no --format) "
+                            "it writes only the plot")
+
+
+PATH_FLAGS = ("out", "plot", "spectrum", "gram", "target", "features", "labels")
+
+
+def check_paths(ns) -> None:
+    """ValueError if a file flag (``--out``, ``--plot``, ``--spectrum``, ...) is given an empty name
+    (``--out ''`` would otherwise name a temporary in the parent folder)."""
+    for key in PATH_FLAGS:
+        value = getattr(ns, key, None)
+        if value is not None and not str(value).strip():
+            raise ValueError(f"--{key} must name a file, got {value!r}")
 
 
 def check_plot(ns) -> None:
@@ -230,15 +297,35 @@ def write(ns, text) -> None:
 def emit(ns, result, *, data=None, rows=None, plot=None, text=None) -> None:
     """Write ``result`` as JSON (``data``, default ``result.to_dict()``), CSV (``rows`` = (header,
     columns), default ``result.to_rows()``) or, for ``--format text``, the string ``text``; with
-    ``--plot``, draw it with ``rgflow.plotting.quick.<plot>(result, path)``."""
+    ``--plot``, draw it with ``rgflow.plotting.quick.<plot>(result, path)``.
+
+    ``--plot`` alone (no ``--out``, no ``--format``, no ``--summary``) writes only the plot. ``--summary``
+    writes only the scalars (JSON: one object; CSV: the ``#`` lines and one row). The CSV carries every
+    scalar of the JSON as ``# key=value`` comment lines after the header line."""
     from .._io import to_csv, to_json
 
+    plot_only = plot is not None and getattr(ns, "plot", None) and not ns.out \
+        and not getattr(ns, "format_given", True) and not getattr(ns, "summary", False)
     if ns.format == "text":
         write(ns, text)
-    elif ns.format == "json":
-        write(ns, to_json(result.to_dict() if data is None else data))
+    elif plot_only:
+        pass
     else:
-        write(ns, to_csv(*(result.to_rows() if rows is None else rows)))
+        full = result.to_dict() if data is None else data
+        if getattr(ns, "summary", False):
+            flat = scalars(full)
+            if ns.format == "json":
+                write(ns, to_json({k: v for k, v in full.items() if not isinstance(v, (list, tuple))}))
+            else:
+                header = dict(result.to_rows()[0]) if rows is None else dict(rows[0])
+                write(ns, to_csv(header, {k: [v] for k, v in flat.items() if k not in header}))
+        elif ns.format == "json":
+            write(ns, to_json(full))
+        else:
+            header, columns = result.to_rows() if rows is None else rows
+            extra = {k: v for k, v in scalars(full).items()
+                     if k not in header and k.split(".")[-1] not in header and k not in columns}
+            write(ns, to_csv(header, columns, extra))
     if plot is not None and getattr(ns, "plot", None):
         from ..plotting import quick
 

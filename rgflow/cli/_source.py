@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ._common import real
+
 SOURCES = ("--gram", "--features", "--dataset")
 
 
@@ -25,8 +27,8 @@ def add_source_args(p):
                    help="target of --dataset: class (one-vs-rest indicator, default) or smooth (tanh of a "
                         "random projection), as in rgflow.krr.real_dataset")
     p.add_argument("--kernel", choices=KERNELS, default="rbf", help="kernel of --features/--dataset (default rbf)")
-    p.add_argument("--gamma", type=float, default=None, help="width of rbf/laplace (default 1/d)")
-    p.add_argument("--bias", type=float, default=None, help="bias variance of the ntk kernel (default 1)")
+    p.add_argument("--gamma", type=real, default=None, help="width of rbf/laplace (default 1/d)")
+    p.add_argument("--bias", type=real, default=None, help="bias variance of the ntk kernel (default 1)")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ def read_source(ns, gram_excludes=()) -> Source:
         if ns.labels is not None or params or any(getattr(ns, k, None) is not None for k in gram_excludes):
             no = ", ".join(["--labels", "--gamma", "--bias", *(f"--{k}" for k in gram_excludes)])
             raise ValueError(f"--gram takes --target only (no {no})")
-        K = read_array(ns.gram, "--gram")
+        from ..data import MAX_DENSE
+
+        K = read_array(ns.gram, "--gram", max_elements=MAX_DENSE**2)
         return Source("gram", vector(read_array(ns.target, "--target"), "--target"), K=K)
     if ns.features is not None:
         if ns.target is not None:
@@ -87,22 +91,18 @@ def read_source(ns, gram_excludes=()) -> Source:
     return Source(f"{ns.dataset}:{ns.dataset_target}", f, X=X, kernel=ns.kernel, params=params)
 
 
-def read_array(path, what):
-    """The array in ``path`` (.npy, or .csv with ``#`` comments); ValueError naming ``what`` otherwise."""
+def read_array(path, what, max_elements=None):
+    """The array in ``path`` (.npy, or .csv with ``#`` comments), read by the bounded readers of
+    :mod:`rgflow._io` (size limits, numeric types only); ValueError naming ``what`` otherwise."""
     import pathlib
 
-    import numpy as np
+    from .._io import read_csv_numbers, read_npy
 
-    path = pathlib.Path(path)
-    if not path.is_file():
-        raise ValueError(f"{what} file not found: {path}")
-    try:
-        if path.suffix == ".npy":
-            return np.load(path, allow_pickle=False)
-        if path.suffix == ".csv":
-            return np.loadtxt(path, delimiter=",", ndmin=2, comments="#")
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{what} {path}: not readable ({exc})") from None
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix == ".npy":
+        return read_npy(path, what) if max_elements is None else read_npy(path, what, max_elements=max_elements)
+    if suffix == ".csv":
+        return read_csv_numbers(path, what)
     raise ValueError(f"{what} file must end in .npy or .csv, got {str(path)!r}")
 
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from ._common import (add_model_args, add_output_args, add_predictor_args, command, emit, model_from, network_from,
-                      predictor_options, spectrum_from)
+                      predictor_options, real, spectrum_from)
 
 
 def arguments(p):
     add_model_args(p, P="list")
-    p.add_argument("--width-ratio", dest="width_ratio", type=float, default=None,
+    p.add_argument("--width-ratio", dest="width_ratio", type=real, default=None,
                    help="a network of width N = round(ratio·P) at each P (fixed N/P) instead of --width")
     add_predictor_args(p)
     add_output_args(p)

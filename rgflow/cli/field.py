@@ -1,7 +1,7 @@
 """``rgflow field``: the (U, r) flow field at chosen RG times, as data or as a figure."""
 from __future__ import annotations
 
-from ._common import PLOT_EXTS, add_model_args, add_output_args, command, emit, integer
+from ._common import add_summary_arg, PLOT_EXTS, add_model_args, add_output_args, command, emit, integer
 
 DATA_EXTS = (".json", ".csv")
 
@@ -16,6 +16,7 @@ def arguments(p):
                    help="LOW,HIGH of the U axis (default: per τ, around the U-nullcline)")
     p.add_argument("--r-range", dest="r_range", default=None,
                    help="LOW,HIGH of the r axis (default: r̂ in [-0.9, 1]); write --r-range=-0.5,1 when LOW < 0")
+    add_summary_arg(p)
     add_output_args(p, format_default=None,
                     format_help="data format (default: the extension of --out, else json)",
                     out_help="write to this file instead of stdout: .json or .csv (data), .png .pdf .svg (figure)")
@@ -58,8 +59,9 @@ def _pair(flag, text):
     """'LOW,HIGH' -> (low, high) (flow_field checks the range), None -> None."""
     if text is None:
         return None
-    try:
-        lo, hi = (float(v) for v in str(text).split(","))
-    except ValueError:
-        raise ValueError(f"{flag} must be LOW,HIGH (two numbers), got {text!r}") from None
-    return lo, hi
+    from .._values import parse_number
+
+    parts = str(text).split(",")
+    if len(parts) != 2:
+        raise ValueError(f"{flag} must be LOW,HIGH (two numbers), got {text!r}")
+    return tuple(parse_number(v, flag) for v in parts)

@@ -2,7 +2,7 @@
 (renormalized, pointwise, bare; docs/theory.md §5), one row per (κ, P)."""
 from __future__ import annotations
 
-from ._common import VALUES_FORMS, add_output_args, command, emit, integer
+from ._common import VALUES_FORMS, add_output_args, command, emit, integer, real
 from ._source import add_source_args, read_source
 
 
@@ -18,7 +18,7 @@ def arguments(p):
                         "N <= 6000)")
     p.add_argument("--no-krr", dest="no_krr", action="store_true", help="the theories only, no KRR sampling")
     p.add_argument("--seed", type=integer, default=0, help="seed of the draws of the P training points (default 0)")
-    p.add_argument("--rel-se", dest="rel_se", type=float, default=0.02,
+    p.add_argument("--rel-se", dest="rel_se", type=real, default=0.02,
                    help="draw until KRR's standard error is below this fraction of its mean (default 0.02)")
     p.add_argument("--max-draws", dest="max_draws", type=integer, default=4000,
                    help="at most this many draws per (κ, P) (default 4000; at least 2)")

@@ -1,12 +1,13 @@
 """``rgflow predict``: ⟨Δ_k⟩ and Var Δ_k of every mode, and the loss, by one method."""
 from __future__ import annotations
 
-from ._common import add_model_args, add_output_args, add_predictor_args, command, emit, model_from, predictor_options
+from ._common import add_summary_arg, add_model_args, add_output_args, add_predictor_args, command, emit, model_from, predictor_options
 
 
 def arguments(p):
     add_model_args(p)
     add_predictor_args(p)
+    add_summary_arg(p)
     add_output_args(p)
 
 

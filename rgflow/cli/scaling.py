@@ -1,12 +1,12 @@
 """``rgflow scaling``: scaling intervals of the couplings and measured effective exponents."""
 from __future__ import annotations
 
-from ._common import add_model_args, add_output_args, command, emit, model_from, require_power_law
+from ._common import add_model_args, add_output_args, command, emit, model_from, real, require_power_law
 
 
 def arguments(p):
     add_model_args(p)
-    p.add_argument("--r-hat-max", dest="r_hat_max", type=float, default=0.01,
+    p.add_argument("--r-hat-max", dest="r_hat_max", type=real, default=0.01,
                    help="the massless window where exponents are compared with the bands: r̂ = rλ(k_c) <= this "
                         "(default 0.01)")
     add_output_args(p)

@@ -2,6 +2,8 @@
 from one of scikit-learn's bundled data sets, and optionally its power-law fit (docs/theory.md §5)."""
 from __future__ import annotations
 
+import argparse
+
 from ._common import command, integer
 from ._source import add_source_args, read_source
 
@@ -11,7 +13,7 @@ def arguments(p):
     p.add_argument("--rank", type=integer, default=None,
                    help="Nyström with this many landmarks (bounded memory, O(N·rank)); needed above "
                         "N = 20000, where the dense path would need ≈ 24·N² bytes")
-    p.add_argument("--seed", type=integer, default=0, help="seed of the Nyström landmarks (default 0)")
+    p.add_argument("--seed", type=integer, default=None, help="seed of the Nyström landmarks (with --rank; default 0)")
     p.add_argument("--fit", default=None, metavar="K_LO:K_HI",
                    help="also fit λ_k = A k^-(1+α), y_k² = B k^-(1+β) on this window and report the drift "
                         "of the exponents across windows (JSON on stdout)")
@@ -19,10 +21,17 @@ def arguments(p):
 
 
 def _window(text):
+    """'K_LO:K_HI' -> (k_lo, k_hi): two integers >= 1 (fit_power_law checks them against the modes)."""
+    form = f"--fit must be K_LO:K_HI (two mode indices, integers >= 1), got {str(text)[:40]!r}"
+    parts = str(text).split(":")
+    if len(parts) != 2:
+        raise ValueError(form)
     try:
-        lo, hi = (int(float(v)) for v in str(text).split(":"))
-    except ValueError:
-        raise ValueError(f"--fit must be K_LO:K_HI (two mode indices), got {text!r}") from None
+        lo, hi = (integer(v) for v in parts)
+    except argparse.ArgumentTypeError:
+        raise ValueError(form) from None
+    if lo < 1 or hi < 1:
+        raise ValueError(form)
     return lo, hi
 
 
@@ -42,12 +51,15 @@ def run(ns):
 
     if not str(ns.out).endswith((".npz", ".csv")):
         raise ValueError(f"--out must end in .npz or .csv, got {ns.out!r}")
+    from ._common import refuse_unused
+
+    refuse_unused(ns, ns.rank is not None, seed="--rank (the Nyström landmarks)")
     window = _window(ns.fit) if ns.fit is not None else None
     src = read_source(ns, gram_excludes=("rank",))
     if src.K is not None:
         s = spectrum_from_gram(src.K, src.f)
     else:
-        s = spectrum_from_features(src.X, src.f, src.kernel, rank=ns.rank, seed=ns.seed, **src.params)
+        s = spectrum_from_features(src.X, src.f, src.kernel, rank=ns.rank, seed=ns.seed or 0, **src.params)
     meta = {"source": src.name, **s.meta}
     out = {"out": str(ns.out), **{k: meta[k] for k in ("N", "modes", "dropped_modes", "dropped_power", "mean_f2")}}
     if window is not None:   # fitted before the file is written: a bad window leaves no file

@@ -4,6 +4,39 @@ from __future__ import annotations
 from ._common import RIDGES, VALUES_FORMS, add_method_arg, add_output_args, command, integer, spectrum_from
 
 
+CONNECT_TIMEOUT = 10.0     # seconds to reach the Dask scheduler of --scheduler
+
+
+def _connect(address):
+    """A Dask distributed Client on ``address``, connected within CONNECT_TIMEOUT seconds; ValueError
+    (one line about the scheduler) if the address is empty, the port refuses or nothing answers."""
+    address = str(address).strip()
+    if not address:
+        raise ValueError("--scheduler must be the address of a Dask scheduler (e.g. tcp://127.0.0.1:8786), got ''")
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError("--scheduler needs Dask distributed: pip install 'rgflow[dask]'") from None
+    import threading
+
+    result = {}
+
+    def connect():   # in a daemon thread: a port that accepts and never answers must not hold the process
+        try:
+            result["client"] = Client(address, timeout=CONNECT_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001  (refused, unreachable, silent, malformed: reported below)
+            result["error"] = exc
+
+    worker = threading.Thread(target=connect, name="rgflow-dask-connect", daemon=True)
+    worker.start()
+    worker.join(CONNECT_TIMEOUT + 2.0)
+    if "client" in result:
+        return result["client"]
+    exc = result.get("error")
+    reason = "no answer" if exc is None else (str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__)
+    raise ValueError(f"--scheduler {address}: no Dask scheduler answered within {CONNECT_TIMEOUT:g} s ({reason})")
+
+
 def arguments(p):
     from ..predict import ALL_METHODS as METHODS
 
@@ -29,7 +62,9 @@ def arguments(p):
                    help="moments: loss, bias, variance (default); transfer: couplings at --to-P; scaling: exponents")
     p.add_argument("--to-P", dest="to_P", type=integer, default=None, help="P' of the transfer observable")
     p.add_argument("--workers", type=integer, default=1, help="local worker processes (default 1: serial)")
-    p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (needs rgflow[dask])")
+    p.add_argument("--scheduler", default=None,
+                   help=f"address of a running Dask scheduler, e.g. tcp://host:8786 (needs rgflow[dask]; "
+                        f"{CONNECT_TIMEOUT:g} s to connect)")
     p.add_argument("--resume", action="store_true", help="finish the partial table in --out")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_output_args(p, plot=False)
@@ -53,6 +88,9 @@ def run(ns):
     from ..sweep import from_text, sweep, to_text
 
     spectrum = spectrum_from(ns)   # the measured spectrum, or None (then --alpha and --beta are required)
+    from ._common import refuse_unused
+
+    refuse_unused(ns, ns.observable == "transfer", to_P="--observable transfer")
     options = {}
     if ns.observable == "transfer":
         if ns.to_P is None:
@@ -62,9 +100,17 @@ def run(ns):
     if ns.resume:
         if not ns.out:
             raise ValueError("--resume needs --out FILE (the partial table to finish)")
-        if os.path.exists(ns.out):
-            with open(ns.out) as fh:
-                done = [r for r in from_text(fh.read(), ns.format) if r.get("method") == ns.method]
+        if os.path.lexists(ns.out):
+            from .._io import read_text_input
+            from ..sweep import check_row
+
+            try:
+                done = from_text(read_text_input(ns.out, "--out"), ns.format)
+                for i, row in enumerate(done):
+                    check_row(row, ns.observable, where=f"row {i + 1}")
+            except ValueError as exc:
+                raise ValueError(f"--resume: {ns.out} is not a table this sweep can finish: {exc} "
+                                 "(remove the file or run without --resume)") from None
     state = {"last": 0.0, "rows": done}
 
     def on_row(rows, total):
@@ -76,13 +122,7 @@ def run(ns):
             state["last"] = now
             say(f"rgflow: sweep {len(rows)}/{total} done")
 
-    client = None
-    if ns.scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ValueError("--scheduler needs Dask distributed: pip install 'rgflow[dask]'") from None
-        client = Client(ns.scheduler)
+    client = None if ns.scheduler is None else _connect(ns.scheduler)
     try:
         rows = sweep(alpha=ns.alpha, beta=ns.beta, P=ns.P, kappa=ns.kappa, U=ns.U, cutoff=ns.cutoff,
                      method=ns.method, observable=ns.observable, options=options, workers=ns.workers,

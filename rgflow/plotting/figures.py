@@ -27,6 +27,9 @@ FIGURES = {
 }
 
 
+_INSTALL = {"sklearn": "scikit-learn (pip install 'rgflow[data]')"}
+
+
 def _available():
     out = {}
     for name, target in FIGURES.items():
@@ -64,6 +67,9 @@ def make_figures(out_dir="figures", only=None) -> list:
     ------
     ValueError
         If ``only`` names no known figure.
+    ImportError
+        After making every other figure, if some needed an optional package that is missing
+        (scikit-learn: ``pip install 'rgflow[data]'``); the message names the figures and the install.
     """
     avail = _available()
     names = list(avail)
@@ -75,17 +81,27 @@ def make_figures(out_dir="figures", only=None) -> list:
         if unknown:
             raise ValueError(f"only must name figures among {', '.join(FIGURES)}; unknown: {', '.join(unknown)}")
         names = [n for n in names if any(named(n, o) for o in only)]
-    paths = []
+    paths, missing = [], {}
     t_all = time.perf_counter()
     with _one_blas_thread():
         for i, name in enumerate(names, 1):
             mod, fn = avail[name]
             t0 = time.perf_counter()
             say(f"[{i}/{len(names)}] making {name} ...")
-            made = getattr(importlib.import_module(mod), fn)(out_dir)
+            try:
+                made = getattr(importlib.import_module(mod), fn)(out_dir)
+            except ImportError as exc:   # an optional dependency (scikit-learn): skip this figure, keep the others
+                package = (exc.name or str(exc)).split(".")[0]
+                missing[name] = _INSTALL.get(package, package)
+                say(f"[{i}/{len(names)}] {name} skipped: needs {missing[name]}")
+                continue
             say(f"[{i}/{len(names)}] {name} done in {time.perf_counter() - t0:.1f} s")
             for p in made:
                 say(f"  wrote {p}")
             paths += made
     say(f"{len(paths)} files in {out_dir} ({time.perf_counter() - t_all:.1f} s)")
+    if missing:
+        need = sorted(set(missing.values()))
+        raise ImportError(f"{', '.join(missing)} not made: install {' and '.join(need)} "
+                          f"(the other {len(names) - len(missing)} figures are in {out_dir})")
     return paths
