@@ -65,7 +65,7 @@ from ._checks import check_int, check_real
 
 __all__ = ["ACTIVATIONS", "METHODS", "nngp_kernel", "nngp_mean", "activation", "network_output",
            "sample_posterior", "NetworkSamples", "kernel_renormalization", "Renormalization",
-           "replica_ridge", "ReplicaRidge"]
+           "replica_ridge", "ReplicaRidge", "replica_network", "ReplicaNetwork"]
 
 ACTIVATIONS = ("erf", "relu", "linear", "affine")
 METHODS = ("mixture", "saddle", "gp")
@@ -569,3 +569,65 @@ def replica_ridge(eigenvalues, target, P, kappa, *, tol=1e-14, max_iter=100000) 
         raise FloatingPointError(f"replica_ridge: the off-diagonal overlap diverges (γ = {c!r} >= 1)")
     q0 = B / (1.0 - c)
     return ReplicaRidge(r, 1.0 / r, chi, q0, P * q0 / (kappa + chi) ** 2, c)
+
+
+class ReplicaNetwork(NamedTuple):
+    """Finite width on top of finite data (:func:`replica_network`): the kernel scalar ``Q`` (Q̄), and the
+    replica-symmetric solution on the kernel Q̄λ_k: ``r``, ``chi``, ``q0`` (= the expected test error of the
+    network's posterior mean), ``sigma2``, ``gamma``."""
+    Q: float
+    r: float
+    chi: float
+    q0: float
+    sigma2: float
+    gamma: float
+
+
+def replica_network(eigenvalues, target, P, kappa, width) -> ReplicaNetwork:
+    """Test error of the finite-width linear network of docs/theory.md §6 (L = 1, standard: Q ~ χ²_N/N, T = κ)
+    trained on P random inputs: the replica-symmetric saddle of derivations/finite_data.py §6.
+
+    Each replica carries the kernel Q̄ K; at the saddle Q_a = Q̄ (large N) and, with the finite-data saddle
+    r, σ², q₀ of :func:`replica_ridge` on the spectrum Q̄λ_k, Q̄ solves
+
+        (N/2)(1/Q̄ − 1) = Σ_k λ_k (r + Q̄λ_k r² − r² y_k² − σ²) / (2 (1 + rQ̄λ_k)²).
+
+    N → ∞ gives Q̄ → 1 and :func:`replica_ridge`; σ² = 0 with r = P/κ gives the fixed-design saddle of
+    §6 (the mixture's saddle point). Solved by bisection in ln Q̄ (the residual is evaluated with the inner
+    saddle at each Q̄).
+
+    Parameters
+    ----------
+    eigenvalues, target : λ_k > 0, y_k;  P, kappa : samples and ridge (> 0);  width : N ≥ 1
+
+    Returns
+    -------
+    ReplicaNetwork
+    """
+    from scipy.optimize import brentq
+
+    from .spectrum import check_spectrum
+
+    lam, y = check_spectrum(eigenvalues, target)
+    N = check_int("width", width)
+
+    def inner(t):
+        Q = math.exp(t)
+        rs = replica_ridge(Q * lam, y, P, kappa)
+        x = rs.r * Q * lam
+        rhs = float(np.sum(lam * (rs.r + x * rs.r - rs.r**2 * y * y - rs.sigma2) / (2 * (1 + x) ** 2)))
+        return (N / 2) * (1 / Q - 1) - rhs, rs
+
+    f = lambda t: inner(t)[0]   # noqa: E731
+    lo, hi = -1.0, 1.0
+    while f(lo) < 0:
+        lo -= 2.0
+        if lo < -60:
+            raise FloatingPointError("replica_network: Q̄ not bracketed from below")
+    while f(hi) > 0:
+        hi += 2.0
+        if hi > 60:
+            raise FloatingPointError("replica_network: Q̄ not bracketed from above")
+    t = brentq(f, lo, hi, xtol=1e-14)
+    rs = inner(t)[1]
+    return ReplicaNetwork(math.exp(t), rs.r, rs.chi, rs.q0, rs.sigma2, rs.gamma)
