@@ -66,11 +66,14 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--dataset", default="breast_cancer")
     ap.add_argument("--acts", default="erf,relu")
+    ap.add_argument("--P", default=None, help="comma-separated training sizes (default 20,80)")
     args = ap.parse_args()
     X, f = real_dataset(args.dataset, "class")
     widths = (4, 64) if args.quick else (4, 16, 64, 256)
     kappas = (0.1,) if args.quick else (0.01, 0.1, 1.0)
     Ps = (20,) if args.quick else (20, 80)
+    if args.P:
+        Ps = tuple(int(p) for p in args.P.split(","))
     print(f"{args.dataset}: n = {len(f)}, d = {X.shape[1]}; target mean {f.mean():.3f}, var {f.var():.3f}")
     print(f"{'act':>4} {'N':>4} {'kappa':>5} {'P':>3} {'E_net':>7} {'+-se':>6} {'E/E_mix':>7} {'+-':>5} "
           f"{'chi2':>6} {'E/E_sad':>7} {'chi2':>6} {'E/E_gp':>7} {'chi2':>7} {'Q_net':>6} {'Q_mix':>6} "
