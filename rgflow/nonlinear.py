@@ -458,8 +458,11 @@ def _saddle(e, z, zm, N, T, has_mean):
         u, Qnew = F(Qb, Q0)
         return [math.log(Q0) + math.log1p(u), math.log(Qb) - math.log(max(Qnew, 1e-300))]
 
-    sol = root(eqs, [math.log(Q), math.log(Q)], method="hybr", options={"xtol": 1e-13})
-    if not sol.success or max(abs(x) for x in eqs(sol.x)) > 1e-9:
+    for start, how in (([math.log(Q)] * 2, "hybr"), ([math.log(Q)] * 2, "lm"), ([0.0, 0.0], "lm")):
+        sol = root(eqs, start, method=how, options={"xtol": 1e-13})
+        if max(abs(x) for x in eqs(sol.x)) <= 1e-9:
+            break
+    if max(abs(x) for x in eqs(sol.x)) > 1e-9:
         raise FloatingPointError(f"kernel_renormalization: the two-scalar saddle did not converge ({sol.message})")
     Qb, Q0 = np.exp(sol.x)
     return float(Qb), float(Q0)
