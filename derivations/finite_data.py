@@ -137,7 +137,7 @@ def gaussian_feature_sim(lam, y, P, kappa, draws, seed=0, width=None):
         if width is None:
             c = zz / (e + kappa)
         else:
-            t = np.linspace(-10, 4, 4000)
+            t = np.linspace(-40, 8, 8000)
             Q = np.exp(t)[:, None]
             lw = (width / 2) * t - width * Q[:, 0] / 2 - 0.5 * np.sum(np.log(Q * e + kappa) + zz**2 / (Q * e + kappa), 1)
             w = np.exp(lw - lw.max())
