@@ -227,7 +227,7 @@ class ScalingInterval(Result):
     U: dict
     s: dict
     effective: dict
-    undefined: dict = None
+    undefined: dict | None = None
 
     def _data(self) -> dict:
         """r_hat_max, window_tau, r, U, s, effective, undefined."""

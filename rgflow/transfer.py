@@ -437,7 +437,7 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         cells[name] = {"U": U_values[ii], "ratio": P_new[jj] / P, "P_new": P_new[jj], "value": v[keep]}
         if not keep.all():
             undefined[name] = _reason(name, lost, why, U_values, P_new)
-    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, *(cells[n] for n in TransferMap.GRIDS),
+    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, *(cells[n] for n in TransferMap.GRIDS),  # type: ignore[call-arg, arg-type]
                        failed, undefined)
 
 

@@ -6,8 +6,16 @@ import pytest
 from scipy.integrate import quad
 
 from rgflow.cli import main
-from rgflow.curves import (asymptotic_curve, asymptotic_exponents, continuum_bias, continuum_curve,
-                           continuum_variance, learning_curve, local_slopes, parse_P_values)
+from rgflow.curves import (
+    asymptotic_curve,
+    asymptotic_exponents,
+    continuum_bias,
+    continuum_curve,
+    continuum_variance,
+    learning_curve,
+    local_slopes,
+    parse_P_values,
+)
 
 PAPER = dict(alpha=0.2, beta=0.3, kappa=1000 / 100**1.2)
 FAST = dict(alpha=1.0, beta=1.5, kappa=1.0)  # finite-cutoff corrections decay as P^-0.75, P^-0.5

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from rgflow import _equations as eq
-from rgflow.cli import main
 from rgflow._io import to_json
+from rgflow.cli import main
 from rgflow.field import flow_field, integrate, parse_tau, read_field, write_field
 
 A, B, L = 0.2, 0.5, 1000
@@ -182,8 +182,8 @@ def test_drawn_streamlines_follow_the_field_and_its_trajectories(rescaled):
     integrated through the same flow is tangent to the drawn field along its whole length."""
     from matplotlib.colors import Normalize
 
-    from rgflow.plotting.render import pyplot
     from rgflow.plotting.fig2_flow_field import _draw_panel
+    from rgflow.plotting.render import pyplot
 
     plt = pyplot()
     for t in (0.0, 2.0):

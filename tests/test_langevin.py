@@ -45,10 +45,10 @@ def exact_moments(lam, y, r, u):
         g = 1.0 / (a + m)
         return np.concatenate([[w.real], (w * b * g).real, (w * (g + (b * g) ** 2)).real])
 
-    I, _ = quad_vec(f, 0.0, np.inf, epsabs=0.0, epsrel=1e-13, limit=2000)
+    integral, _ = quad_vec(f, 0.0, np.inf, epsabs=0.0, epsrel=1e-13, limit=2000)
     L = a.size
-    mean = I[1:L + 1] / I[0]
-    return mean, I[L + 1:] / I[0] - mean ** 2
+    mean = integral[1:L + 1] / integral[0]
+    return mean, integral[L + 1:] / integral[0] - mean ** 2
 
 
 def exact_of(model):
@@ -103,6 +103,7 @@ def test_reference_matches_bruteforce_2d():
 def test_conditional_moments_against_quad(c, b, u):
     """The Rao–Blackwell step: moments of p(x) ∝ exp(−c x²/2 + b x − (u/4) x⁴) by direct quad."""
     from scipy.integrate import quad
+
     from rgflow.langevin import _choose_quadrature, _conditional_moments, _gh
 
     n = _choose_quadrature(np.array([c]), np.array([b]), u, 0.0)
@@ -291,6 +292,7 @@ def test_conditional_moments_with_a_huge_mass_against_mpmath(u):
     floor ε·b ≫ 1e-8·√c, where the loop must stop (it used to run out its 100 steps, 3× the time of the
     whole sampler); the moments must still be those of the density, here by 50-digit quadrature."""
     import mpmath as mp
+
     from rgflow.langevin import _choose_quadrature, _conditional_moments, _gh
 
     k = 3000.0
@@ -308,7 +310,7 @@ def test_conditional_moments_with_a_huge_mass_against_mpmath(u):
         return -C * x**2 / 2 + Bm * x - Um * x**4 / 4
 
     l0 = logp(x0)
-    mom = [mp.quad(lambda t: (x0 + s * t)**j * mp.exp(logp(x0 + s * t) - l0), [-40, 0, 40]) for j in range(3)]
+    mom = [mp.quad(lambda t, j=j: (x0 + s * t)**j * mp.exp(logp(x0 + s * t) - l0), [-40, 0, 40]) for j in range(3)]
     e1, e2 = mom[1] / mom[0], mom[2] / mom[0]
     assert abs(m1[0] - float(e1)) <= 1e-12 * float(e1)
     assert abs(m2[0] - float(e2)) <= 1e-12 * float(e2)

@@ -87,7 +87,7 @@ def test_the_one_saddle_solver_solves_both_mean_field_equations(U):
     mean, mu0 = fixed_point(m)              # zero temperature: no 1/(a + μ) term
     assert mu0 == pytest.approx(m.u * np.sum((b / (a + mu0)) ** 2), rel=1e-13)
     np.testing.assert_allclose(mean, b / (a + mu0), rtol=1e-15)
-    from scipy.optimize import brentq       # an independent root finder on the same equations
+    from scipy.optimize import brentq  # an independent root finder on the same equations
     ref = brentq(lambda x: x - m.u * np.sum(1 / (a + x) + (b / (a + x)) ** 2), 0, mu * 2, xtol=1e-300, rtol=1e-15)
     ref0 = brentq(lambda x: x - m.u * np.sum((b / (a + x)) ** 2), 0, mu0 * 2 + 1e-300, xtol=1e-300, rtol=1e-15)
     assert mu == pytest.approx(ref, rel=1e-12) and mu0 == pytest.approx(ref0, rel=1e-12)

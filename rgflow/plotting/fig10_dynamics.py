@@ -8,7 +8,7 @@ import numpy as np
 from .._progress import Progress
 from ..dynamics import default_times, dynamics, fixed_point
 from ..model import Model
-from .style import GP, PAGE, plain_ticks, pyplot, RG, save
+from .style import GP, PAGE, RG, plain_ticks, pyplot, save
 
 
 def figure(out_dir="figures"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..transfer import paper_systems
-from .style import COLUMN, pyplot, RG, save
+from .style import COLUMN, RG, pyplot, save
 
 
 def _thin(n, count=36):

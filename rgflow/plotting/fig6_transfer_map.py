@@ -7,8 +7,7 @@ import numpy as np
 
 from ..model import Model
 from ..transfer import PAPER, transfer_map
-from .style import contour_labels, PAGE, plain_ticks, pyplot, save
-
+from .style import PAGE, contour_labels, plain_ticks, pyplot, save
 
 MAP_RATIOS = np.geomspace(0.1, 10.0, 25)
 
@@ -66,7 +65,7 @@ def figure(out_dir) -> list:
         bx.set(xlabel=r"$P'/P$", ylabel="$U$", title=title)
         bx.axvline(1.0, color="0.3", lw=0.8, ls=":")
         cb = fig.colorbar(pc, ax=bx, label=lab, pad=0.02)
-        ticks = [t for t in tick_values if norm.vmin <= t <= norm.vmax]
+        ticks = [t for t in tick_values if math.exp(-span) <= t <= math.exp(span)]
         cb.ax.yaxis.set_minor_locator(NullLocator())
         cb.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
     fig.suptitle(f"Transfer $P\\to P'$ from $P={base.P}$ ($\\alpha={base.alpha:g}$, $\\beta={base.beta:g}$, "

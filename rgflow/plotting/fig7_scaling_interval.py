@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ..scaling import scaling_interval
-from .style import PAGE, PT1, pyplot, RG, save
+from .style import PAGE, PT1, RG, pyplot, save
 
 CASES = [dict(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05, k_star=100),
          dict(alpha=0.2, beta=0.3, P=20000, kappa=20000 / 5**1.2, U=0.05, k_star=5),

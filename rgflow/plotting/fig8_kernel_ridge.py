@@ -5,7 +5,7 @@ import numpy as np
 
 from .._progress import Progress
 from ..krr import KAPPAS, compare
-from .style import no_minor_labels, PAGE, PARTS, plain_ticks, pyplot, save
+from .style import PAGE, PARTS, no_minor_labels, plain_ticks, pyplot, save
 
 #: the figure's P grid and seeds: max(8, ⌈SAMPLES/P⌉) seeds per P (bench/krr.py uses 12800)
 P_VALUES = (100, 200, 400, 800, 1600)

@@ -100,8 +100,8 @@ def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
 def save(fig, out_dir, name) -> list:
     """Render and write ``name.png`` and ``name.pdf`` (rgflow.plotting.render.save_figure), saying so on
     stderr first: rendering a dense figure takes seconds."""
-    from .render import save_figure
     from .._progress import say
+    from .render import save_figure
 
     say(f"  rendering {name} (PNG, PDF) ...")
     return save_figure(fig, out_dir, name)
