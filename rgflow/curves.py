@@ -37,12 +37,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import paper as _paper
 from .model import Model, check_int, check_real
 from .results import Result
 
 __all__ = ["learning_curve", "LearningCurve", "parse_P_values", "continuum_bias", "continuum_variance", "continuum_curve", "asymptotic_exponents", "asymptotic_curve", "local_slopes"]
 
-PAPER = {"alpha": 0.2, "beta": 0.3, "kappa": 1000 / 100**1.2}
+PAPER = dict(_paper.SPECTRUM)   # the paper's spectrum and ridge (rgflow.paper)
 
 
 # --- discrete learning curves ----------------------------------------------------------------

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import paper as _paper
 from .flow import SCHEMES, FlowError, Trajectory, flow, integrate
 from .model import Model, check_int, check_model
 from .results import Result
@@ -506,8 +507,8 @@ def _reason(name, lost, why, U_values, P_new):
     return f"{total} of {lost['failed'].size} cells: " + "; ".join(parts)
 
 
-PAPER = {"alpha": 0.2, "beta": 0.3, "P": 1000, "kappa": 1000 / 100**1.2, "U": 0.05}
-P_PRIME = 500
+PAPER = dict(_paper.PREDICTOR)   # the paper's parameters (rgflow.paper)
+P_PRIME = _paper.P_PRIME
 
 
 def paper_systems(P_new=P_PRIME):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from rgflow import paper
 from rgflow.cli import main
 from rgflow.curves import (
     asymptotic_curve,
@@ -17,7 +18,7 @@ from rgflow.curves import (
     parse_P_values,
 )
 
-PAPER = dict(alpha=0.2, beta=0.3, kappa=1000 / 100**1.2)
+PAPER = dict(paper.SPECTRUM)
 FAST = dict(alpha=1.0, beta=1.5, kappa=1.0)  # finite-cutoff corrections decay as P^-0.75, P^-0.5
 
 

@@ -14,7 +14,7 @@ import rgflow
 # the modules whose docstrings hold the examples of the public API (each is run by doctest)
 MODULES = ["rgflow.model", "rgflow.spectrum", "rgflow.flow", "rgflow.predict", "rgflow.exact", "rgflow.results",
            "rgflow.curves", "rgflow.transfer", "rgflow.scaling", "rgflow.field", "rgflow.surface",
-           "rgflow.dynamics", "rgflow.sweep", "rgflow.ridge", "rgflow.data"]
+           "rgflow.dynamics", "rgflow.sweep", "rgflow.ridge", "rgflow.data", "rgflow.paper"]
 
 # public names that are data, not documented objects of their own
 DATA = {"METHODS", "__version__"}
