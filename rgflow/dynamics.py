@@ -59,9 +59,9 @@ import numpy as np
 from .model import Model, check_int, check_model, check_real, gaussian_coefficients
 from .results import Result
 
-__all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS"]
+__all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_front_velocity", "DYNAMICS"]
 
-METHODS = ("gradient", "langevin", "mean-field")
+DYNAMICS = ("gradient", "langevin", "mean-field")   # the dynamics (predict.METHODS are the predictors)
 LEVELS = (0.8, 0.5, 0.2, 0.05)
 MASSLESS = 0.1     # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1)
 
@@ -91,7 +91,7 @@ def shell_edges(cutoff: int, per_octave: int = 1) -> np.ndarray:
 FIT_MIN_POINTS = 4
 
 
-def fit_power_law(lam, t, v) -> dict:
+def fit_front_velocity(lam, t, v) -> dict:
     """Least squares ln v = ln A + a ln λ + b ln t over the points with v, λ, t > 0.
 
     Returns A, a, b, residual_rms, residual_max (in ln v) and n_points; with fewer than
@@ -114,7 +114,7 @@ def fit_power_law(lam, t, v) -> dict:
 
 
 def _fit_undefined(fit, name) -> dict:
-    """{name: reason} for a fit of :func:`fit_power_law` without a fit or without A ({} when complete)."""
+    """{name: reason} for a fit of :func:`fit_front_velocity` without a fit or without A ({} when complete)."""
     if "a" not in fit:
         return {name: f"fewer than {FIT_MIN_POINTS} usable front velocity points ({fit['n_points']}): no fit"}
     if "A" not in fit:
@@ -413,8 +413,8 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     [1.9675 0.4657 0.4363]
     """
     check_model(model)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method not in DYNAMICS:
+        raise ValueError(f"method must be one of {', '.join(DYNAMICS)}, got {method!r}")
     t_start = _time.perf_counter()
     times = default_times(model) if times is None else np.atleast_1d(np.asarray(times, dtype=float))
     if times.ndim != 1 or len(times) < 2 or not np.all(np.isfinite(times)) or times[0] <= 0 \
@@ -496,9 +496,9 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
         info["front_note"] = "fronts not computed from a noisy sampler mean; use method 'gradient' or 'mean-field'"
     else:
         front, vel = _fronts(grid, D, lam_c, levels, r, mu_hist)
-    fit = fit_power_law(vel["lambda"], vel["t"], vel["v"] - 1.0)
+    fit = fit_front_velocity(vel["lambda"], vel["t"], vel["v"] - 1.0)
     massless = r * vel["lambda"] < MASSLESS
-    fit_v = fit_power_law(vel["lambda"][massless], vel["t"][massless], vel["v"][massless])
+    fit_v = fit_front_velocity(vel["lambda"][massless], vel["t"][massless], vel["v"][massless])
     undefined = {**_fit_undefined(fit, "fit"), **_fit_undefined(fit_v, "fit.massless")}
     fit_v.update({"quantity": "v", "window": f"r*lambda < {MASSLESS}", "predicted_u0": {"A": 1.0, "a": 0.0, "b": 0.0}})
     fit.update({"quantity": "v - 1", "predicted_u0": {"A": r, "a": 1.0, "b": 0.0}, "massless": fit_v,

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._checks import check_int, check_real
+from .ridge import RIDGES  # the ridge choices live with their formulas (no import back: no cycle)
 from .spectrum import PowerLaw, Spectrum
 
 __all__ = ["Model", "RIDGES", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX",
            "U_P_MAX"]
-
-RIDGES = ("bare", "renormalized")
 
 P_MAX = 2**53           # the largest P (and cutoff) that float64 holds exactly: r = P/κ and u = U·P are floats
 CUTOFF_MAX = 10**8      # modes Λ: eight arrays of Λ floats must fit in memory (6.4 GB at the bound)

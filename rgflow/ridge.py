@@ -34,11 +34,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .model import RIDGES, check_int, check_real
+from ._checks import check_int, check_real
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
 __all__ = ["RidgeErrors", "PointwiseErrors", "check_gram", "check_spectrum", "check_target_values", "pointwise_errors",
            "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
+
+#: the ridge of the action: "bare" (the paper's r = P/κ) or "renormalized" (r = 1/K, eigenlearning)
+RIDGES = ("bare", "renormalized")
 
 
 class RidgeErrors(NamedTuple):

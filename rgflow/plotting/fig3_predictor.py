@@ -6,7 +6,7 @@ import numpy as np
 from .._progress import Progress
 from ..model import Model
 from ..predict import predict
-from .style import METHODS, PAGE, pyplot, save
+from .style import PAGE, STYLES, pyplot, save
 
 PAPER = dict(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=0.05)
 LINES = ("gp", "pt1", "rg-cutoff", "rg-1loop", "rg")
@@ -38,14 +38,14 @@ def figure(out_dir, *, seed=0, langevin_options=None):
         top, bottom = axes[0, col], axes[1, col]
         ref = getattr(ex, field)
         for name in LINES:
-            st = METHODS[name]
+            st = STYLES[name]
             val = getattr(preds[name], field)
             rel[field, name] = val / ref - 1
             top.plot(k, val, color=st["color"], ls=st["ls"], label=st["label"])
             bottom.plot(k, val / ref - 1, color=st["color"], ls=st["ls"])
-        top.plot(k[sel], ref[sel], "o", mfc="none", color=METHODS["exact"]["color"], ms=4, label=METHODS["exact"]["label"])
+        top.plot(k[sel], ref[sel], "o", mfc="none", color=STYLES["exact"]["color"], ms=4, label=STYLES["exact"]["label"])
         err = lv.info[f"{field}_stderr"]
-        lst = METHODS["langevin"]
+        lst = STYLES["langevin"]
         top.errorbar(k[sel], getattr(lv, field)[sel], yerr=err[sel], fmt="o", color=lst["color"], ms=2.5,
                      label=lst["label"] + " ± s.e.")
         bottom.errorbar(k[sel], getattr(lv, field)[sel] / ref[sel] - 1, yerr=err[sel] / ref[sel],

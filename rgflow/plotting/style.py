@@ -16,7 +16,7 @@ STYLE = {"font.size": 8, "axes.labelsize": 8.5, "axes.titlesize": 8.5, "figure.t
 RG, GP, PT1, EXACT, LANGEVIN, RG_CUTOFF = "tab:blue", "tab:orange", "k", "k", "tab:purple", "tab:green"
 
 #: line style and display name of every predictor
-METHODS = {
+STYLES = {
     "rg": dict(color=RG, ls="-", label="RG (Hartree-resummed, exact IR)"),
     "rg-1loop": dict(color=RG, ls="-.", label="RG, one loop"),
     "rg-cutoff": dict(color=RG_CUTOFF, ls=":", label="RG, read at the cutoff"),
