@@ -25,6 +25,8 @@ kappa = 3.981, r = 251.2, k* = 100
 """
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["ALPHA", "BETA", "P", "KAPPA", "U", "P_PRIME", "PREDICTOR", "SPECTRUM", "kappa_for_threshold"]
 
 ALPHA = 0.2
@@ -48,5 +50,5 @@ def kappa_for_threshold(P: float, k_star: float, alpha: float) -> float:
 
 KAPPA = kappa_for_threshold(P, 100, ALPHA)
 
-PREDICTOR = {"alpha": ALPHA, "beta": BETA, "P": P, "kappa": KAPPA, "U": U}
-SPECTRUM = {"alpha": ALPHA, "beta": BETA, "kappa": KAPPA}
+PREDICTOR: dict[str, Any] = {"alpha": ALPHA, "beta": BETA, "P": P, "kappa": KAPPA, "U": U}
+SPECTRUM: dict[str, Any] = {"alpha": ALPHA, "beta": BETA, "kappa": KAPPA}

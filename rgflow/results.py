@@ -109,8 +109,6 @@ class Result:
         return all(same_value(getattr(self, f.name), getattr(other, f.name))
                    for f in dataclasses.fields(self) if f.compare and not f.name.startswith("_"))
 
-    __hash__ = None   # mutable arrays inside: results are not hashable
-
     def _method(self) -> str:
         return getattr(self, "method", "")
 
