@@ -11,7 +11,7 @@ With a_k = 1/λ_k + r, b_k = y_k/λ_k and A = Σ_q Δ_q² (docs/theory.md §1),
 Δ_k(0) = y_k (f = 0 at initialization) unless given. The modes couple only through the scalar μ.
 
 U = 0 (exact, closed form): Δ_k(t) = m_k + (Δ_k(0) − m_k) e^{−a_k t}, m_k = y_k/(1 + rλ_k); with noise
-the variance is Var_k(t) = (1 − e^{−2a_k t})/a_k, so ⟨L⟩/P(t) = Σ_k [⟨Δ_k⟩² + Var_k](t).
+the variance is Var_k(t) = (1 − e^{−2a_k t})/a_k, so ⟨L⟩/P(t) = Σ_k [⟨Δ_k⟩(t)² + Var_k(t)].
 
 U > 0, integrator ("exponential midpoint"): for a frozen μ the flow of every mode is an exact
 relaxation Φ_h(Δ; μ) = m(μ) + (Δ − m(μ)) e^{−(a+μ)h}, m(μ) = b/(a + μ). One step is

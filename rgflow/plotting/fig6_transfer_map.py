@@ -5,8 +5,9 @@ import math
 
 import numpy as np
 
+from .. import paper
 from ..model import Model
-from ..transfer import PAPER, transfer_map
+from ..transfer import transfer_map
 from .style import PAGE, contour_labels, plain_ticks, pyplot, save
 
 MAP_RATIOS = np.geomspace(0.1, 10.0, 25)
@@ -26,7 +27,7 @@ def figure(out_dir) -> list:
     from .._io import atomic_write, to_csv, to_json
 
     plt = pyplot()
-    base = Model(**PAPER)
+    base = Model(**paper.PREDICTOR)
     U_all = np.unique(np.concatenate([MAP_U, LINE_U]))
     data = transfer_map(base, MAP_RATIOS, U_all)
     ratio, U = data.ratio, data.U
@@ -43,16 +44,19 @@ def figure(out_dir) -> list:
     a1.set(xlabel=r"$P'/P$", ylabel=r"$(\tilde\kappa/\kappa)\,/\,(P'/P) = r/\tilde r$",
            title=r"(a) transferred ridge $\tilde\kappa$")
     a1.axvline(1.0, color="0.6", lw=0.8)
-    plain_ticks(a1, "y", minor=True)
+    a1.set_yticks([0.7, 1.0, 1.5, 2.0])   # spaced so that no two labels touch
+    plain_ticks(a1, "y")
     a1.legend(loc="upper left", fontsize=6.5)
 
     # maps: the correction beyond keeping (r, u), i.e. r/r̃ and ũ/u
     corr_k = kr / ratio[None, :]
     corr_U = Ur * ratio[None, :]
     sel = np.isin(U, MAP_U)
-    panels = ((b1, corr_k[sel], r"$r/\tilde r$", [0.8, 0.9, 0.95, 1.05, 1.1, 1.25, 1.5],
-               (0.5, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0), r"(b) ridge correction $r/\tilde r$"),
-              (b2, corr_U[sel], r"$\tilde u/u = (\tilde U/U)\,/\,(P/P')$", [0.9, 0.95, 0.98, 1.005, 1.01],
+    # contour levels and colour-bar ticks spaced at least a factor ~1.1 apart on the log colour scale,
+    # so that neither the labels on the map nor the ticks on the bar run into each other
+    panels = ((b1, corr_k[sel], r"$r/\tilde r$", [0.8, 0.9, 1.1, 1.25, 1.5],
+               (0.5, 0.7, 1.0, 1.5, 2.0), r"(b) ridge correction $r/\tilde r$"),
+              (b2, corr_U[sel], r"$\tilde u/u = (\tilde U/U)\,/\,(P/P')$", [0.9, 0.95, 0.98, 1.01],
                (0.9, 0.95, 1.0, 1.05, 1.1), r"(c) coupling correction $\tilde u/u$"))
     for bx, z, lab, levels, tick_values, title in panels:
         span = float(np.nanmax(np.abs(np.log(z))))
@@ -69,7 +73,7 @@ def figure(out_dir) -> list:
         cb.ax.yaxis.set_minor_locator(NullLocator())
         cb.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
     fig.suptitle(f"Transfer $P\\to P'$ from $P={base.P}$ ($\\alpha={base.alpha:g}$, $\\beta={base.beta:g}$, "
-                 f"$\\kappa={base.kappa:.3g}$; discrete one-loop flow):\n"
+                 f"$\\kappa={base.kappa:.4g}$; discrete one-loop flow):\n"
                  "corrections to keeping $(r,u)$, "
                  r"where $\tilde\kappa=P'/\tilde r$, $\tilde U=\tilde u/P'$")
 

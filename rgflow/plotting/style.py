@@ -89,7 +89,7 @@ def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
             f = to_axes.transform(seg)
             inner = np.min(np.column_stack([f, 1 - f]), axis=1)
             j = int(np.argmax(inner))
-            if inner[j] > 0.04:
+            if inner[j] > 0.015:
                 spots.append(tuple(seg[j]))
     texts = ax.clabel(cs, fontsize=fontsize, fmt=fmt, inline=True, inline_spacing=2, colors="k", manual=spots)
     for t in texts:
