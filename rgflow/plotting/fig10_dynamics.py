@@ -12,7 +12,7 @@ from ..model import Model
 from .style import GP, PAGE, RG, plain_ticks, pyplot, save
 
 
-def figure(out_dir="figures"):
+def figure(out_dir="figures", params=None, points=161):
     """fig10-dynamics at the paper's α = 0.2, β = 0.3, P = Λ = 1000, κ = 3.981, U = 0 and 0.05 under
     dΔ/dt = −∂S/∂Δ, Δ(0) = y: (a) shell error energies E(λ_j, t)/E(λ_j, 0); (b) ⟨L⟩/P(t) with its
     equilibrium levels; (c) the half-excess front λ*(t); (d) its velocity v = d ln λ*/d ln t with the
@@ -22,9 +22,9 @@ def figure(out_dir="figures"):
     from ..predict import predict
 
     plt = pyplot()
-    m1 = Model(**paper.PREDICTOR)
+    m1 = Model(**(params or paper.PREDICTOR))
     m0 = m1.replace(U=0.0)
-    t = default_times(m0, 161, t_max=0.3)
+    t = default_times(m0, points, t_max=0.3)
     with Progress("fig10 dynamics", 5) as bar:
         g0, g1 = dynamics(m0, t), dynamics(m1, t)
         bar.step("gradient flow")

@@ -14,7 +14,7 @@ PANELS = (("breast_cancer", "rbf", "class"), ("diabetes", "laplace", "smooth"))
 KAPPAS = (1.0, 0.1, 0.01)
 
 
-def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
+def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30, points=5) -> list:
     """Top: KRR test error (mean ± s.e. over ``draws`` draws of P points without replacement, error over
     all N points) for each κ, with the renormalized (solid) and bare (dashed) predictions on the
     spectrum and the pointwise renormalized ridge on the Gram matrix (crosses), one panel per data set;
@@ -39,7 +39,7 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30) -> list:
             lam, y = spectrum_from_gram(K, f)
             spectra.append((ds, kn, tg, lam, y))
             N = len(f)
-            P_grid = np.unique(np.geomspace(0.01 * N, 0.2 * N, 5).astype(int))
+            P_grid = np.unique(np.geomspace(0.01 * N, 0.2 * N, points).astype(int))
             P_fine = np.geomspace(P_grid[0], P_grid[-1], 40)
             for kappa, col in zip(kappas, colors):
                 e = [krr_test_error(K, f, P, kappa, draws=draws) for P in P_grid]

@@ -8,13 +8,13 @@ from ..field import cutoff_systems
 from .style import PAGE, plain_ticks, pyplot, save
 
 
-def figure(out_dir, name="fig1-cutoffs"):
+def figure(out_dir, name="fig1-cutoffs", params=None, cutoff1=paper.P_PRIME):
     """Figure 1: two cutoffs Λ0 > Λ1 on one RG trajectory, and their identical low-mode behaviour."""
     from ..model import Model
     from ..predict import predict
 
     plt = pyplot()
-    m0, t0, m1, t1 = cutoff_systems(**paper.PREDICTOR, cutoff1=paper.P_PRIME)
+    m0, t0, m1, t1 = cutoff_systems(**(params or paper.PREDICTOR), cutoff1=cutoff1)
     L0, L1 = m0.cutoff, m1.cutoff
     k0 = np.arange(1, L0 + 1)
     k1 = np.arange(1, L1 + 1)

@@ -12,7 +12,7 @@ from .style import PAGE, STYLES, pyplot, save
 LINES = ("gp", "pt1", "rg-cutoff", "rg-1loop", "rg")
 
 
-def figure(out_dir, *, seed=0, langevin_options=None):
+def figure(out_dir, *, seed=0, langevin_options=None, params=None):
     """fig3-predictor at the paper's parameters (rgflow.paper): exact and Langevin as markers, GP,
     first-order PT, RG read at the cutoff, one-loop RG and RG as lines (top: mean and variance);
     bottom: |relative difference| of the mean to exact on a log axis, one panel (the variance's
@@ -21,7 +21,7 @@ def figure(out_dir, *, seed=0, langevin_options=None):
     from matplotlib.ticker import NullFormatter
 
     plt = pyplot()
-    model = Model(**paper.PREDICTOR)
+    model = Model(**(params or paper.PREDICTOR))
     k = model.k
     with Progress("fig3 predictors", 2 + len(LINES)) as bar:
         ex = predict(model, "exact")

@@ -12,7 +12,7 @@ def _thin(n, count=36):
     return np.unique(np.round(np.geomspace(1, n, count)).astype(int)) - 1
 
 
-def figure(out_dir) -> list:
+def figure(out_dir, params=None, P_new=None) -> list:
     """Paper Figure 4: ⟨Δ_k⟩ from ``exact`` of the reference (P, κ, U), the naive system (P', same κ, U)
     and the transferred one (P', κ̃, Ũ), and their deviations from the reference (named as in figure 1:
     reference, naive, and the system on the reference's trajectory)."""
@@ -21,7 +21,15 @@ def figure(out_dir) -> list:
     from ..predict import predict
 
     plt = pyplot()
-    m1, m2, m3, mk = paper_systems()
+    if params is None:
+        m1, m2, m3, mk = paper_systems()
+    else:   # the same four systems for other parameters (the tests draw a small figure)
+        from ..model import Model
+        from ..transfer import transfer
+
+        m1 = Model(**params)
+        m2, m3 = m1.replace(P=P_new), transfer(m1, P_new).model
+        mk = Model.from_couplings(m1.alpha, m1.beta, P_new, m1.r, m1.u)
     e1 = predict(m1, "exact").mean
     e2 = predict(m2, "exact").mean
     e3 = predict(m3, "exact").mean
@@ -41,8 +49,11 @@ def figure(out_dir) -> list:
     ax.axvline(m2.P, color="0.6", lw=0.8, ls=":")
     ax.set_ylabel(r"$\langle\Delta_k\rangle$")
     ax.legend(loc="lower right", fontsize=6.5)
-    ax.set_ylim(1.5e-3, 4.5e-2)
-    ax.set_yticks([0.002, 0.005, 0.01, 0.02, 0.04], ["0.002", "0.005", "0.01", "0.02", "0.04"])
+    shown = np.concatenate([e1, e2, e3, rg1])
+    lo, hi = 0.45 * shown.min(), 1.45 * shown.max()   # room below the data for the legend
+    ax.set_ylim(lo, hi)
+    ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.1, 0.2, 0.5, 1.0) if lo <= t <= hi]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_title(f"Hyperparameter transfer $P={m1.P}\\to P'={m2.P}$ ($\\alpha={m1.alpha:g}$, $\\beta={m1.beta:g}$)")
 

@@ -15,7 +15,7 @@ CASES = [dict(paper.PREDICTOR, k_star=100),
          dict(alpha=1.0, beta=1.5, P=20000, kappa=kappa_for_threshold(20000, 5, 1.0), U=0.05, k_star=5)]
 
 
-def figure(out_dir) -> list:
+def figure(out_dir, cases=CASES, points=200) -> list:
     """fig7-scaling-interval: effective exponents d ln X/dτ of X = Û, r̂ along the flow and of the
     effect δ_U of U on the cutoff mode, inside the band [γ_U − 1, γ_U] of each panel.
 
@@ -29,9 +29,9 @@ def figure(out_dir) -> list:
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(PAGE, 3.0))
-    for ax, case in zip(axes, CASES):
+    for ax, case in zip(axes, cases):
         c = {k: v for k, v in case.items() if k != "k_star"}
-        res = scaling_interval(**c)
+        res = scaling_interval(**c, points=points)
         e = res.effective
         lo, hi = res.U["interval"]
         ax.axhspan(lo, hi, color=RG, alpha=0.13, lw=0)

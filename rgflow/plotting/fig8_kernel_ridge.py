@@ -35,7 +35,7 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
     plt = pyplot()
     data = _compare_all(alpha, beta, kappas, P_values)
     fig, axes = plt.subplots(2, len(kappas), figsize=(PAGE, 4.9), sharex=True,
-                             gridspec_kw={"height_ratios": [1.4, 1]})
+                             gridspec_kw={"height_ratios": [1.4, 1]}, squeeze=False)
     for j, (kappa, c) in enumerate(zip(kappas, data)):
         ax, rx = axes[0, j], axes[1, j]
         P = c["P"]
