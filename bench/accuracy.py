@@ -8,9 +8,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, "tests")
-from conftest import PARAMETER_SETS  # noqa: E402
-
 from rgflow import Model, predict  # noqa: E402
+
+from conftest import PARAMETER_SETS  # noqa: E402
 
 METHODS = ("gp", "pt1", "rg-cutoff", "rg-1loop", "mean-field", "rg")
 

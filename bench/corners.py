@@ -15,6 +15,7 @@ import warnings
 warnings.simplefilter("ignore")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from rgflow import METHODS, ConvergenceError, FlowError, Model, flow, predict, scaling_interval, transfer  # noqa: E402
+
 L = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
 worst = {}
 outcomes = {}

@@ -18,11 +18,13 @@ import time
 import warnings
 
 import numpy as np
+
 import rgflow
-from rgflow import Model, FlowError, ConvergenceError, predict, flow, learning_curve, loss_surface, flow_field, dynamics
+from rgflow import ConvergenceError, FlowError, Model, dynamics, flow, flow_field, learning_curve, loss_surface, predict
 from rgflow.surface import fit_surface
 from rgflow.sweep import sweep
 from rgflow.transfer import transfer, transfer_map
+
 warnings.simplefilter("ignore")
 rng = random.Random(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
 DOC = (ValueError, TypeError, FlowError, ConvergenceError, FloatingPointError)

@@ -134,8 +134,9 @@ def startup():
 
 def generated_vs_sympy():
     sys.path.insert(0, os.path.join(ROOT, "derivations"))
-    import sympy as sp
     import derive
+    import sympy as sp
+
     from rgflow import _equations as eq
 
     t0 = time.perf_counter()

@@ -37,12 +37,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import paper as _paper
 from .model import Model, check_int, check_real
 from .results import Result
 
 __all__ = ["learning_curve", "LearningCurve", "parse_P_values", "continuum_bias", "continuum_variance", "continuum_curve", "asymptotic_exponents", "asymptotic_curve", "local_slopes"]
 
-PAPER = {"alpha": 0.2, "beta": 0.3, "kappa": 1000 / 100**1.2}
+PAPER = dict(_paper.SPECTRUM)   # the paper's spectrum and ridge (rgflow.paper)
 
 
 # --- discrete learning curves ----------------------------------------------------------------
@@ -96,14 +97,14 @@ class LearningCurve(Result):
     variance: np.ndarray
     method: str
     params: dict
-    test_error: np.ndarray = None
-    train_error: np.ndarray = None
+    test_error: np.ndarray | None = None
+    train_error: np.ndarray | None = None
 
     def _columns(self) -> dict:
         """P, loss, bias, variance (+ test_error, train_error with the renormalized ridge; with the bare
         ridge both equal the bias (plus a measured spectrum's residual), and the CSV columns stay those of
         before)."""
-        cols = {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
+        cols: dict = {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance}
         if self.params.get("ridge", "bare") != "bare":
             cols.update(test_error=self.test_error, train_error=self.train_error)
         return cols
@@ -215,7 +216,8 @@ def _beta_inc(p, q, v):
     """Unnormalized incomplete beta ∫_0^v x^(p-1)(1-x)^(q-1) dx for p > 0 (any q, via mpmath if q ≤ 0)."""
     v = np.asarray(v, dtype=float)
     if q > 0:
-        from scipy.special import beta as B, betainc
+        from scipy.special import beta as B
+        from scipy.special import betainc
 
         return betainc(p, q, v) * B(p, q)
     import mpmath
@@ -292,7 +294,8 @@ def asymptotic_curve(P_values, alpha, beta, kappa) -> dict:
     (continuum, a = 1 + α). For β > 2a the learned modes dominate the bias: Σ_k y_k²/(rλ_k)² =
     ζ(1 + β − 2a) r^−2; at β = 2a that sum grows as ln(r)/a, the leading term given here.
     """
-    from scipy.special import beta as B, zeta
+    from scipy.special import beta as B
+    from scipy.special import zeta
 
     alpha = check_real("alpha", alpha, low=0.0, low_open=True)
     beta = check_real("beta", beta, low=0.0, low_open=True)

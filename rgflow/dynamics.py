@@ -11,7 +11,7 @@ With a_k = 1/λ_k + r, b_k = y_k/λ_k and A = Σ_q Δ_q² (docs/theory.md §1),
 Δ_k(0) = y_k (f = 0 at initialization) unless given. The modes couple only through the scalar μ.
 
 U = 0 (exact, closed form): Δ_k(t) = m_k + (Δ_k(0) − m_k) e^{−a_k t}, m_k = y_k/(1 + rλ_k); with noise
-the variance is Var_k(t) = (1 − e^{−2a_k t})/a_k, so ⟨L⟩/P(t) = Σ_k [⟨Δ_k⟩² + Var_k](t).
+the variance is Var_k(t) = (1 − e^{−2a_k t})/a_k, so ⟨L⟩/P(t) = Σ_k [⟨Δ_k⟩(t)² + Var_k(t)].
 
 U > 0, integrator ("exponential midpoint"): for a frozen μ the flow of every mode is an exact
 relaxation Φ_h(Δ; μ) = m(μ) + (Δ − m(μ)) e^{−(a+μ)h}, m(μ) = b/(a + μ). One step is
@@ -59,9 +59,9 @@ import numpy as np
 from .model import Model, check_int, check_model, check_real, gaussian_coefficients
 from .results import Result
 
-__all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_power_law", "METHODS"]
+__all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_front_velocity", "DYNAMICS"]
 
-METHODS = ("gradient", "langevin", "mean-field")
+DYNAMICS = ("gradient", "langevin", "mean-field")   # the dynamics (predict.METHODS are the predictors)
 LEVELS = (0.8, 0.5, 0.2, 0.05)
 MASSLESS = 0.1     # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1)
 
@@ -91,7 +91,7 @@ def shell_edges(cutoff: int, per_octave: int = 1) -> np.ndarray:
 FIT_MIN_POINTS = 4
 
 
-def fit_power_law(lam, t, v) -> dict:
+def fit_front_velocity(lam, t, v) -> dict:
     """Least squares ln v = ln A + a ln λ + b ln t over the points with v, λ, t > 0.
 
     Returns A, a, b, residual_rms, residual_max (in ln v) and n_points; with fewer than
@@ -114,7 +114,7 @@ def fit_power_law(lam, t, v) -> dict:
 
 
 def _fit_undefined(fit, name) -> dict:
-    """{name: reason} for a fit of :func:`fit_power_law` without a fit or without A ({} when complete)."""
+    """{name: reason} for a fit of :func:`fit_front_velocity` without a fit or without A ({} when complete)."""
     if "a" not in fit:
         return {name: f"fewer than {FIT_MIN_POINTS} usable front velocity points ({fit['n_points']}): no fit"}
     if "A" not in fit:
@@ -441,8 +441,8 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     check_model(model)
     if model.network:
         raise ValueError("dynamics runs the quartic's action; a network (width given) is not supported")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method not in DYNAMICS:
+        raise ValueError(f"method must be one of {', '.join(DYNAMICS)}, got {method!r}")
     t_start = _time.perf_counter()
     times_form = (f"times must be at least 2 strictly increasing numbers in [{TIME_RANGE[0]:g}, {TIME_RANGE[1]:g}]"
                   f"{'' if times is None else f', got {_brief(times)}'}")
@@ -539,9 +539,9 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
         info["front_note"] = "fronts not computed from a noisy sampler mean; use method 'gradient' or 'mean-field'"
     else:
         front, vel = _fronts(grid, D, lam_c, levels, r, mu_hist)
-    fit = fit_power_law(vel["lambda"], vel["t"], vel["v"] - 1.0)
+    fit = fit_front_velocity(vel["lambda"], vel["t"], vel["v"] - 1.0)
     massless = r * vel["lambda"] < MASSLESS
-    fit_v = fit_power_law(vel["lambda"][massless], vel["t"][massless], vel["v"][massless])
+    fit_v = fit_front_velocity(vel["lambda"][massless], vel["t"][massless], vel["v"][massless])
     undefined = {**_fit_undefined(fit, "fit"), **_fit_undefined(fit_v, "fit.massless")}
     fit_v.update({"quantity": "v", "window": f"r*lambda < {MASSLESS}", "predicted_u0": {"A": 1.0, "a": 0.0, "b": 0.0}})
     fit.update({"quantity": "v - 1", "predicted_u0": {"A": r, "a": 1.0, "b": 0.0}, "massless": fit_v,

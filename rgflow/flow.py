@@ -292,6 +292,38 @@ def _discrete(spectrum, r, u, k_hi, k_lo, cutoff):
     return np.array(rs), np.array(us)
 
 
+class _Constant:
+    """dense(x) of a segment whose couplings do not run (u = 0 or an empty span): (r, u) everywhere.
+    A class, not a lambda, so that segments and trajectories pickle."""
+
+    def __init__(self, r, u, as_array=False):
+        self.r, self.u, self.as_array = r, u, as_array
+
+    def __call__(self, x):
+        out = (np.full(np.shape(x), self.r), np.full(np.shape(x), self.u))
+        return np.array(out) if self.as_array else out
+
+
+class _Pair:
+    """dense(x) = (r(x), u(x)) of a continuum segment from scipy's OdeSolution (picklable)."""
+
+    def __init__(self, sol):
+        self.sol = sol
+
+    def __call__(self, x):
+        return tuple(self.sol(x))
+
+
+class _InTau:
+    """A trajectory's dense solution in τ: (r, u)(τ) = dense(x = ln Λ − τ) (picklable)."""
+
+    def __init__(self, dense, log_cutoff):
+        self.dense, self.log_cutoff = dense, log_cutoff
+
+    def __call__(self, tau):
+        return self.dense(self.log_cutoff - np.asarray(tau, dtype=float))
+
+
 @dataclass(frozen=True)
 class Segment:
     """The flow of (r, u) from cutoff ``k_hi`` down to mode ``k_lo`` (see :func:`integrate`).
@@ -336,11 +368,10 @@ def integrate(spectrum, r, u, k_hi, k_lo=0, scheme="continuum", *, switch=SWITCH
     if scheme == "continuum":
         x_hi, x_lo = math.log(k_hi), math.log(max(k_lo, 1))
         if u == 0.0 or x_hi == x_lo:
-            const = lambda x: (np.full(np.shape(x), r), np.full(np.shape(x), u))  # noqa: E731
             x = np.array([x_hi, x_lo]) if x_hi > x_lo else np.array([x_hi])
-            return Segment(scheme, k_hi, k_lo, const, x, np.full(x.shape, r), np.full(x.shape, u), 0, none, none, (r, u))
+            return Segment(scheme, k_hi, k_lo, _Constant(r, u), x, np.full(x.shape, r), np.full(x.shape, u), 0, none, none, (r, u))
         sol = solve_continuum(spectrum, r, u, x_hi, x_lo, where=lambda x: (math.log(cutoff) - x, math.exp(x)))
-        return Segment(scheme, k_hi, k_lo, lambda x, s=sol.sol: tuple(s(x)), sol.t, sol.y[0], sol.y[1], 0, none, none,
+        return Segment(scheme, k_hi, k_lo, _Pair(sol.sol), sol.t, sol.y[0], sol.y[1], 0, none, none,
                        (float(sol.y[0, -1]), float(sol.y[1, -1])))
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
@@ -355,7 +386,7 @@ def integrate(spectrum, r, u, k_hi, k_lo=0, scheme="continuum", *, switch=SWITCH
             dense, x, rc, uc = sol.sol, sol.t, sol.y[0], sol.y[1]
             r, u = float(sol.y[0, -1]), float(sol.y[1, -1])
         else:
-            dense = lambda x: np.array([np.full(np.shape(x), r), np.full(np.shape(x), u)])  # noqa: E731
+            dense = _Constant(r, u, as_array=True)
             x, rc, uc = np.full(1, x_hi), np.full(1, r), np.full(1, u)
     if u > 0.0:
         r_m, u_m = _discrete(spectrum, r, u, kmax, k_lo, cutoff)
@@ -419,7 +450,7 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = SWITCH) -> Tr
     t1 = math.log(lam_n)
     if scheme == "continuum":
         return Trajectory(model, scheme, t1 - seg.x, seg.r, seg.u, seg.end,
-                          _dense=lambda t, d=seg.dense: d(t1 - np.asarray(t, dtype=float)))
+                          _dense=_InTau(seg.dense, t1))
     t_hi = np.log(lam_n / (np.exp(seg.x[:-1]) - 0.5)) if len(seg.x) > 1 else np.zeros(len(seg.x))
     r_hi, u_hi = (seg.r[:-1], seg.u[:-1]) if len(seg.x) > 1 else (seg.r, seg.u)
     t_lo = np.log(lam_n / np.arange(seg.kmax, 0, -1, dtype=float))

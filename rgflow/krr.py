@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import paper as _paper
 from .model import Model, check_int, check_real, gp_moments
 from .results import Result
 from .ridge import MAX_POINTS, renormalized_ridge, ridge_errors
@@ -150,7 +151,7 @@ def compare(P_values, alpha, beta, kappa, cutoff_factor=4, samples=12800, min_se
     return {key: np.asarray(v, dtype=float) for key, v in rows.items()}
 
 
-KAPPAS = (40.0, 1000 / 100**1.2, 0.05)  # δ ≈ 0.05 (EK regime), the paper's ridge (δ ≈ 0.2-0.35), δ ≈ 3
+KAPPAS = (40.0, _paper.KAPPA, 0.05)  # δ ≈ 0.05 (EK regime), the paper's ridge (δ ≈ 0.2-0.35), δ ≈ 3
 
 
 # ------------------------------------------------------------------ real data (scikit-learn's bundled sets)

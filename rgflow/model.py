@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ._checks import check_int, check_real
+from .ridge import RIDGES  # the ridge choices live with their formulas (no import back: no cycle)
 from .spectrum import PowerLaw, Spectrum
 
 __all__ = ["Model", "RIDGES", "PARAMETERIZATIONS", "WIDTH_MAX", "DEPTH_MAX", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX",
            "U_P_MAX"]
 
-RIDGES = ("bare", "renormalized")
 PARAMETERIZATIONS = ("standard", "mean-field")
 WIDTH_MAX = 10**12      # the χ²_N/N factors of a network of width N stay resolvable in float64 above 10^12 only as δ-peaks
 DEPTH_MAX = 64          # hidden linear layers of a network

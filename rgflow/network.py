@@ -34,7 +34,7 @@ import numpy as np
 from .model import WIDTH_MAX, Model, check_model, check_real
 from .scalar import ConvergenceError, extent, trapezoid
 
-__all__ = ["log_prior", "posterior", "network_moments", "mean_field_moments", "pt1_moments", "rg_moments",
+__all__ = ["log_prior", "posterior", "network_moments", "mean_field_moments", "pt1_moments", "network_rg_moments",
            "running_couplings", "check_network"]
 
 _FLOOR = -40.0      # weights below e^_FLOOR of the peak are dropped (relative)
@@ -712,7 +712,7 @@ def running_couplings(model, k, *, t0=None, order=5):
     return t0, tail[np.clip(ks, 0, model.cutoff)]
 
 
-def rg_moments(model, *, rho: float = 0.25, min_kept: int = 16, rtol: float = 1e-11):
+def network_rg_moments(model, *, rho: float = 0.25, min_kept: int = 16, rtol: float = 1e-11):
     """The Wilsonian RG of the network: the modes above k* integrated out into running couplings.
 
     The shells q > k* enter the weight of t as Σ_{n≤3} g_n (t − t*)ⁿ/n! (:func:`running_couplings`,

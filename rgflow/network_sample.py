@@ -66,12 +66,12 @@ import numpy as np
 
 from ._checks import check_int, check_real
 
-__all__ = ["sample_network", "PARAMETERIZATIONS", "DEFAULTS"]
+__all__ = ["sample_network", "SAMPLE_DEFAULTS"]
 
-PARAMETERIZATIONS = ("standard", "mean-field")
+from .model import PARAMETERIZATIONS  # noqa: E402  (one definition of the names)
 
 #: Defaults: sweeps per chain after burn-in, burn-in sweeps per chain, chains, batches per chain.
-DEFAULTS = {"samples": 2000, "burn": 200, "chains": 4, "batches": 8}
+SAMPLE_DEFAULTS = {"samples": 2000, "burn": 200, "chains": 4, "batches": 8}
 
 #: Refuse runs whose weights (chains × entries) would exceed this many floats (~1.6 GB).
 MAX_FLOATS = 200_000_000
@@ -104,10 +104,10 @@ def _check_inputs(lam, y, P, kappa, width, depth, parameterization, seed, sample
     if not isinstance(parameterization, str) or parameterization not in PARAMETERIZATIONS:
         raise ValueError(f"parameterization must be one of {PARAMETERIZATIONS}, got {parameterization!r}")
     seed = check_int("seed", seed, low=0)
-    samples = check_int("samples", DEFAULTS["samples"] if samples is None else samples)
-    burn = check_int("burn", DEFAULTS["burn"] if burn is None else burn, low=0)
-    chains = check_int("chains", DEFAULTS["chains"] if chains is None else chains)
-    batches = check_int("batches", DEFAULTS["batches"] if batches is None else batches)
+    samples = check_int("samples", SAMPLE_DEFAULTS["samples"] if samples is None else samples)
+    burn = check_int("burn", SAMPLE_DEFAULTS["burn"] if burn is None else burn, low=0)
+    chains = check_int("chains", SAMPLE_DEFAULTS["chains"] if chains is None else chains)
+    batches = check_int("batches", SAMPLE_DEFAULTS["batches"] if batches is None else batches)
     if chains * batches < 2:
         raise ValueError(f"chains × batches must be >= 2 for batch-means error bars, got {chains} × {batches}")
     if batches > samples:

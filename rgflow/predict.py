@@ -251,9 +251,9 @@ def _network_pt1(model):
 
 
 def _network_rg(model, *, rho=0.25, min_kept=16):
-    from .network import rg_moments
+    from .network import network_rg_moments
 
-    return rg_moments(model, rho=rho, min_kept=min_kept)
+    return network_rg_moments(model, rho=rho, min_kept=min_kept)
 
 
 def _network_mean_field(model):

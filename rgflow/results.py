@@ -12,12 +12,44 @@ On that, :meth:`Result.to_dict` gives the JSON-ready dict (data as plain lists a
 stamped with ``version`` and ``params``) and :meth:`Result.to_rows` gives ``(header, columns)``
 for :func:`rgflow._io.to_csv`. Non-finite numbers stay floats here (NaN, ±inf); only the JSON
 writer (:func:`rgflow._io.to_json`) turns them into null.
+
+Results compare by value: ``a == b`` when both are of the same class and every public field is
+equal (arrays by shape and elements, NaN equal to NaN, dicts, lists and nested results
+recursively); private fields (caches such as a trajectory's dense solution) are not compared.
+Results pickle (they hold no lambdas), so they can be sent to worker processes and stored.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-__all__ = ["Result", "plain"]
+__all__ = ["Result", "plain", "same_value"]
+
+
+def same_value(a, b) -> bool:
+    """True when ``a`` and ``b`` hold the same values: numpy arrays by shape and elements (NaN equal
+    to NaN), dicts by keys and values, lists and tuples element by element, results field by field,
+    anything else by ``==``."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape:
+            return False
+        if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+            return bool(np.array_equal(a, b, equal_nan=True))
+        if a.dtype == object or b.dtype == object:
+            return all(same_value(x, y) for x, y in zip(a.ravel().tolist(), b.ravel().tolist()))
+        return bool(np.array_equal(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:   # NaN
+        return True
+    result = a == b
+    if isinstance(result, np.ndarray):   # a numpy scalar against a sequence
+        return bool(result.all())
+    return bool(result)
 
 
 def plain(obj):
@@ -61,6 +93,21 @@ class Result:
     >>> header["method"], list(columns), len(columns["k"])
     ('gp', ['k', 'mean', 'var'], 10)
     """
+
+    def __init_subclass__(cls, **kwargs):
+        # placed in the subclass itself before @dataclass runs, so the decorator keeps it instead of
+        # generating a tuple comparison (which raises on numpy arrays)
+        super().__init_subclass__(**kwargs)
+        cls.__eq__ = Result.__eq__
+
+    def __eq__(self, other):
+        """Value equality: same class and the same values in every public field (:func:`same_value`)."""
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        if not dataclasses.is_dataclass(self):
+            return self is other
+        return all(same_value(getattr(self, f.name), getattr(other, f.name))
+                   for f in dataclasses.fields(self) if f.compare and not f.name.startswith("_"))
 
     def _method(self) -> str:
         return getattr(self, "method", "")

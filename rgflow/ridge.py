@@ -34,11 +34,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .model import RIDGES, check_int, check_real
+from ._checks import check_int, check_real
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
 __all__ = ["RidgeErrors", "PointwiseErrors", "check_gram", "check_spectrum", "check_target_values", "pointwise_errors",
            "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
+
+#: the ridge of the action: "bare" (the paper's r = P/κ) or "renormalized" (r = 1/K, eigenlearning)
+RIDGES = ("bare", "renormalized")
 
 
 class RidgeErrors(NamedTuple):
@@ -210,7 +213,7 @@ def test_error(eigenvalues, target, P_values, kappa, ridge="renormalized") -> np
     return np.array([ridge_errors(lam, y, P, kappa, ridge).test_error for P in np.atleast_1d(P_values)])
 
 
-test_error.__test__ = False  # not a pytest test when imported into a test module
+test_error.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported into a test module
 
 
 class PointwiseErrors(NamedTuple):
@@ -339,10 +342,10 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     rho = K0 * cho_solve(T, s * f) / s
     H2 = H * H
     A = np.eye(N) - H2 * (w * w / (P * N))[None, :]
-    t = np.linalg.solve(A, H2.sum(axis=1) / N)
-    if not (np.all(np.isfinite(t)) and np.all(t > 0)):
+    t_fluct = np.linalg.solve(A, H2.sum(axis=1) / N)
+    if not (np.all(np.isfinite(t_fluct)) and np.all(t_fluct > 0)):
         raise FloatingPointError(f"pointwise ridge: the fluctuation system is not positive at P = {P}, "
                                  f"kappa = {kappa} (the analogue of 1 − γ ≤ 0)")
     bias = float(np.mean(rho * rho))
-    fluct = float(np.sum(w * w * t * rho * rho) / (P * N))
+    fluct = float(np.sum(w * w * t_fluct * rho * rho) / (P * N))
     return PointwiseErrors(bias + fluct, bias, fluct, K0 / w, q, K_el, it)

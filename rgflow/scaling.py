@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _equations as eq
+from . import paper as _paper
 from .model import Model, check_int, check_model, check_real, gp_moments
 from .results import Result
 
@@ -233,8 +234,8 @@ class ScalingInterval(Result):
     U: dict
     s: dict
     effective: dict
-    undefined: dict = None
-    corrections: dict = None
+    undefined: dict | None = None
+    corrections: dict | None = None
 
     def _data(self) -> dict:
         """r_hat_max, window_tau, r, U, s, effective, corrections, undefined."""
@@ -252,7 +253,7 @@ class ScalingInterval(Result):
         return {name: [row[j] for row in rows] for j, name in enumerate(names)}
 
 
-def scaling_interval(alpha, beta, P=1000, kappa=1000 / 100**1.2, U=0.05, cutoff=None, r_hat_max=0.01,
+def scaling_interval(alpha, beta, P=_paper.P, kappa=_paper.KAPPA, U=_paper.U, cutoff=None, r_hat_max=0.01,
                      points=200) -> ScalingInterval:
     """Scaling intervals of (r, U, s): γ_r = 1+α, U in [γ_U − 1, γ_U] with γ_U = 2(1+α), γ_s = (β−1−α)/2.
 

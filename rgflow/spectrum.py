@@ -189,7 +189,7 @@ class Measured(Spectrum):
         return f"Measured(n_modes={self.n_modes}, digest={self.digest!r})"
 
     @classmethod
-    def from_data(cls, spectrum, rtol=1e-12) -> "Measured":
+    def from_data(cls, spectrum, rtol=1e-12) -> Measured:
         """From a :class:`rgflow.data.DataSpectrum` (or file): its arrays and, as ``residual``, its
         ``meta["dropped_power"]`` when that exceeds ``rtol`` · mean f² (else rounding: 0)."""
         meta = getattr(spectrum, "meta", {}) or {}

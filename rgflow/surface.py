@@ -288,7 +288,7 @@ def predicted_exponents(alpha, beta) -> dict:
     alpha = check_real("alpha", alpha, low=0.0, low_open=True)
     beta = check_real("beta", beta, low=-1.0, low_open=True)
     A = 1.0 + alpha
-    out = {"bias": {"c/a": -beta / A, "b/a": 1 / A}, "variance": {"c/a": -alpha / A, "b/a": 1 / A}}
+    out: dict = {"bias": {"c/a": -beta / A, "b/a": 1 / A}, "variance": {"c/a": -alpha / A, "b/a": 1 / A}}
     dominant = "variance" if alpha < beta else "bias" if beta < alpha else "both"
     out["loss"] = dict(out["variance" if dominant != "bias" else "bias"])
     out["dominant"] = dominant

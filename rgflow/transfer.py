@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import paper as _paper
 from .flow import SCHEMES, FlowError, Trajectory, flow, integrate
 from .model import Model, check_int, check_model
 from .results import Result
@@ -451,7 +452,7 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         cells[name] = {"U": U_values[ii], "ratio": P_new[jj] / P, "P_new": P_new[jj], "value": v[keep]}
         if not keep.all():
             undefined[name] = _reason(name, lost, why, U_values, P_new)
-    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, *(cells[n] for n in TransferMap.GRIDS),
+    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, *(cells[n] for n in TransferMap.GRIDS),  # type: ignore[call-arg, arg-type]
                        failed, undefined)
 
 
@@ -520,8 +521,8 @@ def _reason(name, lost, why, U_values, P_new):
     return f"{total} of {lost['failed'].size} cells: " + "; ".join(parts)
 
 
-PAPER = {"alpha": 0.2, "beta": 0.3, "P": 1000, "kappa": 1000 / 100**1.2, "U": 0.05}
-P_PRIME = 500
+PAPER = dict(_paper.PREDICTOR)   # the paper's parameters (rgflow.paper)
+P_PRIME = _paper.P_PRIME
 
 
 def paper_systems(P_new=P_PRIME):

@@ -5,11 +5,20 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from rgflow import paper
 from rgflow.cli import main
-from rgflow.curves import (asymptotic_curve, asymptotic_exponents, continuum_bias, continuum_curve,
-                           continuum_variance, learning_curve, local_slopes, parse_P_values)
+from rgflow.curves import (
+    asymptotic_curve,
+    asymptotic_exponents,
+    continuum_bias,
+    continuum_curve,
+    continuum_variance,
+    learning_curve,
+    local_slopes,
+    parse_P_values,
+)
 
-PAPER = dict(alpha=0.2, beta=0.3, kappa=1000 / 100**1.2)
+PAPER = dict(paper.SPECTRUM)
 FAST = dict(alpha=1.0, beta=1.5, kappa=1.0)  # finite-cutoff corrections decay as P^-0.75, P^-0.5
 
 
@@ -55,7 +64,9 @@ def test_gp_equals_the_exact_sum_definition():
         lam, y2, r = k**-1.2, k**-1.3, p / PAPER["kappa"]
         assert c.bias[i] == pytest.approx(np.sum(y2 / (1 + r * lam) ** 2), rel=1e-13)
         assert c.variance[i] == pytest.approx(np.sum(lam / (1 + r * lam)), rel=1e-13)
-        assert c.loss[i] == pytest.approx(c.bias[i] + c.variance[i], rel=1e-15)
+        # the loss against its own definition Σ_k ⟨Δ_k²⟩ = Σ_k [y_k²/(1 + rλ_k)² + λ_k/(1 + rλ_k)], not
+        # against bias + variance (the code's own sum of the two numbers above)
+        assert c.loss[i] == pytest.approx(np.sum(y2 / (1 + r * lam) ** 2 + lam / (1 + r * lam)), rel=1e-13)
 
 
 def test_discrete_slopes_approach_the_predicted_exponents():

@@ -8,8 +8,15 @@ K − C W⁺ Cᵀ is positive semi-definite); exact power laws (and noisy ones) 
 import numpy as np
 import pytest
 
-from rgflow.data import (exponent_drift, fit_power_law, kernel_matrix, load_spectrum, save_spectrum,
-                         spectrum_from_features, spectrum_from_gram)
+from rgflow.data import (
+    exponent_drift,
+    fit_power_law,
+    kernel_matrix,
+    load_spectrum,
+    save_spectrum,
+    spectrum_from_features,
+    spectrum_from_gram,
+)
 
 
 def test_gram_with_known_eigenbasis_gives_its_spectrum_and_coefficients():

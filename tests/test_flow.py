@@ -4,8 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from conftest import PAPER
 from rgflow import FlowError, Model, flow
+
+from conftest import PAPER
 
 
 def _discrete_by_hand(model):

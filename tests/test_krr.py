@@ -7,10 +7,11 @@ theory side, with the diagnostic δ = (1/P) Σ rλ/(1+rλ) setting how well EK c
 import numpy as np
 import pytest
 
+from rgflow import paper
 from rgflow.krr import _grid_size, compare, effective_ridge, krr_training_loss, sample_gram, theory_training_loss
 
 A, B = 0.2, 0.3
-PAPER_KAPPA = 1000 / 100**1.2
+PAPER_KAPPA = paper.KAPPA
 
 
 def test_grid_inputs_give_exactly_the_spectrum():

@@ -9,7 +9,7 @@ from scipy import integrate, special
 
 import rgflow
 from rgflow.network import (log_prior, mean_field_moments, network_moments, network_transfer, pt1_moments,
-                            rg_moments, running_couplings)
+                            network_rg_moments, running_couplings)
 
 
 # --- independent references -----------------------------------------------------------------------
@@ -218,7 +218,7 @@ def test_rg_accuracy_and_error_estimate_on_random_networks(seed):
     rng = np.random.default_rng(100 + seed)
     model = _random_network(rng, P=(50, 1500), N=(0.3, 5.0))
     ex = network_moments(model)
-    rg = rg_moments(model)
+    rg = network_rg_moments(model)
     gp = rgflow.predict(model, "gp").mean
     err = _worst(rg[0], ex[0])
     assert err < 1e-3

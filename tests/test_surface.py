@@ -5,14 +5,23 @@ import math
 import numpy as np
 import pytest
 from scipy.integrate import quad
-from scipy.special import beta as B, hyp2f1
+from scipy.special import beta as B
+from scipy.special import hyp2f1
 
-from rgflow import Model, predict
+from rgflow import Model, paper, predict
 from rgflow.cli import main
-from rgflow.surface import (analytic_W, collapse_spread, continuum_surface, fit_scaling, fit_surface,
-                            loss_surface, predicted_exponents, scaling_function)
+from rgflow.surface import (
+    analytic_W,
+    collapse_spread,
+    continuum_surface,
+    fit_scaling,
+    fit_surface,
+    loss_surface,
+    predicted_exponents,
+    scaling_function,
+)
 
-PAPER = dict(alpha=0.2, beta=0.3, kappa=1000 / 100**1.2)
+PAPER = dict(paper.SPECTRUM)
 FAST = dict(alpha=1.0, beta=1.5, kappa=1.0)
 BIAS_DOMINATED = dict(alpha=1.0, beta=0.4, kappa=1.0)
 GRID = "1000:1e6:16"  # P and Λ: r = P/κ >= 251 keeps the finite-size corrections at the 1% level

@@ -4,12 +4,13 @@ import json
 import numpy as np
 import pytest
 
-from conftest import PAPER, PARAMETER_SETS
 from rgflow import FlowError, Model, flow, predict
 from rgflow._io import to_json
 from rgflow.cli import main
 from rgflow.flow import integrate
 from rgflow.transfer import Transfer, TransferError, TransferMap, transfer, transfer_map
+
+from conftest import PAPER, PARAMETER_SETS
 
 
 def exact_mean(model):
@@ -156,7 +157,7 @@ def test_transfer_map_agrees_with_transfer():
         (n,) = [n for n in range(len(c["value"])) if c["U"][n] == U and c["P_new"][n] == P_new]
         return c["value"][n]
 
-    for j, P_new in enumerate(d["P_new"]):
+    for P_new in d["P_new"]:
         t = transfer(m.replace(U=0.1), P_new).model
         assert cell("kappa_ratio", 0.1, P_new) == pytest.approx(t.kappa / m.kappa, rel=1e-10)
         assert cell("U_ratio", 0.1, P_new) == pytest.approx(t.U / 0.1, rel=1e-10)

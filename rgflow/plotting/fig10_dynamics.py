@@ -5,14 +5,15 @@ import math
 
 import numpy as np
 
+from .. import paper
 from .._progress import Progress
 from ..dynamics import default_times, dynamics, fixed_point
 from ..model import Model
-from .style import GP, PAGE, plain_ticks, pyplot, RG, save
+from .style import GP, PAGE, RG, plain_ticks, pyplot, save
 
 
-def figure(out_dir="figures"):
-    """fig10-dynamics at α = 0.2, β = 0.3, P = Λ = 1000, κ = 1000/100^1.2, U = 0 and 0.05 under
+def figure(out_dir="figures", params=None, points=161):
+    """fig10-dynamics at the paper's α = 0.2, β = 0.3, P = Λ = 1000, κ = 3.981, U = 0 and 0.05 under
     dΔ/dt = −∂S/∂Δ, Δ(0) = y: (a) shell error energies E(λ_j, t)/E(λ_j, 0); (b) ⟨L⟩/P(t) with its
     equilibrium levels; (c) the half-excess front λ*(t); (d) its velocity v = d ln λ*/d ln t with the
     fit v − 1 = A λ^a t^b."""
@@ -21,9 +22,9 @@ def figure(out_dir="figures"):
     from ..predict import predict
 
     plt = pyplot()
-    kappa = 1000 / 100**1.2
-    m0, m1 = Model(0.2, 0.3, 1000, kappa, 0.0), Model(0.2, 0.3, 1000, kappa, 0.05)
-    t = default_times(m0, 161, t_max=0.3)
+    m1 = Model(**(params or paper.PREDICTOR))
+    m0 = m1.replace(U=0.0)
+    t = default_times(m0, points, t_max=0.3)
     with Progress("fig10 dynamics", 5) as bar:
         g0, g1 = dynamics(m0, t), dynamics(m1, t)
         bar.step("gradient flow")
@@ -87,7 +88,9 @@ def figure(out_dir="figures"):
     a_.legend(loc="upper left")
 
     a_ = ax[1, 1]
-    lam = np.geomspace(2e-4, 1, 50)
+    lo = min(float(np.min(r.velocity["lambda"])) for r in (v0, v1))
+    hi = max(float(np.max(r.velocity["lambda"])) for r in (v0, v1))
+    lam = np.geomspace(lo, hi, 50)      # every line over the data's range only, clear of the legend
     a_.loglog(lam, m0.r * lam, "k--", lw=1, label=r"$U=0$: $v-1=r\lambda$")
     for res, U in ((v0, 0.0), (v1, 0.05)):
         vel, f = res.velocity, res.fit
@@ -97,7 +100,8 @@ def figure(out_dir="figures"):
         a_.loglog(lam, f["A"] * lam ** f["a"] * tm ** f["b"], color=col[U], lw=1)
     a_.set(xlabel=r"eigenvalue $\lambda$", ylabel=r"$v-1$,  $v=d\ln\lambda^*/d\ln t$",
            title=r"(d) front velocity, fit $v-1=A\lambda^a t^b$ at mean $t$")
-    a_.legend(loc="upper left", fontsize=6.5)
+    a_.set_ylim(1e-4, 5e2)                       # free room below the data for the legend
+    a_.legend(loc="lower right", fontsize=6.5)   # the data run from lower left to upper right
     fig.suptitle(r"Learning dynamics by spectral shells, $d\Delta/dt=-\partial S/\partial\Delta$, $\Delta(0)=y$;" "\n"
-                 f"$\\alpha=0.2$, $\\beta=0.3$, $P=\\Lambda=1000$, $\\kappa=1000/100^{{1.2}}$ ($r={m0.r:.0f}$)")
+                 f"$\\alpha={m1.alpha:g}$, $\\beta={m1.beta:g}$, $P=\\Lambda={m1.P}$, $\\kappa={m1.kappa:.4g}$ ($r={m0.r:.0f}$)")
     return save(fig, out_dir, "fig10-dynamics")

@@ -35,8 +35,20 @@ def _draw_panel(ax, ff, i, norm, cmap, density=1.1, show_traj=True):
     return strm
 
 
+def inside(tr, U, r):
+    """The part of trajectory ``tr`` up to its first exit from the window U × r (its points at and
+    after the exit are dropped, so a drawn trajectory never leaves its panel)."""
+    ok = (tr["U"] >= U[0]) & (tr["U"] <= U[-1]) & (tr["r"] >= r[0]) & (tr["r"] <= r[-1])
+    n = len(ok) if ok.all() else int(np.argmin(ok))
+    return {key: np.asarray(tr[key])[:n] for key in ("tau", "U", "r")}
+
+
 def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, name="fig2-flow-field"):
-    """Figure 2: the dimensionless flow (Û, r̂) at α = 0.2, β = 1 + α (s ≡ 1), Λ = 1000, at several τ."""
+    """Figure 2: the dimensionless flow (Û, r̂) at α = 0.2, β = 1 + α (s ≡ 1), Λ = 1000, at several τ.
+
+    Colour: ln|v| with |v| = √((dÛ/dτ / ΔÛ)² + (dr̂/dτ / Δr̂)²), the speed in panel widths per unit τ
+    (ΔÛ, Δr̂ the panel's spans). Trajectories start inside the panel at its τ and are drawn until
+    Δτ = 1 or until they leave the panel, whichever comes first."""
     from matplotlib.colors import Normalize
 
     plt = pyplot()
@@ -47,7 +59,8 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
         ff0 = flow_field(alpha, beta, cutoff, (t,), n=3, rescaled=True, nullclines=False)   # the window only
         U, r = ff0.U[0], ff0.r[0]
         # a few RG trajectories started at this τ, followed through the full τ-dependent flow for Δτ = 1
-        starts = [(U[-1] * f, r0) for f in (0.15, 0.5, 0.85) for r0 in (0.9 * r[-1], 0.0)]
+        # (starts on r̂ = 0 exactly made scipy's first-step estimate overflow: r̂ = 0.1·r̂_max instead)
+        starts = [(U[-1] * f, r0) for f in (0.15, 0.5, 0.85) for r0 in (0.1 * r[-1], -0.5)]
         span = (t, min(t + 1.0, math.log(cutoff)))
         fields.append(flow_field(alpha, beta, cutoff, (t,), n=n, rescaled=True, trajectories=starts, traj_tau=span))
         bar.step(f"tau = {t:g}")
@@ -59,8 +72,12 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     axes = axes.ravel()
     for ax, ff, t in zip(axes, fields, taus):
         strm = _draw_panel(ax, ff, 0, norm, cmap)
-        for j, tr in enumerate(ff.trajectories):
-            ax.plot(tr["U"], tr["r"], "-", color="tab:orange", lw=1.6, label="RG trajectory, $\\Delta\\tau=1$" if j == 0 else None)
+        for j, full in enumerate(ff.trajectories):
+            tr = inside(full, ff.U[0], ff.r[0])
+            if len(tr["U"]) < 2:   # a flow that stops at once (outside the one-loop range) draws nothing
+                continue
+            ax.plot(tr["U"], tr["r"], "-", color="tab:orange", lw=1.6,
+                    label="RG trajectory ($\\Delta\\tau\\leq1$, to the panel edge)" if j == 0 else None)
             ax.plot(tr["U"][:1], tr["r"][:1], "o", color="tab:orange", ms=3.5)
             if len(tr["U"]) > 1:
                 ax.annotate("", xy=(tr["U"][-1], tr["r"][-1]), xytext=(tr["U"][-2], tr["r"][-2]),
@@ -76,7 +93,7 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3)
     cb = fig.colorbar(strm.lines, ax=list(axes), pad=0.01, fraction=0.03)
-    cb.set_label("$\\ln|v|$ (window units per unit $\\tau$)")
+    cb.set_label("$\\ln|v|$, $|v|$ in panel widths per unit $\\tau$")
     fig.suptitle(f"One-loop RG flow of $(\\hat U, \\hat r)$ at $\\alpha={alpha:g}$, $\\beta=1+\\alpha={beta:g}$ "
                  f"($s\\equiv1$), $\\Lambda={cutoff}$;\ndashed: nullclines (the field changes with $\\tau$)")
     return save(fig, out_dir, name)

@@ -5,7 +5,7 @@ from ..curves import PAPER, asymptotic_exponents, continuum_curve, learning_curv
 from .style import PAGE, PARTS, power, pyplot, save
 
 
-def figure(out_dir) -> list:
+def figure(out_dir, P_line="50:100000:36", P_mark="50:100000:10") -> list:
     """fig5-scaling-law: ⟨L⟩/P, bias and variance against P at α = 0.2, β = 0.3, κ = 1000/100^1.2
     (Λ = P) for U = 0 (GP) and U = 0.05 (RG); middle row the ratio discrete/continuum − 1, bottom
     row the local slopes d ln X/d ln P against the Λ → ∞ exponents −β/(1+α), −α/(1+α)."""
@@ -13,8 +13,8 @@ def figure(out_dir) -> list:
 
     plt = pyplot()
     a, b, kappa = PAPER["alpha"], PAPER["beta"], PAPER["kappa"]
-    P_line = parse_P_values("50:100000:36")
-    P_mark = parse_P_values("50:100000:10")
+    P_line = parse_P_values(P_line)
+    P_mark = parse_P_values(P_mark)
     expo = asymptotic_exponents(a, b)
     fig, axes = plt.subplots(3, 2, figsize=(PAGE, 6.4), sharex=True, sharey="row", height_ratios=(2.0, 0.9, 1.1))
     for j, U in enumerate((0.0, 0.05)):

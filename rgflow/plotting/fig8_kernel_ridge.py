@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import paper
 from .._progress import Progress
 from ..krr import KAPPAS, compare
-from .style import no_minor_labels, PAGE, PARTS, plain_ticks, pyplot, save
+from .style import PAGE, PARTS, no_minor_labels, plain_ticks, pyplot, save
 
 #: the figure's P grid and seeds: max(8, ⌈SAMPLES/P⌉) seeds per P (bench/krr.py uses 12800)
 P_VALUES = (100, 200, 400, 800, 1600)
@@ -34,7 +35,7 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
     plt = pyplot()
     data = _compare_all(alpha, beta, kappas, P_values)
     fig, axes = plt.subplots(2, len(kappas), figsize=(PAGE, 4.9), sharex=True,
-                             gridspec_kw={"height_ratios": [1.4, 1]})
+                             gridspec_kw={"height_ratios": [1.4, 1]}, squeeze=False)
     for j, (kappa, c) in enumerate(zip(kappas, data)):
         ax, rx = axes[0, j], axes[1, j]
         P = c["P"]
@@ -44,8 +45,8 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
             ax.plot(P, c[f"rr_{q}"], "--", color=col, lw=1.2)
         ax.set(xscale="log", yscale="log")
         d = c["diagnostic"]
-        paper = abs(kappa - 1000 / 100**1.2) < 1e-9
-        ax.set_title(f"$\\kappa={kappa:.3g}${' (paper)' if paper else ''}, $\\delta={d.min():.2g}$–${d.max():.2g}$")
+        is_paper = kappa == paper.KAPPA
+        ax.set_title(f"$\\kappa={kappa:.4g}${' (paper)' if is_paper else ''}, $\\delta={d.min():.2g}$–${d.max():.2g}$")
         if np.all(d < 0.5):
             rx.fill_between(P, (1 - d) ** 2, 1 / (1 - d), color="0.85", lw=0, zorder=0)
         for q in ("bias", "variance"):
@@ -58,7 +59,7 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
         rx.set(xscale="log", yscale="log", xlabel="training samples $P$")
         rx.set_xticks(P, [f"{int(p)}" for p in P])
         no_minor_labels(rx, "x")
-        plain_ticks(ax, "y", minor=ax.get_ylim()[1] / ax.get_ylim()[0] < 20)
+        plain_ticks(ax, "y", minor=ax.get_ylim()[1] / ax.get_ylim()[0] < 5)   # minor labels only on short axes
         rx.set_ylim(0.06, 1.8)
         rx.set_yticks([0.1, 0.2, 0.5, 1.0])
         plain_ticks(rx, "y")
@@ -72,6 +73,8 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
                 Line2D([], [], color="0.3", ls="--", label="RR; ratio: filled"),
                 plt.Rectangle((0, 0), 1, 1, color="0.85", label=r"EK band $(1-\delta)^2\ldots1/(1-\delta)$")]
     fig.legend(handles=handles, loc="outside lower center", ncol=4)
-    fig.suptitle(f"Kernel ridge regression on the circle ($\\alpha={alpha:g}$, $\\beta={beta:g}$, $\\Lambda=4P$, "
-                 "random-sign target)\nagainst the equivalent kernel (EK) and the renormalized ridge (RR)")
+    seeds = np.concatenate([c["seeds"] for c in data])   # independent data draws per (κ, P)
+    fig.suptitle(f"Kernel ridge regression on the circle at $U=0$ ($\\alpha={alpha:g}$, $\\beta={beta:g}$, $\\Lambda=4P$, "
+                 f"random-sign target, {int(seeds.max())}–{int(seeds.min())} seeds per $P$)\n"
+                 "against the equivalent kernel (EK) and the renormalized ridge (RR)")
     return save(fig, out_dir, "fig8-kernel-ridge")

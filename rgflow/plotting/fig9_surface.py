@@ -17,7 +17,7 @@ def _halo(artists, color="w"):
         a.set_path_effects([withStroke(linewidth=2.2, foreground=color)])
 
 
-def figure(out_dir) -> list:
+def figure(out_dir, grid="100:1e5:16", fine="100:1e5:41") -> list:
     """fig9-surface at α = 0.2, β = 0.3, κ = 1000/100^1.2. (a) log10 ⟨L⟩/P of the GP over (P, Λ);
     (b) the U = 0.05 (rg) loss relative to the GP; (c) bias and (d) variance collapsed at the predicted exponents b/a = 1/(1+α),
     c/a = −β/(1+α), −α/(1+α), with the continuum W; (e) the total at the variance-dominated exponents; (f) the total at its fitted exponents."""
@@ -27,9 +27,8 @@ def figure(out_dir) -> list:
     plt = pyplot()
     al, be, ka = PAPER["alpha"], PAPER["beta"], PAPER["kappa"]
     A = 1.0 + al
-    grid = "100:1e5:16"
     with Progress("fig9 surfaces", 3) as bar:
-        fine = loss_surface("100:1e5:41", "100:1e5:41", al, be, ka)
+        fine = loss_surface(fine, fine, al, be, ka)
         gp = loss_surface(grid, grid, al, be, ka)
         bar.step("GP")
         rg = loss_surface(grid, grid, al, be, ka, 0.05, "rg")

@@ -192,11 +192,7 @@ def flow_field(ff, path) -> None:
     """The flow field at every τ (streamlines coloured by ln|v|, nullclines dashed), one panel per τ."""
     from matplotlib.colors import Normalize
 
-    try:   # the panel drawing of figure 2 (moved into rgflow.plotting by the plotting step)
-        from .fig2_flow_field import _draw_panel, _tick_sci
-    except ImportError:
-        from ..field import _draw_panel, _tick_sci
-
+    from .fig2_flow_field import _draw_panel, _tick_sci
     from .render import pyplot
 
     plt = pyplot()

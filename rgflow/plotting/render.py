@@ -24,7 +24,7 @@ def pyplot():
 
 
 #: per format: metadata without a timestamp (PNG carries none; PDF CreationDate, SVG Date dropped)
-_METADATA = {"png": {"Creator": "rgflow"}, "pdf": {"Creator": "rgflow", "CreationDate": None},
+_METADATA: dict[str, dict] = {"png": {"Creator": "rgflow"}, "pdf": {"Creator": "rgflow", "CreationDate": None},
              "svg": {"Creator": "rgflow", "Date": None}}
 
 

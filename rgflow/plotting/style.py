@@ -16,7 +16,7 @@ STYLE = {"font.size": 8, "axes.labelsize": 8.5, "axes.titlesize": 8.5, "figure.t
 RG, GP, PT1, EXACT, LANGEVIN, RG_CUTOFF = "tab:blue", "tab:orange", "k", "k", "tab:purple", "tab:green"
 
 #: line style and display name of every predictor
-METHODS = {
+STYLES = {
     "rg": dict(color=RG, ls="-", label="RG (Hartree-resummed, exact IR)"),
     "rg-1loop": dict(color=RG, ls="-.", label="RG, one loop"),
     "rg-cutoff": dict(color=RG_CUTOFF, ls=":", label="RG, read at the cutoff"),
@@ -89,7 +89,7 @@ def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
             f = to_axes.transform(seg)
             inner = np.min(np.column_stack([f, 1 - f]), axis=1)
             j = int(np.argmax(inner))
-            if inner[j] > 0.04:
+            if inner[j] > 0.015:
                 spots.append(tuple(seg[j]))
     texts = ax.clabel(cs, fontsize=fontsize, fmt=fmt, inline=True, inline_spacing=2, colors="k", manual=spots)
     for t in texts:
@@ -100,8 +100,8 @@ def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
 def save(fig, out_dir, name) -> list:
     """Render and write ``name.png`` and ``name.pdf`` (rgflow.plotting.render.save_figure), saying so on
     stderr first: rendering a dense figure takes seconds."""
-    from .render import save_figure
     from .._progress import say
+    from .render import save_figure
 
     say(f"  rendering {name} (PNG, PDF) ...")
     return save_figure(fig, out_dir, name)
