@@ -63,12 +63,12 @@ import numpy as np
 
 from ._checks import check_int, check_real
 
-__all__ = ["ACTIVATIONS", "THEORIES", "nngp_kernel", "nngp_mean", "activation", "network_output",
+__all__ = ["ACTIVATIONS", "NONLINEAR_THEORIES", "nngp_kernel", "nngp_mean", "activation", "network_output",
            "sample_posterior", "NetworkSamples", "kernel_renormalization", "Renormalization",
            "replica_ridge", "ReplicaRidge", "replica_network", "ReplicaNetwork"]
 
 ACTIVATIONS = ("erf", "relu", "linear", "affine")
-THEORIES = ("mixture", "saddle", "gp")
+NONLINEAR_THEORIES = ("mixture", "saddle", "gp")
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 
 
@@ -377,8 +377,8 @@ def kernel_renormalization(X, Y, width, kappa, act="erf", X_test=None, method="m
     N = check_int("width", width)
     T = check_real("kappa", kappa, low=0.0, low_open=True)
     _check_activation(act)
-    if method not in THEORIES:
-        raise ValueError(f"method must be one of {', '.join(THEORIES)}, got {method!r}")
+    if method not in NONLINEAR_THEORIES:
+        raise ValueError(f"method must be one of {', '.join(NONLINEAR_THEORIES)}, got {method!r}")
     Xt = X if X_test is None else _check_inputs(X_test, "X_test")
     mX, mt = nngp_mean(X, act), nngp_mean(Xt, act)
     Kt = nngp_kernel(X, act=act) - np.outer(mX, mX)
