@@ -27,8 +27,12 @@ import numpy as np  # noqa: E402
 import rgflow  # noqa: E402
 from rgflow import network as nw  # noqa: E402
 from rgflow.curves import local_slopes  # noqa: E402
-from rgflow.exponents import (continuum_network_correction, continuum_quartic_correction, correction_exponents,  # noqa: E402
-                              mean_field_correction)
+from rgflow.exponents import (  # noqa: E402
+    continuum_network_correction,
+    continuum_quartic_correction,
+    correction_exponents,
+    mean_field_correction,
+)
 from rgflow.model import Model  # noqa: E402
 
 SETS = ((0.2, 0.3, 1000 / 100**1.2), (0.5, 0.8, 1.0), (1.0, 0.5, 1.0), (1.0, 2.0, 1.0))

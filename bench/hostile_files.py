@@ -22,8 +22,9 @@ import warnings
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from rgflow.cli import main  # noqa: E402
 from test_robust_hostile_input import hostile_arrays, hostile_files  # noqa: E402
+
+from rgflow.cli import main  # noqa: E402
 
 LIMIT = 30.0
 

@@ -26,8 +26,10 @@ from scipy import stats
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-from rgflow.network_sample import SAMPLE_DEFAULTS as DEFAULTS, sample_network  # noqa: E402
 from test_network_sample import power_law, reference  # noqa: E402
+
+from rgflow.network_sample import SAMPLE_DEFAULTS as DEFAULTS  # noqa: E402
+from rgflow.network_sample import sample_network
 
 DRAWS = 24
 SEED = 20261207

@@ -67,7 +67,7 @@ def accuracy(draws, seed):
 
 def transfers(draws, seed):
     rng = np.random.default_rng(seed + 1)
-    print(f"\n== transfer P -> P' (both ways): worst relative deviation of <Delta_k>, k <= min(P, P'), from system 1")
+    print("\n== transfer P -> P' (both ways): worst relative deviation of <Delta_k>, k <= min(P, P'), from system 1")
     print(f"{'N':>6} {'L':>2} {'par':>5} {'P':>5} {'P_new':>5} | {'N_new':>6} {'kappa_new':>10} | "
           f"{'transfer':>9} {'keep r':>9} {'naive':>9}")
     for i in range(draws):

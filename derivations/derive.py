@@ -603,7 +603,7 @@ def render_markdown(d) -> str:
         "mass shift is m − δr) plus a cubic term. Solving the s¹ and s² coefficients (`resummed_couplings`):",
         eq(rf"u(k) = {L(d['u_k'])},\qquad \delta r = r(k) - r = {L(d['delta_r'])}"),
         "and in the summed cumulants of the shells (W_1 = −ΣK_1/2, W_2 = ΣK_2/4, W_3 = −ΣK_3/8):",
-        eq(rf"\frac{{1}}{{u(k)}} = \frac{{1}}{{u}} + \frac{{1}}{{2}}\sum K_2,\qquad "
+        eq(r"\frac{1}{u(k)} = \frac{1}{u} + \frac{1}{2}\sum K_2,\qquad "
            r"r(k) = r + " + Ln(d["dr_K"]).replace("K_{1}", r"\sum K_{1}").replace("K_{2}", r"\sum K_{2}")),
         "with the sextic coupling of the third cumulant on the contour m = μ + 2ix:",
         eq(r"\frac{W_3}{6}(2ix)^3 = -\frac{1}{48}\sum K_3\,(2ix)^3 = "

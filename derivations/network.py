@@ -343,7 +343,6 @@ def exponents():
     L = 1/(1 + v^{1+α}) → 1 − v^{1+α} as v → 0 (learned) and ~ v^{−(1+α)} as v → ∞. Every sum is
     k*^{e}·(a convergent integral) or dominated by the first modes; r = k*^{1+α} and P ∝ r."""
     a_ = 1 + alpha
-    ks = sp.Symbol("k_star", positive=True)
     # (k*-power of the summand at fixed v, v-exponent of the summand as v → 0); λ = k*^{−a} v^{−a},
     # y² = k*^{−(1+β)} v^{−(1+β)}, 1 − L ~ v^{a} at small v, L ~ v^{−a} at large v (tails integrable for α, β > 0)
     pieces = {

@@ -40,7 +40,7 @@ import math
 import numpy as np
 
 from . import scalar
-from .scalar import ConvergenceError, horner as _horner, series_moments
+from .scalar import ConvergenceError, series_moments
 from .spectrum import PowerLaw
 from .model import Model, check_int, check_model, check_real, gaussian_coefficients
 

@@ -90,7 +90,7 @@ def _log_integral(f, lo, hi):
 def continuum_network_correction(alpha, beta, P, kappa, width, depth=1, cutoff=None) -> float:
     """loss_N/loss_∞ − 1 of the standard-parameterization network at first order in 1/N, continuum sums.
 
-    δloss = (L/N) Σ_k {[G_k(1 − L_k) − 2m_k²L_k](‖f̂‖² − n_eff − 2L_k) + 2L_k²m_k²} with x_k = rλ_k,
+    δloss = (L/N) Σ_k {[G_k(1 − L_k) − 2m_k²L_k]·(‖f̂‖² − n_eff − 2L_k) + 2L_k²m_k²} with x_k = rλ_k,
     L_k = x_k/(1 + x_k), m_k = y_k/(1 + x_k), G_k = λ_k/(1 + x_k), ‖f̂‖² = Σ L² y²/λ, n_eff = Σ L
     (derivations/NETWORK_EQUATIONS.md §4, §6), every Σ_k taken as ∫_{1/2}^{Λ+1/2} dk as
     rgflow.curves does; loss_∞ = Σ (m² + G).

@@ -219,7 +219,8 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     >>> print(f"{surf.loss[0, 0]:.5f}")          # P = Λ = 100: the loss of predict(Model(...), 'gp')
     1.51652
     """
-    from .predict import ALL_METHODS as METHODS, predict
+    from .predict import ALL_METHODS as METHODS
+    from .predict import predict
 
     Ps, Ls = _as_P_array(P_values, "P"), _as_P_array(cutoff_values, "cutoff")
     net = {"width": width, "depth": depth, "parameterization": parameterization}

@@ -349,9 +349,8 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
         finally:
             client.cancel(futures)
     elif workers > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
         import os
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_die_with_parent,
                                    initargs=(os.getpid(),))

@@ -8,9 +8,15 @@ import pytest
 from scipy import integrate, special
 
 import rgflow
-from rgflow.network import (log_prior, mean_field_moments, network_moments, network_transfer, pt1_moments,
-                            network_rg_moments, running_couplings)
-
+from rgflow.network import (
+    log_prior,
+    mean_field_moments,
+    network_moments,
+    network_rg_moments,
+    network_transfer,
+    pt1_moments,
+    running_couplings,
+)
 
 # --- independent references -----------------------------------------------------------------------
 

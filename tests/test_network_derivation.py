@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from conftest import ROOT
 from rgflow import _network_equations as neq
 from rgflow import network as nw
 from rgflow.model import Model
+
+from conftest import ROOT
 
 
 def _network_derivation():

@@ -16,7 +16,6 @@ from scipy import integrate, optimize, special
 
 from rgflow.network_sample import sample_network
 
-
 # ---------------------------------------------------------------------------------------------
 # independent reference
 # ---------------------------------------------------------------------------------------------
@@ -244,6 +243,7 @@ def test_scale_move_draws_the_generalized_inverse_gaussian(p, A, B):
     the CDF of exp(p s − ω cosh s), ω = √(AB), integrated here on a fine grid (scipy's own CDF fails
     at the extreme ones)."""
     from scipy import stats
+
     from rgflow.network_sample import _gig
 
     om = math.sqrt(A * B)

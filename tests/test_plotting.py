@@ -94,6 +94,8 @@ SMALL = {
     "fig10-dynamics": dict(params=SMALL_MODEL, points=40),
     "fig11-real-data": dict(panels=(("wine", "rbf", "class"), ("wine", "laplace", "smooth")), kappas=(1.0,), draws=3,
                             points=2),
+    "fig12-network-modes": dict(params={"alpha": 0.2, "beta": 0.3, "P": 12, "kappa": 1.0}, widths=(2, 8), samples=200),
+    "fig13-network-curves": dict(P_values=(64, 128, 256)),
 }
 
 

@@ -173,7 +173,7 @@ def test_every_hostile_spectrum_file_is_one_line(corpus, sub):
 
 def test_every_hostile_array_file_is_one_line(arrays):
     target = arrays["zeros.npy"][0]
-    for name, (path, words) in arrays.items():
+    for _name, (path, words) in arrays.items():
         res = run_cli("spectrum", "--gram", path, "--target", target, "--out", os.devnull + ".npz")
         one_line_error(*res, match=words)
         assert "allow_pickle" not in res[2]              # never suggest unpickling

@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from rgflow import Measured, Model, PowerLaw
-from rgflow import scalar
+from rgflow import Measured, Model, PowerLaw, scalar
 
 
 @pytest.mark.parametrize("params", [(0.2, 0.3, 10**6, 10**6 / 100**1.2, 0.05), (0.01, -0.9, 100000, 1.0, 0.01),

@@ -60,9 +60,9 @@ def figure(out_dir, *, P_values=P_VALUES, depth=1):
         ref = 1 - std[value] / gp
         e = ex[key]
         guide = ref[at] * (Ps / Ps[at]) ** e
-        ax.plot(Ps, guide, color="0.55", lw=3, alpha=0.45, zorder=0)
-        ax.annotate(f"$P^{{{e:.3f}}}$", (Ps[-1], guide[-1]), xytext=(-4, 5), textcoords="offset points",
-                    color="0.3", fontsize=7, ha="right")
+        what = "fixed $N$" if key == "network_fixed_width" else "fixed $N/P$"
+        ax.plot(Ps, guide, color="0.55", lw=3, alpha=0.45, zorder=0, ls="-" if at == 0 else "--",
+                label=f"derived, {what}: $P^{{{e:.3f}}}$")
     ax.set(xscale="log", yscale="log", xlabel="training samples $P$",
            ylabel=r"$1-\langle L\rangle_N/\langle L\rangle_{\infty}$")
     ax.set_title("(a) standard: the loss below the GP's (dashed: order $1/N$)")

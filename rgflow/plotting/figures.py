@@ -24,6 +24,8 @@ FIGURES = {
     "fig9-surface": "rgflow.plotting.fig9_surface:figure",
     "fig10-dynamics": "rgflow.plotting.fig10_dynamics:figure",
     "fig11-real-data": "rgflow.plotting.fig11_real_data:figure",
+    "fig12-network-modes": "rgflow.plotting.fig12_network_modes:figure",
+    "fig13-network-curves": "rgflow.plotting.fig13_network_curves:figure",
 }
 
 
