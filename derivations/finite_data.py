@@ -8,7 +8,7 @@ eigenlearning); prior f_k ~ N(0, λ_k); target y(x) = Σ_k y_k ψ_k(x); field Δ
 inputs the likelihood is Π_μ exp(−(Σ_k Δ_k ψ_k(x_μ))²/(2κ)). The posterior mean of f is KRR with ridge κ.
 
 1. One input: z = Σ_k Δ_k ψ_k ~ N(0, A), A = Σ_k Δ_k²:  E_x e^{−z²/(2κ)} = (1 + A/κ)^{−1/2}, so averaging the
-   likelihood (annealed) gives (P/2) ln(1 + rA/P), r = P/κ: THEORY §6's lead, an all-to-all coupling.
+   likelihood (annealed) gives (P/2) ln(1 + rA/P), r = P/κ: docs/networks.md's lead, an all-to-all coupling.
    n replicas (quenched, E_X Z^n): z_a jointly N(0, M), M_ab = Σ_k Δ^a_k Δ^b_k, so the coupling is
    (P/2) ln det(I_n + M/κ).
 2. Replica-symmetric ansatz M_aa = q_d, M_ab = q₀, conjugates M̂_aa = ρ_d, M̂_ab = ρ₀; to O(n):

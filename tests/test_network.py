@@ -209,7 +209,7 @@ def test_pt1_is_the_first_order_of_exact_in_one_over_N(par):
 
 
 def test_pt1_standard_matches_the_first_look_formula():
-    """THEORY §6's first look: δ⟨Δ_k⟩/⟨Δ_k⟩ = −(L r²/N) G_k [r Σ λ m² − Σ G − 2 G_k]."""
+    """the first look of docs/networks.md: δ⟨Δ_k⟩/⟨Δ_k⟩ = −(L r²/N) G_k [r Σ λ m² − Σ G − 2 G_k]."""
     model = rgflow.Model(0.3, 0.7, 80, 3.0, width=500, depth=3)
     lam, y, r, N, L = model.eigenvalues(), model.target(), model.r, 500, 3
     m, G = y / (1 + r * lam), lam / (1 + r * lam)
