@@ -124,8 +124,10 @@ class Model:
     P: int
     kappa: float
     U: float = 0.0
-    cutoff: int | None = field(default=None)
-    spectrum: Spectrum | None = field(default=None, repr=False)
+    # None in the constructor means "the default"; __post_init__ sets both, so after construction they
+    # are an int and a Spectrum (the annotations say what every method may rely on)
+    cutoff: int = field(default=None)  # type: ignore[assignment]
+    spectrum: Spectrum = field(default=None, repr=False)  # type: ignore[assignment]
     ridge: str = "bare"
     width: int | None = None
     depth: int = 1
@@ -317,6 +319,7 @@ class Model:
             changes["cutoff"] = None  # a default cutoff follows P (power law)
         if "alpha" in changes or "beta" in changes:
             sp = self.spectrum
+            assert isinstance(sp, PowerLaw)     # alpha and beta are allowed for a power law only
             alpha, beta = changes.get("alpha", sp.alpha), changes.get("beta", sp.beta)
             # unit prefactors: validated as Model(alpha, beta, ...) is; otherwise as a PowerLaw
             changes["spectrum"] = None if sp.A == sp.B == 1.0 else PowerLaw(alpha, beta, sp.A, sp.B)
@@ -339,7 +342,7 @@ class Model:
         None), ``Model.from_spectrum(spectrum, ...)``: for functions taking either."""
         net = {"width": width, "depth": depth, "parameterization": parameterization}
         if spectrum is None:
-            return cls(alpha, beta, P, kappa, U, cutoff, None, ridge, **net)
+            return cls(alpha, beta, P, kappa, U, cutoff, None, ridge, **net)  # type: ignore[arg-type]
         if alpha is not None or beta is not None:
             raise ValueError("give either alpha and beta (power law) or spectrum, not both "
                              f"(got alpha={alpha!r}, beta={beta!r} and a spectrum)")

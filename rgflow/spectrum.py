@@ -43,6 +43,19 @@ class Spectrum:
         """Modes per unit k: ρ(k) = 1."""
         return np.ones(np.shape(k)) if np.ndim(k) else 1.0
 
+    def at(self, k):
+        """(λ(k), y(k)) at real k ≥ 1 (each spectrum defines it)."""
+        raise NotImplementedError
+
+    def modes(self, n):
+        """(λ_k, y_k) on the modes k = 1..n (each spectrum defines it)."""
+        raise NotImplementedError
+
+    @property
+    def params(self) -> dict:
+        """The spectrum's parameters (each spectrum defines them)."""
+        raise NotImplementedError
+
     def require_power_law(self, what):
         """Raise ValueError unless this is a power law (``what`` names the closed form that needs one)."""
         if not self.power_law:
