@@ -270,6 +270,23 @@ def sample(model, **options):
     from .network_sample import sample_network
 
     _check_options("sample", sample_network, options)
+    if options.get("progress") is True:         # a line about every second on stderr (the CLI's)
+        import time
+
+        from ._progress import say
+
+        t0 = last = time.perf_counter()
+
+        def report(done, total):
+            nonlocal last
+            now = time.perf_counter()
+            if now - last >= 1.0 or done == total:
+                last = now
+                say(f"sample {100.0 * done / total:5.1f}% ({done}/{total} sweeps), {now - t0:.1f} s")
+
+        options["progress"] = report
+    elif options.get("progress") is False:
+        options["progress"] = None
     res = dict(sample_network(model.eigenvalues(), model.target(), model.P, model.kappa, model.width, model.depth,
                               model.parameterization, **options))
     return res.pop("mean"), res.pop("var"), res

@@ -225,7 +225,7 @@ def predictor_options(ns, **extra) -> dict:
     if not seeded:
         return {}
     seed = 0 if ns.seed is None else ns.seed
-    return {"seed": seed, **extra} if ns.method == "langevin" else {"seed": seed}
+    return {"seed": seed, **extra}
 
 
 # --- the output: one function for every subcommand ---------------------------------------------
