@@ -34,7 +34,7 @@ from .model import check_int, check_real
 from .ridge import check_gram, check_spectrum, check_target_values
 
 __all__ = ["DataSpectrum", "TargetArray", "KERNELS", "MAX_DENSE", "kernel_matrix", "spectrum_from_gram",
-           "spectrum_from_features", "top_eigenpairs", "standardize_features", "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
+           "spectrum_from_features", "top_eigenpairs", "extrapolate_tail", "standardize_features", "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
 
 KERNELS = ("rbf", "laplace", "ntk", "nngp-relu", "ntk-relu", "nngp-erf", "ntk-erf")  # rgflow's own names
 MAX_DENSE = 20000
@@ -266,9 +266,11 @@ def top_eigenpairs(X, f, kern, k, *, passes=2, oversample=None, seed=0, block=No
     multiplies: 2·N²·s flops; memory ≈ 8·N·s·(1 + 1/chunks) bytes (chunks chosen to fit ``memory``).
 
     The stated error: for each pair the residual r_j = ‖K u_j/N − θ_j u_j‖ = √(v_jᵀ YᵀY v_j − θ_j²)
-    (computed from the same pass) bounds the distance from θ_j to the spectrum of K/N, and the Ritz
-    values lie below the eigenvalues (θ_j ≤ λ_j); ``meta["eigenvalue_errors"]`` holds r_j, and
-    ``max_relative_error`` max_j r_j/θ_j. y_k = u_k·f/√N = v_k·(Qᵀf)/√N as in the dense convention; the
+    (computed from the same pass, floored at √(s·ε)·θ₁ by rounding) bounds the distance from θ_j to
+    the spectrum of K/N (rigorous: some eigenvalue lies in [θ_j − r_j, θ_j + r_j]), and the Ritz values
+    lie below the eigenvalues (θ_j ≤ λ_j). Where the modes are separated by more than r_j (in practice
+    all but the last ≈ 10% of the k modes on slowly decaying spectra) this is the error of λ_j itself.
+    ``meta["eigenvalue_errors"]`` holds r_j, ``max_relative_error`` max_j r_j/θ_j. y_k = u_k·f/√N = v_k·(Qᵀf)/√N as in the dense convention; the
     target power outside the k modes, mean f² − Σ y_k², is ``meta["dropped_power"]`` (the
     :class:`~rgflow.spectrum.Measured` residual).
     """
@@ -301,17 +303,61 @@ def top_eigenpairs(X, f, kern, k, *, passes=2, oversample=None, seed=0, block=No
     del Q
     theta, V = np.linalg.eigh(H)
     theta, V = theta[::-1][:k], V[:, ::-1][:, :k]
-    r = np.sqrt(np.maximum(np.sum(V * (G @ V), axis=0) - theta**2, 0.0))
+    # rounding of vᵀGv − θ² (entries up to θ₁²) floors the residual at √(s·ε)·θ₁
+    r = np.maximum(np.sqrt(np.maximum(np.sum(V * (G @ V), axis=0) - theta**2, 0.0)),
+                   math.sqrt(s * np.finfo(float).eps) * max(float(theta[0]), 0.0))
     y = V.T @ qf / math.sqrt(N)
     pos = theta > 0
     rel = float(np.max(r[pos] / theta[pos])) if np.any(pos) else float("inf")
+    trace = sum(float(np.trace(kern(X[i0:i1], X[i0:i1]))) for i0, i1 in _blocks(N, 256)) / N
     meta = {"method": "operator", "passes": passes, "oversample": p, "seed": int(seed), "chunks": chunks,
-            "eigenvalue_errors": r, "max_relative_error": rel, "_outside": N - k}
+            "eigenvalue_errors": r, "max_relative_error": rel, "_outside": N - k,
+            "tail_trace": max(0.0, trace - float(np.sum(theta)))}
     return _positive_modes(theta, None, f, N, meta, y_all=y)
 
 
+def extrapolate_tail(spectrum) -> DataSpectrum:
+    """A top-k :class:`DataSpectrum` (``modes`` path) completed to N modes by a surrogate tail.
+
+    Modes k+1..N: λ_j ∝ j^-a and y_j² ∝ j^-b, the exponents fitted (least squares in ln–ln) on the
+    computed modes k/2..k (y² smoothed over 9 modes), normalized so that Σ_tail λ_j equals the
+    measured ``tail_trace`` = tr K/N − Σ_k θ_k (exact, from the kernel's diagonal) and Σ_tail y_j² the
+    measured target power outside the k modes (so the residual becomes 0; the tail's eigenvalues are
+    min(c·j^-a, θ_k), c solving the trace, to stay descending). The tail acts in the renormalized ridge mainly through its trace
+    (an implicit ridge), which is why the surrogate fixes most of the truncation error; ``meta`` says
+    ``tail = "extrapolated"`` and ``computed_modes``.
+    """
+    meta = dict(spectrum.meta)
+    if meta.get("method") != "operator" or "tail_trace" not in meta:
+        raise ValueError("spectrum must come from the top-k path (modes=k) to extrapolate its tail")
+    th, yk = np.asarray(spectrum.eigenvalues), np.asarray(spectrum.target)
+    k, N = th.size, int(meta["N"])
+    t, power = float(meta["tail_trace"]), float(meta["dropped_power"])
+    if N <= k or k < 8 or not t > 0:
+        return spectrum
+    j = np.arange(k // 2, k) + 1.0
+    a = max(-np.polyfit(np.log(j), np.log(th[k // 2:]), 1)[0], 0.0)
+    y2 = np.maximum(np.convolve(yk[k // 2:] ** 2, np.ones(9) / 9, "same"), 1e-300)
+    b = -np.polyfit(np.log(j), np.log(y2), 1)[0]
+    jt = np.arange(k + 1, N + 1, dtype=float)
+    shape = jt ** -a
+    from scipy.optimize import brentq
+
+    cap = float(th[-1])
+    if shape.size * cap <= t:            # the trace needs every tail mode at θ_k: a flat tail
+        lt = np.full(shape.size, min(cap, t / shape.size))
+    else:                                # min(c·j^-a, θ_k) with Σ = tail trace
+        c = brentq(lambda c: np.minimum(c * shape, cap).sum() - t, 0.0, t / shape[-1], xtol=1e-300, rtol=1e-15)
+        lt = np.minimum(c * shape, cap)
+    yt = jt ** -b
+    yt *= power / yt.sum()
+    meta.update(tail="extrapolated", computed_modes=k, tail_exponents=[float(a), float(b)], modes=N,
+                dropped_modes=0, dropped_power=0.0)
+    return DataSpectrum(np.concatenate([th, lt]), np.concatenate([yk, np.sqrt(yt)]), meta)
+
+
 def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0, max_dense=MAX_DENSE,
-                           standardize=False, passes=2, client=None, **kernel_params) -> DataSpectrum:
+                           standardize=False, passes=2, tail=False, client=None, **kernel_params) -> DataSpectrum:
     """Spectrum of a kernel on the rows of X with target values f.
 
     ``kernel``: a name, a callable ``kernel(X, Z, **kernel_params)`` → Gram block, or a scikit-learn
@@ -322,7 +368,8 @@ def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0,
     factorized in place (LAPACK ``syevr``): ≈ 16·N² bytes (measured, ``bench/large_n.py``).
     Top k (``modes=k``): :func:`top_eigenpairs`, the kernel operator applied block by block (never
     stored, O(N·k) memory, any N), ``passes`` passes over it, the eigenvalue error stated per mode
-    in ``meta`` and the target power outside the k modes kept as ``dropped_power``. Nyström
+    in ``meta`` and the target power outside the k modes kept as ``dropped_power`` (with ``tail=True``
+    completed to N modes by :func:`extrapolate_tail`, normalized to the measured tail trace and power). Nyström
     (``rank=m``, kept for speed; only its top eigenvalues are accurate): m landmarks Z drawn without
     replacement (``seed``), B = K(X, Z) W^{-1/2} (W = K(Z, Z), eigenvalues of W below m·ε·max dropped),
     λ_k = s_k²/N and u_k from the thin SVD B = U S Vᵀ. ``client``: a dask.distributed Client that
@@ -357,7 +404,8 @@ def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0,
         raise ValueError("give modes (top-k eigenpairs) or rank (Nyström), not both")
     if modes is not None:
         s = top_eigenpairs(X, f, kern, modes, passes=passes, seed=seed, client=client)
-        return DataSpectrum(s.eigenvalues, s.target, {**meta, **s.meta})
+        s = DataSpectrum(s.eigenvalues, s.target, {**meta, **s.meta})
+        return extrapolate_tail(s) if tail else s
     if rank is None:
         max_dense = check_int("max_dense", max_dense)
         if N > max_dense:

@@ -116,12 +116,15 @@ def read_source(ns, gram_excludes=()) -> Source:
             raise ValueError("--target goes with --gram; --features takes --labels FILE")
         if ns.labels is None:
             raise ValueError("--features needs --labels FILE (the target values)")
+        import numpy as np
+
         from ..data import standardize_features
 
         X = read_array(ns.features, "--features")
         f = vector(read_array(ns.labels, "--labels"), "--labels")
+        if np.ndim(X) == 2:
+            _resolve(ns.kernel, X.shape[1], params)     # a bad kernel is refused before any warning
         X = standardize_features(X, standardize=bool(getattr(ns, "standardize", False)))
-        _resolve(ns.kernel, X.shape[1], params)
         return Source("features", f, X=X, kernel=ns.kernel, params=params)
     if ns.labels is not None or ns.target is not None:
         raise ValueError("--dataset brings its own target (choose it with --dataset-target)")
