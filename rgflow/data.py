@@ -8,13 +8,17 @@ u_k the unit eigenvectors (signs as LAPACK returns them, kept in y_k), so Σ_k y
 mean of f² (less the power on modes dropped as numerically zero, reported in ``meta``). κ is the
 ridge added to the P × P training Gram matrix, as in scikit-learn's ``KernelRidge(alpha=κ)``.
 
-Memory. The dense path (``numpy.linalg.eigh``) holds the N × N matrix about three times in float64,
-≈ 24·N² bytes: 0.8 GB at N = 6000, 9.6 GB at the limit N ≤ 20000 (``max_dense``). Above it
-:func:`spectrum_from_features` raises unless ``rank=m`` is given: the Nyström path with m landmark
-points (drawn without replacement, seeded) uses K_N ≈ C W⁺ Cᵀ (C = K(X, Z), W = K(Z, Z)), whose
-eigenpairs come from the thin SVD of C W^{-1/2} / √N in O(N m²) time and O(N m) memory; its
-eigenvectors are exactly orthonormal over the N points, so y_k keeps the convention and Σ y_k² is the
-target power inside the rank-m span. m = N reproduces the dense result.
+Memory. The dense path factorizes K/N in place (LAPACK ``syevr`` on the Fortran view, no copy): two
+N × N float64 arrays (the matrix and its eigenvectors), 16·N² bytes in numpy arrays; the measured
+resident peak of a fresh process is ≈ 21·N² bytes (``bench/large_n.py``; 8.4 GB at the limit N ≤ 20000,
+``max_dense``). :func:`spectrum_from_gram`
+copies the caller's K once (K/N), so 16·N² beside it. Above ``max_dense``
+:func:`spectrum_from_features` raises unless ``modes=k`` is given: :func:`top_eigenpairs`, the top k
+eigenpairs of the kernel operator applied block by block (never stored; O(N·k) memory; a stated error
+per mode; the target power outside kept as the residual, or the tail completed from its measured
+trace by :func:`extrapolate_tail`). ``rank=m`` keeps the older Nyström path: m landmark points (drawn
+without replacement, seeded), K_N ≈ C W⁺ Cᵀ (C = K(X, Z), W = K(Z, Z)), eigenpairs from the thin SVD
+of C W^{-1/2} / √N in O(N m²) time and O(N m) memory; fast, but only its top eigenvalues are accurate.
 
 Power-law fits. Measured spectra are only locally power laws: :func:`fit_power_law` fits
 λ_k = A k^-(1+α) and y_k² = B k^-(1+β) on one window [k_lo, k_hi], :func:`exponent_drift` repeats it
@@ -188,7 +192,7 @@ def _eigh_inplace(A):
 
 def _check_symmetric(A, name, block=256):
     """ValueError unless A = Aᵀ to 1e-10 of its largest entry (checked in row blocks: no N × N copy)."""
-    scale = max(float(np.abs(A).max()), 1e-300)
+    scale = max(max(float(np.abs(A[i0:i1]).max()) for i0, i1 in _blocks(A.shape[0], block)), 1e-300)
     for i0, i1 in _blocks(A.shape[0], block):
         if np.abs(A[i0:i1] - A[:, i0:i1].T).max() > 1e-10 * scale:
             raise ValueError(f"kernel {name} is not symmetric: K(x, z) differs from K(z, x)")
@@ -365,7 +369,7 @@ def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0,
     unit-variance columns first (otherwise a warning when their scales differ by more than 100×).
 
     Dense (default): :func:`spectrum_from_gram` on K(X, X), N ≤ ``max_dense``; the kernel matrix is
-    factorized in place (LAPACK ``syevr``): ≈ 16·N² bytes (measured, ``bench/large_n.py``).
+    factorized in place (LAPACK ``syevr``): 16·N² bytes of arrays, ≈ 21·N² resident (``bench/large_n.py``).
     Top k (``modes=k``): :func:`top_eigenpairs`, the kernel operator applied block by block (never
     stored, O(N·k) memory, any N), ``passes`` passes over it, the eigenvalue error stated per mode
     in ``meta`` and the target power outside the k modes kept as ``dropped_power`` (with ``tail=True``
