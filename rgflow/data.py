@@ -8,13 +8,17 @@ u_k the unit eigenvectors (signs as LAPACK returns them, kept in y_k), so Σ_k y
 mean of f² (less the power on modes dropped as numerically zero, reported in ``meta``). κ is the
 ridge added to the P × P training Gram matrix, as in scikit-learn's ``KernelRidge(alpha=κ)``.
 
-Memory. The dense path (``numpy.linalg.eigh``) holds the N × N matrix about three times in float64,
-≈ 24·N² bytes: 0.8 GB at N = 6000, 9.6 GB at the limit N ≤ 20000 (``max_dense``). Above it
-:func:`spectrum_from_features` raises unless ``rank=m`` is given: the Nyström path with m landmark
-points (drawn without replacement, seeded) uses K_N ≈ C W⁺ Cᵀ (C = K(X, Z), W = K(Z, Z)), whose
-eigenpairs come from the thin SVD of C W^{-1/2} / √N in O(N m²) time and O(N m) memory; its
-eigenvectors are exactly orthonormal over the N points, so y_k keeps the convention and Σ y_k² is the
-target power inside the rank-m span. m = N reproduces the dense result.
+Memory. The dense path factorizes K/N in place (LAPACK ``syevr`` on the Fortran view, no copy): two
+N × N float64 arrays (the matrix and its eigenvectors), 16·N² bytes in numpy arrays; the measured
+resident peak of a fresh process is ≈ 21·N² bytes (``bench/large_n.py``; 8.4 GB at the limit N ≤ 20000,
+``max_dense``). :func:`spectrum_from_gram`
+copies the caller's K once (K/N), so 16·N² beside it. Above ``max_dense``
+:func:`spectrum_from_features` raises unless ``modes=k`` is given: :func:`top_eigenpairs`, the top k
+eigenpairs of the kernel operator applied block by block (never stored; O(N·k) memory; a stated error
+per mode; the target power outside kept as the residual, or the tail completed from its measured
+trace by :func:`extrapolate_tail`). ``rank=m`` keeps the older Nyström path: m landmark points (drawn
+without replacement, seeded), K_N ≈ C W⁺ Cᵀ (C = K(X, Z), W = K(Z, Z)), eigenpairs from the thin SVD
+of C W^{-1/2} / √N in O(N m²) time and O(N m) memory; fast, but only its top eigenvalues are accurate.
 
 Power-law fits. Measured spectra are only locally power laws: :func:`fit_power_law` fits
 λ_k = A k^-(1+α) and y_k² = B k^-(1+β) on one window [k_lo, k_hi], :func:`exponent_drift` repeats it
@@ -33,20 +37,63 @@ import numpy as np
 from .model import check_int, check_real
 from .ridge import check_gram, check_spectrum, check_target_values
 
-__all__ = ["DataSpectrum", "KERNELS", "MAX_DENSE", "kernel_matrix", "spectrum_from_gram", "spectrum_from_features",
-           "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
+__all__ = ["DataSpectrum", "TargetArray", "KERNELS", "MAX_DENSE", "kernel_matrix", "spectrum_from_gram",
+           "spectrum_from_features", "top_eigenpairs", "extrapolate_tail", "standardize_features", "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
 
-KERNELS = ("rbf", "laplace", "ntk")
+KERNELS = ("rbf", "laplace", "ntk", "nngp-relu", "ntk-relu", "nngp-erf", "ntk-erf")  # rgflow's own names
 MAX_DENSE = 20000
+
+
+class TargetArray(np.ndarray):
+    """The target coefficients y_k of a :class:`DataSpectrum`: a float array that also carries
+    ``residual``, the target power outside the modes, so that ``Measured(*spectrum)`` keeps it. Slices
+    and arithmetic give arrays whose ``residual`` is None (it belongs to the whole set of modes only)."""
+
+    residual = None
+
+    def __new__(cls, values, residual=None):
+        obj = np.asarray(values, dtype=float).view(cls)
+        obj.residual = residual
+        return obj
+
+    def __array_finalize__(self, obj):
+        self.residual = None
+
+    def __reduce__(self):
+        return (TargetArray, (np.asarray(self), self.residual))
+
+    def __repr__(self):
+        return repr(np.asarray(self))
+
+
+def residual_of(meta, rtol=1e-12) -> float:
+    """The :class:`~rgflow.spectrum.Measured` residual of a spectrum's ``meta``: ``dropped_power`` when it
+    exceeds ``rtol`` · ``mean_f2`` (else rounding: 0)."""
+    try:
+        power = float(meta.get("dropped_power", 0.0) or 0.0)
+        scale = float(meta.get("mean_f2", 0.0) or 0.0)
+    except (TypeError, ValueError, AttributeError):
+        return 0.0
+    return power if math.isfinite(power) and power > rtol * scale and power > 0 else 0.0
 
 
 @dataclass(frozen=True)
 class DataSpectrum:
     """A measured spectrum: ``eigenvalues`` λ_k (> 0, descending), ``target`` y_k and ``meta`` (a dict:
-    N, kernel, method, dropped modes and power, ...). Unpacks as ``lam, y = spectrum``."""
+    N, kernel, method, dropped modes and power, ...). Unpacks as ``lam, y = spectrum``; ``target`` is a
+    :class:`TargetArray` carrying the residual (``meta["dropped_power"]``), so ``Measured(*spectrum)``,
+    ``Measured(spectrum)`` and ``Measured.from_data(spectrum)`` all keep it."""
     eigenvalues: np.ndarray
     target: np.ndarray
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "target", TargetArray(self.target, residual_of(self.meta)))
+
+    @property
+    def residual(self) -> float:
+        """The target power outside the modes (0 when it is rounding)."""
+        return residual_of(self.meta)
 
     def __iter__(self):
         return iter((self.eigenvalues, self.target))
@@ -67,103 +114,273 @@ def _check_X(X, name="X"):
     return X
 
 
-def _kernel_params(kernel, d, params):
-    allowed = {"rbf": ("gamma",), "laplace": ("gamma",), "ntk": ("bias",)}
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
-    extra = set(params) - set(allowed[kernel])
-    if extra:
-        raise ValueError(f"kernel {kernel!r} takes the parameters {', '.join(allowed[kernel])}; "
-                         f"unknown: {', '.join(sorted(extra))}")
-    if kernel == "ntk":
-        return {"bias": check_real("bias", params.get("bias", 1.0), low=0)}
-    return {"gamma": check_real("gamma", params.get("gamma", 1.0 / d), low=0, low_open=True)}
-
-
 def kernel_matrix(X, Z=None, kernel="rbf", **params) -> np.ndarray:
-    """Kernel matrix K(X, Z) (Z = X by default) of a named kernel on the rows of X and Z.
+    """Kernel matrix K(X, Z) (Z = X by default) on the rows of X and Z.
+
+    ``kernel``: a name, a callable ``kernel(X, Z, **params)`` → array, or a scikit-learn kernel object
+    (:func:`rgflow.kernels.resolve_kernel`). Among the names:
 
     * ``rbf``: exp(−γ |x − z|²), γ = ``gamma`` (default 1/d, d features; scikit-learn's convention);
     * ``laplace``: exp(−γ |x − z|₁) (L1 distance, as scikit-learn's ``laplacian_kernel``), γ default 1/d;
     * ``ntk``: the neural tangent kernel of a one-hidden-layer ReLU network, in closed form through the
       arc-cosine kernels: with x̃ = (x/√d, b) (b = ``bias``, default 1), u = x̃·z̃/(|x̃||z̃|), θ = arccos u,
       Θ(x, z) = (x̃·z̃) (π − θ)/π + |x̃||z̃| (sin θ + (π − θ) u)/π, which is twice the NTK of
-      f(x) = m^{-1/2} Σ_j a_j ReLU(w_j·x̃) with standard normal a_j, w_j as m → ∞.
+      f(x) = m^{-1/2} Σ_j a_j ReLU(w_j·x̃) with standard normal a_j, w_j as m → ∞;
+    * ``nngp-relu``, ``ntk-relu``, ``nngp-erf``, ``ntk-erf``: depth-L networks
+      (:func:`rgflow.kernels.network_kernel`; ``depth``, ``weight_var``, ``bias_var``);
+    * scikit-learn's pairwise names and ``matern``, ``rational-quadratic``, ``exp-sine-squared``,
+      ``dot-product`` (see :mod:`rgflow.kernels`).
     """
-    from scipy.spatial.distance import cdist
+    from .kernels import resolve_kernel
 
     X = _check_X(X)
     Z = X if Z is None else _check_X(Z, "Z")
     if Z.shape[1] != X.shape[1]:
         raise ValueError(f"Z must have the {X.shape[1]} features of X, got {Z.shape[1]}")
-    d = X.shape[1]
-    p = _kernel_params(kernel, d, params)
-    if kernel == "rbf":
-        K = cdist(X, Z, "sqeuclidean")
-    elif kernel == "laplace":
-        K = cdist(X, Z, "cityblock")
-    else:
-        Xt = np.hstack([X / math.sqrt(d), np.full((len(X), 1), p["bias"])])
-        Zt = np.hstack([Z / math.sqrt(d), np.full((len(Z), 1), p["bias"])])
-        nx, nz = np.linalg.norm(Xt, axis=1), np.linalg.norm(Zt, axis=1)
-        G = Xt @ Zt.T
-        nn = np.outer(nx, nz)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            u = np.where(nn > 0, G / np.where(nn > 0, nn, 1.0), 1.0)
-        np.clip(u, -1.0, 1.0, out=u)
-        th = np.arccos(u)
-        return G * (np.pi - th) / np.pi + nn * (np.sin(th) + (np.pi - th) * u) / np.pi
-    K *= -p["gamma"]
-    np.exp(K, out=K)
-    return K
+    return resolve_kernel(kernel, X.shape[1], params)(X, Z)
+
+
+def standardize_features(X, *, warn_ratio=100.0, standardize=False):
+    """X with zero-mean, unit-variance columns (constant columns left at 0) when ``standardize``; else X
+    unchanged, with a ``UserWarning`` when the column standard deviations differ by more than
+    ``warn_ratio`` (raw units: a distance-based kernel then sees only the widest columns)."""
+    X = _check_X(X)
+    sd = X.std(axis=0)
+    if standardize:
+        return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    live = sd[sd > 0]
+    if live.size > 1 and live.max() > warn_ratio * live.min():
+        import warnings
+
+        warnings.warn(f"the feature columns differ in scale by {live.max() / live.min():.3g}× (standard "
+                      f"deviations {live.min():.3g} to {live.max():.3g}); standardize them "
+                      "(standardize=True, --standardize) unless the raw units are meant", UserWarning, stacklevel=3)
+    return X
 
 
 # ------------------------------------------------------------------------------- data → spectrum
 
-def _positive_modes(lam, U, f, N, meta):
+def _positive_modes(lam, U, f, N, meta, y_all=None):
     """Keep the modes with λ > N·ε·λ_max (numerically nonzero), descending; y = Uᵀf/√N."""
     order = np.argsort(lam)[::-1]
-    lam, U = lam[order], U[:, order]
+    lam = lam[order]
     lam_max = lam[0] if lam.size else 0.0
     if not lam_max > 0:
         raise ValueError("the Gram matrix has no positive eigenvalue")
-    tol = max(N, U.shape[1]) * np.finfo(float).eps * lam_max
+    tol = max(N, lam.size) * np.finfo(float).eps * lam_max
     if lam[-1] < -1e-6 * lam_max:
         raise ValueError(f"the Gram matrix is not positive semi-definite (eigenvalue {lam[-1]:.3g} against "
                          f"largest {lam_max:.3g})")
     keep = lam > tol
-    y_all = U.T @ f / math.sqrt(N)
+    y_all = (U.T @ f / math.sqrt(N)) if y_all is None else y_all
+    y_all = y_all[order]
     mean_f2 = float(np.mean(f * f))
-    meta.update(N=N, modes=int(keep.sum()), dropped_modes=int((~keep).sum()),
+    meta.update(N=N, modes=int(keep.sum()), dropped_modes=int((~keep).sum()) + meta.pop("_outside", 0),
                 dropped_power=max(0.0, float(mean_f2 - np.sum(y_all[keep] ** 2))), mean_f2=mean_f2)  # ≥ 0 up to round-off
+    if "eigenvalue_errors" in meta:
+        meta["eigenvalue_errors"] = [float(v) for v in np.asarray(meta["eigenvalue_errors"])[order][keep]]
     return DataSpectrum(np.ascontiguousarray(lam[keep]), np.ascontiguousarray(y_all[keep]), meta)
+
+
+def _eigh_inplace(A):
+    """Eigenpairs of the symmetric float64 matrix A, overwriting A (LAPACK syevr on the Fortran view Aᵀ,
+    so no copy is made): eigenvalues and an N × N eigenvector matrix, peak memory ≈ 2·8·N² bytes."""
+    from scipy.linalg import eigh
+
+    return eigh(A.T, lower=True, overwrite_a=True, check_finite=False, driver="evr")
+
+
+def _check_symmetric(A, name, block=256):
+    """ValueError unless A = Aᵀ to 1e-10 of its largest entry (checked in row blocks: no N × N copy)."""
+    scale = max(max(float(np.abs(A[i0:i1]).max()) for i0, i1 in _blocks(A.shape[0], block)), 1e-300)
+    for i0, i1 in _blocks(A.shape[0], block):
+        if np.abs(A[i0:i1] - A[:, i0:i1].T).max() > 1e-10 * scale:
+            raise ValueError(f"kernel {name} is not symmetric: K(x, z) differs from K(z, x)")
 
 
 def spectrum_from_gram(K, f, *, max_dense=MAX_DENSE) -> DataSpectrum:
     """Spectrum of a Gram matrix K_N (N × N, symmetric PSD) and target values f (length N).
 
     λ_k = eig(K_N/N) descending, y_k = u_k·f/√N (Σ_k y_k² = mean f²). Eigenvalues ≤ N·ε·λ_max are
-    numerical zeros and dropped (their count and target power in ``meta``). Dense ``eigh``: ≈ 24 N²
-    bytes; N above ``max_dense`` (20000) raises — use :func:`spectrum_from_features` with ``rank``.
+    numerical zeros and dropped (their count and target power in ``meta``). Dense LAPACK ``syevr`` on a
+    copy of K/N: 16·N² bytes beside the caller's K (measured peak in ``bench/large_n_results.txt``);
+    N above ``max_dense`` (20000) raises — use :func:`spectrum_from_features` with ``modes``.
     """
-    K = check_gram(K, max_dense=max_dense, hint="use spectrum_from_features(..., rank=m) (Nyström)")
+    K = check_gram(K, max_dense=max_dense, hint="use spectrum_from_features(..., modes=k) (top-k, never stored)")
     N = K.shape[0]
     f = check_target_values(f, N)
-    lam, U = np.linalg.eigh((K + K.T) / (2.0 * N))
+    lam, U = _eigh_inplace(K / N)
     return _positive_modes(lam, U, f, N, {"method": "dense"})
 
 
-def spectrum_from_features(X, f, kernel="rbf", *, rank=None, seed=0, max_dense=MAX_DENSE,
-                           **kernel_params) -> DataSpectrum:
-    """Spectrum of a named kernel (:func:`kernel_matrix`) on the rows of X with target values f.
+def _blocks(N, block):
+    return [(i, min(N, i + block)) for i in range(0, N, block)]
 
-    Dense (``rank=None``): :func:`spectrum_from_gram` on K(X, X), N ≤ ``max_dense``. Nyström
-    (``rank=m``): m landmarks Z drawn without replacement (``seed``), B = K(X, Z) W^{-1/2} (W = K(Z, Z),
-    eigenvalues of W below m·ε·max dropped), λ_k = s_k²/N and u_k from the thin SVD B = U S Vᵀ, so
-    y_k = u_k·f/√N exactly as in the dense convention for the approximate Gram C W⁺ Cᵀ; O(N m) memory.
+
+def _block_product(kern, X, i0, i1, Q):
+    """K(X[i0:i1], X) @ Q: one row block of the kernel operator applied to Q (a task of its own)."""
+    return kern(X[i0:i1], X) @ Q
+
+
+def _apply_inplace(kern, X, Q, *, block, chunks, client=None, H=None):
+    """Q ← K(X, X) Q, row block by row block (the N × N matrix is never stored) and in ``chunks``
+    column chunks (Q's chunk c is overwritten once K Q[:, c] is complete; the kernel is evaluated once
+    per chunk). With ``H`` (s × s): also H[:, c] = Qᵀ (K Q[:, c]) before the overwrite. ``client``: a
+    dask.distributed Client; the row blocks are its tasks."""
+    N, s = Q.shape
+    edges = np.linspace(0, s, chunks + 1).astype(int)
+    rows = _blocks(N, block)
+    Xf = client.scatter(X, broadcast=True) if client is not None else None
+    for c0, c1 in zip(edges[:-1], edges[1:]):
+        if c1 <= c0:
+            continue
+        buf = np.empty((N, c1 - c0), order="F")
+        Qc = Q[:, c0:c1]
+        if client is None:
+            for i0, i1 in rows:
+                buf[i0:i1] = _block_product(kern, X, i0, i1, Qc)
+        else:
+            Qf = client.scatter(np.asfortranarray(Qc), broadcast=True)
+            futs = [client.submit(_block_product, kern, Xf, i0, i1, Qf, pure=False) for i0, i1 in rows]
+            for (i0, i1), fut in zip(rows, futs):
+                buf[i0:i1] = fut.result()
+            del futs, Qf
+        if H is not None:
+            H[:, c0:c1] = Q.T @ buf
+        Q[:, c0:c1] = buf
+        del buf
+
+
+def _orthonormalize(Q):
+    """Householder QR of Q in place (LAPACK geqrf/orgqr on the Fortran array): an orthonormal basis."""
+    from scipy.linalg import qr
+
+    Qn, _ = qr(Q, mode="economic", overwrite_a=True, check_finite=False)
+    return Qn
+
+
+def top_eigenpairs(X, f, kern, k, *, passes=2, oversample=None, seed=0, block=None, memory=3 * 2**30,
+                   client=None) -> DataSpectrum:
+    """The top k eigenpairs of the kernel operator K(X, X)/N, never storing it: block subspace iteration.
+
+    Start: Q₀ = orth K(X, Z) for s = k + p landmark points Z (p = ``oversample``, default max(10, k/10)),
+    which costs N·s kernel values. Then ``passes`` − 1 times Q ← orth(K Q), and a last pass Y = K Q/N
+    with Rayleigh–Ritz: H = QᵀY = V Θ Vᵀ, Ritz pairs (θ_j, u_j = Q v_j), kept the top k. Each pass
+    evaluates the kernel in row blocks (``block`` rows, default ≈ 64 MB of kernel values) and
+    multiplies: 2·N²·s flops; memory ≈ 8·N·s·(1 + 1/chunks) bytes (chunks chosen to fit ``memory``).
+
+    The stated error: for each pair the residual r_j = ‖K u_j/N − θ_j u_j‖ = √(v_jᵀ YᵀY v_j − θ_j²)
+    (computed from the same pass, floored at √(s·ε)·θ₁ by rounding) bounds the distance from θ_j to
+    the spectrum of K/N (rigorous: some eigenvalue lies in [θ_j − r_j, θ_j + r_j]), and the Ritz values
+    lie below the eigenvalues (θ_j ≤ λ_j). Where the modes are separated by more than r_j (in practice
+    all but the last ≈ 10% of the k modes on slowly decaying spectra) this is the error of λ_j itself.
+    ``meta["eigenvalue_errors"]`` holds r_j, ``max_relative_error`` max_j r_j/θ_j. y_k = u_k·f/√N = v_k·(Qᵀf)/√N as in the dense convention; the
+    target power outside the k modes, mean f² − Σ y_k², is ``meta["dropped_power"]`` (the
+    :class:`~rgflow.spectrum.Measured` residual).
+    """
+    N = X.shape[0]
+    k = check_int("modes", k)
+    if k > N:
+        raise ValueError(f"modes must be an integer in [1, N = {N}], got {k}")
+    passes = check_int("passes", passes)
+    p = max(10, k // 10) if oversample is None else check_int("oversample", oversample, low=0)
+    s = min(N, k + p)
+    block = max(1, 2**23 // N) if block is None else check_int("block", block)
+    memory = check_real("memory", memory, low=0, low_open=True)
+    free = memory - 8.0 * N * s - 3 * 8.0 * block * N
+    chunks = 1 if free >= 8.0 * N * s else max(1, math.ceil(8.0 * N * s / max(free, 8.0 * N)))
+    chunks = min(chunks, s)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
+    Z = X[np.sort(rng.choice(N, s, replace=False))]
+    Q = np.empty((N, s), order="F")
+    for i0, i1 in _blocks(N, max(1, 2**23 // s)):
+        Q[i0:i1] = kern(X[i0:i1], Z)
+    Q = _orthonormalize(Q)
+    for _ in range(passes - 1):
+        _apply_inplace(kern, X, Q, block=block, chunks=chunks, client=client)
+        Q = _orthonormalize(Q)
+    qf = Q.T @ f
+    H = np.empty((s, s))
+    _apply_inplace(kern, X, Q, block=block, chunks=chunks, client=client, H=H)
+    H = (H + H.T) / (2.0 * N)
+    G = (Q.T @ Q) / (N * N)        # Q now holds K Q: YᵀY with Y = K Q/N
+    del Q
+    theta, V = np.linalg.eigh(H)
+    theta, V = theta[::-1][:k], V[:, ::-1][:, :k]
+    # rounding of vᵀGv − θ² (entries up to θ₁²) floors the residual at √(s·ε)·θ₁
+    r = np.maximum(np.sqrt(np.maximum(np.sum(V * (G @ V), axis=0) - theta**2, 0.0)),
+                   math.sqrt(s * np.finfo(float).eps) * max(float(theta[0]), 0.0))
+    y = V.T @ qf / math.sqrt(N)
+    pos = theta > 0
+    rel = float(np.max(r[pos] / theta[pos])) if np.any(pos) else float("inf")
+    trace = sum(float(np.trace(kern(X[i0:i1], X[i0:i1]))) for i0, i1 in _blocks(N, 256)) / N
+    meta = {"method": "operator", "passes": passes, "oversample": p, "seed": int(seed), "chunks": chunks,
+            "eigenvalue_errors": r, "max_relative_error": rel, "_outside": N - k,
+            "tail_trace": max(0.0, trace - float(np.sum(theta)))}
+    return _positive_modes(theta, None, f, N, meta, y_all=y)
+
+
+def extrapolate_tail(spectrum) -> DataSpectrum:
+    """A top-k :class:`DataSpectrum` (``modes`` path) completed to N modes by a surrogate tail.
+
+    Modes k+1..N: λ_j ∝ j^-a and y_j² ∝ j^-b, the exponents fitted (least squares in ln–ln) on the
+    computed modes k/2..k (y² smoothed over 9 modes), normalized so that Σ_tail λ_j equals the
+    measured ``tail_trace`` = tr K/N − Σ_k θ_k (exact, from the kernel's diagonal) and Σ_tail y_j² the
+    measured target power outside the k modes (so the residual becomes 0; the tail's eigenvalues are
+    min(c·j^-a, θ_k), c solving the trace, to stay descending). The tail acts in the renormalized ridge mainly through its trace
+    (an implicit ridge), which is why the surrogate fixes most of the truncation error; ``meta`` says
+    ``tail = "extrapolated"`` and ``computed_modes``.
+    """
+    meta = dict(spectrum.meta)
+    if meta.get("method") != "operator" or "tail_trace" not in meta:
+        raise ValueError("spectrum must come from the top-k path (modes=k) to extrapolate its tail")
+    th, yk = np.asarray(spectrum.eigenvalues), np.asarray(spectrum.target)
+    k, N = th.size, int(meta["N"])
+    t, power = float(meta["tail_trace"]), float(meta["dropped_power"])
+    if N <= k or k < 8 or not t > 0:
+        return spectrum
+    j = np.arange(k // 2, k) + 1.0
+    a = max(-np.polyfit(np.log(j), np.log(th[k // 2:]), 1)[0], 0.0)
+    y2 = np.maximum(np.convolve(yk[k // 2:] ** 2, np.ones(9) / 9, "same"), 1e-300)
+    b = -np.polyfit(np.log(j), np.log(y2), 1)[0]
+    jt = np.arange(k + 1, N + 1, dtype=float)
+    shape = jt ** -a
+    from scipy.optimize import brentq
+
+    cap = float(th[-1])
+    if shape.size * cap <= t:            # the trace needs every tail mode at θ_k: a flat tail
+        lt = np.full(shape.size, min(cap, t / shape.size))
+    else:                                # min(c·j^-a, θ_k) with Σ = tail trace
+        c = brentq(lambda c: np.minimum(c * shape, cap).sum() - t, 0.0, t / shape[-1], xtol=1e-300, rtol=1e-15)
+        lt = np.minimum(c * shape, cap)
+    yt = jt ** -b
+    yt *= power / yt.sum()
+    meta.update(tail="extrapolated", computed_modes=k, tail_exponents=[float(a), float(b)], modes=N,
+                dropped_modes=0, dropped_power=0.0)
+    return DataSpectrum(np.concatenate([th, lt]), np.concatenate([yk, np.sqrt(yt)]), meta)
+
+
+def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0, max_dense=MAX_DENSE,
+                           standardize=False, passes=2, tail=False, client=None, **kernel_params) -> DataSpectrum:
+    """Spectrum of a kernel on the rows of X with target values f.
+
+    ``kernel``: a name, a callable ``kernel(X, Z, **kernel_params)`` → Gram block, or a scikit-learn
+    kernel object (:func:`kernel_matrix`, :mod:`rgflow.kernels`). ``standardize``: zero-mean,
+    unit-variance columns first (otherwise a warning when their scales differ by more than 100×).
+
+    Dense (default): :func:`spectrum_from_gram` on K(X, X), N ≤ ``max_dense``; the kernel matrix is
+    factorized in place (LAPACK ``syevr``): 16·N² bytes of arrays, ≈ 21·N² resident (``bench/large_n.py``).
+    Top k (``modes=k``): :func:`top_eigenpairs`, the kernel operator applied block by block (never
+    stored, O(N·k) memory, any N), ``passes`` passes over it, the eigenvalue error stated per mode
+    in ``meta`` and the target power outside the k modes kept as ``dropped_power`` (with ``tail=True``
+    completed to N modes by :func:`extrapolate_tail`, normalized to the measured tail trace and power). Nyström
+    (``rank=m``, kept for speed; only its top eigenvalues are accurate): m landmarks Z drawn without
+    replacement (``seed``), B = K(X, Z) W^{-1/2} (W = K(Z, Z), eigenvalues of W below m·ε·max dropped),
+    λ_k = s_k²/N and u_k from the thin SVD B = U S Vᵀ. ``client``: a dask.distributed Client that
+    computes the row blocks of the ``modes`` path.
 
     Returns a :class:`DataSpectrum` (``lam, y = spectrum``; ``meta``). Raises ValueError on bad input
-    (including N > ``max_dense`` without ``rank``).
+    (including N > ``max_dense`` without ``modes`` or ``rank``).
 
     Examples
     --------
@@ -177,30 +394,45 @@ def spectrum_from_features(X, f, kernel="rbf", *, rank=None, seed=0, max_dense=M
     >>> rgflow.Model.from_spectrum(rgflow.Measured(lam, y), P=50, kappa=0.1)
     Model(alpha=None, beta=None, P=50, kappa=0.1, U=0.0, cutoff=200, ridge='bare')
     """
-    X = _check_X(X)
+    from .kernels import resolve_kernel
+
+    X = standardize_features(X, standardize=bool(standardize))
     N = X.shape[0]
     f = check_target_values(f, N)
-    _kernel_params(kernel, X.shape[1], kernel_params)  # validate before any heavy work
-    meta = {"kernel": kernel, **{k: float(v) for k, v in kernel_params.items()}}
+    kern = resolve_kernel(kernel, X.shape[1], kernel_params)  # validate before any heavy work
+    meta = {"kernel": kern.name, **{k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                                        else str(v)) for k, v in kernel_params.items()}}
+    if standardize:
+        meta["standardized"] = True
+    if modes is not None and rank is not None:
+        raise ValueError("give modes (top-k eigenpairs) or rank (Nyström), not both")
+    if modes is not None:
+        s = top_eigenpairs(X, f, kern, modes, passes=passes, seed=seed, client=client)
+        s = DataSpectrum(s.eigenvalues, s.target, {**meta, **s.meta})
+        return extrapolate_tail(s) if tail else s
     if rank is None:
         max_dense = check_int("max_dense", max_dense)
         if N > max_dense:
             raise ValueError(f"X has N = {N} > max_dense = {max_dense} samples: the dense path needs about "
-                             f"{24 * N * N / 1e9:.1f} GB; pass rank=m (Nyström with m landmarks)")
-        s = spectrum_from_gram(kernel_matrix(X, kernel=kernel, **kernel_params), f, max_dense=max_dense)
+                             f"{16 * N * N / 1e9:.1f} GB; pass modes=k (the top k eigenpairs, O(N·k) memory)")
+        A = kern(X, X)
+        _check_symmetric(A, kern.name)
+        A /= N
+        lam, U = _eigh_inplace(A)   # reads one triangle: symmetric to the checked rounding
+        s = _positive_modes(lam, U, f, N, {"method": "dense"})
         return DataSpectrum(s.eigenvalues, s.target, {**meta, **s.meta})
     m = check_int("rank", rank)
     if m > N:
         raise ValueError(f"rank must be an integer in [1, N = {N}], got {rank!r}")
     rng = np.random.default_rng(check_int("seed", seed, low=0))
     Z = X[np.sort(rng.choice(N, m, replace=False))]
-    w, Q = np.linalg.eigh(kernel_matrix(Z, kernel=kernel, **kernel_params))
+    w, Q = np.linalg.eigh(kern(Z, Z))
     keep = w > m * np.finfo(float).eps * w.max()
     Winv_half = Q[:, keep] / np.sqrt(w[keep])
     B = np.empty((N, int(keep.sum())))
     chunk = max(1, 2**24 // max(m, 1))  # K(X, Z) in row blocks of ≈ 128 MB
     for i in range(0, N, chunk):
-        B[i:i + chunk] = kernel_matrix(X[i:i + chunk], Z, kernel=kernel, **kernel_params) @ Winv_half
+        B[i:i + chunk] = kern(X[i:i + chunk], Z) @ Winv_half
     U, S, _ = np.linalg.svd(B / math.sqrt(N), full_matrices=False)
     return _positive_modes(S**2, U, f, N, {**meta, "method": "nystrom", "rank": m, "seed": int(seed)})
 

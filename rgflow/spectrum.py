@@ -1,7 +1,7 @@
 """Kernel spectra: the eigenvalues λ_k and target coefficients y_k a :class:`~rgflow.model.Model` holds.
 
 ``PowerLaw(alpha, beta, A=1, B=1)``  λ_k = A k^-(1+α),  y_k² = B k^-(1+β),  y_k = +√(y_k²)
-``Measured(eigenvalues, target, residual=0)``   arrays λ_1 ≥ λ_2 ≥ … > 0 and y_k (signs kept), k = 1..n,
+``Measured(eigenvalues, target, residual)``     arrays λ_1 ≥ λ_2 ≥ … > 0 and y_k (signs kept), k = 1..n,
                                     and the target power outside the n modes (an unlearnable floor)
 
 Both give
@@ -155,7 +155,9 @@ class Measured(Spectrum):
     target : array_like, shape (n,)
         y_k, finite.
     residual : float ≥ 0, optional
-        The unlearnable target power outside the modes (default 0).
+        The unlearnable target power outside the modes. Default: the one the spectrum carries —
+        ``Measured(spectrum)`` with a :class:`rgflow.data.DataSpectrum` (its ``meta["dropped_power"]``)
+        and ``Measured(*spectrum)`` (its ``target`` array carries it) keep it; plain arrays give 0.
 
     Raises
     ------
@@ -176,7 +178,17 @@ class Measured(Spectrum):
 
     power_law = False
 
-    def __init__(self, eigenvalues, target, residual=0.0):
+    def __init__(self, eigenvalues, target=None, residual=None):
+        if target is None and hasattr(eigenvalues, "eigenvalues") and hasattr(eigenvalues, "target"):
+            spectrum = eigenvalues        # Measured(data_spectrum): its arrays and its residual
+            eigenvalues, target = spectrum.eigenvalues, spectrum.target
+            if residual is None:
+                residual = _meta_residual(getattr(spectrum, "meta", None))
+        if target is None:
+            raise ValueError("target must be given: Measured(eigenvalues, target[, residual]) or Measured(spectrum)")
+        if residual is None:          # Measured(*data_spectrum): the target array carries the residual
+            carried = getattr(target, "residual", None)
+            residual = 0.0 if carried is None else carried
         self.residual = check_real("residual", residual, low=0.0)
         lam, y = check_spectrum(eigenvalues, target)
         lam, y = lam.copy(), y.copy()
@@ -205,10 +217,7 @@ class Measured(Spectrum):
     def from_data(cls, spectrum, rtol=1e-12) -> Measured:
         """From a :class:`rgflow.data.DataSpectrum` (or file): its arrays and, as ``residual``, its
         ``meta["dropped_power"]`` when that exceeds ``rtol`` · mean f² (else rounding: 0)."""
-        meta = getattr(spectrum, "meta", {}) or {}
-        power = float(meta.get("dropped_power", 0.0) or 0.0)
-        scale = float(meta.get("mean_f2", 0.0) or 0.0)
-        return cls(spectrum.eigenvalues, spectrum.target, power if power > rtol * scale else 0.0)
+        return cls(spectrum.eigenvalues, spectrum.target, _meta_residual(getattr(spectrum, "meta", None), rtol))
 
     def modes(self, n):
         """(λ_k, y_k) for k = 1..n ≤ n_modes (read-only views)."""
@@ -256,6 +265,14 @@ class Measured(Spectrum):
         if self.residual:
             out["residual"] = self.residual
         return out
+
+
+def _meta_residual(meta, rtol=1e-12) -> float:
+    """``meta["dropped_power"]`` when it exceeds ``rtol`` · ``meta["mean_f2"]``, else 0 (rounding)."""
+    meta = meta or {}
+    power = float(meta.get("dropped_power", 0.0) or 0.0)
+    scale = float(meta.get("mean_f2", 0.0) or 0.0)
+    return power if power > rtol * scale else 0.0
 
 
 def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
