@@ -79,7 +79,9 @@ def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
 
     to_axes = ax.transData + ax.transAxes.inverted()
     spots = []
-    for path in cs.get_paths():
+    # matplotlib ≥ 3.8 holds one path per level; 3.7 (the lowest allowed) one collection per level
+    paths = cs.get_paths() if hasattr(cs, "get_paths") else [p for c in cs.collections for p in c.get_paths()]
+    for path in paths:
         v = path.vertices
         if len(v) < 2:
             continue
