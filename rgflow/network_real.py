@@ -397,10 +397,17 @@ def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
     are equal. Returns the m × m matrix over ``kappas``."""
     from .ridge import check_gram, check_target_values
 
+    from .krr import _one_blas_thread
+
     K = check_gram(K, 6000, limit="max_points")
     K = (K + K.T) / 2.0
     N = K.shape[0]
     f = check_target_values(f, N)
+    with _one_blas_thread():
+        return _pointwise_cross(K, f, P, kappas, N)
+
+
+def _pointwise_cross(K, f, P, kappas, N):
     states = [_pointwise_state(K, f, P, float(k)) for k in np.atleast_1d(kappas)]
     m = len(states)
     E = np.empty((m, m))
