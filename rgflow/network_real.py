@@ -1,6 +1,6 @@
 """Finite-width networks on real data: the exact posterior-mean predictor per draw, and its theories.
 
-The network of docs/networks.md (THEORY §6): given its hidden weights it is the GP with kernel Q·K,
+The network of docs/networks_real.md: given its hidden weights it is the GP with kernel Q·K,
 Q = g z, z = e^t = Π_{l=1..L} q_l, q_l ~ χ²_N/N, trained at temperature T (standard: g = 1, T = κ;
 mean-field: g = 1/N, T = κ/N; in both g/T = 1/κ). For P training points X with K_XX = V diag(μ) Vᵀ
 and ỹ = Vᵀ Y, exactly (docs/networks_real.md)
@@ -208,7 +208,26 @@ def _effective_ridges(lam, P, kappas, ridge):
 
     if ridge == "bare":
         return np.asarray(kappas) / P
-    return np.array([renormalized_ridge(lam, P, k) for k in kappas])
+    return np.array([_renormalized(lam, P, k, renormalized_ridge) for k in kappas])
+
+
+def _renormalized(lam, P, kappa, solver):
+    """K(κ'), also far out in the tails of the posterior of t, where κ'/P ≫ Σλ and Brent's bracket in
+    rgflow.ridge loses its sign: there the map D ← (1/P) Σ_k λ_k K/(λ_k + K), K = κ'/P + D, contracts by ≤ Σλ/(PK)."""
+    try:
+        return solver(lam, P, kappa)
+    except (ValueError, FloatingPointError):
+        k0 = kappa / P
+        if not (np.isfinite(k0) and k0 > 10.0 * lam.sum() / P):
+            raise
+        D = 0.0
+        for _ in range(200):
+            K = k0 + D
+            D_new = float(np.sum(lam * (K / (lam + K)))) / P
+            if abs(D_new - D) <= 1e-15 * K:
+                return k0 + D_new
+            D = D_new
+        raise FloatingPointError(f"the renormalized ridge at κ' = {kappa!r} did not converge") from None
 
 
 def _evidence_terms(lam, y2, residual, P, kappa_p, Keff):
@@ -240,7 +259,7 @@ def _gauss_rule(t, w, m):
     return shift + scale * nodes, vec[0] ** 2
 
 
-def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=801):
+def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241):
     """The typical posterior of t on a grid over where it is above e^-40 of its peak: (t, weights)."""
     from .network import log_prior
 
@@ -255,7 +274,7 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=801)
 
     lo, hi = -max(12.0 * sd, 1e-9), max(12.0 * sd, 1e-9)
     for _ in range(60):                       # widen until both ends are below e^-40 of the peak
-        t = np.linspace(lo, hi, 161)
+        t = np.linspace(lo, hi, 81)
         lw = logw(t)
         j = int(np.argmax(lw))
         if j in (0, len(t) - 1):
@@ -268,7 +287,7 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=801)
             span = hi - lo
             lo, hi = (lo - span if a == 0 else lo), (hi + span if b == len(t) - 1 else hi)
             continue
-        if b - a < 40:                         # zoom onto the peak
+        if b - a < 20:                         # zoom onto the peak
             lo, hi = t[max(a - 1, 0)], t[min(b + 1, len(t) - 1)]
             continue
         lo, hi = t[a - 1], t[b + 1]
@@ -310,7 +329,7 @@ class NetworkTheory(NamedTuple):
 
 
 def network_theory(eigenvalues, target, P, kappa, width, depth=1, parameterization="standard", ridge="renormalized",
-                   residual=0.0, *, gram=None, values=None, nodes=None) -> NetworkTheory:
+                   residual=0.0, *, gram=None, values=None, nodes=None, at_mode=True) -> NetworkTheory:
     """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
 
     ``ridge``: ``renormalized`` (eigenlearning's effective ridge K(κ')), ``bare`` (K = κ'/P, γ = 0) or
@@ -323,6 +342,9 @@ def network_theory(eigenvalues, target, P, kappa, width, depth=1, parameterizati
     ----------
     eigenvalues, target : λ_k (> 0, descending) and y_k;  residual : unlearnable target power ε²
     P, kappa : training points and ridge;  width, depth, parameterization : the network
+    gram, values : the N × N Gram matrix and the target on every point (``pointwise`` only)
+    nodes : points of the Gauss rule in t (default 24; 8 for ``pointwise``);  at_mode : also the U = 0 error at
+        the posterior mode (False: nan for ``pointwise``, one pointwise solve less)
 
     Returns
     -------
@@ -349,7 +371,8 @@ def network_theory(eigenvalues, target, P, kappa, width, depth=1, parameterizati
     kp = kappa * np.exp(-tn)
     if ridge == "pointwise":
         E = pointwise_cross_error(gram, values, P, kp)
-        E_mode = float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]))[0, 0])
+        E_mode = (float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]))[0, 0])
+                  if at_mode else math.nan)
     else:
         Keff = _effective_ridges(lam, P, kp, ridge)
         E = cross_error(lam, y2, residual, P, Keff, Keff) if ridge == "renormalized" else \

@@ -214,3 +214,11 @@ def test_stopping_rule_mean_is_unbiased_on_a_skewed_distribution():
     ms = np.array([sample_draws(lambda r: 0.85 + 0.15 * r.exponential(), s, 7, rel_se=0.01)["mean"]
                    for s in range(800)])
     assert abs(ms.mean() - 1.0) < 3 * ms.std(ddof=1) / math.sqrt(len(ms))
+
+
+def test_sympy_derivation_of_the_typical_evidence_and_the_mixture():
+    import pathlib
+    import runpy
+
+    script = pathlib.Path(__file__).resolve().parent.parent / "derivations" / "network_real.py"
+    runpy.run_path(str(script), run_name="__main__")  # asserts every step
