@@ -73,7 +73,7 @@ def main(n_points=24, draws=200, mode="random"):
             cache[(name, target)] = (K, f, spectrum_from_gram(K, f))
         K, f, s = cache[(name, target)]
         Npop = len(f)
-        N = int(round(2 ** rng.uniform(1, 9)))
+        N = round(2 ** rng.uniform(1, 9))
         L = int(rng.integers(1, 4))
         par = ["standard", "mean-field"][rng.integers(2)]
         if mode == "random":
@@ -85,7 +85,7 @@ def main(n_points=24, draws=200, mode="random"):
         res = residual = s.meta["dropped_power"] if s.meta["dropped_modes"] else 0.0
         t0 = time.perf_counter()
         with _one_blas_thread():
-            mn, sn, mk, sk, fac, sfac, z = paired(K, f, P, kappa, N, L, par, draws, i)
+            mn, sn, mk, _, fac, sfac, z = paired(K, f, P, kappa, N, L, par, draws, i)
             ren = network_theory(*s, P, kappa, N, L, par, residual=res)
             u0_ren = ridge_errors(*s, P, kappa, residual=residual).test_error
             if Npop <= 1000:

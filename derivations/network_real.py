@@ -44,7 +44,7 @@ def logdet():
     K, kp, P = sp.symbols("K kappa_p P", positive=True)
     lam = sp.IndexedBase("lambda")
     k, n = sp.symbols("k n", integer=True, positive=True)
-    S = lambda expr: sp.Sum(expr, (k, 1, n))  # noqa: E731
+    S = lambda expr: sp.Sum(expr, (k, 1, n))
     F = S(sp.log(1 + lam[k] / K)) + P * sp.log(P * K) + kp / K - P
     # ∂F/∂K = −(1/K) Σ λ/(λ + K) + P/K − κ'/K²; with three explicit modes, zero exactly at eigenlearning's
     # κ' = K (P − Σ λ/(λ + K))

@@ -38,8 +38,15 @@ import numpy as np
 from .model import DEPTH_MAX, PARAMETERIZATIONS, WIDTH_MAX, check_int, check_real
 from .scalar import ConvergenceError, trapezoid
 
-__all__ = ["check_network_spec", "draw_posterior", "network_predictor", "network_test_error", "NetworkTheory",
-           "network_theory", "cross_error"]
+__all__ = [
+    "NetworkTheory",
+    "check_network_spec",
+    "cross_error",
+    "draw_posterior",
+    "network_predictor",
+    "network_test_error",
+    "network_theory",
+]
 
 _RTOL = 1e-10        # the quadrature of one draw: every coefficient c_i to this (relative)
 _GAUSS = 24          # nodes of the Gauss rule of the theory's posterior of t
@@ -418,9 +425,8 @@ def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
 
     which is pointwise_errors' test error when the ridges agree and eigenlearning's E₁₂ when the leverages
     are equal. Returns the m × m matrix over ``kappas``."""
-    from .ridge import check_gram, check_target_values
-
     from .krr import _one_blas_thread
+    from .ridge import check_gram, check_target_values
 
     K = check_gram(K, 6000, limit="max_points")
     K = (K + K.T) / 2.0

@@ -10,8 +10,16 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
-from rgflow.network_real import (_evidence_terms, _gauss_rule, cross_error, draw_posterior, network_predictor,
-                                 network_test_error, network_theory, pointwise_cross_error)
+from rgflow.network_real import (
+    _evidence_terms,
+    _gauss_rule,
+    cross_error,
+    draw_posterior,
+    network_predictor,
+    network_test_error,
+    network_theory,
+    pointwise_cross_error,
+)
 from rgflow.ridge import pointwise_errors, renormalized_ridge, ridge_errors
 
 
@@ -39,7 +47,7 @@ def quad_coefficients(mu, yt, kappa, N, L, par):
     t0, top = ts[np.argmax(lw)], lw.max()
     pts = [t0 - 2, t0 - 0.5, t0, t0 + 0.5, t0 + 2]
     Z = integrate.quad(lambda t: math.exp(logw(t) - top), -12, 6, points=pts, limit=400, epsabs=0, epsrel=1e-12)[0]
-    return np.array([integrate.quad(lambda t: math.exp(logw(t) - top) / (kappa * math.exp(-t) + m), -12, 6,
+    return np.array([integrate.quad(lambda t, m=m: math.exp(logw(t) - top) / (kappa * math.exp(-t) + m), -12, 6,
                                     points=pts, limit=400, epsabs=0, epsrel=1e-12)[0] / Z for m in mu])
 
 
@@ -70,7 +78,7 @@ def test_wide_standard_network_is_kernel_ridge_regression():
     K, f = small_problem(1)
     idx = np.arange(0, 60, 3)
     ref = KernelRidge(alpha=0.05, kernel="precomputed").fit(K[np.ix_(idx, idx)], f[idx]).predict(K[:, idx])
-    fh, info = network_predictor(K[:, idx], K[np.ix_(idx, idx)], f[idx], 0.05, 10**12)
+    fh, _ = network_predictor(K[:, idx], K[np.ix_(idx, idx)], f[idx], 0.05, 10**12)
     np.testing.assert_allclose(fh, ref, rtol=1e-9, atol=1e-10)
     fh6, _ = network_predictor(K[:, idx], K[np.ix_(idx, idx)], f[idx], 0.05, 10**6)
     # at width 10^6 the network differs from KRR at O(1/N): visibly, but by less than 1e-4
@@ -114,7 +122,7 @@ def test_typical_evidence_and_cross_error_match_gaussian_feature_monte_carlo():
         cross.append(np.sum((y - lam * (G.T @ a1)) * (y - lam * (G.T @ a2))))
     K1, K2 = renormalized_ridge(lam, P, k1), renormalized_ridge(lam, P, k2)
     F, h = _evidence_terms(lam, y * y, 0.0, P, np.array([k1]), np.array([K1]))
-    se = lambda v: np.std(v, ddof=1) / math.sqrt(len(v))  # noqa: E731
+    se = lambda v: np.std(v, ddof=1) / math.sqrt(len(v))
     # ln det: the deterministic equivalent is exact to O(1); the Monte Carlo mean within 4 se + 0.3
     assert abs(np.mean(ld) - F[0]) < 4 * se(ld) + 0.3
     assert np.mean(quad) == pytest.approx(h[0], rel=0.03)
