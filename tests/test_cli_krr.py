@@ -139,3 +139,90 @@ def test_max_draws_caps_the_sampling_and_says_so(capsys):
     (row,) = json.loads(out)["rows"]
     assert row["draws"] == 5
     assert err.startswith("rgflow: warning: KRR at kappa = 1, P = 20") and "--max-draws" in err
+
+
+# --- issue 23: --width, the exact finite-width network as the trained model ------------------------------
+
+def explicit_network(K, f, P, kappa, width, seed, draws):
+    """Mean test error of the depth-1 standard network over the draws of rgflow.krr.sample_draws' main stream:
+    per draw, c_i = E[1/(κ/z + μ_i)] under p(z | Y) ∝ χ²_N/N density × Π_i N(ỹ_i; 0, zμ_i + κ), by a dense
+    trapezoid in t = ln z (20001 nodes on [−15, 5])."""
+    from scipy.special import gammaln
+
+    a = width / 2.0
+    t = np.linspace(-15.0, 5.0, 20001)
+    lp = a * np.log(a) - gammaln(a) + a * t - a * np.exp(t)            # ln density of t = ln z, z ~ χ²_N/N
+    rng = np.random.default_rng([seed, P])
+    errs = []
+    for _ in range(draws):
+        idx = rng.choice(len(f), P, replace=False)
+        mu, V = np.linalg.eigh(K[np.ix_(idx, idx)])
+        mu = np.clip(mu, 0, None)
+        yt = V.T @ f[idx]
+        v = np.exp(t)[:, None] * mu[None, :] + kappa
+        lw = lp - 0.5 * np.sum(np.log(v) + yt**2 / v, axis=1)
+        w = np.exp(lw - lw.max())
+        c = (w @ (1.0 / (kappa * np.exp(-t)[:, None] + mu[None, :]))) / w.sum()
+        errs.append(np.mean((K[:, idx] @ (V @ (c * yt)) - f) ** 2))
+    return np.mean(errs)
+
+
+@pytest.fixture(scope="module")
+def gram_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("net")
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((70, 3))
+    K = np.exp(-((X[:, None] - X[None]) ** 2).sum(-1) / 3)
+    f = np.tanh(X[:, 0] - X[:, 2])
+    np.save(d / "K.npy", K)
+    np.save(d / "f.npy", f)
+    return d, K, f
+
+
+def test_width_rows_are_the_exact_network_and_its_theories(capsys, gram_files):
+    from rgflow.network_real import network_theory
+
+    d, K, f = gram_files
+    src = f"krr --gram {d / 'K.npy'} --target {d / 'f.npy'}"
+    code, out, err = run(capsys, f"{src} --P 15,30 --kappa 0.1,1 --width 3 --depth 1 --parameterization standard "
+                                 "--theory renormalized,pointwise --format json --rel-se 0.1 --quiet")
+    assert code == 0, err
+    obj = json.loads(out)
+    assert obj["params"]["width"] == 3 and obj["params"]["depth"] == 1
+    s = spectrum_from_gram(K, f)
+    for r in obj["rows"]:
+        assert set(r) == {"kappa", "P", "N", "krr", "krr_stderr", "draws", "renormalized", "pointwise",
+                          "ratio_renormalized", "ratio_pointwise"}
+        P, kappa = r["P"], r["kappa"]
+        assert r["krr"] == pytest.approx(explicit_network(K, f, P, kappa, 3, 0, r["draws"]), rel=1e-7)
+        assert r["renormalized"] == pytest.approx(network_theory(*s, P, kappa, 3).test_error, rel=1e-10)
+        assert r["pointwise"] == pytest.approx(
+            network_theory(*s, P, kappa, 3, ridge="pointwise", gram=K, values=f).test_error, rel=1e-10)
+        assert r["ratio_pointwise"] == pytest.approx(r["krr"] / r["pointwise"], rel=1e-12)
+        # a narrow network is not KRR: its error differs from the width-free column's by more than 3%
+        assert abs(r["krr"] / explicit_krr(K, f, P, kappa, 0, r["draws"])[0] - 1) > 0.03
+
+
+def test_a_very_wide_standard_network_is_the_krr_column(capsys, gram_files):
+    d, _, _ = gram_files
+    src = f"krr --gram {d / 'K.npy'} --target {d / 'f.npy'} --P 20 --kappa 0.3 --theory renormalized --quiet"
+    _, plain, _ = run(capsys, src)
+    code, wide, err = run(capsys, f"{src} --width 1000000000000")
+    assert code == 0, err
+    (a,), (b,) = json.loads(plain)["rows"], json.loads(wide)["rows"]
+    assert a["draws"] == b["draws"]
+    assert b["krr"] == pytest.approx(a["krr"], rel=1e-8) and b["renormalized"] == pytest.approx(a["renormalized"], rel=1e-6)
+
+
+@pytest.mark.parametrize("args,match", [
+    ("--P 10 --kappa 1 --depth 2", "give its --width too"),
+    ("--P 10 --kappa 1 --parameterization mean-field", "give its --width too"),
+    ("--P 10 --kappa 1 --width 0", "width"),
+    ("--P 10 --kappa 1 --width 4 --depth 0", "depth"),
+    ("--P 10 --kappa 1 --width 4 --parameterization ntk", "parameterization"),
+])
+def test_bad_network_flags_are_one_line_and_exit_2(capsys, gram_files, args, match):
+    d, _, _ = gram_files
+    code, out, err = run(capsys, f"krr --gram {d / 'K.npy'} --target {d / 'f.npy'} {args}")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("rgflow: error: ") and match in err, err

@@ -96,6 +96,7 @@ SMALL = {
                             points=2),
     "fig12-network-modes": dict(params={"alpha": 0.2, "beta": 0.3, "P": 12, "kappa": 1.0}, widths=(2, 8), samples=200),
     "fig13-network-curves": dict(P_values=(64, 128, 256)),
+    "fig14-network-real": dict(widths=(4, 64), draws=4),
 }
 
 
@@ -153,7 +154,7 @@ def test_every_figure_has_a_small_size():
 
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_every_figure_draws_at_a_small_size(name, tmp_path, monkeypatch):
-    if name == "fig11-real-data":
+    if name in ("fig11-real-data", "fig14-network-real"):
         pytest.importorskip("sklearn")
     drawn, paths = _draw_small(name, tmp_path, monkeypatch)
     assert drawn.size[0] == pytest.approx(7.1) or drawn.size[0] <= 3.6 * 1.5   # page or column width

@@ -2,7 +2,7 @@
 (renormalized, pointwise, bare; docs/theory.md §5), one row per (κ, P)."""
 from __future__ import annotations
 
-from ._common import VALUES_FORMS, add_output_args, command, emit, integer, real
+from ._common import VALUES_FORMS, add_network_args, add_output_args, command, emit, integer, real
 from ._source import add_source_args, read_source
 
 
@@ -22,6 +22,7 @@ def arguments(p):
                    help="draw until KRR's standard error is below this fraction of its mean (default 0.02)")
     p.add_argument("--max-draws", dest="max_draws", type=integer, default=4000,
                    help="at most this many draws per (κ, P) (default 4000; at least 2)")
+    add_network_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_output_args(p, formats=("json", "csv", "text"),
                     format_help="output format: json (default), csv, or text (an aligned table)")
@@ -34,8 +35,11 @@ def arguments(p):
                      "(eigenlearning on the spectrum of the N points), pointwise (one renormalized ridge per data "
                      "point, on the Gram matrix; N <= 6000) and bare (r = P/κ). Sources as for rgflow spectrum. "
                      "One row per (κ, P): kappa, P, N, krr, krr_stderr, draws (not with --no-krr), the test "
-                     "error of each theory under its name and ratio_<theory> = krr/<theory>. JSON: rows, params, "
-                     "version; CSV: one line per row; --plot: the learning curves.",
+                     "error of each theory under its name and ratio_<theory> = krr/<theory>. With --width the trained "
+                     "model is the finite-width network (docs/networks_real.md): krr is the exact network's test "
+                     "error (the posterior-mean predictor, KRR at ridge κ/z averaged over the exact posterior of "
+                     "the kernel scale z, on the same draws) and each theory its finite-width counterpart. JSON: "
+                     "rows, params, version; CSV: one line per row; --plot: the learning curves.",
          example="rgflow krr --dataset wine --kernel rbf --P 20,40 --kappa 1,0.1 --format text",
          arguments=arguments)
 def run(ns):
@@ -54,16 +58,25 @@ def run(ns):
     rel_se = check_real("--rel-se", ns.rel_se, low=0, low_open=True)
     if ns.max_draws < 2:
         raise ValueError(f"--max-draws must be an integer >= 2, got {ns.max_draws}")
+    network = None
+    if ns.width is not None:
+        from ..network_real import check_network_spec
+
+        N, L, par = check_network_spec(ns.width, 1 if ns.depth is None else ns.depth,
+                                       ns.parameterization or "standard")
+        network = {"width": N, "depth": L, "parameterization": par}
+    elif ns.depth is not None or ns.parameterization is not None:
+        raise ValueError("--depth and --parameterization describe a network: give its --width too")
     src = read_source(ns)
     Ps, theories = check_comparison(src.N, Ps, ns.theory)   # before the Gram matrix is computed
     params = {"source": src.name, **({"kernel": src.kernel} if src.kernel else {}), **src.params, "N": src.N,
-              "theory": ",".join(theories), "krr": not ns.no_krr}
+              "theory": ",".join(theories), "krr": not ns.no_krr, **(network or {})}
     options = {}
     if not ns.no_krr:
         params.update(seed=ns.seed, rel_se=rel_se, max_draws=ns.max_draws)
         options = {"rel_se": rel_se, "max_draws": ns.max_draws, "min_draws": min(40, ns.max_draws)}
     K = src.gram()
-    kw = dict(krr=not ns.no_krr, seed=ns.seed, params=params, **options)
+    kw = dict(krr=not ns.no_krr, seed=ns.seed, params=params, network=network, **options)
     if ns.no_krr or ns.quiet:
         res = compare_real(K, src.f, Ps, kappas, theories, **kw)
     else:
@@ -71,9 +84,11 @@ def run(ns):
 
         with Progress("krr", len(Ps) * len(kappas)) as bar:
             res = compare_real(K, src.f, Ps, kappas, theories, on_step=bar.step, **kw)
-    for row in res.rows:
-        if "krr" in row and row["krr_stderr"] > rel_se * row["krr"]:
-            warnings.warn(f"KRR at kappa = {row['kappa']:g}, P = {row['P']}: standard error "
+    from ..krr import SLACK
+
+    for row in res.rows:     # the pilot sets the draws: the standard error lands near rel_se, rarely above SLACK·rel_se
+        if "krr" in row and row["krr_stderr"] > (rel_se if row["draws"] >= ns.max_draws else SLACK * rel_se) * row["krr"]:
+            warnings.warn(f"{'the network' if network else 'KRR'} at kappa = {row['kappa']:g}, P = {row['P']}: standard error "
                           f"{row['krr_stderr'] / row['krr']:.1%} of the mean after {row['draws']} draws "
                           f"(--max-draws), above --rel-se {rel_se:g}")
     emit(ns, res, plot="krr_comparison", text=_table(res) if ns.format == "text" else None)
@@ -84,6 +99,8 @@ def _table(res) -> str:
     """The rows as an aligned text table (relative standard error in %, ratios KRR/theory)."""
     p = res.params
     head = f"# rgflow krr: {p['source']}" + (f", kernel {p['kernel']}" if "kernel" in p else "") + f", N = {p['N']}"
+    if "width" in p:
+        head += f"; network width {p['width']}, depth {p['depth']}, {p['parameterization']} (krr = the exact network)"
     cols = [("kappa", "{:.4g}"), ("P", "{:d}")]
     if p["krr"]:
         cols += [("draws", "{:d}"), ("krr", "{:.4e}"), ("se%", "{:.1f}")]

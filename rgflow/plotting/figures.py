@@ -26,6 +26,7 @@ FIGURES = {
     "fig11-real-data": "rgflow.plotting.fig11_real_data:figure",
     "fig12-network-modes": "rgflow.plotting.fig12_network_modes:figure",
     "fig13-network-curves": "rgflow.plotting.fig13_network_curves:figure",
+    "fig14-network-real": "rgflow.plotting.fig14_network_real:figure",
 }
 
 

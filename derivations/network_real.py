@@ -1,0 +1,99 @@
+"""The finite-width network on real data: what its theory rests on, checked with sympy.
+
+Run ``python derivations/network_real.py`` (tests/test_network_real.py runs it); every step asserts what it
+claims. Notation: P training points X, Gram K_XX = V diag(μ) Vᵀ, targets Y, ỹ = VᵀY; the network's kernel
+scale z = e^t (Q = g z); standard g = 1, T = κ; mean-field g = 1/N, T = κ/N. Spectrum λ_k, y_k of the
+population; eigenlearning's effective ridge K(κ') at ridge κ': K = κ'/P + (K/P) Σ_k λ_k/(λ_k + K).
+
+1. ``one_draw``: Q K(QK + T)⁻¹ = K(K + κ/z)⁻¹ in both parameterizations (g/T = 1/κ), and the log evidence
+   −½[ln det(QK + T) + Yᵀ(QK + T)⁻¹Y] = −½ Σ_i [ln(1 + μ_i e^t/κ) + ν ỹ_i²/(κ(1 + μ_i e^t/κ))] + const
+   (ν = 1 standard, N mean-field).
+2. ``logdet``: F(κ') = Σ_k ln(1 + λ_k/K) + P ln(PK) + κ'/K − P is stationary in K exactly at eigenlearning's
+   equation, so dF/dκ' = 1/K = the deterministic equivalent of tr(K_XX + κ')⁻¹ = (P − Σ_k L_k)/κ'; F → P ln κ'
+   + P Σλ/κ' as κ' → ∞ (= ln det to that order): F is the deterministic equivalent of ln det(K_XX + κ').
+3. ``quadratic``: h(κ') = Σ_k y_k²/(λ_k + K) has dh/dκ' = −P E_train(κ')/κ'² = −|(K_XX + κ')⁻¹Y|²'s equivalent
+   (E_train = (κ'/(PK))² E_test), with dK/dκ' = 1/(P(1 − γ)), and h → |Y|²/κ' as κ' → ∞: h is the deterministic
+   equivalent of Yᵀ(K_XX + κ')⁻¹Y.
+4. ``mixture``: with f̂ = Σ_a w_a f̂_a (f̂_a: KRR at ridge κ/z_a, Σ w_a = 1), (f̂ − f)² = Σ_ab w_a w_b (f̂_a − f)(f̂_b − f),
+   so E_test = Σ_ab w_a w_b E_ab = Σ_a w_a E_aa − ½ Σ_ab w_a w_b (E_aa + E_bb − 2E_ab): the mean of the errors
+   less half the mean squared distance between the predictors (≥ 0 when E is a Gram matrix). Per mode of the
+   eigenbasis, the deterministic part of f̂_a − f is −(1 − L_k^a) y_k, so the cross error's bias is
+   Σ_k (1 − L_k^a)(1 − L_k^b) y_k²; its fluctuation is the one of eigenlearning with γ → γ_ab = Σ_k L_k^a L_k^b/P
+   (the two predictors share the draw): E_ab = Σ_k (1 − L_k^a)(1 − L_k^b) y_k²/(1 − γ_ab), which is checked
+   against Gaussian-feature Monte Carlo in tests/test_network_real.py (not derived here).
+"""
+import sympy as sp
+
+
+def one_draw():
+    z, kappa, N, mu, y = sp.symbols("z kappa N mu y", positive=True)
+    out = {}
+    for name, g, T, nu in (("standard", 1, kappa, 1), ("mean-field", 1 / N, kappa / N, N)):
+        Q = g * z
+        # one eigenmode of K_XX: predictor coefficient Q/(Qμ + T) = 1/(μ + κ/z)
+        assert sp.simplify(Q / (Q * mu + T) - 1 / (mu + kappa / z)) == 0
+        # evidence of the mode relative to z-independent terms
+        ev = -sp.Rational(1, 2) * (sp.log(Q * mu + T) + y**2 / (Q * mu + T))
+        ours = -sp.Rational(1, 2) * (sp.log(1 + mu * z / kappa) + nu * y**2 / (kappa * (1 + mu * z / kappa)))
+        assert sp.simplify(sp.expand_log(ev - ours, force=True) + sp.Rational(1, 2) * sp.log(T)) == 0
+        out[name] = ours
+    return out
+
+
+def logdet():
+    K, kp, P = sp.symbols("K kappa_p P", positive=True)
+    lam = sp.IndexedBase("lambda")
+    k, n = sp.symbols("k n", integer=True, positive=True)
+    S = lambda expr: sp.Sum(expr, (k, 1, n))
+    F = S(sp.log(1 + lam[k] / K)) + P * sp.log(P * K) + kp / K - P
+    # ∂F/∂K = −(1/K) Σ λ/(λ + K) + P/K − κ'/K²; with three explicit modes, zero exactly at eigenlearning's
+    # κ' = K (P − Σ λ/(λ + K))
+    ls = sp.symbols("l1:4", positive=True)
+    F3 = sum(sp.log(1 + li / K) for li in ls) + P * sp.log(P * K) + kp / K - P
+    kp_el = K * (P - sum(li / (li + K) for li in ls))
+    assert sp.simplify(sp.diff(F3, K).subs(kp, kp_el)) == 0
+    # hence dF/dκ' = ∂F/∂κ' = 1/K
+    assert sp.diff(F, kp) == 1 / K
+    # one mode check of the large-ridge limit: K = κ'/P + λ/P + O(1/κ'), F = P ln κ' + λ... (λ = Σλ, n = 1)
+    l1, e = sp.symbols("l1 epsilon", positive=True)
+    F1 = sp.log(1 + l1 / K) + P * sp.log(P * K) + kp / K - P
+    K_large = kp / P + l1 / P * (1 - l1 / kp)          # eigenlearning's root to O(1/κ'), one mode
+    series = sp.series(F1.subs(K, K_large).subs(kp, 1 / e), e, 0, 2).removeO()
+    target = P * sp.log(1 / e) + P * l1 * e           # P ln κ' + tr K_XX/κ', tr K_XX ≈ P Σλ
+    assert sp.simplify(sp.expand(sp.expand_log(series - target, force=True))) == 0
+    return {"F": F, "F3": F3}
+
+
+def quadratic():
+    K, kp, P = sp.symbols("K kappa_p P", positive=True)
+    l1, l2, y1, y2 = sp.symbols("l1 l2 y1 y2", positive=True)
+    lams, ys = (l1, l2), (y1, y2)
+    h = sum(yy**2 / (ll + K) for ll, yy in zip(lams, ys))
+    L = [ll / (ll + K) for ll in lams]
+    gamma = sum(x**2 for x in L) / P
+    # dK/dκ' from the eigenlearning equation G(K, κ') = K − κ'/P − (K/P) Σ λ/(λ + K) = 0
+    G = K - kp / P - K / P * sum(ll / (ll + K) for ll in lams)
+    dK = -sp.diff(G, kp) / sp.diff(G, K)
+    assert sp.simplify(dK - 1 / (P * (1 - gamma))) == 0
+    E_test = sum((1 - x) ** 2 * yy**2 for x, yy in zip(L, ys)) / (1 - gamma)
+    E_train = (kp / (P * K)) ** 2 * E_test
+    assert sp.simplify(sp.diff(h, K) * dK + P * E_train / kp**2) == 0
+    return {"h": h}
+
+
+def mixture():
+    w = sp.symbols("w1:4")
+    E = sp.Matrix(3, 3, lambda i, j: sp.Symbol(f"E{min(i, j) + 1}{max(i, j) + 1}"))
+    wv = sp.Matrix(w)
+    total = (wv.T * E * wv)[0]
+    mean = sum(w[a] * E[a, a] for a in range(3))
+    spread = sp.Rational(1, 2) * sum(w[a] * w[b] * (E[a, a] + E[b, b] - 2 * E[a, b]) for a in range(3) for b in range(3))
+    assert sp.expand((total - (mean - spread)).subs(w[2], 1 - w[0] - w[1])) == 0
+    return {"total": total}
+
+
+if __name__ == "__main__":
+    one_draw()
+    logdet()
+    quadratic()
+    mixture()

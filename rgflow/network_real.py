@@ -1,0 +1,453 @@
+"""Finite-width networks on real data: the exact posterior-mean predictor per draw, and its theories.
+
+The network of docs/networks_real.md: given its hidden weights it is the GP with kernel Q·K,
+Q = g z, z = e^t = Π_{l=1..L} q_l, q_l ~ χ²_N/N, trained at temperature T (standard: g = 1, T = κ;
+mean-field: g = 1/N, T = κ/N; in both g/T = 1/κ). For P training points X with K_XX = V diag(μ) Vᵀ
+and ỹ = Vᵀ Y, exactly (docs/networks_real.md)
+
+    ln p(t | Y) = ln f_L(t) − ½ Σ_i [ ln(1 + x_i e^t) + ν ỹ_i²/(κ (1 + x_i e^t)) ] + const,   x_i = μ_i/κ,
+    f̂(x) = E_{t|Y}[ Q K(x, X)(Q K_XX + T)⁻¹ Y ] = K(x, X) V diag(c) ỹ,   c_i = E_{t|Y}[ 1/(κ e^{−t} + μ_i) ],
+
+with ν = 1 (standard) or ν = N (mean-field): the predictor is KernelRidge at the ridge κ/z averaged
+over the posterior of z. Its test error is the mean of (f̂ − f)² over the population.
+
+Theories (from the spectrum λ_k, y_k of the N population points; ``ridge`` = renormalized or bare;
+``pointwise`` from the Gram matrix). With K(κ') the effective ridge of eigenlearning at ridge κ'
+(K = κ'/P for the bare ridge), the typical evidence of one draw is
+
+    E ln det(K_XX + κ') = Σ_k ln(1 + λ_k/K) + P ln(PK) + κ'/K − P,    E Yᵀ(K_XX + κ')⁻¹Y = Σ_k y_k²/(λ_k + K) (+ ε²/K),
+
+so p(t) ∝ f_L(t) exp(−½[P t + F(κe^{−t}) + ν e^{−t} h(κe^{−t})]) (derivations/network_real.py), and since
+the predictor averages KRR over t, its error is the double average of the cross error of KRR at two
+ridges on the same draw,
+
+    E_test = ∫∫ p(t) p(t') E₁₂(κe^{−t}, κe^{−t'}),   E₁₂ = [Σ_k (1 − L_k¹)(1 − L_k²) y_k² + ε²] / (1 − Σ_k L_k¹L_k²/P),
+
+= E_t[E(t, t)] − ½ E_{t,t'}[E(t,t) + E(t',t') − 2E(t,t')]: the mean of the errors at the ridges κ/z,
+less what the spread of z averages out. ``pointwise`` takes the same p(t) and the cross error of
+:func:`rgflow.ridge.pointwise_errors` at two ridges (one renormalized ridge per data point).
+"""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import numpy as np
+
+from .model import DEPTH_MAX, PARAMETERIZATIONS, WIDTH_MAX, check_int, check_real
+from .scalar import ConvergenceError, trapezoid
+
+__all__ = [
+    "NetworkTheory",
+    "check_network_spec",
+    "cross_error",
+    "draw_posterior",
+    "network_predictor",
+    "network_test_error",
+    "network_theory",
+]
+
+_RTOL = 1e-10        # the quadrature of one draw: every coefficient c_i to this (relative)
+_GAUSS = 24          # nodes of the Gauss rule of the theory's posterior of t
+_GAUSS_POINTWISE = 8
+
+
+def check_network_spec(width, depth=1, parameterization="standard") -> tuple:
+    """(N, L, parameterization) checked: width an integer in [1, 10^12], depth in [1, 64], parameterization
+    one of standard, mean-field; ValueError naming the parameter otherwise."""
+    N = check_int("width", width, high=WIDTH_MAX)
+    L = check_int("depth", depth, high=DEPTH_MAX)
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"parameterization must be one of {', '.join(PARAMETERIZATIONS)}, got {parameterization!r}")
+    return N, L, parameterization
+
+
+def _nu(N, parameterization):
+    """ν, the weight of the data's misfit: 1 (standard) or N (mean-field)."""
+    return 1.0 if parameterization == "standard" else float(N)
+
+
+class _PriorCache:
+    """ln f_L(t) at nodes on dyadic lattices (the trapezoid's nodes are exact floats there), computed once
+    per (N, L) and reused across draws: the Mellin inversion is the costly part for L ≥ 2."""
+
+    def __init__(self, N, L):
+        self.N, self.L, self.values = N, L, {}
+
+    def __call__(self, t, t_ref):
+        from .network import log_prior
+
+        if self.L == 1:                      # closed form, relative to t_ref without cancellation
+            return log_prior(t, self.N, 1, t_ref=t_ref)
+        keys = [float(v) for v in np.concatenate([t, [t_ref]])]
+        missing = sorted({k for k in keys if k not in self.values})
+        if missing:
+            for k, v in zip(missing, log_prior(np.array(missing), self.N, self.L)):
+                self.values[k] = float(v)
+        out = np.array([self.values[k] for k in keys])
+        return out[:-1] - out[-1]
+
+
+_SADDLE_POSTERIOR = []
+
+
+def _saddle_posterior_class():
+    """rgflow.network's posterior of t, located (mode, range above e^-40) with the saddle-point prior
+    (relative error O(1/N) in the density: it only places the quadrature's range); the quadrature itself
+    uses the exact prior."""
+    if not _SADDLE_POSTERIOR:
+        from .network import _Posterior
+
+        class _SaddlePosterior(_Posterior):
+            def log_weight(self, t, t_ref, saddle=False):
+                return super().log_weight(t, t_ref, saddle=True)
+
+        _SADDLE_POSTERIOR.append(_SaddlePosterior)
+    return _SADDLE_POSTERIOR[0]
+
+
+def draw_posterior(mu, yt, kappa, width, depth=1, parameterization="standard", *, rtol=_RTOL, prior=None):
+    """The exact posterior of t = ln z for one draw and the predictor's coefficients.
+
+    Parameters
+    ----------
+    mu : eigenvalues μ_i of K_XX (negative round-off is clipped to 0);  yt : ỹ = Vᵀ Y
+    kappa : the ridge κ (T = κ standard, κ/N mean-field; g/T = 1/κ);  width, depth, parameterization : the network
+    prior : a cache of ln f_L (internal; built when None)
+
+    Returns
+    -------
+    (c, info): c_i = E_{t|Y}[1/(κ e^{−t} + μ_i)] and info with ``t_star`` (posterior mode of t), ``z_mean``
+    (E z), ``t_mean``, ``t_sd``, ``nodes`` and ``error`` (last relative change of c).
+    Raises ConvergenceError if the step-halving trapezoid does not reach ``rtol``.
+    """
+    from .network import _log_evidence
+
+    N, L, par = check_network_spec(width, depth, parameterization)
+    mu = np.clip(np.asarray(mu, dtype=float), 0.0, None)
+    y2 = np.asarray(yt, dtype=float) ** 2
+    xs = mu / kappa
+    nu_r = _nu(N, par) / kappa
+    fake = SimpleNamespace(width=N, depth=L, parameterization=par, r=1.0 / kappa)
+    post = _saddle_posterior_class()(fake, xs=xs, y2=y2, w=None)
+    t_star, lo, hi = post.mode()
+    prior = _PriorCache(N, L) if prior is None else prior
+    h = max(min(post.width_t / 2.0, (hi - lo) / 16.0), (hi - lo) / 4096.0)
+    h = 2.0 ** math.floor(math.log2(h))           # a dyadic step and ends: the nodes repeat across draws
+    lo, hi = math.floor(lo / h) * h, math.ceil(hi / h) * h
+    prev = []
+
+    def accumulate(ts, cw):
+        lw = prior(ts, t_star) + _log_evidence(ts, t_star, xs, y2, None, nu_r)
+        wgt = np.exp(lw) * cw
+        s = 1.0 / (kappa * np.exp(-ts)[:, None] + mu[None, :])       # (nodes, modes)
+        d = ts - t_star
+        return [np.array([wgt.sum(), wgt @ np.exp(ts), wgt @ d, wgt @ (d * d)]), wgt @ s]
+
+    def done(sums, level, nodes):
+        Z = sums[0][0]
+        if not (np.isfinite(Z) and Z > 0):
+            raise ConvergenceError("the posterior of the network's scale has no weight on its range")
+        c = sums[1] / Z
+        err = math.inf
+        if prev:
+            err = float(np.max(np.abs(c - prev[0]) / np.abs(c), initial=0.0))
+        prev[:] = [c]
+        if err <= rtol and level >= 2:
+            return c, err, sums[0] / Z
+        return None
+
+    (c, err, mom), nodes = trapezoid(accumulate, lo, hi, h, done, max_halvings=14,
+                                     what="the quadrature of the network's scale (one draw)")
+    if not np.all(np.isfinite(c)):
+        raise ConvergenceError("the network's predictor coefficients are not finite")
+    t_mean = t_star + mom[2]
+    info = {"t_star": t_star, "z_mean": float(mom[1]), "t_mean": float(t_mean),
+            "t_sd": float(math.sqrt(max(mom[3] - mom[2] ** 2, 0.0))), "nodes": nodes, "error": err}
+    return c, info
+
+
+def network_predictor(K_test, K_train, Y, kappa, width, depth=1, parameterization="standard", *, prior=None):
+    """f̂ on the test points: E_{t|Y}[Q K(·, X)(Q K_XX + T)⁻¹ Y] = K(·, X) V diag(c) Vᵀ Y (:func:`draw_posterior`).
+
+    ``K_test`` (n × P) holds K(x, X) for the test points, ``K_train`` the P × P Gram matrix K_XX, ``Y`` the
+    training targets. Returns (f̂, info)."""
+    mu, V = np.linalg.eigh((K_train + K_train.T) / 2.0)
+    yt = V.T @ Y
+    c, info = draw_posterior(mu, yt, kappa, width, depth, parameterization, prior=prior)
+    return K_test @ (V @ (c * yt)), info
+
+
+def network_test_error(K, f, P, kappa, width, depth=1, parameterization="standard", *, draws=None, seed=0,
+                       rel_se=0.02, min_draws=40, max_draws=4000) -> dict:
+    """The exact finite-width network on P points drawn without replacement from the N points of the Gram
+    matrix K: test error (1/N) Σ_i (f̂(x_i) − f_i)² over the whole data set, averaged over draws with the
+    stopping rule of :func:`rgflow.krr.krr_test_error` (the same draws of X for the same seed and P).
+
+    Returns mean, stderr, draws and ``z_mean`` (the posterior mean of z averaged over the draws)."""
+    from .krr import sample_draws
+
+    N = len(f)
+    P = check_int("P", P)
+    if P > N:
+        raise ValueError(f"P must be an integer in [1, N = {N}], got {P}")
+    kappa = check_real("kappa", kappa, low=0, low_open=True)
+    Nw, L, par = check_network_spec(width, depth, parameterization)
+    prior = _PriorCache(Nw, L)
+    zs = []
+
+    def one(rng):
+        idx = rng.choice(N, P, replace=False)
+        fh, info = network_predictor(K[:, idx], K[np.ix_(idx, idx)], f[idx], kappa, Nw, L, par, prior=prior)
+        zs.append(info["z_mean"])
+        return float(np.mean((fh - f) ** 2))
+
+    out = sample_draws(one, seed, P, draws=draws, rel_se=rel_se, min_draws=min_draws, max_draws=max_draws)
+    out["z_mean"] = float(np.mean(zs))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ the theories
+
+def _effective_ridges(lam, P, kappas, ridge):
+    from .ridge import renormalized_ridge
+
+    if ridge == "bare":
+        return np.asarray(kappas) / P
+    return np.array([_renormalized(lam, P, k, renormalized_ridge) for k in kappas])
+
+
+def _renormalized(lam, P, kappa, solver):
+    """K(κ'), also far out in the tails of the posterior of t, where κ'/P ≫ Σλ and Brent's bracket in
+    rgflow.ridge loses its sign: there the map D ← (1/P) Σ_k λ_k K/(λ_k + K), K = κ'/P + D, contracts by ≤ Σλ/(PK)."""
+    try:
+        return solver(lam, P, kappa)
+    except (ValueError, FloatingPointError):
+        k0 = kappa / P
+        if not (np.isfinite(k0) and k0 > 10.0 * lam.sum() / P):
+            raise
+        D = 0.0
+        for _ in range(200):
+            K = k0 + D
+            D_new = float(np.sum(lam * (K / (lam + K)))) / P
+            if abs(D_new - D) <= 1e-15 * K:
+                return k0 + D_new
+            D = D_new
+        raise FloatingPointError(f"the renormalized ridge at κ' = {kappa!r} did not converge") from None
+
+
+def _evidence_terms(lam, y2, residual, P, kappa_p, Keff):
+    """F(κ') = E ln det(K_XX + κ') and h(κ') = E Yᵀ(K_XX + κ')⁻¹Y at the effective ridges (arrays over κ')."""
+    F = np.array([np.sum(np.log1p(lam / K)) for K in Keff]) + P * np.log(P * Keff) + kappa_p / Keff - P
+    h = np.array([np.sum(y2 / (lam + K)) for K in Keff]) + residual / Keff
+    return F, h
+
+
+def _gauss_rule(t, w, m):
+    """m-point Gauss rule (nodes, weights) of the discrete measure Σ_j w_j δ(t − t_j) (Stieltjes procedure)."""
+    w = w / w.sum()
+    m = min(m, int(np.count_nonzero(w > 1e-300)))
+    shift, scale = float(w @ t), max(float(np.sqrt(w @ (t - w @ t) ** 2)), 1e-300)
+    u = (t - shift) / scale
+    a, b = np.zeros(m), np.zeros(m)
+    p_prev, p = np.zeros_like(u), np.ones_like(u)
+    for k in range(m):
+        norm = float(w @ (p * p))
+        a[k] = float(w @ (u * p * p)) / norm
+        if k + 1 < m:
+            p_next = (u - a[k]) * p - (b[k] if k else 0.0) * p_prev
+            b[k + 1] = float(w @ (p_next * p_next)) / norm
+            p_prev, p = p, p_next
+            s = math.sqrt(float(w @ (p * p)))
+            p, p_prev = p / s, p_prev / s
+    J = np.diag(a) + np.diag(np.sqrt(b[1:]), 1) + np.diag(np.sqrt(b[1:]), -1)
+    nodes, vec = np.linalg.eigh(J)
+    return shift + scale * nodes, vec[0] ** 2
+
+
+def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241):
+    """The typical posterior of t on a grid over where it is above e^-40 of its peak: (t, weights)."""
+    from .network import log_prior
+
+    nu = _nu(N, par)
+    sd = math.sqrt(2.0 * L / N)
+
+    def logw(t):
+        kp = kappa * np.exp(-t)
+        Keff = _effective_ridges(lam, P, kp, ridge)
+        F, h = _evidence_terms(lam, y2, residual, P, kp, Keff)
+        return log_prior(t, N, L, t_ref=0.0) - 0.5 * (P * t + F + nu * np.exp(-t) * h)
+
+    lo, hi = -max(12.0 * sd, 1e-9), max(12.0 * sd, 1e-9)
+    for _ in range(60):                       # widen until both ends are below e^-40 of the peak
+        t = np.linspace(lo, hi, 81)
+        lw = logw(t)
+        j = int(np.argmax(lw))
+        if j in (0, len(t) - 1):
+            span = hi - lo
+            lo, hi = (lo - span, hi) if j == 0 else (lo, hi + span)
+            continue
+        keep = np.flatnonzero(lw > lw[j] - 40.0)
+        a, b = keep[0], keep[-1]
+        if a == 0 or b == len(t) - 1:
+            span = hi - lo
+            lo, hi = (lo - span if a == 0 else lo), (hi + span if b == len(t) - 1 else hi)
+            continue
+        if b - a < 20:                         # zoom onto the peak
+            lo, hi = t[max(a - 1, 0)], t[min(b + 1, len(t) - 1)]
+            continue
+        lo, hi = t[a - 1], t[b + 1]
+        break
+    else:
+        raise ConvergenceError("the typical posterior of the network's scale was not bracketed")
+    t = np.linspace(lo, hi, n_grid)
+    lw = logw(t)
+    return t, np.exp(lw - lw.max())
+
+
+def cross_error(lam, y2, residual, P, K1, K2):
+    """E₁₂ = [Σ_k (1 − L_k¹)(1 − L_k²) y_k² + ε²]/(1 − Σ_k L_k¹L_k²/P) for every pair of effective ridges
+    (arrays K1, K2 of the same length m; returns m × m): the expected population mean of (f̂₁ − f)(f̂₂ − f)
+    for KRR at two ridges on the same draw (eigenlearning; with K1 = K2 its test error)."""
+    A1 = K1[:, None] / (lam[None, :] + K1[:, None])
+    A2 = K2[:, None] / (lam[None, :] + K2[:, None])
+    num = (A1 * y2[None, :]) @ A2.T + residual
+    L1, L2 = 1.0 - A1, 1.0 - A2
+    gam = (L1 @ L2.T) / P
+    if not np.all(gam < 1.0):
+        raise FloatingPointError("the cross error's 1 − γ₁₂ is not positive")
+    return num / (1.0 - gam)
+
+
+class NetworkTheory(NamedTuple):
+    """Result of :func:`network_theory`: ``test_error`` (the double average over z of the cross error),
+    ``mean_error`` (E_t of the U = 0 error at the ridge κ/z), ``spread`` = mean_error − test_error (what the
+    averaging over z removes), ``at_mode`` (the U = 0 error at the ridge κ/z*, z* the typical posterior's
+    mode), ``z_mean``, ``t_sd`` (spread of t = ln z), the Gauss rule (``t_nodes``, ``t_weights``)."""
+    test_error: float
+    mean_error: float
+    spread: float
+    at_mode: float
+    z_mean: float
+    t_sd: float
+    t_nodes: np.ndarray
+    t_weights: np.ndarray
+
+
+def network_theory(eigenvalues, target, P, kappa, width, depth=1, parameterization="standard", ridge="renormalized",
+                   residual=0.0, *, gram=None, values=None, nodes=None, at_mode=True) -> NetworkTheory:
+    """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
+
+    ``ridge``: ``renormalized`` (eigenlearning's effective ridge K(κ')), ``bare`` (K = κ'/P, γ = 0) or
+    ``pointwise`` (the posterior of t of ``renormalized``; the cross error of one renormalized ridge per data
+    point, :func:`pointwise_cross_error`, on ``gram``/``values`` = K, f). The posterior of t is the typical one,
+    p(t) ∝ f_L(t) exp(−½[P t + F(κe^{−t}) + ν e^{−t} h(κe^{−t})]) (module docstring), replaced by its
+    Gauss rule of ``nodes`` points; E_test = Σ_ab w_a w_b E₁₂(κe^{−t_a}, κe^{−t_b}).
+
+    Parameters
+    ----------
+    eigenvalues, target : λ_k (> 0, descending) and y_k;  residual : unlearnable target power ε²
+    P, kappa : training points and ridge;  width, depth, parameterization : the network
+    gram, values : the N × N Gram matrix and the target on every point (``pointwise`` only)
+    nodes : points of the Gauss rule in t (default 24; 8 for ``pointwise``);  at_mode : also the U = 0 error at
+        the posterior mode (False: nan for ``pointwise``, one pointwise solve less)
+
+    Returns
+    -------
+    NetworkTheory
+    """
+    from .spectrum import check_spectrum
+
+    lam, y = check_spectrum(eigenvalues, target)
+    P = check_real("P", P, low=0, low_open=True)
+    kappa = check_real("kappa", kappa, low=0, low_open=True)
+    N, L, par = check_network_spec(width, depth, parameterization)
+    if ridge not in ("renormalized", "bare", "pointwise"):
+        raise ValueError(f"ridge must be one of renormalized, bare, pointwise, got {ridge!r}")
+    y2 = y * y
+    residual = check_real("residual", residual, low=0.0)
+    post_ridge = "bare" if ridge == "bare" else "renormalized"
+    t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, post_ridge)
+    w = w / w.sum()
+    z_mean = float(w @ np.exp(t))
+    t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))
+    t_mode = float(t[np.argmax(w)])
+    m = nodes or (_GAUSS_POINTWISE if ridge == "pointwise" else _GAUSS)
+    tn, wn = _gauss_rule(t, w, m)
+    kp = kappa * np.exp(-tn)
+    if ridge == "pointwise":
+        E = pointwise_cross_error(gram, values, P, kp)
+        E_mode = (float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]))[0, 0])
+                  if at_mode else math.nan)
+    else:
+        Keff = _effective_ridges(lam, P, kp, ridge)
+        E = cross_error(lam, y2, residual, P, Keff, Keff) if ridge == "renormalized" else \
+            _bare_cross(lam, y2, residual, Keff)
+        Km = _effective_ridges(lam, P, [kappa * math.exp(-t_mode)], ridge)
+        E_mode = float((cross_error(lam, y2, residual, P, Km, Km) if ridge == "renormalized" else
+                        _bare_cross(lam, y2, residual, Km))[0, 0])
+    test = float(wn @ E @ wn)
+    mean_err = float(wn @ np.diag(E))
+    if not (np.isfinite(test) and test >= 0):
+        raise FloatingPointError(f"the network theory's test error is not finite (P = {P}, kappa = {kappa})")
+    return NetworkTheory(test, mean_err, mean_err - test, E_mode, z_mean, t_sd, tn, wn)
+
+
+def _bare_cross(lam, y2, residual, K):
+    A = K[:, None] / (lam[None, :] + K[:, None])
+    return (A * y2[None, :]) @ A.T + residual
+
+
+def _pointwise_state(K, f, P, kappa):
+    """(w, H, ρ) of :func:`rgflow.ridge.pointwise_errors` at one ridge."""
+    from scipy.linalg import cho_factor, cho_solve
+
+    from .ridge import pointwise_errors
+
+    N = K.shape[0]
+    K0 = kappa / P
+    w = K0 / pointwise_errors(K, f, P, kappa).K_points
+    s = np.sqrt(w)
+    SKS = s[:, None] * K * s[None, :]
+    T = cho_factor(SKS / N + K0 * np.eye(N), lower=True)
+    H = cho_solve(T, SKS)
+    H = (H + H.T) / (2.0 * s[:, None] * s[None, :])
+    rho = K0 * cho_solve(T, s * f) / s
+    return w, H, rho
+
+
+def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
+    """The cross error E₁₂ of KRR at two ridges on the same draw, with one renormalized ridge per data point:
+    with (w, H, ρ) of :func:`rgflow.ridge.pointwise_errors` at each ridge,
+
+        E₁₂ = (1/N) Σ_i ρ¹_i ρ²_i + (1/(PN)) Σ_i w¹_i w²_i t_i ρ¹_i ρ²_i,   t_i = (1/N) Σ_j H¹_ij H²_ij (1 + w¹_j w²_j t_j/P),
+
+    which is pointwise_errors' test error when the ridges agree and eigenlearning's E₁₂ when the leverages
+    are equal. Returns the m × m matrix over ``kappas``."""
+    from .krr import _one_blas_thread
+    from .ridge import check_gram, check_target_values
+
+    K = check_gram(K, 6000, limit="max_points")
+    K = (K + K.T) / 2.0
+    N = K.shape[0]
+    f = check_target_values(f, N)
+    with _one_blas_thread():
+        return _pointwise_cross(K, f, P, kappas, N)
+
+
+def _pointwise_cross(K, f, P, kappas, N):
+    states = [_pointwise_state(K, f, P, float(k)) for k in np.atleast_1d(kappas)]
+    m = len(states)
+    E = np.empty((m, m))
+    for a in range(m):
+        for b in range(a, m):
+            w1, H1, r1 = states[a]
+            w2, H2, r2 = states[b]
+            HH = H1 * H2
+            ww = w1 * w2
+            t = np.linalg.solve(np.eye(N) - HH * (ww / (P * N))[None, :], HH.sum(axis=1) / N)
+            if not (np.all(np.isfinite(t)) and np.all(t > 0)):
+                raise FloatingPointError("the pointwise cross error's fluctuation system is not positive")
+            E[a, b] = E[b, a] = float(np.mean(r1 * r2) + np.sum(ww * t * r1 * r2) / (P * N))
+    return E
