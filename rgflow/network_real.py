@@ -100,8 +100,8 @@ def _saddle_posterior_class():
         from .network import _Posterior
 
         class _SaddlePosterior(_Posterior):
-            def log_weight(self, t, t_ref, saddle=False):
-                return super().log_weight(t, t_ref, saddle=True)
+            def log_weight(self, t, t_ref, saddle=False, coarse=False):
+                return super().log_weight(t, t_ref, saddle=True, coarse=coarse)
 
         _SADDLE_POSTERIOR.append(_SaddlePosterior)
     return _SADDLE_POSTERIOR[0]

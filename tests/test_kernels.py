@@ -14,7 +14,7 @@ import pytest
 from scipy.special import erf
 
 from rgflow.data import kernel_matrix, spectrum_from_features
-from rgflow.kernels import network_kernel, resolve_kernel
+from rgflow.kernels import network_kernel
 
 sk = pytest.importorskip("sklearn")
 
