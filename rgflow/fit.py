@@ -25,7 +25,8 @@ Two modes of :func:`fit_curve`:
 The loss is robust: residuals r_i = (ln E_model(P_i) − ln Ē_i)/s_i (Ē_i the mean over seeds at P_i, s_i
 its standard error in ln when seeds are given, else 1) under scipy's ``soft_l1`` with the scale of a first
 least-squares pass (1.4826 × the median absolute residual). Intervals: with ≥ 3 seeds, a bootstrap over
-seeds (whole curves resampled, refitted); otherwise the delta method on the quadratic approximation of the
+seeds (whole curves resampled, refitted; the band is ± t_{n−1} × the bootstrap's standard deviation of
+ln E × √(n/(n − 1)) for n seeds, a Student-t interval for the few seeds); otherwise the delta method on the quadratic approximation of the
 likelihood (covariance ŝ²(JᵀJ)⁻¹, ŝ² = Σ r²/(n − p), Student-t quantile with n − p degrees of freedom).
 The prediction band is central, ``level`` = 90% by default.
 
@@ -478,10 +479,10 @@ def _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, n_min, extra_ba
         if len(pars) >= 10:
             interval = f"bootstrap over seeds ({len(pars)} resamples)"
             stderr = {k: float(np.std([d[k] for d in pars], ddof=1)) for k in fitted}
-            if predict_P.size:
-                preds = np.array(preds)
-                lo_q, hi_q = np.percentile(preds - base, [50 - 50 * level, 50 + 50 * level], axis=0)
-                half_lo, half_hi = -lo_q, hi_q
+            if predict_P.size:   # the bootstrap's spread of ln E, widened for the few seeds (Student t)
+                ns = seeds.size
+                sd = np.std(np.array(preds), axis=0, ddof=1) * math.sqrt(ns / (ns - 1))
+                half_lo = half_hi = student.ppf(0.5 + level / 2, ns - 1) * sd
     if interval == "delta method":
         half = q * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cov, g), 0, None)) if predict_P.size else np.array([])
         half_lo = half_hi = half
@@ -506,7 +507,7 @@ def _plc_start(P, E):
 
 
 def fit_curve(P, test_error, seed=None, *, spectrum=None, kappa=None, cutoff=None, predict_P=None, level=0.9,
-              bootstrap=200, rng_seed=0) -> FitResult:
+              bootstrap=100, rng_seed=0) -> FitResult:
     """Fit a measured learning curve with the renormalized theory and extrapolate it (module docstring).
 
     Parameters
@@ -528,7 +529,7 @@ def fit_curve(P, test_error, seed=None, *, spectrum=None, kappa=None, cutoff=Non
     level : float in (0, 1)
         Central probability of the band (default 0.9).
     bootstrap : int ≥ 0
-        Resamples of the bootstrap over seeds (default 200; 0: the delta method always).
+        Resamples of the bootstrap over seeds (default 100; 0: the delta method always).
     rng_seed : int
         Seed of the bootstrap.
 
@@ -638,7 +639,7 @@ def _drift_band(lam, y, residual, fam, P_max, predict_P):
     return _DriftBand(lam, y, residual, fam, P_max, predict_P)
 
 
-def fit_baseline(P, test_error, seed=None, *, form="chinchilla", predict_P=None, level=0.9, bootstrap=200,
+def fit_baseline(P, test_error, seed=None, *, form="chinchilla", predict_P=None, level=0.9, bootstrap=100,
                  rng_seed=0) -> FitResult:
     """Fit a baseline form to a learning curve, for comparison with :func:`fit_curve`: ``power_law_constant``
     E = a P^-b + c (c ≥ 0; least squares on E) or ``chinchilla`` E = e^E0' + e^A' P^-b (Huber loss δ = 10⁻³

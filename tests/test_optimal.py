@@ -131,3 +131,40 @@ def test_doctests_of_the_module():
     import rgflow.optimal
 
     assert doctest.testmod(rgflow.optimal, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_cli_ridge_optimal_and_schedule_match_the_python_api(capsys):
+    import json
+
+    from rgflow.cli import main
+
+    assert main(["ridge", "--alpha", "0.5", "--beta", "0.5", "--cutoff", "3000", "--P", "25,100", "--optimal",
+                 "--noise", "0.05"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    m = rgflow.Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, cutoff=3000)
+    ref = optimal_curve(m, [25, 100], noise=0.05)
+    np.testing.assert_allclose(d["kappa"], ref.kappa, rtol=1e-12)
+    np.testing.assert_allclose(d["test_error"], ref.test_error, rtol=1e-12)
+    np.testing.assert_allclose(d["kappa"], 0.05, rtol=1e-3)                # β = α: κ* = σ²
+    assert main(["ridge", "--alpha", "0.5", "--beta", "0.7", "--cutoff", "3000", "--P", "25,100", "--kappa", "1",
+                 "--ell", "0.5", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "P,kappa,test_error,ridgeless" and lines[3].startswith("100.0,0.5,")
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["--alpha", "0.5", "--beta", "0.5", "--P", "10"], "exactly one"),
+    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--kappa", "1"], "exactly one"),
+    (["--alpha", "0.5", "--P", "10", "--optimal"], "needs both --alpha and --beta"),
+    (["--P", "10", "--optimal"], "give exactly one spectrum"),
+    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--theory", "pointwise"], "needs a data source"),
+    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--noise", "-1"], "--noise must be >= 0"),
+    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--kappa", "-1"], "kappa0 must lie in"),
+    (["--alpha", "0.5", "--beta", "0.5", "--P", "x", "--optimal"], "--P"),
+])
+def test_cli_ridge_bad_input_is_one_line(argv, match, capsys):
+    from rgflow.cli import main
+
+    assert main(["ridge", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rgflow: error: ") and err.count("\n") == 1 and match in err, err

@@ -22,8 +22,8 @@ def arguments(p):
     p.add_argument("--predict-P", dest="predict_P", default=None,
                    help=f"extrapolate to these P (each with a central band): {VALUES_FORMS}")
     p.add_argument("--level", type=real, default=0.9, help="central probability of the band (default 0.9)")
-    p.add_argument("--bootstrap", type=integer, default=200,
-                   help="bootstrap resamples over seeds when the curve has >= 3 seeds (default 200; 0: delta method)")
+    p.add_argument("--bootstrap", type=integer, default=100,
+                   help="bootstrap resamples over seeds when the curve has >= 3 seeds (default 100; 0: delta method)")
     p.add_argument("--seed", type=integer, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--form", choices=("rgflow",) + BASELINES, default="rgflow",
                    help="the model fitted: rgflow (the renormalized theory, default), power_law_constant "
