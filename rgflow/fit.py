@@ -15,9 +15,10 @@ Two modes of :func:`fit_curve`:
 * ``spectrum`` given (λ_k, y_k known, e.g. measured on the data set by :mod:`rgflow.data`): only the
   effective ridge ``kappa_eff`` and ``sigma2`` are fitted, so the exponents of the curve are predictions.
   The spectrum's measured exponent drift (:func:`rgflow.data.exponent_drift`) enters the band: the modes
-  beyond those learned at the largest fitted P are tilted by ±δα, ±δβ (the spread of the sliding-window
-  exponents there), and the largest change of the prediction is added in quadrature to the statistical
-  half-width (in ln E).
+  k > k* are tilted, λ_k → λ_k (k/k*)^∓δα and y_k² → y_k² (k/k*)^∓δβ, with δα, δβ the spread of the
+  sliding-window exponents there and k* the larger of the modes learned (L_k ≥ ½) at the largest fitted P
+  and half the measured modes (the upper half of a spectrum measured on N points is the least reliable
+  part); the largest change of the prediction is added in quadrature to the statistical half-width (in ln E).
 * no spectrum: the power law λ_k = k^-(1+α), y_k² = B k^-(1+β), k = 1..Λ (``cutoff``, default 10⁶; the
   modes beyond 256 summed by Gauss–Legendre quadrature in ln k), fitting ``alpha``, ``beta``, ``kappa``
   (in units of λ_1 = 1), ``B`` and ``sigma2``.
@@ -26,7 +27,8 @@ The loss is robust: residuals r_i = (ln E_model(P_i) − ln Ē_i)/s_i (Ē_i the 
 its standard error in ln when seeds are given, else 1) under scipy's ``soft_l1`` with the scale of a first
 least-squares pass (1.4826 × the median absolute residual). Intervals: with ≥ 3 seeds, a bootstrap over
 seeds (whole curves resampled, refitted; the band is ± t_{n−1} × the bootstrap's standard deviation of
-ln E × √(n/(n − 1)) for n seeds, a Student-t interval for the few seeds); otherwise the delta method on the quadratic approximation of the
+ln E × √(n/(n − 1)) for n seeds, a Student-t interval for the few seeds, or the delta method's band where
+that is wider: the bootstrap sees the scatter of the seeds, the delta method's ŝ also the model's misfit); otherwise the delta method on the quadratic approximation of the
 likelihood (covariance ŝ²(JᵀJ)⁻¹, ŝ² = Σ r²/(n − p), Student-t quantile with n − p degrees of freedom).
 The prediction band is central, ``level`` = 90% by default.
 
@@ -483,9 +485,11 @@ def _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, n_min, extra_ba
                 ns = seeds.size
                 sd = np.std(np.array(preds), axis=0, ddof=1) * math.sqrt(ns / (ns - 1))
                 half_lo = half_hi = student.ppf(0.5 + level / 2, ns - 1) * sd
+    half = q * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cov, g), 0, None)) if predict_P.size else np.array([])
     if interval == "delta method":
-        half = q * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cov, g), 0, None)) if predict_P.size else np.array([])
         half_lo = half_hi = half
+    elif predict_P.size:    # the bootstrap sees the seeds' scatter only; the delta method's ŝ also the misfit
+        half_lo, half_hi = np.maximum(half_lo, half), np.maximum(half_hi, half)
     if extra_band is not None and predict_P.size:
         sys_lo, sys_hi = extra_band(th, base)
         half_lo, half_hi = np.hypot(half_lo, sys_lo), np.hypot(half_hi, sys_hi)
@@ -610,6 +614,7 @@ class _DriftBand:
         kappa = math.exp(th[0])
         K = _solve_K(self.lam, np.ones_like(self.lam), np.array([float(self.P_max)]), kappa)[0]
         k_star = max(1, int(np.sum(self.lam / (self.lam + K) >= 0.5)))    # modes learned at the largest fitted P
+        k_star = max(k_star, self.lam.size // 2)    # the tilt: the upper half of the measured modes, at most
         sel = self.drift["k_lo"] >= k_star / 2
         if np.sum(sel) < 2:
             sel = np.ones_like(sel, dtype=bool)
