@@ -76,6 +76,13 @@ class LearningCurve(Result):
         ⟨L⟩/P, Σ_k ⟨Δ_k⟩² and Σ_k Var Δ_k at each P.
     test_error, train_error : ndarray
         Expected test and training error at each P (:attr:`rgflow.predict.Prediction.test_error`).
+    modes : dict or None
+        Only with ``learning_curve(..., modes=True)``: per-mode learning curves, ``learnability`` and
+        ``error``, each a list with one array per P over that P's modes k = 1..Λ(P): the learnability
+        L_k = 1 − ⟨Δ_k⟩/y_k (at U = 0: λ_k/(λ_k + K), K = 1/r the effective ridge; λ_k/(λ_k + K) where
+        y_k = 0) and the mode's error ⟨Δ_k⟩² (at U = 0: (1 − L_k)² y_k²). Their sum over k is the bias;
+        with the renormalized ridge the test error is Σ_k (1 − L_k)² y_k²/(1 − γ) (plus a measured
+        spectrum's residual). :meth:`mode_curve` gives L_k(P) and the error of one mode k along the curve.
     method : str
         The predictor used.
     params : dict
@@ -99,6 +106,18 @@ class LearningCurve(Result):
     params: dict
     test_error: np.ndarray | None = None
     train_error: np.ndarray | None = None
+    modes: dict | None = None
+
+    def mode_curve(self, k) -> dict:
+        """The per-mode learning curve of mode ``k`` (1-based): arrays ``P``, ``learnability`` L_k(P) and
+        ``error`` (1 − L_k)² y_k² at U = 0 (⟨Δ_k⟩² in general). Needs ``learning_curve(..., modes=True)``;
+        ValueError if k exceeds the number of modes at some P (Λ = P by default)."""
+        if self.modes is None:
+            raise ValueError("this curve holds no per-mode data: compute it with learning_curve(..., modes=True)")
+        n = min(len(a) for a in self.modes["learnability"])
+        k = check_int("k", k, high=n)
+        return {"P": self.P, "learnability": np.array([a[k - 1] for a in self.modes["learnability"]]),
+                "error": np.array([a[k - 1] for a in self.modes["error"]])}
 
     def _columns(self) -> dict:
         """P, loss, bias, variance (+ test_error, train_error with the renormalized ridge; with the bare
@@ -111,13 +130,16 @@ class LearningCurve(Result):
 
     def _data(self) -> dict:
         """P (integers), loss, bias, variance, test_error, train_error, method."""
-        return {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance,
-                "test_error": self.test_error, "train_error": self.train_error, "method": self.method}
+        out = {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance,
+               "test_error": self.test_error, "train_error": self.train_error, "method": self.method}
+        if self.modes is not None:
+            out["modes"] = self.modes
+        return out
 
 
 def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, *, spectrum=None,
                    ridge="bare", width=None, depth=1, parameterization="standard", width_ratio=None,
-                   **options) -> LearningCurve:
+                   modes=False, **options) -> LearningCurve:
     """Learning curve ⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P at fixed κ,
     and the test and training errors (:attr:`rgflow.predict.Prediction.test_error`).
 
@@ -149,6 +171,11 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
     width_ratio : float > 0, optional
         A network of width N = max(1, round(width_ratio · P)) at each P (the proportional regime,
         fixed N/P) instead of a fixed ``width``.
+    modes : bool, optional
+        Also store the per-mode learning curves (default False): for each P and mode k the learnability
+        L_k = 1 − ⟨Δ_k⟩/y_k, which at U = 0 is λ_k/(λ_k + K) with K = 1/r (κ/P for the bare ridge, the
+        effective ridge of eigenlearning for the renormalized one), and the mode's error ⟨Δ_k⟩² =
+        (1 − L_k)² y_k² (U = 0), in :attr:`LearningCurve.modes` (JSON key ``modes``; the CSV is unchanged).
     **options
         Passed to the method (e.g. ``seed`` for ``langevin``).
 
@@ -179,7 +206,10 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
         if width is not None:
             raise ValueError(f"give width or width_ratio, not both (got width={width!r}, width_ratio={width_ratio!r})")
         width_ratio = check_real("width_ratio", width_ratio, low=0.0, low_open=True)
+    if not isinstance(modes, (bool, np.bool_)):
+        raise ValueError(f"modes must be True or False, got {modes!r}")
     loss, bias, var, test, train = (np.empty(len(Ps)) for _ in range(5))
+    per_mode = {"learnability": [], "error": []} if modes else None
     for i, P in enumerate(Ps):
         N = width if width_ratio is None else max(1, round(width_ratio * int(P)))
         model = Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum, ridge, width=N, depth=depth,
@@ -188,6 +218,9 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
         bias[i], var[i] = pred.bias, pred.variance
         loss[i] = bias[i] + var[i]
         test[i], train[i] = pred.test_error, pred.train_error
+        if modes:
+            per_mode["learnability"].append(_learnability(pred))
+            per_mode["error"].append(np.asarray(pred.mean, dtype=float) ** 2)
     params = {"alpha": alpha, "beta": beta, "kappa": kappa, "U": U, "cutoff": cutoff}
     if spectrum is not None:
         params.update(spectrum.params)
@@ -198,7 +231,19 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
         params.update(width=width, depth=depth, parameterization=parameterization)
         if width_ratio is not None:
             params["width_ratio"] = width_ratio
-    return LearningCurve(Ps, loss, bias, var, method, params, test, train)
+    return LearningCurve(Ps, loss, bias, var, method, params, test, train, per_mode)
+
+
+def _learnability(pred) -> np.ndarray:
+    """L_k = 1 − ⟨Δ_k⟩/y_k of one prediction; at y_k = 0 (no target on the mode) λ_k/(λ_k + K), the U = 0
+    value with the model's effective ridge K = 1/r."""
+    model = pred.model
+    lam, y = model.eigenvalues(), model.target()
+    mean = np.asarray(pred.mean, dtype=float)
+    L = lam / (lam + 1.0 / model.r)
+    nz = y != 0
+    L[nz] = 1.0 - mean[nz] / y[nz]
+    return L
 
 
 def parse_P_values(text, name="P") -> np.ndarray:

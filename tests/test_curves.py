@@ -167,3 +167,51 @@ def test_asymptotic_bias_beyond_the_source_condition(alpha, beta):
     tol = 3 * (P / kappa) ** (-(beta - 2 * a) / a)
     assert tol < 0.05
     assert asym == pytest.approx(direct, rel=tol)
+
+
+# --- per-mode learning curves (issue 24 item 5) ---------------------------------------------------
+
+def test_per_mode_curves_renormalized_match_eigenlearning():
+    """modes=True: L_k = λ_k/(λ_k + K) and (1 − L_k)² y_k² against rgflow.ridge.ridge_errors (independent
+    root finder); Σ_k error/(1 − γ) is the test error of eigenlearning."""
+    from rgflow.ridge import ridge_errors
+
+    Ps = [20, 80, 320]
+    curve = learning_curve(Ps, 0.4, 0.6, 2.0, method="gp", ridge="renormalized", cutoff=500, modes=True)
+    k = np.arange(1, 501)
+    lam, y = k ** -1.4, k ** -0.8
+    for i, P in enumerate(Ps):
+        ref = ridge_errors(lam, y, P, 2.0, "renormalized")
+        np.testing.assert_allclose(curve.modes["learnability"][i], ref.L, rtol=1e-9, atol=1e-14)
+        np.testing.assert_allclose(curve.modes["error"][i], (1 - ref.L) ** 2 * y**2, rtol=1e-9, atol=1e-300)
+        assert np.isclose(curve.modes["error"][i].sum() / (1 - ref.gamma), ref.test_error, rtol=1e-9)
+    one = curve.mode_curve(3)
+    assert np.all(np.diff(one["learnability"]) > 0) and np.all(np.diff(one["error"]) < 0)   # learned with P
+
+
+def test_per_mode_curves_bare_closed_form_and_json_keys(capsys):
+    Ps = [10, 40]
+    curve = learning_curve(Ps, 0.2, 0.3, 4.0, method="gp", modes=True)
+    for i, P in enumerate(Ps):
+        k = np.arange(1, P + 1)
+        rl = P / 4.0 * k ** -1.2
+        np.testing.assert_allclose(curve.modes["learnability"][i], rl / (1 + rl), rtol=1e-12)
+        np.testing.assert_allclose(curve.modes["error"][i], k ** -1.3 / (1 + rl) ** 2, rtol=1e-12)
+    d = curve.to_dict()
+    assert set(d["modes"]) == {"learnability", "error"} and [len(a) for a in d["modes"]["error"]] == Ps
+    plain = learning_curve(Ps, 0.2, 0.3, 4.0, method="gp")
+    assert "modes" not in plain.to_dict() and plain.to_rows() == curve.to_rows()   # CSV unchanged
+    with pytest.raises(ValueError, match="k must be an integer in \\[1, 10\\]"):
+        curve.mode_curve(11)
+    with pytest.raises(ValueError, match="modes=True"):
+        plain.mode_curve(1)
+    with pytest.raises(ValueError, match="modes must be True or False"):
+        learning_curve(Ps, 0.2, 0.3, 4.0, method="gp", modes="yes")
+
+
+def test_per_mode_curves_at_U_positive_sum_to_the_bias():
+    curve = learning_curve([30, 60], 0.2, 0.3, 4.0, U=0.05, method="rg", modes=True)
+    for i in range(2):
+        assert np.isclose(curve.modes["error"][i].sum(), curve.bias[i], rtol=1e-12)
+        L = curve.modes["learnability"][i]
+        assert np.all((L > 0) & (L < 1))

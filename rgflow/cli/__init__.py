@@ -35,7 +35,7 @@ from ._common import COMMANDS, Parser, UsageError, check_paths, check_plot, reso
 __all__ = ["main", "run", "build_parser", "SUBCOMMANDS"]
 
 SUBCOMMANDS = ("predict", "flow", "transfer", "curve", "scaling", "field", "surface", "dynamics", "sweep", "spectrum",
-               "krr", "derive", "figures")
+               "krr", "ridge", "fit", "derive", "figures")
 
 
 def build_parser():
