@@ -230,7 +230,7 @@ def _apply_inplace(kern, X, Q, *, block, chunks, client=None, H=None):
     N, s = Q.shape
     edges = np.linspace(0, s, chunks + 1).astype(int)
     rows = _blocks(N, block)
-    Xf = client.scatter(X, broadcast=True) if client is not None else None
+    Xf = client.scatter(X, broadcast=True, hash=False) if client is not None else None
     for c0, c1 in zip(edges[:-1], edges[1:]):
         if c1 <= c0:
             continue
@@ -240,7 +240,7 @@ def _apply_inplace(kern, X, Q, *, block, chunks, client=None, H=None):
             for i0, i1 in rows:
                 buf[i0:i1] = _block_product(kern, X, i0, i1, Qc)
         else:
-            Qf = client.scatter(np.asfortranarray(Qc), broadcast=True)
+            Qf = client.scatter(np.asfortranarray(Qc), broadcast=True, hash=False)
             futs = [client.submit(_block_product, kern, Xf, i0, i1, Qf, pure=False) for i0, i1 in rows]
             for (i0, i1), fut in zip(rows, futs):
                 buf[i0:i1] = fut.result()

@@ -326,7 +326,9 @@ class _Posterior:
                 edge = (hi - tp) if sign > 0 else (tp - lo)     # the scan range bounds the weight's support
                 for chunk in range(5):      # offsets 4w·1.5^j, j < 60, twelve at a time, up to the edge
                     offs = np.minimum(4.0 * width * 1.5 ** np.arange(12 * chunk, 12 * chunk + 12), edge)
-                    below = np.flatnonzero(self.log_weight(tp + sign * offs, t_star) < _FLOOR)
+                    # only "below e^_FLOOR or not" is asked: the saddle-point prior (O(1/N) off) with 5 to spare
+                    lw_side = self.log_weight(np.concatenate([tp + sign * offs, [t_star]]), t_star, saddle=True)
+                    below = np.flatnonzero(lw_side[:-1] - lw_side[-1] < _FLOOR - 5.0)
                     if below.size:
                         side.append(offs[below[0]])
                         break
