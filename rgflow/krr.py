@@ -33,7 +33,6 @@ Measured (α = 0.2, β = 0.3, Λ = 4P, P = 100..1600, figure 8, ``rgflow.plottin
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,69 +189,9 @@ def real_dataset(name, target="class"):
     return X, f
 
 
-_SAFETY = 2.0     # draws per (cv/rel_se)² the pilot asks for
-SLACK = 1.0       # the draws are extended (once) when the standard error exceeds SLACK·rel_se
 
 
-def sample_draws(one, seed, P, *, draws=None, rel_se=0.02, min_draws=40, max_draws=4000) -> dict:
-    """Mean and standard error of ``one(rng)`` (the test error of one draw of P training points) over draws.
-
-    ``draws`` given: that many draws from the stream ``default_rng([seed, P])``. ``draws=None`` (the stopping
-    rule): a pilot of ``min_draws`` draws from an independent stream (``[seed, P, 1]``) estimates the
-    coefficient of variation v = sd/mean, and the mean is taken over the first
-    n = clip(⌈2 v²/rel_se²⌉, min_draws, max_draws) draws of the main stream; only while their standard error is
-    above ``rel_se`` of the mean (the pilot was far off) are they extended, to the estimate from all draws so far
-    (at least 1.5 times as many, at most ``max_draws``). The old rule (batches of ``min_draws`` until
-    se < rel_se·mean) stopped when a skewed sample happened to lack its large values and read low; measured on
-    skewed distributions with a known mean (bench/network_real_stopping.py, rel_se = 0.02) its bias was −0.21
-    and −0.39 standard errors, this rule's −0.06 and −0.19, at about twice the draws. (Without the extension
-    the mean is unbiased, but the standard error then exceeds rel_se in 10-36% of runs.) Returns mean, stderr,
-    draws."""
-    rng = np.random.default_rng([check_int("seed", seed, low=0), P])
-    errs = []
-
-    def run(n):
-        while len(errs) < n:
-            errs.append(float(one(rng)))
-
-    with _one_blas_thread():
-        if draws is not None:
-            run(check_int("draws", draws, low=2))
-        else:
-            pilot_rng = np.random.default_rng([seed, P, 1])
-            pilot = [float(one(pilot_rng)) for _ in range(min_draws)]
-            m, se = _mean_se(pilot)
-            n = max_draws
-            if m > 0 and np.isfinite(se):
-                n = min(max_draws, max(min_draws, math.ceil(_SAFETY * min_draws * (se / (rel_se * m)) ** 2)))
-            run(n)
-            m, se = _mean_se(errs)
-            while se > SLACK * rel_se * m and len(errs) < max_draws:     # the pilot was far off: extend
-                v2 = np.var(np.concatenate([pilot, errs]), ddof=1) / m**2
-                run(min(max_draws, max(math.ceil(1.5 * len(errs)), math.ceil(_SAFETY * v2 / rel_se**2))))
-                m, se = _mean_se(errs)
-    mean, se = _mean_se(errs)
-    if not np.isfinite(mean):
-        raise FloatingPointError(f"non-finite test error at P = {P}")
-    return {"mean": mean, "stderr": se, "draws": len(errs)}
-
-
-def _mean_se(e):
-    e = np.asarray(e, dtype=float)
-    return float(e.mean()), (float(e.std(ddof=1) / np.sqrt(len(e))) if len(e) > 1 else math.nan)
-
-
-def _one_blas_thread():
-    """One BLAS thread while the small per-draw matrices are factorized (threadpoolctl, if installed): on a
-    shared machine OpenBLAS threads spin-wait, and a 40 × 40 eigh took 40 ms instead of 0.3 ms."""
-    import contextlib
-
-    try:
-        import scipy.linalg  # noqa: F401  (loads its OpenBLAS before the limit)
-        from threadpoolctl import threadpool_limits
-    except ImportError:   # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
+from ._draws import SLACK, _one_blas_thread, sample_draws  # noqa: E402, F401  (shared with rgflow.network_real)
 
 
 def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40, max_draws=4000) -> dict:

@@ -186,7 +186,7 @@ def network_test_error(K, f, P, kappa, width, depth=1, parameterization="standar
     stopping rule of :func:`rgflow.krr.krr_test_error` (the same draws of X for the same seed and P).
 
     Returns mean, stderr, draws and ``z_mean`` (the posterior mean of z averaged over the draws)."""
-    from .krr import sample_draws
+    from ._draws import sample_draws
 
     N = len(f)
     P = check_int("P", P)
@@ -425,7 +425,7 @@ def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
 
     which is pointwise_errors' test error when the ridges agree and eigenlearning's E₁₂ when the leverages
     are equal. Returns the m × m matrix over ``kappas``."""
-    from .krr import _one_blas_thread
+    from ._draws import _one_blas_thread
     from .ridge import check_gram, check_target_values
 
     K = check_gram(K, 6000, limit="max_points")

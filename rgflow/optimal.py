@@ -199,7 +199,7 @@ def optimal_ridge(spectrum, P, theory="renormalized", *, noise=0.0, gram=None, f
             raise ValueError(f"theory {theory!r} needs the spectrum (eigenvalues, target)")
         lam, y, residual = spectrum_arrays(spectrum)
     if theory == "pointwise" and bounds is None:   # each evaluation is a Newton solve on N × N matrices: scan
-        from .data import spectrum_from_gram       # around the renormalized optimum (the same ridge to ~10%)
+        from .data import spectrum_from_gram  # around the renormalized optimum (the same ridge to ~10%)
 
         near = optimal_ridge(spectrum_from_gram(gram, f), P, "renormalized")
         sc = P * float(np.sum(lam))
