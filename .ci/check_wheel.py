@@ -1,4 +1,5 @@
 """The built wheel holds the package, its generated equations and both subpackages (CI step 0)."""
+
 import pathlib
 import sys
 import zipfile

@@ -1,7 +1,8 @@
 """Worst-case relative error of every predictor against `exact`, per parameter set (docs/theory.md §4 check 5).
 
-    python bench/accuracy.py
+python bench/accuracy.py
 """
+
 import sys
 import time
 
@@ -28,8 +29,11 @@ def main():
             row.append(np.max(np.abs(p.mean / ex.mean - 1)))
             row_v.append(np.max(np.abs(p.var / ex.var - 1)))
         a, b, P, k, U = params
-        print(f"{a:5.2f} {b:5.2f} {P:5d} {k:8.3f} {U:5.2f} | " + " ".join(f"{e:10.2e}" for e in row)
-              + f"   rg estimate {p.info['error_estimate']:.1e}")
+        print(
+            f"{a:5.2f} {b:5.2f} {P:5d} {k:8.3f} {U:5.2f} | "
+            + " ".join(f"{e:10.2e}" for e in row)
+            + f"   rg estimate {p.info['error_estimate']:.1e}"
+        )
         print(f"{'(var)':>34} | " + " ".join(f"{e:10.2e}" for e in row_v))
     print()
     print("time of one prediction at Lambda = 10^6 (fresh model each call, best of 5, methods interleaved)")

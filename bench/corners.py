@@ -5,6 +5,7 @@ transfer and scaling_interval at Λ = P = 3000 over α ∈ {0.01, 5}, β ∈ {�
     python bench/corners.py [CUTOFF]   # default Λ = 3000; prints, per entry point, the slowest call (s),
                                        # its outcome, and all outcomes
 """
+
 import itertools
 import json
 import os
@@ -19,16 +20,22 @@ from rgflow import METHODS, ConvergenceError, FlowError, Model, flow, predict, s
 L = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
 worst = {}
 outcomes = {}
+
+
 def run(name, fn):
     t = time.perf_counter()
     try:
-        fn(); o = "ok"
+        fn()
+        o = "ok"
     except (ValueError, TypeError, FlowError, ConvergenceError, FloatingPointError) as e:
         o = type(e).__name__
     dt = time.perf_counter() - t
     if dt > worst.get(name, (0,))[0]:
         worst[name] = (dt, o)
-    outcomes.setdefault(name, {}).setdefault(o, 0); outcomes[name][o] += 1
+    outcomes.setdefault(name, {}).setdefault(o, 0)
+    outcomes[name][o] += 1
+
+
 for a, b, k, U in itertools.product([0.01, 5.0], [-0.9, 10.0], [1e-300, 1.0, 1e300], [0.0, 1e-300, 0.05, 3e296]):
     try:
         m = Model(a, b, L, k, U)

@@ -9,6 +9,7 @@ Printed: the number of z-scores, the fraction above 2 and 3, the largest |z| wit
 error bars (bias + round-off) and without it (the batch-mean spread alone, as before the floor),
 and the share of modes whose error bar the floor dominates.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,22 +39,24 @@ def main(sets=250, seed=5):
                 warnings.simplefilter("ignore")
                 ex = exact_moments(model)
                 lv = langevin(model, seed=i)
-        except Exception as exc:   # noqa: BLE001 - a bench reports and goes on
+        except Exception as exc:  # noqa: BLE001 - a bench reports and goes on
             skipped += 1
             print(f"skipped {model.params}: {exc!r}"[:200])
             continue
         for key in ("mean", "var"):
             se, fl = lv[f"{key}_stderr"], lv[f"{key}_stderr_floor"]
-            raw = np.sqrt(np.maximum(se ** 2 - fl ** 2, 0.0))
+            raw = np.sqrt(np.maximum(se**2 - fl**2, 0.0))
             d = lv[key] - np.asarray(ex[key])
             z_new.append(d / se)
             with np.errstate(divide="ignore", invalid="ignore"):
                 z_old.append(np.where(d == 0.0, 0.0, d / raw))
             floor_dom.append(fl > raw)
     z, zo = np.abs(np.concatenate(z_new)), np.abs(np.concatenate(z_old))
-    print(f"{sets - skipped} sets, {z.size} z-scores: |z| > 2: {np.mean(z > 2):.2%}, |z| > 3: {np.mean(z > 3):.3%}, "
-          f"max |z| = {z.max():.3g}; without the floor max |z| = {np.nanmax(zo):.3g} "
-          f"(|z| > 5: {np.mean(zo > 5):.1%}); floor-dominated error bars: {np.mean(np.concatenate(floor_dom)):.0%}")
+    print(
+        f"{sets - skipped} sets, {z.size} z-scores: |z| > 2: {np.mean(z > 2):.2%}, |z| > 3: {np.mean(z > 3):.3%}, "
+        f"max |z| = {z.max():.3g}; without the floor max |z| = {np.nanmax(zo):.3g} "
+        f"(|z| > 5: {np.mean(zo > 5):.1%}); floor-dominated error bars: {np.mean(np.concatenate(floor_dom)):.0%}"
+    )
 
 
 if __name__ == "__main__":

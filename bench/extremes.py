@@ -8,6 +8,7 @@ Per case: the loss ⟨L⟩/P, the worst relative error of ⟨Δ_k⟩ against `ex
 checks every answer must pass -- finite, 0 < ⟨Δ_k⟩ ≤ y_k, 0 < Var Δ_k ≤ λ_k (``bounds ok``) -- and any
 floating-point warning raised on the way (overflow, underflow to 0 of a product that matters, invalid).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,14 @@ def run(fn):
 
 def bounds_ok(m, p):
     lam, y = m.eigenvalues(), m.target()
-    return bool(np.all(np.isfinite(p.mean)) and np.all(np.isfinite(p.var)) and np.all(p.mean > 0)
-                and np.all(p.mean <= y * (1 + 1e-12)) and np.all(p.var > 0) and np.all(p.var <= lam * (1 + 1e-12)))
+    return bool(
+        np.all(np.isfinite(p.mean))
+        and np.all(np.isfinite(p.var))
+        and np.all(p.mean > 0)
+        and np.all(p.mean <= y * (1 + 1e-12))
+        and np.all(p.var > 0)
+        and np.all(p.var <= lam * (1 + 1e-12))
+    )
 
 
 def case(m, methods, label):
@@ -91,8 +98,13 @@ def main(argv=None):
             tr, status, sec, msgs = run(lambda m=m, scheme=scheme: flow(m, scheme))
             res = f"r_end={tr.end[0]:.4g} u_end={tr.end[1]:.4g}" if tr is not None else "-"
             flows.append((f"flow U={U:g}", scheme, res, "-", status[:110], sec, msgs))
-    for P, U, P_new in ((1000, 0.05, 500), (1000, 0.05, 2000), (10**5, 0.05, 2 * 10**5), (1000, 1.0, 10**5),
-                        (1000, 100.0, 2000)):
+    for P, U, P_new in (
+        (1000, 0.05, 500),
+        (1000, 0.05, 2000),
+        (10**5, 0.05, 2 * 10**5),
+        (1000, 1.0, 10**5),
+        (1000, 100.0, 2000),
+    ):
         m = Model(0.2, 0.3, P, P / 100**1.2, U)
         t, status, sec, msgs = run(lambda m=m, P_new=P_new: transfer(m, P_new, scheme="hybrid"))
         res = f"κ̃={t.kappa:.4g} Ũ={t.U:.4g}" if t is not None else "-"
@@ -101,8 +113,12 @@ def main(argv=None):
     # 4. where the one-loop expansion stops: the smallest U at which rg-1loop raises FlowError (bisection in
     #    ln U), the U at which pt1's first-order correction reaches 100 %, and the worst errors of rg-1loop and
     #    rg against exact just below (rg itself has no such limit)
-    for a, b, P, kappa in [(0.2, 0.3, 1000, 1000 / 100**1.2), (0.01, -0.9, 1000, 1000 / 100**1.01),
-                           (5.0, 10.0, 1000, 1000 / 100**6), (1.0, 0.2, 10**5, 10**5 / 100**2)]:
+    for a, b, P, kappa in [
+        (0.2, 0.3, 1000, 1000 / 100**1.2),
+        (0.01, -0.9, 1000, 1000 / 100**1.01),
+        (5.0, 10.0, 1000, 1000 / 100**6),
+        (1.0, 0.2, 10**5, 10**5 / 100**2),
+    ]:
         base = Model(a, b, P, kappa, 0.0)
         lo, hi = 1e-6, 1e12
         for _ in range(40):
@@ -110,7 +126,7 @@ def main(argv=None):
             try:
                 predict(base.replace(U=mid), "rg-1loop")
                 lo = mid
-            except (FlowError, ValueError):   # ValueError: beyond the model's domain U*P <= 1e300
+            except (FlowError, ValueError):  # ValueError: beyond the model's domain U*P <= 1e300
                 hi = mid
         gp = predict(base, "gp")
         A0 = float(np.sum(gp.var + gp.mean**2))
@@ -119,11 +135,21 @@ def main(argv=None):
         for U in [U for U in (0.01, 1.0, 100.0) if U < lo] + [0.9 * lo]:
             m = base.replace(U=U)
             ex = predict(m, "exact").mean
-            errs.append(f"U={U:.3g}: {np.max(np.abs(predict(m, 'rg-1loop').mean / ex - 1)):.1e} "
-                        f"(rg {np.max(np.abs(predict(m, 'rg').mean / ex - 1)):.1e})")
-        rows.append((f"α={a:g} β={b:g} Λ=P={P:g} κ={kappa:.3g}", "U limits",
-                     f"rg-1loop U*={lo:.3g}{'+' if hi >= 1e12 else ''}, pt1 {U_pt1:.3g}",
-                     "-", "rg-1loop err (rg): " + ", ".join(errs), 0.0, []))
+            errs.append(
+                f"U={U:.3g}: {np.max(np.abs(predict(m, 'rg-1loop').mean / ex - 1)):.1e} "
+                f"(rg {np.max(np.abs(predict(m, 'rg').mean / ex - 1)):.1e})"
+            )
+        rows.append(
+            (
+                f"α={a:g} β={b:g} Λ=P={P:g} κ={kappa:.3g}",
+                "U limits",
+                f"rg-1loop U*={lo:.3g}{'+' if hi >= 1e12 else ''}, pt1 {U_pt1:.3g}",
+                "-",
+                "rg-1loop err (rg): " + ", ".join(errs),
+                0.0,
+                [],
+            )
+        )
     # 5. langevin at the corners (Λ = 100) against exact, in units of its standard errors
     for a, b in [(0.01, -0.9), (0.01, 10.0), (5.0, -0.9), (5.0, 10.0)]:
         m = Model(a, b, 100, 100 / 10 ** (1 + a), 0.05)
@@ -134,16 +160,27 @@ def main(argv=None):
         ex = predict(m, "exact")
         # standard errors floored at 1e-12 relative: below that they are round-off (Rao–Blackwellized modes)
         z = np.max(np.abs(res.mean - ex.mean) / np.maximum(res.info["mean_stderr"], 1e-12 * np.abs(ex.mean)))
-        rows.append((f"α={a:g} β={b:g} Λ=P=100", "langevin", f"{res.loss:.4g}",
-                     f"{np.max(np.abs(res.mean / ex.mean - 1)):.1e}", f"max |Δ|/stderr = {z:.2f}", sec, msgs))
+        rows.append(
+            (
+                f"α={a:g} β={b:g} Λ=P=100",
+                "langevin",
+                f"{res.loss:.4g}",
+                f"{np.max(np.abs(res.mean / ex.mean - 1)):.1e}",
+                f"max |Δ|/stderr = {z:.2f}",
+                sec,
+                msgs,
+            )
+        )
 
     print(f"{'case':36s} {'method':11s} {'loss/result':28s} {'err vs exact':12s} {'status':44s} {'time':>7s}  warnings")
     for label, meth, loss, err, status, sec, msgs in rows:
         print(f"{label:36s} {meth:11s} {loss:28s} {err:12s} {status:44s} {sec:6.2f}s  {'; '.join(msgs)}")
     bad = [r for r in rows if r[4] == "BOUNDS VIOLATED"]
-    print(f"\n{len(rows)} runs, {sum(r[4] == 'bounds ok' or r[4] == 'ok' for r in rows)} finished with finite results, "
-          f"{sum(r[2] == '-' for r in rows)} stopped with a named error, {len(bad)} with violated bounds "
-          f"({', '.join(sorted({r[1] for r in bad}))})")
+    print(
+        f"\n{len(rows)} runs, {sum(r[4] == 'bounds ok' or r[4] == 'ok' for r in rows)} finished with finite results, "
+        f"{sum(r[2] == '-' for r in rows)} stopped with a named error, {len(bad)} with violated bounds "
+        f"({', '.join(sorted({r[1] for r in bad}))})"
+    )
 
 
 if __name__ == "__main__":

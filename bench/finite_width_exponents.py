@@ -16,6 +16,7 @@ D. mean-field parameterization, fixed N = 10⁶ and N/P = 100: loss_N/loss_∞ �
 
     python bench/finite_width_exponents.py          # ~1 min; writes bench/finite_width_exponents_results.txt
 """
+
 import math
 import pathlib
 import sys
@@ -50,7 +51,7 @@ def network_correction(alpha, beta, P, kappa, N, par="standard", L=1):
         ref = np.sum((y / (1 + x)) ** 2 + lam / (1 + x))
     else:
         t_hat = nw.pt1_moments(m)[2]["t_hat"]
-        ref = np.sum((y / (1 + m.r * lam * math.exp(t_hat))) ** 2)       # N = ∞: no variance (g = 1/N)
+        ref = np.sum((y / (1 + m.r * lam * math.exp(t_hat))) ** 2)  # N = ∞: no variance (g = 1/N)
     return float(np.sum(mean**2 + var) / ref - 1.0)
 
 
@@ -65,39 +66,56 @@ def fmt(v):
 
 def main():
     t0 = time.time()
-    rows = [" ".join(__doc__.strip().split("\n\n")[0].split()), "", f"P = {' '.join(str(p) for p in PS)}; local slopes at each P "
-            "(np.gradient in ln P)", ""]
+    rows = [
+        " ".join(__doc__.strip().split("\n\n")[0].split()),
+        "",
+        f"P = {' '.join(str(p) for p in PS)}; local slopes at each P (np.gradient in ln P)",
+        "",
+    ]
     for alpha, beta, kappa in SETS:
         e = correction_exponents(alpha, beta)
         rows.append(f"== alpha = {alpha}, beta = {beta}, kappa = {kappa:.4g} ==")
         c = np.array([network_correction(alpha, beta, P, kappa, 1e6) for P in PS])
         cc = np.array([continuum_network_correction(alpha, beta, P, kappa, 1e6) for P in PS])
         big = np.array([continuum_network_correction(alpha, beta, P, kappa, 1e6) for P in BIG])
-        rows += [f"A fixed N=1e6   exact c(P) = {c[0]:.3e} ... {c[-1]:.3e}",
-                 f"  measured slope   {fmt(local_slopes(PS, np.abs(c)))}",
-                 f"  continuum slope  {fmt(local_slopes(PS, np.abs(cc)))}",
-                 f"  continuum at P=1e16: {local_slopes(BIG, np.abs(big))[-1]:.4f}   derived e = "
-                 f"{e['network_fixed_width']:.4f}"]
+        rows += [
+            f"A fixed N=1e6   exact c(P) = {c[0]:.3e} ... {c[-1]:.3e}",
+            f"  measured slope   {fmt(local_slopes(PS, np.abs(c)))}",
+            f"  continuum slope  {fmt(local_slopes(PS, np.abs(cc)))}",
+            f"  continuum at P=1e16: {local_slopes(BIG, np.abs(big))[-1]:.4f}   derived e = "
+            f"{e['network_fixed_width']:.4f}",
+        ]
         c = np.array([network_correction(alpha, beta, P, kappa, 100 * P) for P in PS])
-        rows += [f"B fixed N/P=100 exact c(P) = {c[0]:.3e} ... {c[-1]:.3e}",
-                 f"  measured slope   {fmt(local_slopes(PS, np.abs(c)))}",
-                 f"  derived e - 1 = {e['network_fixed_ratio']:.4f}"]
-        cq = {meth: np.array([quartic_correction(alpha, beta, P, kappa, 0.05, meth) for P in PS]) for meth in ("exact", "pt1")}
+        rows += [
+            f"B fixed N/P=100 exact c(P) = {c[0]:.3e} ... {c[-1]:.3e}",
+            f"  measured slope   {fmt(local_slopes(PS, np.abs(c)))}",
+            f"  derived e - 1 = {e['network_fixed_ratio']:.4f}",
+        ]
+        cq = {
+            meth: np.array([quartic_correction(alpha, beta, P, kappa, 0.05, meth) for P in PS])
+            for meth in ("exact", "pt1")
+        }
         big = np.array([continuum_quartic_correction(alpha, beta, P, kappa, 0.05) for P in BIG])
-        rows += [f"C quartic U=0.05 exact c(P) = {cq['exact'][0]:.3e} ... {cq['exact'][-1]:.3e}",
-                 f"  exact slope      {fmt(local_slopes(PS, np.abs(cq['exact'])))}",
-                 f"  pt1 slope        {fmt(local_slopes(PS, np.abs(cq['pt1'])))}",
-                 f"  continuum pt1 at P=1e16: {local_slopes(BIG, np.abs(big))[-1]:.4f}   derived = "
-                 f"{e['quartic_fixed_U']:.4f}"]
+        rows += [
+            f"C quartic U=0.05 exact c(P) = {cq['exact'][0]:.3e} ... {cq['exact'][-1]:.3e}",
+            f"  exact slope      {fmt(local_slopes(PS, np.abs(cq['exact'])))}",
+            f"  pt1 slope        {fmt(local_slopes(PS, np.abs(cq['pt1'])))}",
+            f"  continuum pt1 at P=1e16: {local_slopes(BIG, np.abs(big))[-1]:.4f}   derived = "
+            f"{e['quartic_fixed_U']:.4f}",
+        ]
         far = np.array([5 * 10**5, 10**6])
         cf = [mean_field_correction(alpha, beta, int(P), kappa, 1e9) for P in far]
         far_slope = math.log(cf[1] / cf[0]) / math.log(2.0)
-        for label, Nf, key in (("fixed N=1e6", lambda P: 1e6, "mean_field_fixed_width"),
-                               ("fixed N/P=100", lambda P: 100 * P, "mean_field_fixed_ratio")):
+        for label, Nf, key in (
+            ("fixed N=1e6", lambda P: 1e6, "mean_field_fixed_width"),
+            ("fixed N/P=100", lambda P: 100 * P, "mean_field_fixed_ratio"),
+        ):
             c = np.array([network_correction(alpha, beta, P, kappa, Nf(P), "mean-field") for P in PS])
-            rows += [f"D mean-field {label}: c(P) = {c[0]:.3e} ... {c[-1]:.3e}",
-                     f"  measured slope   {fmt(local_slopes(PS, np.abs(c)))}",
-                     f"  first order at P=1e6: {far_slope - (1 if 'ratio' in key else 0):.4f}   derived = {e[key]:.4f}"]
+            rows += [
+                f"D mean-field {label}: c(P) = {c[0]:.3e} ... {c[-1]:.3e}",
+                f"  measured slope   {fmt(local_slopes(PS, np.abs(c)))}",
+                f"  first order at P=1e6: {far_slope - (1 if 'ratio' in key else 0):.4f}   derived = {e[key]:.4f}",
+            ]
         rows.append("")
     rows.append(f"(ran in {time.time() - t0:.0f} s; python bench/finite_width_exponents.py)")
     text = "\n".join(rows) + "\n"

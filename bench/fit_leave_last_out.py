@@ -17,6 +17,7 @@ gives each prediction, its error relative to the measured value, and whether the
 
     OMP_NUM_THREADS=1 python bench/fit_leave_last_out.py [--quick]  > bench/fit_leave_last_out_results.txt
 """
+
 import pathlib
 import sys
 import time
@@ -71,20 +72,36 @@ def one(dataset, kernel, bootstrap):
     fits["rgflow-power-law"] = fit_curve(P, E, seed, cutoff=N, **opts)
     fits["power_law_constant"] = fit_baseline(P, E, seed, form="power_law_constant", **opts)
     fits["chinchilla"] = fit_baseline(P, E, seed, form="chinchilla", **opts)
-    return {"dataset": dataset, "kernel": kernel, "N": N, "P_fit": P_fit, "P_star": P_star, "truth": t_mean,
-            "truth_se": t_se, "fits": fits, "seconds": time.perf_counter() - t0}
+    return {
+        "dataset": dataset,
+        "kernel": kernel,
+        "N": N,
+        "P_fit": P_fit,
+        "P_star": P_star,
+        "truth": t_mean,
+        "truth_se": t_se,
+        "fits": fits,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def main(quick=False):
     datasets = DATASETS[:1] if quick else DATASETS
     kernels = KERNELS[:1] if quick else KERNELS
     bootstrap = 20 if quick else 100
-    print(f"# rgflow fit, leave-last-out on real KRR: kappa = {KAPPA}, class targets, {SEEDS} seeds (nested runs) "
-          f"fitted on P <= 0.05 N, truth = mean of {TRUTH_SEEDS} runs at 0.1 N and 0.2 N; 90% bands by bootstrap "
-          f"over seeds ({bootstrap} resamples)")
-    print(f"{'dataset':>13} {'kernel':>7} {'N':>5} {'P*':>4} {'measured':>9} {'+-se%':>5} | "
-          + " | ".join(f"{m:>26}" for m in MODELS))
-    print(f"{'':>13} {'':>7} {'':>5} {'':>4} {'':>9} {'':>5} | " + " | ".join(f"{'pred   err%  band   in':>26}" for _ in MODELS))
+    print(
+        f"# rgflow fit, leave-last-out on real KRR: kappa = {KAPPA}, class targets, {SEEDS} seeds (nested runs) "
+        f"fitted on P <= 0.05 N, truth = mean of {TRUTH_SEEDS} runs at 0.1 N and 0.2 N; 90% bands by bootstrap "
+        f"over seeds ({bootstrap} resamples)"
+    )
+    print(
+        f"{'dataset':>13} {'kernel':>7} {'N':>5} {'P*':>4} {'measured':>9} {'+-se%':>5} | "
+        + " | ".join(f"{m:>26}" for m in MODELS)
+    )
+    print(
+        f"{'':>13} {'':>7} {'':>5} {'':>4} {'':>9} {'':>5} | "
+        + " | ".join(f"{'pred   err%  band   in':>26}" for _ in MODELS)
+    )
     errs = {m: [] for m in MODELS}
     cover = {m: [] for m in MODELS}
     widths = {m: [] for m in MODELS}
@@ -103,20 +120,30 @@ def main(quick=False):
                     cover[m].append(inside)
                     widths[m].append(w)
                     cells.append(f"{p['value']:9.4g} {100 * e:+6.1f} {100 * w:5.0f}% {'yes' if inside else ' no':>4}")
-                print(f"{ds:>13} {kn:>7} {r['N']:5d} {Ps:4d} {t:9.4g} {100 * r['truth_se'][j] / t:5.1f} | "
-                      + " | ".join(f"{c:>26}" for c in cells), flush=True)
+                print(
+                    f"{ds:>13} {kn:>7} {r['N']:5d} {Ps:4d} {t:9.4g} {100 * r['truth_se'][j] / t:5.1f} | "
+                    + " | ".join(f"{c:>26}" for c in cells),
+                    flush=True,
+                )
             fs = r["fits"]["rgflow-spectrum"]
             fp = r["fits"]["rgflow-power-law"]
-            print(f"{'':>13}   fitted P = {','.join(map(str, r['P_fit']))}; spectrum mode kappa_eff/kappa = "
-                  f"{fs.derived.get('kappa_eff_over_kappa', float('nan')):.3g}, sigma2 = {fs.fitted['sigma2']:.3g}, "
-                  f"drift part of the band {fs.derived.get('drift', {}) and max(fs.derived['drift']['half_width_upper']):.3f} "
-                  f"(ln E); power law alpha = {fp.fitted['alpha']:.3g}, beta = {fp.fitted['beta']:.3g} "
-                  f"({r['seconds']:.0f} s)", flush=True)
+            print(
+                f"{'':>13}   fitted P = {','.join(map(str, r['P_fit']))}; spectrum mode kappa_eff/kappa = "
+                f"{fs.derived.get('kappa_eff_over_kappa', float('nan')):.3g}, sigma2 = {fs.fitted['sigma2']:.3g}, "
+                f"drift part of the band {fs.derived.get('drift', {}) and max(fs.derived['drift']['half_width_upper']):.3f} "
+                f"(ln E); power law alpha = {fp.fitted['alpha']:.3g}, beta = {fp.fitted['beta']:.3g} "
+                f"({r['seconds']:.0f} s)",
+                flush=True,
+            )
     print("\n# summary over every (data set, kernel, P*)")
-    print(f"{'model':>20} {'mean |err|':>10} {'median |err|':>12} {'coverage of 90% band':>21} {'median band width':>18}")
+    print(
+        f"{'model':>20} {'mean |err|':>10} {'median |err|':>12} {'coverage of 90% band':>21} {'median band width':>18}"
+    )
     for m in MODELS:
-        print(f"{m:>20} {100 * np.mean(errs[m]):9.1f}% {100 * np.median(errs[m]):11.1f}% "
-              f"{sum(cover[m]):>11d}/{len(cover[m]):<9d} {100 * np.median(widths[m]):17.0f}%")
+        print(
+            f"{m:>20} {100 * np.mean(errs[m]):9.1f}% {100 * np.median(errs[m]):11.1f}% "
+            f"{sum(cover[m]):>11d}/{len(cover[m]):<9d} {100 * np.median(widths[m]):17.0f}%"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ per-example deadline, the slowest call per entry point and the outcome counts wr
 
 Prints the pytest summary, then per test: examples (calls), outcomes and the slowest call in seconds.
 """
+
 import argparse
 import json
 import os
@@ -23,8 +24,13 @@ def main(argv=None):
     ap.add_argument("--times", default="fuzz_times.json", help="where to write the timings (default fuzz_times.json)")
     ap.add_argument("-k", default=None, help="pytest -k expression (a subset of the tests)")
     ns = ap.parse_args(argv)
-    env = dict(os.environ, RGFLOW_FUZZ="long", RGFLOW_FUZZ_EXAMPLES=str(ns.examples),
-               RGFLOW_FUZZ_CUTOFF=str(ns.cutoff), RGFLOW_FUZZ_TIMES=str(pathlib.Path(ns.times).resolve()))
+    env = dict(
+        os.environ,
+        RGFLOW_FUZZ="long",
+        RGFLOW_FUZZ_EXAMPLES=str(ns.examples),
+        RGFLOW_FUZZ_CUTOFF=str(ns.cutoff),
+        RGFLOW_FUZZ_TIMES=str(pathlib.Path(ns.times).resolve()),
+    )
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fuzz.py"]
     if ns.k:
         cmd += ["-k", ns.k]

@@ -9,6 +9,7 @@ A probe is answered cleanly when the command ends within 30 s with exit status 2
 ``rgflow: error: ...`` on stderr (no traceback, no "internal error", nothing on stdout, no allow_pickle
 hint). Prints one line per probe that is not, and the counts; writes the summary to --results.
 """
+
 import argparse
 import contextlib
 import io
@@ -42,9 +43,16 @@ def run(argv):
 
 
 def clean(code, out, err, seconds):
-    return (code == 2 and not out and err.startswith("rgflow: error: ") and err.count("\n") == 1
-            and "Traceback" not in err and "internal error" not in err and "allow_pickle" not in err
-            and seconds < LIMIT)
+    return (
+        code == 2
+        and not out
+        and err.startswith("rgflow: error: ")
+        and err.count("\n") == 1
+        and "Traceback" not in err
+        and "internal error" not in err
+        and "allow_pickle" not in err
+        and seconds < LIMIT
+    )
 
 
 def probes(folder):
@@ -53,16 +61,22 @@ def probes(folder):
     arrays = hostile_arrays(os.path.join(folder, "arrays"))
     spectra = {k: p for k, (p, words) in files.items() if words}
     for name, path in spectra.items():
-        for sub in (["predict", "--P", 10, "--kappa", 1], ["curve", "--P", "10,20", "--kappa", 1],
-                    ["sweep", "--P", "10,20", "--kappa", 1, "--quiet"],
-                    ["surface", "--P", "10,20", "--cutoff", "10,20", "--kappa", 1],
-                    ["dynamics", "--P", 10, "--kappa", 1], ["transfer", "--P", 10, "--kappa", 1, "--to-P", 20],
-                    ["flow", "--P", 10, "--kappa", 1]):
+        for sub in (
+            ["predict", "--P", 10, "--kappa", 1],
+            ["curve", "--P", "10,20", "--kappa", 1],
+            ["sweep", "--P", "10,20", "--kappa", 1, "--quiet"],
+            ["surface", "--P", "10,20", "--cutoff", "10,20", "--kappa", 1],
+            ["dynamics", "--P", 10, "--kappa", 1],
+            ["transfer", "--P", 10, "--kappa", 1, "--to-P", 20],
+            ["flow", "--P", 10, "--kappa", 1],
+        ):
             yield f"{sub[0]} --spectrum {name}", [*sub, "--spectrum", path]
         if name == "missing.npz":
-            continue        # --resume on a file that does not exist starts the table afresh (exit 0)
-        yield f"sweep --resume --out {name}", ["sweep", "--alpha", 0.2, "--beta", 0.3, "--P", 10, "--kappa", 1,
-                                                "--resume", "--out", path, "--quiet"]
+            continue  # --resume on a file that does not exist starts the table afresh (exit 0)
+        yield (
+            f"sweep --resume --out {name}",
+            ["sweep", "--alpha", 0.2, "--beta", 0.3, "--P", 10, "--kappa", 1, "--resume", "--out", path, "--quiet"],
+        )
     good = arrays["zeros.npy"][0]
     every = {**{k: p for k, (p, _) in arrays.items()}, **spectra}
     for name, path in every.items():
@@ -96,11 +110,14 @@ def main_(argv=None):
             else:
                 failures.append(f"NOT CLEAN: {label}: exit {code}, {seconds:.1f} s, {err.strip()[:200]!r}")
                 print(failures[-1])
-    summary = (f"hostile files: {tried} probes tried, {answered} answered cleanly (exit 2, one line, < {LIMIT:g} s), "
-               f"{tried - answered} not; slowest {slowest[0]:.2f} s ({slowest[1]})")
+    summary = (
+        f"hostile files: {tried} probes tried, {answered} answered cleanly (exit 2, one line, < {LIMIT:g} s), "
+        f"{tried - answered} not; slowest {slowest[0]:.2f} s ({slowest[1]})"
+    )
     print(summary)
-    pathlib.Path(ns.results).write_text("# python bench/hostile_files.py\n" + summary + "\n"
-                                        + "".join(f"{f}\n" for f in failures))
+    pathlib.Path(ns.results).write_text(
+        "# python bench/hostile_files.py\n" + summary + "\n" + "".join(f"{f}\n" for f in failures)
+    )
     return 0 if answered == tried else 1
 
 

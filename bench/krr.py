@@ -3,6 +3,7 @@ seeds) and the diagnostic δ, at the figure-8 settings (α = 0.2, β = 0.3, Λ =
 
     python bench/krr.py [CUTOFF_FACTOR]     # Λ = CUTOFF_FACTOR·P, default 4
 """
+
 import pathlib
 import sys
 import time
@@ -15,8 +16,10 @@ P_VALUES = (100, 200, 400, 800, 1600)
 
 def main(cutoff_factor=4):
     print(f"alpha = 0.2, beta = 0.3, cutoff = {cutoff_factor:g} P")
-    print(f"{'kappa':>6} {'P':>5} {'seeds':>5} {'delta':>6} {'kap_eff/kap':>11} | "
-          + " ".join(f"{th + '/' + q:>16}" for th in ("EK", "RR") for q in ("bias", "var", "loss")))
+    print(
+        f"{'kappa':>6} {'P':>5} {'seeds':>5} {'delta':>6} {'kap_eff/kap':>11} | "
+        + " ".join(f"{th + '/' + q:>16}" for th in ("EK", "RR") for q in ("bias", "var", "loss"))
+    )
     t0 = time.perf_counter()
     for kappa in KAPPAS:
         c = compare(P_VALUES, 0.2, 0.3, kappa, cutoff_factor=cutoff_factor)
@@ -26,8 +29,10 @@ def main(cutoff_factor=4):
                 for q in ("bias", "variance", "loss"):
                     ref = c[f"{th}_{q}"][i]
                     cells.append(f"{c[f'krr_{q}'][i] / ref:.3f}±{c[f'krr_{q}_stderr'][i] / ref:.3f}")
-            print(f"{kappa:6.3g} {int(P):5d} {int(c['seeds'][i]):5d} {c['diagnostic'][i]:6.3f} "
-                  f"{c['kappa_eff'][i] / kappa:11.3f} | " + " ".join(f"{s:>16}" for s in cells))
+            print(
+                f"{kappa:6.3g} {int(P):5d} {int(c['seeds'][i]):5d} {c['diagnostic'][i]:6.3f} "
+                f"{c['kappa_eff'][i] / kappa:11.3f} | " + " ".join(f"{s:>16}" for s in cells)
+            )
     print(f"time {time.perf_counter() - t0:.1f} s")
 
 

@@ -9,6 +9,7 @@
    the true eigenvalue errors against the stated ones.
 3. Time and peak memory of the top-k path at a larger N (--big N K; default 20000 500).
 """
+
 import json
 import subprocess
 import sys
@@ -52,12 +53,14 @@ def main(argv):
 
     big = (int(argv[1]), int(argv[2])) if len(argv) >= 3 and argv[0] == "--big" else (20000, 500)
     out = []
-    say = lambda s: (print(s, flush=True), out.append(s))   # noqa: E731
+    say = lambda s: (print(s, flush=True), out.append(s))  # noqa: E731
     say("1. dense path memory (extra resident bytes of a fresh process)")
     for N in (3000, 5000):
         r = child(N, 0)
         say(f"   N = {N}: {r['extra_bytes'] / N**2:.1f}·N² bytes, {r['seconds']:.1f} s")
-    say("2. top k against dense on N = 5000 (rbf); worst |E_k/E_dense − 1| of the renormalized test error, κ ∈ [1e-3, 1e3]")
+    say(
+        "2. top k against dense on N = 5000 (rbf); worst |E_k/E_dense − 1| of the renormalized test error, κ ∈ [1e-3, 1e3]"
+    )
     X, f = data(5000)
     t = time.perf_counter()
     dense = spectrum_from_features(X, f, "rbf")
@@ -70,9 +73,11 @@ def main(argv):
         lam = dense.eigenvalues[:k]
         true = np.abs(lam - top.eigenvalues) / lam
         stated = np.array(top.meta["eigenvalue_errors"]) / top.eigenvalues
-        say(f"   modes = {k}: {dt:.1f} s; true relative eigenvalue error at k = 100: {true[99]:.1e}, at k/2: "
+        say(
+            f"   modes = {k}: {dt:.1f} s; true relative eigenvalue error at k = 100: {true[99]:.1e}, at k/2: "
             f"{true[k // 2 - 1]:.1e}, max {true.max():.1e}; stated max {stated.max():.1e}; covered "
-            f"{np.mean(np.abs(lam - top.eigenvalues) <= top.meta['eigenvalue_errors']):.3f} of the modes")
+            f"{np.mean(np.abs(lam - top.eigenvalues) <= top.meta['eigenvalue_errors']):.3f} of the modes"
+        )
         full = extrapolate_tail(top)
         for name, s, res in (("residual", top, top.residual), ("tail", full, 0.0)):
             worst = []
@@ -87,8 +92,10 @@ def main(argv):
     N, k = big
     say(f"3. top k at N = {N}, k = {k} (passes = 2)")
     r = child(N, k)
-    say(f"   {r['seconds']:.1f} s, {r['extra_bytes'] / 2**30:.2f} GiB extra resident, stated max relative "
-        f"eigenvalue error {r['max_relative_error']:.1e}")
+    say(
+        f"   {r['seconds']:.1f} s, {r['extra_bytes'] / 2**30:.2f} GiB extra resident, stated max relative "
+        f"eigenvalue error {r['max_relative_error']:.1e}"
+    )
     with open("bench/large_n_results.txt", "w") as fh:
         fh.write("\n".join(out) + "\n")
 

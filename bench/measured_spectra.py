@@ -5,6 +5,7 @@ targets; all N points, Λ = N modes), for both ridges, U = 0.01, 0.05, 0.2, at P
 
     python bench/measured_spectra.py [--quick]      # --quick: digits only, κ = 1
 """
+
 import pathlib
 import sys
 import time
@@ -32,8 +33,11 @@ def main(quick=False):
     t0 = time.perf_counter()
     spectra = SPECTRA[:1] if quick else SPECTRA
     kappas = (1.0,) if quick else (0.1, 1.0)
-    print(f"{'data/kernel':>22} {'ridge':>12} {'kappa':>5} {'P':>4} {'U':>5} "
-          + " ".join(f"{m:>10}" for m in METHODS) + f" {'rg est.':>9}")
+    print(
+        f"{'data/kernel':>22} {'ridge':>12} {'kappa':>5} {'P':>4} {'U':>5} "
+        + " ".join(f"{m:>10}" for m in METHODS)
+        + f" {'rg est.':>9}"
+    )
     for ds, kernel in spectra:
         X, f = real_dataset(ds, "class")
         s = spectrum_from_features(X, f, kernel)
@@ -53,8 +57,12 @@ def main(quick=False):
                         cells.append(worst(p.mean, ref))
                         if name == "rg":
                             est = p.info.get("error_estimate", np.nan)
-                    print(f"{ds + '/' + kernel:>22} {ridge:>12} {kappa:5g} {P:4d} {U:5g} "
-                          + " ".join(f"{c:10.2e}" for c in cells) + f" {est:9.2e}", flush=True)
+                    print(
+                        f"{ds + '/' + kernel:>22} {ridge:>12} {kappa:5g} {P:4d} {U:5g} "
+                        + " ".join(f"{c:10.2e}" for c in cells)
+                        + f" {est:9.2e}",
+                        flush=True,
+                    )
     print(f"\n({time.perf_counter() - t0:.0f} s) worst-over-k |<Δ_k>_method/<Δ_k>_exact − 1|, Λ = N modes")
 
 

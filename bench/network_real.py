@@ -12,6 +12,7 @@ is network_theory/ridge_errors (renormalized) and pointwise_cross/pointwise_erro
 claimed to hold (κ ∈ [1, 3], P ≤ 10% of the data set). The pointwise theory is skipped on digits (N = 1797:
 its two-ridge solves take minutes on the shared machine).
 """
+
 import math
 import sys
 import time
@@ -30,8 +31,11 @@ def dataset(name, target):
 
         X, lab = load_iris(return_X_y=True)
         X = (X - X.mean(0)) / X.std(0)
-        f = (lab == 0).astype(float) if target == "class" else np.tanh(
-            (z := X @ np.random.default_rng(1).standard_normal(4)) / z.std())
+        f = (
+            (lab == 0).astype(float)
+            if target == "class"
+            else np.tanh((z := X @ np.random.default_rng(1).standard_normal(4)) / z.std())
+        )
         return X, f
     return real_dataset(name, target)
 
@@ -50,7 +54,7 @@ def paired(K, f, P, kappa, N, L, par, draws, seed):
     net, krr = np.array(net), np.array(krr)
     mn, mk = net.mean(), krr.mean()
     ratio = mn / mk
-    d = net / mn - krr / mk                       # delta method for the ratio of paired means
+    d = net / mn - krr / mk  # delta method for the ratio of paired means
     se_ratio = ratio * d.std(ddof=1) / math.sqrt(draws)
     return mn, net.std(ddof=1) / math.sqrt(draws), mk, krr.std(ddof=1) / math.sqrt(draws), ratio, se_ratio, np.mean(zs)
 
@@ -58,10 +62,14 @@ def paired(K, f, P, kappa, N, L, par, draws, seed):
 def main(n_points=24, draws=200, mode="random"):
     rng = np.random.default_rng(2026 if mode == "random" else 7)
     sets = ["wine", "iris", "breast_cancer", "diabetes", "digits"]
-    print(f"# mode {mode}: {n_points} random points, {draws} paired draws each; fac = network/KRR (exact, paired), th = theory")
-    print(f"# {'set':>14} {'tgt':>6} {'N':>5} {'L':>2} {'par':>3} {'kappa':>7} {'P':>4} {'net':>9} {'se%':>4} "
-          f"{'krr':>9} {'fac':>6} {'se%':>4} {'fac_ren':>7} {'fac_pw':>7} {'abs_ren':>7} {'abs_pw':>7} "
-          f"{'u0_ren':>6} {'P/N':>5} {'z':>6} {'s':>4}")
+    print(
+        f"# mode {mode}: {n_points} random points, {draws} paired draws each; fac = network/KRR (exact, paired), th = theory"
+    )
+    print(
+        f"# {'set':>14} {'tgt':>6} {'N':>5} {'L':>2} {'par':>3} {'kappa':>7} {'P':>4} {'net':>9} {'se%':>4} "
+        f"{'krr':>9} {'fac':>6} {'se%':>4} {'fac_ren':>7} {'fac_pw':>7} {'abs_ren':>7} {'abs_pw':>7} "
+        f"{'u0_ren':>6} {'P/N':>5} {'z':>6} {'s':>4}"
+    )
     cache = {}
     worst = {"fac_ren": 0, "fac_pw": 0}
     for i in range(n_points):
@@ -97,11 +105,14 @@ def main(n_points=24, draws=200, mode="random"):
         fr = (ren.test_error / u0_ren) / fac - 1
         worst["fac_ren"] = max(worst["fac_ren"], abs(fr))
         worst["fac_pw"] = max(worst["fac_pw"], abs(fp)) if np.isfinite(fp) else worst["fac_pw"]
-        print(f"  {name:>14} {target:>6} {N:5d} {L:2d} {par[:3]:>3} {kappa:7.4f} {P:4d} {mn:9.3e} {100*sn/mn:4.1f} "
-              f"{mk:9.3e} {fac:6.3f} {100*sfac/fac:4.1f} {100*fr:+6.1f}% {100*fp:+6.1f}% "
-              f"{100*(ren.test_error/mn-1):+6.1f}% {100*ap:+6.1f}% {100*(u0_ren/mk-1):+5.1f}% "
-              f"{P/N:5.2f} {z:6.3f} {time.perf_counter()-t0:4.0f}", flush=True)
-    print(f"# worst |factor error|: renormalized {100*worst['fac_ren']:.1f}%, pointwise {100*worst['fac_pw']:.1f}%")
+        print(
+            f"  {name:>14} {target:>6} {N:5d} {L:2d} {par[:3]:>3} {kappa:7.4f} {P:4d} {mn:9.3e} {100 * sn / mn:4.1f} "
+            f"{mk:9.3e} {fac:6.3f} {100 * sfac / fac:4.1f} {100 * fr:+6.1f}% {100 * fp:+6.1f}% "
+            f"{100 * (ren.test_error / mn - 1):+6.1f}% {100 * ap:+6.1f}% {100 * (u0_ren / mk - 1):+5.1f}% "
+            f"{P / N:5.2f} {z:6.3f} {time.perf_counter() - t0:4.0f}",
+            flush=True,
+        )
+    print(f"# worst |factor error|: renormalized {100 * worst['fac_ren']:.1f}%, pointwise {100 * worst['fac_pw']:.1f}%")
 
 
 if __name__ == "__main__":

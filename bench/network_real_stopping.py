@@ -6,6 +6,7 @@ standard error exceeds rel_se and SLACK·rel_se. rel_se = 0.02, 3000 runs each.
 
     PYTHONPATH=$PWD python bench/network_real_stopping.py > bench/network_real_stopping_results.txt
 """
+
 import math
 
 import numpy as np
@@ -23,9 +24,11 @@ def old_rule(one, rng, rel_se, min_draws=40, max_draws=4000):
     return e.mean(), e.std(ddof=1) / np.sqrt(len(e)), len(e)
 
 
-CASES = (("0.85 + 0.15 Exp", lambda r: 0.85 + 0.15 * r.exponential(), 1.0),
-         ("0.8 + 0.1 Exp^2", lambda r: 0.8 + 0.1 * r.exponential() ** 2, 1.0),
-         ("lognormal(0, 1)", lambda r: float(np.exp(r.standard_normal())), math.exp(0.5)))
+CASES = (
+    ("0.85 + 0.15 Exp", lambda r: 0.85 + 0.15 * r.exponential(), 1.0),
+    ("0.8 + 0.1 Exp^2", lambda r: 0.8 + 0.1 * r.exponential() ** 2, 1.0),
+    ("lognormal(0, 1)", lambda r: float(np.exp(r.standard_normal())), math.exp(0.5)),
+)
 
 if __name__ == "__main__":
     rel, runs = 0.02, 3000
@@ -38,5 +41,7 @@ if __name__ == "__main__":
             else:
                 res = [tuple(sample_draws(one, s, 7, rel_se=rel).values()) for s in range(runs)]
             m, se, n = (np.array(c) for c in zip(*res))
-            print(f"  {name:>16} {rule:>6} {(m.mean() - true) / se.mean():+8.3f} {n.mean():6.0f} "
-                  f"{np.mean(se > rel * m):7.3f} {np.mean(se > SLACK * rel * m):13.3f}")
+            print(
+                f"  {name:>16} {rule:>6} {(m.mean() - true) / se.mean():+8.3f} {n.mean():6.0f} "
+                f"{np.mean(se > rel * m):7.3f} {np.mean(se > SLACK * rel * m):13.3f}"
+            )

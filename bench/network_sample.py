@@ -12,6 +12,7 @@ compared with Student's t with (batches − 1) degrees of freedom (the batch-mea
 
 Part 2: wall time of a larger case, P = Λ = 256, N = 512 (L = 1, 2), also checked in z.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,8 +60,10 @@ def zscores(res, ref):
 def main():
     print("# python bench/network_sample.py   (numpy %s; defaults %s)" % (np.__version__, DEFAULTS))
     print("# part 1: z-score calibration on %d random draws (seed %d)" % (DRAWS, SEED))
-    print(f"{'#':>3} {'P':>3} {'alpha':>5} {'beta':>5} {'kappa':>7} {'N':>4} {'L':>2} {'param':>10} "
-          f"{'max|z|':>6} {'<z2>':>5} {'z_Q':>6} {'ESS_Q':>6} {'sec':>6}")
+    print(
+        f"{'#':>3} {'P':>3} {'alpha':>5} {'beta':>5} {'kappa':>7} {'N':>4} {'L':>2} {'param':>10} "
+        f"{'max|z|':>6} {'<z2>':>5} {'z_Q':>6} {'ESS_Q':>6} {'sec':>6}"
+    )
     pooled = []
     nb = None
     t_all = time.perf_counter()
@@ -77,17 +80,23 @@ def main():
         pooled.append(z)
         nb = res["batches"]
         flag = "  (warned: ESS)" if w else ""
-        print(f"{i:3d} {P:3d} {alpha:5.2f} {beta:5.2f} {kappa:7.3f} {N:4d} {L:2d} {par:>10} "
-              f"{np.max(np.abs(z)):6.2f} {np.mean(z * z):5.2f} {zq:6.2f} {res['Q_ess']:6.0f} {sec:6.1f}{flag}",
-              flush=True)
+        print(
+            f"{i:3d} {P:3d} {alpha:5.2f} {beta:5.2f} {kappa:7.3f} {N:4d} {L:2d} {par:>10} "
+            f"{np.max(np.abs(z)):6.2f} {np.mean(z * z):5.2f} {zq:6.2f} {res['Q_ess']:6.0f} {sec:6.1f}{flag}",
+            flush=True,
+        )
     z = np.concatenate(pooled)
     a = np.abs(z)
     t = stats.t(nb - 1)
-    print(f"# pooled over {z.size} z-scores ({DRAWS} draws, {nb} batches each): "
-          f"|z|<1 {100 * np.mean(a < 1):.1f}%, |z|<2 {100 * np.mean(a < 2):.1f}%, |z|<3 {100 * np.mean(a < 3):.2f}%, "
-          f"mean z2 {np.mean(z * z):.3f}, max |z| {a.max():.2f}")
-    print(f"# expected for Student's t({nb - 1}): {100 * (2 * t.cdf(1) - 1):.1f}%, {100 * (2 * t.cdf(2) - 1):.1f}%, "
-          f"{100 * (2 * t.cdf(3) - 1):.2f}%, mean z2 {(nb - 1) / (nb - 3):.3f}; normal: 68.3%, 95.4%, 99.73%")
+    print(
+        f"# pooled over {z.size} z-scores ({DRAWS} draws, {nb} batches each): "
+        f"|z|<1 {100 * np.mean(a < 1):.1f}%, |z|<2 {100 * np.mean(a < 2):.1f}%, |z|<3 {100 * np.mean(a < 3):.2f}%, "
+        f"mean z2 {np.mean(z * z):.3f}, max |z| {a.max():.2f}"
+    )
+    print(
+        f"# expected for Student's t({nb - 1}): {100 * (2 * t.cdf(1) - 1):.1f}%, {100 * (2 * t.cdf(2) - 1):.1f}%, "
+        f"{100 * (2 * t.cdf(3) - 1):.2f}%, mean z2 {(nb - 1) / (nb - 3):.3f}; normal: 68.3%, 95.4%, 99.73%"
+    )
     print(f"# part 1 wall time {time.perf_counter() - t_all:.0f} s")
 
     print("# part 2: a larger case, P = Lambda = 256, N = 512, alpha = 0.5, beta = 0.5, kappa = 0.5, standard")
@@ -100,9 +109,12 @@ def main():
         ref = reference(lam, y, 256, 0.5, 512, L, "standard")
         z = zscores(res, ref)
         sweeps = kw["chains"] * (kw["samples"] + kw["burn"])
-        print(f"# L = {L}: {kw}: {sec:.1f} s, {1e3 * sec / sweeps:.1f} ms per chain-sweep, ESS_Q {res['Q_ess']:.0f}, "
-              f"max|z| {np.max(np.abs(z)):.2f}, mean z2 {np.mean(z * z):.2f}, "
-              f"max rel. stderr of <Delta_k> {np.max(res['mean_stderr'] / np.abs(res['mean'])):.2e}", flush=True)
+        print(
+            f"# L = {L}: {kw}: {sec:.1f} s, {1e3 * sec / sweeps:.1f} ms per chain-sweep, ESS_Q {res['Q_ess']:.0f}, "
+            f"max|z| {np.max(np.abs(z)):.2f}, mean z2 {np.mean(z * z):.2f}, "
+            f"max rel. stderr of <Delta_k> {np.max(res['mean_stderr'] / np.abs(res['mean'])):.2e}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Draws: α ∈ [0.1, 2], β ∈ [−0.5, 3], P = Λ ∈ [50, 5000], κ ∈ [0.05,
 L ∈ 1..4, both parameterizations. The exact mixture itself is checked against independent quadrature
 in tests/test_network.py; the sampled weights (method `sample`) in bench/network_sample.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,9 +24,15 @@ METHODS = ("gp", "pt1", "mean-field", "rg")
 
 
 def draw(rng):
-    return rgflow.Model(float(rng.uniform(0.1, 2)), float(rng.uniform(-0.5, 3)), int(10 ** rng.uniform(math.log10(50), math.log10(5000))),
-                        float(10 ** rng.uniform(math.log10(0.05), 3)), width=int(round(10 ** rng.uniform(math.log10(2), 5))),
-                        depth=int(rng.integers(1, 5)), parameterization=("standard", "mean-field")[int(rng.integers(2))])
+    return rgflow.Model(
+        float(rng.uniform(0.1, 2)),
+        float(rng.uniform(-0.5, 3)),
+        int(10 ** rng.uniform(math.log10(50), math.log10(5000))),
+        float(10 ** rng.uniform(math.log10(0.05), 3)),
+        width=int(round(10 ** rng.uniform(math.log10(2), 5))),
+        depth=int(rng.integers(1, 5)),
+        parameterization=("standard", "mean-field")[int(rng.integers(2))],
+    )
 
 
 def worst(a, b):
@@ -35,8 +42,11 @@ def worst(a, b):
 def accuracy(draws, seed):
     rng = np.random.default_rng(seed)
     print(f"== every method against exact: worst relative error of <Delta_k> over k ({draws} draws, seed {seed})")
-    print(f"{'alpha':>6} {'beta':>6} {'P':>5} {'kappa':>8} {'N':>6} {'L':>2} {'par':>5} | "
-          + " ".join(f"{m:>10}" for m in METHODS) + f" | {'rg est':>8} {'var err':>8} {'var est':>8} {'gp/rg':>8}")
+    print(
+        f"{'alpha':>6} {'beta':>6} {'P':>5} {'kappa':>8} {'N':>6} {'L':>2} {'par':>5} | "
+        + " ".join(f"{m:>10}" for m in METHODS)
+        + f" | {'rg est':>8} {'var err':>8} {'var est':>8} {'gp/rg':>8}"
+    )
     stats = {m: [] for m in METHODS}
     cover, tenfold, var_cover = 0, 0, 0
     for _ in range(draws):
@@ -56,20 +66,27 @@ def accuracy(draws, seed):
         ratio = errs["gp"] / max(errs["rg"], 1e-300)
         tenfold += ratio >= 10 or errs["rg"] < 1e-9
         p = model.params
-        print(f"{p['alpha']:6.3f} {p['beta']:6.3f} {p['P']:5d} {p['kappa']:8.3g} {p['width']:6d} {p['depth']:2d} "
-              f"{p['parameterization'][:5]:>5} | " + " ".join(f"{errs[m]:10.2e}" for m in METHODS)
-              + f" | {rg.info['error_estimate']:8.1e} {verr:8.1e} {rg.info['var_error_estimate']:8.1e} {ratio:8.1e}")
+        print(
+            f"{p['alpha']:6.3f} {p['beta']:6.3f} {p['P']:5d} {p['kappa']:8.3g} {p['width']:6d} {p['depth']:2d} "
+            f"{p['parameterization'][:5]:>5} | "
+            + " ".join(f"{errs[m]:10.2e}" for m in METHODS)
+            + f" | {rg.info['error_estimate']:8.1e} {verr:8.1e} {rg.info['var_error_estimate']:8.1e} {ratio:8.1e}"
+        )
     print("summary: worst over draws: " + ", ".join(f"{m} {max(v):.2e}" for m, v in stats.items()))
-    print(f"summary: rg below 1e-3 on {sum(e < 1e-3 for e in stats['rg'])}/{draws}; rg >= 10x better than gp "
-          f"(or below 1e-9) on {tenfold}/{draws}; rg's estimate covers its error on {cover}/{draws} (means), "
-          f"{var_cover}/{draws} (variances)")
+    print(
+        f"summary: rg below 1e-3 on {sum(e < 1e-3 for e in stats['rg'])}/{draws}; rg >= 10x better than gp "
+        f"(or below 1e-9) on {tenfold}/{draws}; rg's estimate covers its error on {cover}/{draws} (means), "
+        f"{var_cover}/{draws} (variances)"
+    )
 
 
 def transfers(draws, seed):
     rng = np.random.default_rng(seed + 1)
     print("\n== transfer P -> P' (both ways): worst relative deviation of <Delta_k>, k <= min(P, P'), from system 1")
-    print(f"{'N':>6} {'L':>2} {'par':>5} {'P':>5} {'P_new':>5} | {'N_new':>6} {'kappa_new':>10} | "
-          f"{'transfer':>9} {'keep r':>9} {'naive':>9}")
+    print(
+        f"{'N':>6} {'L':>2} {'par':>5} {'P':>5} {'P_new':>5} | {'N_new':>6} {'kappa_new':>10} | "
+        f"{'transfer':>9} {'keep r':>9} {'naive':>9}"
+    )
     for i in range(draws):
         model = draw(rng)
         model = model.replace(P=min(model.P, 1500))
@@ -80,12 +97,16 @@ def transfers(draws, seed):
         dev = worst(rgflow.predict(new, "exact").mean[:K], one)
         keep = worst(rgflow.predict(model.replace(P=P_new, kappa=model.kappa * P_new / model.P), "exact").mean[:K], one)
         naive = worst(rgflow.predict(model.replace(P=P_new), "exact").mean[:K], one)
-        print(f"{model.width:6d} {model.depth:2d} {model.parameterization[:5]:>5} {model.P:5d} {P_new:5d} | "
-              f"{new.width:6d} {new.kappa:10.4g} | {dev:9.2e} {keep:9.2e} {naive:9.2e}")
+        print(
+            f"{model.width:6d} {model.depth:2d} {model.parameterization[:5]:>5} {model.P:5d} {P_new:5d} | "
+            f"{new.width:6d} {new.kappa:10.4g} | {dev:9.2e} {keep:9.2e} {naive:9.2e}"
+        )
 
 
 def timing():
-    print("\n== exact and gp at Lambda = 10^6 (process time, best of 5, fresh models; alpha 0.2, beta 0.3, kappa = P/100^1.2)")
+    print(
+        "\n== exact and gp at Lambda = 10^6 (process time, best of 5, fresh models; alpha 0.2, beta 0.3, kappa = P/100^1.2)"
+    )
     for N, L, par in ((2, 1, "standard"), (8, 2, "standard"), (1000, 1, "standard"), (100, 3, "mean-field")):
         tg, te = [], []
         for _ in range(5):
@@ -99,8 +120,10 @@ def timing():
             rgflow.predict(m, "exact")
             te.append(time.process_time() - t2)
             tg.append(t1 - t0)
-        print(f"N={N:5d} L={L} {par:>10}: gp {min(tg) * 1e3:6.1f} ms, exact {min(te) * 1e3:6.1f} ms, "
-              f"ratio {min(te) / min(tg):4.1f}")
+        print(
+            f"N={N:5d} L={L} {par:>10}: gp {min(tg) * 1e3:6.1f} ms, exact {min(te) * 1e3:6.1f} ms, "
+            f"ratio {min(te) / min(tg):4.1f}"
+        )
 
 
 if __name__ == "__main__":

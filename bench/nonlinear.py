@@ -18,6 +18,7 @@ error). "holds" = |E/E_mix − 1| ≤ 2 SE and chi2_mix ≤ 3.
 
     python bench/nonlinear.py [--quick] [--dataset NAME]
 """
+
 import argparse
 import math
 import pathlib
@@ -38,18 +39,16 @@ def run(X, f, act, N, kappa, P, seed=0, samples=400, burn=200):
     test = np.setdiff1d(np.arange(len(f)), idx)
     Xtr, Ytr, Xte, fte = X[idx], f[idx], X[test], f[test]
     t0 = time.time()
-    s = sample_posterior(Xtr, Ytr, N, kappa, act, Xte, samples=samples, burn=burn, chains=4, batches=5,
-                         seed=seed)
+    s = sample_posterior(Xtr, Ytr, N, kappa, act, Xte, samples=samples, burn=burn, chains=4, batches=5, seed=seed)
     dt = time.time() - t0
     noise = float(np.mean(s.stderr**2))
     E = float(np.mean((s.mean - fte) ** 2)) - noise
-    lin = (2.0 * (s.mean - fte) * (s.batch_means - s.mean)).mean(axis=1)          # per batch, linearized
+    lin = (2.0 * (s.mean - fte) * (s.batch_means - s.mean)).mean(axis=1)  # per batch, linearized
     se_b = float(lin.std(ddof=1) / math.sqrt(len(lin)))
     chain_E = [float(np.mean((c - fte) ** 2)) for c in s.batch_means.reshape(4, -1, len(fte)).mean(axis=1)]
     se_c = float(np.std(chain_E, ddof=1) / 2.0)
     se = max(se_b, se_c)
-    row = {"act": act, "N": N, "kappa": kappa, "P": P, "E": E, "se": se, "Q": s.Q, "acc": s.acceptance,
-           "time": dt}
+    row = {"act": act, "N": N, "kappa": kappa, "P": P, "E": E, "se": se, "Q": s.Q, "acc": s.acceptance, "time": dt}
     for m in ("mixture", "saddle", "gp"):
         th = kernel_renormalization(Xtr, Ytr, N, kappa, act, Xte, method=m)
         Et = float(np.mean((th.predictor - fte) ** 2))
@@ -75,20 +74,25 @@ def main():
     if args.P:
         Ps = tuple(int(p) for p in args.P.split(","))
     print(f"{args.dataset}: n = {len(f)}, d = {X.shape[1]}; target mean {f.mean():.3f}, var {f.var():.3f}")
-    print(f"{'act':>4} {'N':>4} {'kappa':>5} {'P':>3} {'E_net':>7} {'+-se':>6} {'E/E_mix':>7} {'+-':>5} "
-          f"{'chi2':>6} {'E/E_sad':>7} {'chi2':>6} {'E/E_gp':>7} {'chi2':>7} {'Q_net':>6} {'Q_mix':>6} "
-          f"{'acc':>4} {'s':>4} holds")
+    print(
+        f"{'act':>4} {'N':>4} {'kappa':>5} {'P':>3} {'E_net':>7} {'+-se':>6} {'E/E_mix':>7} {'+-':>5} "
+        f"{'chi2':>6} {'E/E_sad':>7} {'chi2':>6} {'E/E_gp':>7} {'chi2':>7} {'Q_net':>6} {'Q_mix':>6} "
+        f"{'acc':>4} {'s':>4} holds"
+    )
     for act in args.acts.split(","):
         for P in Ps:
             for kappa in kappas:
                 for N in widths:
                     r = run(X, f, act, N, kappa, P)
                     holds = abs(r["ratio_mixture"] - 1) <= 2 * r["se_mixture"] and r["chi2_mixture"] <= 3
-                    print(f"{act:>4} {N:4d} {kappa:5g} {P:3d} {r['E']:7.4f} {r['se']:6.4f} "
-                          f"{r['ratio_mixture']:7.3f} {r['se_mixture']:5.3f} {r['chi2_mixture']:6.1f} "
-                          f"{r['ratio_saddle']:7.3f} {r['chi2_saddle']:6.1f} {r['ratio_gp']:7.3f} "
-                          f"{r['chi2_gp']:7.1f} {r['Q']:6.3f} {r['Q_mixture']:6.3f} {r['acc']:4.2f} "
-                          f"{r['time']:4.0f} {'yes' if holds else 'NO'}", flush=True)
+                    print(
+                        f"{act:>4} {N:4d} {kappa:5g} {P:3d} {r['E']:7.4f} {r['se']:6.4f} "
+                        f"{r['ratio_mixture']:7.3f} {r['se_mixture']:5.3f} {r['chi2_mixture']:6.1f} "
+                        f"{r['ratio_saddle']:7.3f} {r['chi2_saddle']:6.1f} {r['ratio_gp']:7.3f} "
+                        f"{r['chi2_gp']:7.1f} {r['Q']:6.3f} {r['Q_mixture']:6.3f} {r['acc']:4.2f} "
+                        f"{r['time']:4.0f} {'yes' if holds else 'NO'}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ KRR's grid optimum (1.000 = as good as the grid search).
 
     OMP_NUM_THREADS=1 python bench/optimal_ridge.py [--quick] > bench/optimal_ridge_results.txt
 """
+
 import pathlib
 import sys
 import time
@@ -31,9 +32,11 @@ def main(quick=False):
     datasets = DATASETS[:2] if quick else DATASETS
     draws = 40 if quick else DRAWS
     print(f"# optimal ridge: theory vs real KRR grid search (16 ridges 1e-4..10, {draws} draws each); class targets")
-    print(f"{'dataset':>13} {'kernel':>7} {'N':>5} {'P':>4} | {'KRR k*':>8} {'KRR E*':>8} | "
-          f"{'renorm k*':>9} {'E_pred':>8} {'KRR@k*/best':>11} | {'pointw k*':>9} {'E_pred':>8} {'KRR@k*/best':>11} | "
-          f"{'bare k*':>7}")
+    print(
+        f"{'dataset':>13} {'kernel':>7} {'N':>5} {'P':>4} | {'KRR k*':>8} {'KRR E*':>8} | "
+        f"{'renorm k*':>9} {'E_pred':>8} {'KRR@k*/best':>11} | {'pointw k*':>9} {'E_pred':>8} {'KRR@k*/best':>11} | "
+        f"{'bare k*':>7}"
+    )
     ratios = {"renormalized": [], "pointwise": []}
     preds = {"renormalized": [], "pointwise": []}
     for ds in datasets:
@@ -59,14 +62,19 @@ def main(quick=False):
                     label = "0 (rl)" if best.ridgeless else f"{best.kappa:.3g}"
                     cells.append(f"{label:>9} {best.test_error:8.4f} {at / krr[i]:11.3f}")
                 bare = optimal_ridge(spec, P, "bare")
-                print(f"{ds:>13} {kn:>7} {N:5d} {P:4d} | {GRID[i]:8.3g} {krr[i]:8.4f} | " + " | ".join(cells)
-                      + f" | {'0 (rl)' if bare.ridgeless else f'{bare.kappa:.3g}':>7}   ({time.perf_counter() - t0:.0f} s)",
-                      flush=True)
+                print(
+                    f"{ds:>13} {kn:>7} {N:5d} {P:4d} | {GRID[i]:8.3g} {krr[i]:8.4f} | "
+                    + " | ".join(cells)
+                    + f" | {'0 (rl)' if bare.ridgeless else f'{bare.kappa:.3g}':>7}   ({time.perf_counter() - t0:.0f} s)",
+                    flush=True,
+                )
     print("\n# summary: KRR error at the theory's k* / KRR's grid optimum, and predicted E* / KRR's E*")
     for theory in ratios:
         r, p = np.array(ratios[theory]), np.array(preds[theory])
-        print(f"{theory:>13}: KRR@k*/best median {np.median(r):.3f}, max {r.max():.3f} (n = {r.size}); "
-              f"E_pred/KRR E* median {np.median(p):.3f}, range [{p.min():.3f}, {p.max():.3f}]")
+        print(
+            f"{theory:>13}: KRR@k*/best median {np.median(r):.3f}, max {r.max():.3f} (n = {r.size}); "
+            f"E_pred/KRR E* median {np.median(p):.3f}, range [{p.min():.3f}, {p.max():.3f}]"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 Every time is the best of several repetitions of the same call in this process; subprocess
 timings (import, --help) are the best of 5 fresh interpreters.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,10 @@ def row(what, value, target, met):
     print(f"  {what:58s} {value:>24s}   target {target:<14s} {'met' if met else 'NOT MET'}", flush=True)
 
 
-SETS = {"α=0.3 β=0.8 κ=5": dict(alpha=0.3, beta=0.8, kappa=5.0, U=0.05),
-        "paper α=0.2 β=0.3 κ=1000/100^1.2": dict(alpha=0.2, beta=0.3, kappa=1000 / 100**1.2, U=0.05)}
+SETS = {
+    "α=0.3 β=0.8 κ=5": dict(alpha=0.3, beta=0.8, kappa=5.0, U=0.05),
+    "paper α=0.2 β=0.3 κ=1000/100^1.2": dict(alpha=0.2, beta=0.3, kappa=1000 / 100**1.2, U=0.05),
+}
 GOAL_EXACT = {10**6: 5.0, 10**7: 2.0}
 
 
@@ -53,8 +56,10 @@ def predictors(sizes=(10**5, 10**6, 10**7)):
     for L in sizes:
         n = 5 if L < 10**7 else 3
         for name, par in SETS.items():
+
             def fresh():
                 return Model(P=L, **par)
+
             times = {m: math.inf for m in ("gp", "rg", "exact")}
             for _ in range(n):
                 for m in times:
@@ -63,15 +68,25 @@ def predictors(sizes=(10**5, 10**6, 10**7)):
                     if m == "exact":
                         ex = out
             t_gp, t_rg, t_ex = times["gp"], times["rg"], times["exact"]
-            print(f"  (Λ = 10^{round(math.log10(L))}, {name}: gp {t_gp * 1e3:.1f} ms, rg {t_rg * 1e3:.1f} ms, "
-                  f"exact {t_ex * 1e3:.1f} ms; exact: {ex.info['nodes']} nodes, {ex.info['explicit']} explicit "
-                  f"modes, {ex.info.get('summed', L)} summed one by one, converged to {ex.info['error']:.1e})")
+            print(
+                f"  (Λ = 10^{round(math.log10(L))}, {name}: gp {t_gp * 1e3:.1f} ms, rg {t_rg * 1e3:.1f} ms, "
+                f"exact {t_ex * 1e3:.1f} ms; exact: {ex.info['nodes']} nodes, {ex.info['explicit']} explicit "
+                f"modes, {ex.info.get('summed', L)} summed one by one, converged to {ex.info['error']:.1e})"
+            )
             tag = f"Λ = 10^{round(math.log10(L))}, {name}"
-            row(f"rg / gp, {tag}", f"{t_rg / t_gp:.1f}×", "≤ 5×" if L == 10**6 else "report",
-                t_rg / t_gp <= 5 or L != 10**6)
+            row(
+                f"rg / gp, {tag}",
+                f"{t_rg / t_gp:.1f}×",
+                "≤ 5×" if L == 10**6 else "report",
+                t_rg / t_gp <= 5 or L != 10**6,
+            )
             goal = GOAL_EXACT.get(L)
-            row(f"exact (1e-11) / gp, {tag}", f"{t_ex / t_gp:.1f}×", f"≤ {goal:g}×" if goal else "report",
-                goal is None or t_ex / t_gp <= goal)
+            row(
+                f"exact (1e-11) / gp, {tag}",
+                f"{t_ex / t_gp:.1f}×",
+                f"≤ {goal:g}×" if goal else "report",
+                goal is None or t_ex / t_gp <= goal,
+            )
 
 
 def memory(L=10**7):
@@ -85,8 +100,12 @@ def memory(L=10**7):
         predict(Model(P=L, **par), m)
         peaks[m] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    row(f"peak memory at Λ = 10^{round(math.log10(L))} (paper set): gp / rg / exact",
-        " / ".join(f"{peaks[m]:.0f}" for m in peaks) + " MiB", "report", True)
+    row(
+        f"peak memory at Λ = 10^{round(math.log10(L))} (paper set): gp / rg / exact",
+        " / ".join(f"{peaks[m]:.0f}" for m in peaks) + " MiB",
+        "report",
+        True,
+    )
 
 
 def trajectories():
@@ -98,11 +117,15 @@ def trajectories():
     U = rng.uniform(0, 0.1, 1000)
     tb, batch = best(lambda: flow_batch(0.2, 0.3, 10**6, 10**6 / kappa, U * 10**6), 2)
     t0 = time.perf_counter()
-    for i in range(0, 1000, 20):      # 50 of the 1000 one by one, for the loop estimate
+    for i in range(0, 1000, 20):  # 50 of the 1000 one by one, for the loop estimate
         flow(Model(0.2, 0.3, 10**6, kappa[i], U[i]))
     t_loop = (time.perf_counter() - t0) * 20
-    row("1000 initial conditions, flow_batch (vs a Python loop)", f"{tb:.2f} s ({t_loop / tb:.0f}× faster)",
-        "vectorized", tb < t_loop)
+    row(
+        "1000 initial conditions, flow_batch (vs a Python loop)",
+        f"{tb:.2f} s ({t_loop / tb:.0f}× faster)",
+        "vectorized",
+        tb < t_loop,
+    )
 
 
 def field():
@@ -122,12 +145,18 @@ def startup():
     env = dict(os.environ, PYTHONPATH=ROOT)
     code = "import sys, rgflow; assert 'sympy' not in sys.modules and 'matplotlib' not in sys.modules"
     runs = {}
-    for name, cmd in {"import rgflow": [sys.executable, "-c", code],
-                      "rgflow --help": [sys.executable, "-m", "rgflow", "--help"],
-                      "python (empty)": [sys.executable, "-c", "pass"]}.items():
+    for name, cmd in {
+        "import rgflow": [sys.executable, "-c", code],
+        "rgflow --help": [sys.executable, "-m", "rgflow", "--help"],
+        "python (empty)": [sys.executable, "-c", "pass"],
+    }.items():
         runs[name] = best(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), 5)[0]
-    row("import rgflow (no sympy, no matplotlib loaded)", f"{runs['import rgflow']:.2f} s", "< 0.5 s",
-        runs["import rgflow"] < 0.5)
+    row(
+        "import rgflow (no sympy, no matplotlib loaded)",
+        f"{runs['import rgflow']:.2f} s",
+        "< 0.5 s",
+        runs["import rgflow"] < 0.5,
+    )
     row("rgflow --help", f"{runs['rgflow --help']:.2f} s", "< 0.5 s", runs["rgflow --help"] < 0.5)
     print(f"  (a bare interpreter starts in {runs['python (empty)']:.2f} s)")
 
@@ -155,17 +184,20 @@ def generated_vs_sympy():
     n = 10**5
     rr = np.linspace(1, 1000, n)
     t_vec, _ = best(lambda: eq.continuum_rhs(rr, 50.0, 317.0, 0.2, 0.3), 20)
-    print(f"  (derivation {t_derive:.1f} s; one evaluation: sympy evalf {t_subs * 1e6:.0f} µs, "
-          f"plain lambdify {t_lamb * 1e6:.1f} µs, generated {t_gen * 1e6:.1f} µs; "
-          f"generated on 10^5 points {t_vec * 1e3:.1f} ms = {t_vec / n * 1e9:.0f} ns/point)")
+    print(
+        f"  (derivation {t_derive:.1f} s; one evaluation: sympy evalf {t_subs * 1e6:.0f} µs, "
+        f"plain lambdify {t_lamb * 1e6:.1f} µs, generated {t_gen * 1e6:.1f} µs; "
+        f"generated on 10^5 points {t_vec * 1e3:.1f} ms = {t_vec / n * 1e9:.0f} ns/point)"
+    )
     row("generated RHS vs sympy evalf, one evaluation", f"{t_subs / t_gen:.0f}× faster", "report", True)
     row("generated RHS vs sympy evalf, per point on 10^5 points", f"{t_subs / (t_vec / n):.0f}× faster", "report", True)
 
 
-
-CORE_CASES = {"Λ = 10^6, paper α=0.2 β=0.3 κ=10^6/100^1.2": (0.2, 0.3, 10**6, 10**6 / 100**1.2, 0.05),
-              "Λ = 10^6, α=0.3 β=0.8 κ=5": (0.3, 0.8, 10**6, 5.0, 0.05),
-              "paper set P = Λ = 1000, κ=1000/100^1.2": (0.2, 0.3, 1000, 1000 / 100**1.2, 0.05)}
+CORE_CASES = {
+    "Λ = 10^6, paper α=0.2 β=0.3 κ=10^6/100^1.2": (0.2, 0.3, 10**6, 10**6 / 100**1.2, 0.05),
+    "Λ = 10^6, α=0.3 β=0.8 κ=5": (0.3, 0.8, 10**6, 5.0, 0.05),
+    "paper set P = Λ = 1000, κ=1000/100^1.2": (0.2, 0.3, 1000, 1000 / 100**1.2, 0.05),
+}
 
 # run in a fresh interpreter on PYTHONPATH=<checkout>: best-of-n times of exact_moments and rg_moments on a model
 # whose spectrum is cached (the integration alone), and their moments, saved to the .npz given as argv[1]
@@ -205,8 +237,12 @@ def core(ref, rounds=3, repeat=5):
         for k in range(rounds):
             for tag, path in (("ref", old), ("now", ROOT)):
                 f = os.path.join(tmp, f"{tag}{k}.npz")
-                subprocess.run([sys.executable, "-c", _CORE_CHILD % (cases, repeat), f], check=True, cwd=tmp,
-                               env=dict(os.environ, PYTHONPATH=os.path.abspath(path)))
+                subprocess.run(
+                    [sys.executable, "-c", _CORE_CHILD % (cases, repeat), f],
+                    check=True,
+                    cwd=tmp,
+                    env=dict(os.environ, PYTHONPATH=os.path.abspath(path)),
+                )
                 runs[tag].append(dict(np.load(f)))
     print(f"exact and rg: this checkout against {ref} (best of {rounds}×{repeat}, spectrum cached)")
     for i, name in enumerate(CORE_CASES):
@@ -225,7 +261,11 @@ def main():
         core(sys.argv[sys.argv.index("--core") + 1])
         return
     print("rgflow performance (best-of-n wall times; ratios measured in this run)")
-    parts = (predictors, memory) if "--predictors" in sys.argv else (predictors, memory, trajectories, field, curve, startup)
+    parts = (
+        (predictors, memory)
+        if "--predictors" in sys.argv
+        else (predictors, memory, trajectories, field, curve, startup)
+    )
     for part in parts:
         part()
     if "--no-sympy" not in sys.argv:

@@ -22,6 +22,7 @@ points); the KRR bench draws without replacement. Per P, from ``draws`` random t
     python bench/pointwise_small_P_diagnosis.py gaussian    # Gaussian features on wine/ntk's spectrum
     python bench/pointwise_small_P_diagnosis.py elliptical  # x_i = √s_i g_i: heterogeneous, non-universal
 """
+
 import pathlib
 import sys
 
@@ -57,7 +58,9 @@ def diagnose(K, f, kappa, Ps, draws, seed=0):
         K0 = kappa / P
         pw, w, H, rho, t = pointwise_parts(K, f, P, kappa)
         el = ridge_errors(*spectrum, P, kappa)
-        no_rep = np.mean([np.mean(krr_residual(K, f, rng.choice(N, P, replace=False), kappa) ** 2) for _ in range(draws)])
+        no_rep = np.mean(
+            [np.mean(krr_residual(K, f, rng.choice(N, P, replace=False), kappa) ** 2) for _ in range(draws)]
+        )
         errs, rsum, r2sum, tmc = [], np.zeros(N), np.zeros(N), np.zeros(N)
         w1, w2, nout = np.zeros(N), np.zeros(N), np.zeros(N)
         for _ in range(draws):
@@ -68,9 +71,17 @@ def diagnose(K, f, kappa, Ps, draws, seed=0):
             r2sum += r * r
             HQ = (K - K[:, idx] @ np.linalg.lstsq(K[np.ix_(idx, idx)] + kappa * np.eye(P), K[idx], rcond=None)[0]) / K0
             tmc += (HQ * HQ).sum(1) / N
-            rest = idx[:-1]                              # the cavity: P − 1 other points
-            v = K.diagonal() - np.einsum("ij,ji->i", K[:, rest], np.linalg.lstsq(
-                K[np.ix_(rest, rest)] + kappa * np.eye(P - 1), K[rest], rcond=None)[0]) if P > 1 else K.diagonal()
+            rest = idx[:-1]  # the cavity: P − 1 other points
+            v = (
+                K.diagonal()
+                - np.einsum(
+                    "ij,ji->i",
+                    K[:, rest],
+                    np.linalg.lstsq(K[np.ix_(rest, rest)] + kappa * np.eye(P - 1), K[rest], rcond=None)[0],
+                )
+                if P > 1
+                else K.diagonal()
+            )
             out = np.ones(N, bool)
             out[rest] = False
             wt = kappa / (kappa + v)
@@ -86,20 +97,29 @@ def diagnose(K, f, kappa, Ps, draws, seed=0):
         if P > 1:
             rho1 = pointwise_parts(K, f, P - 1, kappa)[3]
             bias_a = np.mean(((P * rho1 - f) / (P - 1)) ** 2)
-        else:                                            # Q₋ = 1/K₀ exactly: (a) is exact at P = 1
+        else:  # Q₋ = 1/K₀ exactly: (a) is exact at P = 1
             bias_a = np.mean((f - K @ (f / (kappa + K.diagonal())) / N) ** 2)
         c = 1.0 / (P * N)
         E_i = np.linalg.solve(np.eye(N) - (H * H) * (w * w / (P * N))[None, :], rho * rho)
-        print(f"P = {P}: KRR without repl. {no_rep:.4f}, with repl. {E:.4f} +- {se / E:.3f} | KRR(with)/eigen "
-              f"{E / el.test_error:.3f}  KRR(with)/pointwise {E / pw.test_error:.3f}")
-        print(f"   split  bias: MC {bias:.4f} eigen {el_bias:.4f} pointwise {pw.bias:.4f} (a: P-1 cavity {bias_a:.4f})"
-              f" | fluct: MC {E - bias:.4f} eigen {el.test_error - el_bias:.4f} pointwise {pw.fluctuation:.4f}")
-        print(f"   (b) E[w~]/w median {np.median(Ew / w):.3f} [{np.min(Ew / w):.2f}, {np.max(Ew / w):.2f}], "
-              f"E[w~^2]/w^2 median {np.median(Ew2 / w ** 2):.3f} | (c) t_MC/t median {np.median(tmc / t):.3f} "
-              f"[{np.min(tmc / t):.2f}, {np.max(tmc / t):.2f}] | fluct with t_MC {c * np.sum(w * w * tmc * rho * rho):.4f},"
-              f" with E[w~^2] {c * np.sum(Ew2 * t * rho * rho):.4f}, with both {c * np.sum(Ew2 * tmc * rho * rho):.4f}")
-        print("   per-point E_i, MC/theory quantiles 5 25 50 75 95%: " + " ".join(
-            f"{x:.2f}" for x in np.quantile(r2sum / draws / E_i, [0.05, 0.25, 0.5, 0.75, 0.95])), flush=True)
+        print(
+            f"P = {P}: KRR without repl. {no_rep:.4f}, with repl. {E:.4f} +- {se / E:.3f} | KRR(with)/eigen "
+            f"{E / el.test_error:.3f}  KRR(with)/pointwise {E / pw.test_error:.3f}"
+        )
+        print(
+            f"   split  bias: MC {bias:.4f} eigen {el_bias:.4f} pointwise {pw.bias:.4f} (a: P-1 cavity {bias_a:.4f})"
+            f" | fluct: MC {E - bias:.4f} eigen {el.test_error - el_bias:.4f} pointwise {pw.fluctuation:.4f}"
+        )
+        print(
+            f"   (b) E[w~]/w median {np.median(Ew / w):.3f} [{np.min(Ew / w):.2f}, {np.max(Ew / w):.2f}], "
+            f"E[w~^2]/w^2 median {np.median(Ew2 / w**2):.3f} | (c) t_MC/t median {np.median(tmc / t):.3f} "
+            f"[{np.min(tmc / t):.2f}, {np.max(tmc / t):.2f}] | fluct with t_MC {c * np.sum(w * w * tmc * rho * rho):.4f},"
+            f" with E[w~^2] {c * np.sum(Ew2 * t * rho * rho):.4f}, with both {c * np.sum(Ew2 * tmc * rho * rho):.4f}"
+        )
+        print(
+            "   per-point E_i, MC/theory quantiles 5 25 50 75 95%: "
+            + " ".join(f"{x:.2f}" for x in np.quantile(r2sum / draws / E_i, [0.05, 0.25, 0.5, 0.75, 0.95])),
+            flush=True,
+        )
 
 
 def gaussian(kappas=(0.02, 1.0), Ps=(5, 7, 10, 20), draws=3000):
@@ -110,8 +130,11 @@ def gaussian(kappas=(0.02, 1.0), Ps=(5, 7, 10, 20), draws=3000):
         for P in Ps:
             g = gaussian_feature_krr(lam, y, P, kappa, draws=draws, seed=0)
             el = ridge_errors(lam, y, P, kappa).test_error
-            print(f"kappa = {kappa:g} P = {P:3d}: Gaussian-feature KRR/eigenlearning {g['mean'] / el:.3f} +- "
-                  f"{g['stderr'] / el:.3f}", flush=True)
+            print(
+                f"kappa = {kappa:g} P = {P:3d}: Gaussian-feature KRR/eigenlearning {g['mean'] / el:.3f} +- "
+                f"{g['stderr'] / el:.3f}",
+                flush=True,
+            )
 
 
 def elliptical(kappa=0.02, Ps=(5, 10, 20, 40), draws=3000, N=300):
@@ -119,18 +142,27 @@ def elliptical(kappa=0.02, Ps=(5, 10, 20, 40), draws=3000, N=300):
     against eigenlearning and the pointwise ridge for s ≡ 1, a two-point s and a log-normal s."""
     rng = np.random.default_rng(0)
     k = np.arange(1, N + 1)
-    G = rng.standard_normal((N, N)) * k ** -0.75
-    for name, s in (("s = 1", np.ones(N)), ("s in {1/3, 5/3}", rng.choice([1 / 3, 5 / 3], N)),
-                    ("s log-normal(0, 0.7)", np.exp(0.7 * rng.standard_normal(N) - 0.245))):
+    G = rng.standard_normal((N, N)) * k**-0.75
+    for name, s in (
+        ("s = 1", np.ones(N)),
+        ("s in {1/3, 5/3}", rng.choice([1 / 3, 5 / 3], N)),
+        ("s log-normal(0, 0.7)", np.exp(0.7 * rng.standard_normal(N) - 0.245)),
+    ):
         Xf = np.sqrt(s)[:, None] * G
         K, f = Xf @ Xf.T, Xf @ (1.0 / k)
         spectrum = spectrum_from_gram(K, f)
         row = []
         for P in Ps:
-            e = np.array([np.mean(krr_residual(K, f, rng.choice(N, P, replace=False), kappa) ** 2) for _ in range(draws)])
-            row.append(f"P={P}: /eigen {e.mean() / ridge_errors(*spectrum, P, kappa).test_error:.3f} /pointw "
-                       f"{e.mean() / pointwise_errors(K, f, P, kappa).test_error:.3f} (se {e.std() / np.sqrt(draws) / e.mean():.3f})")
-        print(f"{name:>20}: K_ii in [{K.diagonal().min():.2f}, {K.diagonal().max():.2f}]  " + "  ".join(row), flush=True)
+            e = np.array(
+                [np.mean(krr_residual(K, f, rng.choice(N, P, replace=False), kappa) ** 2) for _ in range(draws)]
+            )
+            row.append(
+                f"P={P}: /eigen {e.mean() / ridge_errors(*spectrum, P, kappa).test_error:.3f} /pointw "
+                f"{e.mean() / pointwise_errors(K, f, P, kappa).test_error:.3f} (se {e.std() / np.sqrt(draws) / e.mean():.3f})"
+            )
+        print(
+            f"{name:>20}: K_ii in [{K.diagonal().min():.2f}, {K.diagonal().max():.2f}]  " + "  ".join(row), flush=True
+        )
 
 
 def main(dataset="wine", kernel="ntk", target="class", kappa="0.02", Ps="5,7,10,20", draws="2000"):
@@ -140,8 +172,10 @@ def main(dataset="wine", kernel="ntk", target="class", kappa="0.02", Ps="5,7,10,
         return elliptical()
     X, f = real_dataset(dataset, target)
     K = kernel_matrix(X, kernel=kernel)
-    print(f"{dataset}, {kernel}, {target}, kappa = {kappa}: N = {len(f)}, K_ii in [{K.diagonal().min():.2f}, "
-          f"{K.diagonal().max():.2f}]")
+    print(
+        f"{dataset}, {kernel}, {target}, kappa = {kappa}: N = {len(f)}, K_ii in [{K.diagonal().min():.2f}, "
+        f"{K.diagonal().max():.2f}]"
+    )
     diagnose(K, f, float(kappa), [int(p) for p in Ps.split(",")], int(draws))
 
 

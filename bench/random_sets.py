@@ -11,6 +11,7 @@ and for ``rg`` the coverage of ``info["error_estimate"]`` and ``info["var_error_
 ``--corners`` adds the sets where the variance estimate used to under-cover (issue 26: flat targets
 β = −0.5 at Λ ≥ 2000, where b_q²c_q ρ_q² grows towards k = Λ; κ = 1e4 beyond the domain).
 """
+
 import argparse
 import math
 import sys
@@ -25,9 +26,14 @@ from rgflow import Model, predict  # noqa: E402
 METHODS = ("gp", "pt1", "rg-cutoff", "rg-1loop", "mean-field", "rg")
 
 
-CORNERS = [(0.2, -0.5, 5000, 10.0, 1.0, None), (0.1, -0.5, 2000, 10.0, 1.0, None),
-           (0.1, -0.5, 3000, 10.0, 1.0, None), (0.1, -0.5, 5000, 10.0, 1.0, None),
-           (0.1, -0.5, 5000, 1e4, 1.0, None), (0.1, -0.5, 2000, 3e4, 0.5, None)]
+CORNERS = [
+    (0.2, -0.5, 5000, 10.0, 1.0, None),
+    (0.1, -0.5, 2000, 10.0, 1.0, None),
+    (0.1, -0.5, 3000, 10.0, 1.0, None),
+    (0.1, -0.5, 5000, 10.0, 1.0, None),
+    (0.1, -0.5, 5000, 1e4, 1.0, None),
+    (0.1, -0.5, 2000, 3e4, 0.5, None),
+]
 
 
 def draw_sets(n, seed):
@@ -67,23 +73,35 @@ def evaluate(sets, methods=METHODS):
                 warnings.simplefilter("ignore")
                 t0 = time.perf_counter()
                 try:
-                    p = predict(Model(*params), meth)      # fresh model: no cached spectrum
-                except Exception as e:                     # noqa: BLE001 (a failure is an infinite error)
-                    row[meth] = {"mean": math.inf, "var": math.inf, "loss": math.inf,
-                                 "time": time.perf_counter() - t0, "failed": type(e).__name__}
+                    p = predict(Model(*params), meth)  # fresh model: no cached spectrum
+                except Exception as e:  # noqa: BLE001 (a failure is an infinite error)
+                    row[meth] = {
+                        "mean": math.inf,
+                        "var": math.inf,
+                        "loss": math.inf,
+                        "time": time.perf_counter() - t0,
+                        "failed": type(e).__name__,
+                    }
                     continue
                 dt = time.perf_counter() - t0
-            row[meth] = {"mean": _worst(p.mean, ex.mean), "var": _worst(p.var, ex.var),
-                         "loss": abs(p.loss / ex.loss - 1.0), "time": dt,
-                         "estimate": p.info.get("error_estimate"), "var_estimate": p.info.get("var_error_estimate")}
+            row[meth] = {
+                "mean": _worst(p.mean, ex.mean),
+                "var": _worst(p.var, ex.var),
+                "loss": abs(p.loss / ex.loss - 1.0),
+                "time": dt,
+                "estimate": p.info.get("error_estimate"),
+                "var_estimate": p.info.get("var_error_estimate"),
+            }
         rows.append(row)
     return rows
 
 
 def summary(rows, methods=METHODS):
     """Text table: per method the median / 90% / max of each error, failures, time / exact."""
-    lines = [f"{'method':>10} | {'mean: med':>10} {'p90':>9} {'max':>9} | {'var: med':>9} {'p90':>9} {'max':>9} | "
-             f"{'loss: med':>9} {'p90':>9} {'max':>9} | {'fail':>4} | {'t/exact':>7}"]
+    lines = [
+        f"{'method':>10} | {'mean: med':>10} {'p90':>9} {'max':>9} | {'var: med':>9} {'p90':>9} {'max':>9} | "
+        f"{'loss: med':>9} {'p90':>9} {'max':>9} | {'fail':>4} | {'t/exact':>7}"
+    ]
     for meth in methods:
         cells = []
         for key in ("mean", "var", "loss"):
@@ -134,22 +152,30 @@ def main():
     print()
     for above in (1e-5, 1e-9):
         cov, med, nbig = coverage(rows, above)
-        print(f"rg error estimate: covers the true error on {cov:.1%} of the sets; median estimate/error "
-              f"{med:.2g} over the {nbig} sets with error > {above:g}")
+        print(
+            f"rg error estimate: covers the true error on {cov:.1%} of the sets; median estimate/error "
+            f"{med:.2g} over the {nbig} sets with error > {above:g}"
+        )
     for above in (1e-5, 1e-9):
         cov, med, worst, nbig = var_coverage(rows, above)
-        print(f"rg var_error_estimate: covers the worst error of Var Delta_k on {cov:.1%} of the sets; estimate/error "
-              f"median {med:.3g}, smallest {worst:.3g} over the {nbig} sets with error > {above:g}")
+        print(
+            f"rg var_error_estimate: covers the worst error of Var Delta_k on {cov:.1%} of the sets; estimate/error "
+            f"median {med:.3g}, smallest {worst:.3g} over the {nbig} sets with error > {above:g}"
+        )
     if ns.corners:
-        for r in rows[len(sets) - len(CORNERS):]:
+        for r in rows[len(sets) - len(CORNERS) :]:
             g = r["rg"]
-            print(f"  corner {r['params']}: var error {g['var']:.2e}, estimate {g['var_estimate']:.2e}; "
-                  f"mean error {g['mean']:.2e}, estimate {g['estimate']:.2e}")
+            print(
+                f"  corner {r['params']}: var error {g['var']:.2e}, estimate {g['var_estimate']:.2e}; "
+                f"mean error {g['mean']:.2e}, estimate {g['estimate']:.2e}"
+            )
     rg_err = np.array([r["rg"]["mean"] for r in rows])
     small_U = np.array([s[4] <= 0.1 for s in sets])
     mf = np.array([r["mean-field"]["mean"] for r in rows])
-    print(f"rg worst error: {rg_err.max():.2e} overall, {rg_err[small_U].max():.2e} at U <= 0.1; "
-          f"beats mean-field on {np.sum(rg_err < mf)} / {len(sets)} sets")
+    print(
+        f"rg worst error: {rg_err.max():.2e} overall, {rg_err[small_U].max():.2e} at U <= 0.1; "
+        f"beats mean-field on {np.sum(rg_err < mf)} / {len(sets)} sets"
+    )
     worst = int(np.argmax(rg_err))
     print(f"rg's worst set: {sets[worst]}  error {rg_err[worst]:.2e}  estimate {rows[worst]['rg']['estimate']:.2e}")
 

@@ -6,6 +6,7 @@ spectrum with their drift across windows (``rgflow.data``).
 
     python bench/real_krr.py [DATASET,...] [--quick]     # default digits,breast_cancer,diabetes
 """
+
 import pathlib
 import sys
 import time
@@ -33,33 +34,46 @@ def spectrum_summary(dataset, kernel, target):
 def main(datasets=("digits", "breast_cancer", "diabetes"), quick=False):
     t0 = time.perf_counter()
     kappas = (1.0,) if quick else KAPPAS
-    print(f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>5} {'P':>4} {'draws':>5} "
-          f"{'KRR':>9} {'+-se%':>5} {'KRR/renorm':>10} {'KRR/bare':>9} {'KRR/pointw':>10}")
+    print(
+        f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>5} {'P':>4} {'draws':>5} "
+        f"{'KRR':>9} {'+-se%':>5} {'KRR/renorm':>10} {'KRR/bare':>9} {'KRR/pointw':>10}"
+    )
     rows = []
     for ds in datasets:
         for kn in KERNELS:
             for tg in TARGETS:
                 for r in validate_real(ds, kn, tg, kappas=kappas):
                     rows.append(r)
-                    flag = ("" if abs(r["ratio_renormalized"] - 1) <= 0.08 else "  *") + \
-                           ("" if abs(r["ratio_pointwise"] - 1) <= 0.08 else "  p")
-                    print(f"{ds:>13} {kn:>7} {tg:>6} {r['kappa']:5g} {r['P']:4d} {r['draws']:5d} "
-                          f"{r['krr']:9.3e} {100 * r['krr_stderr'] / r['krr']:5.1f} "
-                          f"{r['ratio_renormalized']:10.3f} {r['ratio_bare']:9.3f} {r['ratio_pointwise']:10.3f}{flag}", flush=True)
+                    flag = ("" if abs(r["ratio_renormalized"] - 1) <= 0.08 else "  *") + (
+                        "" if abs(r["ratio_pointwise"] - 1) <= 0.08 else "  p"
+                    )
+                    print(
+                        f"{ds:>13} {kn:>7} {tg:>6} {r['kappa']:5g} {r['P']:4d} {r['draws']:5d} "
+                        f"{r['krr']:9.3e} {100 * r['krr_stderr'] / r['krr']:5.1f} "
+                        f"{r['ratio_renormalized']:10.3f} {r['ratio_bare']:9.3f} {r['ratio_pointwise']:10.3f}{flag}",
+                        flush=True,
+                    )
     rr = np.array([r["ratio_renormalized"] for r in rows])
     bare = np.array([r["ratio_bare"] for r in rows])
     pw = np.array([r["ratio_pointwise"] for r in rows])
-    print(f"\n{len(rows)} points; renormalized within 8%: {np.mean(np.abs(rr - 1) <= 0.08):.0%}; "
-          f"KRR/renormalized in [{rr.min():.3f}, {rr.max():.3f}], KRR/bare in [{bare.min():.3f}, {bare.max():.3f}]")
-    print(f"pointwise renormalized ridge within 8%: {np.mean(np.abs(pw - 1) <= 0.08):.0%} "
-          f"({int(np.sum(np.abs(pw - 1) <= 0.08))} of {len(pw)}); KRR/pointwise in [{pw.min():.3f}, {pw.max():.3f}]")
+    print(
+        f"\n{len(rows)} points; renormalized within 8%: {np.mean(np.abs(rr - 1) <= 0.08):.0%}; "
+        f"KRR/renormalized in [{rr.min():.3f}, {rr.max():.3f}], KRR/bare in [{bare.min():.3f}, {bare.max():.3f}]"
+    )
+    print(
+        f"pointwise renormalized ridge within 8%: {np.mean(np.abs(pw - 1) <= 0.08):.0%} "
+        f"({int(np.sum(np.abs(pw - 1) <= 0.08))} of {len(pw)}); KRR/pointwise in [{pw.min():.3f}, {pw.max():.3f}]"
+    )
     print("worst |KRR/renormalized − 1| per (kernel, target, κ) over data sets and P:")
     for kn in KERNELS:
         for tg in TARGETS:
             cells = []
             for kappa in kappas:
-                sel = [abs(r["ratio_renormalized"] - 1) for r in rows
-                       if r["kernel"] == kn and r["target"] == tg and r["kappa"] == kappa]
+                sel = [
+                    abs(r["ratio_renormalized"] - 1)
+                    for r in rows
+                    if r["kernel"] == kn and r["target"] == tg and r["kappa"] == kappa
+                ]
                 cells.append(f"κ={kappa:g}: {max(sel):.3f}")
             print(f"  {kn:>7} {tg:>6}  " + "  ".join(cells))
     print("\nfitted exponents (λ_k = A k^-(1+α), y_k² = B k^-(1+β)) on [10, N/5] and drift over windows [k, 4k]:")
@@ -67,10 +81,12 @@ def main(datasets=("digits", "breast_cancer", "diabetes"), quick=False):
         for kn in KERNELS:
             for tg in TARGETS:
                 s, fit, d = spectrum_summary(ds, kn, tg)
-                print(f"  {ds:>13} {kn:>7} {tg:>6}: α = {fit['alpha']:.3f} ± {fit['alpha_err']:.3f}, "
-                      f"β = {fit['beta']:.3f} ± {fit['beta_err']:.3f};  α over windows "
-                      f"{' '.join(f'{a:.2f}' for a in d['alpha'])};  β "
-                      f"{' '.join(f'{b:.2f}' for b in d['beta'])}  (k_lo {' '.join(str(int(k)) for k in d['k_lo'])})")
+                print(
+                    f"  {ds:>13} {kn:>7} {tg:>6}: α = {fit['alpha']:.3f} ± {fit['alpha_err']:.3f}, "
+                    f"β = {fit['beta']:.3f} ± {fit['beta_err']:.3f};  α over windows "
+                    f"{' '.join(f'{a:.2f}' for a in d['alpha'])};  β "
+                    f"{' '.join(f'{b:.2f}' for b in d['beta'])}  (k_lo {' '.join(str(int(k)) for k in d['k_lo'])})"
+                )
     print(f"\n{time.perf_counter() - t0:.1f} s")
 
 

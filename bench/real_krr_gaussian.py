@@ -8,6 +8,7 @@ N Σ_i u_k(i)⁴ of the learnable eigenvectors (3 if Gaussian-like; up to N if l
 
     python bench/real_krr_gaussian.py
 """
+
 import pathlib
 import sys
 import time
@@ -32,8 +33,10 @@ def misses():
 def main():
     t0 = time.perf_counter()
     cache = {}
-    print(f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>5} {'P':>4} {'dropped':>7} {'power':>8} "
-          f"{'KRR/renorm':>10} {'gauss/renorm':>12} {'+-se':>5} {'kurt med':>8} {'kurt max':>8}")
+    print(
+        f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>5} {'P':>4} {'dropped':>7} {'power':>8} "
+        f"{'KRR/renorm':>10} {'gauss/renorm':>12} {'+-se':>5} {'kurt med':>8} {'kurt max':>8}"
+    )
     gauss = []
     for ds, kn, tg, kappa, P, ratio in misses():
         key = (ds, kn, tg)
@@ -47,12 +50,17 @@ def main():
         n_learn = max(1, int(np.sum(s.eigenvalues > rr.K)))
         kurt = eigenvector_kurtosis(K, n_learn)
         gauss.append(g["mean"] / rr.test_error)
-        print(f"{ds:>13} {kn:>7} {tg:>6} {kappa:5g} {P:4d} {s.meta['dropped_modes']:7d} {s.meta['dropped_power']:8.1e} "
-              f"{ratio:10.3f} {gauss[-1]:12.3f} {g['stderr'] / rr.test_error:5.3f} {np.median(kurt):8.1f} "
-              f"{kurt.max():8.0f}", flush=True)
+        print(
+            f"{ds:>13} {kn:>7} {tg:>6} {kappa:5g} {P:4d} {s.meta['dropped_modes']:7d} {s.meta['dropped_power']:8.1e} "
+            f"{ratio:10.3f} {gauss[-1]:12.3f} {g['stderr'] / rr.test_error:5.3f} {np.median(kurt):8.1f} "
+            f"{kurt.max():8.0f}",
+            flush=True,
+        )
     gauss = np.array(gauss)
-    print(f"\n{len(gauss)} misses; Gaussian features / renormalized in [{gauss.min():.3f}, {gauss.max():.3f}] "
-          f"({time.perf_counter() - t0:.0f} s)")
+    print(
+        f"\n{len(gauss)} misses; Gaussian features / renormalized in [{gauss.min():.3f}, {gauss.max():.3f}] "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ eigenvectors), both against eigenlearning (``rgflow.ridge.ridge_errors``) and th
 
     python bench/real_krr_haar.py
 """
+
 import pathlib
 import sys
 import time
@@ -17,15 +18,21 @@ from rgflow.data import kernel_matrix, spectrum_from_gram  # noqa: E402
 from rgflow.krr import krr_test_error, real_dataset  # noqa: E402
 from rgflow.ridge import pointwise_errors, ridge_errors  # noqa: E402
 
-CASES = (("digits", "rbf", "smooth", 0.01, 359), ("digits", "ntk", "smooth", 0.1, 359),
-         ("breast_cancer", "rbf", "class", 0.01, 113), ("breast_cancer", "ntk", "smooth", 0.01, 113),
-         ("diabetes", "rbf", "smooth", 0.01, 88))
+CASES = (
+    ("digits", "rbf", "smooth", 0.01, 359),
+    ("digits", "ntk", "smooth", 0.1, 359),
+    ("breast_cancer", "rbf", "class", 0.01, 113),
+    ("breast_cancer", "ntk", "smooth", 0.01, 113),
+    ("diabetes", "rbf", "smooth", 0.01, 88),
+)
 
 
 def main():
     t0 = time.perf_counter()
-    print(f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>5} {'P':>4}  {'KRR/eigen':>9} {'KRR/pointw':>10} "
-          f"{'Haar-KRR/eigen':>14} {'Haar-KRR/pointw(Haar)':>21}")
+    print(
+        f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>5} {'P':>4}  {'KRR/eigen':>9} {'KRR/pointw':>10} "
+        f"{'Haar-KRR/eigen':>14} {'Haar-KRR/pointw(Haar)':>21}"
+    )
     for ds, kn, tg, kappa, P in CASES:
         X, f = real_dataset(ds, tg)
         K = kernel_matrix(X, kernel=kn)
@@ -37,9 +44,12 @@ def main():
         el = ridge_errors(*spectrum_from_gram(K, f), P, kappa).test_error
         real, haar = krr_test_error(K, f, P, kappa), krr_test_error(Kh, fh, P, kappa)
         pw, pwh = pointwise_errors(K, f, P, kappa).test_error, pointwise_errors(Kh, fh, P, kappa).test_error
-        print(f"{ds:>13} {kn:>7} {tg:>6} {kappa:5g} {P:4d}  {real['mean'] / el:9.3f} {real['mean'] / pw:10.3f} "
-              f"{haar['mean'] / el:14.3f} {haar['mean'] / pwh:21.3f}   (s.e. {100 * real['stderr'] / real['mean']:.1f}%, "
-              f"{100 * haar['stderr'] / haar['mean']:.1f}%)", flush=True)
+        print(
+            f"{ds:>13} {kn:>7} {tg:>6} {kappa:5g} {P:4d}  {real['mean'] / el:9.3f} {real['mean'] / pw:10.3f} "
+            f"{haar['mean'] / el:14.3f} {haar['mean'] / pwh:21.3f}   (s.e. {100 * real['stderr'] / real['mean']:.1f}%, "
+            f"{100 * haar['stderr'] / haar['mean']:.1f}%)",
+            flush=True,
+        )
     print(f"{time.perf_counter() - t0:.0f} s")
 
 

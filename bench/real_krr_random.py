@@ -6,6 +6,7 @@ pointwise renormalized ridge on the Gram matrix (``rgflow.ridge.pointwise_errors
 
     python bench/real_krr_random.py [DRAWS] [SEED]        # default 40 draws, seed 14
 """
+
 import pathlib
 import sys
 import time
@@ -27,8 +28,10 @@ def main(n=40, seed=14):
     rng = np.random.default_rng(seed)
     cache = {}
     rows = []
-    print(f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>8} {'P':>4} {'draws':>5} {'KRR':>9} {'+-se%':>5} "
-          f"{'/eigen':>7} {'/pointw':>7} {'/bare':>7}")
+    print(
+        f"{'dataset':>13} {'kernel':>7} {'target':>6} {'kappa':>8} {'P':>4} {'draws':>5} {'KRR':>9} {'+-se%':>5} "
+        f"{'/eigen':>7} {'/pointw':>7} {'/bare':>7}"
+    )
     for _ in range(n):
         ds, kn, tg = rng.choice(DATASETS), rng.choice(KERNELS), rng.choice(TARGETS)
         kappa = float(10 ** rng.uniform(-3, 1))
@@ -41,16 +44,23 @@ def main(n=40, seed=14):
         N = len(f)
         P = max(5, int(round(N * 10 ** rng.uniform(np.log10(0.01), np.log10(0.2)))))
         e = krr_test_error(K, f, P, kappa, seed=int(rng.integers(1 << 30)))
-        r = {"eigen": e["mean"] / ridge_errors(*s, P, kappa).test_error,
-             "pointwise": e["mean"] / pointwise_errors(K, f, P, kappa).test_error,
-             "bare": e["mean"] / ridge_errors(*s, P, kappa, "bare").test_error}
+        r = {
+            "eigen": e["mean"] / ridge_errors(*s, P, kappa).test_error,
+            "pointwise": e["mean"] / pointwise_errors(K, f, P, kappa).test_error,
+            "bare": e["mean"] / ridge_errors(*s, P, kappa, "bare").test_error,
+        }
         rows.append(r)
-        print(f"{ds:>13} {kn:>7} {tg:>6} {kappa:8.2e} {P:4d} {e['draws']:5d} {e['mean']:9.3e} "
-              f"{100 * e['stderr'] / e['mean']:5.1f} {r['eigen']:7.3f} {r['pointwise']:7.3f} {r['bare']:7.3f}", flush=True)
+        print(
+            f"{ds:>13} {kn:>7} {tg:>6} {kappa:8.2e} {P:4d} {e['draws']:5d} {e['mean']:9.3e} "
+            f"{100 * e['stderr'] / e['mean']:5.1f} {r['eigen']:7.3f} {r['pointwise']:7.3f} {r['bare']:7.3f}",
+            flush=True,
+        )
     for name in ("eigen", "pointwise", "bare"):
         x = np.array([r[name] for r in rows])
-        print(f"KRR/{name}: within 8% at {int(np.sum(np.abs(x - 1) <= 0.08))} of {len(x)}, "
-              f"range [{x.min():.3f}, {x.max():.3f}], median |ratio - 1| {np.median(np.abs(x - 1)):.3f}")
+        print(
+            f"KRR/{name}: within 8% at {int(np.sum(np.abs(x - 1) <= 0.08))} of {len(x)}, "
+            f"range [{x.min():.3f}, {x.max():.3f}], median |ratio - 1| {np.median(np.abs(x - 1)):.3f}"
+        )
     print(f"{time.perf_counter() - t0:.0f} s")
 
 

@@ -4,6 +4,7 @@ class: the kernel's diagonal varies 3x over the points).
 
     python bench/real_krr_small_P.py [DATASET KERNEL TARGET]
 """
+
 import pathlib
 import sys
 
@@ -24,8 +25,11 @@ def main(dataset="wine", kernel="ntk", target="class"):
         for P in (5, 7, 10, 20, 35):
             e = krr_test_error(K, f, P, kappa, seed=3, rel_se=0.01, max_draws=20000)
             el, pw = ridge_errors(*s, P, kappa).test_error, pointwise_errors(K, f, P, kappa).test_error
-            print(f"{kappa:6g} {P:4d} {e['draws']:6d} {e['mean'] / el:9.3f} {e['mean'] / pw:10.3f} "
-                  f"{e['stderr'] / e['mean']:5.3f}", flush=True)
+            print(
+                f"{kappa:6g} {P:4d} {e['draws']:6d} {e['mean'] / el:9.3f} {e['mean'] / pw:10.3f} "
+                f"{e['stderr'] / e['mean']:5.3f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

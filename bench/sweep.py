@@ -7,6 +7,7 @@ serial; every table is checked equal to the serial one. The machine is shared: r
 Worker start-up is included in every time (a sweep pays it too); the Dask cluster is started
 before its timer (an existing cluster is what --scheduler uses).
 """
+
 from __future__ import annotations
 
 import os
@@ -44,16 +45,21 @@ def main():
     results = [("serial", t_serial, True)]
     for w in (1, 2):
         t, rows = timed(workers=w)
-        results.append((f"workers={w}" + (" (runs in-process, no pool)" if w == 1 else " (process pool)"), t,
-                        rows == serial))
+        results.append(
+            (f"workers={w}" + (" (runs in-process, no pool)" if w == 1 else " (process pool)"), t, rows == serial)
+        )
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         print("  (Dask distributed not installed: pip install 'rgflow[dask]')")
     else:
-        with LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            client.run(warm)      # the workers import rgflow and scipy once, untimed
+        with (
+            LocalCluster(
+                host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            client.run(warm)  # the workers import rgflow and scipy once, untimed
             t, rows = timed(client=client)
             results.append(("local Dask cluster, 2 workers", t, rows == serial))
     print(f"\n| mode | {n} rows in | rows/s | vs serial | table equal to serial |\n|---|---|---|---|---|")

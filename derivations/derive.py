@@ -30,6 +30,7 @@ One function per section; each returns a dict of named sympy objects and asserts
 sympy expressions; tests/test_derivation.py compares the committed module with a fresh derivation
 at random points, so the check does not depend on how a sympy version prints.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,15 +50,15 @@ t, u, r, lam, y, A = sp.symbols("t u r lambda y A", real=True)
 m, G = sp.symbols("m G", positive=True)
 alpha, beta, Lam, tau, ell = sp.symbols("alpha beta Lambda tau ell", positive=True)
 K1, K2, K3, K4 = sp.symbols("K1 K2 K3 K4", real=True)
-eps = sp.Symbol("epsilon", positive=True)          # dn, the number of modes in a thin shell
+eps = sp.Symbol("epsilon", positive=True)  # dn, the number of modes in a thin shell
 rhat, Uhat, s, rho = sp.symbols("rhat Uhat s rho", positive=True)
 kc = sp.Symbol("k_c", positive=True)
 X, Delta = sp.symbols("X Delta", real=True)
-Mk, Gk = sp.symbols("M G", positive=True)           # GP moments of the mode read off (section 6)
-Atot = sp.Symbol("A_0", positive=True)              # Σ_q ⟨Δ_q²⟩_0
+Mk, Gk = sp.symbols("M G", positive=True)  # GP moments of the mode read off (section 6)
+Atot = sp.Symbol("A_0", positive=True)  # Σ_q ⟨Δ_q²⟩_0
 a, b, R1, R2 = sp.symbols("a b R1 R2", positive=True)
-mu, cq, b2 = sp.symbols("mu c b2", positive=True)   # Hartree background, c_q = 1/(a_q + μ), b_q² (section 7)
-W1, W2, W3 = sp.symbols("W1 W2 W3", real=True)      # Σ_shells ∂ⁿW_q(μ)
+mu, cq, b2 = sp.symbols("mu c b2", positive=True)  # Hartree background, c_q = 1/(a_q + μ), b_q² (section 7)
+W1, W2, W3 = sp.symbols("W1 W2 W3", real=True)  # Σ_shells ∂ⁿW_q(μ)
 
 
 def same(expr, form):
@@ -139,8 +140,9 @@ def shell_integral(V):
     varV = sp.expand(average(V**2) - V1**2)
     # the pieces a reader checks: ⟨X²⟩ − ⟨X⟩² = K2, ⟨X³⟩ − ⟨X⟩⟨X²⟩ = K3 + 2K1K2, Var X² = ...
     cov = dict(varX=sp.expand(X2 - X1**2), covXX2=sp.expand(X3 - X1 * X2), varX2=sp.expand(X4 - X2**2))
-    assert sp.expand(varV - (u**2 / 4 * A**2 * cov["varX"] + u**2 / 4 * A * cov["covXX2"]
-                             + u**2 / 16 * cov["varX2"])) == 0
+    assert (
+        sp.expand(varV - (u**2 / 4 * A**2 * cov["varX"] + u**2 / 4 * A * cov["covXX2"] + u**2 / 16 * cov["varX2"])) == 0
+    )
     seff = sp.expand(V1 - varV / 2)
     poly = sp.Poly(seff, A)
     assert poly.degree() == 2, "the second-order shell action must be quadratic in A_<"
@@ -201,14 +203,14 @@ def power_counting():
         return sp.simplify(sp.log(e).expand(force=True).coeff(sp.log(ell)))
 
     terms = dict(
-        kinetic=jac * (kp / ell) ** (1 + alpha) * zeta**2,                              # ∫ Δ²/(2λ)
-        mass=jac * zeta**2,                                                              # r ∫ Δ²/2
-        quartic=(jac * zeta**2) ** 2,                                                    # u (∫ Δ²)²/4
+        kinetic=jac * (kp / ell) ** (1 + alpha) * zeta**2,  # ∫ Δ²/(2λ)
+        mass=jac * zeta**2,  # r ∫ Δ²/2
+        quartic=(jac * zeta**2) ** 2,  # u (∫ Δ²)²/4
         source=jac * (kp / ell) ** (1 + alpha) * (kp / ell) ** (-(1 + beta) / 2) * zeta,  # ∫ yΔ/λ
     )
     gam = {name: ell_power(e) for name, e in terms.items()}
     assert gam["kinetic"] == 0
-    assert sp.simplify(gam["source"].subs(beta, 1 + alpha)) == 0      # s ≡ 1 iff β = 1 + α
+    assert sp.simplify(gam["source"].subs(beta, 1 + alpha)) == 0  # s ≡ 1 iff β = 1 + α
     return dict(gamma_kin=gam["kinetic"], gamma_r=gam["mass"], gamma_U=gam["quartic"], gamma_s=gam["source"])
 
 
@@ -221,22 +223,26 @@ def rescaled_view(dr_c, du_c, kap, gamma_s):
     Lc = sp.Symbol("lambda_c", positive=True)
     Ghat, w = sp.symbols("Ghat w", positive=True)
     lam_tau = (Lam * sp.exp(-tau)) ** (-(1 + alpha))
-    tree = sp.simplify(sp.diff(lam_tau, tau) / lam_tau)       # d ln λ_c / dτ = 1 + α
+    tree = sp.simplify(sp.diff(lam_tau, tau) / lam_tau)  # d ln λ_c / dτ = 1 + α
     assert sp.simplify(tree - (1 + alpha)) == 0
     # check w: y_c²/λ_c = k_c^(α−β) equals s² Λ^(1+α−β)/k_c with s = (Λ/k_c)^γ_s
     w_of = s**2 * Lam ** (1 + alpha - beta) / kc
-    w_check = (w_of.subs(s, (Lam / kc) ** gamma_s) / kc ** (alpha - beta))
+    w_check = w_of.subs(s, (Lam / kc) ** gamma_s) / kc ** (alpha - beta)
     assert sp.simplify(sp.powsimp(sp.expand_power_base(w_check, force=True), force=True)) == 1
     loops = {r: rhat / Lc, u: Uhat / Lc**2}
-    unit = {K1: kap[0].subs({m: sp.sqrt(Lc * w) * Ghat, G: Lc * Ghat}),
-            K2: kap[1].subs({m: sp.sqrt(Lc * w) * Ghat, G: Lc * Ghat}),
-            K3: kap[2].subs({m: sp.sqrt(Lc * w) * Ghat, G: Lc * Ghat})}
+    unit = {
+        K1: kap[0].subs({m: sp.sqrt(Lc * w) * Ghat, G: Lc * Ghat}),
+        K2: kap[1].subs({m: sp.sqrt(Lc * w) * Ghat, G: Lc * Ghat}),
+        K3: kap[2].subs({m: sp.sqrt(Lc * w) * Ghat, G: Lc * Ghat}),
+    }
     # the view in (Ĝ, w): λ_c drops out
     dr_hat_Gw = sp.factor(sp.expand(Lc * kc * dr_c.subs(unit).subs(loops)))
     du_hat_Gw = sp.factor(sp.expand(Lc**2 * kc * du_c.subs(unit).subs(loops)))
     assert Lc not in dr_hat_Gw.free_symbols | du_hat_Gw.free_symbols
-    dr_hat_Gw = same(tree * rhat + dr_hat_Gw, (1 + alpha) * rhat
-                     + kc * Uhat * (Ghat * (1 + w * Ghat) - 2 * Uhat * Ghat**3 * (1 + 3 * w * Ghat)))
+    dr_hat_Gw = same(
+        tree * rhat + dr_hat_Gw,
+        (1 + alpha) * rhat + kc * Uhat * (Ghat * (1 + w * Ghat) - 2 * Uhat * Ghat**3 * (1 + 3 * w * Ghat)),
+    )
     du_hat_Gw = same(2 * tree * Uhat + du_hat_Gw, 2 * (1 + alpha) * Uhat - kc * Uhat**2 * Ghat**2 * (1 + 2 * w * Ghat))
 
     # the generated form: Ĝ = 1/(1 + r̂), w k_c = s² Λ^(1+α−β), k_c = Λρ
@@ -265,8 +271,17 @@ def rescaled_view(dr_c, du_c, kap, gamma_s):
     # the two forms agree
     back = {Ghat: 1 / (1 + rhat), w: w_rho, kc: Lam * rho}
     assert sp.simplify(dr_hat_Gw.subs(back) - drhat_s) == 0 and sp.simplify(du_hat_Gw.subs(back) - dUhat_s) == 0
-    return dict(drhat_Gw=dr_hat_Gw, dUhat_Gw=du_hat_Gw, Ghat=Ghat, w=w, w_of=w_of,
-                drhat=drhat, drhat_s=drhat_s, dUhat=dUhat_s, ds=ds)
+    return dict(
+        drhat_Gw=dr_hat_Gw,
+        dUhat_Gw=du_hat_Gw,
+        Ghat=Ghat,
+        w=w,
+        w_of=w_of,
+        drhat=drhat,
+        drhat_s=drhat_s,
+        dUhat=dUhat_s,
+        ds=ds,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,9 +306,13 @@ def pt1():
     pt1_mean = sp.factor(sp.expand(sp.diff(lnZ, b).subs(R1, Atot - x1).subs(to_MG)))
     pt1_var = sp.factor(sp.expand(sp.diff(lnZ, b, 2).subs(R1, Atot - x1).subs(to_MG)))
     lnZ1_MG = same(lnZ1.subs(to_MG), -u / 4 * ((Gk + Mk**2 + R1) ** 2 + 2 * Gk * (Gk + 2 * Mk**2) + R2))
-    return dict(lnZ1=lnZ1_MG, pt1_mean=pt1_mean, pt1_var=pt1_var,
-                pt1_mean_show=same(pt1_mean, Mk * (1 - u * Gk * (Atot + 2 * Gk))),
-                pt1_var_show=same(pt1_var, Gk * (1 - u * Gk * (Atot + 2 * Gk + 2 * Mk**2))))
+    return dict(
+        lnZ1=lnZ1_MG,
+        pt1_mean=pt1_mean,
+        pt1_var=pt1_var,
+        pt1_mean_show=same(pt1_mean, Mk * (1 - u * Gk * (Atot + 2 * Gk))),
+        pt1_var_show=same(pt1_var, Gk * (1 - u * Gk * (Atot + 2 * Gk + 2 * Mk**2))),
+    )
 
 
 def one_mode_reading(dr_c, kap):
@@ -314,11 +333,15 @@ def one_mode_reading(dr_c, kap):
     rg_mean = sp.factor(sp.expand(one_mean.subs(end_MG)))
     rg_var = sp.factor(sp.expand(one_var.subs(end_MG)))
     to_MG = {a: 1 / Gk, b: Mk / Gk}
-    return dict(plain_mean=same(plain_mean.subs(to_MG), Mk * (1 - u * Gk * (3 * Gk + Mk**2))),
-                plain_var=same(plain_var.subs(to_MG), Gk * (1 - 3 * u * Gk * (Gk + Mk**2))),
-                own_shift=own.subs(end_MG), rg_mean=rg_mean, rg_var=rg_var,
-                rg_mean_show=same(rg_mean, Mk * (1 - 2 * u * Gk**2)),
-                rg_var_show=same(rg_var, Gk * (1 - 2 * u * Gk * (Gk + Mk**2))))
+    return dict(
+        plain_mean=same(plain_mean.subs(to_MG), Mk * (1 - u * Gk * (3 * Gk + Mk**2))),
+        plain_var=same(plain_var.subs(to_MG), Gk * (1 - 3 * u * Gk * (Gk + Mk**2))),
+        own_shift=own.subs(end_MG),
+        rg_mean=rg_mean,
+        rg_var=rg_var,
+        rg_mean_show=same(rg_mean, Mk * (1 - 2 * u * Gk**2)),
+        rg_var_show=same(rg_var, Gk * (1 - 2 * u * Gk * (Gk + Mk**2))),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,18 +357,24 @@ def hartree_flow(kap):
     the quadratic and linear parts are those of a kept theory with u(k), r(k) (matched here
     coefficient by coefficient), the cubic one a sextic coupling.
     """
-    msh = sp.Symbol("m", real=True)                 # the (real) mass shift
-    p = sp.Symbol("p", positive=True)               # a_q + m
+    msh = sp.Symbol("m", real=True)  # the (real) mass shift
+    p = sp.Symbol("p", positive=True)  # a_q + m
     W = -sp.log(a + msh) / 2 + b2 / (2 * (a + msh))
     gauss = sp.integrate(sp.exp(-p * Delta**2 / 2 + b * Delta), (Delta, -sp.oo, sp.oo))
-    assert sp.simplify(sp.expand_log(sp.log(gauss), force=True) - sp.log(sp.sqrt(2 * sp.pi))
-                       - W.subs({a + msh: p, b2: b**2}).subs(a, p - msh)) == 0
-    at_mu = {a: 1 / cq - mu}                        # c = 1/(a + μ)
+    assert (
+        sp.simplify(
+            sp.expand_log(sp.log(gauss), force=True)
+            - sp.log(sp.sqrt(2 * sp.pi))
+            - W.subs({a + msh: p, b2: b**2}).subs(a, p - msh)
+        )
+        == 0
+    )
+    at_mu = {a: 1 / cq - mu}  # c = 1/(a + μ)
     dW = [sp.factor(sp.simplify(sp.diff(W, msh, n).subs(msh, mu).subs(at_mu))) for n in range(1, 6)]
-    for n, d in enumerate(dW, start=1):             # ∂ⁿW = (−1)ⁿ (n−1)!/2 (cⁿ + n b² c^(n+1)) = (−1)ⁿ κ_n / 2ⁿ
+    for n, d in enumerate(dW, start=1):  # ∂ⁿW = (−1)ⁿ (n−1)!/2 (cⁿ + n b² c^(n+1)) = (−1)ⁿ κ_n / 2ⁿ
         assert sp.simplify(d - (-1) ** n * sp.factorial(n - 1) / 2 * (cq**n + n * b2 * cq ** (n + 1))) == 0
         if n <= 4:
-            k_n = kap[n - 1].subs({m: sp.sqrt(b2) * cq, G: cq})          # the shell mode: mean b c, variance c
+            k_n = kap[n - 1].subs({m: sp.sqrt(b2) * cq, G: cq})  # the shell mode: mean b c, variance c
             assert sp.simplify(d - (-1) ** n * k_n / 2**n) == 0
     # the exponent: bare Gaussian of the contour + the shells' Taylor series in s = m − μ, against the
     # kept theory with (r(k), u(k)): its mass shift is m − δr, so exp((m − δr)²/(4u(k))), plus the cubic
@@ -365,8 +394,16 @@ def hartree_flow(kap):
     x = sp.Symbol("x", real=True)
     sextic = sp.expand((W3 * sv**3 / 6).subs(as_K).subs(sv, 2 * sp.I * x))
     assert sp.expand(sextic - (-K3 / 48 * (2 * sp.I * x) ** 3)) == 0
-    return dict(W_shell=W, dW=dW, u_k=u_k, delta_r=delta_r, r_k=r + delta_r, uk_K=uk_K,
-                dr_K=same(dr_K, uk_K * (K1 + mu * K2 / 2)), sextic=sextic)
+    return dict(
+        W_shell=W,
+        dW=dW,
+        u_k=u_k,
+        delta_r=delta_r,
+        r_k=r + delta_r,
+        uk_K=uk_K,
+        dr_K=same(dr_K, uk_K * (K1 + mu * K2 / 2)),
+        sextic=sextic,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,27 +431,58 @@ def generated_functions(d):
         ("gamma_r", (alpha,), (d["gamma_r"],), "Tree-level scaling dimension of r."),
         ("gamma_U", (alpha,), (d["gamma_U"],), "Tree-level scaling dimension of U."),
         ("gamma_s", (alpha, beta), (d["gamma_s"],), "Tree-level scaling dimension of the source s."),
-        ("square_cumulants", (m, G), tuple(d["kappa"][:3]),
-         "κ1, κ2, κ3 of Δ² for one Gaussian mode Δ ~ N(m, G)."),
-        ("shell_update", (u, K1, K2, K3), (d["dr"], d["du"]),
-         "One-step update (δr, δu) for a shell whose Δ² cumulant sums are K1, K2, K3."),
-        ("continuum_shell", (u, K1, K2, K3), (d["dr_c"], d["du_c"]),
-         "Thin-shell rates (dr/dn, du/dn) per mode integrated out, from that mode's Δ² cumulants "
-         "(products of shell sums drop): dr/dτ = k_c ρ(k_c) dr/dn for mode density ρ."),
-        ("continuum_rhs", (r, u, kc, alpha, beta), (d["drdtau"], d["dudtau"]),
-         "(dr/dτ, du/dτ) at cutoff k_c = Λ e^-τ, mode density 1."),
-        ("rescaled_rhs", (rho, s, rhat, Uhat, alpha, beta, Lam), (d["ds"], d["drhat_s"], d["dUhat"]),
-         "(ds/dτ, dr̂/dτ, dÛ/dτ) with r̂ = r λ(k_c), Û = u λ(k_c)², s = ℓ^γ_s and mode density ρ = e^-τ."),
-        ("pt1_moments", (Mk, Gk, Atot, u), (d["pt1_mean"], d["pt1_var"]),
-         "First order in u: mean and variance of a mode with GP moments (M, G), A_0 = Σ_q ⟨Δ_q²⟩_0."),
-        ("one_mode_moments", (Mk, Gk, u), (d["rg_mean"], d["rg_var"]),
-         "Mode k alone with quartic u, read with the full running mass (own Hartree shift included)."),
-        ("shell_derivatives", (cq, b2), tuple(d["dW"]),
-         "∂ⁿW_q(μ), n = 1..5, of a shell mode's log-weight W_q(m) = −½ ln(a_q + m) + b_q²/(2(a_q + m)) "
-         "at the Hartree background, c = 1/(a_q + μ), b2 = b_q²."),
-        ("resummed_couplings", (u, mu, W1, W2), (d["delta_r"], d["u_k"]),
-         "Kept couplings (δr, u(k)), r(k) = r + δr, of rg's Hartree-resummed flow from W1, W2 = Σ_shells ∂W_q, "
-         "∂²W_q at the background μ."),
+        ("square_cumulants", (m, G), tuple(d["kappa"][:3]), "κ1, κ2, κ3 of Δ² for one Gaussian mode Δ ~ N(m, G)."),
+        (
+            "shell_update",
+            (u, K1, K2, K3),
+            (d["dr"], d["du"]),
+            "One-step update (δr, δu) for a shell whose Δ² cumulant sums are K1, K2, K3.",
+        ),
+        (
+            "continuum_shell",
+            (u, K1, K2, K3),
+            (d["dr_c"], d["du_c"]),
+            "Thin-shell rates (dr/dn, du/dn) per mode integrated out, from that mode's Δ² cumulants "
+            "(products of shell sums drop): dr/dτ = k_c ρ(k_c) dr/dn for mode density ρ.",
+        ),
+        (
+            "continuum_rhs",
+            (r, u, kc, alpha, beta),
+            (d["drdtau"], d["dudtau"]),
+            "(dr/dτ, du/dτ) at cutoff k_c = Λ e^-τ, mode density 1.",
+        ),
+        (
+            "rescaled_rhs",
+            (rho, s, rhat, Uhat, alpha, beta, Lam),
+            (d["ds"], d["drhat_s"], d["dUhat"]),
+            "(ds/dτ, dr̂/dτ, dÛ/dτ) with r̂ = r λ(k_c), Û = u λ(k_c)², s = ℓ^γ_s and mode density ρ = e^-τ.",
+        ),
+        (
+            "pt1_moments",
+            (Mk, Gk, Atot, u),
+            (d["pt1_mean"], d["pt1_var"]),
+            "First order in u: mean and variance of a mode with GP moments (M, G), A_0 = Σ_q ⟨Δ_q²⟩_0.",
+        ),
+        (
+            "one_mode_moments",
+            (Mk, Gk, u),
+            (d["rg_mean"], d["rg_var"]),
+            "Mode k alone with quartic u, read with the full running mass (own Hartree shift included).",
+        ),
+        (
+            "shell_derivatives",
+            (cq, b2),
+            tuple(d["dW"]),
+            "∂ⁿW_q(μ), n = 1..5, of a shell mode's log-weight W_q(m) = −½ ln(a_q + m) + b_q²/(2(a_q + m)) "
+            "at the Hartree background, c = 1/(a_q + μ), b2 = b_q².",
+        ),
+        (
+            "resummed_couplings",
+            (u, mu, W1, W2),
+            (d["delta_r"], d["u_k"]),
+            "Kept couplings (δr, u(k)), r(k) = r + δr, of rg's Hartree-resummed flow from W1, W2 = Σ_shells ∂W_q, "
+            "∂²W_q at the background μ.",
+        ),
     ]
 
 
@@ -477,11 +545,15 @@ def render_markdown(d) -> str:
         "",
         "## 0. The action and the split of the quartic (`action`)",
         "Modes k = 1..Λ, field Δ_k (the discrepancy of mode k), weight e^{−S}:",
-        eq(r"S[\Delta] = \sum_k \left[\frac{(y_k-\Delta_k)^2}{2\lambda_k} + \frac{r\,\Delta_k^2}{2}\right]"
-           r" + \frac{u}{4}A^2,\qquad A = \sum_k \Delta_k^2."),
+        eq(
+            r"S[\Delta] = \sum_k \left[\frac{(y_k-\Delta_k)^2}{2\lambda_k} + \frac{r\,\Delta_k^2}{2}\right]"
+            r" + \frac{u}{4}A^2,\qquad A = \sum_k \Delta_k^2."
+        ),
         "The Gaussian part of one mode is a Δ²/2 − bΔ + const with",
-        eq(rf"a = {L(d['a_mode'])},\quad b = {L(d['b_mode'])},\qquad "
-           rf"m = \frac{{b}}{{a}} = {L(d['m_mode'])},\quad G = \frac{{1}}{{a}} = {L(d['G_mode'])}."),
+        eq(
+            rf"a = {L(d['a_mode'])},\quad b = {L(d['b_mode'])},\qquad "
+            rf"m = \frac{{b}}{{a}} = {L(d['m_mode'])},\quad G = \frac{{1}}{{a}} = {L(d['G_mode'])}."
+        ),
         "Split the modes into kept (k ≤ k_c) and shell (k > k_c): A = A_< + X with A_< = Σ_kept Δ_k²,",
         "X = Σ_shell Δ_q². The quartic splits into a kept part and the interaction V with the shell:",
         eq(r"\frac{u}{4}(A_< + X)^2 = \frac{u}{4}A_<^2 + V,\qquad V = " + L(d["V"]).replace("A", "A_<") + "."),
@@ -501,11 +573,20 @@ def render_markdown(d) -> str:
         eq(r"\langle V\rangle = " + L(d["V1"])),
         "and, since A_< is fixed in the shell average, Var V = (u²/4)A_<² Var X + (u²/4)A_< Cov(X, X²)"
         " + (u²/16) Var X² with",
-        eq(rf"\mathrm{{Var}}\,X = {L(d['varX'])},\quad \mathrm{{Cov}}(X,X^2) = {L(d['covXX2'])},\quad "
-           rf"\mathrm{{Var}}\,X^2 = {L(d['varX2'])}."),
+        eq(
+            rf"\mathrm{{Var}}\,X = {L(d['varX'])},\quad \mathrm{{Cov}}(X,X^2) = {L(d['covXX2'])},\quad "
+            rf"\mathrm{{Var}}\,X^2 = {L(d['varX2'])}."
+        ),
         "Collected in powers of A_< (written A):",
-        eq(r"-\ln\langle e^{-V}\rangle = \left(" + L(d["c2"]) + r"\right)A^2 + \left(" + L(d["c1"]) + r"\right)A + \left("
-           + L(d["c0"]) + r"\right)"),
+        eq(
+            r"-\ln\langle e^{-V}\rangle = \left("
+            + L(d["c2"])
+            + r"\right)A^2 + \left("
+            + L(d["c1"])
+            + r"\right)A + \left("
+            + L(d["c0"])
+            + r"\right)"
+        ),
         "Only A_<⁰, A_<¹ and A_<² occur, so the shell renormalizes only operators the kept action already has;",
         "the source Σ y_kΔ_k/λ_k and the kinetic term Σ Δ_k²/(2λ_k) are untouched. **Projection rule**: the",
         "A_< coefficient adds to r/2 (δr = 2·[A_<¹]), the A_<² coefficient adds to u/4 (δu = 4·[A_<²]), the",
@@ -536,18 +617,22 @@ def render_markdown(d) -> str:
         "## 5. Power counting and the rescaled view (`power_counting`, `rescaled_view`)",
         "Rescale k = k'/ℓ (dk = dk'/ℓ) and Δ(k) = ℓ^{(2+α)/2} Δ'(k') in the continuum normalization",
         "(mode density 1). The ℓ-exponent of each term of S:",
-        eq(rf"\int\frac{{\Delta^2}}{{2\lambda}}:\ {L(d['gamma_kin'])},\qquad "
-           rf"r\int\frac{{\Delta^2}}{{2}}:\ \gamma_r = {L(d['gamma_r'])},\qquad "
-           rf"u\Big(\int\Delta^2\Big)^2:\ \gamma_U = {L(d['gamma_U'])},\qquad "
-           rf"\int\frac{{y\Delta}}{{\lambda}}:\ \gamma_s = {L(d['gamma_s'])}"),
+        eq(
+            rf"\int\frac{{\Delta^2}}{{2\lambda}}:\ {L(d['gamma_kin'])},\qquad "
+            rf"r\int\frac{{\Delta^2}}{{2}}:\ \gamma_r = {L(d['gamma_r'])},\qquad "
+            rf"u\Big(\int\Delta^2\Big)^2:\ \gamma_U = {L(d['gamma_U'])},\qquad "
+            rf"\int\frac{{y\Delta}}{{\lambda}}:\ \gamma_s = {L(d['gamma_s'])}"
+        ),
         "The kinetic term is invariant; s(ℓ) = ℓ^{γ_s} ≡ 1 exactly when β = 1 + α. This confirms the",
         "power counting of docs/theory.md §3.",
         "",
         "Dimensionless couplings at the running cutoff: r̂ = r λ_c, Û = u λ_c², s = ℓ^{γ_s}, with ℓ = e^τ,",
         "k_c = Λρ and ρ(τ) = e^{−τ} the density of the true (integer) modes in the rescaled frame. Then",
         "dr̂/dτ = r dλ_c/dτ + λ_c dr/dτ = (1+α) r̂ + λ_c k_c [dr/dn], and in rescaled units the shell mode has",
-        eq(rf"G = \lambda_c \hat G,\quad m^2 = \lambda_c\, w\, \hat G^2,\qquad \hat G = \frac{{1}}{{1+\hat r}},\quad "
-           rf"w = \frac{{y_c^2}}{{\lambda_c}} = k_c^{{\alpha-\beta}} = {L(d['w_of'])}"),
+        eq(
+            rf"G = \lambda_c \hat G,\quad m^2 = \lambda_c\, w\, \hat G^2,\qquad \hat G = \frac{{1}}{{1+\hat r}},\quad "
+            rf"w = \frac{{y_c^2}}{{\lambda_c}} = k_c^{{\alpha-\beta}} = {L(d['w_of'])}"
+        ),
         "(the last form with s = (Λ/k_c)^{γ_s}). λ_c drops out:",
         eq(rf"\frac{{d\hat r}}{{d\tau}} = {Ln(d['drhat_Gw'])}"),
         eq(rf"\frac{{d\hat U}}{{d\tau}} = {Ln(d['dUhat_Gw'])}"),
@@ -566,8 +651,10 @@ def render_markdown(d) -> str:
         eq(r"\ln Z_1 = " + Ln(d["lnZ1"])),
         "and ⟨Δ_k⟩ = ∂_b ln Z, Var Δ_k = ∂_b² ln Z (∂_b M = G). With A_0 = Σ_q ⟨Δ_q²⟩_0 = R_1 + G + M²",
         "this is **pt1** (`pt1_moments`):",
-        eq(rf"\langle\Delta_k\rangle = {Ln(d['pt1_mean_show'])},\qquad "
-           rf"\mathrm{{Var}}\,\Delta_k = {Ln(d['pt1_var_show'])}"),
+        eq(
+            rf"\langle\Delta_k\rangle = {Ln(d['pt1_mean_show'])},\qquad "
+            rf"\mathrm{{Var}}\,\Delta_k = {Ln(d['pt1_var_show'])}"
+        ),
         "The term with A_0 is the Hartree diagram (a sum over modes: density factor); the rest is the",
         "exchange of the mode with itself (no sum, no density factor). This is where the scaling",
         "interval [γ_U − 1, γ_U] of U comes from.",
@@ -582,8 +669,10 @@ def render_markdown(d) -> str:
         eq(rf"u\,\kappa_1(k) = u\left({L(d['own_shift'])}\right) = u\langle\Delta_k^2\rangle"),
         "Reading with a = a_end would count that shift twice, so the mode's own action has",
         "a = a_end − u(G + M²) (M, G at a_end). Expanding to first order in u:",
-        eq(rf"\langle\Delta_k\rangle = {Ln(d['rg_mean_show'])},\qquad "
-           rf"\mathrm{{Var}}\,\Delta_k = {Ln(d['rg_var_show'])}"),
+        eq(
+            rf"\langle\Delta_k\rangle = {Ln(d['rg_mean_show'])},\qquad "
+            rf"\mathrm{{Var}}\,\Delta_k = {Ln(d['rg_var_show'])}"
+        ),
         "with M, G evaluated at the running mass: what is left is the exchange of the mode with itself.",
         "",
         "## 7. The Hartree-resummed flow of `rg` (`hartree_flow`)",
@@ -603,11 +692,16 @@ def render_markdown(d) -> str:
         "mass shift is m − δr) plus a cubic term. Solving the s¹ and s² coefficients (`resummed_couplings`):",
         eq(rf"u(k) = {L(d['u_k'])},\qquad \delta r = r(k) - r = {L(d['delta_r'])}"),
         "and in the summed cumulants of the shells (W_1 = −ΣK_1/2, W_2 = ΣK_2/4, W_3 = −ΣK_3/8):",
-        eq(r"\frac{1}{u(k)} = \frac{1}{u} + \frac{1}{2}\sum K_2,\qquad "
-           r"r(k) = r + " + Ln(d["dr_K"]).replace("K_{1}", r"\sum K_{1}").replace("K_{2}", r"\sum K_{2}")),
+        eq(
+            r"\frac{1}{u(k)} = \frac{1}{u} + \frac{1}{2}\sum K_2,\qquad "
+            r"r(k) = r + " + Ln(d["dr_K"]).replace("K_{1}", r"\sum K_{1}").replace("K_{2}", r"\sum K_{2}")
+        ),
         "with the sextic coupling of the third cumulant on the contour m = μ + 2ix:",
-        eq(r"\frac{W_3}{6}(2ix)^3 = -\frac{1}{48}\sum K_3\,(2ix)^3 = "
-           + L(d["sextic"]).replace("K_{3}", r"\sum K_{3}") + "."),
+        eq(
+            r"\frac{W_3}{6}(2ix)^3 = -\frac{1}{48}\sum K_3\,(2ix)^3 = "
+            + L(d["sextic"]).replace("K_{3}", r"\sum K_{3}")
+            + "."
+        ),
         "A phase: the weight keeps its modulus. The flow is resummed (exact at a fixed background, no",
         "mode-by-mode integration) and stops at k*, where ρ_k = 2X c_k of the kept modes exceeds ½; the",
         "kept theory is then solved exactly on the contour. ∂⁴W and ∂⁵W are the first neglected orders:",

@@ -26,13 +26,16 @@ inputs the likelihood is Π_μ exp(−(Σ_k Δ_k ψ_k(x_μ))²/(2κ)). The poste
    carries its own Q_a; with the replica-symmetric saddle Q_a = Q̄ (large N) the mode integrals take
    λ_k → Q̄ λ_k and Q̄ solves (N/2)(1/Q̄ − 1) = ∂/∂Q̄ of the modes' free energy (derived below).
 """
+
 import sys
 
 import sympy as sp
 
 # ------------------------------------------------------------------------ 1. the input average
 z, A, kappa, P = sp.symbols("z A kappa P", positive=True)
-one = sp.integrate(sp.exp(-z**2 / (2 * A)) / sp.sqrt(2 * sp.pi * A) * sp.exp(-z**2 / (2 * kappa)), (z, -sp.oo, sp.oo))
+one = sp.integrate(
+    sp.exp(-(z**2) / (2 * A)) / sp.sqrt(2 * sp.pi * A) * sp.exp(-(z**2) / (2 * kappa)), (z, -sp.oo, sp.oo)
+)
 assert sp.simplify(one - (1 + A / kappa) ** sp.Rational(-1, 2)) == 0, one
 r = sp.symbols("r", positive=True)
 coupling = -sp.log((1 + A / kappa) ** (-P / 2))
@@ -41,7 +44,7 @@ assert sp.simplify(sp.expand_log(coupling, force=True) - ((P / 2) * sp.log(1 + r
 # n = 2 replicas: ∫ N(z; 0, M) e^{−|z|²/(2κ)} dz = det(I + M/κ)^{−1/2} (Gaussian integral of a quadratic form)
 m11, m12, m22 = sp.symbols("m11 m12 m22", real=True)
 M2 = sp.Matrix([[m11, m12], [m12, m22]])
-lhs = sp.sqrt(M2.inv().det() / (M2.inv() + sp.eye(2) / kappa).det())     # det(M)^{-1/2} det(M⁻¹ + I/κ)^{-1/2}
+lhs = sp.sqrt(M2.inv().det() / (M2.inv() + sp.eye(2) / kappa).det())  # det(M)^{-1/2} det(M⁻¹ + I/κ)^{-1/2}
 assert sp.simplify(lhs**2 - 1 / (sp.eye(2) + M2 / kappa).det()) == 0
 
 # ------------------------------------------------------------------------ 2. replica symmetry, O(n)
@@ -77,33 +80,33 @@ negPhi = sp.Rational(1, 2) * (rho_d * qd - rho_0 * q0) - (P / 2) * target_1 + mo
 eq_qd, eq_q0 = sp.diff(negPhi, qd), sp.diff(negPhi, q0)
 sol = sp.solve([eq_qd, eq_q0], [rho_d, rho_0], dict=True)[0]
 chi_ = qd - q0
-assert sp.simplify(sol[rho_d] - sol[rho_0] - P / (kappa + chi_)) == 0          # r = P/(κ + χ)
-assert sp.simplify(-sol[rho_0] - P * q0 / (kappa + chi_) ** 2) == 0             # σ² = P q₀/(κ + χ)²
+assert sp.simplify(sol[rho_d] - sol[rho_0] - P / (kappa + chi_)) == 0  # r = P/(κ + χ)
+assert sp.simplify(-sol[rho_0] - P * q0 / (kappa + chi_) ** 2) == 0  # σ² = P q₀/(κ + χ)²
 rr = sp.symbols("r", positive=True)
 s2 = sp.symbols("sigma2", positive=True)
-sub_rs = {rho_d: rr - s2, rho_0: -s2}                                            # ρ_d − ρ₀ = r, ρ₀ = −σ²
+sub_rs = {rho_d: rr - s2, rho_0: -s2}  # ρ_d − ρ₀ = r, ρ₀ = −σ²
 eq_rd = sp.diff(negPhi, rho_d).subs(sub_rs)
 eq_r0 = sp.diff(negPhi, rho_0).subs(sub_rs)
 q_d_sol = sp.solve(eq_rd, qd)[0]
 q_0_sol = sp.solve(eq_r0.subs(qd, q_d_sol), q0)[0]
 chi_sol = sp.simplify(q_d_sol - q_0_sol)
-assert sp.simplify(chi_sol - sum(1 / (1 / l_ + rr) for l_ in lams)) == 0                           # χ = Σ 1/a_k
+assert sp.simplify(chi_sol - sum(1 / (1 / l_ + rr) for l_ in lams)) == 0  # χ = Σ 1/a_k
 assert sp.simplify(q_0_sol - sum((y_**2 / l_**2 + s2) / (1 / l_ + rr) ** 2 for l_, y_ in zip(lams, ys))) == 0
 
 # ------------------------------------------------------------------------ 4. identification
 K = sp.symbols("K", positive=True)
 chi_K = sum(1 / (1 / l_ + 1 / K) for l_ in lams)
-ren_ridge = kappa / P + (K / P) * sum(l_ / (l_ + K) for l_ in lams) - K       # §5: = 0 at the root
-mass_eq = 1 / K - P / (kappa + chi_K)                                          # r = P/(κ + χ) at r = 1/K
-assert sp.simplify(mass_eq - ren_ridge * P / (K * (kappa + chi_K))) == 0        # zero together: the same root
+ren_ridge = kappa / P + (K / P) * sum(l_ / (l_ + K) for l_ in lams) - K  # §5: = 0 at the root
+mass_eq = 1 / K - P / (kappa + chi_K)  # r = P/(κ + χ) at r = 1/K
+assert sp.simplify(mass_eq - ren_ridge * P / (K * (kappa + chi_K))) == 0  # zero together: the same root
 # q₀ with σ² = P q₀/(κ + χ)², κ + χ = P/r:  q₀ = B + γ q₀
 L = [l_ / (l_ + K) for l_ in lams]
 gamma = sum(Lk**2 for Lk in L) / P
 B = sum((1 - Lk) ** 2 * y_**2 for Lk, y_ in zip(L, ys))
 qq = sp.symbols("q", positive=True)
-q0_eq = (q_0_sol.subs(s2, P * qq * rr**2 / P**2).subs(rr, 1 / K)) - qq        # σ² = P q/(P/r)²
+q0_eq = (q_0_sol.subs(s2, P * qq * rr**2 / P**2).subs(rr, 1 / K)) - qq  # σ² = P q/(P/r)²
 q0_solution = sp.solve(q0_eq, qq)[0]
-assert sp.simplify(q0_solution - B / (1 - gamma)) == 0                           # E_test = B/(1 − γ)
+assert sp.simplify(q0_solution - B / (1 - gamma)) == 0  # E_test = B/(1 − γ)
 # the random field variance is the source of the 1/(1 − γ): without it (σ² = 0) q₀ = B
 assert sp.simplify(q_0_sol.subs(s2, 0).subs(rr, 1 / K) - B) == 0
 
@@ -114,11 +117,13 @@ mode_Q = (mode - sp.log(2 * sp.pi * lam_p) / 2).subs(lam_p, Qb * lam_p)
 dmode = sp.simplify(sp.diff(mode_Q, Qb).subs(sub_rs))
 FORMULA = sp.factor(dmode)
 # the Q̄ equation of rgflow.nonlinear.replica_network: (N/2)(1/Q̄ − 1) = Σ_k λ(r + Q̄λr² − r²y² − σ²)/(2(1 + rQ̄λ)²)
-assert sp.simplify(FORMULA + lam_p * (rr + Qb * lam_p * rr**2 - rr**2 * y**2 - s2)
-                   / (2 * (1 + rr * Qb * lam_p) ** 2)) == 0
+assert (
+    sp.simplify(FORMULA + lam_p * (rr + Qb * lam_p * rr**2 - rr**2 * y**2 - s2) / (2 * (1 + rr * Qb * lam_p) ** 2)) == 0
+)
 # fixed design (σ² = 0, r = P/κ): the derivative of §6's log p(Q | Y) per mode, −½ ∂_Q [ln(PQλ + κ) + P y²/(PQλ + κ)]
 fixed = -sp.Rational(1, 2) * sp.diff(sp.log(P * Qb * lam_p + kappa) + P * y**2 / (P * Qb * lam_p + kappa), Qb)
 assert sp.simplify(FORMULA.subs({s2: 0, rr: P / kappa}) - fixed) == 0
+
 
 # ------------------------------------------------------------------------ numerical checks
 def gaussian_feature_sim(lam, y, P, kappa, draws, seed=0, width=None):
@@ -139,7 +144,9 @@ def gaussian_feature_sim(lam, y, P, kappa, draws, seed=0, width=None):
         else:
             t = np.linspace(-40, 8, 8000)
             Q = np.exp(t)[:, None]
-            lw = (width / 2) * t - width * Q[:, 0] / 2 - 0.5 * np.sum(np.log(Q * e + kappa) + zz**2 / (Q * e + kappa), 1)
+            lw = (
+                (width / 2) * t - width * Q[:, 0] / 2 - 0.5 * np.sum(np.log(Q * e + kappa) + zz**2 / (Q * e + kappa), 1)
+            )
             w = np.exp(lw - lw.max())
             assert w[0] < 1e-15 and w[-1] < 1e-15
             c = (w / w.sum()) @ (Q / (Q * e + kappa)) * zz
@@ -158,6 +165,7 @@ def annealed(lam, y, P, kappa):
         r = np.exp(lr)
         qd = np.sum(lam / (1 + r * lam) + y**2 / (1 + r * lam) ** 2)
         return r * (kappa + qd) - P
+
     r = np.exp(brentq(g, np.log(1e-12), np.log(P / kappa)))
     return float(np.sum(y**2 / (1 + r * lam) ** 2))
 
@@ -173,8 +181,10 @@ def numerics():
     from rgflow.ridge import ridge_errors
 
     print("\nGaussian features: λ_k = k^-1.5, y_k² = k^-2.3, Λ = 4P; 200 designs per row (± standard error)")
-    print(f"{'P':>4} {'kappa':>5} {'N':>4} {'simulated':>17} {'replica':>9} {'sim/rep':>7} {'z':>5} "
-          f"{'annealed':>9} {'bare':>9}")
+    print(
+        f"{'P':>4} {'kappa':>5} {'N':>4} {'simulated':>17} {'replica':>9} {'sim/rep':>7} {'z':>5} "
+        f"{'annealed':>9} {'bare':>9}"
+    )
     for P in (25, 100, 400):
         k = np.arange(1, 4 * P + 1)
         lam, y = k**-1.5, k**-1.15
@@ -186,11 +196,15 @@ def numerics():
                     ann, bare = annealed(lam, y, P, kappa), ridge_errors(lam, y, P, kappa, ridge="bare").test_error
                 else:
                     rep, ann, bare = replica_network(lam, y, P, kappa, N).q0, float("nan"), float("nan")
-                print(f"{P:4d} {kappa:5g} {'inf' if N is None else N:>4} {m:9.5f} ± {se:.5f} {rep:9.5f} "
-                      f"{m / rep:7.3f} {(m - rep) / se:5.1f} {ann:9.5f} {bare:9.5f}", flush=True)
+                print(
+                    f"{P:4d} {kappa:5g} {'inf' if N is None else N:>4} {m:9.5f} ± {se:.5f} {rep:9.5f} "
+                    f"{m / rep:7.3f} {(m - rep) / se:5.1f} {ann:9.5f} {bare:9.5f}",
+                    flush=True,
+                )
 
     from rgflow.data import kernel_matrix, spectrum_from_gram
     from rgflow.krr import krr_test_error, real_dataset
+
     X, f = real_dataset("digits", "class")
     K = kernel_matrix(X, kernel="rbf")
     lam, y = spectrum_from_gram(K, f)
@@ -200,9 +214,11 @@ def numerics():
         for P in (25, 100, 300):
             e = krr_test_error(K, f, P, kappa, seed=1)
             rep = replica_ridge(lam, y, P, kappa).q0
-            print(f"{P:4d} {kappa:5g} {e['mean']:9.5f} ± {e['stderr']:.5f} {rep:9.5f} {e['mean'] / rep:7.3f} "
-                  f"{annealed(lam, y, P, kappa):9.5f} {ridge_errors(lam, y, P, kappa, ridge='bare').test_error:9.5f}",
-                  flush=True)
+            print(
+                f"{P:4d} {kappa:5g} {e['mean']:9.5f} ± {e['stderr']:.5f} {rep:9.5f} {e['mean'] / rep:7.3f} "
+                f"{annealed(lam, y, P, kappa):9.5f} {ridge_errors(lam, y, P, kappa, ridge='bare').test_error:9.5f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

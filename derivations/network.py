@@ -23,6 +23,7 @@ what it claims.
 6. ``exponents``          continuum power counting of the sums: the exponent in P of the relative
                           correction to the GP's loss (network at fixed N and at fixed N/P; quartic at fixed U).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,19 +41,19 @@ RENDERED = ROOT / "derivations" / "NETWORK_EQUATIONS.md"
 # ---------------------------------------------------------------------------------------------
 # symbols
 N, A = sp.symbols("N A", positive=True)
-eps, s = sp.symbols("epsilon s", real=True)                       # eps = 1/√N, s = √(NA)(t − t̂)
+eps, s = sp.symbols("epsilon s", real=True)  # eps = 1/√N, s = √(NA)(t − t̂)
 phi3, phi4, psi1, psi2 = sp.symbols("phi3 phi4 psi1 psi2", real=True)
-h0, h1, h2, h3 = sp.symbols("h h1 h2 h3", real=True)              # h and its t-derivatives at t̂
+h0, h1, h2, h3 = sp.symbols("h h1 h2 h3", real=True)  # h and its t-derivatives at t̂
 t = sp.Symbol("t", real=True)
-Ld, a = sp.symbols("L a", positive=True)                          # depth, a = N/2
-Lg = sp.Symbol("L_q", positive=True)                              # logistic value (learnability)
-x, nury2 = sp.symbols("x c", positive=True)                       # x = rλ e^{t0}, c = ν r y²
+Ld, a = sp.symbols("L a", positive=True)  # depth, a = N/2
+Lg = sp.Symbol("L_q", positive=True)  # logistic value (learnability)
+x, nury2 = sp.symbols("x c", positive=True)  # x = rλ e^{t0}, c = ν r y²
 r, lam, y = sp.symbols("r lambda y", positive=True)
-mk, Gk, Sb, SG = sp.symbols("m G S_b S_G", positive=True)          # m_k, G_k, Σλm², ΣG
+mk, Gk, Sb, SG = sp.symbols("m G S_b S_G", positive=True)  # m_k, G_k, Σλm², ΣG
 Btot, Lam, R2 = sp.symbols("B Lambda R_2", real=True)
-Bt = sp.Symbol(r"\tilde B", real=True)                            # B − Λ
+Bt = sp.Symbol(r"\tilde B", real=True)  # B − Λ
 alpha, beta = sp.symbols("alpha beta", positive=True)
-v = sp.Symbol("v", positive=True)                                 # k / k*
+v = sp.Symbol("v", positive=True)  # k / k*
 
 
 def same(expr, form):
@@ -83,8 +84,9 @@ def laplace():
     averaged over s ~ N(0, 1) in numerator and denominator.
     """
     rA = sp.sqrt(A)
-    expo = (eps * (phi3 * s**3 / (6 * rA**3) + psi1 * s / rA)
-            + eps**2 * (phi4 * s**4 / (24 * A**2) + psi2 * s**2 / (2 * A)))
+    expo = eps * (phi3 * s**3 / (6 * rA**3) + psi1 * s / rA) + eps**2 * (
+        phi4 * s**4 / (24 * A**2) + psi2 * s**2 / (2 * A)
+    )
     weight = sp.series(sp.exp(expo), eps, 0, 3).removeO()
     hs = h0 + eps * h1 * s / rA + eps**2 * h2 * s**2 / (2 * A) + eps**3 * h3 * s**3 / (6 * rA**3)
     Z = _gauss_avg(weight)
@@ -94,7 +96,7 @@ def laplace():
     second = sp.expand(sp.series(num2 / Z, eps, 0, 3).removeO())
     var = sp.expand(sp.series(second - mean**2, eps, 0, 3).removeO())
     assert mean.coeff(eps, 1) == 0 and var.coeff(eps, 0) == 0 and var.coeff(eps, 1) == 0
-    corr = sp.factor(mean.coeff(eps, 2))             # the 1/N coefficient
+    corr = sp.factor(mean.coeff(eps, 2))  # the 1/N coefficient
     corr = same(corr, h2 / (2 * A) + h1 * psi1 / A + h1 * phi3 / (2 * A**2))
     varc = same(var.coeff(eps, 2), h1**2 / A)
     assert not ({phi4, psi2, h3} & corr.free_symbols), "φ₄, ψ₂ and h₃ cancel at O(1/N)"
@@ -103,6 +105,7 @@ def laplace():
 
 # ---------------------------------------------------------------------------------------------
 # 2. the prior of t
+
 
 def _stirling_lngamma(z, order=3):
     """ln Γ(z) by Stirling's series, (z − ½) ln z − z + ½ ln 2π + Σ_j B_2j/(2j(2j−1) z^(2j−1))."""
@@ -120,7 +123,7 @@ def prior():
     x = a + c = a w + x₁ + x₂/a, w = e^{t/L}, the saddle equation is solved order by order in 1/a
     and the exponent expanded (Stirling's series for ln Γ and its derivatives).
     """
-    delta = sp.Symbol("delta", positive=True)       # 1/a
+    delta = sp.Symbol("delta", positive=True)  # 1/a
     w = sp.exp(t / Ld)
     x1 = sp.Symbol("x1")
     z = sp.Symbol("z", positive=True)
@@ -132,12 +135,12 @@ def prior():
         return sp.expand(sp.expand_log(expr.subs(z, X / delta), force=True))
 
     # saddle K'(c) = t at a + c = (w + x₁δ)/δ: order δ⁰ holds identically, order δ¹ fixes x₁
-    saddle = at(Ld * (dig + sp.log(delta)), w + x1 * delta) - t      # ln a = −ln δ
+    saddle = at(Ld * (dig + sp.log(delta)), w + x1 * delta) - t  # ln a = −ln δ
     ser = sp.expand(sp.series(saddle, delta, 0, 2).removeO())
     assert sp.simplify(ser.coeff(delta, 0)) == 0
     sol_x1 = sp.solve(ser.coeff(delta, 1), x1)
     assert len(sol_x1) == 1 and sp.simplify(sol_x1[0] - sp.Rational(1, 2)) == 0, sol_x1
-    Xs = w + delta / 2                               # δ·(a + c); the next order moves the exponent by O(1/a)
+    Xs = w + delta / 2  # δ·(a + c); the next order moves the exponent by O(1/a)
     c = Xs / delta - 1 / delta
     K = Ld * (at(lng(z), Xs) - at(lng(z), sp.Integer(1)) + c * sp.log(delta))
     K2 = at(Ld * trig, Xs)
@@ -145,7 +148,7 @@ def prior():
     ser = sp.expand(sp.expand_log(sp.series(logf, delta, 0, 1).removeO(), force=True))
     lead = sp.expand(ser.coeff(delta, -1))
     rest = sp.expand(ser - lead / delta)
-    phi = (t - Ld * sp.exp(t / Ld) + Ld) / 2            # per unit N = 2a
+    phi = (t - Ld * sp.exp(t / Ld) + Ld) / 2  # per unit N = 2a
     # the t-dependent parts: a(t − L e^{t/L} + L) = Nφ at order a, ψ_p at order 1
     assert sp.simplify(sp.diff(lead, t) - 2 * sp.diff(phi, t)) == 0, lead
     psi_p = same(sp.integrate(sp.simplify(sp.diff(rest, t)), t), -(Ld - 1) * t / (2 * Ld))
@@ -169,12 +172,17 @@ def logistic(order=6):
     ∂ⁿD_q = −½[d^{n−1}L/dt^{n−1} − c dⁿL/dtⁿ]; every polynomial is checked against sympy's own
     t-derivatives of the closed forms.
     """
-    derivs = [Lg]                                   # d⁰L
+    derivs = [Lg]  # d⁰L
     for _ in range(order):
         derivs.append(sp.factor(sp.expand(Lg * (1 - Lg) * sp.diff(derivs[-1], Lg))))
     polys = [sp.factor(sp.cancel(d / (Lg * (1 - Lg)))) for d in derivs[1:]]
-    shown = [sp.Integer(1), 1 - 2 * Lg, 1 - 6 * Lg + 6 * Lg**2, (1 - 2 * Lg) * (1 - 12 * Lg + 12 * Lg**2),
-             1 - 30 * Lg + 150 * Lg**2 - 240 * Lg**3 + 120 * Lg**4]
+    shown = [
+        sp.Integer(1),
+        1 - 2 * Lg,
+        1 - 6 * Lg + 6 * Lg**2,
+        (1 - 2 * Lg) * (1 - 12 * Lg + 12 * Lg**2),
+        1 - 30 * Lg + 150 * Lg**2 - 240 * Lg**3 + 120 * Lg**4,
+    ]
     polys = [same(p, q) for p, q in zip(polys[:5], shown)] + polys[5:]
     # check against direct differentiation of the closed forms in t
     Lt = x * sp.exp(t) / (1 + x * sp.exp(t))
@@ -203,7 +211,7 @@ def pt1_standard(d):
     phi = d["phi"]
     Aval = -sp.diff(phi, t, 2).subs(t, 0)
     p3 = sp.diff(phi, t, 3).subs(t, 0)
-    assert sp.diff(phi, t).subs(t, 0) == 0                     # t̂ = 0
+    assert sp.diff(phi, t).subs(t, 0) == 0  # t̂ = 0
     # per-mode identities
     xq = r * lam
     Lq = xq / (1 + xq)
@@ -239,10 +247,18 @@ def pt1_standard(d):
     fnorm, neff, Lk_ = sp.symbols("F n_eff L_k", positive=True)
     words = {Sb: fnorm / r**2, SG: neff / r}
     dloss = sp.expand((2 * mk**2 * rel_mean + Gk * rel_var_show).subs(words))
-    dloss_show = same(dloss, (Ld / N) * ((Gk * (1 - r * Gk) - 2 * mk**2 * r * Gk) * (fnorm - neff - 2 * r * Gk)
-                                          + 2 * (r * Gk) ** 2 * mk**2))
-    return dict(A_std=Aval, phi3_std=p3, psi1_std=psi1_std, pt1_rel_mean=rel_mean, pt1_rel_var=rel_var_show,
-                dloss_mode=dloss_show)
+    dloss_show = same(
+        dloss,
+        (Ld / N) * ((Gk * (1 - r * Gk) - 2 * mk**2 * r * Gk) * (fnorm - neff - 2 * r * Gk) + 2 * (r * Gk) ** 2 * mk**2),
+    )
+    return dict(
+        A_std=Aval,
+        phi3_std=p3,
+        psi1_std=psi1_std,
+        pt1_rel_mean=rel_mean,
+        pt1_rel_var=rel_var_show,
+        dloss_mode=dloss_show,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,23 +279,29 @@ def field_action(d):
     To O(1/N) only the first two cumulants of t enter (⟨t⟩ = −L/N, Var t = 2L/N, section 2)."""
     kap1, kap2 = d["t_mean"], d["t_var"]
     tt = sp.Symbol("tau", real=True)
-    E = -Lam * tt / 2 - Btot * (1 - tt + tt**2 / 2) / 2          # e^{−t} to the order that contributes
+    E = -Lam * tt / 2 - Btot * (1 - tt + tt**2 / 2) / 2  # e^{−t} to the order that contributes
     # W = ⟨E⟩ + ½ Var E + O(1/N²); ⟨t²⟩ = κ₂ + κ₁² = κ₂ + O(1/N²)
     Emean = sp.expand(E.subs(tt**2, 0).subs(tt, kap1) - Btot / 4 * kap2)
     Evar = sp.expand((Btot / 2 - Lam / 2) ** 2 * kap2)
     W = sp.expand(Emean + Evar / 2)
     W_Bt = sp.expand(W.subs(Btot, Bt + Lam))
-    S_int = sp.expand(-(W_Bt - W_Bt.subs(Bt, 0)))                  # the action, B̃ = B − Λ, constants dropped
+    S_int = sp.expand(-(W_Bt - W_Bt.subs(Bt, 0)))  # the action, B̃ = B − Λ, constants dropped
     S_int = same(S_int, Bt / 2 + Ld * Bt / N - Ld * Bt**2 / (4 * N))
-    a1, a2 = S_int.coeff(Bt, 1) - sp.Rational(1, 2), 2 * S_int.coeff(Bt, 2)      # V = a₁B̃ + (a₂/2)B̃²
+    a1, a2 = S_int.coeff(Bt, 1) - sp.Rational(1, 2), 2 * S_int.coeff(Bt, 2)  # V = a₁B̃ + (a₂/2)B̃²
     # first order in V (the GP part B̃/2 is in S₀): δ⟨f_k⟩ = −Cov(f_k, V). Mode k: f ~ N(μ, G);
     # the rest of B̃ independent with mean R₁ and variance R₂
     f, mu, R1 = sp.symbols("f mu R_1", real=True)
     G_ = sp.Symbol("G", positive=True)
     Bk = f**2 / lam + R1
     V = a1 * Bk + a2 / 2 * Bk**2
-    gm = {0: 1, 1: mu, 2: mu**2 + G_, 3: mu**3 + 3 * mu * G_, 4: mu**4 + 6 * mu**2 * G_ + 3 * G_**2,
-          5: mu**5 + 10 * mu**3 * G_ + 15 * mu * G_**2}
+    gm = {
+        0: 1,
+        1: mu,
+        2: mu**2 + G_,
+        3: mu**3 + 3 * mu * G_,
+        4: mu**4 + 6 * mu**2 * G_ + 3 * G_**2,
+        5: mu**5 + 10 * mu**3 * G_ + 15 * mu * G_**2,
+    }
 
     def avg(expr):
         p = sp.Poly(sp.expand(expr.subs(R1**2, R2 + R1**2)), f)
@@ -293,8 +315,14 @@ def field_action(d):
     dDelta = sp.expand(-dmean_f.subs(R1, Bmean - (mu**2 + G_) / lam))
     dDelta = dDelta.subs({mu: r * lam * mk, G_: Gk})
     # ⟨B̃⟩ over all modes: Σ_q [(rλ_q m_q)² + G_q]/λ_q − Λ = r² S_b + Σ_q [1/(1+x_q) − 1] = r² S_b − r S_G
-    assert sp.simplify(((r * lam * y / (1 + r * lam)) ** 2 + lam / (1 + r * lam)) / lam - 1
-                       - (r**2 * lam * (y / (1 + r * lam)) ** 2 - r * lam / (1 + r * lam))) == 0
+    assert (
+        sp.simplify(
+            ((r * lam * y / (1 + r * lam)) ** 2 + lam / (1 + r * lam)) / lam
+            - 1
+            - (r**2 * lam * (y / (1 + r * lam)) ** 2 - r * lam / (1 + r * lam))
+        )
+        == 0
+    )
     rel_field = sp.expand(dDelta.subs(Bmean, r**2 * Sb - r * SG).subs(lam, Gk / (1 - r * Gk)) / mk)
     assert sp.simplify(rel_field - d["pt1_rel_mean"]) == 0, "the field action must give pt1 of the mixture"
     # section 1's quartic on the mapped model: target y'_k = √(rλ_k) y_k, so M'_k = √(rλ_k) m_k,
@@ -319,11 +347,24 @@ def field_action(d):
     assert agree == [True, False, False] and flip == [False, True, True]
     # the same in the network's own words: L_k = r G_k, ‖f̂‖² = r² S_b, n_eff = r S_G
     fnorm, neff, Lk = sp.symbols("F n_eff L_k", positive=True)
-    plain = same(sp.expand(d["pt1_rel_mean"].subs(Sb, fnorm / r**2).subs(SG, neff / r).subs(Gk, Lk / r)),
-                 -(Ld / N) * Lk * (fnorm - neff - 2 * Lk))
-    return dict(W=W, S_int=S_int, a1=a1, a2=a2, field_rel_mean=rel_field, U_map=U_map, u_map=u_map,
-                quartic_rel_mean=rel_quartic, net_terms=net_terms, quart_terms=quart_terms, plain_rel_mean=plain,
-                quartic_pt1_mean=q["pt1_mean_show"])
+    plain = same(
+        sp.expand(d["pt1_rel_mean"].subs(Sb, fnorm / r**2).subs(SG, neff / r).subs(Gk, Lk / r)),
+        -(Ld / N) * Lk * (fnorm - neff - 2 * Lk),
+    )
+    return dict(
+        W=W,
+        S_int=S_int,
+        a1=a1,
+        a2=a2,
+        field_rel_mean=rel_field,
+        U_map=U_map,
+        u_map=u_map,
+        quartic_rel_mean=rel_quartic,
+        net_terms=net_terms,
+        quart_terms=quart_terms,
+        plain_rel_mean=plain,
+        quartic_pt1_mean=q["pt1_mean_show"],
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,35 +387,37 @@ def exponents():
     # (k*-power of the summand at fixed v, v-exponent of the summand as v → 0); λ = k*^{−a} v^{−a},
     # y² = k*^{−(1+β)} v^{−(1+β)}, 1 − L ~ v^{a} at small v, L ~ v^{−a} at large v (tails integrable for α, β > 0)
     pieces = {
-        "n_eff": (0, 0),                                      # Σ L_q
-        "fnorm": (alpha - beta, alpha - beta),                # Σ L_q² y_q²/λ_q   (= ‖f̂‖² = r² S_b)
-        "var": (-a_, -a_ + a_),                               # Σ G_q = Σ λ(1 − L)
-        "var1": (-a_, -a_ + 2 * a_),                          # Σ G_q(1 − L_q) = Σ λ(1 − L)²
-        "bias": (-(1 + beta), -(1 + beta) + 2 * a_),          # Σ m_q² = Σ y²(1 − L)²
-        "biasL": (-(1 + beta), -(1 + beta) + 2 * a_),         # Σ m_q² L_q
-        "biasG": (-(1 + beta) - a_, -(1 + beta) - a_ + 3 * a_),   # Σ m_q² G_q = Σ y²λ(1 − L)³
-        "varG": (-2 * a_, -2 * a_ + 2 * a_),                  # Σ G_q² = Σ λ²(1 − L)²
+        "n_eff": (0, 0),  # Σ L_q
+        "fnorm": (alpha - beta, alpha - beta),  # Σ L_q² y_q²/λ_q   (= ‖f̂‖² = r² S_b)
+        "var": (-a_, -a_ + a_),  # Σ G_q = Σ λ(1 − L)
+        "var1": (-a_, -a_ + 2 * a_),  # Σ G_q(1 − L_q) = Σ λ(1 − L)²
+        "bias": (-(1 + beta), -(1 + beta) + 2 * a_),  # Σ m_q² = Σ y²(1 − L)²
+        "biasL": (-(1 + beta), -(1 + beta) + 2 * a_),  # Σ m_q² L_q
+        "biasG": (-(1 + beta) - a_, -(1 + beta) - a_ + 3 * a_),  # Σ m_q² G_q = Σ y²λ(1 − L)³
+        "varG": (-2 * a_, -2 * a_ + 2 * a_),  # Σ G_q² = Σ λ²(1 − L)²
     }
     ex = {name: sp.simplify(_sum_exponent(p, sv)) for name, (p, sv) in pieces.items()}
     assert sp.simplify(ex["n_eff"] - 1) == 0 and sp.simplify(ex["var"] + alpha) == 0
-    loss_gp = sp.Max(ex["bias"], ex["var"])                  # in k*
+    loss_gp = sp.Max(ex["bias"], ex["var"])  # in k*
     # network, standard, fixed N: δloss/loss ≃ (L/N)(‖f̂‖² − n_eff)[Σ G(1 − L) − 2Σ m²L]/loss (section 4);
     # the remaining terms of δloss are O(loss)/N
     bracket = sp.Max(ex["var1"], ex["biasL"])
-    e_fixed_N = (sp.Max(ex["fnorm"], ex["n_eff"]) + bracket - loss_gp) / a_       # in P: k* ∝ P^{1/a}
+    e_fixed_N = (sp.Max(ex["fnorm"], ex["n_eff"]) + bracket - loss_gp) / a_  # in P: k* ∝ P^{1/a}
     # at fixed N/P the prefactor L/N ∝ 1/P adds −1.
     # quartic at fixed U: δ⟨Δ_k⟩/⟨Δ_k⟩ = −u G_k(A₀ + 2G_k) and δVar/Var = −uG_k(A₀ + 2G_k + 2m_k²), u = UP,
     # A₀ = Σ G + Σ m²: δloss = −u A₀ [2Σ m²G + Σ G²] − u Σ[4m²G² + 2G³ + 2m²G²]; the second group has one
     # more factor G ≤ 1/r per summand than the first, and u/r = Uκ, u/r² = Uκ²/P
     A0 = sp.Max(ex["var"], ex["bias"])
-    first = A0 + sp.Max(ex["biasG"], ex["varG"])             # k*-exponent of A₀[2Σm²G + ΣG²]
-    e_quartic = 1 + (first - loss_gp) / a_                   # u = UP ∝ P, divided by the loss
+    first = A0 + sp.Max(ex["biasG"], ex["varG"])  # k*-exponent of A₀[2Σm²G + ΣG²]
+    e_quartic = 1 + (first - loss_gp) / a_  # u = UP ∝ P, divided by the loss
     # the second group, u·loss/r² relative to the loss, decays like 1/P: faster than the first
     assert sp.simplify(sp.Min(e_quartic, -1).subs({alpha: 1, beta: 1}) + 1) == 0
-    checks = {(sp.Rational(1, 5), sp.Rational(3, 10)): (sp.Rational(5, 6), -sp.Rational(1, 6)),
-              (sp.Integer(1), sp.Rational(1, 2)): (sp.Rational(3, 4), -sp.Rational(1, 4)),
-              (sp.Integer(1), sp.Integer(2)): (sp.Rational(1, 2), -sp.Rational(1, 2)),
-              (sp.Integer(1), sp.Integer(5)): (sp.Rational(1, 2), -sp.Rational(1, 2))}
+    checks = {
+        (sp.Rational(1, 5), sp.Rational(3, 10)): (sp.Rational(5, 6), -sp.Rational(1, 6)),
+        (sp.Integer(1), sp.Rational(1, 2)): (sp.Rational(3, 4), -sp.Rational(1, 4)),
+        (sp.Integer(1), sp.Integer(2)): (sp.Rational(1, 2), -sp.Rational(1, 2)),
+        (sp.Integer(1), sp.Integer(5)): (sp.Rational(1, 2), -sp.Rational(1, 2)),
+    }
     for (al, be), (eN, eU) in checks.items():
         assert sp.simplify(e_fixed_N.subs({alpha: al, beta: be}) - eN) == 0
         assert sp.simplify(e_quartic.subs({alpha: al, beta: be}) - eU) == 0
@@ -387,8 +430,9 @@ def exponents():
         assert sp.simplify(e_fixed_N.subs(sub) - e_N_form.subs(sub)) == 0, (al, be)
         assert sp.simplify((e_fixed_N - 1).subs(sub) - e_U_form.subs(sub)) == 0, (al, be)
         assert sp.simplify(e_quartic.subs(sub) - e_U_form.subs(sub)) == 0, (al, be)
-    return dict(sum_exponents=ex, e_fixed_N=e_N_form, e_fixed_ratio=e_U_form, e_quartic=e_U_form,
-                loss_gp_exponent=loss_gp)
+    return dict(
+        sum_exponents=ex, e_fixed_N=e_N_form, e_fixed_ratio=e_U_form, e_quartic=e_U_form, loss_gp_exponent=loss_gp
+    )
 
 
 def mean_field_exponents():
@@ -402,12 +446,12 @@ def mean_field_exponents():
     ‖f̂‖² ~ P^{1+α−β}, n_eff = P, loss_∞ ~ P^{2+2α−β}/r'², relative ~ P^{β−2α} z²/N."""
     a_ = 1 + alpha
     eps_ = 1 + 1 / Ld
-    g = sp.Max(0, (1 + alpha - beta) / a_)                     # ‖f̂‖² ~ r'^g
-    ez = sp.Symbol("e_z")                                      # z ~ P^{e_z} (r ∝ P)
-    sol = sp.solve(sp.Eq(eps_ * ez, g * (1 + ez)), ez)         # z^ε = (r z)^g
+    g = sp.Max(0, (1 + alpha - beta) / a_)  # ‖f̂‖² ~ r'^g
+    ez = sp.Symbol("e_z")  # z ~ P^{e_z} (r ∝ P)
+    sol = sp.solve(sp.Eq(eps_ * ez, g * (1 + ez)), ez)  # z^ε = (r z)^g
     assert len(sol) == 1
     ez_i = sp.simplify(sol[0])
-    ek = (1 + ez_i) / a_                                       # k*' ~ P^{ek}
+    ek = (1 + ez_i) / a_  # k*' ~ P^{ek}
     e_i = sp.simplify(ez_i + ek * (beta - alpha))
     ez_ii = (1 + alpha - beta) / eps_
     e_ii = sp.simplify(beta - 2 * alpha + 2 * ez_ii)
@@ -415,11 +459,13 @@ def mean_field_exponents():
     at = {alpha: 1, beta: sp.Rational(1, 2), Ld: 2}
     assert sp.simplify(ek.subs(at) - 1) == 0 and sp.simplify(e_i.subs(at) - e_ii.subs(at)) == 0
     e_mf = sp.Piecewise((e_ii, ek > 1), (e_i, True))
-    checks = {(sp.Rational(1, 5), sp.Rational(3, 10), 1): sp.Rational(4, 5),
-              (sp.Rational(1, 5), sp.Rational(3, 10), 2): sp.Rational(11, 10),
-              (sp.Rational(1, 2), sp.Rational(4, 5), 1): sp.Rational(13, 23),
-              (sp.Integer(1), sp.Rational(1, 2), 1): sp.Rational(1, 5),
-              (sp.Integer(1), sp.Integer(2), 1): sp.Rational(1, 2)}
+    checks = {
+        (sp.Rational(1, 5), sp.Rational(3, 10), 1): sp.Rational(4, 5),
+        (sp.Rational(1, 5), sp.Rational(3, 10), 2): sp.Rational(11, 10),
+        (sp.Rational(1, 2), sp.Rational(4, 5), 1): sp.Rational(13, 23),
+        (sp.Integer(1), sp.Rational(1, 2), 1): sp.Rational(1, 5),
+        (sp.Integer(1), sp.Integer(2), 1): sp.Rational(1, 2),
+    }
     for (al, be, LL), want in checks.items():
         assert sp.simplify(e_mf.subs({alpha: al, beta: be, Ld: LL}) - want) == 0, (al, be, LL)
     return dict(mf_z_exponent=ez_i, mf_k_exponent=ek, mf_e_free=e_i, mf_e_cutoff=e_ii, e_mean_field=e_mf)
@@ -444,31 +490,70 @@ def derive():
 def generated_functions(d):
     """(name, argument symbols, sympy expressions, docstring) of every function in rgflow/_network_equations.py."""
     return [
-        ("logistic_derivatives", (Lg,), tuple(d["logistic_polys"]),
-         "dʲL/dtʲ / (L(1 − L)), j = 1..5, of the logistic L(t) = x e^t/(1 + x e^t), as polynomials in L."),
-        ("shell_derivatives", (Lg, nury2), tuple(d["shell_derivs"]),
-         "∂ⁿ_t D_q, n = 1..5, of D_q = −½[ln(1 + x e^t) + c/(1 + x e^t)] (c = ν r y_q²) at learnability L_q."),
-        ("laplace_correction", (h1, h2, A, psi1, phi3, N), (d["laplace_corr"],),
-         "O(1/N) term of ⟨h⟩ under the weight e^{Nφ+ψ} at the saddle t̂: h₁, h₂ derivatives of h, A = −φ''."),
-        ("laplace_variance", (h1, A, N), (d["laplace_var"],),
-         "Var_t h to O(1/N) under the weight e^{Nφ+ψ}: h₁²/(NA)."),
-        ("prior_psi", (t, Ld), (d["psi_p"],),
-         "ψ_p(t): the O(1) part of ln f_L(t) (t = ln Π_l q_l, q_l ~ χ²_N/N) beyond Nφ(t), up to a constant."),
-        ("pt1_standard_relative", (Gk, mk, r, Sb, SG, Ld, N), (d["pt1_rel_mean"], d["pt1_rel_var"]),
-         "Standard parameterization, first order in 1/N: (δ⟨Δ_k⟩/⟨Δ_k⟩, δVar Δ_k/Var Δ_k) with G_k, m_k the "
-         "GP moments, S_b = Σ_q λ_q m_q², S_G = Σ_q G_q."),
-        ("quartic_relative", (Gk, r, Sb, SG, Ld, N), (d["quartic_rel_mean"],),
-         "δ⟨Δ_k⟩/⟨Δ_k⟩ of section 1's quartic at first order on the mapped model (target √(rλ_k) y_k, "
-         "U = L P/(N κ²))."),
-        ("mapped_U", (sp.Symbol("P", positive=True), sp.Symbol("kappa", positive=True), Ld, N), (d["U_map"],),
-         "The quartic coupling U whose bias (tree) term equals the network's at first order in 1/N."),
-        ("exponent_fixed_width", (alpha, beta), (d["e_fixed_N"],),
-         "Exponent e of loss_N/loss_∞ − 1 ∝ P^e/N, standard parameterization at fixed width (α, β > 0)."),
-        ("exponent_fixed_ratio", (alpha, beta), (d["e_fixed_ratio"],),
-         "Exponent of loss_N/loss_∞ − 1 in P at fixed N/P (standard), and of loss(U)/loss(0) − 1 at fixed U."),
-        ("exponent_mean_field", (alpha, beta, Ld), (d["e_mean_field"],),
-         "Exponent e of loss_N/loss_∞ − 1 ∝ P^e/N, mean-field parameterization at fixed width (loss_∞: its own "
-         "N → ∞ limit), Λ = P."),
+        (
+            "logistic_derivatives",
+            (Lg,),
+            tuple(d["logistic_polys"]),
+            "dʲL/dtʲ / (L(1 − L)), j = 1..5, of the logistic L(t) = x e^t/(1 + x e^t), as polynomials in L.",
+        ),
+        (
+            "shell_derivatives",
+            (Lg, nury2),
+            tuple(d["shell_derivs"]),
+            "∂ⁿ_t D_q, n = 1..5, of D_q = −½[ln(1 + x e^t) + c/(1 + x e^t)] (c = ν r y_q²) at learnability L_q.",
+        ),
+        (
+            "laplace_correction",
+            (h1, h2, A, psi1, phi3, N),
+            (d["laplace_corr"],),
+            "O(1/N) term of ⟨h⟩ under the weight e^{Nφ+ψ} at the saddle t̂: h₁, h₂ derivatives of h, A = −φ''.",
+        ),
+        ("laplace_variance", (h1, A, N), (d["laplace_var"],), "Var_t h to O(1/N) under the weight e^{Nφ+ψ}: h₁²/(NA)."),
+        (
+            "prior_psi",
+            (t, Ld),
+            (d["psi_p"],),
+            "ψ_p(t): the O(1) part of ln f_L(t) (t = ln Π_l q_l, q_l ~ χ²_N/N) beyond Nφ(t), up to a constant.",
+        ),
+        (
+            "pt1_standard_relative",
+            (Gk, mk, r, Sb, SG, Ld, N),
+            (d["pt1_rel_mean"], d["pt1_rel_var"]),
+            "Standard parameterization, first order in 1/N: (δ⟨Δ_k⟩/⟨Δ_k⟩, δVar Δ_k/Var Δ_k) with G_k, m_k the "
+            "GP moments, S_b = Σ_q λ_q m_q², S_G = Σ_q G_q.",
+        ),
+        (
+            "quartic_relative",
+            (Gk, r, Sb, SG, Ld, N),
+            (d["quartic_rel_mean"],),
+            "δ⟨Δ_k⟩/⟨Δ_k⟩ of section 1's quartic at first order on the mapped model (target √(rλ_k) y_k, "
+            "U = L P/(N κ²)).",
+        ),
+        (
+            "mapped_U",
+            (sp.Symbol("P", positive=True), sp.Symbol("kappa", positive=True), Ld, N),
+            (d["U_map"],),
+            "The quartic coupling U whose bias (tree) term equals the network's at first order in 1/N.",
+        ),
+        (
+            "exponent_fixed_width",
+            (alpha, beta),
+            (d["e_fixed_N"],),
+            "Exponent e of loss_N/loss_∞ − 1 ∝ P^e/N, standard parameterization at fixed width (α, β > 0).",
+        ),
+        (
+            "exponent_fixed_ratio",
+            (alpha, beta),
+            (d["e_fixed_ratio"],),
+            "Exponent of loss_N/loss_∞ − 1 in P at fixed N/P (standard), and of loss(U)/loss(0) − 1 at fixed U.",
+        ),
+        (
+            "exponent_mean_field",
+            (alpha, beta, Ld),
+            (d["e_mean_field"],),
+            "Exponent e of loss_N/loss_∞ − 1 ∝ P^e/N, mean-field parameterization at fixed width (loss_∞: its own "
+            "N → ∞ limit), Λ = P.",
+        ),
     ]
 
 
@@ -490,8 +575,10 @@ def _function(name, args, exprs, doc):
     if len(outs) > 1 and any(not sp.sympify(e).free_symbols for e in reduced):
         # constants broadcast to the shape of the first argument
         first = _pyname(args[0])
-        outs = [o if sp.sympify(e).free_symbols else f"numpy.full_like(numpy.asarray({first}, dtype=float), {o})"
-                for o, e in zip(outs, reduced)]
+        outs = [
+            o if sp.sympify(e).free_symbols else f"numpy.full_like(numpy.asarray({first}, dtype=float), {o})"
+            for o, e in zip(outs, reduced)
+        ]
     lines.append("    return " + (outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"))
     return "\n".join(lines) + "\n"
 
@@ -560,15 +647,19 @@ def render_markdown(d) -> str:
         "(The L-fold convolution's Laplace method gives the same: the factors share t equally, u_l = t/L, and",
         "the L − 1 transverse Gaussian directions each bring (a e^{t/L})^{−1/2}.) The same series give the",
         "cumulants of t used in section 5:",
-        eq(r"\langle t\rangle = " + L(d["t_mean"]) + r" + O(N^{-2}),\qquad \mathrm{Var}\,t = "
-           + L(d["t_var"]) + r" + O(N^{-2})."),
+        eq(
+            r"\langle t\rangle = "
+            + L(d["t_mean"])
+            + r" + O(N^{-2}),\qquad \mathrm{Var}\,t = "
+            + L(d["t_var"])
+            + r" + O(N^{-2})."
+        ),
         "tests/test_network_derivation.py checks ψ_p against the exact L = 2 density",
         "f(z) = 2a^{2a} z^{a−1} K₀(2a√z)/Γ(a)² (t = ln z) and against rgflow.network.log_prior. (`prior_psi`)",
         "",
         "## 3. Logistic derivatives and the shell derivatives of the RG (`logistic`)",
         "L(t) = x e^t/(1 + x e^t) has dL/dt = L(1 − L), so d/dt = L(1 − L) d/dL on polynomials in L:",
-        eq(r"\frac{1}{L(1-L)}\frac{d^jL}{dt^j}:\quad " + r",\quad ".join(L(p) for p in pol)
-           + r"\qquad (j = 1..5)"),
+        eq(r"\frac{1}{L(1-L)}\frac{d^jL}{dt^j}:\quad " + r",\quad ".join(L(p) for p in pol) + r"\qquad (j = 1..5)"),
         "and ∂ⁿ ln(1 + xe^t) = d^{n−1}L/dt^{n−1}, ∂ⁿ (1 + xe^t)^{−1} = −dⁿL/dtⁿ (each checked against sympy's own",
         "t-derivative). The network's RG integrates a shell mode q into the weight of t through",
         eq(r"D_q(t) = " + L(d["D_q"]) + r",\qquad c = \nu r y_q^2\ (\nu = 1\ \text{standard},\ N\ \text{mean-field}),"),
@@ -588,8 +679,10 @@ def render_markdown(d) -> str:
         eq(r"\frac{\delta\,\mathrm{Var}\,\Delta_k}{\mathrm{Var}\,\Delta_k} = " + L(d["pt1_rel_var"])),
         "(`pt1_standard_relative`). In the network's own words (‖f̂‖² = Σ_q L_q² y_q²/λ_q = r²S_b, the RKHS norm",
         "of the GP's mean predictor; n_eff = Σ_q L_q = rS_G, the number of learned modes):",
-        eq(r"\frac{\delta\langle\Delta_k\rangle}{\langle\Delta_k\rangle} = " + L(d["plain_rel_mean"])
-           .replace("F", r"\|\hat f\|^2")),
+        eq(
+            r"\frac{\delta\langle\Delta_k\rangle}{\langle\Delta_k\rangle} = "
+            + L(d["plain_rel_mean"]).replace("F", r"\|\hat f\|^2")
+        ),
         "The readout scale Q rises (every discrepancy shrinks) when the fit's norm exceeds the number of",
         "modes it learned, and falls otherwise.",
         "",
@@ -607,8 +700,13 @@ def render_markdown(d) -> str:
         eq(r"\langle\Delta_k\rangle = " + L(d["quartic_pt1_mean"]) + r",\qquad A_0 = \sum_q (G_q + M_q^2)."),
         "On the mapped model, target y'_k = √(rλ_k)·y_k (so M'_k² = rλ_k m_k², G'_k = G_k) and",
         eq(r"U = " + L(d["U_map"]) + r"\quad\Longleftrightarrow\quad u = UP = " + L(d["u_map"]) + ","),
-        eq(r"\frac{\delta\langle\Delta_k\rangle}{\langle\Delta_k\rangle}\Big|_\text{quartic} = "
-           + L(d["quartic_rel_mean"]) + r",\qquad \Big|_\text{network} = " + L(d["pt1_rel_mean"]) + "."),
+        eq(
+            r"\frac{\delta\langle\Delta_k\rangle}{\langle\Delta_k\rangle}\Big|_\text{quartic} = "
+            + L(d["quartic_rel_mean"])
+            + r",\qquad \Big|_\text{network} = "
+            + L(d["pt1_rel_mean"])
+            + "."
+        ),
         "Term by term (coefficients of −(Lr²/N)G_k):",
         "",
         "| term | network | quartic | |",
@@ -630,15 +728,22 @@ def render_markdown(d) -> str:
         eq(r",\quad ".join(rf"\text{{{n.replace('_', ' ')}}}: {L(e)}" for n, e in d["sum_exponents"].items())),
         "(n_eff = ΣL, fnorm = ‖f̂‖² = r²S_b, var = ΣG, var1 = ΣG(1 − L), bias = Σm², biasL = Σm²L, biasG = Σm²G,",
         "varG = ΣG².) Section 4 gives the loss per mode, δ(⟨Δ_k⟩² + Var Δ_k) = 2m_k²·δ⟨Δ_k⟩/⟨Δ_k⟩ + G_k·δVar/Var:",
-        eq(r"\delta\,\text{loss}_k = " + L(d["dloss_mode"]).replace("F", r"\|\hat f\|^2")
-           + r"\qquad (L_k = rG_k),"),
+        eq(r"\delta\,\text{loss}_k = " + L(d["dloss_mode"]).replace("F", r"\|\hat f\|^2") + r"\qquad (L_k = rG_k),"),
         "summed over k, whose",
         "growing part is (L/N)(‖f̂‖² − n_eff)[ΣG(1 − L) − 2Σm²L]; the bracket scales like the GP loss. Hence",
-        eq(r"\frac{\text{loss}_N}{\text{loss}_\infty} - 1 \propto \frac{P^{e}}{N},\qquad e = " + L(d["e_fixed_N"])
-           + r"\quad\text{(standard, fixed } N),"),
-        eq(r"\frac{\text{loss}_N}{\text{loss}_\infty} - 1 \propto P^{" + L(d["e_fixed_ratio"])
-           + r"}\quad\text{(standard, fixed } N/P),\qquad "
-           r"\frac{\text{loss}(U)}{\text{loss}(0)} - 1 \propto P^{" + L(d["e_quartic"]) + r"}\quad\text{(quartic, fixed } U)."),
+        eq(
+            r"\frac{\text{loss}_N}{\text{loss}_\infty} - 1 \propto \frac{P^{e}}{N},\qquad e = "
+            + L(d["e_fixed_N"])
+            + r"\quad\text{(standard, fixed } N),"
+        ),
+        eq(
+            r"\frac{\text{loss}_N}{\text{loss}_\infty} - 1 \propto P^{"
+            + L(d["e_fixed_ratio"])
+            + r"}\quad\text{(standard, fixed } N/P),\qquad "
+            r"\frac{\text{loss}(U)}{\text{loss}(0)} - 1 \propto P^{"
+            + L(d["e_quartic"])
+            + r"}\quad\text{(quartic, fixed } U)."
+        ),
         "For the quartic, δloss = −uA_0[2Σm²G + ΣG²] + …, where the bracket is ~ loss/r, so the relative",
         "correction is ~ UκA_0 ∝ k*^{−min(α,β)}. At the paper's α = 0.2, β = 0.3 this is −1/6 ≈ −0.167, the",
         "outside measurement's −0.16 … −0.17; at fixed N/P the network has the same exponent (U = LP/(Nκ²) is",
@@ -651,8 +756,7 @@ def render_markdown(d) -> str:
         "the bias terms h₁ψ₁/A with ψ₁ ≈ −n_eff/2, A ≈ ‖f̂‖²/z) all scale as z k*'^{β−α}/N. With z ~ P^{e_z},",
         eq(r"e_z = " + L(d["mf_z_exponent"]) + r",\qquad k^{*\prime} \sim P^{" + L(d["mf_k_exponent"]) + "}"),
         "while k*' < Λ = P, and once k*' reaches Λ = P (every mode learned: ‖f̂‖² ~ P^{1+α−β}, n_eff = P),",
-        eq(r"\frac{\text{loss}_N}{\text{loss}_\infty} - 1 \propto \frac{P^{e}}{N},\qquad e = "
-           + L(d["e_mean_field"])),
+        eq(r"\frac{\text{loss}_N}{\text{loss}_\infty} - 1 \propto \frac{P^{e}}{N},\qquad e = " + L(d["e_mean_field"])),
         "(the two branches agree where k*' = Λ). This power counting is checked against the derived first-order",
         "formula far out in P by tests/test_exponents.py and bench/finite_width_exponents.py. (`exponent_mean_field`)",
         "",

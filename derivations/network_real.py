@@ -22,6 +22,7 @@ population; eigenlearning's effective ridge K(κ') at ridge κ': K = κ'/P + (K/
    (the two predictors share the draw): E_ab = Σ_k (1 − L_k^a)(1 − L_k^b) y_k²/(1 − γ_ab), which is checked
    against Gaussian-feature Monte Carlo in tests/test_network_real.py (not derived here).
 """
+
 import sympy as sp
 
 
@@ -57,9 +58,9 @@ def logdet():
     # one mode check of the large-ridge limit: K = κ'/P + λ/P + O(1/κ'), F = P ln κ' + λ... (λ = Σλ, n = 1)
     l1, e = sp.symbols("l1 epsilon", positive=True)
     F1 = sp.log(1 + l1 / K) + P * sp.log(P * K) + kp / K - P
-    K_large = kp / P + l1 / P * (1 - l1 / kp)          # eigenlearning's root to O(1/κ'), one mode
+    K_large = kp / P + l1 / P * (1 - l1 / kp)  # eigenlearning's root to O(1/κ'), one mode
     series = sp.series(F1.subs(K, K_large).subs(kp, 1 / e), e, 0, 2).removeO()
-    target = P * sp.log(1 / e) + P * l1 * e           # P ln κ' + tr K_XX/κ', tr K_XX ≈ P Σλ
+    target = P * sp.log(1 / e) + P * l1 * e  # P ln κ' + tr K_XX/κ', tr K_XX ≈ P Σλ
     assert sp.simplify(sp.expand(sp.expand_log(series - target, force=True))) == 0
     return {"F": F, "F3": F3}
 
@@ -87,7 +88,9 @@ def mixture():
     wv = sp.Matrix(w)
     total = (wv.T * E * wv)[0]
     mean = sum(w[a] * E[a, a] for a in range(3))
-    spread = sp.Rational(1, 2) * sum(w[a] * w[b] * (E[a, a] + E[b, b] - 2 * E[a, b]) for a in range(3) for b in range(3))
+    spread = sp.Rational(1, 2) * sum(
+        w[a] * w[b] * (E[a, a] + E[b, b] - 2 * E[a, b]) for a in range(3) for b in range(3)
+    )
     assert sp.expand((total - (mean - spread)).subs(w[2], 1 - w[0] - w[1])) == 0
     return {"total": total}
 

@@ -10,6 +10,7 @@ Run ``python derivations/surface_scaling.py``; every step asserts, and it prints
 3. Limits: z → 0 (model-size-limited) W_b ≈ z^{2A-β}/(2A-β), W_v ≈ z; z → ∞ the tails
    ∫_z^∞ ≈ z^-β/β (bias) and z^-α/α (variance).
 """
+
 import sympy as sp
 
 P, Lam, a, b, c, k, x, r, kappa, z = sp.symbols("P Lambda a b c k x r kappa z", positive=True)

@@ -10,8 +10,10 @@ Heavy dependencies (scipy, sympy, matplotlib) are imported only where used. ``rg
 ``rgflow.predict``, ``rgflow.transfer`` and ``rgflow.dynamics`` are the modules; calling one calls its
 function of the same name (``rgflow.flow(model)`` is ``rgflow.flow.flow(model)``).
 """
+
 from ._progress import quiet_startup_interrupt as _quiet
-_quiet()     # `rgflow ...` interrupted while numpy and scipy load: one line, exit 130, no traceback
+
+_quiet()  # `rgflow ...` interrupted while numpy and scipy load: one line, exit 130, no traceback
 from ._version import __version__
 from ._callable import make_callable
 from .model import Model
@@ -33,16 +35,43 @@ from . import dynamics, flow, predict, transfer
 make_callable(flow.__name__, predict.__name__, transfer.__name__, dynamics.__name__)
 
 
-def __getattr__(name):      # rgflow.sweep is loaded on first use (import rgflow stays fast)
+def __getattr__(name):  # rgflow.sweep is loaded on first use (import rgflow stays fast)
     if name == "sweep":
         import importlib
 
         fn = importlib.import_module(".sweep", __name__).sweep
-        globals()["sweep"] = fn     # the function, as for transfer (loading the module bound the name to it)
+        globals()["sweep"] = fn  # the function, as for transfer (loading the module bound the name to it)
         return fn
     raise AttributeError(f"module 'rgflow' has no attribute {name!r}")
 
-__all__ = ["Model", "PowerLaw", "Measured", "flow", "flow_batch", "Trajectory", "predict", "Prediction", "METHODS",
-           "FlowError", "ConvergenceError", "learning_curve", "transfer", "scaling_interval",
-           "flow_field", "loss_surface", "dynamics", "sweep", "Result", "LearningCurve", "Transfer", "TransferMap",
-           "ScalingInterval", "FlowField", "Surface", "SurfaceFit", "Dynamics", "__version__"]
+
+__all__ = [
+    "Model",
+    "PowerLaw",
+    "Measured",
+    "flow",
+    "flow_batch",
+    "Trajectory",
+    "predict",
+    "Prediction",
+    "METHODS",
+    "FlowError",
+    "ConvergenceError",
+    "learning_curve",
+    "transfer",
+    "scaling_interval",
+    "flow_field",
+    "loss_surface",
+    "dynamics",
+    "sweep",
+    "Result",
+    "LearningCurve",
+    "Transfer",
+    "TransferMap",
+    "ScalingInterval",
+    "FlowField",
+    "Surface",
+    "SurfaceFit",
+    "Dynamics",
+    "__version__",
+]

@@ -1,5 +1,6 @@
 """Callable modules: ``rgflow.flow`` is the module :mod:`rgflow.flow`, and ``rgflow.flow(model)``
 calls its function of the same name, ``rgflow.flow.flow(model)``."""
+
 from __future__ import annotations
 
 import sys
@@ -15,13 +16,13 @@ class CallableModule(types.ModuleType):
     def __call__(self, *args, **kwargs):
         return self._function()(*args, **kwargs)
 
-    def __reduce__(self):       # pickled by name, as a module is (cloudpickle, Dask)
+    def __reduce__(self):  # pickled by name, as a module is (cloudpickle, Dask)
         import importlib
 
         return importlib.import_module, (self.__name__,)
 
     @property
-    def __signature__(self):   # inspect.signature(rgflow.flow) is that of the function
+    def __signature__(self):  # inspect.signature(rgflow.flow) is that of the function
         import inspect
 
         return inspect.signature(self._function())

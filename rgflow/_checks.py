@@ -1,4 +1,5 @@
 """Parameter validation shared by the model and the spectra (ValueError naming the parameter)."""
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,7 @@ def check_real(name, value, *, low=None, high=None, low_open=False, high_open=Fa
         raise ValueError(f"{name} must be a real number in {allowed}, got {value!r}")
     try:
         v = float(value)
-    except OverflowError:       # a Python int beyond the float range (10**400)
+    except OverflowError:  # a Python int beyond the float range (10**400)
         raise ValueError(f"{name} must be a finite number in {allowed}, got {_short(value)}") from None
     if not math.isfinite(v):
         raise ValueError(f"{name} must be a finite number in {allowed}, got {value!r}")

@@ -1,5 +1,6 @@
 """Averages over draws of P training points (shared by real KRR, rgflow.krr, and the finite-width
 network on real data, rgflow.network_real): the stopping rule and one BLAS thread per draw."""
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,9 @@ from ._checks import check_int
 
 __all__ = ["sample_draws"]
 
-_SAFETY = 2.0     # draws per (cv/rel_se)² the pilot asks for
-SLACK = 1.0       # the draws are extended (once) when the standard error exceeds SLACK·rel_se
+_SAFETY = 2.0  # draws per (cv/rel_se)² the pilot asks for
+SLACK = 1.0  # the draws are extended (once) when the standard error exceeds SLACK·rel_se
+
 
 def sample_draws(one, seed, P, *, draws=None, rel_se=0.02, min_draws=40, max_draws=4000) -> dict:
     """Mean and standard error of ``one(rng)`` (the test error of one draw of P training points) over draws.
@@ -28,7 +30,7 @@ def sample_draws(one, seed, P, *, draws=None, rel_se=0.02, min_draws=40, max_dra
     the mean is unbiased, but the standard error then exceeds rel_se in 10-36% of runs.) Returns mean, stderr,
     draws."""
     rng = np.random.default_rng([check_int("seed", seed, low=0), P])
-    errs = []
+    errs: list[float] = []
 
     def run(n):
         while len(errs) < n:
@@ -46,7 +48,7 @@ def sample_draws(one, seed, P, *, draws=None, rel_se=0.02, min_draws=40, max_dra
                 n = min(max_draws, max(min_draws, math.ceil(_SAFETY * min_draws * (se / (rel_se * m)) ** 2)))
             run(n)
             m, se = _mean_se(errs)
-            while se > SLACK * rel_se * m and len(errs) < max_draws:     # the pilot was far off: extend
+            while se > SLACK * rel_se * m and len(errs) < max_draws:  # the pilot was far off: extend
                 v2 = np.var(np.concatenate([pilot, errs]), ddof=1) / m**2
                 run(min(max_draws, max(math.ceil(1.5 * len(errs)), math.ceil(_SAFETY * v2 / rel_se**2))))
                 m, se = _mean_se(errs)
@@ -69,6 +71,6 @@ def _one_blas_thread():
     try:
         import scipy.linalg  # noqa: F401  (loads its OpenBLAS before the limit)
         from threadpoolctl import threadpool_limits
-    except ImportError:   # pragma: no cover
+    except ImportError:  # pragma: no cover
         return contextlib.nullcontext()
     return threadpool_limits(1)

@@ -10,6 +10,7 @@
   never while a temporary is being created or removed, so an interrupted write leaves no temporary.
 * :func:`say`: progress and messages on stderr that never abort a computation (full or closed stderr).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,21 @@ import sys
 import tempfile
 import threading
 
-__all__ = ["atomic_write", "write_output", "say", "handle_signals", "Interrupted", "clean_stale_temporaries",
-           "to_json", "to_csv", "check_input_file", "read_text_input", "read_npy", "read_npz", "read_csv_numbers"]
+__all__ = [
+    "atomic_write",
+    "write_output",
+    "say",
+    "handle_signals",
+    "Interrupted",
+    "clean_stale_temporaries",
+    "to_json",
+    "to_csv",
+    "check_input_file",
+    "read_text_input",
+    "read_npy",
+    "read_npz",
+    "read_csv_numbers",
+]
 
 
 # --------------------------------------------------------------------------- signals
@@ -34,8 +48,9 @@ class Interrupted(KeyboardInterrupt):
     """SIGINT or SIGTERM received; ``signum`` is the signal, ``exit_status`` = 128 + signum (130, 143)."""
 
     def __init__(self, signum):
-        super().__init__(f"{'terminated' if signum == signal.SIGTERM else 'interrupted'} "
-                         f"({signal.Signals(signum).name})")
+        super().__init__(
+            f"{'terminated' if signum == signal.SIGTERM else 'interrupted'} ({signal.Signals(signum).name})"
+        )
         self.signum = int(signum)
         self.exit_status = 128 + int(signum)
 
@@ -44,7 +59,7 @@ _defer = {"depth": 0, "pending": None}
 
 
 def _on_signal(signum, frame):
-    if _defer["depth"] > 0:          # inside a temporary's creation or removal: raise right after it
+    if _defer["depth"] > 0:  # inside a temporary's creation or removal: raise right after it
         _defer["pending"] = signum
         return
     raise Interrupted(signum)
@@ -81,6 +96,7 @@ def handle_signals(signums=(signal.SIGINT, signal.SIGTERM)):
     def restore():
         for sig, old in saved.items():
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
+
     return restore
 
 
@@ -98,7 +114,7 @@ def say(message: str, stream=None, end: str = "\n") -> bool:
         out.write(message + end)
         out.flush()
         return True
-    except (OSError, ValueError):   # ENOSPC, EPIPE, EBADF; ValueError: I/O operation on closed file
+    except (OSError, ValueError):  # ENOSPC, EPIPE, EBADF; ValueError: I/O operation on closed file
         return False
 
 
@@ -118,7 +134,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError, OSError):
-        return True      # another user's process (or unknowable): leave its file alone
+        return True  # another user's process (or unknowable): leave its file alone
     return True
 
 
@@ -144,7 +160,7 @@ def clean_stale_temporaries(folder) -> list:
             os.unlink(entry.path)
             removed.append(entry.name)
         except OSError:
-            pass     # removed by another process meanwhile, or not ours to remove
+            pass  # removed by another process meanwhile, or not ours to remove
     return removed
 
 
@@ -167,7 +183,7 @@ def _stdout(data) -> None:
         raise OSError(errno.EBADF, "standard output is closed", "<stdout>")
     try:
         fd = None
-        if out is sys.__stdout__:   # the process's own stdout; a replaced stream (captured, a notebook) is written to
+        if out is sys.__stdout__:  # the process's own stdout; a replaced stream (captured, a notebook) is written to
             try:
                 fd = out.fileno()
             except (AttributeError, OSError, ValueError):
@@ -186,7 +202,7 @@ def _stdout(data) -> None:
                 raise OSError(errno.EINVAL, "standard output does not take bytes", "<stdout>")
             buf.write(data)
             buf.flush()
-    except ValueError:   # I/O operation on a closed file object
+    except ValueError:  # I/O operation on a closed file object
         raise OSError(errno.EBADF, "standard output is closed", "<stdout>") from None
     except OSError as exc:
         if exc.filename == "<stdout>":
@@ -218,28 +234,28 @@ def atomic_write(path, data) -> None:
     name = os.fspath(path)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     try:
-        st = os.stat(name)                   # the kernel follows every link, /proc/self/fd/N included
+        st = os.stat(name)  # the kernel follows every link, /proc/self/fd/N included
     except FileNotFoundError:
-        st = None                            # a new file, or a link to one
-    except OSError as exc:                   # ELOOP, EACCES, ENOTDIR ...
+        st = None  # a new file, or a link to one
+    except OSError as exc:  # ELOOP, EACCES, ENOTDIR ...
         raise OSError(exc.errno, exc.strerror, name) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory", name)
     if st is not None and not stat.S_ISREG(st.st_mode):
         _write_through(name, payload, name)
         return
-    target = os.path.realpath(name)          # follows every symlink; the link itself stays
+    target = os.path.realpath(name)  # follows every symlink; the link itself stays
     if st is not None:
         try:
             same = os.path.samestat(st, os.stat(target))
         except OSError:
             same = False
-        if not same:   # a regular file behind a link the path cannot name (/dev/stdout > file): as the shell
+        if not same:  # a regular file behind a link the path cannot name (/dev/stdout > file): as the shell
             _write_through(name, payload, name, truncate=True)
             return
     folder = os.path.dirname(target) or "."
     clean_stale_temporaries(folder)
-    if st is not None:   # the permissions of the file it replaces, else those of a new file (not 0600)
+    if st is not None:  # the permissions of the file it replaces, else those of a new file (not 0600)
         perm = st.st_mode & 0o7777
     else:
         umask = os.umask(0)
@@ -250,12 +266,13 @@ def atomic_write(path, data) -> None:
     try:
         with _deferred():
             try:
-                fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.",
-                                           suffix=f".rgflow-{os.getpid()}@{_host()}.tmp")
-            except OSError as exc:   # name the file asked for, not the temporary
+                fd, tmp = tempfile.mkstemp(
+                    dir=folder, prefix=f".{base}.", suffix=f".rgflow-{os.getpid()}@{_host()}.tmp"
+                )
+            except OSError as exc:  # name the file asked for, not the temporary
                 raise OSError(exc.errno, exc.strerror, name) from None
         if st is not None and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
-            with contextlib.suppress(OSError):   # keep the owner where allowed (root, or a group of ours)
+            with contextlib.suppress(OSError):  # keep the owner where allowed (root, or a group of ours)
                 os.fchown(fd, st.st_uid, st.st_gid)
         os.fchmod(fd, perm)
         _write_all(fd, payload, name)
@@ -322,7 +339,7 @@ def _text(v) -> str:
     import numbers
 
     text = _cell(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else str(v)
-    text = " ".join(text.split())   # one line
+    text = " ".join(text.split())  # one line
     return f"'{text}'" if " " in text and not text.startswith("'") else text
 
 
@@ -342,13 +359,21 @@ def to_csv(header: dict, columns: dict, extra=None) -> str:
 
 # --------------------------------------------------------------------------- reading (untrusted files)
 #: the limits every input file is read against (checked on the declared sizes, before reading)
-MAX_INPUT_ELEMENTS = 10**8          # numbers in one array (0.8 GB as float64)
-MAX_TEXT_BYTES = 2**28              # 256 MiB of a text (CSV, JSON) input
-MAX_HEADER_BYTES = 2**16            # the header of a .npy array (NumPy writes < 4 KiB)
-MAX_META_BYTES = 2**20              # the meta string of a spectrum .npz
-NUMERIC_KINDS = "fiu"               # float and integer arrays; bool, complex, strings, objects, records refused
-_KIND_NAMES = {"b": "bool", "c": "complex", "U": "string", "S": "bytes", "O": "object", "V": "structured (record)",
-               "M": "datetime", "m": "timedelta"}
+MAX_INPUT_ELEMENTS = 10**8  # numbers in one array (0.8 GB as float64)
+MAX_TEXT_BYTES = 2**28  # 256 MiB of a text (CSV, JSON) input
+MAX_HEADER_BYTES = 2**16  # the header of a .npy array (NumPy writes < 4 KiB)
+MAX_META_BYTES = 2**20  # the meta string of a spectrum .npz
+NUMERIC_KINDS = "fiu"  # float and integer arrays; bool, complex, strings, objects, records refused
+_KIND_NAMES = {
+    "b": "bool",
+    "c": "complex",
+    "U": "string",
+    "S": "bytes",
+    "O": "object",
+    "V": "structured (record)",
+    "M": "datetime",
+    "m": "timedelta",
+}
 
 
 def check_input_file(path, what) -> str:
@@ -367,8 +392,7 @@ def check_input_file(path, what) -> str:
     if stat.S_ISDIR(st.st_mode):
         raise ValueError(f"{what} {name}: is a directory, not a file")
     if not stat.S_ISREG(st.st_mode):
-        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
-                else "a device")
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
         raise ValueError(f"{what} {name}: is {kind}, not a regular file")
     try:
         with open(name, "rb"):
@@ -428,8 +452,11 @@ def _npy_header(fp, where):
     if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
         raise ValueError(f"{where}: unreadable .npy header (keys descr, fortran_order, shape expected)")
     descr, shape, fortran = header["descr"], header["shape"], header["fortran_order"]
-    if not isinstance(shape, tuple) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
-                                               for n in shape) or not isinstance(fortran, bool):
+    if (
+        not isinstance(shape, tuple)
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+        or not isinstance(fortran, bool)
+    ):
         raise ValueError(f"{where}: unreadable .npy header (bad shape or order)")
     if not isinstance(descr, str):
         raise ValueError(f"{where}: holds a structured (record) array; expected plain numbers")
@@ -489,18 +516,23 @@ def read_npz(path, what, required, optional=(), *, strings=(), max_elements=MAX_
     out = {}
     try:
         with zipfile.ZipFile(name) as zf:
-            members = {info.filename[:-4] if info.filename.endswith(".npy") else info.filename: info
-                       for info in zf.infolist()}
+            members = {
+                info.filename[:-4] if info.filename.endswith(".npy") else info.filename: info for info in zf.infolist()
+            }
             missing = [k for k in required if k not in members]
             if missing:
-                raise ValueError(f"{where}: missing array(s) {', '.join(missing)} "
-                                 f"(found {', '.join(sorted(members))[:200] or 'none'})")
+                raise ValueError(
+                    f"{where}: missing array(s) {', '.join(missing)} "
+                    f"(found {', '.join(sorted(members))[:200] or 'none'})"
+                )
             for key in (*required, *(k for k in optional if k in members)):
                 info = members[key]
                 limit = (MAX_META_BYTES if key in strings else max_elements * 8) + MAX_HEADER_BYTES + 16
                 if info.file_size > limit:
-                    raise ValueError(f"{where}: member {key} declares {info.file_size} bytes uncompressed, "
-                                     f"more than the limit {limit}")
+                    raise ValueError(
+                        f"{where}: member {key} declares {info.file_size} bytes uncompressed, "
+                        f"more than the limit {limit}"
+                    )
                 with zf.open(info) as fp:
                     if key in strings:
                         value = _read_npy_stream(fp, f"{where} [{key}]", kinds="U", max_elements=MAX_META_BYTES // 4)
@@ -511,8 +543,18 @@ def read_npz(path, what, required, optional=(), *, strings=(), max_elements=MAX_
                 out[key] = value
     except ValueError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
-            OSError, KeyError, IndexError, OverflowError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+        KeyError,
+        IndexError,
+        OverflowError,
+    ) as exc:
         raise ValueError(f"{where}: not a readable .npz archive ({type(exc).__name__}: {str(exc)[:120]})") from None
     return out
 
@@ -533,7 +575,9 @@ def read_csv_numbers(path, what, *, max_bytes=MAX_TEXT_BYTES):
         with warnings_as_errors():
             arr = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2, comments="#", dtype=float)
     except (ValueError, UserWarning, IndexError) as exc:
-        reason = re.sub(r'"?<_io\.StringIO object at 0x[0-9a-f]+>"?', "the file", str(exc).splitlines()[0] if str(exc) else "")
+        reason = re.sub(
+            r'"?<_io\.StringIO object at 0x[0-9a-f]+>"?', "the file", str(exc).splitlines()[0] if str(exc) else ""
+        )
         raise ValueError(f"{what} {name}: not a CSV table of numbers ({reason[:160] or type(exc).__name__})") from None
     if arr.size == 0:
         raise ValueError(f"{what} {name}: holds no numbers")

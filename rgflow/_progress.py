@@ -2,6 +2,7 @@
 
 Every write goes through :func:`say`, which never raises (a closed or broken stderr only silences it).
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,11 +22,14 @@ def quiet_startup_interrupt(argv0=None) -> bool:
 
     argv0 = (sys.argv[:1] or [""])[0] if argv0 is None else argv0
     command = argv0 == "-m" or os.path.basename(str(argv0)) in ("rgflow", "rgflow.exe", "rgflow-script.py")
-    if not command or threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    if (
+        not command
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
         return False
 
-    def interrupted(signum, frame):   # imports nothing: it may run while any module is half imported
+    def interrupted(signum, frame):  # imports nothing: it may run while any module is half imported
         try:
             sys.stderr.write("rgflow: error: interrupted (SIGINT)\n")
             sys.stderr.flush()

@@ -1,5 +1,6 @@
 """The one parser of value lists and ranges, for every parameter that takes several values
 (``--P`` of ``curve`` and ``surface``, ``--cutoff`` of ``surface``, ``--tau`` of ``field``)."""
+
 from __future__ import annotations
 
 import math
@@ -7,8 +8,8 @@ import re
 
 import numpy as np
 
-MAX_VALUES = 10_000     # points of one range START:STOP:NUM (each is a computation)
-NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")   # a plain decimal, as written by hand
+MAX_VALUES = 10_000  # points of one range START:STOP:NUM (each is a computation)
+NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # a plain decimal, as written by hand
 
 
 def parse_number(text, name) -> float:
@@ -76,9 +77,11 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
     text = str(text).strip()
     what = "integers" if integer else "numbers"
     bound = "" if low is None else f" >= {low:g}"
-    form = (f"{name} must be comma-separated {what}{bound} (e.g. {'100,200,400' if integer else '0,1,2'}) "
-            f"or a {'log' if spacing == 'log' else 'linearly'}-spaced range START:STOP:NUM with "
-            f"{'' if low is None else f'{low:g} <= '}START <= STOP, NUM >= 1; got {text!r}")
+    form = (
+        f"{name} must be comma-separated {what}{bound} (e.g. {'100,200,400' if integer else '0,1,2'}) "
+        f"or a {'log' if spacing == 'log' else 'linearly'}-spaced range START:STOP:NUM with "
+        f"{'' if low is None else f'{low:g} <= '}START <= STOP, NUM >= 1; got {text!r}"
+    )
     low = -math.inf if low is None else low
     biggest = max((abs(float(v)) for v in text.replace(":", ",").split(",") if _is_float(v)), default=0.0)
     if any(not NUMBER.fullmatch(v.strip()) for v in text.replace(":", ",").split(",")):
@@ -91,8 +94,14 @@ def parse_values(text, name, *, integer=True, spacing="log", low=1.0) -> np.ndar
             if len(parts) != 3:
                 raise ValueError
             start, stop, num = (float(p) for p in parts)
-            if not (math.isfinite(start) and math.isfinite(stop) and low <= start <= stop
-                    and num >= 1 and num.is_integer() and (spacing == "linear" or start > 0)):
+            if not (
+                math.isfinite(start)
+                and math.isfinite(stop)
+                and low <= start <= stop
+                and num >= 1
+                and num.is_integer()
+                and (spacing == "linear" or start > 0)
+            ):
                 raise ValueError
             if num > MAX_VALUES:
                 raise ValueError(f"{name}: a range has at most {MAX_VALUES} points (NUM), got {text!r}")

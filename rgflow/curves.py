@@ -31,6 +31,7 @@ The GP forms above evaluated with the end mass r_∞ of the *continuum* flow
 shift of the quartic is resummed by the flow; the mode's own exchange correction O(u_∞ G²) is
 dropped (it is small at large P).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,9 +42,19 @@ from . import paper as _paper
 from .model import Model, check_int, check_real
 from .results import Result
 
-__all__ = ["learning_curve", "LearningCurve", "parse_P_values", "continuum_bias", "continuum_variance", "continuum_curve", "asymptotic_exponents", "asymptotic_curve", "local_slopes"]
+__all__ = [
+    "learning_curve",
+    "LearningCurve",
+    "parse_P_values",
+    "continuum_bias",
+    "continuum_variance",
+    "continuum_curve",
+    "asymptotic_exponents",
+    "asymptotic_curve",
+    "local_slopes",
+]
 
-PAPER = dict(_paper.SPECTRUM)   # the paper's spectrum and ridge (rgflow.paper)
+PAPER = dict(_paper.SPECTRUM)  # the paper's spectrum and ridge (rgflow.paper)
 
 
 # --- discrete learning curves ----------------------------------------------------------------
@@ -116,8 +127,11 @@ class LearningCurve(Result):
             raise ValueError("this curve holds no per-mode data: compute it with learning_curve(..., modes=True)")
         n = min(len(a) for a in self.modes["learnability"])
         k = check_int("k", k, high=n)
-        return {"P": self.P, "learnability": np.array([a[k - 1] for a in self.modes["learnability"]]),
-                "error": np.array([a[k - 1] for a in self.modes["error"]])}
+        return {
+            "P": self.P,
+            "learnability": np.array([a[k - 1] for a in self.modes["learnability"]]),
+            "error": np.array([a[k - 1] for a in self.modes["error"]]),
+        }
 
     def _columns(self) -> dict:
         """P, loss, bias, variance (+ test_error, train_error with the renormalized ridge; with the bare
@@ -130,16 +144,38 @@ class LearningCurve(Result):
 
     def _data(self) -> dict:
         """P (integers), loss, bias, variance, test_error, train_error, method."""
-        out = {"P": self.P, "loss": self.loss, "bias": self.bias, "variance": self.variance,
-               "test_error": self.test_error, "train_error": self.train_error, "method": self.method}
+        out = {
+            "P": self.P,
+            "loss": self.loss,
+            "bias": self.bias,
+            "variance": self.variance,
+            "test_error": self.test_error,
+            "train_error": self.train_error,
+            "method": self.method,
+        }
         if self.modes is not None:
             out["modes"] = self.modes
         return out
 
 
-def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None, *, spectrum=None,
-                   ridge="bare", width=None, depth=1, parameterization="standard", width_ratio=None,
-                   modes=False, **options) -> LearningCurve:
+def learning_curve(
+    P_values,
+    alpha,
+    beta,
+    kappa,
+    U=0.0,
+    method="rg",
+    cutoff=None,
+    *,
+    spectrum=None,
+    ridge="bare",
+    width=None,
+    depth=1,
+    parameterization="standard",
+    width_ratio=None,
+    modes=False,
+    **options,
+) -> LearningCurve:
     """Learning curve ⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P at fixed κ,
     and the test and training errors (:attr:`rgflow.predict.Prediction.test_error`).
 
@@ -212,8 +248,19 @@ def learning_curve(P_values, alpha, beta, kappa, U=0.0, method="rg", cutoff=None
     per_mode = {"learnability": [], "error": []} if modes else None
     for i, P in enumerate(Ps):
         N = width if width_ratio is None else max(1, round(width_ratio * int(P)))
-        model = Model.build(alpha, beta, int(P), kappa, U, cutoff, spectrum, ridge, width=N, depth=depth,
-                            parameterization=parameterization)
+        model = Model.build(
+            alpha,
+            beta,
+            int(P),
+            kappa,
+            U,
+            cutoff,
+            spectrum,
+            ridge,
+            width=N,
+            depth=depth,
+            parameterization=parameterization,
+        )
         pred = predict(model, method, **options)
         bias[i], var[i] = pred.bias, pred.variance
         loss[i] = bias[i] + var[i]

@@ -24,6 +24,7 @@ Power-law fits. Measured spectra are only locally power laws: :func:`fit_power_l
 λ_k = A k^-(1+α) and y_k² = B k^-(1+β) on one window [k_lo, k_hi], :func:`exponent_drift` repeats it
 on sliding windows and returns the table, which is the honest summary of a measured spectrum.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,8 +38,22 @@ import numpy as np
 from .model import check_int, check_real
 from .ridge import check_gram, check_spectrum, check_target_values
 
-__all__ = ["DataSpectrum", "TargetArray", "KERNELS", "MAX_DENSE", "kernel_matrix", "spectrum_from_gram",
-           "spectrum_from_features", "top_eigenpairs", "extrapolate_tail", "standardize_features", "load_spectrum", "save_spectrum", "fit_power_law", "exponent_drift"]
+__all__ = [
+    "DataSpectrum",
+    "TargetArray",
+    "KERNELS",
+    "MAX_DENSE",
+    "kernel_matrix",
+    "spectrum_from_gram",
+    "spectrum_from_features",
+    "top_eigenpairs",
+    "extrapolate_tail",
+    "standardize_features",
+    "load_spectrum",
+    "save_spectrum",
+    "fit_power_law",
+    "exponent_drift",
+]
 
 KERNELS = ("rbf", "laplace", "ntk", "nngp-relu", "ntk-relu", "nngp-erf", "ntk-erf")  # rgflow's own names
 MAX_DENSE = 20000
@@ -83,6 +98,7 @@ class DataSpectrum:
     N, kernel, method, dropped modes and power, ...). Unpacks as ``lam, y = spectrum``; ``target`` is a
     :class:`TargetArray` carrying the residual (``meta["dropped_power"]``), so ``Measured(*spectrum)``,
     ``Measured(spectrum)`` and ``Measured.from_data(spectrum)`` all keep it."""
+
     eigenvalues: np.ndarray
     target: np.ndarray
     meta: dict = field(default_factory=dict)
@@ -101,14 +117,16 @@ class DataSpectrum:
 
 # ---------------------------------------------------------------------------------------- kernels
 
+
 def _check_X(X, name="X"):
     try:
         X = np.asarray(X, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a 2-D array of numbers (samples × features)") from None
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"{name} must be a 2-D array (samples × features) with at least one row and column, "
-                         f"got shape {X.shape}")
+        raise ValueError(
+            f"{name} must be a 2-D array (samples × features) with at least one row and column, got shape {X.shape}"
+        )
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} must be finite (found NaN or inf)")
     return X
@@ -152,13 +170,18 @@ def standardize_features(X, *, warn_ratio=100.0, standardize=False):
     if live.size > 1 and live.max() > warn_ratio * live.min():
         import warnings
 
-        warnings.warn(f"the feature columns differ in scale by {live.max() / live.min():.3g}× (standard "
-                      f"deviations {live.min():.3g} to {live.max():.3g}); standardize them "
-                      "(standardize=True, --standardize) unless the raw units are meant", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"the feature columns differ in scale by {live.max() / live.min():.3g}× (standard "
+            f"deviations {live.min():.3g} to {live.max():.3g}); standardize them "
+            "(standardize=True, --standardize) unless the raw units are meant",
+            UserWarning,
+            stacklevel=3,
+        )
     return X
 
 
 # ------------------------------------------------------------------------------- data → spectrum
+
 
 def _positive_modes(lam, U, f, N, meta, y_all=None):
     """Keep the modes with λ > N·ε·λ_max (numerically nonzero), descending; y = Uᵀf/√N."""
@@ -169,14 +192,20 @@ def _positive_modes(lam, U, f, N, meta, y_all=None):
         raise ValueError("the Gram matrix has no positive eigenvalue")
     tol = max(N, lam.size) * np.finfo(float).eps * lam_max
     if lam[-1] < -1e-6 * lam_max:
-        raise ValueError(f"the Gram matrix is not positive semi-definite (eigenvalue {lam[-1]:.3g} against "
-                         f"largest {lam_max:.3g})")
+        raise ValueError(
+            f"the Gram matrix is not positive semi-definite (eigenvalue {lam[-1]:.3g} against largest {lam_max:.3g})"
+        )
     keep = lam > tol
     y_all = (U.T @ f / math.sqrt(N)) if y_all is None else y_all
     y_all = y_all[order]
     mean_f2 = float(np.mean(f * f))
-    meta.update(N=N, modes=int(keep.sum()), dropped_modes=int((~keep).sum()) + meta.pop("_outside", 0),
-                dropped_power=max(0.0, float(mean_f2 - np.sum(y_all[keep] ** 2))), mean_f2=mean_f2)  # ≥ 0 up to round-off
+    meta.update(
+        N=N,
+        modes=int(keep.sum()),
+        dropped_modes=int((~keep).sum()) + meta.pop("_outside", 0),
+        dropped_power=max(0.0, float(mean_f2 - np.sum(y_all[keep] ** 2))),
+        mean_f2=mean_f2,
+    )  # ≥ 0 up to round-off
     if "eigenvalue_errors" in meta:
         meta["eigenvalue_errors"] = [float(v) for v in np.asarray(meta["eigenvalue_errors"])[order][keep]]
     return DataSpectrum(np.ascontiguousarray(lam[keep]), np.ascontiguousarray(y_all[keep]), meta)
@@ -259,8 +288,9 @@ def _orthonormalize(Q):
     return Qn
 
 
-def top_eigenpairs(X, f, kern, k, *, passes=2, oversample=None, seed=0, block=None, memory=3 * 2**30,
-                   client=None) -> DataSpectrum:
+def top_eigenpairs(
+    X, f, kern, k, *, passes=2, oversample=None, seed=0, block=None, memory=3 * 2**30, client=None
+) -> DataSpectrum:
     """The top k eigenpairs of the kernel operator K(X, X)/N, never storing it: block subspace iteration.
 
     Start: Q₀ = orth K(X, Z) for s = k + p landmark points Z (p = ``oversample``, default max(10, k/10)),
@@ -303,20 +333,30 @@ def top_eigenpairs(X, f, kern, k, *, passes=2, oversample=None, seed=0, block=No
     H = np.empty((s, s))
     _apply_inplace(kern, X, Q, block=block, chunks=chunks, client=client, H=H)
     H = (H + H.T) / (2.0 * N)
-    G = (Q.T @ Q) / (N * N)        # Q now holds K Q: YᵀY with Y = K Q/N
+    G = (Q.T @ Q) / (N * N)  # Q now holds K Q: YᵀY with Y = K Q/N
     del Q
     theta, V = np.linalg.eigh(H)
     theta, V = theta[::-1][:k], V[:, ::-1][:, :k]
     # rounding of vᵀGv − θ² (entries up to θ₁²) floors the residual at √(s·ε)·θ₁
-    r = np.maximum(np.sqrt(np.maximum(np.sum(V * (G @ V), axis=0) - theta**2, 0.0)),
-                   math.sqrt(s * np.finfo(float).eps) * max(float(theta[0]), 0.0))
+    r = np.maximum(
+        np.sqrt(np.maximum(np.sum(V * (G @ V), axis=0) - theta**2, 0.0)),
+        math.sqrt(s * np.finfo(float).eps) * max(float(theta[0]), 0.0),
+    )
     y = V.T @ qf / math.sqrt(N)
     pos = theta > 0
     rel = float(np.max(r[pos] / theta[pos])) if np.any(pos) else float("inf")
     trace = sum(float(np.trace(kern(X[i0:i1], X[i0:i1]))) for i0, i1 in _blocks(N, 256)) / N
-    meta = {"method": "operator", "passes": passes, "oversample": p, "seed": int(seed), "chunks": chunks,
-            "eigenvalue_errors": r, "max_relative_error": rel, "_outside": N - k,
-            "tail_trace": max(0.0, trace - float(np.sum(theta)))}
+    meta = {
+        "method": "operator",
+        "passes": passes,
+        "oversample": p,
+        "seed": int(seed),
+        "chunks": chunks,
+        "eigenvalue_errors": r,
+        "max_relative_error": rel,
+        "_outside": N - k,
+        "tail_trace": max(0.0, trace - float(np.sum(theta))),
+    }
     return _positive_modes(theta, None, f, N, meta, y_all=y)
 
 
@@ -340,28 +380,47 @@ def extrapolate_tail(spectrum) -> DataSpectrum:
     if N <= k or k < 8 or not t > 0:
         return spectrum
     j = np.arange(k // 2, k) + 1.0
-    a = max(-np.polyfit(np.log(j), np.log(th[k // 2:]), 1)[0], 0.0)
-    y2 = np.maximum(np.convolve(yk[k // 2:] ** 2, np.ones(9) / 9, "same"), 1e-300)
+    a = max(-np.polyfit(np.log(j), np.log(th[k // 2 :]), 1)[0], 0.0)
+    y2 = np.maximum(np.convolve(yk[k // 2 :] ** 2, np.ones(9) / 9, "same"), 1e-300)
     b = -np.polyfit(np.log(j), np.log(y2), 1)[0]
     jt = np.arange(k + 1, N + 1, dtype=float)
-    shape = jt ** -a
+    shape = jt**-a
     from scipy.optimize import brentq
 
     cap = float(th[-1])
-    if shape.size * cap <= t:            # the trace needs every tail mode at θ_k: a flat tail
+    if shape.size * cap <= t:  # the trace needs every tail mode at θ_k: a flat tail
         lt = np.full(shape.size, min(cap, t / shape.size))
-    else:                                # min(c·j^-a, θ_k) with Σ = tail trace
+    else:  # min(c·j^-a, θ_k) with Σ = tail trace
         c = brentq(lambda c: np.minimum(c * shape, cap).sum() - t, 0.0, t / shape[-1], xtol=1e-300, rtol=1e-15)
         lt = np.minimum(c * shape, cap)
-    yt = jt ** -b
+    yt = jt**-b
     yt *= power / yt.sum()
-    meta.update(tail="extrapolated", computed_modes=k, tail_exponents=[float(a), float(b)], modes=N,
-                dropped_modes=0, dropped_power=0.0)
+    meta.update(
+        tail="extrapolated",
+        computed_modes=k,
+        tail_exponents=[float(a), float(b)],
+        modes=N,
+        dropped_modes=0,
+        dropped_power=0.0,
+    )
     return DataSpectrum(np.concatenate([th, lt]), np.concatenate([yk, np.sqrt(yt)]), meta)
 
 
-def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0, max_dense=MAX_DENSE,
-                           standardize=False, passes=2, tail=False, client=None, **kernel_params) -> DataSpectrum:
+def spectrum_from_features(
+    X,
+    f,
+    kernel="rbf",
+    *,
+    modes=None,
+    rank=None,
+    seed=0,
+    max_dense=MAX_DENSE,
+    standardize=False,
+    passes=2,
+    tail=False,
+    client=None,
+    **kernel_params,
+) -> DataSpectrum:
     """Spectrum of a kernel on the rows of X with target values f.
 
     ``kernel``: a name, a callable ``kernel(X, Z, **kernel_params)`` → Gram block, or a scikit-learn
@@ -400,8 +459,13 @@ def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0,
     N = X.shape[0]
     f = check_target_values(f, N)
     kern = resolve_kernel(kernel, X.shape[1], kernel_params)  # validate before any heavy work
-    meta = {"kernel": kern.name, **{k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                                        else str(v)) for k, v in kernel_params.items()}}
+    meta = {
+        "kernel": kern.name,
+        **{
+            k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
+            for k, v in kernel_params.items()
+        },
+    }
     if standardize:
         meta["standardized"] = True
     if modes is not None and rank is not None:
@@ -413,12 +477,14 @@ def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0,
     if rank is None:
         max_dense = check_int("max_dense", max_dense)
         if N > max_dense:
-            raise ValueError(f"X has N = {N} > max_dense = {max_dense} samples: the dense path needs about "
-                             f"{16 * N * N / 1e9:.1f} GB; pass modes=k (the top k eigenpairs, O(N·k) memory)")
+            raise ValueError(
+                f"X has N = {N} > max_dense = {max_dense} samples: the dense path needs about "
+                f"{16 * N * N / 1e9:.1f} GB; pass modes=k (the top k eigenpairs, O(N·k) memory)"
+            )
         A = kern(X, X)
         _check_symmetric(A, kern.name)
         A /= N
-        lam, U = _eigh_inplace(A)   # reads one triangle: symmetric to the checked rounding
+        lam, U = _eigh_inplace(A)  # reads one triangle: symmetric to the checked rounding
         s = _positive_modes(lam, U, f, N, {"method": "dense"})
         return DataSpectrum(s.eigenvalues, s.target, {**meta, **s.meta})
     m = check_int("rank", rank)
@@ -432,12 +498,13 @@ def spectrum_from_features(X, f, kernel="rbf", *, modes=None, rank=None, seed=0,
     B = np.empty((N, int(keep.sum())))
     chunk = max(1, 2**24 // max(m, 1))  # K(X, Z) in row blocks of ≈ 128 MB
     for i in range(0, N, chunk):
-        B[i:i + chunk] = kern(X[i:i + chunk], Z) @ Winv_half
+        B[i : i + chunk] = kern(X[i : i + chunk], Z) @ Winv_half
     U, S, _ = np.linalg.svd(B / math.sqrt(N), full_matrices=False)
     return _positive_modes(S**2, U, f, N, {**meta, "method": "nystrom", "rank": m, "seed": int(seed)})
 
 
 # ------------------------------------------------------------------------------------ files
+
 
 def save_spectrum(path, eigenvalues, target, **meta) -> pathlib.Path:
     """Write a spectrum to ``.npz`` (arrays ``eigenvalues``, ``target``, ``meta`` as JSON) or ``.csv``
@@ -473,12 +540,13 @@ def _read_csv(path):
             names = cells
             missing = [c for c in ("eigenvalue", "target") if c not in names]
             if missing:
-                raise ValueError(f"{path}: the header must name the columns eigenvalue,target; "
-                                 f"missing {', '.join(missing)} (header {s[:80]!r})")
+                raise ValueError(
+                    f"{path}: the header must name the columns eigenvalue,target; "
+                    f"missing {', '.join(missing)} (header {s[:80]!r})"
+                )
             continue
         if len(cells) != len(names):
-            raise ValueError(f"{path}: line {no} has {len(cells)} columns, the header {len(names)} "
-                             "(unequal lengths)")
+            raise ValueError(f"{path}: line {no} has {len(cells)} columns, the header {len(names)} (unequal lengths)")
         try:
             rows.append([float(c) for c in cells])
         except ValueError:
@@ -489,8 +557,14 @@ def _read_csv(path):
     return data[:, names.index("eigenvalue")], data[:, names.index("target")], {}
 
 
-_JSON_KINDS = {int: "a number", float: "a number", list: "a list", str: "a string", bool: "a boolean",
-               type(None): "null"}
+_JSON_KINDS = {
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 
 def _read_npz(path):
@@ -504,7 +578,9 @@ def _read_npz(path):
         except (ValueError, RecursionError):
             raise ValueError(f"{path}: meta is not readable JSON (or nested too deeply)") from None
         if not isinstance(meta, dict):
-            raise ValueError(f"{path}: meta must be a JSON object (key: value), got {_JSON_KINDS.get(type(meta), type(meta).__name__)}")
+            raise ValueError(
+                f"{path}: meta must be a JSON object (key: value), got {_JSON_KINDS.get(type(meta), type(meta).__name__)}"
+            )
     return arrays["eigenvalues"], arrays["target"], meta
 
 
@@ -551,6 +627,7 @@ def load_spectrum(path) -> DataSpectrum:
 
 # ------------------------------------------------------------------------------------ fits
 
+
 def _ols(x, z, w=None):
     """z = a + b x by (weighted) least squares: (a, b, se_a, se_b, rms residual); the standard errors
     from the weighted residual scatter."""
@@ -595,7 +672,7 @@ def fit_power_law(eigenvalues, target, k_lo=1, k_hi=None, bins_per_decade=10) ->
     k_lo, k_hi = _window(lam.size, k_lo, k_hi)
     bpd = check_real("bins_per_decade", bins_per_decade, low=0, low_open=True)
     k = np.arange(k_lo, k_hi + 1, dtype=float)
-    a, b, sa, sb, rms_l = _ols(np.log(k), np.log(lam[k_lo - 1:k_hi]))
+    a, b, sa, sb, rms_l = _ols(np.log(k), np.log(lam[k_lo - 1 : k_hi]))
     nb = max(3, int(math.ceil(bpd * math.log10((k_hi + 1) / k_lo))))
     edges = np.unique(np.ceil(np.geomspace(k_lo, k_hi + 1, nb + 1) - 1e-9).astype(int))
     edges[-1] = k_hi + 1
@@ -604,18 +681,32 @@ def fit_power_law(eigenvalues, target, k_lo=1, k_hi=None, bins_per_decade=10) ->
     for lo, hi in zip(edges[:-1], edges[1:]):
         if hi <= lo:
             continue
-        p = float(np.mean(y2[lo - 1:hi - 1]))
+        p = float(np.mean(y2[lo - 1 : hi - 1]))
         if p > 0:
             xs.append(0.5 * (math.log(lo) + math.log(hi - 1)))
             zs.append(math.log(p))
             ws.append(hi - lo)
     if len(xs) < 3:
-        raise ValueError(f"the window [{k_lo}, {k_hi}] gives {len(xs)} bins with target power; need at least 3 "
-                         "(widen the window or raise bins_per_decade)")
+        raise ValueError(
+            f"the window [{k_lo}, {k_hi}] gives {len(xs)} bins with target power; need at least 3 "
+            "(widen the window or raise bins_per_decade)"
+        )
     c, e, sc, se, rms_t = _ols(np.array(xs), np.array(zs), np.array(ws))
-    return {"A": math.exp(a), "alpha": float(-b - 1.0), "B": math.exp(c), "beta": float(-e - 1.0),
-            "A_err": math.exp(a) * sa, "alpha_err": sb, "B_err": math.exp(c) * sc, "beta_err": se,
-            "k_lo": k_lo, "k_hi": k_hi, "bins": len(xs), "rms_lambda": rms_l, "rms_target": rms_t}
+    return {
+        "A": math.exp(a),
+        "alpha": float(-b - 1.0),
+        "B": math.exp(c),
+        "beta": float(-e - 1.0),
+        "A_err": math.exp(a) * sa,
+        "alpha_err": sb,
+        "B_err": math.exp(c) * sc,
+        "beta_err": se,
+        "k_lo": k_lo,
+        "k_hi": k_hi,
+        "bins": len(xs),
+        "rms_lambda": rms_l,
+        "rms_target": rms_t,
+    }
 
 
 def exponent_drift(eigenvalues, target, width=4.0, step=2.0, k_min=1, k_max=None, bins_per_decade=10) -> dict:

@@ -48,6 +48,7 @@ shell centres and levels). With the adiabatic ansatz φ ≈ e^{−2(a t + ∫μ)
 into v ≈ 1 + λ(r + μ(t)): an extra, time-dependent mass (``velocity["v_adiabatic"]``). Fits are
 least squares in logs, ln v = ln A + a ln λ + b ln t, with their residuals.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,9 +62,9 @@ from .results import Result
 
 __all__ = ["dynamics", "Dynamics", "fixed_point", "shell_edges", "fit_front_velocity", "DYNAMICS"]
 
-DYNAMICS = ("gradient", "langevin", "mean-field")   # the dynamics (predict.METHODS are the predictors)
+DYNAMICS = ("gradient", "langevin", "mean-field")  # the dynamics (predict.METHODS are the predictors)
 LEVELS = (0.8, 0.5, 0.2, 0.05)
-MASSLESS = 0.1     # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1)
+MASSLESS = 0.1  # r·λ below which the U = 0 front moves as λ* ∝ t (v = 1)
 
 
 def fixed_point(model: Model) -> tuple:
@@ -108,8 +109,14 @@ def fit_front_velocity(lam, t, v) -> dict:
     y = np.log(v[ok])
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
     res = y - X @ coef
-    out = {"A": float(np.exp(coef[0])) if coef[0] < 709.0 else None, "a": float(coef[1]), "b": float(coef[2]),
-           "residual_rms": float(np.sqrt(np.mean(res**2))), "residual_max": float(np.max(np.abs(res))), "n_points": n}
+    out = {
+        "A": float(np.exp(coef[0])) if coef[0] < 709.0 else None,
+        "a": float(coef[1]),
+        "b": float(coef[2]),
+        "residual_rms": float(np.sqrt(np.mean(res**2))),
+        "residual_max": float(np.max(np.abs(res))),
+        "n_points": n,
+    }
     return {key: value for key, value in out.items() if value is not None}
 
 
@@ -164,16 +171,16 @@ class Dynamics(Result):
 
     method: str
     model: Model
-    t: np.ndarray                 # output times
-    loss: np.ndarray              # Σ_k ⟨Δ_k²⟩(t) = ⟨L⟩/P
-    mean: np.ndarray              # ⟨Δ_k⟩(t), shape (len(t), Λ)
-    second: np.ndarray            # ⟨Δ_k²⟩(t)
-    mu: np.ndarray                # u⟨A⟩(t)
-    shell_k: np.ndarray           # shell edges (k_lo of each shell, then Λ+1)
-    shell_lambda: np.ndarray      # shell centres λ_j
-    energy: np.ndarray            # E_j(t), shape (shells, len(t))
-    front: dict                   # level -> {"lambda": [...], "t": [...]}
-    velocity: dict                # {"lambda", "t", "v", "level", "v_predicted_u0"}
+    t: np.ndarray  # output times
+    loss: np.ndarray  # Σ_k ⟨Δ_k²⟩(t) = ⟨L⟩/P
+    mean: np.ndarray  # ⟨Δ_k⟩(t), shape (len(t), Λ)
+    second: np.ndarray  # ⟨Δ_k²⟩(t)
+    mu: np.ndarray  # u⟨A⟩(t)
+    shell_k: np.ndarray  # shell edges (k_lo of each shell, then Λ+1)
+    shell_lambda: np.ndarray  # shell centres λ_j
+    energy: np.ndarray  # E_j(t), shape (shells, len(t))
+    front: dict  # level -> {"lambda": [...], "t": [...]}
+    velocity: dict  # {"lambda", "t", "v", "level", "v_predicted_u0"}
     fit: dict
     info: dict = field(default_factory=dict)
     undefined: dict = field(default_factory=dict)
@@ -181,13 +188,21 @@ class Dynamics(Result):
     def _data(self) -> dict:
         """method, t, loss, mu, shells {lambda, k_lo, k_hi}, energy [shell][t], front, velocity,
         fit, info (+ loss_stderr for the sampler), undefined."""
-        out = {"method": self.method, "t": self.t, "loss": self.loss, "mu": self.mu,
-               "shells": {"lambda": self.shell_lambda, "k_lo": self.shell_k[:-1], "k_hi": self.shell_k[1:] - 1},
-               "energy": self.energy, "front": self.front, "velocity": self.velocity, "fit": self.fit,
-               "info": self.info}
+        out = {
+            "method": self.method,
+            "t": self.t,
+            "loss": self.loss,
+            "mu": self.mu,
+            "shells": {"lambda": self.shell_lambda, "k_lo": self.shell_k[:-1], "k_hi": self.shell_k[1:] - 1},
+            "energy": self.energy,
+            "front": self.front,
+            "velocity": self.velocity,
+            "fit": self.fit,
+            "info": self.info,
+        }
         if "loss_stderr" in self.info:
             out["loss_stderr"] = self.info["loss_stderr"]
-        out["info"] = {k: v for k, v in self.info.items() if k != "seconds"}   # no timing: same input, same bytes
+        out["info"] = {k: v for k, v in self.info.items() if k != "seconds"}  # no timing: same input, same bytes
         out["undefined"] = self.undefined
         return out
 
@@ -221,21 +236,23 @@ def _grid(times, steps_per_decade):
     return grid, np.searchsorted(grid, times)
 
 
-MAX_WORK = 1e8     # steps × max(chains × Λ, 8192) of the dynamics (~2 s on one idle core, ~10 s on a loaded one)
+MAX_WORK = 1e8  # steps × max(chains × Λ, 8192) of the dynamics (~2 s on one idle core, ~10 s on a loaded one)
 CHAINS_MAX = 10_000
-SHELLS_MAX = 100          # shells per octave
+SHELLS_MAX = 100  # shells per octave
 STEPS_PER_DECADE_MAX = 100_000
-TIME_RANGE = (1e-300, 1e300)   # output times (their ratio and the grid's logarithms stay finite)
+TIME_RANGE = (1e-300, 1e300)  # output times (their ratio and the grid's logarithms stay finite)
 
 
 def _check_work(method, steps, n, size, stiffness, t):
     """ValueError before the sub-steps n of one output interval would take the run past MAX_WORK
     (steps × max(size, 8192)): the stiffness u·A forces steps h ≤ 1/(2uA)."""
     if (steps + n) * max(size, 8192) > MAX_WORK:
-        raise ValueError(f"dynamics(method={method!r}) needs more than {MAX_WORK:.3g} mode-steps (steps x "
-                         f"max(chains x cutoff, 8192); the stiffness u*A = {stiffness:.3g} at t = {t:.3g} needs "
-                         f"steps <= {0.5 / stiffness if stiffness > 0 else math.inf:.3g}): lower U, the largest "
-                         "time, chains or the cutoff")
+        raise ValueError(
+            f"dynamics(method={method!r}) needs more than {MAX_WORK:.3g} mode-steps (steps x "
+            f"max(chains x cutoff, 8192); the stiffness u*A = {stiffness:.3g} at t = {t:.3g} needs "
+            f"steps <= {0.5 / stiffness if stiffness > 0 else math.inf:.3g}): lower U, the largest "
+            "time, chains or the cutoff"
+        )
 
 
 def _relax(x, target, rate, h):
@@ -251,7 +268,7 @@ def _run_gradient(a, b, u, x0, grid, record):
     for i in range(1, len(grid)):
         H = grid[i] - grid[i - 1]
         mu = u * float(x @ x)
-        n = max(1, int(math.ceil(min(2.0 * H * mu, 1e18))))      # h·μ ≤ 1/2
+        n = max(1, int(math.ceil(min(2.0 * H * mu, 1e18))))  # h·μ ≤ 1/2
         _check_work("gradient", steps, n, x.size, mu, grid[i])
         h = H / n
         for _ in range(n):
@@ -343,7 +360,7 @@ def _fronts(grid, D, lam_c, levels, r, mu_grid):
         tc = np.array([_crossing(grid, D[j] / D0[j], c) if D0[j] > 0 else math.nan for j in range(len(D0))])
         ok = np.isfinite(tc)
         front[str(c)] = {"lambda": lam_c[ok].tolist(), "t": tc[ok].tolist()}
-        a_c = 1.0 / lam_c + r          # the single-mode U = 0 crossing time is ln(1/c)/(2a_c)
+        a_c = 1.0 / lam_c + r  # the single-mode U = 0 crossing time is ln(1/c)/(2a_c)
         for j in range(len(tc) - 1):
             if not (ok[j] and ok[j + 1]) or tc[j] == tc[j + 1]:
                 continue
@@ -363,7 +380,7 @@ def _fronts(grid, D, lam_c, levels, r, mu_grid):
     return front, {k: np.array(v) for k, v in pts.items()}
 
 
-MAX_GRID = 10**6      # steps of the internal time grid
+MAX_GRID = 10**6  # steps of the internal time grid
 
 
 def _brief(value) -> str:
@@ -383,9 +400,19 @@ def _floats(value, message) -> np.ndarray:
     return arr
 
 
-def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int = 1, seed: int = 0,
-             initial=None, steps_per_decade: int = 200, chains: int = 32, max_step: float = 0.05,
-             levels=LEVELS) -> Dynamics:
+def dynamics(
+    model: Model,
+    times=None,
+    *,
+    method: str = "gradient",
+    shells: int = 1,
+    seed: int = 0,
+    initial=None,
+    steps_per_decade: int = 200,
+    chains: int = 32,
+    max_step: float = 0.05,
+    levels=LEVELS,
+) -> Dynamics:
     """Learning dynamics dΔ_k/dt = −∂S/∂Δ_k = (y_k − Δ_k)/λ_k − rΔ_k − u(Σ_q Δ_q²)Δ_k from Δ(0) (default y).
 
     ``gradient``: the zero-temperature gradient flow (at U = 0 the closed form
@@ -444,11 +471,19 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     if method not in DYNAMICS:
         raise ValueError(f"method must be one of {', '.join(DYNAMICS)}, got {method!r}")
     t_start = _time.perf_counter()
-    times_form = (f"times must be at least 2 strictly increasing numbers in [{TIME_RANGE[0]:g}, {TIME_RANGE[1]:g}]"
-                  f"{'' if times is None else f', got {_brief(times)}'}")
+    times_form = (
+        f"times must be at least 2 strictly increasing numbers in [{TIME_RANGE[0]:g}, {TIME_RANGE[1]:g}]"
+        f"{'' if times is None else f', got {_brief(times)}'}"
+    )
     times = default_times(model) if times is None else _floats(times, times_form)
-    if times.ndim != 1 or len(times) < 2 or not np.all(np.isfinite(times)) or times[0] < TIME_RANGE[0] \
-            or times[-1] > TIME_RANGE[1] or np.any(np.diff(times) <= 0):
+    if (
+        times.ndim != 1
+        or len(times) < 2
+        or not np.all(np.isfinite(times))
+        or times[0] < TIME_RANGE[0]
+        or times[-1] > TIME_RANGE[1]
+        or np.any(np.diff(times) <= 0)
+    ):
         raise ValueError(times_form)
     steps_per_decade = check_int("steps_per_decade", steps_per_decade, low=4, high=STEPS_PER_DECADE_MAX)
     chains = check_int("chains", chains, low=2, high=CHAINS_MAX)
@@ -462,9 +497,11 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
         raise ValueError("levels must hold at least one number in (0, 1)")
     grid_steps = steps_per_decade * (math.log10(times[-1]) - math.log10(times[0]) + 2)
     if grid_steps > MAX_GRID:
-        raise ValueError(f"times span {math.log10(times[-1] / times[0]):.3g} decades: with steps_per_decade = "
-                         f"{steps_per_decade} the grid would hold {grid_steps:.3g} > {MAX_GRID:.0e} steps; "
-                         "narrow times or lower steps_per_decade")
+        raise ValueError(
+            f"times span {math.log10(times[-1] / times[0]):.3g} decades: with steps_per_decade = "
+            f"{steps_per_decade} the grid would hold {grid_steps:.3g} > {MAX_GRID:.0e} steps; "
+            "narrow times or lower steps_per_decade"
+        )
     lam, (a, b) = model.eigenvalues(), gaussian_coefficients(model)
     u, r = model.u, model.r
     if initial is None:
@@ -475,7 +512,7 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
         raise ValueError(f"initial must be {model.cutoff} finite values (one per mode), got shape {x0.shape}")
 
     edges = shell_edges(model.cutoff, shells)
-    idx = np.repeat(np.arange(len(edges) - 1), np.diff(edges))   # shell of mode k = 1..Λ
+    idx = np.repeat(np.arange(len(edges) - 1), np.diff(edges))  # shell of mode k = 1..Λ
     lam_c = np.exp(np.bincount(idx, np.log(lam)) / np.bincount(idx))
 
     # the long-time mean, reference of the fronts
@@ -525,7 +562,7 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     else:
         rng = np.random.default_rng(seed)
         mu_hist, steps = _run_langevin(a, b, u, r, x0, grid, record, chains=chains, rng=rng, max_step=max_step)
-        A = np.array(A_chain)                                   # (times, chains)
+        A = np.array(A_chain)  # (times, chains)
         info["scheme"] = "exact OU step at frozen μ (sampler)"
         info["loss_stderr"] = A.std(axis=1, ddof=1) / math.sqrt(chains)
         info["chains"], info["seed"] = chains, seed
@@ -544,13 +581,41 @@ def dynamics(model: Model, times=None, *, method: str = "gradient", shells: int 
     fit_v = fit_front_velocity(vel["lambda"][massless], vel["t"][massless], vel["v"][massless])
     undefined = {**_fit_undefined(fit, "fit"), **_fit_undefined(fit_v, "fit.massless")}
     fit_v.update({"quantity": "v", "window": f"r*lambda < {MASSLESS}", "predicted_u0": {"A": 1.0, "a": 0.0, "b": 0.0}})
-    fit.update({"quantity": "v - 1", "predicted_u0": {"A": r, "a": 1.0, "b": 0.0}, "massless": fit_v,
-                "v_definition": "d ln λ*/d ln t along the fronts φ_j(t) = c"})
+    fit.update(
+        {
+            "quantity": "v - 1",
+            "predicted_u0": {"A": r, "a": 1.0, "b": 0.0},
+            "massless": fit_v,
+            "v_definition": "d ln λ*/d ln t along the fronts φ_j(t) = c",
+        }
+    )
     if len(vel["v"]):
         fit["rel_dev_from_u0_prediction"] = float(np.max(np.abs(vel["v"] / vel["v_predicted_u0"] - 1.0)))
     else:
         undefined["fit.rel_dev_from_u0_prediction"] = "no front velocity point"
-    info.update({"steps": int(steps), "grid_points": len(grid), "mu_inf": float(mu_inf), "levels": list(levels),
-                 "seconds": round(_time.perf_counter() - t_start, 4)})
-    return Dynamics(method, model, times, loss, mean_out, second_out, mu_hist[out_idx], edges,
-                    lam_c, energy, front, vel, fit, info, undefined)
+    info.update(
+        {
+            "steps": int(steps),
+            "grid_points": len(grid),
+            "mu_inf": float(mu_inf),
+            "levels": list(levels),
+            "seconds": round(_time.perf_counter() - t_start, 4),
+        }
+    )
+    return Dynamics(
+        method,
+        model,
+        times,
+        loss,
+        mean_out,
+        second_out,
+        mu_hist[out_idx],
+        edges,
+        lam_c,
+        energy,
+        front,
+        vel,
+        fit,
+        info,
+        undefined,
+    )

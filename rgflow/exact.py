@@ -33,6 +33,7 @@ remainder bound, and it loses accuracy on the high powers of the series: Σ_{k>4
 by 1e-13, 1e-11, 1.5e-10 at n = 10, 20, 30 at α = 0.2, Λ = 10⁶, and by 1.3e-12 already at n = 6 for
 α = 2; the Euler–Maclaurin tail here is bounded to 1e-14 for every power, so it stays.)
 """
+
 from __future__ import annotations
 
 import math
@@ -46,9 +47,9 @@ from .model import Model, check_int, check_model, check_real, gaussian_coefficie
 
 __all__ = ["exact_moments", "ConvergenceError", "saddle"]
 
-_RHO = 0.25      # modes with a series ratio above this are summed explicitly
-_EPS = scalar.SERIES_EPS     # truncation of every power series (relative): 1e-17
-_PROBE = 4096    # modes used for the upper bound of the weight when choosing the extent X
+_RHO = 0.25  # modes with a series ratio above this are summed explicitly
+_EPS = scalar.SERIES_EPS  # truncation of every power series (relative): 1e-17
+_PROBE = 4096  # modes used for the upper bound of the weight when choosing the extent X
 
 
 def _n_terms(rho) -> int:
@@ -101,17 +102,16 @@ def _tail_for(model, start: int):
     with enough modes beyond ``start`` gets the Euler–Maclaurin tail; anything else (other spectra,
     small Λ) returns None and every sum runs mode by mode."""
     sp = model.spectrum
-    if (isinstance(sp, PowerLaw) and sp.A == 1.0 and sp.B == 1.0 and sp.alpha > 0.0
-            and model.cutoff >= 2 * start):
+    if isinstance(sp, PowerLaw) and sp.A == 1.0 and sp.B == 1.0 and sp.alpha > 0.0 and model.cutoff >= 2 * start:
         return _PowerLawTail(sp.alpha, sp.beta, start + 1, model.cutoff)
     return None
 
 
-_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66)       # B_2 .. B_10
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66)  # B_2 .. B_10
 _GAUSS = {g: np.polynomial.legendre.leggauss(g) for g in (20, 13)}
-_DERIVATIVES: dict = {}     # C_ji of the derivatives, by (p, q, n): M-independent, shared by the models
-_EM_HEAD = 4096    # modes summed one by one before an Euler–Maclaurin tail (≥ _PROBE)
-_SUM_TOL = 1e-14   # bound on the relative error of a tail sum (else more modes are summed one by one)
+_DERIVATIVES: dict = {}  # C_ji of the derivatives, by (p, q, n): M-independent, shared by the models
+_EM_HEAD = 4096  # modes summed one by one before an Euler–Maclaurin tail (≥ _PROBE)
+_SUM_TOL = 1e-14  # bound on the relative error of a tail sum (else more modes are summed one by one)
 
 
 class _PowerLawTail:
@@ -126,17 +126,17 @@ class _PowerLawTail:
     """
 
     def __init__(self, alpha, beta, A, B):
-        self.p, self.qb = 1.0 + alpha, 1.0 + 2.0 * alpha - beta   # a_k = k^p + r, b_k² = k^qb
+        self.p, self.qb = 1.0 + alpha, 1.0 + 2.0 * alpha - beta  # a_k = k^p + r, b_k² = k^qb
         self.A, self.B = float(A), float(B)
         self.count = B - A + 1
         self.error = 0.0
         self._rule_cache = {}
-        self.h0 = min(0.5, 1.0 / self.p)       # the poles of 1/(e^(ps) + M) lie π/p off the real s axis
+        self.h0 = min(0.5, 1.0 / self.p)  # the poles of 1/(e^(ps) + M) lie π/p off the real s axis
         self._ends = np.array([[math.log(self.A), math.log(self.B)]])
-        self.m = m = 2 * len(_BERNOULLI)     # corrections up to f^(m−1); remainder with f^(m)
+        self.m = m = 2 * len(_BERNOULLI)  # corrections up to f^(m−1); remainder with f^(m)
         self._xpow = np.array([self.A, self.B]) ** np.arange(m)[:, None]
         self._weights = np.array([b / math.factorial(2 * j) for j, b in enumerate(_BERNOULLI, start=1)])
-        self._rem = 2.0 * math.fsum(k ** -float(m) for k in range(1, 200)) / (2.0 * math.pi) ** m   # 2ζ(m)/(2π)^m
+        self._rem = 2.0 * math.fsum(k ** -float(m) for k in range(1, 200)) / (2.0 * math.pi) ** m  # 2ζ(m)/(2π)^m
         self._rules(self.h0)
 
     def _rules(self, h):
@@ -168,10 +168,10 @@ class _PowerLawTail:
         m = self.m
         C = np.zeros((m + 1, m + 1, len(n)))
         C[0, 0] = 1.0
-        for j in range(m):       # d/dx T_{j,i} = (q − j + ip) T_{j+1,i} − (n + i)p T_{j+1,i+1}
+        for j in range(m):  # d/dx T_{j,i} = (q − j + ip) T_{j+1,i} − (n + i)p T_{j+1,i+1}
             i = np.arange(j + 1)[:, None]
-            C[j + 1, :j + 1] += C[j, :j + 1] * (q - j + i * self.p)
-            C[j + 1, 1:j + 2] -= C[j, :j + 1] * (n[None, :] + i) * self.p
+            C[j + 1, : j + 1] += C[j, : j + 1] * (q - j + i * self.p)
+            C[j + 1, 1 : j + 2] -= C[j, : j + 1] * (n[None, :] + i) * self.p
         return C
 
     def sums(self, M, q, n, lnpref=None, *, scale=None, check=True):
@@ -183,7 +183,9 @@ class _PowerLawTail:
         C = self._coefficients(q, n)
         # far above the knee the integrand is e^(λs), λ = q + 1 − np: panels with |λ| h ≤ 4 keep both rules exact
         lam_max = float(np.max(np.abs(q + 1.0 - n * self.p))) if n.size else 0.0
-        self._rules(self.h0 if lam_max * self.h0 <= 4.0 else self.h0 / 2 ** math.ceil(math.log2(lam_max * self.h0 / 4.0)))
+        self._rules(
+            self.h0 if lam_max * self.h0 <= 4.0 else self.h0 / 2 ** math.ceil(math.log2(lam_max * self.h0 / 4.0))
+        )
 
         m = self.m
         absC = np.abs(C[m])
@@ -193,19 +195,19 @@ class _PowerLawTail:
             lnD = np.log(np.exp(self.p * x_log) + M)
             return np.exp(pref[:, None] + q * x_log - n[:, None] * lnD), np.exp(self.p * x_log - lnD)
 
-        def poly(coef, r):      # Σ_i coef[i, n] r^i -> shape len(n) × len(r)
+        def poly(coef, r):  # Σ_i coef[i, n] r^i -> shape len(n) × len(r)
             out = np.repeat(coef[-1][:, None], r.shape[-1], axis=1)
             for cf in coef[-2::-1]:
                 out *= r
                 out += cf[:, None]
             return out
 
-        fe, re_ = pieces(self._ends)          # f^(j) at A and B for j < m: f x^-j Σ_i C_ji r^i
+        fe, re_ = pieces(self._ends)  # f^(j) at A and B for j < m: f x^-j Σ_i C_ji r^i
         ends = np.einsum("jin,ix->jnx", C[:m, :m], re_[0] ** np.arange(m)[:, None]) * fe / self._xpow[:, None, :]
-        d = ends[1::2, :, 1] - ends[1::2, :, 0]                 # f^(2j−1)(B) − f^(2j−1)(A)
+        d = ends[1::2, :, 1] - ends[1::2, :, 0]  # f^(2j−1)(B) − f^(2j−1)(A)
         em = 0.5 * (ends[0, :, 0] + ends[0, :, 1]) + self._weights @ d
         for _ in range(4):
-            (s1, w1), (s2, w2) = self.rules      # ∫ f dx = ∫ e^s f(e^s) ds
+            (s1, w1), (s2, w2) = self.rules  # ∫ f dx = ∫ e^s f(e^s) ds
             f, r = pieces(s1[None, :])
             ex1 = np.exp(s1)
             I = (f * ex1) @ w1
@@ -216,16 +218,15 @@ class _PowerLawTail:
             Rint = (f * poly(absC, r[0]) * ex1 ** (1.0 - m)) @ w1
             f2, _ = pieces(s2[None, :])
             quad = np.abs(I - (f2 * np.exp(s2)) @ w2)
-            bound = self._rem * Rint + quad \
-                + 1e-16 * (np.abs(I) + np.abs(ends[0]).sum(axis=1))
+            bound = self._rem * Rint + quad + 1e-16 * (np.abs(I) + np.abs(ends[0]).sum(axis=1))
             ref = np.abs(total) + (0.0 if scale is None else np.asarray(scale, dtype=float))
             with np.errstate(divide="ignore", invalid="ignore"):
                 rel = np.where(ref > 0, bound / ref, np.where(bound > 0, np.inf, 0.0))
                 qrel = np.where(ref > 0, quad / ref, 0.0)
             worst = float(np.max(rel)) if rel.size else 0.0
             if worst <= _SUM_TOL or float(np.max(qrel, initial=0.0)) <= 0.1 * _SUM_TOL:
-                break                          # met, or only the Euler–Maclaurin part is short (panels do not help)
-            self._rules(0.5 * self.h)          # finer panels
+                break  # met, or only the Euler–Maclaurin part is short (panels do not help)
+            self._rules(0.5 * self.h)  # finer panels
         self.error = max(self.error, worst)
         return total
 
@@ -277,8 +278,9 @@ def _head_and_tail(model, K):
             c = tail.sums(r + mu, 0.0, [1.0, 2.0], check=False)
             d = tail.sums(r + mu, qb, [2.0, 3.0], check=False)
             return c[0] + d[0], c[1] + 2.0 * d[1]
+
     mu = _saddle(a, b2, u, shift, tail=tail_fn)
-    if tail_fn is not None:     # the bound of the tail sums at the solution
+    if tail_fn is not None:  # the bound of the tail sums at the solution
         c = 1.0 / (a + mu)
         tail.sums(r + mu, 0.0, [1.0], scale=[float(np.sum(c + b2 * c * c))])
         tail.sums(r + mu, qb, [2.0], scale=[float(np.sum(c + b2 * c * c))])
@@ -297,7 +299,7 @@ def _saddle(a, b2, u, hi=None, tail=None, thermal=True):
     (thermal only; ``hi`` must then bound μ for all of them)."""
     w = 1.0 if thermal else 0.0
     hi = _shift_bound(a, b2, u, thermal) if hi is None else hi
-    if hi == 0.0:       # U = 0, or u so small that the shift underflows
+    if hi == 0.0:  # U = 0, or u so small that the shift underflows
         return 0.0
     e = 1.0 / a
     # modes with hi/a_k ≤ _RHO: 1/(a+μ) = Σ_n e^{n+1} (−μ)^n, so the sum is a polynomial in μ
@@ -308,7 +310,7 @@ def _saddle(a, b2, u, hi=None, tail=None, thermal=True):
     S = _power_sums(s * e[n_ir:], [e[n_ir:], b2[n_ir:] * e[n_ir:] ** 2])
     n = np.arange(S.shape[1])
     q = w * S[0] + (n + 1) * S[1]
-    dq = -(n[1:] * q[1:]) / s            # d/dμ of the same polynomial
+    dq = -(n[1:] * q[1:]) / s  # d/dμ of the same polynomial
 
     def g(mu):
         c = 1.0 / (ea + mu)
@@ -322,7 +324,7 @@ def _saddle(a, b2, u, hi=None, tail=None, thermal=True):
             der += u * t1
         return val, der
 
-    lo, mu = 0.0, 0.0    # g is concave and increasing: Newton from g(0) < 0 climbs monotonically
+    lo, mu = 0.0, 0.0  # g is concave and increasing: Newton from g(0) < 0 climbs monotonically
     # ... but from μ = 0 it only doubles μ per step when uΣ_k c_k² ≫ 1 (up to ~1000 steps at u ~ 1e300):
     # start instead from the largest of hi·10^-3j where g ≤ 0 (within a factor 1e3 of the root)
     trial = hi
@@ -370,7 +372,7 @@ def exact_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 10) 
         res = _moments(model, K, rtol, max_halvings)
         if res is not None:
             return res
-        K *= 4     # too many explicit modes for the head, or a tail sum not accurate enough
+        K *= 4  # too many explicit modes for the head, or a tail sum not accurate enough
 
 
 def _moments(model, K, rtol, max_halvings):
@@ -381,14 +383,23 @@ def _moments(model, K, rtol, max_halvings):
     if shift / a[0] < 1e-17:
         # U = 0, or the quartic changes no mode by more than 1e-17 relative: the GP moments
         mean, var = _assemble(lam, y, model.r, 0.0, 0, (), (), np.ones(1), 0.0)
-        return {"mean": mean, "var": var, "mu": shift, "width": 0.0, "nodes": 0, "explicit": 0,
-                "error": shift / a[0], "summed": K, "sum_error": 0.0}
+        return {
+            "mean": mean,
+            "var": var,
+            "mu": shift,
+            "width": 0.0,
+            "nodes": 0,
+            "explicit": 0,
+            "error": shift / a[0],
+            "summed": K,
+            "sum_error": 0.0,
+        }
     M = model.r + mu
     c0 = 1.0 / (a + mu)
-    curv = 1.0 / (2.0 * u) + float(np.sum(0.5 * c0**2 + b2 * c0**3))   # F''(μ) along the real axis
+    curv = 1.0 / (2.0 * u) + float(np.sum(0.5 * c0**2 + b2 * c0**3))  # F''(μ) along the real axis
     if tail is not None:
         curv += float(0.5 * tail.sums(M, 0.0, [2.0])[0] + tail.sums(M, tail.qb, [3.0])[0])
-    sigma = 0.5 / math.sqrt(curv)                                        # x-width of the weight
+    sigma = 0.5 / math.sqrt(curv)  # x-width of the weight
 
     X = hs_extent(c0, b2, u, sigma)
     rho = 2.0 * X * c0
@@ -401,19 +412,19 @@ def _moments(model, K, rtol, max_halvings):
     S = _power_sums(rU, [np.ones_like(rU), X * b2[n_ir:] * c0[n_ir:] ** 2])
     N = S.shape[1]
     beta2 = float(np.max(b2[n_ir:] * c0[n_ir:] * rU**2)) if len(rU) else 0.0
-    if tail is not None:       # the modes k > K: Σ ρ^n and Σ X b² c² ρ^n, ρ = 2X/(k^p + M)
+    if tail is not None:  # the modes k > K: Σ ρ^n and Σ X b² c² ρ^n, ρ = 2X/(k^p + M)
         nt = np.arange(min(N, _n_terms(2.0 * X / (tail.A**tail.p + M))), dtype=float)
         ln2x = math.log(2.0 * X)
-        S[0, :len(nt)] += tail.sums(M, 0.0, nt, nt * ln2x, scale=S[0, :len(nt)])
-        S[1, :len(nt)] += tail.sums(M, tail.qb, nt + 2.0, nt * ln2x + math.log(X), scale=S[1, :len(nt)])
-        S[0, 0] = L - n_ir                                               # the count, exactly
+        S[0, : len(nt)] += tail.sums(M, 0.0, nt, nt * ln2x, scale=S[0, : len(nt)])
+        S[1, : len(nt)] += tail.sums(M, tail.qb, nt + 2.0, nt * ln2x + math.log(X), scale=S[1, : len(nt)])
+        S[0, 0] = L - n_ir  # the count, exactly
         beta2 = max(beta2, 4.0 * X * X * tail.max_b2c3(M))
         if tail.error > _SUM_TOL:
             return None
     n = np.arange(1, N)
     pcoef = np.zeros(N + 1, dtype=complex)
     pcoef[1:N] = -0.5 * (-1.0) ** (n + 1) * (1j**n) * S[0, 1:] / n
-    pcoef[1:N + 1] += -1j * (-1j) ** np.arange(N) * S[1]
+    pcoef[1 : N + 1] += -1j * (-1j) ** np.arange(N) * S[1]
     npow = np.arange(N)
     rmax = float(rU[0]) if L > n_ir else 0.0
 
@@ -422,14 +433,17 @@ def _moments(model, K, rtol, max_halvings):
         (cw: the trapezoid multipliers, ½ at x = 0)."""
         t = xs / X
         z = 2j * np.outer(xs, cI)
-        c = cI / (1.0 + z)                       # 1/(a + μ + 2ix)
-        logw = (1j * mu * xs - xs * xs) / u + _polyval(pcoef, t) \
+        c = cI / (1.0 + z)  # 1/(a + μ + 2ix)
+        logw = (
+            (1j * mu * xs - xs * xs) / u
+            + _polyval(pcoef, t)
             - np.sum(0.5 * np.log1p(z) + b2I * cI * c * (1j * xs[:, None]), axis=1)
+        )
         w = np.exp(logw) * cw
-        d = -bI * z * c                          # b/(a+m) − b/(a+μ)
+        d = -bI * z * c  # b/(a+m) − b/(a+μ)
         return [(w[:, None] * t[:, None] ** npow).sum(axis=0), (w @ c).real, (w @ d).real, (w @ (d * d)).real]
 
-    def series_coefficients(sums):   # A_n = Re((−i)^n Σ w t^n) / Z
+    def series_coefficients(sums):  # A_n = Re((−i)^n Σ w t^n) / Z
         Mt = sums[0]
         return ((-1j) ** npow * Mt).real / Mt[0].real, Mt[0].real
 
@@ -444,8 +458,10 @@ def _moments(model, K, rtol, max_halvings):
         if prev is not None:
             err = err_ir = 0.0
             if n_ir:
-                err = err_ir = max(float(np.max(np.abs(ir_mean - prev[0]) / np.abs(ir_mean))),
-                                   float(np.max(np.abs(ir_var - prev[1]) / np.abs(ir_var))))
+                err = err_ir = max(
+                    float(np.max(np.abs(ir_mean - prev[0]) / np.abs(ir_mean))),
+                    float(np.max(np.abs(ir_var - prev[1]) / np.abs(ir_var))),
+                )
             if L > n_ir:
                 err_u = _series_change(A, prev[2], rmax, beta2)
                 err = max(err, err_u)
@@ -457,18 +473,35 @@ def _moments(model, K, rtol, max_halvings):
             state["err"] = err
             if err <= rtol:
                 mean, var = _assemble(lam, y, M, 2.0 * X, n_ir, ir_mean, ir_var, A, beta2)
-                return {"mean": mean, "var": var, "mu": mu, "width": sigma, "nodes": nodes,
-                        "explicit": n_ir, "error": err, "summed": K,
-                        "sum_error": 0.0 if tail is None else tail.error}
+                return {
+                    "mean": mean,
+                    "var": var,
+                    "mu": mu,
+                    "width": sigma,
+                    "nodes": nodes,
+                    "explicit": n_ir,
+                    "error": err,
+                    "summed": K,
+                    "sum_error": 0.0 if tail is None else tail.error,
+                }
         if level == max_halvings:
             raise ConvergenceError(
                 f"the Hubbard–Stratonovich quadrature did not reach rtol={rtol:g} after {max_halvings} halvings "
-                f"(last change {state['err']:.3g}); the weight may be too broad (u={u:g})")
+                f"(last change {state['err']:.3g}); the weight may be too broad (u={u:g})"
+            )
         state["prev"] = (ir_mean, ir_var, A)
         return None
 
-    return scalar.trapezoid(accumulate, 0.0, X, X / 8.0, done, max_halvings=max_halvings, half_at_lo=True,
-                            what="the Hubbard–Stratonovich quadrature")[0]
+    return scalar.trapezoid(
+        accumulate,
+        0.0,
+        X,
+        X / 8.0,
+        done,
+        max_halvings=max_halvings,
+        half_at_lo=True,
+        what="the Hubbard–Stratonovich quadrature",
+    )[0]
 
 
 def hs_extent(c, b2, u, sigma, what="the Hubbard–Stratonovich weight"):
@@ -494,7 +527,7 @@ def _series_change(A, A_prev, rmax, beta2):
     n = np.arange(len(A))
     dA, aA = np.abs(A - A_prev), np.abs(A)
     g = rmax ** np.maximum(n - 1, 0)
-    D1, G1 = float(np.sum((dA * g)[1:])), float(np.sum((aA * g)[1:]))        # series / ρ
+    D1, G1 = float(np.sum((dA * g)[1:])), float(np.sum((aA * g)[1:]))  # series / ρ
     g2 = rmax ** np.maximum(n - 2, 0)
     D2, G2 = float(np.sum(((n - 1) * dA * g2)[2:])), float(np.sum(((n - 1) * aA * g2)[2:]))
     D, G = rmax * D1, rmax * G1

@@ -15,6 +15,7 @@ rendered in derivations/NETWORK_EQUATIONS.md):
 The first-order corrections themselves in the continuum (:func:`continuum_network_correction`) give
 the local slopes at finite P, which approach these exponents slowly when α is small.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,12 @@ import numpy as np
 
 from ._checks import check_real
 
-__all__ = ["correction_exponents", "continuum_network_correction", "continuum_quartic_correction",
-           "mean_field_correction"]
+__all__ = [
+    "correction_exponents",
+    "continuum_network_correction",
+    "continuum_quartic_correction",
+    "mean_field_correction",
+]
 
 
 def correction_exponents(alpha, beta, depth=1) -> dict:
@@ -69,11 +74,14 @@ def correction_exponents(alpha, beta, depth=1) -> dict:
     depth = check_int("depth", depth)
     a = 1.0 + alpha
     e_mf = float(neq.exponent_mean_field(alpha, beta, depth))
-    return {"network_fixed_width": float(neq.exponent_fixed_width(alpha, beta)),
-            "mean_field_fixed_width": e_mf, "mean_field_fixed_ratio": e_mf - 1.0,
-            "network_fixed_ratio": float(neq.exponent_fixed_ratio(alpha, beta)),
-            "quartic_fixed_U": float(neq.exponent_fixed_ratio(alpha, beta)),
-            "gp_loss": -min(alpha, beta, 2.0 * a) / a}
+    return {
+        "network_fixed_width": float(neq.exponent_fixed_width(alpha, beta)),
+        "mean_field_fixed_width": e_mf,
+        "mean_field_fixed_ratio": e_mf - 1.0,
+        "network_fixed_ratio": float(neq.exponent_fixed_ratio(alpha, beta)),
+        "quartic_fixed_U": float(neq.exponent_fixed_ratio(alpha, beta)),
+        "gp_loss": -min(alpha, beta, 2.0 * a) / a,
+    }
 
 
 def _log_integral(f, lo, hi):
@@ -135,7 +143,7 @@ def continuum_network_correction(alpha, beta, P, kappa, width, depth=1, cutoff=N
     lo, hi = 0.5, cut + 0.5
 
     def parts(k):
-        lam, y2 = k ** -a, k ** -(1.0 + beta)
+        lam, y2 = k**-a, k ** -(1.0 + beta)
         x = r * lam
         Lk = x / (1.0 + x)
         c = 1.0 / (1.0 + x)
@@ -195,9 +203,10 @@ def continuum_quartic_correction(alpha, beta, P, kappa, U, cutoff=None) -> float
 
     def I(fn):
         def f(k):
-            lam, y2 = k ** -a, k ** -(1.0 + beta)
+            lam, y2 = k**-a, k ** -(1.0 + beta)
             c = 1.0 / (1.0 + r * lam)
             return fn(lam * c, y2 * c * c)
+
         return _log_integral(f, 0.5, cut + 0.5)
 
     A0 = I(lambda G, m2: G + m2)
@@ -257,7 +266,7 @@ def mean_field_correction(alpha, beta, P, kappa, width, depth=1) -> float:
         return 0.5 * (1.0 - math.exp(t / L)) + 0.5 * r * float(np.sum(y2 * Lq * (1.0 - Lq)))
 
     hi = 1.0
-    while dphi(hi) > 0.0:           # φ' falls from > 0 at t = 0 (data) to −∞: bracket its root
+    while dphi(hi) > 0.0:  # φ' falls from > 0 at t = 0 (data) to −∞: bracket its root
         hi *= 2.0
     t_hat = brentq(dphi, 0.0, hi, xtol=1e-14, rtol=1e-15)
     X = r * lam * math.exp(t_hat)

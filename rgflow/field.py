@@ -31,6 +31,7 @@ contour of the reduced function is traced on the grid (contourpy, matplotlib's c
 and every vertex is then polished by bisection on its grid edge, so the component vanishes on the
 returned points to round-off. The trivial branch U = 0 is reported separately (``trivial``).
 """
+
 from __future__ import annotations
 
 import math
@@ -128,15 +129,25 @@ class FlowField(Result):
         """method, view, rescaled, axes, layout, tau, k_c, s, U, r, dU, dr, ds, magnitude (not its
         logarithm: −inf where the flow stops), nullclines, trajectories (nested lists); in the
         rescaled view also U_hat, r_hat, dU_hat, dr_hat (= U, r, dU, dr: the CSV column names)."""
+
         def arr(a):
             return np.asarray(a, dtype=float)
 
         return {
             "method": self.method,
             "view": "rescaled (U_hat, r_hat)" if self.rescaled else "couplings (U = u/P, r)",
-            "rescaled": self.rescaled, "axes": list(self.labels), "layout": "arrays [tau][r][U]",
-            "tau": self.tau, "k_c": self.k_c, "s": self.s, "U": self.U, "r": self.r,
-            "dU": self.dU, "dr": self.dr, "ds": self.ds, "magnitude": self.magnitude,
+            "rescaled": self.rescaled,
+            "axes": list(self.labels),
+            "layout": "arrays [tau][r][U]",
+            "tau": self.tau,
+            "k_c": self.k_c,
+            "s": self.s,
+            "U": self.U,
+            "r": self.r,
+            "dU": self.dU,
+            "dr": self.dr,
+            "ds": self.ds,
+            "magnitude": self.magnitude,
             # the coordinates also under the names of the view, as in the CSV columns
             **({"U_hat": self.U, "r_hat": self.r, "dU_hat": self.dU, "dr_hat": self.dr} if self.rescaled else {}),
             "nullclines": [{key: [arr(b) for b in nc[key]] for key in ("r", "U", "trivial")} for nc in self.nullclines],
@@ -149,12 +160,21 @@ class FlowField(Result):
         UU = np.broadcast_to(self.U[:, None, :], self.dU.shape)
         RR = np.broadcast_to(self.r[:, :, None], self.dU.shape)
         uname, rname = ("U_hat", "r_hat") if self.rescaled else ("U", "r")
-        return {"tau": T.ravel(), uname: UU.ravel(), rname: RR.ravel(), "d" + uname: self.dU.ravel(),
-                "d" + rname: self.dr.ravel(), "magnitude": self.magnitude.ravel()}
+        return {
+            "tau": T.ravel(),
+            uname: UU.ravel(),
+            rname: RR.ravel(),
+            "d" + uname: self.dU.ravel(),
+            "d" + rname: self.dr.ravel(),
+            "magnitude": self.magnitude.ravel(),
+        }
 
     def _header(self) -> dict:
-        return {"method": "'" + self.method + "'", "rescaled": self.rescaled,
-                "note": "'magnitude in units of the axis spans; nullclines only in the JSON export'"}
+        return {
+            "method": "'" + self.method + "'",
+            "rescaled": self.rescaled,
+            "note": "'magnitude in units of the axis spans; nullclines only in the JSON export'",
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,9 +208,9 @@ def _auto_window(rescaled, tau, alpha, beta, cutoff, P):
     return (0.0, U_rng[1] / lam**2 / P), (r_rng[0] / lam, r_rng[1] / lam)
 
 
-N_MAX = 2000            # grid points per axis
-POINTS_MAX = 10**6      # tau values x n^2 grid points (each holds about 200 bytes of arrays and temporaries)
-EXP_MAX = 700.0         # |ln| of every power k^x evaluated (float64 ends at e^709)
+N_MAX = 2000  # grid points per axis
+POINTS_MAX = 10**6  # tau values x n^2 grid points (each holds about 200 bytes of arrays and temporaries)
+EXP_MAX = 700.0  # |ln| of every power k^x evaluated (float64 ends at e^709)
 
 
 def _check_exponents(alpha, beta, cutoff):
@@ -198,12 +218,16 @@ def _check_exponents(alpha, beta, cutoff):
     float64 (|ln| > 700): the field would be inf or NaN."""
     ln = math.log(cutoff)
     if 2.0 * (1.0 + alpha) * ln > EXP_MAX:
-        raise ValueError(f"alpha must satisfy 2 (1 + alpha) ln(cutoff) <= {EXP_MAX:g} (lambda_k^2 = k^-2(1+alpha) "
-                         f"representable up to cutoff = {cutoff}): alpha <= {EXP_MAX / (2 * ln) - 1:.4g}, got {alpha!r}")
+        raise ValueError(
+            f"alpha must satisfy 2 (1 + alpha) ln(cutoff) <= {EXP_MAX:g} (lambda_k^2 = k^-2(1+alpha) "
+            f"representable up to cutoff = {cutoff}): alpha <= {EXP_MAX / (2 * ln) - 1:.4g}, got {alpha!r}"
+        )
     if 2.0 * abs(eq.gamma_s(alpha, beta)) * ln > EXP_MAX:
-        raise ValueError(f"beta must satisfy |beta - alpha - 1| ln(cutoff) <= {EXP_MAX:g} (the rescaling s "
-                         f"representable up to cutoff = {cutoff}): beta in [{alpha + 1 - EXP_MAX / ln:.4g}, "
-                         f"{alpha + 1 + EXP_MAX / ln:.4g}], got {beta!r}")
+        raise ValueError(
+            f"beta must satisfy |beta - alpha - 1| ln(cutoff) <= {EXP_MAX:g} (the rescaling s "
+            f"representable up to cutoff = {cutoff}): beta in [{alpha + 1 - EXP_MAX / ln:.4g}, "
+            f"{alpha + 1 + EXP_MAX / ln:.4g}], got {beta!r}"
+        )
 
 
 def _check_range(name, rng):
@@ -247,8 +271,20 @@ def parse_tau(text) -> tuple:
     return tuple(float(v) for v in values)
 
 
-def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_range=None, n=200,
-               rescaled=True, P=None, trajectories=(), traj_tau=None, nullclines=True) -> FlowField:
+def flow_field(
+    alpha,
+    beta=None,
+    cutoff=1000,
+    tau=(0, 1, 2),
+    U_range=None,
+    r_range=None,
+    n=200,
+    rescaled=True,
+    P=None,
+    trajectories=(),
+    traj_tau=None,
+    nullclines=True,
+) -> FlowField:
     """The one-loop flow field dr/dτ = k_c[uκ₁ − u²κ₃/4], du/dτ = −k_c u²κ₂/2 on a grid at RG times ``tau``.
 
     In the (Û, r̂) plane (``rescaled``, the default, Û = uλ(k_c)², r̂ = rλ(k_c)) or the (U, r)
@@ -313,8 +349,10 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
     n = check_int("n", n, low=3, high=N_MAX)
     taus = np.array(parse_tau(tau))
     if len(taus) * n * n > POINTS_MAX:
-        raise ValueError(f"n must satisfy (number of tau) x n^2 <= {POINTS_MAX:.0e} grid points (about "
-                         f"{POINTS_MAX * 200 / 1e9:.1f} GB), got {len(taus)} x {n}^2")
+        raise ValueError(
+            f"n must satisfy (number of tau) x n^2 <= {POINTS_MAX:.0e} grid points (about "
+            f"{POINTS_MAX * 200 / 1e9:.1f} GB), got {len(taus)} x {n}^2"
+        )
     tmax = math.log(cutoff)
     _check_exponents(alpha, beta, cutoff)
     if np.any(taus > tmax):
@@ -338,20 +376,37 @@ def flow_field(alpha, beta=None, cutoff=1000, tau=(0, 1, 2), U_range=None, r_ran
         bad = ~np.isfinite(arr)
         if bad.any():
             i = int(np.argwhere(bad)[0][0])
-            raise FloatingPointError(f"the flow field has non-finite {name} at tau = {taus[i]:g} (alpha = {alpha:g}, "
-                                     f"beta = {beta:g}, cutoff = {cutoff}): beyond float64 or at a pole of the flow; "
-                                     "narrow U_range/r_range or the exponents")
+            raise FloatingPointError(
+                f"the flow field has non-finite {name} at tau = {taus[i]:g} (alpha = {alpha:g}, "
+                f"beta = {beta:g}, cutoff = {cutoff}): beyond float64 or at a pole of the flow; "
+                "narrow U_range/r_range or the exponents"
+            )
     params = {"alpha": alpha, "beta": beta, "cutoff": cutoff, "P": P, "n": n}
-    ff = FlowField(params, rescaled, taus, cutoff * np.exp(-taus), np.broadcast_to(np.ravel(s), taus.shape).copy(),
-                   U, r, dU, dr, ds, version=__version__)
+    ff = FlowField(
+        params,
+        rescaled,
+        taus,
+        cutoff * np.exp(-taus),
+        np.broadcast_to(np.ravel(s), taus.shape).copy(),
+        U,
+        r,
+        dU,
+        dr,
+        ds,
+        version=__version__,
+    )
     if nullclines:
         ff = replace(ff, nullclines=tuple(_nullclines(ff, i) for i in range(len(taus))))
     if len(trajectories):
         t0, t1 = (taus[0], taus[-1]) if traj_tau is None else (float(traj_tau[0]), float(traj_tau[1]))
         if not (0 <= t0 < t1 <= tmax):
             raise ValueError(f"traj_tau must satisfy 0 <= start < end <= ln cutoff, got {(t0, t1)}")
-        ff = replace(ff, trajectories=tuple(integrate(alpha, beta, cutoff, p, (t0, t1), rescaled=rescaled, P=P)
-                                            for p in trajectories))
+        ff = replace(
+            ff,
+            trajectories=tuple(
+                integrate(alpha, beta, cutoff, p, (t0, t1), rescaled=rescaled, P=P) for p in trajectories
+            ),
+        )
     return ff
 
 
@@ -373,8 +428,9 @@ def integrate(alpha, beta, cutoff, start, tau_span, rescaled=True, P=None, point
     U0, r0 = _check_pair("start", start, "(U0, r0)")
     t0, t1 = _check_pair("tau_span", tau_span, "(start, end)")
     if not 0 <= t0 < t1 <= math.log(cutoff):
-        raise ValueError(f"tau_span must satisfy 0 <= start < end <= ln cutoff = {math.log(cutoff):.4g}, "
-                         f"got {(t0, t1)}")
+        raise ValueError(
+            f"tau_span must satisfy 0 <= start < end <= ln cutoff = {math.log(cutoff):.4g}, got {(t0, t1)}"
+        )
     spectrum = PowerLaw(alpha, beta)
     ln_cut = math.log(cutoff)
 
@@ -386,11 +442,22 @@ def integrate(alpha, beta, cutoff, start, tau_span, rescaled=True, P=None, point
 
     def blowup(x, z):
         return 1.0 + z[0] * lam(x) - 0.05
+
     blowup.terminal = True
 
     taus = np.linspace(t0, t1, points)
-    sol = solve_continuum(spectrum, r_start, u_start, ln_cut - t0, ln_cut - t1, t_eval=ln_cut - taus, dense=False,
-                          events=blowup, strict=False, where=None)
+    sol = solve_continuum(
+        spectrum,
+        r_start,
+        u_start,
+        ln_cut - t0,
+        ln_cut - t1,
+        t_eval=ln_cut - taus,
+        dense=False,
+        events=blowup,
+        strict=False,
+        where=None,
+    )
     r, u = sol.y
     lam_c = lam(sol.t)
     ok = np.isfinite(r) & np.isfinite(u)
@@ -409,7 +476,7 @@ def _reduced(ff, i, which, U, r, power):
     with np.errstate(all="ignore"):
         dU, dr, _, _ = _rhs(ff.rescaled, Ue, r, ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"])
         comp = dU if which == "U" else dr
-        return comp / Ue**power   # NaN where 0/0 (U^power underflows): dropped by the callers
+        return comp / Ue**power  # NaN where 0/0 (U^power underflows): dropped by the callers
 
 
 def _u_power(ff, i, which):
@@ -504,7 +571,7 @@ def read_field(path) -> dict:
 
     from ._io import read_text_input
 
-    text = read_text_input(path, "field file")   # the bounded reader of every input (size, regular file)
+    text = read_text_input(path, "field file")  # the bounded reader of every input (size, regular file)
     if str(path).lower().endswith(".json"):
         obj = json.loads(text)
         for key in ("tau", "k_c", "s", "U", "r", "dU", "dr", "ds", "magnitude"):

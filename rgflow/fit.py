@@ -36,6 +36,7 @@ Baselines (:func:`fit_baseline`): ``power_law_constant`` E = a P^-b + c fitted b
 ``chinchilla`` E = e^e + e^a P^-b (log E = LSE(a − b ln P, e)) fitted by the Huber loss (δ = 10⁻³) on
 ln E from a grid of starts, as in Hoffmann et al. (2022).
 """
+
 from __future__ import annotations
 
 import math
@@ -46,8 +47,16 @@ import numpy as np
 from ._checks import check_int, check_real
 from .results import Result
 
-__all__ = ["FitResult", "fit_curve", "fit_baseline", "read_curve", "noisy_test_error", "power_law_modes",
-           "BASELINES", "DEFAULT_CUTOFF"]
+__all__ = [
+    "FitResult",
+    "fit_curve",
+    "fit_baseline",
+    "read_curve",
+    "noisy_test_error",
+    "power_law_modes",
+    "BASELINES",
+    "DEFAULT_CUTOFF",
+]
 
 BASELINES = ("power_law_constant", "chinchilla")
 DEFAULT_CUTOFF = 10**6
@@ -55,6 +64,7 @@ _EXACT = 256
 
 
 # ------------------------------------------------------------------------------------------- the model
+
 
 def power_law_modes(alpha, beta, cutoff=DEFAULT_CUTOFF, B=1.0, exact=_EXACT, panels_per_decade=12):
     """(λ, y², w): the modes k = 1..min(Λ, ``exact``) of λ_k = k^-(1+α), y_k² = B k^-(1+β) with weight 1 and,
@@ -103,7 +113,7 @@ def noisy_test_error(lam, y2, w, P, kappa, sigma2=0.0, residual=0.0) -> np.ndarr
     Raises FloatingPointError if 1 − γ ≤ 0 or the result is not finite."""
     P = np.atleast_1d(np.asarray(P, dtype=float))
     K = _solve_K(lam, w, P, kappa)
-    om = K[:, None] / (lam[None, :] + K[:, None])                       # 1 − L_k
+    om = K[:, None] / (lam[None, :] + K[:, None])  # 1 − L_k
     bias = np.sum(w * om * om * y2, axis=1)
     gamma = np.sum(w * (1 - om) ** 2, axis=1) / P
     one_minus = (P - np.sum(w) + np.sum(w * om * (2.0 - om), axis=1)) / P
@@ -117,6 +127,7 @@ def noisy_test_error(lam, y2, w, P, kappa, sigma2=0.0, residual=0.0) -> np.ndarr
 
 # ------------------------------------------------------------------------------------------- input
 
+
 def read_curve(path) -> dict:
     """A measured learning curve from a CSV file: columns ``P,test_error`` and optionally ``seed`` (one row per
     measurement), ``#`` comment lines and blank lines skipped, an optional header row naming the columns (in
@@ -126,7 +137,8 @@ def read_curve(path) -> dict:
     from ._io import read_text_input
 
     text = read_text_input(path, "curve file")
-    names, rows = None, []
+    names: list[str] | None = None
+    rows: list[dict] = []
     for no, line in enumerate(text.splitlines(), 1):
         s = line.strip()
         if not s or s.startswith("#"):
@@ -136,14 +148,17 @@ def read_curve(path) -> dict:
             names = [c.lower() for c in cells]
             bad = [c for c in names if c not in ("p", "test_error", "seed")]
             if bad or "p" not in names or "test_error" not in names or len(set(names)) != len(names):
-                raise ValueError(f"curve file {path}: the header must name the columns P,test_error and optionally "
-                                 f"seed, got {s[:80]!r}")
+                raise ValueError(
+                    f"curve file {path}: the header must name the columns P,test_error and optionally "
+                    f"seed, got {s[:80]!r}"
+                )
             continue
         if names is None:
             if len(cells) not in (2, 3):
-                raise ValueError(f"curve file {path}: line {no} has {len(cells)} columns; expected P,test_error "
-                                 "or P,test_error,seed")
-            names = ["p", "test_error", "seed"][:len(cells)]
+                raise ValueError(
+                    f"curve file {path}: line {no} has {len(cells)} columns; expected P,test_error or P,test_error,seed"
+                )
+            names = ["p", "test_error", "seed"][: len(cells)]
         if len(cells) != len(names):
             raise ValueError(f"curve file {path}: line {no} has {len(cells)} columns, expected {len(names)}")
         row = {}
@@ -160,14 +175,18 @@ def read_curve(path) -> dict:
             if name == "p" and v < 1:
                 raise ValueError(f"curve file {path}: line {no}: P must be an integer >= 1, got {c[:40]!r}")
             if name == "test_error" and not v > 0:
-                raise ValueError(f"curve file {path}: line {no}: test_error must be > 0 (the fit is in ln E), "
-                                 f"got {c[:40]!r}")
+                raise ValueError(
+                    f"curve file {path}: line {no}: test_error must be > 0 (the fit is in ln E), got {c[:40]!r}"
+                )
             row[name] = v
         rows.append(row)
     if not rows:
         raise ValueError(f"curve file {path}: holds no rows of P,test_error")
-    return {"P": np.array([r["p"] for r in rows]), "test_error": np.array([r["test_error"] for r in rows]),
-            "seed": np.array([int(r["seed"]) for r in rows]) if "seed" in names else None}
+    return {
+        "P": np.array([r["p"] for r in rows]),
+        "test_error": np.array([r["test_error"] for r in rows]),
+        "seed": np.array([int(r["seed"]) for r in rows]) if names is not None and "seed" in names else None,
+    }
 
 
 def _numeric(cell):
@@ -214,14 +233,15 @@ def _means(P, E, seed, pick=None):
 
 # ------------------------------------------------------------------------------------------- families
 
+
 @dataclass
 class _Family:
-    names: tuple          # internal parameter names
-    x0s: list             # starting points
+    names: tuple  # internal parameter names
+    x0s: list  # starting points
     lower: np.ndarray
     upper: np.ndarray
-    predict: object       # predict(theta, P) -> E
-    report: object        # report(theta, cov) -> (fitted, stderr)
+    predict: object  # predict(theta, P) -> E
+    report: object  # report(theta, cov) -> (fitted, stderr)
     log_resid: bool = True
     loss: str = "soft_l1"
 
@@ -234,16 +254,21 @@ def _spectrum_family(lam, y2, w, residual, kappa):
 
     def report(th, cov):
         k = math.exp(th[0])
-        return ({"kappa_eff": k, "sigma2": float(th[1] * scale)},
-                {"kappa_eff": float(k * math.sqrt(max(cov[0, 0], 0.0))),
-                 "sigma2": float(scale * math.sqrt(max(cov[1, 1], 0.0)))})
+        return (
+            {"kappa_eff": k, "sigma2": float(th[1] * scale)},
+            {
+                "kappa_eff": float(k * math.sqrt(max(cov[0, 0], 0.0))),
+                "sigma2": float(scale * math.sqrt(max(cov[1, 1], 0.0))),
+            },
+        )
 
     tot = float(np.sum(w * lam))
     grid = [math.log(kappa)] if kappa is not None else []
     grid += list(np.log(tot * np.geomspace(1e-6, 1e3, 19)))
     x0s = [[g, s] for g in grid for s in (0.0, 0.1)]
-    return _Family(("ln_kappa_eff", "sigma2_rel"), x0s, np.array([-np.inf, 0.0]), np.array([np.inf, np.inf]),
-                   predict, report)
+    return _Family(
+        ("ln_kappa_eff", "sigma2_rel"), x0s, np.array([-np.inf, 0.0]), np.array([np.inf, np.inf]), predict, report
+    )
 
 
 def _power_law_family(cutoff, kappa):
@@ -257,19 +282,32 @@ def _power_law_family(cutoff, kappa):
     def report(th, cov):
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         k, B = math.exp(th[2]), math.exp(th[3])
-        return ({"alpha": float(th[0]), "beta": float(th[1]), "kappa": k, "B": B, "sigma2": float(th[4])},
-                {"alpha": float(se[0]), "beta": float(se[1]), "kappa": float(k * se[2]), "B": float(B * se[3]),
-                 "sigma2": float(se[4])})
+        return (
+            {"alpha": float(th[0]), "beta": float(th[1]), "kappa": k, "B": B, "sigma2": float(th[4])},
+            {
+                "alpha": float(se[0]),
+                "beta": float(se[1]),
+                "kappa": float(k * se[2]),
+                "B": float(B * se[3]),
+                "sigma2": float(se[4]),
+            },
+        )
 
     ks = [math.log(kappa)] if kappa is not None else list(np.log(np.geomspace(1e-4, 10, 6)))
     x0s = [[a, b, k, 0.0, 0.0] for a in (0.2, 0.6, 1.5) for b in (0.2, 0.6, 1.5) for k in ks]
-    return _Family(("alpha", "beta", "ln_kappa", "ln_B", "sigma2"), x0s,
-                   np.array([0.02, 0.02, -40.0, -40.0, 0.0]), np.array([8.0, 8.0, 40.0, 40.0, np.inf]),
-                   predict, report)
+    return _Family(
+        ("alpha", "beta", "ln_kappa", "ln_B", "sigma2"),
+        x0s,
+        np.array([0.02, 0.02, -40.0, -40.0, 0.0]),
+        np.array([8.0, 8.0, 40.0, 40.0, np.inf]),
+        predict,
+        report,
+    )
 
 
 def _baseline_family(form):
     if form == "power_law_constant":
+
         def predict(th, P):
             return th[0] * np.asarray(P, float) ** -th[1] + th[2]
 
@@ -277,23 +315,46 @@ def _baseline_family(form):
             se = np.sqrt(np.clip(np.diag(cov), 0, None))
             return dict(zip(("a", "b", "c"), map(float, th))), dict(zip(("a", "b", "c"), map(float, se)))
 
-        return _Family(("a", "b", "c"), [], np.array([0.0, 0.0, 0.0]), np.array([np.inf, 10.0, np.inf]),
-                       predict, report, log_resid=False, loss="linear")
+        return _Family(
+            ("a", "b", "c"),
+            [],
+            np.array([0.0, 0.0, 0.0]),
+            np.array([np.inf, 10.0, np.inf]),
+            predict,
+            report,
+            log_resid=False,
+            loss="linear",
+        )
 
     def predict(th, P):
         return np.exp(th[2]) + np.exp(th[0] - th[1] * np.log(np.asarray(P, float)))
 
     def report(th, cov):
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
-        return ({"A": math.exp(th[0]), "b": float(th[1]), "E0": math.exp(th[2])},
-                {"A": float(math.exp(th[0]) * se[0]), "b": float(se[1]), "E0": float(math.exp(th[2]) * se[2])})
+        return (
+            {"A": math.exp(th[0]), "b": float(th[1]), "E0": math.exp(th[2])},
+            {"A": float(math.exp(th[0]) * se[0]), "b": float(se[1]), "E0": float(math.exp(th[2]) * se[2])},
+        )
 
-    x0s = [[a, b, e] for a in (0.0, 2.5, 5.0, 10.0) for b in (0.0, 0.25, 0.5, 1.0, 2.0) for e in (-6.0, -3.0, -1.0, 0.0, 1.0)]
-    return _Family(("ln_A", "b", "ln_E0"), x0s, np.array([-50.0, 0.0, -50.0]), np.array([50.0, 10.0, 50.0]),
-                   predict, report, loss="huber")
+    x0s = [
+        [a, b, e]
+        for a in (0.0, 2.5, 5.0, 10.0)
+        for b in (0.0, 0.25, 0.5, 1.0, 2.0)
+        for e in (-6.0, -3.0, -1.0, 0.0, 1.0)
+    ]
+    return _Family(
+        ("ln_A", "b", "ln_E0"),
+        x0s,
+        np.array([-50.0, 0.0, -50.0]),
+        np.array([50.0, 10.0, 50.0]),
+        predict,
+        report,
+        loss="huber",
+    )
 
 
 # ------------------------------------------------------------------------------------------- fitting
+
 
 def _residuals(fam, th, P, E, s):
     try:
@@ -312,11 +373,19 @@ def _least_squares(fam, P, E, s, x0s, f_scale):
 
     best = None
     for x0 in x0s:
-        x0 = np.clip(np.asarray(x0, float), fam.lower + 1e-9, np.where(np.isfinite(fam.upper), fam.upper - 1e-9, np.inf))
+        x0 = np.clip(
+            np.asarray(x0, float), fam.lower + 1e-9, np.where(np.isfinite(fam.upper), fam.upper - 1e-9, np.inf)
+        )
         try:
-            res = least_squares(lambda th: _residuals(fam, th, P, E, s), x0, bounds=(fam.lower, fam.upper),
-                                loss=fam.loss if f_scale else "linear", f_scale=f_scale or 1.0, x_scale="jac",
-                                max_nfev=400)
+            res = least_squares(
+                lambda th: _residuals(fam, th, P, E, s),
+                x0,
+                bounds=(fam.lower, fam.upper),
+                loss=fam.loss if f_scale else "linear",
+                f_scale=f_scale or 1.0,
+                x_scale="jac",
+                max_nfev=400,
+            )
         except (ValueError, FloatingPointError):
             continue
         if best is None or res.cost < best.cost:
@@ -411,9 +480,17 @@ class FitResult(Result):
         return self.form
 
     def _data(self) -> dict:
-        return {"model": self.form, "fitted": self.fitted, "stderr": self.stderr, "prediction": self.prediction,
-                "interval": self.interval, "level": self.params.get("level"), "derived": self.derived,
-                "residual_scale": self.residual_scale, "n_points": self.n_points}
+        return {
+            "model": self.form,
+            "fitted": self.fitted,
+            "stderr": self.stderr,
+            "prediction": self.prediction,
+            "interval": self.interval,
+            "level": self.params.get("level"),
+            "derived": self.derived,
+            "residual_scale": self.residual_scale,
+            "n_points": self.n_points,
+        }
 
     def _columns(self) -> dict:
         keys = ("P", "value", "lower", "upper")
@@ -438,8 +515,10 @@ def _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, n_min, extra_ba
 
     Pm, Em, se = _means(P, E, seed)
     if Pm.size < n_min:
-        raise ValueError(f"the curve must hold at least {n_min} distinct P values for this model "
-                         f"({len(fam.names)} parameters), got {Pm.size}")
+        raise ValueError(
+            f"the curve must hold at least {n_min} distinct P values for this model "
+            f"({len(fam.names)} parameters), got {Pm.size}"
+        )
     seeds = np.unique(seed) if seed is not None else np.array([])
     use_se = seed is not None and np.all(np.isfinite(se))
     s = np.maximum(se, 1e-3) if use_se else np.ones(Pm.size)
@@ -481,21 +560,27 @@ def _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, n_min, extra_ba
         if len(pars) >= 10:
             interval = f"bootstrap over seeds ({len(pars)} resamples)"
             stderr = {k: float(np.std([d[k] for d in pars], ddof=1)) for k in fitted}
-            if predict_P.size:   # the bootstrap's spread of ln E, widened for the few seeds (Student t)
+            if predict_P.size:  # the bootstrap's spread of ln E, widened for the few seeds (Student t)
                 ns = seeds.size
                 sd = np.std(np.array(preds), axis=0, ddof=1) * math.sqrt(ns / (ns - 1))
                 half_lo = half_hi = student.ppf(0.5 + level / 2, ns - 1) * sd
     half = q * np.sqrt(np.clip(np.einsum("ij,jk,ik->i", g, cov, g), 0, None)) if predict_P.size else np.array([])
     if interval == "delta method":
         half_lo = half_hi = half
-    elif predict_P.size:    # the bootstrap sees the seeds' scatter only; the delta method's ŝ also the misfit
+    elif predict_P.size:  # the bootstrap sees the seeds' scatter only; the delta method's ŝ also the misfit
         half_lo, half_hi = np.maximum(half_lo, half), np.maximum(half_hi, half)
     if extra_band is not None and predict_P.size:
         sys_lo, sys_hi = extra_band(th, base)
         half_lo, half_hi = np.hypot(half_lo, sys_lo), np.hypot(half_hi, sys_hi)
-    prediction = [{"P": float(Ps), "value": float(math.exp(b)), "lower": float(math.exp(b - hl)),
-                   "upper": float(math.exp(b + hh)) if math.isfinite(b + hh) else math.inf}
-                  for Ps, b, hl, hh in zip(predict_P, base, half_lo, half_hi)]
+    prediction = [
+        {
+            "P": float(Ps),
+            "value": float(math.exp(b)),
+            "lower": float(math.exp(b - hl)),
+            "upper": float(math.exp(b + hh)) if math.isfinite(b + hh) else math.inf,
+        }
+        for Ps, b, hl, hh in zip(predict_P, base, half_lo, half_hi)
+    ]
     slopes = {}
     for Ps in predict_P:
         e1, e2 = fam.predict(th, np.array([Ps / 1.01, Ps * 1.01]))
@@ -510,8 +595,19 @@ def _plc_start(P, E):
     return [math.exp(ln_a), max(-b, 1e-3), c]
 
 
-def fit_curve(P, test_error, seed=None, *, spectrum=None, kappa=None, cutoff=None, predict_P=None, level=0.9,
-              bootstrap=100, rng_seed=0) -> FitResult:
+def fit_curve(
+    P,
+    test_error,
+    seed=None,
+    *,
+    spectrum=None,
+    kappa=None,
+    cutoff=None,
+    predict_P=None,
+    level=0.9,
+    bootstrap=100,
+    rng_seed=0,
+) -> FitResult:
     """Fit a measured learning curve with the renormalized theory and extrapolate it (module docstring).
 
     Parameters
@@ -574,8 +670,9 @@ def fit_curve(P, test_error, seed=None, *, spectrum=None, kappa=None, cutoff=Non
         w = np.ones_like(lam)
         fam = _spectrum_family(lam, y * y, w, residual, kappa)
         extra = _drift_band(lam, y, residual, fam, P.max(), predict_P)
-        th, fitted, stderr, pred, interval, derived, rs, n = _run(fam, P, E, seed, predict_P, level, bootstrap,
-                                                                  rng_seed, 3, extra)
+        th, fitted, stderr, pred, interval, derived, rs, n = _run(
+            fam, P, E, seed, predict_P, level, bootstrap, rng_seed, 3, extra
+        )
         if kappa is not None:
             derived["kappa_eff_over_kappa"] = fitted["kappa_eff"] / kappa
         derived.update(extra.info)
@@ -584,8 +681,9 @@ def fit_curve(P, test_error, seed=None, *, spectrum=None, kappa=None, cutoff=Non
     else:
         cutoff = DEFAULT_CUTOFF if cutoff is None else check_int("cutoff", cutoff, high=10**12)
         fam = _power_law_family(cutoff, kappa)
-        th, fitted, stderr, pred, interval, derived, rs, n = _run(fam, P, E, seed, predict_P, level, bootstrap,
-                                                                  rng_seed, 6)
+        th, fitted, stderr, pred, interval, derived, rs, n = _run(
+            fam, P, E, seed, predict_P, level, bootstrap, rng_seed, 6
+        )
         a, b = fitted["alpha"], fitted["beta"]
         derived["exponent"] = -min(b, 2 * (1 + a)) / (1 + a)
         params.update(mode="power_law", cutoff=cutoff)
@@ -613,8 +711,8 @@ class _DriftBand:
             return zero, zero
         kappa = math.exp(th[0])
         K = _solve_K(self.lam, np.ones_like(self.lam), np.array([float(self.P_max)]), kappa)[0]
-        k_star = max(1, int(np.sum(self.lam / (self.lam + K) >= 0.5)))    # modes learned at the largest fitted P
-        k_star = max(k_star, self.lam.size // 2)    # the tilt: the upper half of the measured modes, at most
+        k_star = max(1, int(np.sum(self.lam / (self.lam + K) >= 0.5)))  # modes learned at the largest fitted P
+        k_star = max(k_star, self.lam.size // 2)  # the tilt: the upper half of the measured modes, at most
         sel = self.drift["k_lo"] >= k_star / 2
         if np.sum(sel) < 2:
             sel = np.ones_like(sel, dtype=bool)
@@ -629,14 +727,28 @@ class _DriftBand:
                 lam = self.lam * np.exp(-sa * d_alpha * tilt)
                 y2 = self.y2 * np.exp(-sb * d_beta * tilt)
                 try:
-                    e = np.log(noisy_test_error(lam, y2, np.ones_like(lam), Pstar, kappa,
-                                                th[1] * (float(np.sum(self.y2)) + self.residual), self.residual))
+                    e = np.log(
+                        noisy_test_error(
+                            lam,
+                            y2,
+                            np.ones_like(lam),
+                            Pstar,
+                            kappa,
+                            th[1] * (float(np.sum(self.y2)) + self.residual),
+                            self.residual,
+                        )
+                    )
                 except FloatingPointError:
                     continue
                 hi = np.maximum(hi, e - base)
                 lo = np.maximum(lo, base - e)
-        self.info["drift"] = {"k_star": k_star, "d_alpha": d_alpha, "d_beta": d_beta,
-                              "half_width_lower": lo.tolist(), "half_width_upper": hi.tolist()}
+        self.info["drift"] = {
+            "k_star": k_star,
+            "d_alpha": d_alpha,
+            "d_beta": d_beta,
+            "half_width_lower": lo.tolist(),
+            "half_width_upper": hi.tolist(),
+        }
         return lo, hi
 
 
@@ -644,8 +756,9 @@ def _drift_band(lam, y, residual, fam, P_max, predict_P):
     return _DriftBand(lam, y, residual, fam, P_max, predict_P)
 
 
-def fit_baseline(P, test_error, seed=None, *, form="chinchilla", predict_P=None, level=0.9, bootstrap=100,
-                 rng_seed=0) -> FitResult:
+def fit_baseline(
+    P, test_error, seed=None, *, form="chinchilla", predict_P=None, level=0.9, bootstrap=100, rng_seed=0
+) -> FitResult:
     """Fit a baseline form to a learning curve, for comparison with :func:`fit_curve`: ``power_law_constant``
     E = a P^-b + c (c ≥ 0; least squares on E) or ``chinchilla`` E = e^E0' + e^A' P^-b (Huber loss δ = 10⁻³
     on ln E from a grid of starts). Intervals and band as :func:`fit_curve`; ``fitted`` a, b, c or A, b, E0.
@@ -666,7 +779,6 @@ def fit_baseline(P, test_error, seed=None, *, form="chinchilla", predict_P=None,
     level = check_real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
     bootstrap = check_int("bootstrap", bootstrap, low=0)
     fam = _baseline_family(form)
-    th, fitted, stderr, pred, interval, derived, rs, n = _run(fam, P, E, seed, predict_P, level, bootstrap,
-                                                              rng_seed, 4)
+    th, fitted, stderr, pred, interval, derived, rs, n = _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, 4)
     derived["exponent"] = -fitted["b"]
     return FitResult(form, fitted, stderr, pred, interval, derived, rs, n, {"level": level, "form": form})

@@ -24,6 +24,7 @@ spectrum's λ(k_c), y(k_c), so a measured spectrum is honoured by every scheme. 
 Every scheme returns a :class:`Trajectory`, a continuous solution: ``traj(tau)`` or
 ``traj.at_mode(k)`` gives r, u and the rescaled s, r̂ = r λ(k_c), Û = u λ(k_c)².
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,18 @@ from .model import Model, check_int, check_model, check_real
 from .results import Result
 from .spectrum import PowerLaw
 
-__all__ = ["flow", "flow_batch", "integrate", "Segment", "shell_rates", "RTOL", "SWITCH", "Trajectory", "FlowError", "SCHEMES"]
+__all__ = [
+    "flow",
+    "flow_batch",
+    "integrate",
+    "Segment",
+    "shell_rates",
+    "RTOL",
+    "SWITCH",
+    "Trajectory",
+    "FlowError",
+    "SCHEMES",
+]
 
 SCHEMES = ("continuum", "discrete", "hybrid")
 
@@ -161,8 +173,7 @@ class Trajectory(Result):
         ki = k.astype(int)
         r, u = self._couplings_at_modes(ki)
         tau = np.where(ki > 0, np.log(self.model.cutoff / np.maximum(ki, 1)), np.inf)
-        return {"tau": tau, "k_c": ki.astype(float), "r": r, "u": u,
-                **self.rescaled(np.where(ki > 0, tau, 0.0), r, u)}
+        return {"tau": tau, "k_c": ki.astype(float), "r": r, "u": u, **self.rescaled(np.where(ki > 0, tau, 0.0), r, u)}
 
     def _couplings_at_modes(self, k):
         """(r, u) after integrating out the modes above k (integer array)."""
@@ -213,8 +224,9 @@ def shell_rates(spectrum, r, u, k_c):
     return w * dr, w * du
 
 
-def solve_continuum(spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_eval=None, dense=True, rtol=RTOL,
-               events=None, strict=True):
+def solve_continuum(
+    spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_eval=None, dense=True, rtol=RTOL, events=None, strict=True
+):
     """The one ODE integration of the flow: (r, u) (arrays of n components) in x = ln k_c from x_hi
     down to x_lo (DOP853). ``where(x)`` -> (τ, k_c) names the point of a failure (FlowError);
     ``strict=False`` returns a failed or event-stopped solution instead of raising."""
@@ -237,14 +249,27 @@ def solve_continuum(spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_ev
             # u² K2 beyond float64 (0·inf = NaN): the step-size control would spin on it for ever
             i = int(np.flatnonzero(~np.isfinite(rates))[0]) % n
             tau, kc = where(x)
-            raise FlowError(f"the one-loop rates of the {what} flow overflow float64 at tau={tau:.6g} (k_c={kc:.6g}, "
-                            f"r={z[i]:.4g}, u={z[n + i]:.4g}: u^2 times the shell cumulants is beyond float64); "
-                            "lower U or raise kappa", tau=tau, k_c=kc)
+            raise FlowError(
+                f"the one-loop rates of the {what} flow overflow float64 at tau={tau:.6g} (k_c={kc:.6g}, "
+                f"r={z[i]:.4g}, u={z[n + i]:.4g}: u^2 times the shell cumulants is beyond float64); "
+                "lower U or raise kappa",
+                tau=tau,
+                k_c=kc,
+            )
         return rates
 
-    sol = solve_ivp(rhs, (x_hi, x_lo), np.concatenate([r, u]), method="DOP853", rtol=rtol, atol=ATOL,
-                    dense_output=dense, t_eval=t_eval, events=events)
-    if not isinstance(sol.y, np.ndarray) or sol.y.ndim != 2:   # a failure before the first t_eval point: y = []
+    sol = solve_ivp(
+        rhs,
+        (x_hi, x_lo),
+        np.concatenate([r, u]),
+        method="DOP853",
+        rtol=rtol,
+        atol=ATOL,
+        dense_output=dense,
+        t_eval=t_eval,
+        events=events,
+    )
+    if not isinstance(sol.y, np.ndarray) or sol.y.ndim != 2:  # a failure before the first t_eval point: y = []
         sol.y = np.zeros((2 * n, 0))
     bad = np.flatnonzero(~np.all(np.isfinite(sol.y), axis=1)) if sol.y.size else np.zeros(0, int)
     if strict and (sol.status != 0 or len(bad) or (t_eval is not None and len(sol.t) != len(t_eval))):
@@ -254,9 +279,13 @@ def solve_continuum(spectrum, r, u, x_hi, x_lo, *, where, what="continuum", t_ev
             state = f", r={sol.y[0, -1]:.4g}, u={sol.y[1, -1]:.4g}" if sol.y.size else ""
         else:
             state = f"; trajectory {bad[0] % n}: r0={r[bad[0] % n]:g}, u0={u[bad[0] % n]:g}" if len(bad) else ""
-        raise FlowError(f"integration of the {what} flow failed at tau={tau:.6g} (k_c={k_c:.6g}{state}): "
-                        f"{str(sol.message).rstrip('.')}; the one-loop flow leaves its range here: lower U or "
-                        "raise kappa", tau=tau, k_c=k_c)
+        raise FlowError(
+            f"integration of the {what} flow failed at tau={tau:.6g} (k_c={k_c:.6g}{state}): "
+            f"{str(sol.message).rstrip('.')}; the one-loop flow leaves its range here: lower U or "
+            "raise kappa",
+            tau=tau,
+            k_c=k_c,
+        )
     return sol
 
 
@@ -277,16 +306,21 @@ def _discrete(spectrum, r, u, k_hi, k_lo, cutoff):
             raise FlowError(
                 f"the one-loop step is not small at mode k={q + 1} (u·K2/2 = {u * K2 / 2:.3g} >= 1/2): "
                 "the expansion in u breaks down; lower U or raise kappa",
-                tau=math.log(cutoff / (q + 1)), k_c=q + 1)
+                tau=math.log(cutoff / (q + 1)),
+                k_c=q + 1,
+            )
         try:
             dr, du = update(u, K1, K2, K3)
-        except OverflowError:   # Python floats raise where numpy would give inf (u² beyond float64)
+        except OverflowError:  # Python floats raise where numpy would give inf (u² beyond float64)
             dr = du = math.inf
         r += dr
         u += du
         if not (math.isfinite(r) and math.isfinite(u)):
-            raise FlowError(f"the flow diverged at mode k={q + 1} (r or u beyond float64): lower U or raise kappa",
-                            tau=math.log(cutoff / (q + 1)), k_c=q + 1)
+            raise FlowError(
+                f"the flow diverged at mode k={q + 1} (r or u beyond float64): lower U or raise kappa",
+                tau=math.log(cutoff / (q + 1)),
+                k_c=q + 1,
+            )
         rs.append(r)
         us.append(u)
     return np.array(rs), np.array(us)
@@ -369,10 +403,23 @@ def integrate(spectrum, r, u, k_hi, k_lo=0, scheme="continuum", *, switch=SWITCH
         x_hi, x_lo = math.log(k_hi), math.log(max(k_lo, 1))
         if u == 0.0 or x_hi == x_lo:
             x = np.array([x_hi, x_lo]) if x_hi > x_lo else np.array([x_hi])
-            return Segment(scheme, k_hi, k_lo, _Constant(r, u), x, np.full(x.shape, r), np.full(x.shape, u), 0, none, none, (r, u))
+            return Segment(
+                scheme, k_hi, k_lo, _Constant(r, u), x, np.full(x.shape, r), np.full(x.shape, u), 0, none, none, (r, u)
+            )
         sol = solve_continuum(spectrum, r, u, x_hi, x_lo, where=lambda x: (math.log(cutoff) - x, math.exp(x)))
-        return Segment(scheme, k_hi, k_lo, _Pair(sol.sol), sol.t, sol.y[0], sol.y[1], 0, none, none,
-                       (float(sol.y[0, -1]), float(sol.y[1, -1])))
+        return Segment(
+            scheme,
+            k_hi,
+            k_lo,
+            _Pair(sol.sol),
+            sol.t,
+            sol.y[0],
+            sol.y[1],
+            0,
+            none,
+            none,
+            (float(sol.y[0, -1]), float(sol.y[1, -1])),
+        )
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     k_hi = int(k_hi)
@@ -381,8 +428,15 @@ def integrate(spectrum, r, u, k_hi, k_lo=0, scheme="continuum", *, switch=SWITCH
     if kmax < k_hi:  # hybrid: modes kmax+1 … k_hi as the continuum between k_hi + ½ and kmax + ½
         x_hi, x_lo = math.log(k_hi + 0.5), math.log(kmax + 0.5)
         if u > 0.0:
-            sol = solve_continuum(spectrum, r, u, x_hi, x_lo, what="hybrid",
-                             where=lambda x: (math.log(cutoff / (math.exp(x) - 0.5)), math.exp(x) - 0.5))
+            sol = solve_continuum(
+                spectrum,
+                r,
+                u,
+                x_hi,
+                x_lo,
+                what="hybrid",
+                where=lambda x: (math.log(cutoff / (math.exp(x) - 0.5)), math.exp(x) - 0.5),
+            )
             dense, x, rc, uc = sol.sol, sol.t, sol.y[0], sol.y[1]
             r, u = float(sol.y[0, -1]), float(sol.y[1, -1])
         else:
@@ -439,9 +493,11 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = SWITCH) -> Tr
     """
     check_model(model)
     if model.network:
-        raise ValueError("flow integrates the quartic's couplings (r, u); a network (width given) has none: its "
-                         "coupling is the distribution of its scale Q, whose running couplings are "
-                         "rgflow.network.running_couplings(model, k)")
+        raise ValueError(
+            "flow integrates the quartic's couplings (r, u); a network (width given) has none: its "
+            "coupling is the distribution of its scale Q, whose running couplings are "
+            "rgflow.network.running_couplings(model, k)"
+        )
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     switch = check_int("switch", switch)
@@ -449,14 +505,19 @@ def flow(model: Model, scheme: str = "continuum", *, switch: int = SWITCH) -> Tr
     seg = integrate(model.spectrum, model.r, model.u, lam_n, 0, scheme, switch=switch)
     t1 = math.log(lam_n)
     if scheme == "continuum":
-        return Trajectory(model, scheme, t1 - seg.x, seg.r, seg.u, seg.end,
-                          _dense=_InTau(seg.dense, t1))
+        return Trajectory(model, scheme, t1 - seg.x, seg.r, seg.u, seg.end, _dense=_InTau(seg.dense, t1))
     t_hi = np.log(lam_n / (np.exp(seg.x[:-1]) - 0.5)) if len(seg.x) > 1 else np.zeros(len(seg.x))
     r_hi, u_hi = (seg.r[:-1], seg.u[:-1]) if len(seg.x) > 1 else (seg.r, seg.u)
     t_lo = np.log(lam_n / np.arange(seg.kmax, 0, -1, dtype=float))
-    return Trajectory(model, scheme, np.concatenate([t_hi, t_lo]), np.concatenate([r_hi, seg.r_modes[:-1]]),
-                      np.concatenate([u_hi, seg.u_modes[:-1]]), seg.end,
-                      _by_mode=(seg.kmax, seg.r_modes, seg.u_modes, seg.dense))
+    return Trajectory(
+        model,
+        scheme,
+        np.concatenate([t_hi, t_lo]),
+        np.concatenate([r_hi, seg.r_modes[:-1]]),
+        np.concatenate([u_hi, seg.u_modes[:-1]]),
+        seg.end,
+        _by_mode=(seg.kmax, seg.r_modes, seg.u_modes, seg.dense),
+    )
 
 
 def _check_array(name, values):
@@ -513,8 +574,9 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None, spectrum=None) -> dict:
     [29.952 53.844]
     """
     if spectrum is None:
-        spectrum = PowerLaw(check_real("alpha", alpha, low=0.0, low_open=True),
-                            check_real("beta", beta, low=-1.0, low_open=True))
+        spectrum = PowerLaw(
+            check_real("alpha", alpha, low=0.0, low_open=True), check_real("beta", beta, low=-1.0, low_open=True)
+        )
     else:
         Model.build(alpha, beta, 1, 1.0, 0.0, cutoff, spectrum)  # alpha = beta = None; cutoff <= its modes
     cutoff = check_int("cutoff", cutoff)
@@ -529,10 +591,23 @@ def flow_batch(alpha, beta, cutoff, r0, u0, *, tau=None, spectrum=None) -> dict:
     if tau.ndim != 1 or not np.all(np.isfinite(tau)) or np.any(tau < 0) or np.any(tau > t1) or np.any(np.diff(tau) < 0):
         raise ValueError(f"tau must be an increasing 1-D array in [0, ln cutoff = {t1:g}]")
     if t1 == 0.0 or not np.any(u0 > 0):
-        return {"tau": tau, "r": np.broadcast_to(r0, (len(tau), n)).copy(), "u": np.broadcast_to(u0, (len(tau), n)).copy()}
+        return {
+            "tau": tau,
+            "r": np.broadcast_to(r0, (len(tau), n)).copy(),
+            "u": np.broadcast_to(u0, (len(tau), n)).copy(),
+        }
 
     x_eval = math.log(cutoff) - tau
-    sol = solve_continuum(spectrum, r0, u0, math.log(cutoff), 0.0, t_eval=x_eval, dense=False,
-                     rtol=max(RTOL / math.sqrt(2 * n), BATCH_RTOL_MIN), what="batch",
-                     where=lambda x: (math.log(cutoff) - x, math.exp(x)))
+    sol = solve_continuum(
+        spectrum,
+        r0,
+        u0,
+        math.log(cutoff),
+        0.0,
+        t_eval=x_eval,
+        dense=False,
+        rtol=max(RTOL / math.sqrt(2 * n), BATCH_RTOL_MIN),
+        what="batch",
+        where=lambda x: (math.log(cutoff) - x, math.exp(x)),
+    )
     return {"tau": tau.copy(), "r": sol.y[:n].T.copy(), "u": sol.y[n:].T.copy()}

@@ -17,6 +17,7 @@ returning the ``len(X) × len(Z)`` block K(X, Z) (checked: that shape, finite). 
 
 scikit-learn is imported only when one of its kernels is asked for.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,13 +26,24 @@ import numpy as np
 
 from ._checks import check_int, check_real
 
-__all__ = ["NETWORK_KERNELS", "NAMED_KERNELS", "SKLEARN_GP_KERNELS", "Kernel", "resolve_kernel",
-           "network_kernel", "kernel_names"]
+__all__ = [
+    "NETWORK_KERNELS",
+    "NAMED_KERNELS",
+    "SKLEARN_GP_KERNELS",
+    "Kernel",
+    "resolve_kernel",
+    "network_kernel",
+    "kernel_names",
+]
 
 NETWORK_KERNELS = ("nngp-relu", "ntk-relu", "nngp-erf", "ntk-erf")
 NAMED_KERNELS = ("rbf", "laplace", "ntk", *NETWORK_KERNELS)
-SKLEARN_GP_KERNELS = {"matern": "Matern", "rational-quadratic": "RationalQuadratic",
-                      "exp-sine-squared": "ExpSineSquared", "dot-product": "DotProduct"}
+SKLEARN_GP_KERNELS = {
+    "matern": "Matern",
+    "rational-quadratic": "RationalQuadratic",
+    "exp-sine-squared": "ExpSineSquared",
+    "dot-product": "DotProduct",
+}
 _SKLEARN_PAIRWISE = ("linear", "poly", "polynomial", "sigmoid", "cosine", "chi2", "additive_chi2", "laplacian")
 
 
@@ -41,6 +53,7 @@ def kernel_names() -> tuple:
 
 
 # ---------------------------------------------------------------------------- deep networks
+
 
 def _relu_moments(q1, q2, c):
     """E[φ(u)φ(v)] and E[φ'(u)φ'(v)] for φ = ReLU, (u, v) centred Gaussian with variances q1, q2 and
@@ -80,8 +93,12 @@ def network_kernel(X, Z, *, activation="relu", kind="ntk", depth=1, weight_var=N
         raise ValueError(f"activation must be relu or erf, got {activation!r}")
     moments = _relu_moments if activation == "relu" else _erf_moments
     L = check_int("depth", depth, low=1)
-    sw = check_real("weight_var", 2.0 if (weight_var is None and activation == "relu") else
-                    (1.0 if weight_var is None else weight_var), low=0, low_open=True)
+    sw = check_real(
+        "weight_var",
+        2.0 if (weight_var is None and activation == "relu") else (1.0 if weight_var is None else weight_var),
+        low=0,
+        low_open=True,
+    )
     sb = check_real("bias_var", bias_var, low=0)
     d = X.shape[1]
     c = sw * (X @ Z.T) / d + sb
@@ -101,6 +118,7 @@ def network_kernel(X, Z, *, activation="relu", kind="ntk", depth=1, weight_var=N
 
 
 # ---------------------------------------------------------------------------- named kernels
+
 
 def _named(name, X, Z, params):
     from scipy.spatial.distance import cdist
@@ -136,14 +154,17 @@ def _named_params(name, d, params):
         allowed = ("depth", "weight_var", "bias_var")
     extra = set(params) - set(allowed)
     if extra:
-        raise ValueError(f"kernel {name!r} takes the parameters {', '.join(allowed)}; "
-                         f"unknown: {', '.join(sorted(extra))}")
+        raise ValueError(
+            f"kernel {name!r} takes the parameters {', '.join(allowed)}; unknown: {', '.join(sorted(extra))}"
+        )
     if name == "ntk":
         return {"bias": check_real("bias", params.get("bias", 1.0), low=0)}
     if name in ("rbf", "laplace"):
         return {"gamma": check_real("gamma", params.get("gamma", 1.0 / d), low=0, low_open=True)}
-    out = {"depth": check_int("depth", params.get("depth", 1), low=1),
-           "bias_var": check_real("bias_var", params.get("bias_var", 0.0), low=0)}
+    out = {
+        "depth": check_int("depth", params.get("depth", 1), low=1),
+        "bias_var": check_real("bias_var", params.get("bias_var", 0.0), low=0),
+    }
     if params.get("weight_var") is not None:
         out["weight_var"] = check_real("weight_var", params["weight_var"], low=0, low_open=True)
     return out
@@ -168,9 +189,11 @@ class Kernel:
             K = self._fn(X, Z)
         except ValueError:
             raise
-        except Exception as exc:   # a user's callable: its failure as one message, not a traceback
-            raise ValueError(f"kernel {self.name} failed on a {X.shape[0]} × {Z.shape[0]} block: "
-                             f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        except Exception as exc:  # a user's callable: its failure as one message, not a traceback
+            raise ValueError(
+                f"kernel {self.name} failed on a {X.shape[0]} × {Z.shape[0]} block: "
+                f"{type(exc).__name__}: {str(exc)[:200]}"
+            ) from None
         if hasattr(K, "toarray"):
             K = K.toarray()
         try:
@@ -178,8 +201,10 @@ class Kernel:
         except (TypeError, ValueError):
             raise ValueError(f"kernel {self.name} must return an array of numbers, got {type(K).__name__}") from None
         if K.shape != (X.shape[0], Z.shape[0]):
-            raise ValueError(f"kernel {self.name} must return a {X.shape[0]} × {Z.shape[0]} array on "
-                             f"({X.shape[0]}, {Z.shape[0]}) points, got shape {K.shape}")
+            raise ValueError(
+                f"kernel {self.name} must return a {X.shape[0]} × {Z.shape[0]} array on "
+                f"({X.shape[0]}, {Z.shape[0]}) points, got shape {K.shape}"
+            )
         if not np.all(np.isfinite(K)):
             raise ValueError(f"kernel {self.name} returned NaN or inf")
         return K
@@ -238,8 +263,10 @@ def resolve_kernel(kernel, d, params=None) -> Kernel:
             allowed = [a for a in inspect.signature(fn).parameters if a not in ("X", "Y")]
             extra = set(params) - set(allowed)
             if extra:
-                raise ValueError(f"kernel {name!r} takes the parameters {', '.join(allowed) or 'none'}; "
-                                 f"unknown: {', '.join(sorted(extra))}")
+                raise ValueError(
+                    f"kernel {name!r} takes the parameters {', '.join(allowed) or 'none'}; "
+                    f"unknown: {', '.join(sorted(extra))}"
+                )
             return Kernel(name, _PairwiseFn(name, params), params)
         if name in SKLEARN_GP_KERNELS:
             _sklearn()
@@ -251,14 +278,18 @@ def resolve_kernel(kernel, d, params=None) -> Kernel:
             except TypeError as exc:
                 raise ValueError(f"kernel {name!r}: bad parameters {sorted(params)} ({exc})") from None
             return Kernel(repr(obj), _CallableFn(obj, {}), params)
-        raise ValueError(f"kernel must be a callable, a scikit-learn kernel object or one of "
-                         f"{', '.join(kernel_names())}; got {kernel!r}")
+        raise ValueError(
+            f"kernel must be a callable, a scikit-learn kernel object or one of "
+            f"{', '.join(kernel_names())}; got {kernel!r}"
+        )
     if callable(kernel):
         name = getattr(kernel, "__name__", None) or repr(kernel)
         if type(kernel).__module__.startswith("sklearn.gaussian_process"):
-            name = repr(kernel)   # e.g. Matern(length_scale=1, nu=1.5)
+            name = repr(kernel)  # e.g. Matern(length_scale=1, nu=1.5)
             if params:
                 raise ValueError("a scikit-learn kernel object carries its own parameters; pass no kernel parameters")
         return Kernel(str(name)[:200], _CallableFn(kernel, params), params)
-    raise ValueError(f"kernel must be a name, a callable (X, Z) -> Gram matrix or a scikit-learn kernel object, "
-                     f"got {type(kernel).__name__}")
+    raise ValueError(
+        f"kernel must be a name, a callable (X, Z) -> Gram matrix or a scikit-learn kernel object, "
+        f"got {type(kernel).__name__}"
+    )

@@ -31,6 +31,7 @@ tiny ridge (next to the interpolation threshold) it misses by 13-35%.
 
 Measured (α = 0.2, β = 0.3, Λ = 4P, P = 100..1600, figure 8, ``rgflow.plotting.fig8_kernel_ridge``): see the README.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,9 +43,20 @@ from .model import Model, check_int, check_real, gp_moments
 from .results import Result
 from .ridge import MAX_POINTS, renormalized_ridge, ridge_errors
 
-__all__ = ["sample_gram", "krr_training_loss", "theory_training_loss", "effective_ridge", "compare",
-           "gaussian_feature_krr", "eigenvector_kurtosis", "THEORIES", "KRRComparison", "compare_real",
-           "check_comparison", "check_theories"]
+__all__ = [
+    "sample_gram",
+    "krr_training_loss",
+    "theory_training_loss",
+    "effective_ridge",
+    "compare",
+    "gaussian_feature_krr",
+    "eigenvector_kurtosis",
+    "THEORIES",
+    "KRRComparison",
+    "compare_real",
+    "check_comparison",
+    "check_theories",
+]
 
 
 def _grid_size(cutoff) -> int:
@@ -95,8 +107,7 @@ def krr_training_loss(P, alpha, beta, kappa, cutoff=None, seeds=(0,), random_sig
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must name at least one seed")
-    out = np.array([_krr_one(*sample_gram(m.P, alpha, beta, m.cutoff, s, random_signs)[:2], m.kappa)
-                    for s in seeds])
+    out = np.array([_krr_one(*sample_gram(m.P, alpha, beta, m.cutoff, s, random_signs)[:2], m.kappa) for s in seeds])
     out = np.column_stack([out, out.sum(axis=1)])
     n = len(out)
     se = out.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(3, np.nan)
@@ -123,11 +134,19 @@ def theory_training_loss(P, alpha, beta, kappa, cutoff=None) -> dict:
     rr = ridge_errors(lam, m.target(), m.P, m.kappa, "renormalized")
     ke = m.P * rr.K
     E0 = 1.0 / (1.0 - rr.gamma)
-    rr_bias = rr.train_error   # the training residual (κ/κ_eff)² E0 Σ_k y_k² (1 − L_k)²
+    rr_bias = rr.train_error  # the training residual (κ/κ_eff)² E0 Σ_k y_k² (1 − L_k)²
     rr_var = float(m.kappa * np.sum(rr.L) / m.P)
-    return {"bias": bias, "variance": var, "loss": bias + var, "kappa_eff": ke, "E0": float(E0),
-            "bias_rr": rr_bias, "variance_rr": rr_var, "loss_rr": rr_bias + rr_var,
-            "diagnostic": float(np.sum(r * lam / (1 + r * lam)) / m.P)}
+    return {
+        "bias": bias,
+        "variance": var,
+        "loss": bias + var,
+        "kappa_eff": ke,
+        "E0": float(E0),
+        "bias_rr": rr_bias,
+        "variance_rr": rr_var,
+        "loss_rr": rr_bias + rr_var,
+        "diagnostic": float(np.sum(r * lam / (1 + r * lam)) / m.P),
+    }
 
 
 def compare(P_values, alpha, beta, kappa, cutoff_factor=4, samples=12800, min_seeds=8) -> dict:
@@ -158,8 +177,12 @@ KAPPAS = (40.0, _paper.KAPPA, 0.05)  # δ ≈ 0.05 (EK regime), the paper's ridg
 
 DATASETS = ("digits", "breast_cancer", "diabetes", "wine")
 TARGETS = ("class", "smooth")
-_CLASS = {"digits": "digit 3 against the rest", "breast_cancer": "malignant (label 0)", "wine": "cultivar 0",
-          "diabetes": "progression above its median"}
+_CLASS = {
+    "digits": "digit 3 against the rest",
+    "breast_cancer": "malignant (label 0)",
+    "wine": "cultivar 0",
+    "diabetes": "progression above its median",
+}
 
 
 def real_dataset(name, target="class"):
@@ -181,14 +204,13 @@ def real_dataset(name, target="class"):
     sd = X.std(axis=0)
     X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     if target == "class":
-        f = {"digits": lab == 3, "breast_cancer": lab == 0, "wine": lab == 0,
-             "diabetes": lab > np.median(lab)}[name].astype(float)
+        f = {"digits": lab == 3, "breast_cancer": lab == 0, "wine": lab == 0, "diabetes": lab > np.median(lab)}[
+            name
+        ].astype(float)
     else:
         z = X @ np.random.default_rng(1).standard_normal(X.shape[1])
         f = np.tanh(z / z.std())
     return X, f
-
-
 
 
 from ._draws import SLACK, _one_blas_thread, sample_draws  # noqa: E402, F401  (shared with rgflow.network_real)
@@ -215,7 +237,7 @@ def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40
     return sample_draws(one, seed, P, draws=draws, rel_se=rel_se, min_draws=min_draws, max_draws=max_draws)
 
 
-THEORIES = ("renormalized", "pointwise", "bare")   # the three U = 0 theories of real KRR (docs/theory.md §5)
+THEORIES = ("renormalized", "pointwise", "bare")  # the three U = 0 theories of real KRR (docs/theory.md §5)
 
 
 def check_theories(theories) -> tuple:
@@ -236,11 +258,15 @@ def check_comparison(N, P_values, theories) -> tuple:
     theories = check_theories(theories)
     N = check_int("N", N)
     if N > MAX_DENSE:
-        raise ValueError(f"comparing with real KRR needs the dense N × N Gram matrix and its spectrum, N <= "
-                         f"{MAX_DENSE} points, got N = {N}: use fewer points")
+        raise ValueError(
+            f"comparing with real KRR needs the dense N × N Gram matrix and its spectrum, N <= "
+            f"{MAX_DENSE} points, got N = {N}: use fewer points"
+        )
     if "pointwise" in theories and N > MAX_POINTS:
-        raise ValueError(f"the pointwise theory holds a few N × N matrices and allows N <= {MAX_POINTS} points, got "
-                         f"N = {N}: drop pointwise from the theories (--theory renormalized,bare) or use fewer points")
+        raise ValueError(
+            f"the pointwise theory holds a few N × N matrices and allows N <= {MAX_POINTS} points, got "
+            f"N = {N}: drop pointwise from the theories (--theory renormalized,bare) or use fewer points"
+        )
     Ps = [check_int("P", P) for P in np.atleast_1d(P_values).tolist()]
     if not Ps:
         raise ValueError("P_values must hold at least one value")
@@ -268,8 +294,21 @@ class KRRComparison(Result):
         return {key: [r[key] for r in self.rows] for key in (self.rows[0] if self.rows else {})}
 
 
-def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0, spectrum=None, params=None,
-                 on_step=None, network=None, **krr_options) -> KRRComparison:
+def compare_real(
+    K,
+    f,
+    P_values,
+    kappas,
+    theories=THEORIES,
+    *,
+    krr=True,
+    seed=0,
+    spectrum=None,
+    params=None,
+    on_step=None,
+    network=None,
+    **krr_options,
+) -> KRRComparison:
     """Real KRR (:func:`krr_test_error`) against the U = 0 theories on one data set of N points, for every
     (κ, P) in ``kappas`` × ``P_values``.
 
@@ -302,9 +341,11 @@ def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0,
     K = check_gram(K, MAX_DENSE, hint="the spectrum and KRR's predictions need the dense Gram matrix")
     N = K.shape[0]
     f = check_target_values(f, N)
-    if not np.any(f):   # every error would be 0 and the ratios KRR/theory 0/0
-        raise ValueError("f (the target) must not be zero on every point: there is nothing to learn and the "
-                         "ratios of the errors are undefined")
+    if not np.any(f):  # every error would be 0 and the ratios KRR/theory 0/0
+        raise ValueError(
+            "f (the target) must not be zero on every point: there is nothing to learn and the "
+            "ratios of the errors are undefined"
+        )
     Ps, theories = check_comparison(N, P_values, theories)
     kappas = [check_real("kappa", k, low=0, low_open=True) for k in np.atleast_1d(kappas).tolist()]
     if not kappas:
@@ -313,9 +354,14 @@ def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0,
     if network is not None:
         from .network_real import check_network_spec
 
-        net = dict(zip(("width", "depth", "parameterization"),
-                       check_network_spec(network["width"], network.get("depth", 1),
-                                          network.get("parameterization", "standard"))))
+        net = dict(
+            zip(
+                ("width", "depth", "parameterization"),
+                check_network_spec(
+                    network["width"], network.get("depth", 1), network.get("parameterization", "standard")
+                ),
+            )
+        )
     residual = 0.0
     if spectrum is None and ({"renormalized", "bare"} & set(theories) or (net and theories)):
         spectrum = spectrum_from_gram(K, f)
@@ -336,11 +382,15 @@ def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0,
                 if net is not None:
                     from .network_real import network_theory
 
-                    row[name] = network_theory(*spectrum, P, kappa, **net, ridge=name, residual=residual,
-                                               gram=K, values=f).test_error
+                    row[name] = network_theory(
+                        *spectrum, P, kappa, **net, ridge=name, residual=residual, gram=K, values=f
+                    ).test_error
                     continue
-                row[name] = (pointwise_errors(K, f, P, kappa).test_error if name == "pointwise" else
-                             ridge_errors(*spectrum, P, kappa, name, residual=residual).test_error)
+                row[name] = (
+                    pointwise_errors(K, f, P, kappa).test_error
+                    if name == "pointwise"
+                    else ridge_errors(*spectrum, P, kappa, name, residual=residual).test_error
+                )
             if krr:
                 row.update({f"ratio_{name}": row["krr"] / row[name] for name in theories})
             rows.append(row)
@@ -349,8 +399,17 @@ def compare_real(K, f, P_values, kappas, theories=THEORIES, *, krr=True, seed=0,
     return KRRComparison(tuple(rows), theories, dict(params or {}))
 
 
-def validate_real(dataset, kernel, target, kappas=(1.0, 0.1, 0.01), P_fractions=(0.025, 0.05, 0.1, 0.2),
-                  seed=0, spectrum=None, pointwise=True, **kw) -> list:
+def validate_real(
+    dataset,
+    kernel,
+    target,
+    kappas=(1.0, 0.1, 0.01),
+    P_fractions=(0.025, 0.05, 0.1, 0.2),
+    seed=0,
+    spectrum=None,
+    pointwise=True,
+    **kw,
+) -> list:
     """Real KRR against the U = 0 theory on the spectrum of all N points (``rgflow.data``): one row per
     (κ, P) with keys dataset, kernel, target, N, kappa, P, krr, krr_stderr, draws, renormalized, bare
     (the predicted test errors, ``rgflow.ridge``) and the ratios ratio_renormalized = KRR/renormalized,
@@ -398,5 +457,5 @@ def eigenvector_kurtosis(K, n_modes) -> np.ndarray:
     K = np.asarray(K, dtype=float)
     N = K.shape[0]
     _, U = np.linalg.eigh(K)
-    U = U[:, ::-1][:, :check_int("n_modes", n_modes)]
+    U = U[:, ::-1][:, : check_int("n_modes", n_modes)]
     return N * np.sum(U**4, axis=0)

@@ -56,6 +56,7 @@ each standard error is combined in quadrature with a floor (``mean_stderr_floor`
 Without it the Rao–Blackwellized error bars shrink to ~0 where the moments are nearly Gaussian
 (exactly 0 at U = 0) while round-off stays, and z-scores against ``exact`` reached 10⁹.
 """
+
 from __future__ import annotations
 
 import functools
@@ -77,18 +78,17 @@ ESTIMATORS = ("rb", "plain")
 #: Default settings per scheme. "euler" is the paper's protocol (per chain).
 DEFAULTS = {
     "pcn": {"chains": 64, "steps": 200, "dt": math.inf, "thin": 1, "burn": 100, "estimator": "rb"},
-    "euler": {"chains": 2, "steps": 50_000_000, "dt": 1e-4, "thin": 10, "burn": 20_000,
-              "estimator": "plain"},
+    "euler": {"chains": 2, "steps": 50_000_000, "dt": 1e-4, "thin": 10, "burn": 20_000, "estimator": "plain"},
 }
 
-_MIN_BATCHES = 32           # total batches (chains × per-chain batches) for the error bars
-_QUAD_TOL = 1e-11           # relative accuracy demanded of the conditional moments
+_MIN_BATCHES = 32  # total batches (chains × per-chain batches) for the error bars
+_QUAD_TOL = 1e-11  # relative accuracy demanded of the conditional moments
 _QUAD_CANDIDATES = (6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64, 96)
 _QUAD_REF = 128
-_CHUNK = 1 << 20            # elements per block of the quadrature (bounds memory)
-_PROGRESS_EVERY = 3.0       # seconds between progress reports
-MAX_WORK = 2e8             # chains × (burn + steps) × Λ allowed by default (~15 s on one core at Λ = 3000)
-_ROUNDOFF = 16.0            # round-off floor of the error bars, in units of ε·scale (see _stderr_floor)
+_CHUNK = 1 << 20  # elements per block of the quadrature (bounds memory)
+_PROGRESS_EVERY = 3.0  # seconds between progress reports
+MAX_WORK = 2e8  # chains × (burn + steps) × Λ allowed by default (~15 s on one core at Λ = 3000)
+_ROUNDOFF = 16.0  # round-off floor of the error bars, in units of ε·scale (see _stderr_floor)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -112,12 +112,12 @@ def _conditional_moments(B, a, b, u, t, W, central=False):
     """
     c = a + u * B
     if u > 0.0:
-        with np.errstate(over="ignore"):        # |b|/u = inf at a tiny u: the quadratic bound |b|/c wins
+        with np.errstate(over="ignore"):  # |b|/u = inf at a tiny u: the quadratic bound |b|/c wins
             x = np.sign(b) * np.minimum(np.abs(b) / c, np.cbrt(np.abs(b) / u))
     else:
         x = b / c
     eps = np.finfo(float).eps
-    for _ in range(100 if u > 0.0 else 0):       # monotone from above; 1–3 steps if u/c² ≪ 1 (u = 0: exact)
+    for _ in range(100 if u > 0.0 else 0):  # monotone from above; 1–3 steps if u/c² ≪ 1 (u = 0: exact)
         h = c + 3.0 * u * x * x
         f = x * (c + u * x * x) - b
         dx = f / h
@@ -132,13 +132,13 @@ def _conditional_moments(B, a, b, u, t, W, central=False):
     s = np.sqrt(2.0 / heff)
     c1 = (g1 * s)[..., None]
     c2 = (1.0 - h / heff)[..., None]
-    c3 = (-u * x * s ** 3)[..., None]
-    c4 = (-0.25 * u * s ** 4)[..., None]
+    c3 = (-u * x * s**3)[..., None]
+    c4 = (-0.25 * u * s**4)[..., None]
     R = ((c4 * t + c3) * t + c2) * t
     R += c1
     R *= t
     np.exp(R, out=R)
-    Z = R @ W                                     # (..., 3): ∫1, ∫t, ∫t²
+    Z = R @ W  # (..., 3): ∫1, ∫t, ∫t²
     et = Z[..., 1] / Z[..., 0]
     et2 = Z[..., 2] / Z[..., 0]
     m1 = x + s * et
@@ -203,10 +203,14 @@ def _make_reporter(progress):
     if progress is None or progress is False:
         return None
     if progress is True:
+
         def report(done, total, elapsed):
             eta = elapsed * (total - done) / done if done else float("nan")
-            say(f"langevin: {100.0 * done / total:5.1f}% ({done}/{total} steps), "
-                f"{elapsed:.1f} s elapsed, ~{eta:.0f} s left")
+            say(
+                f"langevin: {100.0 * done / total:5.1f}% ({done}/{total} steps), "
+                f"{elapsed:.1f} s elapsed, ~{eta:.0f} s left"
+            )
+
         return report
     if callable(progress):
         return progress
@@ -214,8 +218,7 @@ def _make_reporter(progress):
 
 
 # --------------------------------------------------------------------------- engine
-def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, estimator,
-            progress=None):
+def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, estimator, progress=None):
     """Run the sampler on the couplings (a_k, b_k, u) directly (no validation; u may be any
     real, u < 0 only in a metastable sense). Returns the result dict of :func:`langevin`."""
     a = np.asarray(a, dtype=float)
@@ -231,15 +234,17 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
     sd = 1.0 / np.sqrt(c)
 
     quad_nodes = None
-    bias1 = bias2 = np.zeros(L)         # plain averages: no quadrature, round-off only
+    bias1 = bias2 = np.zeros(L)  # plain averages: no quadrature, round-off only
     if estimator == "rb":
-        quad_nodes, d1, d2 = _choose_quadrature(a, b, u, max(A0, float(np.sum(1.0 / c + m * m))),
-                                                with_bias=True)
+        quad_nodes, d1, d2 = _choose_quadrature(a, b, u, max(A0, float(np.sum(1.0 / c + m * m))), with_bias=True)
         if quad_nodes is not None:
             bias1, bias2 = d1, d2
         if quad_nodes is None:
-            warnings.warn("langevin: the conditional-moment quadrature did not converge; "
-                          "falling back to the plain estimator", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                "langevin: the conditional-moment quadrature did not converge; falling back to the plain estimator",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             estimator = "plain"
         else:
             t_nodes, W = _gh(quad_nodes)
@@ -266,6 +271,7 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
 
         def V(AA):
             return 0.25 * u * (AA - A0) ** 2
+
         VA = V(A)
         n_acc = 0
         n_prop = 0
@@ -289,7 +295,7 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
             np.multiply(rho, x, out=tmp)
             tmp += m_c
             xi *= q
-            tmp += xi                                   # proposal
+            tmp += xi  # proposal
             Ap = np.einsum("ij,ij->i", tmp, tmp)
             Vp = V(Ap)
             logr = VA - Vp
@@ -317,16 +323,15 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
 
         if step >= burn and (step - burn + 1) % thin == 0:
             if scheme == "euler" and not np.all(np.isfinite(A)):
-                raise FloatingPointError(
-                    f"langevin: scheme='euler' diverged at step {step}; reduce dt (got {dt!r})")
+                raise FloatingPointError(f"langevin: scheme='euler' diverged at step {step}; reduce dt (got {dt!r})")
             if estimator == "rb":
                 for i0 in range(0, C, rows):
                     sl = slice(i0, i0 + rows)
                     e1, cv = _conditional_moments(A[sl, None] - x[sl] * x[sl], a, b, u, t_nodes, W, central=True)
                     sA[sl] += (cv + e1 * e1).sum(axis=1)
-                    e1 -= m                             # moments about the mean-field mean m_k: no
-                    s1[sl] += e1                        # cancellation in Var = ⟨(Δ−m)²⟩ − ⟨Δ−m⟩²
-                    s2[sl] += e1 * e1 + cv              # when |m_k| ≫ σ_k
+                    e1 -= m  # moments about the mean-field mean m_k: no
+                    s1[sl] += e1  # cancellation in Var = ⟨(Δ−m)²⟩ − ⟨Δ−m⟩²
+                    s2[sl] += e1 * e1 + cv  # when |m_k| ≫ σ_k
             else:
                 np.subtract(x, m, out=tmp)
                 s1 += tmp
@@ -353,13 +358,13 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
     bm1 = bm1.reshape(nb, L)
     bm2 = bm2.reshape(nb, L)
     bA = bA.reshape(nb)
-    D1 = bm1.mean(axis=0)                         # ⟨Δ − m⟩ and ⟨(Δ − m)²⟩
+    D1 = bm1.mean(axis=0)  # ⟨Δ − m⟩ and ⟨(Δ − m)²⟩
     var = bm2.mean(axis=0) - D1 * D1
     M1 = m + D1
     M2 = var + M1 * M1
-    d = bm2 - 2.0 * D1 * bm1                      # delta method: δ(C2 − D1²) = δC2 − 2 D1 δD1
+    d = bm2 - 2.0 * D1 * bm1  # delta method: δ(C2 − D1²) = δC2 − 2 D1 δD1
     root = math.sqrt(nb)
-    f1, f2 = _stderr_floor(M1, M2, var, bias1, bias2)   # bias and round-off, added in quadrature
+    f1, f2 = _stderr_floor(M1, M2, var, bias1, bias2)  # bias and round-off, added in quadrature
     out = {
         "mean": M1,
         "var": var,
@@ -367,8 +372,11 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
         "var_stderr": np.hypot(d.std(axis=0, ddof=1) / root, f2),
         "second": M2,
         "loss": float(bA.mean()),
-        "loss_stderr": float(np.hypot(bA.std(ddof=1) / root,
-                                      float(np.sum(bias2)) + _ROUNDOFF * np.finfo(float).eps * abs(float(bA.mean())))),
+        "loss_stderr": float(
+            np.hypot(
+                bA.std(ddof=1) / root, float(np.sum(bias2)) + _ROUNDOFF * np.finfo(float).eps * abs(float(bA.mean()))
+            )
+        ),
         "mean_stderr_floor": f1,
         "var_stderr_floor": f2,
         "scheme": scheme,
@@ -382,7 +390,7 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
         "samples": C * batches * per_batch,
         "mu": mu,
         "quad_nodes": quad_nodes,
-    }   # no wall-clock time: the same input gives the same bytes (README); progress shows the time
+    }  # no wall-clock time: the same input gives the same bytes (README); progress shows the time
     if scheme == "pcn":
         out["acceptance"] = n_acc / n_prop if n_prop else float("nan")
     if report is not None:
@@ -391,8 +399,21 @@ def _sample(a, b, u, *, rng, scheme, chains, steps, dt, thin, burn, batches, est
 
 
 # --------------------------------------------------------------------------- public API
-def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn=None,
-             scheme="pcn", estimator=None, batches=None, progress=None, max_work=MAX_WORK) -> dict:
+def langevin(
+    model,
+    *,
+    seed=0,
+    chains=None,
+    steps=None,
+    dt=None,
+    thin=None,
+    burn=None,
+    scheme="pcn",
+    estimator=None,
+    batches=None,
+    progress=None,
+    max_work=MAX_WORK,
+) -> dict:
     """Sample exp(−S) of ``model`` over all modes k = 1..Λ and return moments with error bars.
 
     Parameters (None → the per-scheme default in ``DEFAULTS``)
@@ -443,22 +464,40 @@ def langevin(model, *, seed=0, chains=None, steps=None, dt=None, thin=None, burn
             raise ValueError("dt must be finite for scheme='euler'")
         lim = 2.0 / float(a.max())
         if dt >= lim:
-            raise ValueError(f"dt must lie in (0, {lim:.6g}) for scheme='euler' at this model "
-                             f"(Euler–Maruyama is unstable for dt·max a_k >= 2), got {dt!r}")
+            raise ValueError(
+                f"dt must lie in (0, {lim:.6g}) for scheme='euler' at this model "
+                f"(Euler–Maruyama is unstable for dt·max a_k >= 2), got {dt!r}"
+            )
     per_chain = steps // thin
     if batches is None:
         batches = max(1, -(-_MIN_BATCHES // chains))
         batches = min(batches, max(1, per_chain))
     batches = check_int("batches", batches, low=1)
     if per_chain < batches:
-        raise ValueError(f"steps must be >= thin*batches = {thin * batches} so that every batch "
-                         f"holds a sample, got {steps!r}")
+        raise ValueError(
+            f"steps must be >= thin*batches = {thin * batches} so that every batch holds a sample, got {steps!r}"
+        )
     max_work = check_real("max_work", max_work, low=0.0, low_open=True)
     work = float(chains) * float(burn + steps) * model.cutoff
     if work > max_work:
-        raise ValueError(f"chains*(burn+steps)*cutoff = {work:.3g} exceeds max_work = {max_work:.3g} (time and "
-                         f"memory grow with it): lower chains, burn, steps or the cutoff, or raise max_work")
+        raise ValueError(
+            f"chains*(burn+steps)*cutoff = {work:.3g} exceeds max_work = {max_work:.3g} (time and "
+            f"memory grow with it): lower chains, burn, steps or the cutoff, or raise max_work"
+        )
     reporter = _make_reporter(progress)  # validates progress
     rng = np.random.default_rng(seed)
-    return _sample(a, b, model.u, rng=rng, scheme=scheme, chains=chains, steps=steps, dt=dt,
-                   thin=thin, burn=burn, batches=batches, estimator=estimator, progress=reporter)
+    return _sample(
+        a,
+        b,
+        model.u,
+        rng=rng,
+        scheme=scheme,
+        chains=chains,
+        steps=steps,
+        dt=dt,
+        thin=thin,
+        burn=burn,
+        batches=batches,
+        estimator=estimator,
+        progress=reporter,
+    )

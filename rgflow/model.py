@@ -1,10 +1,11 @@
 """The model of docs/theory.md §1: kernel regression as a field theory of discrepancies.
 
-    λ_k, y_k from the spectrum (default the power law λ_k = k^-(1+α), y_k = k^-(1+β)/2),
-    r = P/κ,  u = U·P,  k = 1..Λ
+λ_k, y_k from the spectrum (default the power law λ_k = k^-(1+α), y_k = k^-(1+β)/2),
+r = P/κ,  u = U·P,  k = 1..Λ
 
-    S[Δ] = Σ_k [ (y_k − Δ_k)² / (2λ_k) + r Δ_k² / 2 ] + (u/4) (Σ_k Δ_k²)²
+S[Δ] = Σ_k [ (y_k − Δ_k)² / (2λ_k) + r Δ_k² / 2 ] + (u/4) (Σ_k Δ_k²)²
 """
+
 from __future__ import annotations
 
 import math
@@ -16,17 +17,29 @@ from ._checks import check_int, check_real
 from .ridge import RIDGES  # the ridge choices live with their formulas (no import back: no cycle)
 from .spectrum import PowerLaw, Spectrum
 
-__all__ = ["Model", "RIDGES", "PARAMETERIZATIONS", "WIDTH_MAX", "DEPTH_MAX", "check_real", "check_int", "gaussian_coefficients", "gp_moments", "P_MAX", "CUTOFF_MAX",
-           "U_P_MAX"]
+__all__ = [
+    "Model",
+    "RIDGES",
+    "PARAMETERIZATIONS",
+    "WIDTH_MAX",
+    "DEPTH_MAX",
+    "check_real",
+    "check_int",
+    "gaussian_coefficients",
+    "gp_moments",
+    "P_MAX",
+    "CUTOFF_MAX",
+    "U_P_MAX",
+]
 
 PARAMETERIZATIONS = ("standard", "mean-field")
-WIDTH_MAX = 10**12      # the χ²_N/N factors of a network of width N stay resolvable in float64 above 10^12 only as δ-peaks
-DEPTH_MAX = 64          # hidden linear layers of a network
+WIDTH_MAX = 10**12  # the χ²_N/N factors of a network of width N stay resolvable in float64 above 10^12 only as δ-peaks
+DEPTH_MAX = 64  # hidden linear layers of a network
 
-P_MAX = 2**53           # the largest P (and cutoff) that float64 holds exactly: r = P/κ and u = U·P are floats
-CUTOFF_MAX = 10**8      # modes Λ: eight arrays of Λ floats must fit in memory (6.4 GB at the bound)
-U_P_MAX = 1e300         # the largest u = U·P: sums u Σ_k (...) over up to 1e8 modes must stay below float64's 1.8e308
-LOG_TINY = -700.0       # ln of the smallest y_Λ² the model accepts (e^-700 ≈ 1e-304, above float64's 2.2e-308)
+P_MAX = 2**53  # the largest P (and cutoff) that float64 holds exactly: r = P/κ and u = U·P are floats
+CUTOFF_MAX = 10**8  # modes Λ: eight arrays of Λ floats must fit in memory (6.4 GB at the bound)
+U_P_MAX = 1e300  # the largest u = U·P: sums u Σ_k (...) over up to 1e8 modes must stay below float64's 1.8e308
+LOG_TINY = -700.0  # ln of the smallest y_Λ² the model accepts (e^-700 ≈ 1e-304, above float64's 2.2e-308)
 LOG_TINY_LAMBDA = -350.0  # ln of the smallest λ_Λ: a_k = 1/λ_k + r enters squared (a_k² < e^700)
 
 
@@ -155,8 +168,10 @@ class Model:
         if self.cutoff is None:
             cutoff = self.P if n is None else n
             if cutoff > CUTOFF_MAX:
-                raise ValueError(f"cutoff (default P = {self.P}) must be an integer in [1, {CUTOFF_MAX}]: "
-                                 f"give a cutoff <= {CUTOFF_MAX}")
+                raise ValueError(
+                    f"cutoff (default P = {self.P}) must be an integer in [1, {CUTOFF_MAX}]: "
+                    f"give a cutoff <= {CUTOFF_MAX}"
+                )
         else:
             cutoff = check_int("cutoff", self.cutoff, high=CUTOFF_MAX)
         if n is not None and cutoff > n:
@@ -174,18 +189,23 @@ class Model:
         """Validate width, depth and parameterization (docs/networks.md): one coupling at a time."""
         set_ = object.__setattr__
         if not (isinstance(self.parameterization, str) and self.parameterization in PARAMETERIZATIONS):
-            raise ValueError(f"parameterization must be one of {', '.join(PARAMETERIZATIONS)}, "
-                             f"got {self.parameterization!r}")
+            raise ValueError(
+                f"parameterization must be one of {', '.join(PARAMETERIZATIONS)}, got {self.parameterization!r}"
+            )
         set_(self, "depth", check_int("depth", self.depth, high=DEPTH_MAX))
         if self.width is None:
             if self.depth != 1 or self.parameterization != "standard":
-                raise ValueError("depth and parameterization describe a network: give its width too "
-                                 f"(got width=None, depth={self.depth}, parameterization={self.parameterization!r})")
+                raise ValueError(
+                    "depth and parameterization describe a network: give its width too "
+                    f"(got width=None, depth={self.depth}, parameterization={self.parameterization!r})"
+                )
             return
         set_(self, "width", check_int("width", self.width, high=WIDTH_MAX))
         if isinstance(self.U, (int, float)) and not isinstance(self.U, bool) and self.U != 0:
-            raise ValueError(f"U must be 0 for a network (width={self.width}): finite width is the coupling, "
-                             f"one coupling at a time; got U={self.U!r}")
+            raise ValueError(
+                f"U must be 0 for a network (width={self.width}): finite width is the coupling, "
+                f"one coupling at a time; got U={self.U!r}"
+            )
 
     @property
     def network(self) -> bool:
@@ -196,27 +216,35 @@ class Model:
         """ValueError unless r = P/κ, u = U·P and (power law) λ_Λ, y_Λ² are normal float64 numbers."""
         big = np.finfo(float).max
         if self.P / self.kappa > big:
-            raise ValueError(f"kappa must be >= P/{big:.4g} = {self.P / big:.4g} (the mass r = P/kappa overflows "
-                             f"float64), got {self.kappa!r}")
+            raise ValueError(
+                f"kappa must be >= P/{big:.4g} = {self.P / big:.4g} (the mass r = P/kappa overflows "
+                f"float64), got {self.kappa!r}"
+            )
         if self.U * self.P > U_P_MAX:
-            raise ValueError(f"U must be <= {U_P_MAX:g}/P = {U_P_MAX / self.P:.4g} (the coupling u = U*P and its sums "
-                             f"over the modes overflow float64 above {U_P_MAX:g}), got {self.U!r}")
+            raise ValueError(
+                f"U must be <= {U_P_MAX:g}/P = {U_P_MAX / self.P:.4g} (the coupling u = U*P and its sums "
+                f"over the modes overflow float64 above {U_P_MAX:g}), got {self.U!r}"
+            )
         sp = self.spectrum
         if sp.power_law:
             ln = math.log(self.cutoff)
             for name, expo, pre, what, floor in (
-                    ("alpha", sp.alpha, sp.A, "lambda_k = A k^-(1+alpha)", LOG_TINY_LAMBDA),
-                    ("beta", sp.beta, sp.B, "y_k^2 = B k^-(1+beta)", LOG_TINY)):
+                ("alpha", sp.alpha, sp.A, "lambda_k = A k^-(1+alpha)", LOG_TINY_LAMBDA),
+                ("beta", sp.beta, sp.B, "y_k^2 = B k^-(1+beta)", LOG_TINY),
+            ):
                 if math.log(pre) - (1.0 + expo) * ln < floor:
                     if ln == 0.0:
                         raise ValueError(f"{'A' if name == 'alpha' else 'B'} must be >= e^{floor:g}, got {pre!r}")
                     top = (math.log(pre) - floor) / ln - 1.0
-                    raise ValueError(f"{name} must be <= {top:.6g} at cutoff {self.cutoff} ({what} falls below "
-                                     f"e^{floor:g} at the last mode, beyond float64's range), got {expo!r}")
+                    raise ValueError(
+                        f"{name} must be <= {top:.6g} at cutoff {self.cutoff} ({what} falls below "
+                        f"e^{floor:g} at the last mode, beyond float64's range), got {expo!r}"
+                    )
 
     @classmethod
-    def from_spectrum(cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare", *, width=None, depth=1,
-                      parameterization="standard") -> "Model":
+    def from_spectrum(
+        cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare", *, width=None, depth=1, parameterization="standard"
+    ) -> "Model":
         """The model on any spectrum (PowerLaw or Measured). Cutoff default: P for a power law,
         the number of modes for a measured spectrum (docs/theory.md §5); a cutoff above it is an error."""
         if not isinstance(spectrum, Spectrum):
@@ -297,10 +325,16 @@ class Model:
         A, B ≠ 1 adds A, B; a measured spectrum has alpha = beta = None and adds spectrum =
         'measured', modes and digest; the renormalized ridge adds ridge = 'renormalized')."""
         sp = dict(self.spectrum.params)
-        out = {"alpha": sp.pop("alpha"), "beta": sp.pop("beta"), "P": self.P,
-               "kappa": self.kappa, "U": self.U, "cutoff": self.cutoff}
+        out = {
+            "alpha": sp.pop("alpha"),
+            "beta": sp.pop("beta"),
+            "P": self.P,
+            "kappa": self.kappa,
+            "U": self.U,
+            "cutoff": self.cutoff,
+        }
         out.update(sp)
-        if self.ridge != "bare":   # the default adds no key: existing JSON contracts stay identical
+        if self.ridge != "bare":  # the default adds no key: existing JSON contracts stay identical
             out["ridge"] = self.ridge
         if self.network:
             out.update(width=self.width, depth=self.depth, parameterization=self.parameterization)
@@ -309,8 +343,16 @@ class Model:
     def replace(self, **changes) -> "Model":
         """A copy with some of P, kappa, U, cutoff, ridge (and alpha, beta of a power law) changed,
         validated again; the spectrum is kept."""
-        allowed = ((("alpha", "beta") if self.spectrum.power_law else ())
-                   + ("P", "kappa", "U", "cutoff", "ridge", "width", "depth", "parameterization"))
+        allowed = (("alpha", "beta") if self.spectrum.power_law else ()) + (
+            "P",
+            "kappa",
+            "U",
+            "cutoff",
+            "ridge",
+            "width",
+            "depth",
+            "parameterization",
+        )
         unknown = sorted(set(changes) - set(allowed))
         if unknown:
             raise ValueError(f"replace takes the parameters {', '.join(allowed)}; got {unknown}")
@@ -319,7 +361,7 @@ class Model:
             changes["cutoff"] = None  # a default cutoff follows P (power law)
         if "alpha" in changes or "beta" in changes:
             sp = self.spectrum
-            assert isinstance(sp, PowerLaw)     # alpha and beta are allowed for a power law only
+            assert isinstance(sp, PowerLaw)  # alpha and beta are allowed for a power law only
             alpha, beta = changes.get("alpha", sp.alpha), changes.get("beta", sp.beta)
             # unit prefactors: validated as Model(alpha, beta, ...) is; otherwise as a PowerLaw
             changes["spectrum"] = None if sp.A == sp.B == 1.0 else PowerLaw(alpha, beta, sp.A, sp.B)
@@ -336,16 +378,31 @@ class Model:
         return Model(None, None, P, P / r, u / P, cutoff, self.spectrum)
 
     @classmethod
-    def build(cls, alpha, beta, P, kappa, U=0.0, cutoff=None, spectrum=None, ridge="bare", *, width=None, depth=1,
-              parameterization="standard") -> "Model":
+    def build(
+        cls,
+        alpha,
+        beta,
+        P,
+        kappa,
+        U=0.0,
+        cutoff=None,
+        spectrum=None,
+        ridge="bare",
+        *,
+        width=None,
+        depth=1,
+        parameterization="standard",
+    ) -> "Model":
         """``Model(alpha, beta, ...)`` or, when ``spectrum`` is given (then alpha and beta must be
         None), ``Model.from_spectrum(spectrum, ...)``: for functions taking either."""
         net = {"width": width, "depth": depth, "parameterization": parameterization}
         if spectrum is None:
             return cls(alpha, beta, P, kappa, U, cutoff, None, ridge, **net)  # type: ignore[arg-type]
         if alpha is not None or beta is not None:
-            raise ValueError("give either alpha and beta (power law) or spectrum, not both "
-                             f"(got alpha={alpha!r}, beta={beta!r} and a spectrum)")
+            raise ValueError(
+                "give either alpha and beta (power law) or spectrum, not both "
+                f"(got alpha={alpha!r}, beta={beta!r} and a spectrum)"
+            )
         return cls.from_spectrum(spectrum, P, kappa, U, cutoff, ridge, **net)
 
     @classmethod

@@ -25,6 +25,7 @@ alone: with e = e^{t − t*} − 1, c_k = 1 − ρ_k, F(ρ) = ⟨e/(1 + ρe)⟩ 
 so beyond a few thousand modes F and V are interpolated (Chebyshev panels in ln(x e^{t*}), where
 they are analytic in a strip of half-width π) instead of evaluated mode by mode.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,12 +35,20 @@ import numpy as np
 from .model import WIDTH_MAX, Model, check_model, check_real
 from .scalar import ConvergenceError, extent, trapezoid
 
-__all__ = ["log_prior", "posterior", "network_moments", "mean_field_moments", "pt1_moments", "network_rg_moments",
-           "running_couplings", "check_network"]
+__all__ = [
+    "log_prior",
+    "posterior",
+    "network_moments",
+    "mean_field_moments",
+    "pt1_moments",
+    "network_rg_moments",
+    "running_couplings",
+    "check_network",
+]
 
-_FLOOR = -40.0      # weights below e^_FLOOR of the peak are dropped (relative)
+_FLOOR = -40.0  # weights below e^_FLOOR of the peak are dropped (relative)
 _DIRECT = 4 * 10**6  # nodes × modes evaluated directly; beyond, F and V are interpolated
-_CHEB = 24           # Chebyshev nodes per panel of width 2 in s = ln(x e^{t*})
+_CHEB = 24  # Chebyshev nodes per panel of width 2 in s = ln(x e^{t*})
 
 
 def check_network(model, what="this method") -> None:
@@ -59,6 +68,7 @@ def _couplings(model):
 
 # --- the prior of t = ln z, z = Π q_l ------------------------------------------------------------
 
+
 def _inverse_digamma(v):
     """x > 0 with ψ(x) = v (Newton from Minka's start; vectorized)."""
     from scipy.special import polygamma, psi
@@ -77,8 +87,8 @@ def _inverse_digamma(v):
     raise ConvergenceError("the saddle of the Mellin inversion (inverse digamma) did not converge")
 
 
-_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188)     # B_2j / (2j(2j−1)), j = 1..5
-_BIG = 20.0      # above this the differences of ln Γ are taken from Stirling's series (no cancellation)
+_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188)  # B_2j / (2j(2j−1)), j = 1..5
+_BIG = 20.0  # above this the differences of ln Γ are taken from Stirling's series (no cancellation)
 
 
 def _stirling_tail(z):
@@ -152,12 +162,15 @@ def log_prior(t, N: int, L: int, *, t_ref=None, rtol: float = 1e-13, saddle: boo
             return a * t - a * np.exp(t) + a * math.log(a) - gammaln(a)
         return a * ((t - t_ref) - math.exp(t_ref) * np.expm1(t - t_ref))
     if saddle:
+
         def fn(tt):
             _, base, sigma = _prior_base(tt, a, L)
             return base + np.log(sigma) - 0.5 * math.log(2.0 * math.pi)
     else:
+
         def fn(tt):
             return _log_prior_mellin(tt, a, L, rtol)
+
     if t_ref is not None:
         both = fn(np.concatenate([t, [t_ref]]))
         return both[:-1] - both[-1]
@@ -168,7 +181,7 @@ def _log_prior_mellin(t, a, L, rtol):
     """ln f_L(t) for L ≥ 2, exact, by the Mellin inversion through the saddle point."""
     x, base, sigma = _prior_base(t, a, L)
 
-    def log_integrand(u):                            # (len(t), len(u)): log of the integrand over σ
+    def log_integrand(u):  # (len(t), len(u)): log of the integrand over σ
         w = 1j * sigma[:, None] * np.sinh(u)[None, :]
         return L * _lgamma_shift(x[:, None], w) + np.log(np.cosh(u))[None, :]
 
@@ -188,12 +201,21 @@ def _log_prior_mellin(t, a, L, rtol):
             return I
         return None
 
-    I, _ = trapezoid(accumulate, 0.0, U, 0.25, done, max_halvings=12, half_at_lo=True,
-                     what="the Mellin inversion of the network's prior")
+    I, _ = trapezoid(
+        accumulate,
+        0.0,
+        U,
+        0.25,
+        done,
+        max_halvings=12,
+        half_at_lo=True,
+        what="the Mellin inversion of the network's prior",
+    )
     return base + np.log(sigma * I / math.pi)
 
 
 # --- the evidence of the modes ----------------------------------------------------------------------
+
 
 def _modes_for_sums(model):
     """(x_k, y_k², w_k) over which Σ_k enters D(t): every mode, or for a long power law the first
@@ -219,26 +241,27 @@ def _log_evidence(t, t_ref, xs, y2, w, nu_r, logdet=True):
     e_ref = math.exp(t_ref)
     c_ref = 1.0 / (1.0 + xs * e_ref)
     for i in range(0, len(t), 256):
-        tt = t[i:i + 256, None]
+        tt = t[i : i + 256, None]
         E = e_ref * np.expm1(tt - t_ref)
         xE = xs * E
         c = 1.0 / (1.0 + xs * np.exp(tt))
         f = -nu_r * y2 * xE * c * c_ref
         if logdet:
             f += np.log1p(xE * c_ref)
-        out[i:i + 256] = -0.5 * _wsum(w, f)
+        out[i : i + 256] = -0.5 * _wsum(w, f)
     return out
 
 
 # --- the posterior of t -----------------------------------------------------------------------------
+
 
 class _Posterior:
     """The weight of t: ln f_L(t) + D(t) (+ an optional polynomial of integrated-out modes)."""
 
     def __init__(self, model, xs=None, y2=None, w=None, poly=None, limit=False, bounds=None):
         self.a, self.L, self.g, self.nu = _couplings(model)
-        self.bounds = bounds        # (lo, hi): the weight is taken as 0 outside (the range of a polynomial term)
-        self.limit = limit          # the weight's N → ∞ exponent φ(t) instead (its mode only)
+        self.bounds = bounds  # (lo, hi): the weight is taken as 0 outside (the range of a polynomial term)
+        self.limit = limit  # the weight's N → ∞ exponent φ(t) instead (its mode only)
         if limit:
             self.a = 0.5
         self.N = model.width
@@ -246,7 +269,7 @@ class _Posterior:
         if xs is None:
             xs, y2, w = _modes_for_sums(model)
         self.xs, self.y2, self.w = xs, y2, w
-        self.poly = poly            # (t0, [g1, g2, g3, ...]): Σ_n g_n (t − t0)^n / n!
+        self.poly = poly  # (t0, [g1, g2, g3, ...]): Σ_n g_n (t − t0)^n / n!
 
     def _binned(self, bins=512):
         """(x, y², w) with the modes merged into ``bins`` bins of ln x (for locating peaks only: the
@@ -268,7 +291,7 @@ class _Posterior:
     def log_weight(self, t, t_ref, saddle=False, coarse=False):
         t = np.atleast_1d(np.asarray(t, dtype=float))
         xs, y2, w = self._binned() if coarse else (self.xs, self.y2, self.w)
-        if self.limit:     # φ(t) of the N → ∞ limit (per unit N): ½(t − L e^{t/L}) (− ½ r Σ y²/(1 + x e^t))
+        if self.limit:  # φ(t) of the N → ∞ limit (per unit N): ½(t − L e^{t/L}) (− ½ r Σ y²/(1 + x e^t))
             d = t - t_ref
             out = 0.5 * (d - self.L * math.exp(t_ref / self.L) * np.expm1(d / self.L))
             if self.nu > 1.0:
@@ -288,7 +311,7 @@ class _Posterior:
         if getattr(self, "_mode", None) is not None:
             return self._mode
         a, L = self.a, self.L
-        sd = math.sqrt(L / a)     # width of the prior of t (≈ √(2L/N))
+        sd = math.sqrt(L / a)  # width of the prior of t (≈ √(2L/N))
         # the weight can be within e^-60 of its maximum only where the prior is above its mode less
         # 60 + the largest gain of the data term over t = 0: sup_t D(t) − D(0) ≤ ½ Σ ln(1 + x)
         # (the log det falls with t) + ½ ν r Σ y² x/(1 + x) (the misfit falls with t)
@@ -308,12 +331,15 @@ class _Posterior:
         lo = max(lo, -math.log(float(np.max(self.xs))) - 40.0 - 60.0 / a - 8 * sd)
         if self.bounds is not None:
             lo, hi = self.bounds
-        n = int(min(400, math.ceil((hi - lo) / min(0.05, sd)))) + 1      # a peak between nodes is still a local max
+        n = int(min(400, math.ceil((hi - lo) / min(0.05, sd)))) + 1  # a peak between nodes is still a local max
         grid = np.linspace(lo, hi, n)
         lw = self.log_weight(grid, 0.0, saddle=True, coarse=True)
         top = float(np.max(lw))
-        peaks = [j for j in range(n) if lw[j] > top - 80.0 and (j == 0 or lw[j] >= lw[j - 1])
-                 and (j == n - 1 or lw[j] >= lw[j + 1])]
+        peaks = [
+            j
+            for j in range(n)
+            if lw[j] > top - 80.0 and (j == 0 or lw[j] >= lw[j - 1]) and (j == n - 1 or lw[j] >= lw[j + 1])
+        ]
         found = [self._refine(grid[max(j - 1, 0)], grid[min(j + 1, n - 1)]) for j in peaks]
         best, t_star, curv = max(found)
         lo_t, hi_t = math.inf, -math.inf
@@ -323,8 +349,8 @@ class _Posterior:
             width = 1.0 / math.sqrt(cv) if cv > 0 else sd
             side = []
             for sign in (1.0, -1.0):
-                edge = (hi - tp) if sign > 0 else (tp - lo)     # the scan range bounds the weight's support
-                for chunk in range(5):      # offsets 4w·1.5^j, j < 60, twelve at a time, up to the edge
+                edge = (hi - tp) if sign > 0 else (tp - lo)  # the scan range bounds the weight's support
+                for chunk in range(5):  # offsets 4w·1.5^j, j < 60, twelve at a time, up to the edge
                     offs = np.minimum(4.0 * width * 1.5 ** np.arange(12 * chunk, 12 * chunk + 12), edge)
                     # only "below e^_FLOOR or not" is asked: the saddle-point prior (O(1/N) off) with 5 to spare
                     lw_side = self.log_weight(np.concatenate([tp + sign * offs, [t_star]]), t_star, saddle=True)
@@ -386,7 +412,7 @@ def posterior(model, *, rtol=1e-11, max_halvings=12, post=None, probes=None, per
     def accumulate(ts, cw):
         wgt = np.exp(post.log_weight(ts, t_star)) * cw
         e = np.expm1(ts - t_star)
-        q = e[:, None] / (1.0 + rho[None, :] * e[:, None])      # e/(1 + ρe), (nodes, probes)
+        q = e[:, None] / (1.0 + rho[None, :] * e[:, None])  # e/(1 + ρe), (nodes, probes)
         q2 = q * q
         out = [np.array([wgt.sum(), wgt @ e]), wgt @ q, wgt @ q2]
         if perturb is not None:
@@ -415,10 +441,16 @@ def posterior(model, *, rtol=1e-11, max_halvings=12, post=None, probes=None, per
             return funcs, err, sums[0][1] / Z
         return None
 
-    (funcs, err, e_mean), nodes = trapezoid(accumulate, lo, hi, h, done, max_halvings=max_halvings,
-                                            what="the quadrature of the network's scale")
-    info = {"t_star": t_star, "z_star": math.exp(t_star), "nodes": nodes, "error": err,
-            "z_mean": math.exp(t_star) * (1.0 + e_mean)}
+    (funcs, err, e_mean), nodes = trapezoid(
+        accumulate, lo, hi, h, done, max_halvings=max_halvings, what="the quadrature of the network's scale"
+    )
+    info = {
+        "t_star": t_star,
+        "z_star": math.exp(t_star),
+        "nodes": nodes,
+        "error": err,
+        "z_mean": math.exp(t_star) * (1.0 + e_mean),
+    }
     return t_star, funcs, info
 
 
@@ -444,8 +476,7 @@ def _mode_functions(model, post, rtol, max_halvings=12, perturb=None):
     t_star, _, _ = post.mode()
     rho = _learnability(model, t_star)
     if model.cutoff * 400 <= _DIRECT:
-        _, funcs, info = posterior(model, rtol=rtol, max_halvings=max_halvings, post=post, probes=rho,
-                                   perturb=perturb)
+        _, funcs, info = posterior(model, rtol=rtol, max_halvings=max_halvings, post=post, probes=rho, perturb=perturb)
         info["interpolated"] = False
         return t_star, funcs, rho, info
     pan, info = _interpolant(model, post, rtol, max_halvings, perturb)
@@ -470,7 +501,7 @@ def _interpolant(model, post, rtol, max_halvings, perturb=None):
     lo_s, hi_s = math.log(scale * lam[-1]), math.log(scale * lam[0])
     n_pan = max(1, math.ceil((hi_s - lo_s) / 2.0))
     edges = np.linspace(lo_s, hi_s, n_pan + 1)
-    xc = np.cos(np.pi * (np.arange(_CHEB) + 0.5) / _CHEB)          # Chebyshev points of the first kind
+    xc = np.cos(np.pi * (np.arange(_CHEB) + 0.5) / _CHEB)  # Chebyshev points of the first kind
     mid, half = 0.5 * (edges[1:] + edges[:-1]), 0.5 * (edges[1:] - edges[:-1])
     probe_s = np.concatenate([(mid[:, None] + half[:, None] * xc[None, :]).ravel(), mid])
     probe = 1.0 / (1.0 + np.exp(-probe_s))
@@ -485,16 +516,28 @@ def _interpolant(model, post, rtol, max_halvings, perturb=None):
     info["interpolated"] = True
     info["interpolation_error"] = max(eF, eV)
     if max(eF, 0.01 * eV) > max(10 * rtol, 1e-12):
-        raise ConvergenceError(f"the interpolation of the network's mode functions did not converge "
-                               f"(error {max(eF, eV):.3g})")
+        raise ConvergenceError(
+            f"the interpolation of the network's mode functions did not converge (error {max(eF, eV):.3g})"
+        )
     rho_top = 1.0 / (1.0 + np.exp(-edges[1:]))
-    degree = {key: _cut(np.abs(c) * rho_top, 1e-17) if key in ("F", "dF") else
-              _cut(np.abs(c) / np.maximum(np.max(np.abs(c), axis=0), 1e-300), 1e-14) for key, c in coef.items()}
+    degree = {
+        key: _cut(np.abs(c) * rho_top, 1e-17)
+        if key in ("F", "dF")
+        else _cut(np.abs(c) / np.maximum(np.max(np.abs(c), axis=0), 1e-300), 1e-14)
+        for key, c in coef.items()
+    }
     # the first mode of each panel: s descends with k, so panel p holds the modes with λ in its range
     starts = np.searchsorted(-lam, -np.exp(edges[::-1][1:-1]) / scale, side="left")
-    bounds = np.concatenate([[0], starts, [len(lam)]])          # panel n_pan−1 first, panel 0 last
-    return {"coef": coef, "degree": degree, "mid": mid, "half": half, "bounds": bounds, "n_pan": n_pan,
-            "t_star": t_star}, info
+    bounds = np.concatenate([[0], starts, [len(lam)]])  # panel n_pan−1 first, panel 0 last
+    return {
+        "coef": coef,
+        "degree": degree,
+        "mid": mid,
+        "half": half,
+        "bounds": bounds,
+        "n_pan": n_pan,
+        "t_star": t_star,
+    }, info
 
 
 def _panel_runs(pan, i0, i1):
@@ -506,7 +549,7 @@ def _panel_runs(pan, i0, i1):
             yield n_pan - 1 - j, a, z
 
 
-_BLOCK = 1 << 14     # modes per block of the final pass (the temporaries stay in cache)
+_BLOCK = 1 << 14  # modes per block of the final pass (the temporaries stay in cache)
 
 
 def _moments_blocked(model, pan, g):
@@ -521,29 +564,29 @@ def _moments_blocked(model, pan, g):
         xs = lam[b0:b1] * scale
         s = np.log(xs)
         for p, i0, i1 in _panel_runs(pan, b0, b1):
-            u = s[i0 - b0:i1 - b0]
+            u = s[i0 - b0 : i1 - b0]
             u -= pan["mid"][p]
             u /= pan["half"][p]
-            _clenshaw(pan["coef"]["F"][: pan["degree"]["F"][p], p], u, F[i0 - b0:i1 - b0])
-            _clenshaw(pan["coef"]["V"][: pan["degree"]["V"][p], p], u, V[i0 - b0:i1 - b0])
+            _clenshaw(pan["coef"]["F"][: pan["degree"]["F"][p], p], u, F[i0 - b0 : i1 - b0])
+            _clenshaw(pan["coef"]["V"][: pan["degree"]["V"][p], p], u, V[i0 - b0 : i1 - b0])
         m = b1 - b0
         c = xs + 1.0
-        np.reciprocal(c, out=c)                  # c = 1/(1 + x e^t*)
-        rho = xs * c                             # ρ = x e^t*/(1 + x e^t*)
+        np.reciprocal(c, out=c)  # c = 1/(1 + x e^t*)
+        rho = xs * c  # ρ = x e^t*/(1 + x e^t*)
         yc = y[b0:b1] * c
         out = np.multiply(rho, F[:m], out=mean[b0:b1])
         np.subtract(1.0, out, out=out)
-        out *= yc                                # y c (1 − ρF)
+        out *= yc  # y c (1 − ρF)
         vo = np.multiply(c, F[:m], out=var[b0:b1])
         vo += 1.0
         vo *= c
         vo *= lam[b0:b1]
-        vo *= g * scale / model.r                # g λ e^t* c (1 + cF)
+        vo *= g * scale / model.r  # g λ e^t* c (1 + cF)
         yc *= rho
         yc *= yc
         np.maximum(V[:m], 0.0, out=V[:m])
         yc *= V[:m]
-        vo += yc                                 # + (y c ρ)² V
+        vo += yc  # + (y c ρ)² V
     return mean, var
 
 
@@ -605,9 +648,13 @@ def mean_field_moments(model):
 
 def _logistic_derivatives(L, n):
     """d^j L/dt^j / (L(1 − L)), j = 1..n (n ≤ 5), of the logistic L(t) = x e^t/(1 + x e^t)."""
-    return [np.ones_like(L), 1.0 - 2.0 * L, 1.0 - 6.0 * L + 6.0 * L * L,
-            (1.0 - 2.0 * L) * (1.0 - 12.0 * L + 12.0 * L * L),
-            1.0 - 30.0 * L + 150.0 * L**2 - 240.0 * L**3 + 120.0 * L**4][:n]
+    return [
+        np.ones_like(L),
+        1.0 - 2.0 * L,
+        1.0 - 6.0 * L + 6.0 * L * L,
+        (1.0 - 2.0 * L) * (1.0 - 12.0 * L + 12.0 * L * L),
+        1.0 - 30.0 * L + 150.0 * L**2 - 240.0 * L**3 + 120.0 * L**4,
+    ][:n]
 
 
 def _saddle_limit(model):
@@ -622,7 +669,7 @@ def _saddle_limit(model):
 
     def dphi(t):
         q = xs * math.exp(t)
-        lk = q / (1.0 + q) / (1.0 + q)        # L_k(1 − L_k)
+        lk = q / (1.0 + q) / (1.0 + q)  # L_k(1 − L_k)
         return 0.5 * (1.0 - math.exp(t / L)) + 0.5 * r * float(np.sum(w * y2 * lk))
 
     h = max(1e-6, 1e-3 * post.width_t)
@@ -653,13 +700,13 @@ def pt1_moments(model):
     lq = Lk * (1.0 - Lk)
     d1, d2, d3 = _logistic_derivatives(Lk, 3)
     y2 = y * y
-    T = [float(np.sum(y2 * lq * d)) for d in (d1, d2, d3)]      # Σ y² dʲL/dtʲ, j = 1..3
+    T = [float(np.sum(y2 * lq * d)) for d in (d1, d2, d3)]  # Σ y² dʲL/dtʲ, j = 1..3
     r = model.r
     ez = math.exp(t_hat / L)
     phi2, phi3 = -ez / (2.0 * L), -ez / (2.0 * L * L)
     psi1 = -(L - 1) / (2.0 * L) - 0.5 * float(np.sum(Lk))
     if standard:
-        psi1 += 0.5 * r * T[0]                       # the data fit is O(1): it belongs to ψ
+        psi1 += 0.5 * r * T[0]  # the data fit is O(1): it belongs to ψ
     else:
         phi2 += 0.5 * r * T[1]
         phi3 += 0.5 * r * T[2]
@@ -670,9 +717,9 @@ def pt1_moments(model):
     def corr(h1, h2):
         return (h2 / (2.0 * A) + h1 * psi1 / A + h1 * phi3 / (2.0 * A * A)) / N
 
-    h, h1, h2 = 1.0 - Lk, -lq, -lq * d2               # 1/(1 + x e^t) and its t-derivatives
+    h, h1, h2 = 1.0 - Lk, -lq, -lq * d2  # 1/(1 + x e^t) and its t-derivatives
     e = math.exp(t_hat)
-    k0, k1, k2 = e * (1.0 - Lk), e * (1.0 - Lk) ** 2, e * (1.0 - Lk) ** 2 * d2    # e^t/(1 + x e^t)
+    k0, k1, k2 = e * (1.0 - Lk), e * (1.0 - Lk) ** 2, e * (1.0 - Lk) ** 2 * d2  # e^t/(1 + x e^t)
     mean = y * (h + corr(h1, h2))
     if standard:
         var = lam * (k0 + corr(k1, k2)) + y2 * h1 * h1 / (N * A)
@@ -710,7 +757,7 @@ def running_couplings(model, k, *, t0=None, order=5):
     lam, y = model.eigenvalues(), model.target()
     _, _, _, nu = _couplings(model)
     terms = _shell_derivatives(model.r * lam * math.exp(t0), y * y, nu * model.r, order)
-    tail = np.vstack([np.cumsum(terms[::-1], axis=0)[::-1], np.zeros((1, order))])     # Σ_{q > k}
+    tail = np.vstack([np.cumsum(terms[::-1], axis=0)[::-1], np.zeros((1, order))])  # Σ_{q > k}
     return t0, tail[np.clip(ks, 0, model.cutoff)]
 
 
@@ -755,13 +802,22 @@ def network_rg_moments(model, *, rho: float = 0.25, min_kept: int = 16, rtol: fl
     c = 1.0 / (1.0 + model.r * lam * math.exp(ts))
     dmean = np.abs(rho_k * funcs["dF"]) / np.abs(1.0 - rho_k * funcs["F"])
     dvar = np.abs(kept.g * lam * math.exp(ts) * c * c * funcs["dF"] + (y * c * rho_k) ** 2 * funcs["dV"]) / var
-    info.update({"error_estimate": 3.0 * float(np.max(dmean)) + 10.0 * rtol,
-                 "var_error_estimate": 3.0 * float(np.max(dvar)) + 10.0 * rtol,
-                 "k_star": k_star, "t_star": ts, "g1": float(gs[0]), "g2": float(gs[1]), "g3": float(gs[2])})
+    info.update(
+        {
+            "error_estimate": 3.0 * float(np.max(dmean)) + 10.0 * rtol,
+            "var_error_estimate": 3.0 * float(np.max(dvar)) + 10.0 * rtol,
+            "k_star": k_star,
+            "t_star": ts,
+            "g1": float(gs[0]),
+            "g2": float(gs[1]),
+            "g3": float(gs[2]),
+        }
+    )
     return mean, var, info
 
 
 # --- hyperparameter transfer ---------------------------------------------------------------------
+
 
 def _weight_of_u(model, u, u_ref):
     """ln of the weight of u = ln(r z) over all the modes of ``model``, relative to u_ref: the prior
@@ -778,7 +834,7 @@ def _slope_curvature(fn, u, h):
     """(W'(u), W''(u)) of the weight by central differences (weights relative to W(u))."""
     w = fn(np.array([u - 2 * h, u - h, u + h, u + 2 * h]), u)
     d1 = (w[0] - 8 * w[1] + 8 * w[2] - w[3]) / (12 * h)
-    d2 = (-w[0] + 16 * w[1] + 16 * w[2] - w[3]) / (12 * h * h)      # W(u) = 0 by construction
+    d2 = (-w[0] + 16 * w[1] + 16 * w[2] - w[3]) / (12 * h * h)  # W(u) = 0 by construction
     return d1, d2
 
 
@@ -797,8 +853,9 @@ def network_transfer(model: Model, P_new: int):
     check_network(model, "network transfer")
     P = model.P
     if model.cutoff != model.P:
-        raise ValueError(f"model.cutoff must equal model.P for a transfer (Λ = P), got cutoff={model.cutoff} "
-                         f"and P={model.P}")
+        raise ValueError(
+            f"model.cutoff must equal model.P for a transfer (Λ = P), got cutoff={model.cutoff} and P={model.P}"
+        )
     post = _Posterior(model)
     u_star = post.mode()[0] + math.log(model.r)
     h = 1e-3 * min(1.0, max(post.width_t, 1e-6))
@@ -822,7 +879,7 @@ def network_transfer(model: Model, P_new: int):
             ok = bool(sol.success) and bool(np.all(np.isfinite(sol.x)))
         except (ConvergenceError, FloatingPointError, ValueError, OverflowError):
             ok = False
-    ln_r, ln_N = (sol.x if ok else x0)      # failing the curvature match, the width is kept
+    ln_r, ln_N = sol.x if ok else x0  # failing the curvature match, the width is kept
     width = max(1, int(round(math.exp(ln_N))))
 
     def slope(ln_r_):

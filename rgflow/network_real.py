@@ -27,6 +27,7 @@ ridges on the same draw,
 less what the spread of z averages out. ``pointwise`` takes the same p(t) and the cross error of
 :func:`rgflow.ridge.pointwise_errors` at two ridges (one renormalized ridge per data point).
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,8 @@ __all__ = [
     "network_theory",
 ]
 
-_RTOL = 1e-10        # the quadrature of one draw: every coefficient c_i to this (relative)
-_GAUSS = 24          # nodes of the Gauss rule of the theory's posterior of t
+_RTOL = 1e-10  # the quadrature of one draw: every coefficient c_i to this (relative)
+_GAUSS = 24  # nodes of the Gauss rule of the theory's posterior of t
 _GAUSS_POINTWISE = 8
 
 
@@ -78,7 +79,7 @@ class _PriorCache:
     def __call__(self, t, t_ref):
         from .network import log_prior
 
-        if self.L == 1:                      # closed form, relative to t_ref without cancellation
+        if self.L == 1:  # closed form, relative to t_ref without cancellation
             return log_prior(t, self.N, 1, t_ref=t_ref)
         keys = [float(v) for v in np.concatenate([t, [t_ref]])]
         missing = sorted({k for k in keys if k not in self.values})
@@ -134,14 +135,14 @@ def draw_posterior(mu, yt, kappa, width, depth=1, parameterization="standard", *
     t_star, lo, hi = post.mode()
     prior = _PriorCache(N, L) if prior is None else prior
     h = max(min(post.width_t / 2.0, (hi - lo) / 16.0), (hi - lo) / 4096.0)
-    h = 2.0 ** math.floor(math.log2(h))           # a dyadic step and ends: the nodes repeat across draws
+    h = 2.0 ** math.floor(math.log2(h))  # a dyadic step and ends: the nodes repeat across draws
     lo, hi = math.floor(lo / h) * h, math.ceil(hi / h) * h
     prev = []
 
     def accumulate(ts, cw):
         lw = prior(ts, t_star) + _log_evidence(ts, t_star, xs, y2, None, nu_r)
         wgt = np.exp(lw) * cw
-        s = 1.0 / (kappa * np.exp(-ts)[:, None] + mu[None, :])       # (nodes, modes)
+        s = 1.0 / (kappa * np.exp(-ts)[:, None] + mu[None, :])  # (nodes, modes)
         d = ts - t_star
         return [np.array([wgt.sum(), wgt @ np.exp(ts), wgt @ d, wgt @ (d * d)]), wgt @ s]
 
@@ -158,13 +159,20 @@ def draw_posterior(mu, yt, kappa, width, depth=1, parameterization="standard", *
             return c, err, sums[0] / Z
         return None
 
-    (c, err, mom), nodes = trapezoid(accumulate, lo, hi, h, done, max_halvings=14,
-                                     what="the quadrature of the network's scale (one draw)")
+    (c, err, mom), nodes = trapezoid(
+        accumulate, lo, hi, h, done, max_halvings=14, what="the quadrature of the network's scale (one draw)"
+    )
     if not np.all(np.isfinite(c)):
         raise ConvergenceError("the network's predictor coefficients are not finite")
     t_mean = t_star + mom[2]
-    info = {"t_star": t_star, "z_mean": float(mom[1]), "t_mean": float(t_mean),
-            "t_sd": float(math.sqrt(max(mom[3] - mom[2] ** 2, 0.0))), "nodes": nodes, "error": err}
+    info = {
+        "t_star": t_star,
+        "z_mean": float(mom[1]),
+        "t_mean": float(t_mean),
+        "t_sd": float(math.sqrt(max(mom[3] - mom[2] ** 2, 0.0))),
+        "nodes": nodes,
+        "error": err,
+    }
     return c, info
 
 
@@ -179,8 +187,21 @@ def network_predictor(K_test, K_train, Y, kappa, width, depth=1, parameterizatio
     return K_test @ (V @ (c * yt)), info
 
 
-def network_test_error(K, f, P, kappa, width, depth=1, parameterization="standard", *, draws=None, seed=0,
-                       rel_se=0.02, min_draws=40, max_draws=4000) -> dict:
+def network_test_error(
+    K,
+    f,
+    P,
+    kappa,
+    width,
+    depth=1,
+    parameterization="standard",
+    *,
+    draws=None,
+    seed=0,
+    rel_se=0.02,
+    min_draws=40,
+    max_draws=4000,
+) -> dict:
     """The exact finite-width network on P points drawn without replacement from the N points of the Gram
     matrix K: test error (1/N) Σ_i (f̂(x_i) − f_i)² over the whole data set, averaged over draws with the
     stopping rule of :func:`rgflow.krr.krr_test_error` (the same draws of X for the same seed and P).
@@ -209,6 +230,7 @@ def network_test_error(K, f, P, kappa, width, depth=1, parameterization="standar
 
 
 # ------------------------------------------------------------------------------------------ the theories
+
 
 def _effective_ridges(lam, P, kappas, ridge):
     from .ridge import renormalized_ridge
@@ -280,7 +302,7 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241)
         return log_prior(t, N, L, t_ref=0.0) - 0.5 * (P * t + F + nu * np.exp(-t) * h)
 
     lo, hi = -max(12.0 * sd, 1e-9), max(12.0 * sd, 1e-9)
-    for _ in range(60):                       # widen until both ends are below e^-40 of the peak
+    for _ in range(60):  # widen until both ends are below e^-40 of the peak
         t = np.linspace(lo, hi, 81)
         lw = logw(t)
         j = int(np.argmax(lw))
@@ -294,7 +316,7 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241)
             span = hi - lo
             lo, hi = (lo - span if a == 0 else lo), (hi + span if b == len(t) - 1 else hi)
             continue
-        if b - a < 20:                         # zoom onto the peak
+        if b - a < 20:  # zoom onto the peak
             lo, hi = t[max(a - 1, 0)], t[min(b + 1, len(t) - 1)]
             continue
         lo, hi = t[a - 1], t[b + 1]
@@ -325,6 +347,7 @@ class NetworkTheory(NamedTuple):
     ``mean_error`` (E_t of the U = 0 error at the ridge κ/z), ``spread`` = mean_error − test_error (what the
     averaging over z removes), ``at_mode`` (the U = 0 error at the ridge κ/z*, z* the typical posterior's
     mode), ``z_mean``, ``t_sd`` (spread of t = ln z), the Gauss rule (``t_nodes``, ``t_weights``)."""
+
     test_error: float
     mean_error: float
     spread: float
@@ -335,8 +358,22 @@ class NetworkTheory(NamedTuple):
     t_weights: np.ndarray
 
 
-def network_theory(eigenvalues, target, P, kappa, width, depth=1, parameterization="standard", ridge="renormalized",
-                   residual=0.0, *, gram=None, values=None, nodes=None, at_mode=True) -> NetworkTheory:
+def network_theory(
+    eigenvalues,
+    target,
+    P,
+    kappa,
+    width,
+    depth=1,
+    parameterization="standard",
+    ridge="renormalized",
+    residual=0.0,
+    *,
+    gram=None,
+    values=None,
+    nodes=None,
+    at_mode=True,
+) -> NetworkTheory:
     """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
 
     ``ridge``: ``renormalized`` (eigenlearning's effective ridge K(κ')), ``bare`` (K = κ'/P, γ = 0) or
@@ -378,15 +415,26 @@ def network_theory(eigenvalues, target, P, kappa, width, depth=1, parameterizati
     kp = kappa * np.exp(-tn)
     if ridge == "pointwise":
         E = pointwise_cross_error(gram, values, P, kp)
-        E_mode = (float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]))[0, 0])
-                  if at_mode else math.nan)
+        E_mode = (
+            float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]))[0, 0])
+            if at_mode
+            else math.nan
+        )
     else:
         Keff = _effective_ridges(lam, P, kp, ridge)
-        E = cross_error(lam, y2, residual, P, Keff, Keff) if ridge == "renormalized" else \
-            _bare_cross(lam, y2, residual, Keff)
+        E = (
+            cross_error(lam, y2, residual, P, Keff, Keff)
+            if ridge == "renormalized"
+            else _bare_cross(lam, y2, residual, Keff)
+        )
         Km = _effective_ridges(lam, P, [kappa * math.exp(-t_mode)], ridge)
-        E_mode = float((cross_error(lam, y2, residual, P, Km, Km) if ridge == "renormalized" else
-                        _bare_cross(lam, y2, residual, Km))[0, 0])
+        E_mode = float(
+            (
+                cross_error(lam, y2, residual, P, Km, Km)
+                if ridge == "renormalized"
+                else _bare_cross(lam, y2, residual, Km)
+            )[0, 0]
+        )
     test = float(wn @ E @ wn)
     mean_err = float(wn @ np.diag(E))
     if not (np.isfinite(test) and test >= 0):

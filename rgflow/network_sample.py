@@ -57,6 +57,7 @@ batches. ``Q_ess`` = (sample variance of Q) / (standard error of ⟨Q⟩)² is t
 independent draws of the slow variable; if it is small (≲ 10 per batch) the batches are too short
 for honest error bars and a ``RuntimeWarning`` says so.
 """
+
 from __future__ import annotations
 
 import math
@@ -94,8 +95,7 @@ def _design(lam, y, P):
     return lam_a, y_a
 
 
-def _check_inputs(lam, y, P, kappa, width, depth, parameterization, seed, samples, burn, chains,
-                  batches, progress):
+def _check_inputs(lam, y, P, kappa, width, depth, parameterization, seed, samples, burn, chains, batches, progress):
     lam_a, y_a = _design(lam, y, P)
     P = check_int("P", P)
     kappa = check_real("kappa", kappa, low=0.0, low_open=True)
@@ -117,8 +117,10 @@ def _check_inputs(lam, y, P, kappa, width, depth, parameterization, seed, sample
     Lam = lam_a.size
     floats = chains * (N * Lam + (L - 1) * N * N + N)
     if floats > MAX_FLOATS:
-        raise ValueError(f"width, depth and chains ask for {floats:.3g} weights (chains × entries); "
-                         f"at most {MAX_FLOATS:.3g} are allowed")
+        raise ValueError(
+            f"width, depth and chains ask for {floats:.3g} weights (chains × entries); "
+            f"at most {MAX_FLOATS:.3g} are allowed"
+        )
     return lam_a, y_a, P, kappa, N, L, seed, samples, burn, chains, batches
 
 
@@ -129,8 +131,9 @@ def _solve(G, r):
     except np.linalg.LinAlgError:
         out = None
     if out is None or not np.all(np.isfinite(out)):
-        raise FloatingPointError("a layer's conditional covariance is singular "
-                                 "(weights overflowed or T is below round-off of the Gram)")
+        raise FloatingPointError(
+            "a layer's conditional covariance is singular (weights overflowed or T is below round-off of the Gram)"
+        )
     return out
 
 
@@ -143,7 +146,7 @@ def _gig(p, A, B, rng):
     above it for any such s_L, s_R); s_L, s_R are put near h = h(s_m) − 1 (bracketing, then Newton
     from outside), where the acceptance rate is about 3/4.
     """
-    with np.errstate(over="ignore", invalid="ignore"):   # a far tail proposal (cosh = inf) is rejected
+    with np.errstate(over="ignore", invalid="ignore"):  # a far tail proposal (cosh = inf) is rejected
         return _gig_draw(p, A, B, rng)
 
 
@@ -163,7 +166,7 @@ def _gig_draw(p, A, B, rng):
     def dd(t, om=omega, m=sm):
         return p - om * np.sinh(m + t)
 
-    width = np.sqrt(2.0 / (omega * np.cosh(sm)))          # where the quadratic drops by 1
+    width = np.sqrt(2.0 / (omega * np.cosh(sm)))  # where the quadratic drops by 1
     ends = []
     for sign in (1.0, -1.0):
         # t with −1.5 ≤ d(t) ≤ −1 on this side: bracket [inside lo, outside hi] by doubling, bisect
@@ -180,13 +183,12 @@ def _gig_draw(p, A, B, rng):
             lo = np.where(ins, x, lo)
             hi = np.where(ins, hi, x)
             newton = fin & (px < 0) & (px >= -10.0)
-            x = np.where(ok, x, np.where(newton, x - px / gx,
-                                         np.where(np.isnan(hi), 2.0 * x, 0.5 * (lo + hi))))
+            x = np.where(ok, x, np.where(newton, x - px / gx, np.where(np.isnan(hi), 2.0 * x, 0.5 * (lo + hi))))
         else:
             raise FloatingPointError("scale move: no finite envelope for the generalized inverse Gaussian")
         ends.append(x)
     tR, tL = ends
-    gR, gL = dd(tR), dd(tL)                                 # gR < 0 < gL
+    gR, gL = dd(tR), dd(tL)  # gR < 0 < gL
     hR, hL = d(tR), d(tL)
     mC = tR - tL
     mR = np.exp(hR) / -gR
@@ -203,8 +205,9 @@ def _gig_draw(p, A, B, rng):
         t = tL[todo] + rng.random(n) * mC[todo]
         t = np.where(cR, tR[todo] + e / -gR[todo], t)
         t = np.where(cL, tL[todo] - e / gL[todo], t)
-        env = np.where(cR, hR[todo] + gR[todo] * (t - tR[todo]),
-                       np.where(cL, hL[todo] + gL[todo] * (t - tL[todo]), 0.0))
+        env = np.where(
+            cR, hR[todo] + gR[todo] * (t - tR[todo]), np.where(cL, hL[todo] + gL[todo] * (t - tL[todo]), 0.0)
+        )
         logu = np.log(rng.random(n))
         ok = logu <= d(t, omega[todo], sm[todo]) - env
         out[todo[ok]] = sm[todo[ok]] + t[ok]
@@ -238,11 +241,11 @@ class _Chains:
     def __init__(self, d, Y, N, L, g, T, rng, C):
         self.d, self.Y, self.N, self.L, self.g, self.T, self.rng, self.C = d, Y, N, L, g, T, rng, C
         self.Lam = d.size
-        self.n_in = [self.Lam] + [N] * (L - 1)             # row length of each W_l
+        self.n_in = [self.Lam] + [N] * (L - 1)  # row length of each W_l
         self.W = [rng.standard_normal((C, N, n)) for n in self.n_in]
         self.a = rng.standard_normal((C, N)) * math.sqrt(g / N)
         self.eyeT = T * np.eye(self.Lam)
-        self.d2 = np.diag(d * d)                             # Z_0ᵀ Z_0 = diag(Pλ_k)
+        self.d2 = np.diag(d * d)  # Z_0ᵀ Z_0 = diag(Pλ_k)
 
     def readouts(self):
         """b_l for l = 1..L (list index l−1): b_L = a, b_{l−1} = W_lᵀ b_l / √N."""
@@ -257,7 +260,7 @@ class _Chains:
         C, T, rng, N = self.C, self.T, self.rng, self.N
         W0 = rng.standard_normal((C, N, self.n_in[l]))
         eps = rng.standard_normal((C, self.Lam)) * math.sqrt(T)
-        bw = _vm(b, W0)                                      # b_lᵀ W⁰: (C, n)
+        bw = _vm(b, W0)  # b_lᵀ W⁰: (C, n)
         bb = np.sum(b * b, axis=1)[:, None, None]
         if Z is None:
             f0 = bw * self.d
@@ -279,7 +282,7 @@ class _Chains:
         Z = None
         for l in range(self.L):
             Z = self._layer(l, b[l], Z)
-        H = Z * math.sqrt(self.N)                            # h_L: (C, N, Λ)
+        H = Z * math.sqrt(self.N)  # h_L: (C, N, Λ)
         s = self.g / self.N
         a0 = rng.standard_normal((C, self.N)) * math.sqrt(s)
         eps = rng.standard_normal((C, self.Lam)) * math.sqrt(T)
@@ -319,8 +322,22 @@ class _Chains:
         return np.sum(b1 * b1, axis=1)
 
 
-def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", *, seed=0,
-                   samples=None, burn=None, chains=None, batches=None, progress=None) -> dict:
+def sample_network(
+    lam,
+    y,
+    P,
+    kappa,
+    width,
+    depth,
+    parameterization="standard",
+    *,
+    seed=0,
+    samples=None,
+    burn=None,
+    chains=None,
+    batches=None,
+    progress=None,
+) -> dict:
     """Posterior moments of Δ_k from MCMC on the weights of a finite-width linear network.
 
     The network h_l = W_l h_{l−1}/√N_{l−1}, f = aᵀ h_L (docs/networks.md) on the fixed design
@@ -364,10 +381,11 @@ def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", 
         Weights overflowed or a conditional covariance lost positive-definiteness.
     """
     (lam_a, y_a, P, kappa, N, L, seed, samples, burn, chains, batches) = _check_inputs(
-        lam, y, P, kappa, width, depth, parameterization, seed, samples, burn, chains, batches, progress)
+        lam, y, P, kappa, width, depth, parameterization, seed, samples, burn, chains, batches, progress
+    )
     g, T = (1.0, kappa) if parameterization == "standard" else (1.0 / N, kappa / N)
     Lam = lam_a.size
-    d = np.sqrt(P * lam_a)                          # z_0 = φ/√N_0 = diag(d), N_0 = Λ
+    d = np.sqrt(P * lam_a)  # z_0 = φ/√N_0 = diag(d), N_0 = Λ
     Y = math.sqrt(P) * y_a
     rng = np.random.default_rng(seed)
     state = _Chains(d, Y, N, L, g, T, rng, chains)
@@ -381,7 +399,7 @@ def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", 
     sq = np.zeros((chains, batches))
     sq2 = np.zeros((chains, batches))
     done = 0
-    with np.errstate(over="ignore", invalid="ignore"):    # non-finite values are caught below, by name
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite values are caught below, by name
         try:
             for it in range(total):
                 f = state.sweep()
@@ -411,15 +429,19 @@ def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", 
     M1, M2 = m1.mean(axis=0), m2.mean(axis=0)
     var = M2 - M1 * M1
     se1 = m1.std(axis=0, ddof=1) / math.sqrt(nb)
-    se_var = (m2 - 2.0 * M1 * m1).std(axis=0, ddof=1) / math.sqrt(nb)   # delta method on (Δ, Δ²)
+    se_var = (m2 - 2.0 * M1 * m1).std(axis=0, ddof=1) / math.sqrt(nb)  # delta method on (Δ, Δ²)
     loss_b = m2.sum(axis=1)
     Qm = float(mq.mean())
     Qvar = float(mq2.mean() - Qm * Qm)
     Qse = float(mq.std(ddof=1) / math.sqrt(nb))
     ess = Qvar / Qse**2 if Qse > 0 else math.inf
     if ess < 10 * nb:
-        warnings.warn(f"network sampler: effective sample size of Q is {ess:.3g} for {nb} batches; "
-                      "the error bars are not reliable (raise samples)", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"network sampler: effective sample size of Q is {ess:.3g} for {nb} batches; "
+            "the error bars are not reliable (raise samples)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return {
         "mean": M1,
         "var": var,

@@ -53,6 +53,7 @@ overlaps M_ab = Σ_k Δ_k^a Δ_k^b; its replica-symmetric saddle is
     r = P/(κ + χ),  χ = Σ_k λ_k/(1 + rλ_k)    (K = 1/r: the renormalized ridge of docs/theory.md §5),
     q₀ = Σ_k (1 − L_k)² y_k² + γ q₀           (the off-diagonal overlap: E_test = q₀ = B/(1 − γ)).
 """
+
 from __future__ import annotations
 
 import math
@@ -63,9 +64,22 @@ import numpy as np
 
 from ._checks import check_int, check_real
 
-__all__ = ["ACTIVATIONS", "NONLINEAR_THEORIES", "nngp_kernel", "nngp_mean", "activation", "network_output",
-           "sample_posterior", "NetworkSamples", "kernel_renormalization", "Renormalization",
-           "replica_ridge", "ReplicaRidge", "replica_network", "ReplicaNetwork"]
+__all__ = [
+    "ACTIVATIONS",
+    "NONLINEAR_THEORIES",
+    "nngp_kernel",
+    "nngp_mean",
+    "activation",
+    "network_output",
+    "sample_posterior",
+    "NetworkSamples",
+    "kernel_renormalization",
+    "Renormalization",
+    "replica_ridge",
+    "ReplicaRidge",
+    "replica_network",
+    "ReplicaNetwork",
+]
 
 ACTIVATIONS = ("erf", "relu", "linear", "affine")
 NONLINEAR_THEORIES = ("mixture", "saddle", "gp")
@@ -95,6 +109,7 @@ def activation(h, act):
     _check_activation(act)
     if act == "erf":
         from scipy.special import erf
+
         return erf(h), (2.0 / math.sqrt(math.pi)) * np.exp(-h * h)
     if act == "relu":
         return np.maximum(h, 0.0), (h > 0).astype(float)
@@ -157,10 +172,12 @@ def network_output(X, W, a, act) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------ sampler
 
+
 class NetworkSamples(NamedTuple):
     """Result of :func:`sample_posterior`: posterior mean predictor ``mean`` at X_test with batch-means
     ``stderr``, the ``batch_means`` (batches × n_test) themselves, E|a|² as ``Q`` ± ``Q_stderr``, the HMC
     ``acceptance`` (kept part), the tuned ``step`` size per chain, and ``draws`` kept per chain."""
+
     mean: np.ndarray
     stderr: np.ndarray
     batch_means: np.ndarray
@@ -198,8 +215,22 @@ class _Target:
         return logp, g, (Phi, alpha, Cinv)
 
 
-def sample_posterior(X, Y, width, kappa, act="erf", X_test=None, *, samples=400, burn=200, chains=4,
-                     batches=5, leapfrog=12, thin=2, seed=0) -> NetworkSamples:
+def sample_posterior(
+    X,
+    Y,
+    width,
+    kappa,
+    act="erf",
+    X_test=None,
+    *,
+    samples=400,
+    burn=200,
+    chains=4,
+    batches=5,
+    leapfrog=12,
+    thin=2,
+    seed=0,
+) -> NetworkSamples:
     """Sample the Bayesian posterior of the one-hidden-layer network's weights (HMC, readout integrated out).
 
     Parameters
@@ -284,11 +315,11 @@ def sample_posterior(X, Y, width, kappa, act="erf", X_test=None, *, samples=400,
                 a_prob = 0.0
             if rng.uniform() < a_prob:
                 W, lp, g, aux = Wn, lpn, gn, auxn
-            if it < burn:   # dual averaging of the step size (Hoffman & Gelman), burn-in only
+            if it < burn:  # dual averaging of the step size (Hoffman & Gelman), burn-in only
                 m = it + 1
                 h_bar = (1 - 1 / (m + 10)) * h_bar + (0.75 - a_prob) / (m + 10)
                 log_eps = math.log(0.5 / math.sqrt(1.0 + P * d / N)) - math.sqrt(m) / 0.05 * h_bar
-                eta = m ** -0.75
+                eta = m**-0.75
                 log_eps_bar = eta * log_eps + (1 - eta) * log_eps_bar
                 eps = math.exp(log_eps)
                 if it == burn - 1:
@@ -315,19 +346,32 @@ def sample_posterior(X, Y, width, kappa, act="erf", X_test=None, *, samples=400,
     q = bq.ravel()
     acc = float(np.mean(acc_kept))
     if acc < 0.3:
-        warnings.warn(f"sample_posterior: HMC acceptance {acc:.2f} is low; the error bars may be too small",
-                      RuntimeWarning, stacklevel=2)
-    return NetworkSamples(mean, se, B, float(q.mean()), float(q.std(ddof=1) / math.sqrt(nb)) if nb > 1 else
-                          math.nan, acc, steps, per * batches)
+        warnings.warn(
+            f"sample_posterior: HMC acceptance {acc:.2f} is low; the error bars may be too small",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return NetworkSamples(
+        mean,
+        se,
+        B,
+        float(q.mean()),
+        float(q.std(ddof=1) / math.sqrt(nb)) if nb > 1 else math.nan,
+        acc,
+        steps,
+        per * batches,
+    )
 
 
 # ------------------------------------------------------------------------------------------ theory
+
 
 class Renormalization(NamedTuple):
     """Result of :func:`kernel_renormalization`: the ``predictor`` at X_test, the kernel scalars ``Q``
     (E[Q | Y] for the mixture, Q̄ for the saddle, 1 for gp) and ``Q0`` (the mean mode's: E[σ²]... see
     below; equal to ``Q`` when m = 0), the ``method`` and the ``activation``. For the mixture with a mean
     mode, ``Q0`` = E[σ | Y]/σ_GP is not defined; it is reported as the posterior E[σ²| Y] (1 in the prior)."""
+
     predictor: np.ndarray
     Q: float
     Q0: float
@@ -394,7 +438,8 @@ def kernel_renormalization(X, Y, width, kappa, act="erf", X_test=None, method="m
         Q, Q0 = _saddle(e, z, zm, N, T, has_mean)
         return Renormalization(_predict(KsV, mt, e, z, zm, Q, Q0, T), Q, Q0, "saddle", act)
     if not has_mean:
-        def logp(t):   # density of t = ln Q: Q^{N/2} e^{−NQ/2} N(Y; 0, Q K + T)
+
+        def logp(t):  # density of t = ln Q: Q^{N/2} e^{−NQ/2} N(Y; 0, Q K + T)
             Q = np.exp(t)[:, None]
             D = Q * e + T
             return (N / 2) * t - N * Q[:, 0] / 2 - 0.5 * np.sum(np.log(D) + z * z / D, axis=1)
@@ -416,7 +461,7 @@ def _predict(KsV, mt, e, z, zm, Q, Q0, T):
     """(Q K̃(x,X) + Q₀ m(x) m_Xᵀ) C⁻¹ Y with C = T + Q K̃ + Q₀ m mᵀ, in K̃'s eigenbasis (Sherman–Morrison)."""
     D = Q * e + T
     a, b = z / D, zm / D
-    c = a - b * (Q0 * float(zm @ a) / (1.0 + Q0 * float(zm @ b)))   # Vᵀ C⁻¹ Y
+    c = a - b * (Q0 * float(zm @ a) / (1.0 + Q0 * float(zm @ b)))  # Vᵀ C⁻¹ Y
     return Q * (KsV @ c) + Q0 * mt * float(zm @ c)
 
 
@@ -428,14 +473,14 @@ def _saddle(e, z, zm, N, T, has_mean):
         D = Q * e + T
         a, b = z / D, zm / D
         s = 1.0 + Q0 * float(zm @ b)
-        c = a - b * (Q0 * float(zm @ a) / s)                     # C⁻¹Y
-        diagCinv = 1.0 / D - Q0 * b * b / s                      # diag of C⁻¹ in the eigenbasis
+        c = a - b * (Q0 * float(zm @ a) / s)  # C⁻¹Y
+        diagCinv = 1.0 / D - Q0 * b * b / s  # diag of C⁻¹ in the eigenbasis
         u = (float(e @ diagCinv) - float(e @ (c * c))) / N
         mCm = float(zm @ b) / s
         mCy = float(zm @ c)
         return u, Q0 - Q0 * Q0 / N * (mCm - mCy * mCy)
 
-    def g1(t):   # m = 0: Q = 1/(1 + u(Q)), as an equation in ln Q
+    def g1(t):  # m = 0: Q = 1/(1 + u(Q)), as an equation in ln Q
         Q = math.exp(t)
         return 1.0 / Q - 1.0 - F(Q, 0.0)[0]
 
@@ -444,7 +489,7 @@ def _saddle(e, z, zm, N, T, has_mean):
         D = Q * e + T
         return (N / 2) * (Q[:, 0] - t) + 0.5 * np.sum(np.log(D) + z * z / D, axis=1)
 
-    tg = np.linspace(-14, 6, 4001)      # the global minimum of the one-scalar action, then its root
+    tg = np.linspace(-14, 6, 4001)  # the global minimum of the one-scalar action, then its root
     i = int(np.argmin(action(tg)))
     lo, hi = tg[max(i - 1, 0)], tg[min(i + 1, len(tg) - 1)]
     if g1(lo) * g1(hi) > 0:
@@ -472,22 +517,21 @@ def _mixture_2d(KsV, mt, e, z, zm, N, T, act, n=161):
     """E over p(σ, Q_⊥ | Y) (module docstring) on a grid in (σ, ln Q_⊥) centred on the mode."""
     from scipy.optimize import minimize
 
-    def logp(t, s):   # t = ln Q_⊥ (Jacobian included), s = σ; broadcast arrays
+    def logp(t, s):  # t = ln Q_⊥ (Jacobian included), s = σ; broadcast arrays
         Qp = np.exp(t)
         q = (Qp + s * s / N)[..., None]
         D = q * e + T
         r = z - s[..., None] * zm
         return ((N - 1) / 2) * t - N * Qp / 2 - s * s / 2 - 0.5 * np.sum(np.log(D) + r * r / D, axis=-1)
 
-    f = lambda v: -float(logp(np.array(v[0]), np.array(v[1])))   # noqa: E731
+    f = lambda v: -float(logp(np.array(v[0]), np.array(v[1])))  # noqa: E731
     best = None
     for s0 in (0.0, 1.0, -1.0, 3.0, -3.0):
-        res = minimize(f, [0.0, s0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12,
-                                                                     "maxiter": 4000})
+        res = minimize(f, [0.0, s0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
         if best is None or res.fun < best.fun:
             best = res
     t0, s0 = best.x
-    h = 1e-4   # curvatures for the grid scales
+    h = 1e-4  # curvatures for the grid scales
     f0 = f([t0, s0])
     ct = (f([t0 + h, s0]) - 2 * f0 + f([t0 - h, s0])) / h**2
     cs = (f([t0, s0 + h]) - 2 * f0 + f([t0, s0 - h])) / h**2
@@ -515,10 +559,12 @@ def _mixture_2d(KsV, mt, e, z, zm, N, T, act, n=161):
 
 # ------------------------------------------------------------------------------------------ finite data
 
+
 class ReplicaRidge(NamedTuple):
     """Replica-symmetric saddle of the input-averaged (finite-data) coupling: mass ``r`` (K = 1/r),
     susceptibility ``chi`` = q_d − q₀ = Σ_k λ_k/(1 + rλ_k), off-diagonal overlap ``q0`` (= the expected
     test error of the posterior mean), random-field variance ``sigma2`` = P q₀/(κ + χ)², and ``gamma``."""
+
     r: float
     K: float
     chi: float
@@ -554,7 +600,7 @@ def replica_ridge(eigenvalues, target, P, kappa, *, tol=1e-14, max_iter=100000) 
     P = check_real("P", P, low=0.0, low_open=True)
     kappa = check_real("kappa", kappa, low=0.0, low_open=True)
 
-    def h(lr):   # r(κ + χ(r)) − P, increasing in r
+    def h(lr):  # r(κ + χ(r)) − P, increasing in r
         r = math.exp(lr)
         return r * kappa + float(np.sum(r * lam / (1.0 + r * lam))) - P
 
@@ -562,12 +608,13 @@ def replica_ridge(eigenvalues, target, P, kappa, *, tol=1e-14, max_iter=100000) 
     if h(lo) > 0 or h(hi) < 0:
         raise FloatingPointError("replica_ridge: the mass is not bracketed")
     from scipy.optimize import brentq
+
     lr = brentq(h, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
     r = math.exp(lr)
     a = 1.0 / lam + r
     chi = float(np.sum(1.0 / a))
     B = float(np.sum((y / lam) ** 2 / a**2))
-    c = P / (kappa + chi) ** 2 * float(np.sum(1.0 / a**2))   # q₀ = B + c q₀ (c = γ)
+    c = P / (kappa + chi) ** 2 * float(np.sum(1.0 / a**2))  # q₀ = B + c q₀ (c = γ)
     if not c < 1:
         raise FloatingPointError(f"replica_ridge: the off-diagonal overlap diverges (γ = {c!r} >= 1)")
     q0 = B / (1.0 - c)
@@ -578,6 +625,7 @@ class ReplicaNetwork(NamedTuple):
     """Finite width on top of finite data (:func:`replica_network`): the kernel scalar ``Q`` (Q̄), and the
     replica-symmetric solution on the kernel Q̄λ_k: ``r``, ``chi``, ``q0`` (= the expected test error of the
     network's posterior mean), ``sigma2``, ``gamma``."""
+
     Q: float
     r: float
     chi: float
@@ -621,7 +669,7 @@ def replica_network(eigenvalues, target, P, kappa, width) -> ReplicaNetwork:
         rhs = float(np.sum(lam * (rs.r + x * rs.r - rs.r**2 * y * y - rs.sigma2) / (2 * (1 + x) ** 2)))
         return (N / 2) * (1 / Q - 1) - rhs, rs
 
-    f = lambda t: inner(t)[0]   # noqa: E731
+    f = lambda t: inner(t)[0]  # noqa: E731
     lo, hi = -1.0, 1.0
     while f(lo) < 0:
         lo -= 2.0

@@ -20,6 +20,7 @@ still falls as κ → 0: the optimum is the ridgeless limit, reported as ``kappa
 ``ridgeless=True`` and the error at the lower bound (the κ → 0 limit to within the scan); at the highest
 point the optimum is κ → ∞ (``kappa = inf``, ``boundary="upper"``: learn nothing).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,15 @@ import numpy as np
 from ._checks import check_int, check_real
 from .results import Result
 
-__all__ = ["OptimalRidge", "RidgeCurve", "optimal_ridge", "optimal_curve", "schedule_curve", "predicted_error",
-           "spectrum_arrays"]
+__all__ = [
+    "OptimalRidge",
+    "RidgeCurve",
+    "optimal_ridge",
+    "optimal_curve",
+    "schedule_curve",
+    "predicted_error",
+    "spectrum_arrays",
+]
 
 
 def spectrum_arrays(source):
@@ -45,10 +53,10 @@ def spectrum_arrays(source):
     if isinstance(source, Model):
         lam, y = source.eigenvalues(), source.target()
         residual = float(getattr(source.spectrum, "residual", 0.0))
-    elif hasattr(source, "modes") and getattr(source, "n_modes", None) is not None:   # Measured
+    elif hasattr(source, "modes") and getattr(source, "n_modes", None) is not None:  # Measured
         lam, y = source.modes(source.n_modes)
         residual = float(source.residual)
-    elif hasattr(source, "eigenvalues") and hasattr(source, "meta"):                  # DataSpectrum
+    elif hasattr(source, "eigenvalues") and hasattr(source, "meta"):  # DataSpectrum
         lam, y = source.eigenvalues, source.target
         residual = float(source.meta.get("dropped_power", 0.0)) if source.meta.get("dropped_modes") else 0.0
     elif hasattr(source, "power_law") and source.power_law:
@@ -57,8 +65,10 @@ def spectrum_arrays(source):
         try:
             lam, y = source
         except (TypeError, ValueError):
-            raise ValueError("spectrum must be a Model, a Measured or DataSpectrum, or a pair of arrays "
-                             f"(eigenvalues, target), got {type(source).__name__}") from None
+            raise ValueError(
+                "spectrum must be a Model, a Measured or DataSpectrum, or a pair of arrays "
+                f"(eigenvalues, target), got {type(source).__name__}"
+            ) from None
     lam, y = check_spectrum(lam, y)
     return lam, y, residual
 
@@ -106,16 +116,24 @@ class OptimalRidge(Result):
         return self.theory
 
     def _data(self) -> dict:
-        return {"theory": self.theory, "P": self.P, "kappa": self.kappa, "test_error": self.test_error,
-                "ridgeless": self.ridgeless, "boundary": self.boundary, "bounds": list(self.bounds),
-                "evaluations": self.evaluations, "scan": self.scan}
+        return {
+            "theory": self.theory,
+            "P": self.P,
+            "kappa": self.kappa,
+            "test_error": self.test_error,
+            "ridgeless": self.ridgeless,
+            "boundary": self.boundary,
+            "bounds": list(self.bounds),
+            "evaluations": self.evaluations,
+            "scan": self.scan,
+        }
 
     def _columns(self) -> dict:
         return {"kappa": self.scan["kappa"], "test_error": self.scan["test_error"]}
 
 
 def _bounds(lam, P, theory, bounds):
-    scale = float(np.sum(lam))        # Σ λ_k = tr K/N, the mean diagonal of the Gram matrix
+    scale = float(np.sum(lam))  # Σ λ_k = tr K/N, the mean diagonal of the Gram matrix
     if bounds is None:
         lo = (1e-6 if theory == "pointwise" else 1e-9) * P * scale
         return lo, 1e3 * P * scale
@@ -130,8 +148,9 @@ def _bounds(lam, P, theory, bounds):
     return lo, hi
 
 
-def optimal_ridge(spectrum, P, theory="renormalized", *, noise=0.0, gram=None, f=None, bounds=None, n_grid=None,
-                  xtol=None) -> OptimalRidge:
+def optimal_ridge(
+    spectrum, P, theory="renormalized", *, noise=0.0, gram=None, f=None, bounds=None, n_grid=None, xtol=None
+) -> OptimalRidge:
     """The ridge κ > 0 that minimizes the predicted test error of ``theory`` at P samples.
 
     Parameters
@@ -198,17 +217,21 @@ def optimal_ridge(spectrum, P, theory="renormalized", *, noise=0.0, gram=None, f
         if spectrum is None:
             raise ValueError(f"theory {theory!r} needs the spectrum (eigenvalues, target)")
         lam, y, residual = spectrum_arrays(spectrum)
-    if theory == "pointwise" and bounds is None:   # each evaluation is a Newton solve on N × N matrices: scan
+    if theory == "pointwise" and bounds is None:  # each evaluation is a Newton solve on N × N matrices: scan
         from .data import spectrum_from_gram  # around the renormalized optimum (the same ridge to ~10%)
 
         near = optimal_ridge(spectrum_from_gram(gram, f), P, "renormalized")
         sc = P * float(np.sum(lam))
-        bounds = (near.kappa / 100, near.kappa * 100) if near.boundary is None else \
-            ((1e-6 * sc, 1e-2 * sc) if near.ridgeless else (10 * sc, 1e4 * sc))
+        bounds = (
+            (near.kappa / 100, near.kappa * 100)
+            if near.boundary is None
+            else ((1e-6 * sc, 1e-2 * sc) if near.ridgeless else (10 * sc, 1e4 * sc))
+        )
     lo, hi = _bounds(lam, P, theory, bounds)
     n_grid = check_int("n_grid", 9 if theory == "pointwise" and n_grid is None else (n_grid or 41), low=5)
-    xtol = check_real("xtol", 1e-2 if theory == "pointwise" and xtol is None else (xtol or 1e-5), low=0.0,
-                      low_open=True)
+    xtol = check_real(
+        "xtol", 1e-2 if theory == "pointwise" and xtol is None else (xtol or 1e-5), low=0.0, low_open=True
+    )
     count = [0]
 
     def E(t):
@@ -224,27 +247,39 @@ def optimal_ridge(spectrum, P, theory="renormalized", *, noise=0.0, gram=None, f
         except FloatingPointError as exc:
             failures.append(str(exc))
     if not np.any(np.isfinite(errs)):
-        raise FloatingPointError(f"optimal_ridge: the {theory} theory failed at every ridge of the scan "
-                                 f"[{lo:.3g}, {hi:.3g}] at P = {P:g} ({failures[0]})")
-    first = int(np.argmax(np.isfinite(errs)))   # the theory may fail at the smallest ridges (pointwise: Cholesky)
+        raise FloatingPointError(
+            f"optimal_ridge: the {theory} theory failed at every ridge of the scan "
+            f"[{lo:.3g}, {hi:.3g}] at P = {P:g} ({failures[0]})"
+        )
+    first = int(np.argmax(np.isfinite(errs)))  # the theory may fail at the smallest ridges (pointwise: Cholesky)
     i = int(np.argmin(errs))
     scan = {"kappa": np.exp(ts), "test_error": errs}
-    base = dict(theory=theory, P=P, bounds=(lo, hi), scan=scan,
-                params={"theory": theory, "P": P, "noise": noise, "n_modes": int(lam.size)})
+    base = dict(
+        theory=theory,
+        P=P,
+        bounds=(lo, hi),
+        scan=scan,
+        params={"theory": theory, "P": P, "noise": noise, "n_modes": int(lam.size)},
+    )
     if i == first:
         if first > 0:
-            raise FloatingPointError(f"optimal_ridge: the {theory} error falls toward the smallest ridge it could "
-                                     f"evaluate (κ = {scan['kappa'][first]:.3g}; below it: {failures[0]}); "
-                                     "the optimum is not located (give bounds)")
-        return OptimalRidge(kappa=0.0, test_error=float(errs[0]), ridgeless=True, boundary="lower",
-                            evaluations=count[0], **base)
+            raise FloatingPointError(
+                f"optimal_ridge: the {theory} error falls toward the smallest ridge it could "
+                f"evaluate (κ = {scan['kappa'][first]:.3g}; below it: {failures[0]}); "
+                "the optimum is not located (give bounds)"
+            )
+        return OptimalRidge(
+            kappa=0.0, test_error=float(errs[0]), ridgeless=True, boundary="lower", evaluations=count[0], **base
+        )
     if i == n_grid - 1:
-        return OptimalRidge(kappa=math.inf, test_error=float(errs[-1]), ridgeless=False, boundary="upper",
-                            evaluations=count[0], **base)
+        return OptimalRidge(
+            kappa=math.inf, test_error=float(errs[-1]), ridgeless=False, boundary="upper", evaluations=count[0], **base
+        )
     res = minimize_scalar(E, bounds=(ts[i - 1], ts[i + 1]), method="bounded", options={"xatol": xtol})
     t_best, e_best = (float(res.x), float(res.fun)) if res.fun <= errs[i] else (float(ts[i]), float(errs[i]))
-    return OptimalRidge(kappa=math.exp(t_best), test_error=e_best, ridgeless=False, boundary=None,
-                        evaluations=count[0], **base)
+    return OptimalRidge(
+        kappa=math.exp(t_best), test_error=e_best, ridgeless=False, boundary=None, evaluations=count[0], **base
+    )
 
 
 @dataclass(frozen=True)
@@ -265,12 +300,22 @@ class RidgeCurve(Result):
         return self.theory
 
     def _data(self) -> dict:
-        return {"P": self.P, "kappa": self.kappa, "test_error": self.test_error, "ridgeless": self.ridgeless,
-                "schedule": self.schedule, "theory": self.theory}
+        return {
+            "P": self.P,
+            "kappa": self.kappa,
+            "test_error": self.test_error,
+            "ridgeless": self.ridgeless,
+            "schedule": self.schedule,
+            "theory": self.theory,
+        }
 
     def _columns(self) -> dict:
-        return {"P": self.P, "kappa": self.kappa, "test_error": self.test_error,
-                "ridgeless": [int(b) for b in self.ridgeless]}
+        return {
+            "P": self.P,
+            "kappa": self.kappa,
+            "test_error": self.test_error,
+            "ridgeless": [int(b) for b in self.ridgeless],
+        }
 
 
 def _P_list(P_values):
@@ -285,13 +330,20 @@ def optimal_curve(spectrum, P_values, theory="renormalized", **options) -> Ridge
     Where the optimum is ridgeless, ``kappa`` is 0 and the error is the κ → 0 limit."""
     Ps = _P_list(P_values)
     rows = [optimal_ridge(spectrum, P, theory, **options) for P in Ps]
-    return RidgeCurve(Ps, np.array([r.kappa for r in rows]), np.array([r.test_error for r in rows]),
-                      np.array([r.ridgeless for r in rows]), "optimal", theory,
-                      {"theory": theory, "schedule": "optimal", "noise": options.get("noise", 0.0)})
+    return RidgeCurve(
+        Ps,
+        np.array([r.kappa for r in rows]),
+        np.array([r.test_error for r in rows]),
+        np.array([r.ridgeless for r in rows]),
+        "optimal",
+        theory,
+        {"theory": theory, "schedule": "optimal", "noise": options.get("noise", 0.0)},
+    )
 
 
-def schedule_curve(spectrum, P_values, kappa0, ell, P0=None, theory="renormalized", *, noise=0.0, gram=None,
-                   f=None) -> RidgeCurve:
+def schedule_curve(
+    spectrum, P_values, kappa0, ell, P0=None, theory="renormalized", *, noise=0.0, gram=None, f=None
+) -> RidgeCurve:
     """The learning curve along the ridge schedule κ(P) = κ₀ (P/P₀)^-ℓ (P₀ default: the first P; ℓ = 0 is a
     fixed ridge), predicted by ``theory`` (:func:`predicted_error`)."""
     theory = _check_theory(theory)
@@ -312,8 +364,18 @@ def schedule_curve(spectrum, P_values, kappa0, ell, P0=None, theory="renormalize
     kappas = kappa0 * (Ps / P0) ** (-ell)
     if not np.all(np.isfinite(kappas) & (kappas > 0)):
         raise ValueError(f"the schedule κ₀ (P/P₀)^-ℓ leaves the float range (kappa0={kappa0!r}, ell={ell!r})")
-    errs = np.array([predicted_error(lam, y, P, k, theory, residual=residual, noise=noise, gram=gram, f=f)
-                     for P, k in zip(Ps, kappas)])
-    return RidgeCurve(Ps, kappas, errs, np.zeros(len(Ps), dtype=bool), "power", theory,
-                      {"theory": theory, "schedule": "power", "kappa0": kappa0, "ell": ell, "P0": float(P0),
-                       "noise": noise})
+    errs = np.array(
+        [
+            predicted_error(lam, y, P, k, theory, residual=residual, noise=noise, gram=gram, f=f)
+            for P, k in zip(Ps, kappas)
+        ]
+    )
+    return RidgeCurve(
+        Ps,
+        kappas,
+        errs,
+        np.zeros(len(Ps), dtype=bool),
+        "power",
+        theory,
+        {"theory": theory, "schedule": "power", "kappa0": kappa0, "ell": ell, "P0": float(P0), "noise": noise},
+    )

@@ -23,6 +23,7 @@ Examples
 >>> print(f"kappa = {model.kappa:.4g}, r = {model.r:.1f}, k* = {model.r ** (1 / (1 + model.alpha)):.0f}")
 kappa = 3.981, r = 251.2, k* = 100
 """
+
 from __future__ import annotations
 
 from typing import Any

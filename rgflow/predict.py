@@ -24,6 +24,7 @@ docs/networks.md): ``exact`` (the one-scalar mixture over Q), ``gp`` (N = ∞ at
 Wilsonian RG with an error estimate) and ``sample`` (sampled weights of the real network,
 :mod:`rgflow.network_sample`, with standard errors).
 """
+
 from __future__ import annotations
 
 import math
@@ -123,13 +124,22 @@ class Prediction(Result):
     def _data(self) -> dict:
         """method, k (integers), mean, var (+ mean_stderr, var_stderr), loss, bias, variance,
         test_error, train_error and the scalar entries of info (finite numbers and strings)."""
-        scalars = {key: v for key, v in self.info.items()
-                   if isinstance(v, str) or (isinstance(v, Real) and not isinstance(v, bool)
-                                             and math.isfinite(v))}
-        out = {"method": self.method, **self._columns(), "loss": self.loss, "bias": self.bias,
-               "variance": self.variance, "test_error": self.test_error, "train_error": self.train_error,
-               "info": scalars}
-        if "error_estimate" in self.info:   # contract of `rgflow predict --method rg`: a top-level key
+        scalars = {
+            key: v
+            for key, v in self.info.items()
+            if isinstance(v, str) or (isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(v))
+        }
+        out = {
+            "method": self.method,
+            **self._columns(),
+            "loss": self.loss,
+            "bias": self.bias,
+            "variance": self.variance,
+            "test_error": self.test_error,
+            "train_error": self.train_error,
+            "info": scalars,
+        }
+        if "error_estimate" in self.info:  # contract of `rgflow predict --method rg`: a top-level key
             out["error_estimate"] = float(self.info["error_estimate"])
         return out
 
@@ -152,14 +162,18 @@ def pt1(model):
         import warnings
 
         k = int(np.argmax(shift)) + 1
-        warnings.warn(f"pt1 is outside the range of first-order perturbation theory: the relative correction "
-                      f"u·G_k(A0 + 2G_k) reaches {worst:.3g} >= 1 at mode k={k}"
-                      + ("" if np.all(var > 0) else " and a variance is negative")
-                      + "; use 'rg' or 'exact'", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"pt1 is outside the range of first-order perturbation theory: the relative correction "
+            f"u·G_k(A0 + 2G_k) reaches {worst:.3g} >= 1 at mode k={k}"
+            + ("" if np.all(var > 0) else " and a variance is negative")
+            + "; use 'rg' or 'exact'",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return mean, var, {"A0": A0, "max_correction": worst}
 
 
-RG_GAP = 0.05   # largest relative gap between rg-1loop and mean-field means before rg-1loop warns
+RG_GAP = 0.05  # largest relative gap between rg-1loop and mean-field means before rg-1loop warns
 
 
 def rg(model, *, rho=0.5, min_kept=16):
@@ -195,9 +209,13 @@ def _mean_field_gap(model, mean):
     if worst > RG_GAP:
         import warnings
 
-        warnings.warn(f"rg-1loop is outside the range of the one-loop flow: its mean differs from the "
-                      f"self-consistent mean field by {worst:.2g} at mode k={int(np.argmax(gap)) + 1} "
-                      f"(> {RG_GAP}); check with 'exact' or use 'rg'", RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"rg-1loop is outside the range of the one-loop flow: its mean differs from the "
+            f"self-consistent mean field by {worst:.2g} at mode k={int(np.argmax(gap)) + 1} "
+            f"(> {RG_GAP}); check with 'exact' or use 'rg'",
+            RuntimeWarning,
+            stacklevel=4,
+        )
     return worst
 
 
@@ -265,12 +283,14 @@ def _network_mean_field(model):
 def sample(model, **options):
     """Sampled weights of the network on the fixed design (:func:`rgflow.network_sample.sample_network`)."""
     if not model.network:
-        raise ValueError("method 'sample' samples a network's weights: give the model a width "
-                         "(for the quartic action use 'langevin')")
+        raise ValueError(
+            "method 'sample' samples a network's weights: give the model a width "
+            "(for the quartic action use 'langevin')"
+        )
     from .network_sample import sample_network
 
     _check_options("sample", sample_network, options)
-    if options.get("progress") is True:         # a line about every second on stderr (the CLI's)
+    if options.get("progress") is True:  # a line about every second on stderr (the CLI's)
         import time
 
         from ._progress import say
@@ -287,16 +307,40 @@ def sample(model, **options):
         options["progress"] = report
     elif options.get("progress") is False:
         options["progress"] = None
-    res = dict(sample_network(model.eigenvalues(), model.target(), model.P, model.kappa, model.width, model.depth,
-                              model.parameterization, **options))
+    res = dict(
+        sample_network(
+            model.eigenvalues(),
+            model.target(),
+            model.P,
+            model.kappa,
+            model.width,
+            model.depth,
+            model.parameterization,
+            **options,
+        )
+    )
     return res.pop("mean"), res.pop("var"), res
 
 
-METHODS = {"exact": exact, "gp": gp, "pt1": pt1, "rg": rg, "rg-1loop": rg_1loop, "rg-cutoff": rg_cutoff,
-           "mean-field": mean_field, "langevin": langevin}
-NETWORK_METHODS = {"exact": _network_exact, "gp": _network_gp, "pt1": _network_pt1, "rg": _network_rg,
-                   "mean-field": _network_mean_field, "sample": sample}
-ALL_METHODS = tuple(dict.fromkeys([*METHODS, *NETWORK_METHODS]))     # every name predict takes
+METHODS = {
+    "exact": exact,
+    "gp": gp,
+    "pt1": pt1,
+    "rg": rg,
+    "rg-1loop": rg_1loop,
+    "rg-cutoff": rg_cutoff,
+    "mean-field": mean_field,
+    "langevin": langevin,
+}
+NETWORK_METHODS = {
+    "exact": _network_exact,
+    "gp": _network_gp,
+    "pt1": _network_pt1,
+    "rg": _network_rg,
+    "mean-field": _network_mean_field,
+    "sample": sample,
+}
+ALL_METHODS = tuple(dict.fromkeys([*METHODS, *NETWORK_METHODS]))  # every name predict takes
 
 
 def predict(model: Model, method: str = "rg", **options) -> Prediction:
@@ -350,10 +394,13 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
         raise ValueError(f"method must be one of {', '.join(ALL_METHODS)}, got {method!r}")
     table = NETWORK_METHODS if model.network else METHODS
     if method not in table:
-        raise ValueError(f"method {method!r} is not defined for networks (width={model.width}): use one of "
-                         f"{', '.join(NETWORK_METHODS)}" if model.network else
-                         f"method {method!r} samples a network's weights: give the model a width "
-                         "(for the quartic action use 'langevin')")
+        raise ValueError(
+            f"method {method!r} is not defined for networks (width={model.width}): use one of "
+            f"{', '.join(NETWORK_METHODS)}"
+            if model.network
+            else f"method {method!r} samples a network's weights: give the model a width "
+            "(for the quartic action use 'langevin')"
+        )
     if options:
         _check_options(method, table[method], options)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
@@ -366,7 +413,7 @@ def predict(model: Model, method: str = "rg", **options) -> Prediction:
         loss = float(np.sum(mean * mean) + np.sum(var))
     if not math.isfinite(loss):
         raise FloatingPointError(f"method {method!r}: the loss sum_k <Delta_k^2> overflows float64 for {model.params}")
-    if method != "pt1":     # pt1 warns outside its range instead (its moments may change sign there)
+    if method != "pt1":  # pt1 warns outside its range instead (its moments may change sign there)
         _check_signs(method, model, mean, var)
     return Prediction(method, model, mean, var, info)
 
@@ -378,8 +425,11 @@ def _check_options(method, fn, options) -> None:
     sig = inspect.signature(fn)
     if any(q.kind == q.VAR_KEYWORD for q in sig.parameters.values()):
         return
-    allowed = [n for n, q in sig.parameters.items() if q.kind == q.KEYWORD_ONLY or
-               (q.kind == q.POSITIONAL_OR_KEYWORD and n != "model")]
+    allowed = [
+        n
+        for n, q in sig.parameters.items()
+        if q.kind == q.KEYWORD_ONLY or (q.kind == q.POSITIONAL_OR_KEYWORD and n != "model")
+    ]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"options of method {method!r} must be among {allowed or 'none'}, got {unknown}")
@@ -404,11 +454,15 @@ def _check_signs(method, model, mean, var) -> None:
     if float(np.min(log_gp)) < tiny:
         # smallest κ at which every y_k/(1 + rλ_k) >= tiny: r ≤ min_k (|y_k|/tiny − 1)/λ_k, κ = P/r
         with np.errstate(over="ignore"):
-            r_max = float(np.min((np.exp(np.minimum(np.log(np.abs(np.where(y != 0.0, y, 1.0))) - tiny, 700.0)) - 1.0) / lam))
+            r_max = float(
+                np.min((np.exp(np.minimum(np.log(np.abs(np.where(y != 0.0, y, 1.0))) - tiny, 700.0)) - 1.0) / lam)
+            )
         raise FloatingPointError(
             f"method {method!r}: <Delta_k> underflows float64 (below {np.finfo(float).tiny:.3g}) at {n_mean} modes "
-            f"from k={k} (kappa={model.kappa!r}, P={model.P}); use kappa >= {model.P / r_max:.3g} or a smaller cutoff")
+            f"from k={k} (kappa={model.kappa!r}, P={model.P}); use kappa >= {model.P / r_max:.3g} or a smaller cutoff"
+        )
     what = " and ".join(w for w, n in ((f"{n_mean} means <= 0", n_mean), (f"{n_var} variances <= 0", n_var)) if n)
     raise FloatingPointError(
         f"method {method!r} failed numerically: {what} (first at k={k}) for {model.params}, against "
-        "0 < <Delta_k>/y_k and 0 < Var Delta_k; use 'exact' or 'mean-field'")
+        "0 < <Delta_k>/y_k and 0 < Var Delta_k; use 'exact' or 'mean-field'"
+    )

@@ -18,6 +18,7 @@ equal (arrays by shape and elements, NaN equal to NaN, dicts, lists and nested r
 recursively); private fields (caches such as a trajectory's dense solution) are not compared.
 Results pickle (they hold no lambdas), so they can be sent to worker processes and stored.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -44,10 +45,10 @@ def same_value(a, b) -> bool:
         return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:   # NaN
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:  # NaN
         return True
     result = a == b
-    if isinstance(result, np.ndarray):   # a numpy scalar against a sequence
+    if isinstance(result, np.ndarray):  # a numpy scalar against a sequence
         return bool(result.all())
     return bool(result)
 
@@ -106,8 +107,11 @@ class Result:
             return NotImplemented
         if not dataclasses.is_dataclass(self):
             return self is other
-        return all(same_value(getattr(self, f.name), getattr(other, f.name))
-                   for f in dataclasses.fields(self) if f.compare and not f.name.startswith("_"))
+        return all(
+            same_value(getattr(self, f.name), getattr(other, f.name))
+            for f in dataclasses.fields(self)
+            if f.compare and not f.name.startswith("_")
+        )
 
     def _method(self) -> str:
         return getattr(self, "method", "")

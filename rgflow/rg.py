@@ -57,6 +57,7 @@ estimate/error 3.0-3.1) and on 150 sets beyond the domain, κ ∈ [1e4, 1e6] (sm
 variance estimate/error 3.0).
 A RuntimeWarning is issued when the estimate exceeds 1% (WARN_ABOVE).
 """
+
 from __future__ import annotations
 
 import math
@@ -71,13 +72,13 @@ from .scalar import ConvergenceError, compressed_modes, series_moments
 
 __all__ = ["rg_moments", "ESTIMATE_SAFETY", "WARN_ABOVE"]
 
-ESTIMATE_SAFETY = 3.0   # error_estimate = ESTIMATE_SAFETY × |first-order effect of the fourth cumulant|
-WARN_ABOVE = 0.01       # warn when the error estimate exceeds this
-_QUAD_TOL = 1e-12       # relative change of the kept moments between two halvings of the x-step
-_PROBE = 4096           # modes used for the upper bound of the weight when choosing the extent X
-_EXPLICIT = 4096        # modes summed one by one; the sums over the modes above enter by quadrature
-_MAX_HALVINGS = 11      # of the x-step of the kept theory's quadrature (12 levels)
-_WINDOW = 256           # shells k*+1..k*+_WINDOW always enter the error estimate mode by mode
+ESTIMATE_SAFETY = 3.0  # error_estimate = ESTIMATE_SAFETY × |first-order effect of the fourth cumulant|
+WARN_ABOVE = 0.01  # warn when the error estimate exceeds this
+_QUAD_TOL = 1e-12  # relative change of the kept moments between two halvings of the x-step
+_PROBE = 4096  # modes used for the upper bound of the weight when choosing the extent X
+_EXPLICIT = 4096  # modes summed one by one; the sums over the modes above enter by quadrature
+_MAX_HALVINGS = 11  # of the x-step of the kept theory's quadrature (12 levels)
+_WINDOW = 256  # shells k*+1..k*+_WINDOW always enter the error estimate mode by mode
 
 
 def _compressed(model, a, b2):
@@ -88,8 +89,12 @@ def _compressed(model, a, b2):
         return a, b2, None, len(a)
     k, w = cm
     lam = model.eigenvalues(k[_EXPLICIT:])
-    return (np.concatenate([a[:_EXPLICIT], 1.0 / lam + model.r]),
-            np.concatenate([b2[:_EXPLICIT], (model.target(k[_EXPLICIT:]) / lam) ** 2]), w, _EXPLICIT)
+    return (
+        np.concatenate([a[:_EXPLICIT], 1.0 / lam + model.r]),
+        np.concatenate([b2[:_EXPLICIT], (model.target(k[_EXPLICIT:]) / lam) ** 2]),
+        w,
+        _EXPLICIT,
+    )
 
 
 def _shell_samples(model, k_star):
@@ -125,7 +130,7 @@ def _background(aq, b2q, wq, n, u, shift):
     # the first n modes (weight 1) as they are, the quadrature nodes as the solver's weighted tail
     at, b2t, wt = aq[n:], b2q[n:], wq[n:]
 
-    def tail(mu):   # (Σ w(c + b²c²), Σ w(c² + 2b²c³)) of the nodes, c = 1/(a + μ)
+    def tail(mu):  # (Σ w(c + b²c²), Σ w(c² + 2b²c³)) of the nodes, c = 1/(a + μ)
         c = 1.0 / (at + mu)
         return float(wt @ (c * (1.0 + b2t * c))), float(wt @ (c * c * (1.0 + 2.0 * b2t * c)))
 
@@ -156,18 +161,22 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     a, b = gaussian_coefficients(model)
     u, n = model.u, model.cutoff
     aq, b2q, wq, n_explicit = _compressed(model, a, b * b)
-    shift = u * _wsum(wq, (1.0 + b2q / aq) / aq) if u > 0.0 else 0.0     # ≥ μ (saddle at μ = 0)
-    if shift / a[0] < 1e-17:   # U = 0 (or a quartic below 1e-17 relative): the GP is exact
-        return b / a, 1.0 / a, {"error_estimate": shift / a[0], "k_star": 0, "r_kstar": model.r, "u_kstar": u, "mu": shift, "nodes": 0}
+    shift = u * _wsum(wq, (1.0 + b2q / aq) / aq) if u > 0.0 else 0.0  # ≥ μ (saddle at μ = 0)
+    if shift / a[0] < 1e-17:  # U = 0 (or a quartic below 1e-17 relative): the GP is exact
+        return (
+            b / a,
+            1.0 / a,
+            {"error_estimate": shift / a[0], "k_star": 0, "r_kstar": model.r, "u_kstar": u, "mu": shift, "nodes": 0},
+        )
     mu = _background(aq, b2q, wq, n_explicit, u, shift)
     c = 1.0 / (aq + mu)
-    M2 = b2q * c * c                               # ⟨Δ_k⟩² and G_k = c_k of the background Gaussian
+    M2 = b2q * c * c  # ⟨Δ_k⟩² and G_k = c_k of the background Gaussian
     curv = 1.0 / (2.0 * u) + 0.5 * _wsum(wq, c * c) + _wsum(wq, c * M2)
     sigma = 0.5 / math.sqrt(curv)
     X = hs_extent(c, b2q, u, sigma, what="the Hubbard–Stratonovich weight of the kept theory")
     ratio = 2.0 * X * c[:_EXPLICIT]
     k_star = max(min(n, int(min_kept)), int(np.count_nonzero(ratio > rho)))
-    if wq is not None and k_star >= _EXPLICIT:        # the kept theory reaches into the quadrature nodes
+    if wq is not None and k_star >= _EXPLICIT:  # the kept theory reaches into the quadrature nodes
         aq, b2q, wq = a, b * b, None
         c = 1.0 / (aq + mu)
         k_star = max(min(n, int(min_kept)), int(np.count_nonzero(2.0 * X * c > rho)))
@@ -199,13 +208,16 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         (cw: the trapezoid multipliers, ½ at x = 0)."""
         s = 2j * xs
         z = s[:, None] * cI
-        cm = cI / (1.0 + z)                      # 1/(a + μ + 2ix) of the kept modes
+        cm = cI / (1.0 + z)  # 1/(a + μ + 2ix) of the kept modes
         # the kept theory: quartic u(k), mass shift m − δr = μ − δr + 2ix, and the shells' sextic W₃s³/6
         # (= (μ + s)²/(4u) + W₁s + W₂s²/2 + W₃s³/6 up to a constant; the linear term cancels at the saddle)
-        logw = (1j * (mu - dr) * xs - xs * xs) / u_k + W[3] * s**3 / 6.0 \
+        logw = (
+            (1j * (mu - dr) * xs - xs * xs) / u_k
+            + W[3] * s**3 / 6.0
             - np.sum(0.5 * np.log1p(z) + b2I * cI * cm * (1j * xs[:, None]), axis=1)
+        )
         w = np.exp(logw) * cw
-        d = -bI * z * cm                         # b/(a + m) − b/(a + μ)
+        d = -bI * z * cm  # b/(a + m) − b/(a + μ)
         tn = (xs / X)[:, None] ** npow
         out = [w @ tn, w @ cm, w @ d, w @ (d * d)]
         for order in (4, 5):
@@ -220,19 +232,21 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         dm = sums[2].real / Z
         mean_I = bI * cI + dm
         var_I = sums[1].real / Z + sums[3].real / Z - dm**2
-        if prev[0] is not None and (np.max(np.abs(mean_I / prev[0][0] - 1)) <= _QUAD_TOL
-                                    and np.max(np.abs(var_I / prev[0][1] - 1)) <= _QUAD_TOL):
+        if prev[0] is not None and (
+            np.max(np.abs(mean_I / prev[0][0] - 1)) <= _QUAD_TOL and np.max(np.abs(var_I / prev[0][1] - 1)) <= _QUAD_TOL
+        ):
             return sums, Z, dm, mean_I, var_I
         if level == _MAX_HALVINGS:
             raise ConvergenceError(f"the x-quadrature of the kept theory did not converge in {_MAX_HALVINGS} halvings")
         prev[0] = (mean_I, var_I)
         return None
 
-    (sums, Z, dm, mean_I, var_I), nodes = scalar.trapezoid(accumulate, 0.0, X, h, done, max_halvings=_MAX_HALVINGS,
-                                                           half_at_lo=True, what="the kept theory's x-quadrature")
+    (sums, Z, dm, mean_I, var_I), nodes = scalar.trapezoid(
+        accumulate, 0.0, X, h, done, max_halvings=_MAX_HALVINGS, half_at_lo=True, what="the kept theory's x-quadrature"
+    )
 
     phase = (-1j) ** npow
-    A = (phase * sums[0]).real / Z          # A_n = Re((−i)^n ⟨t^n⟩): ⟨(−c(m − μ))^n⟩ = A_n ρ^n
+    A = (phase * sums[0]).real / Z  # A_n = Re((−i)^n ⟨t^n⟩): ⟨(−c(m − μ))^n⟩ = A_n ρ^n
     mean, var = np.empty(n), np.empty(n)
     mean[:k_star], var[:k_star] = mean_I, var_I
     if n > k_star:
@@ -252,16 +266,20 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
     worst_m = worst_v = 0.0
     for j in (4, 8):
         Qm = sums[j].real / Z
-        dd = sums[j + 1].real / Z - Qm * dm                                  # δ⟨d⟩ = δ mean
+        dd = sums[j + 1].real / Z - Qm * dm  # δ⟨d⟩ = δ mean
         d2 = sums[j + 2].real / Z - Qm * (sums[1].real + sums[3].real) / Z  # δ⟨c_m + d²⟩
         em = float(np.max(np.abs(dd / mean_I)))
         ev = float(np.max(np.abs((d2 - 2.0 * dm * dd) / var_I)))
         if len(lam_s):
-            B = (phase * sums[j + 3]).real / Z - Qm * A                     # δA_n (δA_0 = 0)
+            B = (phase * sums[j + 3]).real / Z - Qm * A  # δA_n (δA_0 = 0)
             pB = np.polyval(B[::-1], rr)
             # δQ: δD_n = (n−1)B_n − 2 Σ_{i=1}^{n−1} A_i B_{n−i}
-            dD = np.array([(n_ - 1) * B[n_] - 2.0 * float(np.dot(A[1:n_], B[n_ - 1:0:-1])) if n_ >= 2 else 0.0
-                           for n_ in range(len(A))])
+            dD = np.array(
+                [
+                    (n_ - 1) * B[n_] - 2.0 * float(np.dot(A[1:n_], B[n_ - 1 : 0 : -1])) if n_ >= 2 else 0.0
+                    for n_ in range(len(A))
+                ]
+            )
             dv = c_s * pB + bc_s**2 * np.polyval(dD[::-1], rr)
             em = max(em, float(np.max(np.abs(bc_s * pB / mean_s))))
             ev = max(ev, float(np.max(np.abs(dv / var_s))))
@@ -269,13 +287,26 @@ def rg_moments(model, *, rho: float = 0.5, min_kept: int = 16) -> tuple:
         worst_v += ev
     est = ESTIMATE_SAFETY * worst_m + 10.0 * _QUAD_TOL
     if not (math.isfinite(est) and math.isfinite(worst_v)):
-        raise FloatingPointError(f"rg's error estimate is not finite (the cumulant sums of the kept theory overflow "
-                                 f"float64 at k*={k_star}, u(k*)={u_k:.3g}): use 'exact' or 'mean-field'")
-    info = {"error_estimate": est, "var_error_estimate": ESTIMATE_SAFETY * worst_v + 10.0 * _QUAD_TOL, "k_star": int(k_star), "r_kstar": r_k,
-            "u_kstar": u_k, "mu": mu, "nodes": nodes}
+        raise FloatingPointError(
+            f"rg's error estimate is not finite (the cumulant sums of the kept theory overflow "
+            f"float64 at k*={k_star}, u(k*)={u_k:.3g}): use 'exact' or 'mean-field'"
+        )
+    info = {
+        "error_estimate": est,
+        "var_error_estimate": ESTIMATE_SAFETY * worst_v + 10.0 * _QUAD_TOL,
+        "k_star": int(k_star),
+        "r_kstar": r_k,
+        "u_kstar": u_k,
+        "mu": mu,
+        "nodes": nodes,
+    }
     if est > WARN_ABOVE:
         import warnings
 
-        warnings.warn(f"rg's error estimate is {est:.2g} (> {WARN_ABOVE}): the shell expansion around the Hartree "
-                      f"mass is not small at k*={k_star}; check with 'exact'", RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"rg's error estimate is {est:.2g} (> {WARN_ABOVE}): the shell expansion around the Hartree "
+            f"mass is not small at k*={k_star}; check with 'exact'",
+            RuntimeWarning,
+            stacklevel=4,
+        )
     return mean, var, info

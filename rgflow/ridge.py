@@ -28,6 +28,7 @@ i.e. E_test = E_train = Σ_k y_k²/(1 + rλ_k)² — exactly the GP bias Σ_k �
 of the posterior mean when the empirical Gram matrix of the eigenfunctions is replaced by its mean;
 it is not the training loss ⟨L⟩/P, which adds the posterior variance Σ_k λ_k/(1 + rλ_k)).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -37,8 +38,19 @@ import numpy as np
 from ._checks import check_int, check_real
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
-__all__ = ["RidgeErrors", "PointwiseErrors", "check_gram", "check_spectrum", "check_target_values", "pointwise_errors",
-           "one_minus_gamma", "renormalized_ridge", "ridge_errors", "test_error", "RIDGES"]
+__all__ = [
+    "RidgeErrors",
+    "PointwiseErrors",
+    "check_gram",
+    "check_spectrum",
+    "check_target_values",
+    "pointwise_errors",
+    "one_minus_gamma",
+    "renormalized_ridge",
+    "ridge_errors",
+    "test_error",
+    "RIDGES",
+]
 
 #: the ridge of the action: "bare" (the paper's r = P/κ) or "renormalized" (r = 1/K, eigenlearning)
 RIDGES = ("bare", "renormalized")
@@ -48,6 +60,7 @@ class RidgeErrors(NamedTuple):
     """U = 0 result for one (P, κ): effective ridge ``K`` (= κ/P for the bare ridge), mass ``r`` = 1/K,
     learnabilities ``L`` = λ_k/(λ_k + K), ``gamma`` = Σ L_k²/P (0 for the bare ridge), ``test_error``
     and ``train_error``, and which ``ridge`` was used."""
+
     ridge: str
     K: float
     r: float
@@ -69,8 +82,10 @@ def check_gram(K, max_dense, hint="", limit="max_dense") -> np.ndarray:
     N = K.shape[0]
     max_dense = check_int(limit, max_dense)
     if N > max_dense:
-        raise ValueError(f"K has N = {N} > {limit} = {max_dense} rows: a dense factorization needs about "
-                         f"{24 * N * N / 1e9:.1f} GB" + (f"; {hint}" if hint else ""))
+        raise ValueError(
+            f"K has N = {N} > {limit} = {max_dense} rows: a dense factorization needs about "
+            f"{24 * N * N / 1e9:.1f} GB" + (f"; {hint}" if hint else "")
+        )
     if not np.all(np.isfinite(K)):
         raise ValueError("K must be finite (found NaN or inf)")
     scale = np.abs(K).max()
@@ -125,8 +140,14 @@ def renormalized_ridge(eigenvalues, P, kappa) -> float:
     if lo - excess(lo) >= 0:
         D = lo
     else:
-        t = brentq(lambda t: np.exp(t) - excess(np.exp(t)), np.log(lo), np.log(hi), xtol=1e-15,
-                   rtol=4 * np.finfo(float).eps, maxiter=500)
+        t = brentq(
+            lambda t: np.exp(t) - excess(np.exp(t)),
+            np.log(lo),
+            np.log(hi),
+            xtol=1e-15,
+            rtol=4 * np.finfo(float).eps,
+            maxiter=500,
+        )
         D = float(np.exp(t))
     K = float(k0 + D)
     if not (np.isfinite(K) and K > 0):
@@ -220,6 +241,7 @@ class PointwiseErrors(NamedTuple):
     """Result of :func:`pointwise_errors`: ``test_error`` = ``bias`` + ``fluctuation``, the per-point
     effective ridges ``K_points`` (K_i = (κ/P)/w_i), the leverages ``q`` (q_i = φ_iᵀ Q̄ φ_i), the constant
     ridge ``K`` of eigenlearning on the same spectrum for comparison, and the Newton ``iterations``."""
+
     test_error: float
     bias: float
     fluctuation: float
@@ -283,8 +305,12 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     >>> bool(np.isclose(a, b, rtol=1e-10))
     True
     """
-    K = check_gram(K, max_points, hint="the pointwise ridge holds a few N × N matrices; use ridge_errors on "
-                   "the spectrum", limit="max_points")
+    K = check_gram(
+        K,
+        max_points,
+        hint="the pointwise ridge holds a few N × N matrices; use ridge_errors on the spectrum",
+        limit="max_points",
+    )
     N = K.shape[0]
     f = check_target_values(f, N)
     P, kappa = _check_P_kappa(P, kappa)
@@ -298,14 +324,15 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
 
     from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
-    def solve(w):   # H = S⁻¹ (S K S)(S K S/N + K₀)⁻¹ S⁻¹ with S = diag(√w), by one Cholesky factorization
+    def solve(w):  # H = S⁻¹ (S K S)(S K S/N + K₀)⁻¹ S⁻¹ with S = diag(√w), by one Cholesky factorization
         s = np.sqrt(w)
         SKS = s[:, None] * K * s[None, :]
         try:
             T = cho_factor(SKS / N + K0 * np.eye(N), lower=True)
         except LinAlgError:
-            raise FloatingPointError(f"pointwise ridge: S K S/N + κ/P is not numerically positive definite at "
-                                     f"P = {P}, kappa = {kappa}") from None
+            raise FloatingPointError(
+                f"pointwise ridge: S K S/N + κ/P is not numerically positive definite at P = {P}, kappa = {kappa}"
+            ) from None
         H = cho_solve(T, SKS)
         H = (H + H.T) / (2.0 * s[:, None] * s[None, :])
         return s, T, H
@@ -320,14 +347,16 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     it = 0
     while err >= tol:
         if it == max_iter:
-            raise FloatingPointError(f"pointwise ridge: Newton's method did not converge in {max_iter} steps "
-                                     f"(residual {err:.2e}) at P = {P}, kappa = {kappa}")
+            raise FloatingPointError(
+                f"pointwise ridge: Newton's method did not converge in {max_iter} steps "
+                f"(residual {err:.2e}) at P = {P}, kappa = {kappa}"
+            )
         it += 1
         H = state[2]
         J = np.eye(N) - (w * w / (P * N))[:, None] * (H * H)
         step = np.linalg.solve(J, -F)
         t = 1.0
-        while t > 1.0 / 64:   # backtracking on max |F_i|/w_i; positive weights only
+        while t > 1.0 / 64:  # backtracking on max |F_i|/w_i; positive weights only
             trial = w + t * step
             if np.all(trial > 0):
                 new = residual(trial)
@@ -335,7 +364,7 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
                     w, (err, F, q, state) = trial, new
                     break
             t /= 2.0
-        else:                 # no descent along Newton's direction: one step of the monotone map w ← 1/(1 + q/P)
+        else:  # no descent along Newton's direction: one step of the monotone map w ← 1/(1 + q/P)
             w = 1.0 / (1.0 + q / P)
             err, F, q, state = residual(w)
     s, T, H = state
@@ -344,8 +373,10 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     A = np.eye(N) - H2 * (w * w / (P * N))[None, :]
     t_fluct = np.linalg.solve(A, H2.sum(axis=1) / N)
     if not (np.all(np.isfinite(t_fluct)) and np.all(t_fluct > 0)):
-        raise FloatingPointError(f"pointwise ridge: the fluctuation system is not positive at P = {P}, "
-                                 f"kappa = {kappa} (the analogue of 1 − γ ≤ 0)")
+        raise FloatingPointError(
+            f"pointwise ridge: the fluctuation system is not positive at P = {P}, "
+            f"kappa = {kappa} (the analogue of 1 − γ ≤ 0)"
+        )
     bias = float(np.mean(rho * rho))
     fluct = float(np.sum(w * w * t_fluct * rho * rho) / (P * N))
     return PointwiseErrors(bias + fluct, bias, fluct, K0 / w, q, K_el, it)

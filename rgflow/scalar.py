@@ -15,6 +15,7 @@ in the step, so one loop serves them all:
 * :func:`compressed_modes`  sums over the modes k = 1..Λ of a smooth summand as a short weighted
                       sum over real mode positions (the weight's Σ_k terms and the shell sums at any Λ).
 """
+
 from __future__ import annotations
 
 import math
@@ -23,7 +24,7 @@ import numpy as np
 
 __all__ = ["ConvergenceError", "extent", "trapezoid", "series_moments", "compressed_modes"]
 
-SERIES_EPS = 1e-17   # relative truncation of the series of series_moments
+SERIES_EPS = 1e-17  # relative truncation of the series of series_moments
 
 
 class ConvergenceError(RuntimeError):
@@ -45,8 +46,9 @@ class ConvergenceError(RuntimeError):
     """
 
 
-def extent(log_bound, x0: float, *, floor: float = -40.0, factor: float = 1.5, tries: int = 60,
-           what: str = "the weight") -> float:
+def extent(
+    log_bound, x0: float, *, floor: float = -40.0, factor: float = 1.5, tries: int = 60, what: str = "the weight"
+) -> float:
     """The first x = x0·factor^j (j = 0, 1, …) with ``log_bound(x) < floor``.
 
     ``log_bound(x)`` must bound ln|w(x)/w(peak)| from above and fall with x beyond the peak, so the
@@ -60,18 +62,27 @@ def extent(log_bound, x0: float, *, floor: float = -40.0, factor: float = 1.5, t
     raise ConvergenceError(f"{what} does not decay (up to {x:g})")
 
 
-def trapezoid(accumulate, lo: float, hi: float, h: float, done, *, max_halvings: int,
-              half_at_lo: bool = False, what: str = "the scalar quadrature"):
+def trapezoid(
+    accumulate,
+    lo: float,
+    hi: float,
+    h: float,
+    done,
+    *,
+    max_halvings: int,
+    half_at_lo: bool = False,
+    what: str = "the scalar quadrature",
+):
     """Step-halving trapezoid rule over [lo, hi] for weights negligible at the ends.
 
-    Level 0 takes the nodes lo, lo + h, …, ≤ hi; every halving adds only the midpoints. At each
-    level ``accumulate(xs, c)`` returns a list of arrays Σ_j c_j w(x_j) f(x_j) over the new nodes xs
-(c_j = 1, or ½ at ``lo`` when ``half_at_lo``), the
-    running sums are h·Σ over all nodes, and ``done(sums, level, nodes)`` returns the result (then
-    returned with the node count) or None to halve again. ``half_at_lo``: the node at ``lo`` counts
-    ½ (the integral over [lo, hi] of an integrand even about lo is half the full one, times 2).
+        Level 0 takes the nodes lo, lo + h, …, ≤ hi; every halving adds only the midpoints. At each
+        level ``accumulate(xs, c)`` returns a list of arrays Σ_j c_j w(x_j) f(x_j) over the new nodes xs
+    (c_j = 1, or ½ at ``lo`` when ``half_at_lo``), the
+        running sums are h·Σ over all nodes, and ``done(sums, level, nodes)`` returns the result (then
+        returned with the node count) or None to halve again. ``half_at_lo``: the node at ``lo`` counts
+        ½ (the integral over [lo, hi] of an integrand even about lo is half the full one, times 2).
 
-    Raises ConvergenceError (naming ``what``) when ``max_halvings`` halvings are not enough.
+        Raises ConvergenceError (naming ``what``) when ``max_halvings`` halvings are not enough.
     """
     xs = np.arange(lo, hi + 0.5 * h, h)
     sums, nodes = None, 0
@@ -131,7 +142,7 @@ def compressed_modes(model, explicit: int = 4096, bins: int = 256):
     return k, w
 
 
-_CHUNK = 1 << 14   # modes per block of series_moments (the temporaries stay in cache)
+_CHUNK = 1 << 14  # modes per block of series_moments (the temporaries stay in cache)
 
 
 def _degree(absA, rho, eps):
@@ -172,7 +183,7 @@ def series_moments(lam, y, M, two_x, A, beta2=None, *, mean=None, var=None, eps=
         raise ConvergenceError("the series coefficients of the contour moments are not finite")
     A1 = A.copy()
     A1[0] = 0.0
-    q = ((np.arange(len(A)) - 1) * A - np.convolve(A1, A1)[:len(A)])[2:]
+    q = ((np.arange(len(A)) - 1) * A - np.convolve(A1, A1)[: len(A)])[2:]
     absA, absq = np.abs(A), np.abs(q)
     eps_q = None if beta2 is None else eps / max(beta2, 1e-300)
     ok = True
@@ -190,7 +201,7 @@ def series_moments(lam, y, M, two_x, A, beta2=None, *, mean=None, var=None, eps=
         p0 = horner(A[:m1], rho)
         mo = np.multiply(bc, p0, out=mean[i0:i1])
         vo = np.multiply(c, p0, out=var[i0:i1])
-        if eps_q is None:                         # (bcρ)² first: its largest size sets the degree
+        if eps_q is None:  # (bcρ)² first: its largest size sets the degree
             bc *= rho
             bc *= bc
             m2 = _degree(absq, rmax, eps / max(float(bc.max()) / float(c.min()), 1e-300))

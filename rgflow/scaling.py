@@ -37,6 +37,7 @@ where the tree-level power counting applies (default 0.01: the mass lowers d ln 
 1/(1 + r̂)). At the paper's parameters (Λ = P = 1000, r̂(0) = 0.063) there is no such window: the
 ranges over all τ are reported as ``measured_all`` and do leave the band (the mass is relevant).
 """
+
 from __future__ import annotations
 
 import math
@@ -57,10 +58,16 @@ def analytic_intervals(alpha, beta) -> dict:
     beta = check_real("beta", beta, low=-1.0, low_open=True)
     gr, gU, gs = float(eq.gamma_r(alpha)), float(eq.gamma_U(alpha)), float(eq.gamma_s(alpha, beta))
     return {
-        "r": {"interval": [gr, gr], "diagrams": "tree level γ_r = 1+α; Hartree loop (density factor Λρ) and "
-              "mean loop (through s²) are additive in Û, they do not shift the dimension"},
-        "U": {"interval": [gU - 1.0, gU], "diagrams": "Hartree u·G_k·Σ_q⟨Δ_q²⟩ (sum over modes: density factor "
-              "ρ = e^-τ, exponent γ_U − 1) and self-exchange 2u·G_k² (no density factor, exponent γ_U)"},
+        "r": {
+            "interval": [gr, gr],
+            "diagrams": "tree level γ_r = 1+α; Hartree loop (density factor Λρ) and "
+            "mean loop (through s²) are additive in Û, they do not shift the dimension",
+        },
+        "U": {
+            "interval": [gU - 1.0, gU],
+            "diagrams": "Hartree u·G_k·Σ_q⟨Δ_q²⟩ (sum over modes: density factor "
+            "ρ = e^-τ, exponent γ_U − 1) and self-exchange 2u·G_k² (no density factor, exponent γ_U)",
+        },
         "s": {"interval": [gs, gs], "diagrams": "not renormalized by the vertex; tree level γ_s = (β−1−α)/2"},
     }
 
@@ -134,8 +141,9 @@ def _effective(m, points=200, fd_U=1e-5) -> dict:
     k = m.k
     lam, r = m.eigenvalues(), m.r
     M, G = gp_moments(m)
-    tail = (continuum_variance(m.alpha, r, np.inf, Lam + 0.5)
-            + (continuum_bias(m.alpha, m.beta, r, np.inf, Lam + 0.5) if m.beta > 0 else 0.0))
+    tail = continuum_variance(m.alpha, r, np.inf, Lam + 0.5) + (
+        continuum_bias(m.alpha, m.beta, r, np.inf, Lam + 0.5) if m.beta > 0 else 0.0
+    )
     A_shell = np.cumsum((G + M * M)[::-1])[::-1] + tail
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         eps = G * (A_shell + 2 * G)
@@ -151,9 +159,11 @@ def _effective(m, points=200, fd_U=1e-5) -> dict:
     keep_e, d_e = _log_derivative(log_k, eps)
     keep_f, d_f = _log_derivative(log_k, np.where(resolved, change, 1.0) / (h * m.P), resolved)
     r_hat_modes = r * lam
-    series = {"r_hat_modes": ("modes", np.isfinite(r_hat_modes)[::-1], r_hat_modes[::-1]),
-              "U_effect": ("modes", keep_e[::-1], -d_e[::-1]),
-              "U_effect_full": ("modes", keep_f[::-1], -d_f[::-1])}
+    series = {
+        "r_hat_modes": ("modes", np.isfinite(r_hat_modes)[::-1], r_hat_modes[::-1]),
+        "U_effect": ("modes", keep_e[::-1], -d_e[::-1]),
+        "U_effect_full": ("modes", keep_f[::-1], -d_f[::-1]),
+    }
     mu = m if m.U > 0 else m.replace(U=1e-3)
     traj = flow(mu, "continuum")
     tau = np.linspace(0.0, math.log(Lam), points)
@@ -239,22 +249,34 @@ class ScalingInterval(Result):
 
     def _data(self) -> dict:
         """r_hat_max, window_tau, r, U, s, effective, corrections, undefined."""
-        return {"r_hat_max": self.r_hat_max, "window_tau": self.window_tau, "r": self.r, "U": self.U, "s": self.s,
-                "effective": self.effective, "corrections": self.corrections or {}, "undefined": self.undefined or {}}
+        return {
+            "r_hat_max": self.r_hat_max,
+            "window_tau": self.window_tau,
+            "r": self.r,
+            "U": self.U,
+            "s": self.s,
+            "effective": self.effective,
+            "corrections": self.corrections or {},
+            "undefined": self.undefined or {},
+        }
 
     def _columns(self) -> dict:
         """One row per defined (coupling, measure, range): coupling, measure, range ('measured' in the
         window, 'measured_all' over all τ), lo, hi, measured_lo, measured_hi, verdict. An absent range
         has no row (it is named in ``undefined``)."""
-        rows = [(g, name, kind, *getattr(self, g)["interval"], *rng, getattr(self, g)["verdict"])
-                for kind in ("measured", "measured_all") for g in ("r", "U", "s")
-                for name, rng in getattr(self, g)[kind].items()]
+        rows = [
+            (g, name, kind, *getattr(self, g)["interval"], *rng, getattr(self, g)["verdict"])
+            for kind in ("measured", "measured_all")
+            for g in ("r", "U", "s")
+            for name, rng in getattr(self, g)[kind].items()
+        ]
         names = ("coupling", "measure", "range", "lo", "hi", "measured_lo", "measured_hi", "verdict")
         return {name: [row[j] for row in rows] for j, name in enumerate(names)}
 
 
-def scaling_interval(alpha, beta, P=_paper.P, kappa=_paper.KAPPA, U=_paper.U, cutoff=None, r_hat_max=0.01,
-                     points=200) -> ScalingInterval:
+def scaling_interval(
+    alpha, beta, P=_paper.P, kappa=_paper.KAPPA, U=_paper.U, cutoff=None, r_hat_max=0.01, points=200
+) -> ScalingInterval:
     """Scaling intervals of (r, U, s): γ_r = 1+α, U in [γ_U − 1, γ_U] with γ_U = 2(1+α), γ_s = (β−1−α)/2.
 
     Per coupling: the analytic interval, which diagrams carry a density factor ρ = e^-τ (each
@@ -299,8 +321,9 @@ def scaling_interval(alpha, beta, P=_paper.P, kappa=_paper.KAPPA, U=_paper.U, cu
     r_hat_max = check_real("r_hat_max", r_hat_max, low=0.0, low_open=True)
     raw = _effective(m, points)
     an = analytic_intervals(m.alpha, m.beta)
-    r_modes, r_flow = (np.where(raw["series"][name][1], raw["series"][name][2], np.inf)
-                       for name in ("r_hat_modes", "r_hat"))
+    r_modes, r_flow = (
+        np.where(raw["series"][name][1], raw["series"][name][2], np.inf) for name in ("r_hat_modes", "r_hat")
+    )
     win_modes = r_modes <= r_hat_max
     win_modes[0] = False  # τ = 0: one-sided difference at the cutoff
     win_tau = r_flow <= r_hat_max
@@ -317,15 +340,17 @@ def scaling_interval(alpha, beta, P=_paper.P, kappa=_paper.KAPPA, U=_paper.U, cu
             rngs = {name: _range(raw, name, masks[kind]) for name in _MEASURES[kind][g]}
             per[g][kind] = {name: rng for name, rng in rngs.items() if rng is not None}
             missing.update({f"{g}.{kind}.{name}": _NO_POINT[kind] for name, rng in rngs.items() if rng is None})
-        per[g]["inside"] = {name: bool(iv[0] - tol <= rng[0] and rng[1] <= iv[1] + tol)
-                            for name, rng in per[g]["measured"].items()}
+        per[g]["inside"] = {
+            name: bool(iv[0] - tol <= rng[0] and rng[1] <= iv[1] + tol) for name, rng in per[g]["measured"].items()
+        }
     window_tau = [0.0, float(np.max(raw["grid"]["flow"][win_tau])) if win_tau.any() else 0.0]
     effective = _public(raw)
     undefined = {}
     for name, (_, keep, _) in raw["series"].items():
         if not keep.all():
-            undefined[f"effective.{name}"] = (f"{_WHY.get(name, 'not finite')} at {int((~keep).sum())} of "
-                                              f"{keep.size} points")
+            undefined[f"effective.{name}"] = (
+                f"{_WHY.get(name, 'not finite')} at {int((~keep).sum())} of {keep.size} points"
+            )
     undefined.update(missing)
     corrections = {}
     if m.beta > 0:
@@ -334,21 +359,26 @@ def scaling_interval(alpha, beta, P=_paper.P, kappa=_paper.KAPPA, U=_paper.U, cu
         corrections = correction_exponents(m.alpha, m.beta)
     else:
         undefined["corrections"] = "the correction exponents are derived for beta > 0"
-    return ScalingInterval(m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective, undefined,
-                           corrections)
+    return ScalingInterval(
+        m.params, r_hat_max, window_tau, per["r"], per["U"], per["s"], effective, undefined, corrections
+    )
 
 
 # the measured ranges per kind and coupling (in their order of the result)
-_MEASURES = {"measured": {"r": ("r_hat_flow",), "U": ("U_hat_flow", "U_effect", "U_effect_full"), "s": ("s_flow",)},
-             "measured_all": {"r": ("r_hat_flow",), "U": ("U_effect", "U_effect_full", "U_hat_flow"),
-                              "s": ("s_flow",)}}
-_NO_POINT = {"measured": "no resolved point in the massless window r_hat <= r_hat_max",
-             "measured_all": "no resolved point"}
-_WHY = {"U_effect_full": "the finite difference in U of the exact mean is below round-off (relative 1e-10)",
-        "U_effect": "the first-order effect eps = u G_k (sum + 2G_k) under- or overflows float64",
-        "U_hat_flow": "U_hat along the flow under- or overflows float64 (its logarithm is not finite)",
-        "r_hat_flow": "r_hat along the flow under- or overflows float64 (its logarithm is not finite)",
-        "s_flow": "s along the flow under- or overflows float64 (its logarithm is not finite)",
-        "r_hat": "r_hat along the flow is not finite",
-        "r_hat_modes": "r lambda_k is not finite"}
-
+_MEASURES = {
+    "measured": {"r": ("r_hat_flow",), "U": ("U_hat_flow", "U_effect", "U_effect_full"), "s": ("s_flow",)},
+    "measured_all": {"r": ("r_hat_flow",), "U": ("U_effect", "U_effect_full", "U_hat_flow"), "s": ("s_flow",)},
+}
+_NO_POINT = {
+    "measured": "no resolved point in the massless window r_hat <= r_hat_max",
+    "measured_all": "no resolved point",
+}
+_WHY = {
+    "U_effect_full": "the finite difference in U of the exact mean is below round-off (relative 1e-10)",
+    "U_effect": "the first-order effect eps = u G_k (sum + 2G_k) under- or overflows float64",
+    "U_hat_flow": "U_hat along the flow under- or overflows float64 (its logarithm is not finite)",
+    "r_hat_flow": "r_hat along the flow under- or overflows float64 (its logarithm is not finite)",
+    "s_flow": "s along the flow under- or overflows float64 (its logarithm is not finite)",
+    "r_hat": "r_hat along the flow is not finite",
+    "r_hat_modes": "r lambda_k is not finite",
+}

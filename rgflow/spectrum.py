@@ -18,6 +18,7 @@ Both give
 The continuum flow is dr/dτ = k_c ρ(k_c) dr/dn with dr/dn from the generated ``continuum_shell``
 evaluated at λ(k_c), y(k_c) (see :mod:`rgflow.flow`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,9 +60,11 @@ class Spectrum:
     def require_power_law(self, what):
         """Raise ValueError unless this is a power law (``what`` names the closed form that needs one)."""
         if not self.power_law:
-            raise ValueError(f"{what} is a closed form of the power-law spectrum; it cannot take a measured "
-                             "spectrum (use a method that reads the arrays: exact, gp, pt1, rg, rg-cutoff, "
-                             "mean-field, langevin)")
+            raise ValueError(
+                f"{what} is a closed form of the power-law spectrum; it cannot take a measured "
+                "spectrum (use a method that reads the arrays: exact, gp, pt1, rg, rg-cutoff, "
+                "mean-field, langevin)"
+            )
 
 
 @dataclass(frozen=True)
@@ -180,13 +183,13 @@ class Measured(Spectrum):
 
     def __init__(self, eigenvalues, target=None, residual=None):
         if target is None and hasattr(eigenvalues, "eigenvalues") and hasattr(eigenvalues, "target"):
-            spectrum = eigenvalues        # Measured(data_spectrum): its arrays and its residual
+            spectrum = eigenvalues  # Measured(data_spectrum): its arrays and its residual
             eigenvalues, target = spectrum.eigenvalues, spectrum.target
             if residual is None:
                 residual = _meta_residual(getattr(spectrum, "meta", None))
         if target is None:
             raise ValueError("target must be given: Measured(eigenvalues, target[, residual]) or Measured(spectrum)")
-        if residual is None:          # Measured(*data_spectrum): the target array carries the residual
+        if residual is None:  # Measured(*data_spectrum): the target array carries the residual
             carried = getattr(target, "residual", None)
             residual = 0.0 if carried is None else carried
         self.residual = check_real("residual", residual, low=0.0)
@@ -300,7 +303,9 @@ def check_spectrum(eigenvalues, target=None, *, name="eigenvalues") -> tuple:
     except (TypeError, ValueError):
         y = None
     if y is None or y.ndim != 1 or y.shape != lam.shape:
-        raise ValueError(f"target must be a 1-D array of the same length as {name} ({lam.size}), got {np.shape(target) if y is not None else type(target).__name__}")
+        raise ValueError(
+            f"target must be a 1-D array of the same length as {name} ({lam.size}), got {np.shape(target) if y is not None else type(target).__name__}"
+        )
     if not np.all(np.isfinite(y)):
         raise ValueError(f"target must be finite (found NaN or inf at index {int(np.argmin(np.isfinite(y)))})")
     return lam, y

@@ -63,6 +63,7 @@ is linear, so c/a and g are solved for exactly; b/a minimizes the RMS residual. 
 RMS deviation of ln L from one master curve, is the *collapse spread* (a relative deviation;
 ``collapse_spread`` evaluates it at given exponents). The fitted W is exp g.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -73,7 +74,18 @@ from .curves import _as_P_array
 from .model import Model, check_real, gp_moments
 from .results import Result
 
-__all__ = ["Surface", "SurfaceFit", "loss_surface", "continuum_surface", "scaling_function", "predicted_exponents", "collapse_spread", "fit_scaling", "fit_surface", "analytic_W"]
+__all__ = [
+    "Surface",
+    "SurfaceFit",
+    "loss_surface",
+    "continuum_surface",
+    "scaling_function",
+    "predicted_exponents",
+    "collapse_spread",
+    "fit_scaling",
+    "fit_surface",
+    "analytic_W",
+]
 
 PARTS = ("loss", "bias", "variance")
 
@@ -117,8 +129,7 @@ class Surface(Result):
 
     def _data(self) -> dict:
         """P, cutoff (integers), loss/bias/variance as nested lists [i_P][i_cutoff], method."""
-        return {"P": self.P, "cutoff": self.cutoff, **{key: getattr(self, key) for key in PARTS},
-                "method": self.method}
+        return {"P": self.P, "cutoff": self.cutoff, **{key: getattr(self, key) for key in PARTS}, "method": self.method}
 
 
 @dataclass(frozen=True)
@@ -159,17 +170,35 @@ class SurfaceFit(Result):
         """One row per part: fitted and predicted c/a, b/a and the two spreads."""
         names = list(self.parts)
         col = lambda f: [f(self.parts[n]) for n in names]  # noqa: E731
-        return {"part": names, "fitted_c_a": col(lambda d: d["fitted"]["c/a"]),
-                "fitted_b_a": col(lambda d: d["fitted"]["b/a"]),
-                "stderr_c_a": col(lambda d: d["stderr"]["c/a"]), "stderr_b_a": col(lambda d: d["stderr"]["b/a"]),
-                "predicted_c_a": col(lambda d: d["predicted"]["c/a"]),
-                "predicted_b_a": col(lambda d: d["predicted"]["b/a"]),
-                "spread_fitted": col(lambda d: d["spread_fitted"]),
-                "spread_predicted": col(lambda d: d["spread_predicted"])}
+        return {
+            "part": names,
+            "fitted_c_a": col(lambda d: d["fitted"]["c/a"]),
+            "fitted_b_a": col(lambda d: d["fitted"]["b/a"]),
+            "stderr_c_a": col(lambda d: d["stderr"]["c/a"]),
+            "stderr_b_a": col(lambda d: d["stderr"]["b/a"]),
+            "predicted_c_a": col(lambda d: d["predicted"]["c/a"]),
+            "predicted_b_a": col(lambda d: d["predicted"]["b/a"]),
+            "spread_fitted": col(lambda d: d["spread_fitted"]),
+            "spread_predicted": col(lambda d: d["spread_predicted"]),
+        }
 
 
-def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg", *, spectrum=None,
-                 ridge="bare", width=None, depth=1, parameterization="standard", **options) -> Surface:
+def loss_surface(
+    P_values,
+    cutoff_values,
+    alpha,
+    beta,
+    kappa,
+    U=0.0,
+    method="rg",
+    *,
+    spectrum=None,
+    ridge="bare",
+    width=None,
+    depth=1,
+    parameterization="standard",
+    **options,
+) -> Surface:
     """⟨L⟩/P = Σ_{k≤Λ}⟨Δ_k²⟩, bias and variance for every (P, Λ) of the grid, κ fixed (r = P/κ).
 
     At U = 0 with the bare ridge every deterministic method is the GP (docs/theory.md §4 check 1), computed by
@@ -239,8 +268,9 @@ def loss_surface(P_values, cutoff_values, alpha, beta, kappa, U=0.0, method="rg"
     else:
         for i, P in enumerate(Ps):
             for j, L in enumerate(Ls):
-                pred = predict(Model.build(alpha, beta, int(P), kappa, U, int(L), spectrum, ridge, **net), method,
-                               **options)
+                pred = predict(
+                    Model.build(alpha, beta, int(P), kappa, U, int(L), spectrum, ridge, **net), method, **options
+                )
                 bias[i, j], var[i, j] = pred.bias, pred.variance
     if spectrum is None:
         params = {"alpha": float(alpha), "beta": float(beta), "kappa": float(kappa), "U": U}
@@ -347,7 +377,7 @@ def collapse_spread(P, cutoff, L, c_over_a, b_over_a, knots=None) -> float:
     return _master_curve(lnLam - b_over_a * lnP, y - c_over_a * lnP, knots)[0]
 
 
-MIN_DOF = 4   # residual degrees of freedom the fit needs (points − parameters)
+MIN_DOF = 4  # residual degrees of freedom the fit needs (points − parameters)
 
 
 def default_knots(points: int) -> int:
@@ -396,11 +426,13 @@ def fit_scaling(P, cutoff, L, knots=None, b_range=None) -> dict:
 
     lnP, lnLam, y = _collapse_data(P, cutoff, L)
     knots = default_knots(y.size) if knots is None else int(knots)
-    n_par = knots + 2 + 2   # spline coefficients (knots + 2), c/a and b/a
+    n_par = knots + 2 + 2  # spline coefficients (knots + 2), c/a and b/a
     if y.size - n_par < MIN_DOF:
-        raise ValueError(f"the fit needs at least {n_par + MIN_DOF} grid points ({n_par} parameters: a spline of "
-                         f"{knots} knots, c/a and b/a, and {MIN_DOF} residual degrees of freedom), got "
-                         f"{y.size} = {np.unique(lnP).size} P x {np.unique(lnLam).size} cutoffs: use a larger grid")
+        raise ValueError(
+            f"the fit needs at least {n_par + MIN_DOF} grid points ({n_par} parameters: a spline of "
+            f"{knots} knots, c/a and b/a, and {MIN_DOF} residual degrees of freedom), got "
+            f"{y.size} = {np.unique(lnP).size} P x {np.unique(lnLam).size} cutoffs: use a larger grid"
+        )
     if b_range is None:
         b_range = (0.02, 0.95 * np.ptp(lnLam) / np.ptp(lnP))
     lo, hi = (float(v) for v in b_range)
@@ -413,8 +445,9 @@ def fit_scaling(P, cutoff, L, knots=None, b_range=None) -> dict:
     bs = np.linspace(lo, hi, 96)
     i = int(np.argmin([spread(b) for b in bs]))
     if i in (0, len(bs) - 1):
-        raise FloatingPointError(f"the collapse fit ran to the edge of its range b/a in [{lo:.4g}, {hi:.4g}]: "
-                                 "no scaling form on this grid")
+        raise FloatingPointError(
+            f"the collapse fit ran to the edge of its range b/a in [{lo:.4g}, {hi:.4g}]: no scaling form on this grid"
+        )
     res = minimize_scalar(spread, bounds=(bs[i - 1], bs[i + 1]), method="bounded", options={"xatol": 1e-9})
     b = float(res.x)
     X = lnLam - b * lnP
@@ -426,38 +459,56 @@ def fit_scaling(P, cutoff, L, knots=None, b_range=None) -> dict:
     J = np.column_stack([D, lnP, -lnP * g.derivative()(np.clip(X, g.t[0], g.t[-1]))])
     _, sv, Vt = np.linalg.svd(J, full_matrices=False)
     if not sv[-1] > 1e-10 * sv[0]:
-        raise ValueError(f"the grid cannot determine the fit: the collapsed points leave part of the master curve "
-                         f"(a spline of {knots} knots) or the exponents unconstrained "
-                         f"(grid {np.unique(lnP).size} P x {np.unique(lnLam).size} cutoffs): use a larger grid")
+        raise ValueError(
+            f"the grid cannot determine the fit: the collapsed points leave part of the master curve "
+            f"(a spline of {knots} knots) or the exponents unconstrained "
+            f"(grid {np.unique(lnP).size} P x {np.unique(lnLam).size} cutoffs): use a larger grid"
+        )
     dof = y.size - J.shape[1]
     # (JᵀJ)⁻¹ = V diag(1/σ²) Vᵀ from the SVD of J: inverting JᵀJ itself squares the condition number
     # (singular in float64 although σ_min/σ_max > 1e-10)
     cov = (y.size * s**2 / dof) * ((Vt.T / sv**2) @ Vt)
     stderr = {"c/a": float(np.sqrt(cov[-2, -2])), "b/a": float(np.sqrt(cov[-1, -1]))}
-    return {"c/a": float(c), "b/a": b, "spread": s, "stderr": stderr, "dof": int(dof), "knots": knots,
-            "W": lambda x: np.exp(g(np.log(np.asarray(x, float))))}
+    return {
+        "c/a": float(c),
+        "b/a": b,
+        "spread": s,
+        "stderr": stderr,
+        "dof": int(dof),
+        "knots": knots,
+        "W": lambda x: np.exp(g(np.log(np.asarray(x, float)))),
+    }
 
 
 def fit_surface(surface: Surface, parts=PARTS, **options) -> SurfaceFit:
     """Fitted vs predicted (GP) exponents and the collapse spreads for each part of ``surface``."""
     pa = surface.params
     if pa.get("spectrum") == "measured":
-        raise ValueError("fit_surface compares with the power law's predicted exponents; a surface on a measured "
-                         "spectrum has none (fit it with fit_scaling)")
+        raise ValueError(
+            "fit_surface compares with the power law's predicted exponents; a surface on a measured "
+            "spectrum has none (fit it with fit_scaling)"
+        )
     if pa.get("ridge", "bare") != "bare":
-        raise ValueError("fit_surface compares with the predicted exponents of the bare ridge r = P/kappa; a surface "
-                         f"with ridge={pa['ridge']!r} (r = 1/K depends on P and the cutoff) has none: fit it with "
-                         "fit_scaling")
+        raise ValueError(
+            "fit_surface compares with the predicted exponents of the bare ridge r = P/kappa; a surface "
+            f"with ridge={pa['ridge']!r} (r = 1/K depends on P and the cutoff) has none: fit it with "
+            "fit_scaling"
+        )
     pred = predicted_exponents(pa["alpha"], pa["beta"])
     out = {}
     for part in parts:
         L = getattr(surface, part)
         fit = fit_scaling(surface.P, surface.cutoff, L, **options)
-        out[part] = {"fitted": {"c/a": fit["c/a"], "b/a": fit["b/a"]}, "stderr": fit["stderr"], "dof": fit["dof"],
-                     "predicted": pred[part],
-                     "spread_fitted": fit["spread"],
-                     "spread_predicted": collapse_spread(surface.P, surface.cutoff, L, pred[part]["c/a"],
-                                                         pred[part]["b/a"], knots=fit["knots"])}
+        out[part] = {
+            "fitted": {"c/a": fit["c/a"], "b/a": fit["b/a"]},
+            "stderr": fit["stderr"],
+            "dof": fit["dof"],
+            "predicted": pred[part],
+            "spread_fitted": fit["spread"],
+            "spread_predicted": collapse_spread(
+                surface.P, surface.cutoff, L, pred[part]["c/a"], pred[part]["b/a"], knots=fit["knots"]
+            ),
+        }
     return SurfaceFit(out, pred["dominant"], dict(pa))
 
 

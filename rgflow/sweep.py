@@ -16,6 +16,7 @@ computation fails numerically (FlowError, ConvergenceError, ...) gives a row wit
 and its ``error``. ``rgflow sweep`` adds progress on stderr, an atomically rewritten partial
 ``--out`` file after every finished row (Ctrl-C leaves what is done) and ``--resume``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,15 +30,17 @@ __all__ = ["sweep", "parse_values", "OBSERVABLES", "register", "PARAMETERS", "ch
 
 PARAMETERS = ("alpha", "beta", "P", "kappa", "U", "cutoff")
 _INTEGER = {"P", "cutoff", "width"}
-NETWORK = ("width", "depth", "parameterization")     # rows of a network sweep carry these too
+NETWORK = ("width", "depth", "parameterization")  # rows of a network sweep carry these too
 OBSERVABLES: dict = {}
 
 
 def register(name):
     """Decorator: register ``fn(model, method, **options) -> dict of columns`` as observable ``name``."""
+
     def deco(fn):
         OBSERVABLES[name] = fn
         return fn
+
     return deco
 
 
@@ -129,16 +132,23 @@ def _tasks(params, ridge="bare", spectrum=None, network=None):
     if spectrum is not None:
         given = [name for name in ("alpha", "beta") if params[name] is not None]
         if given:
-            raise ValueError(f"give either a spectrum or alpha and beta, not both (got a spectrum and {', '.join(given)})")
-    grids = [[None] if spectrum is not None and name in ("alpha", "beta") else parse_values(params[name], name)
-             for name in PARAMETERS]
+            raise ValueError(
+                f"give either a spectrum or alpha and beta, not both (got a spectrum and {', '.join(given)})"
+            )
+    grids = [
+        [None] if spectrum is not None and name in ("alpha", "beta") else parse_values(params[name], name)
+        for name in PARAMETERS
+    ]
     tasks = [dict(zip(PARAMETERS, combo)) for combo in itertools.product(*grids)]
-    if network is not None:      # one row per width, after the other parameters
+    if network is not None:  # one row per width, after the other parameters
         widths = parse_values(network["width"], "width")
-        tasks = [{**t, "width": int(w), "depth": network["depth"], "parameterization": network["parameterization"]}
-                 for t in tasks for w in widths]
-    for t in tasks:      # every combination is validated before any work
-        if ridge != "bare":   # a row names its ridge only when it is not the default
+        tasks = [
+            {**t, "width": int(w), "depth": network["depth"], "parameterization": network["parameterization"]}
+            for t in tasks
+            for w in widths
+        ]
+    for t in tasks:  # every combination is validated before any work
+        if ridge != "bare":  # a row names its ridge only when it is not the default
             t["ridge"] = ridge
         t["cutoff"] = _model(t, spectrum).cutoff
         for k in ("alpha", "beta", "kappa", "U"):
@@ -150,28 +160,45 @@ def _tasks(params, ridge="bare", spectrum=None, network=None):
 
 def _model(task, spectrum):
     """The Model of one row: the power law of its alpha, beta or the sweep's measured ``spectrum``."""
-    return Model.build(task["alpha"], task["beta"], task["P"], task["kappa"], task["U"], task["cutoff"],
-                       spectrum, task.get("ridge", "bare"), **{k: task[k] for k in NETWORK if k in task})
+    return Model.build(
+        task["alpha"],
+        task["beta"],
+        task["P"],
+        task["kappa"],
+        task["U"],
+        task["cutoff"],
+        spectrum,
+        task.get("ridge", "bare"),
+        **{k: task[k] for k in NETWORK if k in task},
+    )
 
 
 def _key(row):
-    return (tuple(row[name] for name in PARAMETERS) + (row.get("ridge", "bare"), row.get("digest"))
-            + tuple(row.get(k) for k in NETWORK))
+    return (
+        tuple(row[name] for name in PARAMETERS)
+        + (row.get("ridge", "bare"), row.get("digest"))
+        + tuple(row.get(k) for k in NETWORK)
+    )
 
 
 # --- the checks of every row, fresh or resumed -------------------------------------------------
 
 _TEXT_COLUMNS = {"method", "error", "ridge", "digest", "undefined", "parameterization"}
-_REQUIRED = {"moments": ("loss", "bias", "variance", "test_error"),
-             "transfer": ("P_new", "kappa_new", "U_new", "r_new", "u_new"),
-             "scaling": ("r_verdict", "U_verdict", "s_verdict")}
+_REQUIRED = {
+    "moments": ("loss", "bias", "variance", "test_error"),
+    "transfer": ("P_new", "kappa_new", "U_new", "r_new", "u_new"),
+    "scaling": ("r_verdict", "U_verdict", "s_verdict"),
+}
 _NON_NEGATIVE = {"loss", "bias", "variance", "test_error", "train_error", "U_new", "u_new"}
 _POSITIVE = {"kappa_new", "P_new"}
 
 
 def _is_real(v) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) \
+    return (
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, (bool, np.bool_))
         and math.isfinite(float(v))
+    )
 
 
 def check_row(row, observable, where="row") -> None:
@@ -193,15 +220,20 @@ def check_row(row, observable, where="row") -> None:
         else:
             ok = _is_real(v) and (v > 0 if name == "kappa" else v >= 0)
         if not ok:
-            raise ValueError(f"{where}: {name} must be {'an integer >= 1' if name in _INTEGER else 'a finite number'}"
-                             f"{' > 0' if name == 'kappa' else ' >= 0' if name == 'U' else ''}, got {str(v)[:40]!r}")
+            raise ValueError(
+                f"{where}: {name} must be {'an integer >= 1' if name in _INTEGER else 'a finite number'}"
+                f"{' > 0' if name == 'kappa' else ' >= 0' if name == 'U' else ''}, got {str(v)[:40]!r}"
+            )
     if not isinstance(row.get("method"), str):
         raise ValueError(f"{where} lacks its method")
     failed = isinstance(row.get("error"), str) and row["error"]
     for col, v in row.items():
         if col in PARAMETERS or col in _TEXT_COLUMNS or col.endswith("_verdict"):
-            if col in _TEXT_COLUMNS | {c for c in row if c.endswith("_verdict")} and v is not None \
-                    and not isinstance(v, str):
+            if (
+                col in _TEXT_COLUMNS | {c for c in row if c.endswith("_verdict")}
+                and v is not None
+                and not isinstance(v, str)
+            ):
                 raise ValueError(f"{where}: {col} must be text, got {str(v)[:40]!r}")
             continue
         if failed and v is None:
@@ -231,7 +263,7 @@ def evaluate(task, method, observable, options, spectrum=None):
         if observable in _REQUIRED:
             try:
                 check_row(row, observable)
-            except ValueError as exc:   # a non-finite or negative result: numerical trouble, named
+            except ValueError as exc:  # a non-finite or negative result: numerical trouble, named
                 raise FloatingPointError(str(exc).replace("row: ", "the result: ", 1)) from None
     except (FlowError, ConvergenceError, FloatingPointError) as exc:
         row = {**dict(task), "method": method, "error": f"{type(exc).__name__}: {exc}"}
@@ -251,9 +283,27 @@ def _check(method, observable, options):
         options["P_new"] = check_int("P_new", options["P_new"])
 
 
-def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable="moments", options=None,
-          workers=1, client=None, done=(), on_row=None, ridge="bare", spectrum=None, width=None, depth=1,
-          parameterization="standard") -> list:
+def sweep(
+    *,
+    alpha,
+    beta,
+    P,
+    kappa,
+    U=0.0,
+    cutoff=None,
+    method="rg",
+    observable="moments",
+    options=None,
+    workers=1,
+    client=None,
+    done=(),
+    on_row=None,
+    ridge="bare",
+    spectrum=None,
+    width=None,
+    depth=1,
+    parameterization="standard",
+) -> list:
     """Rows of ``observable`` by ``method`` over the product α × β × P × κ × U × Λ of the parameter values.
 
     Each parameter is a value, a list or a string ``"a,b,c"`` / ``"START:STOP:NUM"``
@@ -320,8 +370,9 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     if spectrum is not None and observable == "scaling":
         raise ValueError("the scaling observable needs the power law's exponents; a spectrum is not supported")
     network = None if width is None else {"width": width, "depth": depth, "parameterization": parameterization}
-    tasks = _tasks({"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge, spectrum,
-                   network)
+    tasks = _tasks(
+        {"alpha": alpha, "beta": beta, "P": P, "kappa": kappa, "U": U, "cutoff": cutoff}, ridge, spectrum, network
+    )
     if isinstance(done, (str, bytes, dict)) or not hasattr(done, "__iter__"):
         raise ValueError(f"done must be a sequence of rows (dicts), got {type(done).__name__}")
     done = list(done)
@@ -340,8 +391,15 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
     if client is not None:
         from distributed import as_completed
 
-        futures = client.map(evaluate, [tasks[i] for i in todo], method=method, observable=observable,
-                             options=options, spectrum=spectrum, pure=False)
+        futures = client.map(
+            evaluate,
+            [tasks[i] for i in todo],
+            method=method,
+            observable=observable,
+            options=options,
+            spectrum=spectrum,
+            pure=False,
+        )
         index = {f.key: i for f, i in zip(futures, todo)}
         try:
             for fut in as_completed(futures):
@@ -352,8 +410,9 @@ def sweep(*, alpha, beta, P, kappa, U=0.0, cutoff=None, method="rg", observable=
         import os
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_die_with_parent,
-                                   initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)), initializer=_die_with_parent, initargs=(os.getpid(),)
+        )
         try:
             futures = {pool.submit(evaluate, tasks[i], *args): i for i in todo}
             for fut in as_completed(futures):
@@ -379,10 +438,10 @@ def _die_with_parent(parent) -> None:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG = 1
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError, TypeError):
         pass
-    if os.getppid() != parent:       # the parent died before the prctl took effect
+    if os.getppid() != parent:  # the parent died before the prctl took effect
         os._exit(1)
 
     def watch():
@@ -457,7 +516,7 @@ def from_text(text, fmt) -> list:
                     try:
                         row[c] = float(v)
                     except ValueError:
-                        row[c] = v      # check_row names it
+                        row[c] = v  # check_row names it
             rows.append(row)
     except csv.Error as exc:
         raise ValueError(f"the file to resume is not a CSV table ({exc})") from None

@@ -24,6 +24,7 @@ At U = 0 the flow is trivial and the transfer keeps r and u = 0 (κ̃ = κ P'/P)
 ``undefined``); ``paper_systems`` gives the paper's systems.
 The paper's Figure 4 and the transfer maps are drawn in ``rgflow.plotting`` (fig4, fig6).
 """
+
 from __future__ import annotations
 
 import math
@@ -168,7 +169,9 @@ def _inverse(spectrum, r, u, P, P_new, scheme):
         raise TransferError(
             f"no couplings at P'={P_new} flow onto r={r:.6g}, u={u:.6g} at mode {P} ({scheme} scheme; "
             f"residual {float(np.max(np.abs(res))):.3g} in ln r, ln u): the mass r' would have to be "
-            "non-positive or the one-loop flow breaks down; lower U or the ratio P'/P", k_c=P)
+            "non-positive or the one-loop flow breaks down; lower U or the ratio P'/P",
+            k_c=P,
+        )
     return math.exp(sol.x[0]), math.exp(sol.x[1])
 
 
@@ -234,10 +237,11 @@ def transfer(model: Model, P_new: int, *, scheme: str = "discrete") -> Transfer:
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     if model.cutoff != model.P:
-        raise ValueError(f"model.cutoff must equal model.P for a transfer (Λ = P), got cutoff={model.cutoff} "
-                         f"and P={model.P}")
+        raise ValueError(
+            f"model.cutoff must equal model.P for a transfer (Λ = P), got cutoff={model.cutoff} and P={model.P}"
+        )
     P = model.P
-    if model.network:       # the network's RG acts on the weight of its scale Q (docs/networks.md)
+    if model.network:  # the network's RG acts on the weight of its scale Q (docs/networks.md)
         if model.measured:
             _check_modes(model, P_new)
         from .network import network_transfer
@@ -265,8 +269,11 @@ def _below(model, traj, P_new, scheme):
     else:
         r_new, u_new = _segment(model.spectrum, model.r, model.u, model.P, P_new, scheme)
     if not (r_new > 0.0 and u_new >= 0.0):
-        raise TransferError(f"the running mass at mode {P_new} is r={r_new:.6g} (u={u_new:.6g}): no model with "
-                            f"kappa > 0 at P'={P_new} lies on this trajectory; lower U or raise P'", k_c=P_new)
+        raise TransferError(
+            f"the running mass at mode {P_new} is r={r_new:.6g} (u={u_new:.6g}): no model with "
+            f"kappa > 0 at P'={P_new} lies on this trajectory; lower U or raise P'",
+            k_c=P_new,
+        )
     return r_new, u_new
 
 
@@ -364,8 +371,10 @@ class TransferMap(Result):
         cells = self._cells(name)
         mask = self.defined(name)
         if fill is None and not mask.all():
-            raise ValueError(f"{name} is undefined at {self.undefined[name]}; pass fill= to get the grid with a "
-                             "value of your choice in those cells")
+            raise ValueError(
+                f"{name} is undefined at {self.undefined[name]}; pass fill= to get the grid with a "
+                "value of your choice in those cells"
+            )
         out = np.full(mask.shape, np.nan if fill is None else float(fill))
         out[mask] = cells["value"]
         return out
@@ -378,16 +387,25 @@ class TransferMap(Result):
     def _data(self) -> dict:
         """method, scheme, ratio, P_new, U, the quantities kappa_ratio, U_ratio, r_ratio, u_ratio (each
         {U, ratio, P_new, value} at its defined cells), failed and undefined."""
-        return {"method": self.method, "scheme": self.scheme, "ratio": self.ratio, "P_new": self.P_new,
-                "U": self.U, **{key: getattr(self, key) for key in self.GRIDS}, "failed": self.failed,
-                "undefined": self.undefined}
+        return {
+            "method": self.method,
+            "scheme": self.scheme,
+            "ratio": self.ratio,
+            "P_new": self.P_new,
+            "U": self.U,
+            **{key: getattr(self, key) for key in self.GRIDS},
+            "failed": self.failed,
+            "undefined": self.undefined,
+        }
 
     def _columns(self) -> dict:
         """One row per defined cell of each quantity (quantity-major, then U-major): quantity, U,
         ratio, P_new, value. An undefined cell has no row (it is named in ``undefined``)."""
         cells = [getattr(self, key) for key in self.GRIDS]
-        return {"quantity": [key for key, c in zip(self.GRIDS, cells) for _ in c["value"]],
-                **{col: np.concatenate([c[col] for c in cells]) for col in ("U", "ratio", "P_new", "value")}}
+        return {
+            "quantity": [key for key, c in zip(self.GRIDS, cells) for _ in c["value"]],
+            **{col: np.concatenate([c[col] for c in cells]) for col in ("U", "ratio", "P_new", "value")},
+        }
 
     def _header(self) -> dict:
         return {"scheme": self.scheme}
@@ -427,8 +445,8 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
     _check_modes(model, int(P_new.max()))
     U_values = np.unique(U_values)
     shape = (U_values.size, P_new.size)
-    r_new, u_new = np.ones(shape), np.zeros(shape)   # read only where a cell did not fail
-    why = {}                                         # {(i, j): why the transfer failed there}
+    r_new, u_new = np.ones(shape), np.zeros(shape)  # read only where a cell did not fail
+    why = {}  # {(i, j): why the transfer failed there}
     for i, U in enumerate(U_values):
         m = model.replace(U=float(U))
         r_new[i], u_new[i], errors = _row(m, P_new, scheme)
@@ -438,8 +456,12 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         failed[i, j] = True
     r0 = np.array([model.replace(U=float(U)).r for U in U_values])[:, None]
     with np.errstate(all="ignore"):
-        values = {"kappa_ratio": (P_new / P) * (r0 / r_new), "r_ratio": r_new / model.r,
-                  "U_ratio": (u_new / P_new) / U_values[:, None], "u_ratio": u_new / (U_values[:, None] * P)}
+        values = {
+            "kappa_ratio": (P_new / P) * (r0 / r_new),
+            "r_ratio": r_new / model.r,
+            "U_ratio": (u_new / P_new) / U_values[:, None],
+            "u_ratio": u_new / (U_values[:, None] * P),
+        }
     cells, undefined = {}, {}
     zero_U = np.broadcast_to((U_values == 0)[:, None], shape)
     for name, v in values.items():
@@ -452,8 +474,16 @@ def transfer_map(model: Model, ratios, U_values, *, scheme: str = "discrete") ->
         cells[name] = {"U": U_values[ii], "ratio": P_new[jj] / P, "P_new": P_new[jj], "value": v[keep]}
         if not keep.all():
             undefined[name] = _reason(name, lost, why, U_values, P_new)
-    return TransferMap(model.params, scheme, P_new / P, P_new, U_values, *(cells[n] for n in TransferMap.GRIDS),  # type: ignore[call-arg, arg-type]
-                       failed, undefined)
+    return TransferMap(
+        model.params,
+        scheme,
+        P_new / P,
+        P_new,
+        U_values,
+        *(cells[n] for n in TransferMap.GRIDS),  # type: ignore[call-arg, arg-type]
+        failed,
+        undefined,
+    )
 
 
 def _row(m, P_new, scheme):
@@ -468,7 +498,7 @@ def _row(m, P_new, scheme):
             traj, broke = flow(m, scheme), None
         except FlowError as exc:
             traj, broke = None, exc
-        for j in down:   # as transfer(): a flow that breaks down below P' is integrated only to P'
+        for j in down:  # as transfer(): a flow that breaks down below P' is integrated only to P'
             if broke is not None and (broke.k_c is None or broke.k_c > P_new[j]):
                 errors[j] = _error_text(broke)
                 continue
@@ -483,8 +513,9 @@ def _row(m, P_new, scheme):
             r, u = _inverse(m.spectrum, r, u, k, int(P_new[j]), scheme)
         except FlowError as exc:
             errors[j] = _error_text(exc)
-            errors.update({jj: f"not attempted: the upward chain stopped at the failed P'={P_new[j]}"
-                           for jj in up[n + 1:]})
+            errors.update(
+                {jj: f"not attempted: the upward chain stopped at the failed P'={P_new[j]}" for jj in up[n + 1 :]}
+            )
             break
         k = int(P_new[j])
         r_new[j], u_new[j] = r, u
@@ -511,9 +542,11 @@ def _reason(name, lost, why, U_values, P_new):
         by_reason = {}
         for (i, j), text in sorted(why.items()):
             by_reason.setdefault((U_values[i], text), []).append(int(P_new[j]))
-        parts.append(f"the transfer failed ({_cells_text(lost['failed'])}: "
-                     + "; ".join(f"U={U:g}, P'={', '.join(map(str, Ps))}: {text}"
-                                 for (U, text), Ps in by_reason.items()) + ")")
+        parts.append(
+            f"the transfer failed ({_cells_text(lost['failed'])}: "
+            + "; ".join(f"U={U:g}, P'={', '.join(map(str, Ps))}: {text}" for (U, text), Ps in by_reason.items())
+            + ")"
+        )
     if name in ("U_ratio", "u_ratio") and lost["zero_U"].any():
         parts.append(f"U = 0 makes {_SYMBOL[name]} a 0/0 ({_cells_text(lost['zero_U'])}, the rows U = 0)")
     if lost["overflow"].any():
@@ -521,7 +554,7 @@ def _reason(name, lost, why, U_values, P_new):
     return f"{total} of {lost['failed'].size} cells: " + "; ".join(parts)
 
 
-PAPER = dict(_paper.PREDICTOR)   # the paper's parameters (rgflow.paper)
+PAPER = dict(_paper.PREDICTOR)  # the paper's parameters (rgflow.paper)
 P_PRIME = _paper.P_PRIME
 
 

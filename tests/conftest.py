@@ -11,10 +11,10 @@ from rgflow import paper  # noqa: E402  (after the path set-up above)
 PAPER = (paper.ALPHA, paper.BETA, paper.P, paper.KAPPA, paper.U)
 PARAMETER_SETS = [
     PAPER,
-    (paper.ALPHA, paper.BETA, paper.P, paper.KAPPA, 0.2),     # the paper's spectrum at 4x the coupling
+    (paper.ALPHA, paper.BETA, paper.P, paper.KAPPA, 0.2),  # the paper's spectrum at 4x the coupling
     (0.5, 0.5, 2000, 20.0, 0.05),
     (1.0, 0.2, 1000, paper.KAPPA, 0.5),
-    (0.2, 0.3, 1000, 1000.0, 0.05),             # small mass r = 1: almost nothing learned
+    (0.2, 0.3, 1000, 1000.0, 0.05),  # small mass r = 1: almost nothing learned
     (2.0, 3.0, 100, 0.1, 0.05),
-    (0.3, 1.3, 500, 5.0, 0.1),                  # beta = 1 + alpha
+    (0.3, 1.3, 500, 5.0, 0.1),  # beta = 1 + alpha
 ]

@@ -1,4 +1,5 @@
 """CLI contracts: JSON keys, CSV, errors as one line with status 2, atomic output files."""
+
 import json
 import subprocess
 import sys
@@ -49,17 +50,20 @@ def test_flow_json_contract(capsys):
         assert obj["k_c"][0] == 50 and obj["r"][0] == pytest.approx(25.0)
 
 
-@pytest.mark.parametrize("argv,word", [
-    (["predict", "--alpha", "-1", "--beta", "0.3", "--P", "10", "--kappa", "1"], "alpha"),
-    (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10.5", "--kappa", "1"], "--P"),
-    (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10", "--kappa", "0"], "kappa"),
-    (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10", "--kappa", "1", "--U", "-1"], "U"),
-    (["predict", "--alpha", "nan", "--beta", "0.3", "--P", "10", "--kappa", "1"], "alpha"),
-    (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10", "--kappa", "1", "--method", "x"], "method"),
-    (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10"], "kappa"),
-    (["flow", *ARGS, "--scheme", "nope"], "scheme"),
-    (["bogus"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv,word",
+    [
+        (["predict", "--alpha", "-1", "--beta", "0.3", "--P", "10", "--kappa", "1"], "alpha"),
+        (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10.5", "--kappa", "1"], "--P"),
+        (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10", "--kappa", "0"], "kappa"),
+        (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10", "--kappa", "1", "--U", "-1"], "U"),
+        (["predict", "--alpha", "nan", "--beta", "0.3", "--P", "10", "--kappa", "1"], "alpha"),
+        (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10", "--kappa", "1", "--method", "x"], "method"),
+        (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "10"], "kappa"),
+        (["flow", *ARGS, "--scheme", "nope"], "scheme"),
+        (["bogus"], "invalid choice"),
+    ],
+)
 def test_bad_input_is_one_line_and_status_2(capsys, argv, word):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
@@ -73,15 +77,19 @@ def test_out_file_is_written_atomically(tmp_path, capsys):
     assert code == 0 and out == ""
     assert json.loads(target.read_text())["method"] == "gp"
     # a failing run leaves the old file intact and no temporary file behind
-    code, _, _ = run(capsys, "predict", "--alpha", "-1", "--beta", "0.3", "--P", "5", "--kappa", "1",
-                     "--out", str(target))
+    code, _, _ = run(
+        capsys, "predict", "--alpha", "-1", "--beta", "0.3", "--P", "5", "--kappa", "1", "--out", str(target)
+    )
     assert code == 2 and json.loads(target.read_text())["method"] == "gp"
     assert [p.name for p in tmp_path.iterdir()] == ["pred.json"]
 
 
 def test_console_script_no_traceback():
-    proc = subprocess.run([sys.executable, "-m", "rgflow", "predict", "--alpha", "0", "--beta", "0", "--P", "3",
-                           "--kappa", "1"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rgflow", "predict", "--alpha", "0", "--beta", "0", "--P", "3", "--kappa", "1"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("rgflow: error: alpha")
 
@@ -92,8 +100,11 @@ def test_figure_names_select_exactly(monkeypatch):
 
     made = []
     monkeypatch.setattr(figures, "_available", lambda: {n: ("m", "f") for n in figures.FIGURES})
-    monkeypatch.setattr(figures.importlib, "import_module",
-                        lambda mod: type("M", (), {"f": staticmethod(lambda out: made.append(out) or [out])}))
+    monkeypatch.setattr(
+        figures.importlib,
+        "import_module",
+        lambda mod: type("M", (), {"f": staticmethod(lambda out: made.append(out) or [out])}),
+    )
     figures.make_figures("x", only=["fig1"])
     assert len(made) == 1
     with pytest.raises(ValueError, match="only must name figures"):
@@ -102,14 +113,16 @@ def test_figure_names_select_exactly(monkeypatch):
 
 def test_import_is_light_and_the_api_is_flat():
     """`import rgflow` loads no scipy, sympy or matplotlib; the public names are the functions."""
-    code = ("import sys, inspect, rgflow\n"
-            "heavy = [m for m in ('scipy', 'sympy', 'matplotlib', 'mpmath') if m in sys.modules]\n"
-            "assert not heavy, heavy\n"
-            "CALLABLE = {'flow', 'predict', 'transfer', 'dynamics'}\n"
-            "import rgflow.transfer, rgflow.dynamics\n"
-            "for name in rgflow.__all__:\n"
-            "    obj = getattr(rgflow, name)\n"
-            "    # issue 13: flow, predict, transfer, dynamics are callable modules (tests/test_layout.py)\n"
-            "    assert not inspect.ismodule(obj) or (name in CALLABLE and callable(obj)), name\n")
+    code = (
+        "import sys, inspect, rgflow\n"
+        "heavy = [m for m in ('scipy', 'sympy', 'matplotlib', 'mpmath') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "CALLABLE = {'flow', 'predict', 'transfer', 'dynamics'}\n"
+        "import rgflow.transfer, rgflow.dynamics\n"
+        "for name in rgflow.__all__:\n"
+        "    obj = getattr(rgflow, name)\n"
+        "    # issue 13: flow, predict, transfer, dynamics are callable modules (tests/test_layout.py)\n"
+        "    assert not inspect.ismodule(obj) or (name in CALLABLE and callable(obj)), name\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -1,5 +1,6 @@
 """Issue 16's command-line points: predict's JSON, scaling without a window, surface fits that the
 grid cannot determine and their uncertainty, one convention for keys, lists and defaults."""
+
 import json
 import shlex
 
@@ -37,9 +38,9 @@ def test_scaling_without_a_massless_window_fails_and_says_what_to_change(capsys)
     code, out, err = run(capsys, f"scaling {PAPER}")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith("rgflow: error: no massless window") and "--r-hat-max 0.13" in err
-    lam_cut = 1000 ** -1.2
-    assert f"{(1000 / 3.981) * lam_cut:.3g}" in err          # r̂(0) = r λ_Λ, computed here
-    code, out, err = run(capsys, f"scaling {PAPER} --r-hat-max 0.13")   # the suggestion works
+    lam_cut = 1000**-1.2
+    assert f"{(1000 / 3.981) * lam_cut:.3g}" in err  # r̂(0) = r λ_Λ, computed here
+    code, out, err = run(capsys, f"scaling {PAPER} --r-hat-max 0.13")  # the suggestion works
     assert code == 0, err
     obj = json.loads(out)
     assert obj["window_tau"][1] > 0.3
@@ -75,8 +76,10 @@ def test_fit_standard_errors_match_the_scatter_under_known_noise():
     s = continuum_surface("1000:1e6:8", "1000:1e6:8", alpha=1.0, beta=1.5, kappa=1.0)
     rng = np.random.default_rng(3)
     sigma = 2e-3
-    fits = [fit_scaling(s.P, s.cutoff, s.variance * np.exp(sigma * rng.standard_normal(s.variance.shape)))
-            for _ in range(40)]
+    fits = [
+        fit_scaling(s.P, s.cutoff, s.variance * np.exp(sigma * rng.standard_normal(s.variance.shape)))
+        for _ in range(40)
+    ]
     for key in ("c/a", "b/a"):
         scatter = np.std([f[key] for f in fits], ddof=1)
         reported = np.median([f["stderr"][key] for f in fits])
@@ -87,17 +90,25 @@ def test_field_writes_to_stdout_and_names_keys_by_the_view(capsys):
     code, out, err = run(capsys, "field --alpha 0.2 --tau 0:2:3 --n 12")
     assert code == 0, err
     obj = json.loads(out)
-    assert obj["tau"] == [0.0, 1.0, 2.0] and obj["rescaled"]      # a range, linear in τ; rescaled by default
+    assert obj["tau"] == [0.0, 1.0, 2.0] and obj["rescaled"]  # a range, linear in τ; rescaled by default
     code, out_csv, err = run(capsys, "field --alpha 0.2 --tau 0,1,2 --n 12 --format csv")
     assert code == 0, err
     lines = [ln for ln in out_csv.splitlines() if not ln.startswith("#")]
     names = lines[0].split(",")
     assert names[:5] == ["tau", "U_hat", "r_hat", "dU_hat", "dr_hat"]
     data = np.array([[float(v) for v in ln.split(",")] for ln in lines[1:]])
-    for j, key in enumerate(names[1:5], start=1):   # the JSON has the same key with the same numbers
-        np.testing.assert_array_equal(np.broadcast_to(np.array(obj[key])[:, None, :] if key == "U_hat" else
-                                                      np.array(obj[key])[:, :, None] if key == "r_hat" else
-                                                      np.array(obj[key]), (3, 12, 12)).ravel(), data[:, j])
+    for j, key in enumerate(names[1:5], start=1):  # the JSON has the same key with the same numbers
+        np.testing.assert_array_equal(
+            np.broadcast_to(
+                np.array(obj[key])[:, None, :]
+                if key == "U_hat"
+                else np.array(obj[key])[:, :, None]
+                if key == "r_hat"
+                else np.array(obj[key]),
+                (3, 12, 12),
+            ).ravel(),
+            data[:, j],
+        )
     assert run(capsys, "field --alpha 0.2 --n 5 --format csv --out f.json")[0] == 2
 
 
@@ -115,9 +126,14 @@ def test_predictor_method_defaults_are_one():
     from rgflow.cli import build_parser
 
     parser = build_parser()
-    ns = [parser.parse_args(shlex.split(a)) for a in (f"predict {PAPER}",
-                                                       "curve --alpha 0.2 --beta 0.3 --kappa 1 --P 10,20",
-                                                       "surface --alpha 0.2 --beta 0.3 --kappa 1 --P 10,20 --cutoff 5,6")]
+    ns = [
+        parser.parse_args(shlex.split(a))
+        for a in (
+            f"predict {PAPER}",
+            "curve --alpha 0.2 --beta 0.3 --kappa 1 --P 10,20",
+            "surface --alpha 0.2 --beta 0.3 --kappa 1 --P 10,20 --cutoff 5,6",
+        )
+    ]
     assert [n.method for n in ns] == ["rg", "rg", "rg"]
 
 
@@ -134,7 +150,7 @@ def test_a_library_deprecation_warning_is_not_printed_but_rgflow_warnings_are(mo
 
     from rgflow.cli import COMMANDS, build_parser, main
 
-    build_parser()   # registers the subcommands
+    build_parser()  # registers the subcommands
 
     def run(ns):
         warnings.warn_explicit("open_text is deprecated", DeprecationWarning, "/site-packages/sklearn/x.py", 1)

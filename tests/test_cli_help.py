@@ -1,4 +1,5 @@
 """Every subcommand's --help: a description, an example that the parser accepts, help on every option."""
+
 import argparse
 import contextlib
 import io
@@ -35,7 +36,7 @@ def test_example_parses(name):
     example = sub.epilog.split("example:", 1)[1].strip()
     argv = shlex.split(example)
     assert argv[:2] == ["rgflow", name]
-    ns = build_parser().parse_args(argv[1:])   # the example's options exist and have legal forms
+    ns = build_parser().parse_args(argv[1:])  # the example's options exist and have legal forms
     assert ns.command == name
 
 

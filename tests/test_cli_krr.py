@@ -2,6 +2,7 @@
 
 The KRR numbers are checked against an explicit numpy solve over the same draws, the kernel against a
 numpy evaluation of exp(−|x − z|²/d), and each theory against its Python function on that kernel."""
+
 import json
 import shlex
 
@@ -28,7 +29,7 @@ def run(capsys, argv):
 def wine():
     X, f = real_dataset("wine", "class")
     d2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
-    return np.exp(-d2 / X.shape[1]), f        # rbf with the default γ = 1/d
+    return np.exp(-d2 / X.shape[1]), f  # rbf with the default γ = 1/d
 
 
 def explicit_krr(K, f, P, kappa, seed, draws):
@@ -54,8 +55,20 @@ def test_json_rows_krr_is_an_explicit_solve_and_each_theory_its_python_function(
     assert [(r["kappa"], r["P"]) for r in rows] == [(1.0, 20), (1.0, 40), (0.1, 20), (0.1, 40)]
     s = spectrum_from_gram(K, f)
     for r in rows:
-        assert set(r) == {"kappa", "P", "N", "krr", "krr_stderr", "draws", "renormalized", "pointwise", "bare",
-                          "ratio_renormalized", "ratio_pointwise", "ratio_bare"}
+        assert set(r) == {
+            "kappa",
+            "P",
+            "N",
+            "krr",
+            "krr_stderr",
+            "draws",
+            "renormalized",
+            "pointwise",
+            "bare",
+            "ratio_renormalized",
+            "ratio_pointwise",
+            "ratio_bare",
+        }
         P, kappa = r["P"], r["kappa"]
         mean, se = explicit_krr(K, f, P, kappa, 3, r["draws"])
         assert r["krr"] == pytest.approx(mean, rel=1e-9) and r["krr_stderr"] == pytest.approx(se, rel=1e-6)
@@ -70,10 +83,12 @@ def test_json_rows_krr_is_an_explicit_solve_and_each_theory_its_python_function(
 def test_no_krr_gives_the_theories_only_and_draws_the_learning_curves(capsys, wine, tmp_path):
     K, f = wine
     png = tmp_path / "c.png"
-    code, out, err = run(capsys, f"{WINE} --P 10:40:3 --kappa 0.01 --no-krr --theory bare,pointwise --plot {png} --format json")   # --plot alone: the plot only
+    code, out, err = run(
+        capsys, f"{WINE} --P 10:40:3 --kappa 0.01 --no-krr --theory bare,pointwise --plot {png} --format json"
+    )  # --plot alone: the plot only
     assert code == 0 and err == ""
     rows = json.loads(out)["rows"]
-    assert [r["P"] for r in rows] == [10, 20, 40]      # the log-spaced range of rgflow._values
+    assert [r["P"] for r in rows] == [10, 20, 40]  # the log-spaced range of rgflow._values
     for r in rows:
         assert list(r) == ["kappa", "P", "N", "bare", "pointwise"]
         assert r["pointwise"] == pytest.approx(pointwise_errors(K, f, r["P"], 0.01).test_error, rel=1e-8)
@@ -92,8 +107,9 @@ def test_gram_source_csv_header_and_text_table(capsys, tmp_path):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("# rgflow=") and "method=krr" in lines[0] and "source=gram" in lines[0]
-    assert lines[1] == ("kappa,P,N,krr,krr_stderr,draws,renormalized,pointwise,bare,"
-                        "ratio_renormalized,ratio_pointwise,ratio_bare")
+    assert lines[1] == (
+        "kappa,P,N,krr,krr_stderr,draws,renormalized,pointwise,bare,ratio_renormalized,ratio_pointwise,ratio_bare"
+    )
     cells = [float(v) for v in lines[2].split(",")]
     assert len(lines) == 3 and cells[:3] == [0.5, 15.0, 60.0]
     mean, _ = explicit_krr(K, f, 15, 0.5, 0, int(cells[5]))
@@ -102,28 +118,38 @@ def test_gram_source_csv_header_and_text_table(capsys, tmp_path):
     code, out, err = run(capsys, f"{src} --format text --theory renormalized")
     assert code == 0, err
     head, names, row = out.splitlines()
-    assert head.startswith("# rgflow krr: gram") and names.split() == ["kappa", "P", "draws", "krr", "se%",
-                                                                      "renormalized", "ratio_renormalized"]
+    assert head.startswith("# rgflow krr: gram") and names.split() == [
+        "kappa",
+        "P",
+        "draws",
+        "krr",
+        "se%",
+        "renormalized",
+        "ratio_renormalized",
+    ]
     assert float(row.split()[3]) == pytest.approx(mean, rel=1e-4)
 
 
-@pytest.mark.parametrize("args,match", [
-    ("--dataset wine --P 200 --kappa 1", "P must be an integer in [1, N = 178]"),
-    ("--dataset wine --P 0,10 --kappa 1", "--P must be"),
-    ("--dataset wine --P 10 --kappa 0", "--kappa must be ridges > 0"),
-    ("--dataset wine --P 10 --kappa 1,-0.5", "--kappa must be ridges > 0"),
-    ("--dataset wine --P 10 --kappa 1 --theory exact", "theory must be a comma-separated list"),
-    ("--dataset wine --P 10 --kappa 1 --rel-se 0", "--rel-se"),
-    ("--dataset wine --P 10 --kappa 1 --max-draws 1", "--max-draws"),
-    ("--P 10 --kappa 1", "exactly one source"),
-    ("--gram {d}/K.npy --P 10 --kappa 1", "--gram needs --target"),
-    ("--features {d}/X.npy --P 10 --kappa 1", "--features needs --labels"),
-    ("--features {d}/big.npy --labels {d}/fbig.npy --P 10 --kappa 1", "drop pointwise"),
-])
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        ("--dataset wine --P 200 --kappa 1", "P must be an integer in [1, N = 178]"),
+        ("--dataset wine --P 0,10 --kappa 1", "--P must be"),
+        ("--dataset wine --P 10 --kappa 0", "--kappa must be ridges > 0"),
+        ("--dataset wine --P 10 --kappa 1,-0.5", "--kappa must be ridges > 0"),
+        ("--dataset wine --P 10 --kappa 1 --theory exact", "theory must be a comma-separated list"),
+        ("--dataset wine --P 10 --kappa 1 --rel-se 0", "--rel-se"),
+        ("--dataset wine --P 10 --kappa 1 --max-draws 1", "--max-draws"),
+        ("--P 10 --kappa 1", "exactly one source"),
+        ("--gram {d}/K.npy --P 10 --kappa 1", "--gram needs --target"),
+        ("--features {d}/X.npy --P 10 --kappa 1", "--features needs --labels"),
+        ("--features {d}/big.npy --labels {d}/fbig.npy --P 10 --kappa 1", "drop pointwise"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path, args, match):
     np.save(tmp_path / "K.npy", np.eye(20))
     np.save(tmp_path / "X.npy", np.ones((20, 2)))
-    np.save(tmp_path / "big.npy", np.zeros((6001, 1)))     # above the pointwise limit N = 6000
+    np.save(tmp_path / "big.npy", np.zeros((6001, 1)))  # above the pointwise limit N = 6000
     np.save(tmp_path / "fbig.npy", np.zeros(6001))
     code, out, err = run(capsys, ["krr", *shlex.split(args.format(d=tmp_path)), "--out", tmp_path / "o.json"])
     assert code == 2 and out == ""
@@ -143,6 +169,7 @@ def test_max_draws_caps_the_sampling_and_says_so(capsys):
 
 # --- issue 23: --width, the exact finite-width network as the trained model ------------------------------
 
+
 def explicit_network(K, f, P, kappa, width, seed, draws):
     """Mean test error of the depth-1 standard network over the draws of rgflow.krr.sample_draws' main stream:
     per draw, c_i = E[1/(κ/z + μ_i)] under p(z | Y) ∝ χ²_N/N density × Π_i N(ỹ_i; 0, zμ_i + κ), by a dense
@@ -151,7 +178,7 @@ def explicit_network(K, f, P, kappa, width, seed, draws):
 
     a = width / 2.0
     t = np.linspace(-15.0, 5.0, 20001)
-    lp = a * np.log(a) - gammaln(a) + a * t - a * np.exp(t)            # ln density of t = ln z, z ~ χ²_N/N
+    lp = a * np.log(a) - gammaln(a) + a * t - a * np.exp(t)  # ln density of t = ln z, z ~ χ²_N/N
     rng = np.random.default_rng([seed, P])
     errs = []
     for _ in range(draws):
@@ -184,20 +211,34 @@ def test_width_rows_are_the_exact_network_and_its_theories(capsys, gram_files):
 
     d, K, f = gram_files
     src = f"krr --gram {d / 'K.npy'} --target {d / 'f.npy'}"
-    code, out, err = run(capsys, f"{src} --P 15,30 --kappa 0.1,1 --width 3 --depth 1 --parameterization standard "
-                                 "--theory renormalized,pointwise --format json --rel-se 0.1 --quiet")
+    code, out, err = run(
+        capsys,
+        f"{src} --P 15,30 --kappa 0.1,1 --width 3 --depth 1 --parameterization standard "
+        "--theory renormalized,pointwise --format json --rel-se 0.1 --quiet",
+    )
     assert code == 0, err
     obj = json.loads(out)
     assert obj["params"]["width"] == 3 and obj["params"]["depth"] == 1
     s = spectrum_from_gram(K, f)
     for r in obj["rows"]:
-        assert set(r) == {"kappa", "P", "N", "krr", "krr_stderr", "draws", "renormalized", "pointwise",
-                          "ratio_renormalized", "ratio_pointwise"}
+        assert set(r) == {
+            "kappa",
+            "P",
+            "N",
+            "krr",
+            "krr_stderr",
+            "draws",
+            "renormalized",
+            "pointwise",
+            "ratio_renormalized",
+            "ratio_pointwise",
+        }
         P, kappa = r["P"], r["kappa"]
         assert r["krr"] == pytest.approx(explicit_network(K, f, P, kappa, 3, 0, r["draws"]), rel=1e-7)
         assert r["renormalized"] == pytest.approx(network_theory(*s, P, kappa, 3).test_error, rel=1e-10)
         assert r["pointwise"] == pytest.approx(
-            network_theory(*s, P, kappa, 3, ridge="pointwise", gram=K, values=f).test_error, rel=1e-10)
+            network_theory(*s, P, kappa, 3, ridge="pointwise", gram=K, values=f).test_error, rel=1e-10
+        )
         assert r["ratio_pointwise"] == pytest.approx(r["krr"] / r["pointwise"], rel=1e-12)
         # a narrow network is not KRR: its error differs from the width-free column's by more than 3%
         assert abs(r["krr"] / explicit_krr(K, f, P, kappa, 0, r["draws"])[0] - 1) > 0.03
@@ -211,16 +252,21 @@ def test_a_very_wide_standard_network_is_the_krr_column(capsys, gram_files):
     assert code == 0, err
     (a,), (b,) = json.loads(plain)["rows"], json.loads(wide)["rows"]
     assert a["draws"] == b["draws"]
-    assert b["krr"] == pytest.approx(a["krr"], rel=1e-8) and b["renormalized"] == pytest.approx(a["renormalized"], rel=1e-6)
+    assert b["krr"] == pytest.approx(a["krr"], rel=1e-8) and b["renormalized"] == pytest.approx(
+        a["renormalized"], rel=1e-6
+    )
 
 
-@pytest.mark.parametrize("args,match", [
-    ("--P 10 --kappa 1 --depth 2", "give its --width too"),
-    ("--P 10 --kappa 1 --parameterization mean-field", "give its --width too"),
-    ("--P 10 --kappa 1 --width 0", "width"),
-    ("--P 10 --kappa 1 --width 4 --depth 0", "depth"),
-    ("--P 10 --kappa 1 --width 4 --parameterization ntk", "parameterization"),
-])
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        ("--P 10 --kappa 1 --depth 2", "give its --width too"),
+        ("--P 10 --kappa 1 --parameterization mean-field", "give its --width too"),
+        ("--P 10 --kappa 1 --width 0", "width"),
+        ("--P 10 --kappa 1 --width 4 --depth 0", "depth"),
+        ("--P 10 --kappa 1 --width 4 --parameterization ntk", "parameterization"),
+    ],
+)
 def test_bad_network_flags_are_one_line_and_exit_2(capsys, gram_files, args, match):
     d, _, _ = gram_files
     code, out, err = run(capsys, f"krr --gram {d / 'K.npy'} --target {d / 'f.npy'} {args}")

@@ -1,6 +1,7 @@
 """The CLI contract of networks (issue 22): --width/--depth/--parameterization on predict, curve, transfer
 and sweep, for power laws and measured spectra; the numbers are those of the Python API, which
 tests/test_network.py checks against independent quadrature."""
+
 import json
 import subprocess
 import sys
@@ -21,8 +22,20 @@ BASE = ["--alpha", "0.4", "--beta", "0.6", "--P", "30", "--kappa", "2.0"]
 @pytest.mark.parametrize("method", ["exact", "gp", "pt1", "rg", "mean-field"])
 @pytest.mark.parametrize("par", ["standard", "mean-field"])
 def test_predict_json_echoes_the_network_and_matches_the_api(method, par):
-    proc = _run("predict", *BASE, "--width", "6", "--depth", "2", "--parameterization", par, "--method", method,
-                "--format", "json")
+    proc = _run(
+        "predict",
+        *BASE,
+        "--width",
+        "6",
+        "--depth",
+        "2",
+        "--parameterization",
+        par,
+        "--method",
+        method,
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert {"width": 6, "depth": 2, "parameterization": par}.items() <= out["params"].items()
@@ -44,8 +57,21 @@ def test_predict_network_on_a_measured_spectrum(tmp_path):
     y = np.random.default_rng(1).normal(size=25) * np.sqrt(lam)
     path = tmp_path / "s.npz"
     np.savez(path, eigenvalues=lam, target=y)
-    proc = _run("predict", "--spectrum", str(path), "--P", "25", "--kappa", "0.5", "--width", "5", "--method",
-                "exact", "--format", "json")
+    proc = _run(
+        "predict",
+        "--spectrum",
+        str(path),
+        "--P",
+        "25",
+        "--kappa",
+        "0.5",
+        "--width",
+        "5",
+        "--method",
+        "exact",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     api = rgflow.predict(rgflow.Model.from_spectrum(rgflow.Measured(lam, y), 25, 0.5, width=5), "exact")
@@ -53,8 +79,23 @@ def test_predict_network_on_a_measured_spectrum(tmp_path):
 
 
 def test_curve_transfer_and_sweep_take_the_network_flags():
-    curve = _run("curve", "--alpha", "0.4", "--beta", "0.6", "--kappa", "2", "--P", "20,40", "--width", "8",
-                 "--method", "exact", "--format", "json")
+    curve = _run(
+        "curve",
+        "--alpha",
+        "0.4",
+        "--beta",
+        "0.6",
+        "--kappa",
+        "2",
+        "--P",
+        "20,40",
+        "--width",
+        "8",
+        "--method",
+        "exact",
+        "--format",
+        "json",
+    )
     assert curve.returncode == 0, curve.stderr
     loss = json.loads(curve.stdout)["loss"]
     for P, value in zip((20, 40), loss):
@@ -63,17 +104,40 @@ def test_curve_transfer_and_sweep_take_the_network_flags():
     assert tr.returncode == 0, tr.stderr
     row = json.loads(tr.stdout)
     assert row["P"] == 15 and row["width"] >= 1 and row["params"]["width"] == 8
-    sw = _run("sweep", "--alpha", "0.4", "--beta", "0.6", "--P", "20", "--kappa", "2", "--width", "4,16",
-              "--method", "gp", "--format", "json", "--quiet")
+    sw = _run(
+        "sweep",
+        "--alpha",
+        "0.4",
+        "--beta",
+        "0.6",
+        "--P",
+        "20",
+        "--kappa",
+        "2",
+        "--width",
+        "4,16",
+        "--method",
+        "gp",
+        "--format",
+        "json",
+        "--quiet",
+    )
     assert sw.returncode == 0, sw.stderr
     assert [r["width"] for r in json.loads(sw.stdout)] == [4, 16]
 
 
-@pytest.mark.parametrize("flags, name", [
-    (["--width", "0"], "width"), (["--width", "2.5"], "width"), (["--width", "4", "--depth", "0"], "depth"),
-    (["--width", "4", "--U", "0.1"], "U"), (["--width", "4", "--parameterization", "ntk"], "parameterization"),
-    (["--depth", "2"], "width"), (["--width", "4", "--method", "langevin"], "langevin"),
-])
+@pytest.mark.parametrize(
+    "flags, name",
+    [
+        (["--width", "0"], "width"),
+        (["--width", "2.5"], "width"),
+        (["--width", "4", "--depth", "0"], "depth"),
+        (["--width", "4", "--U", "0.1"], "U"),
+        (["--width", "4", "--parameterization", "ntk"], "parameterization"),
+        (["--depth", "2"], "width"),
+        (["--width", "4", "--method", "langevin"], "langevin"),
+    ],
+)
 def test_bad_network_flags_are_one_line_exit_2(flags, name):
     proc = _run("predict", *BASE, *flags)
     assert proc.returncode == 2

@@ -1,4 +1,5 @@
 """docs/theory.md §4 check 7: learning curves, continuum forms and scaling-law exponents."""
+
 import json
 
 import numpy as np
@@ -30,12 +31,16 @@ def _brute(alpha, beta, r, k_hi, k_lo=0.5):
     fb = lambda k: k ** -(1 + beta) / (1 + r * k**-a) ** 2  # noqa: E731
     fv = lambda k: k**-a / (1 + r * k**-a)  # noqa: E731
     opts = dict(epsabs=0, epsrel=1e-12, limit=500)
-    return (sum(quad(fb, lo, hi, **opts)[0] for lo, hi in zip(pts, pts[1:])),
-            sum(quad(fv, lo, hi, **opts)[0] for lo, hi in zip(pts, pts[1:])))
+    return (
+        sum(quad(fb, lo, hi, **opts)[0] for lo, hi in zip(pts, pts[1:])),
+        sum(quad(fv, lo, hi, **opts)[0] for lo, hi in zip(pts, pts[1:])),
+    )
 
 
-@pytest.mark.parametrize("alpha,beta,r,k_hi", [(0.2, 0.3, 251.2, 1000.5), (1.0, 1.5, 1e4, 1e4 + 0.5),
-                                               (0.5, 2.5, 30.0, 80.5), (0.2, 3.0, 10.0, 100.5)])
+@pytest.mark.parametrize(
+    "alpha,beta,r,k_hi",
+    [(0.2, 0.3, 251.2, 1000.5), (1.0, 1.5, 1e4, 1e4 + 0.5), (0.5, 2.5, 30.0, 80.5), (0.2, 3.0, 10.0, 100.5)],
+)
 def test_closed_forms_match_quadrature(alpha, beta, r, k_hi):
     # the last case has beta > 2(1+alpha): q = 2 - beta/a < 0 goes through mpmath's continuation
     b, v = _brute(alpha, beta, r, k_hi)
@@ -123,8 +128,25 @@ def test_local_slopes_of_a_power_law():
 
 
 def test_cli_json(capsys):
-    rc = main(["curve", "--alpha", "0.2", "--beta", "0.3", "--kappa", "3.98", "--U", "0.05",
-               "--P", "100,200,400", "--method", "exact", "--format", "json"])
+    rc = main(
+        [
+            "curve",
+            "--alpha",
+            "0.2",
+            "--beta",
+            "0.3",
+            "--kappa",
+            "3.98",
+            "--U",
+            "0.05",
+            "--P",
+            "100,200,400",
+            "--method",
+            "exact",
+            "--format",
+            "json",
+        ]
+    )
     assert rc == 0
     obj = json.loads(capsys.readouterr().out)
     assert {"P", "loss", "bias", "variance"} <= set(obj)
@@ -135,15 +157,26 @@ def test_cli_json(capsys):
 
 
 def test_cli_log_range_and_csv(capsys):
-    assert main(["curve", "--alpha", "0.2", "--beta", "0.3", "--kappa", "3.98", "--P", "10:1000:5",
-                 "--format", "csv"]) == 0
+    assert (
+        main(["curve", "--alpha", "0.2", "--beta", "0.3", "--kappa", "3.98", "--P", "10:1000:5", "--format", "csv"])
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("#") and lines[1] == "P,loss,bias,variance"
     assert [float(x.split(",")[0]) for x in lines[2:]] == [10, 32, 100, 316, 1000]
 
 
-@pytest.mark.parametrize("args", [["--P", "100,abc"], ["--P", "0,10"], ["--P", "10:5:3"], ["--P", "1:10"],
-                                  ["--P", "100", "--kappa", "-1"], ["--P", "100", "--method", "nope"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--P", "100,abc"],
+        ["--P", "0,10"],
+        ["--P", "10:5:3"],
+        ["--P", "1:10"],
+        ["--P", "100", "--kappa", "-1"],
+        ["--P", "100", "--method", "nope"],
+    ],
+)
 def test_cli_bad_input_exits_2(capsys, args):
     base = ["curve", "--alpha", "0.2", "--beta", "0.3"]
     if "--kappa" not in args:
@@ -171,6 +204,7 @@ def test_asymptotic_bias_beyond_the_source_condition(alpha, beta):
 
 # --- per-mode learning curves (issue 24 item 5) ---------------------------------------------------
 
+
 def test_per_mode_curves_renormalized_match_eigenlearning():
     """modes=True: L_k = λ_k/(λ_k + K) and (1 − L_k)² y_k² against rgflow.ridge.ridge_errors (independent
     root finder); Σ_k error/(1 − γ) is the test error of eigenlearning."""
@@ -179,14 +213,14 @@ def test_per_mode_curves_renormalized_match_eigenlearning():
     Ps = [20, 80, 320]
     curve = learning_curve(Ps, 0.4, 0.6, 2.0, method="gp", ridge="renormalized", cutoff=500, modes=True)
     k = np.arange(1, 501)
-    lam, y = k ** -1.4, k ** -0.8
+    lam, y = k**-1.4, k**-0.8
     for i, P in enumerate(Ps):
         ref = ridge_errors(lam, y, P, 2.0, "renormalized")
         np.testing.assert_allclose(curve.modes["learnability"][i], ref.L, rtol=1e-9, atol=1e-14)
         np.testing.assert_allclose(curve.modes["error"][i], (1 - ref.L) ** 2 * y**2, rtol=1e-9, atol=1e-300)
         assert np.isclose(curve.modes["error"][i].sum() / (1 - ref.gamma), ref.test_error, rtol=1e-9)
     one = curve.mode_curve(3)
-    assert np.all(np.diff(one["learnability"]) > 0) and np.all(np.diff(one["error"]) < 0)   # learned with P
+    assert np.all(np.diff(one["learnability"]) > 0) and np.all(np.diff(one["error"]) < 0)  # learned with P
 
 
 def test_per_mode_curves_bare_closed_form_and_json_keys(capsys):
@@ -194,13 +228,13 @@ def test_per_mode_curves_bare_closed_form_and_json_keys(capsys):
     curve = learning_curve(Ps, 0.2, 0.3, 4.0, method="gp", modes=True)
     for i, P in enumerate(Ps):
         k = np.arange(1, P + 1)
-        rl = P / 4.0 * k ** -1.2
+        rl = P / 4.0 * k**-1.2
         np.testing.assert_allclose(curve.modes["learnability"][i], rl / (1 + rl), rtol=1e-12)
-        np.testing.assert_allclose(curve.modes["error"][i], k ** -1.3 / (1 + rl) ** 2, rtol=1e-12)
+        np.testing.assert_allclose(curve.modes["error"][i], k**-1.3 / (1 + rl) ** 2, rtol=1e-12)
     d = curve.to_dict()
     assert set(d["modes"]) == {"learnability", "error"} and [len(a) for a in d["modes"]["error"]] == Ps
     plain = learning_curve(Ps, 0.2, 0.3, 4.0, method="gp")
-    assert "modes" not in plain.to_dict() and plain.to_rows() == curve.to_rows()   # CSV unchanged
+    assert "modes" not in plain.to_dict() and plain.to_rows() == curve.to_rows()  # CSV unchanged
     with pytest.raises(ValueError, match="k must be an integer in \\[1, 10\\]"):
         curve.mode_curve(11)
     with pytest.raises(ValueError, match="modes=True"):

@@ -5,6 +5,7 @@ kernels; a Monte Carlo estimate of a wide ReLU network's tangent kernel from its
 the dense eigendecomposition for the Nyström path (m = N exactly; m < N from below, since
 K − C W⁺ Cᵀ is positive semi-definite); exact power laws (and noisy ones) for the fits.
 """
+
 import numpy as np
 import pytest
 
@@ -28,7 +29,7 @@ def test_gram_with_known_eigenbasis_gives_its_spectrum_and_coefficients():
     f = np.sqrt(N) * U @ y
     s = spectrum_from_gram(K, f)
     assert np.allclose(s.eigenvalues, lam, rtol=1e-12, atol=1e-14)
-    assert np.allclose(np.abs(s.target), np.abs(y), atol=1e-10)   # eigenvector signs are arbitrary
+    assert np.allclose(np.abs(s.target), np.abs(y), atol=1e-10)  # eigenvector signs are arbitrary
     assert np.sum(s.target**2) == pytest.approx(np.mean(f**2), rel=1e-12)
     lam2, y2 = s  # unpacks as (eigenvalues, target)
     assert lam2 is s.eigenvalues and s.meta["N"] == N and s.meta["dropped_modes"] == 0
@@ -57,7 +58,7 @@ def test_ntk_closed_form_matches_a_wide_relu_network():
     rng = np.random.default_rng(4)
     X = rng.standard_normal((6, 4))
     b = 0.7
-    Xt = np.hstack([X / 2.0, np.full((6, 1), b)])   # x̃ = (x/√d, b), d = 4
+    Xt = np.hstack([X / 2.0, np.full((6, 1), b)])  # x̃ = (x/√d, b), d = 4
     m = 400_000
     W = rng.standard_normal((m, 5))
     pre = Xt @ W.T
@@ -79,7 +80,7 @@ def test_nystrom_at_full_rank_is_the_dense_result_and_below_it_otherwise():
     assert np.allclose(np.abs(full.target[:50]), np.abs(dense.target[:50]), atol=1e-8)
     low = spectrum_from_features(X, f, "laplace", rank=100, seed=5)
     assert low.eigenvalues.size <= 100 and low.meta["method"] == "nystrom"
-    assert np.all(low.eigenvalues <= dense.eigenvalues[:low.eigenvalues.size] * (1 + 1e-9))
+    assert np.all(low.eigenvalues <= dense.eigenvalues[: low.eigenvalues.size] * (1 + 1e-9))
     assert 0.9 < low.eigenvalues[0] / dense.eigenvalues[0] <= 1 + 1e-9
     assert np.sum(low.target**2) <= np.mean(f**2) * (1 + 1e-12)
 
@@ -92,18 +93,21 @@ def test_memory_limit_is_stated_and_enforced():
         spectrum_from_gram(np.eye(50), np.ones(50), max_dense=40)
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: spectrum_from_gram(np.ones((3, 4)), np.ones(3)), "square"),
-    (lambda: spectrum_from_gram(np.array([[1.0, 2.0], [0.0, 1.0]]), np.ones(2)), "symmetric"),
-    (lambda: spectrum_from_gram(np.eye(3), np.ones(4)), "one value per data point"),
-    (lambda: spectrum_from_gram(np.eye(3), [1.0, np.nan, 1.0]), "finite"),
-    (lambda: spectrum_from_gram(-np.eye(3), np.ones(3)), "positive"),
-    (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "polly"), "kernel must be a callable"),
-    (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "rbf", sigma=1.0), "unknown: sigma"),
-    (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "rbf", gamma=-1.0), "gamma"),
-    (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "rbf", rank=4), "rank"),
-    (lambda: kernel_matrix(np.ones(3)), "2-D"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: spectrum_from_gram(np.ones((3, 4)), np.ones(3)), "square"),
+        (lambda: spectrum_from_gram(np.array([[1.0, 2.0], [0.0, 1.0]]), np.ones(2)), "symmetric"),
+        (lambda: spectrum_from_gram(np.eye(3), np.ones(4)), "one value per data point"),
+        (lambda: spectrum_from_gram(np.eye(3), [1.0, np.nan, 1.0]), "finite"),
+        (lambda: spectrum_from_gram(-np.eye(3), np.ones(3)), "positive"),
+        (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "polly"), "kernel must be a callable"),
+        (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "rbf", sigma=1.0), "unknown: sigma"),
+        (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "rbf", gamma=-1.0), "gamma"),
+        (lambda: spectrum_from_features(np.ones((3, 2)), np.ones(3), "rbf", rank=4), "rank"),
+        (lambda: kernel_matrix(np.ones(3)), "2-D"),
+    ],
+)
 def test_bad_input_raises_value_error(call, word):
     with pytest.raises(ValueError, match=word):
         call()
@@ -130,24 +134,28 @@ def _write(tmp_path, name, text=None, **arrays):
     return p
 
 
-@pytest.mark.parametrize("name, content, word", [
-    ("a.npz", {"eigenvalues": np.ones(3)}, "missing array"),
-    ("b.npz", {"eigenvalues": [1.0, 0.5], "target": [1.0]}, "unequal lengths"),
-    ("c.npz", {"eigenvalues": [1.0, np.nan], "target": [1.0, 1.0]}, "finite"),
-    ("d.npz", {"eigenvalues": [1.0, -0.5], "target": [1.0, 1.0]}, "> 0"),
-    ("e.npz", {"eigenvalues": [0.5, 1.0], "target": [1.0, 1.0]}, "descending"),
-    ("f.npz", {"eigenvalues": np.array([]), "target": np.array([])}, "empty"),
-    ("g.csv", "# comment\neigenvalue,weight\n1.0,2.0\n", "missing target"),
-    ("h.csv", "eigenvalue,target\n1.0,0.3\n0.5\n", "unequal lengths"),
-    ("i.csv", "eigenvalue,target\n1.0,abc\n", "not numeric"),
-    ("j.csv", "# only a comment\n", "empty"),
-    ("k.csv", "eigenvalue,target\n1.0,nan\n", "finite"),
-    ("l.csv", "eigenvalue,target\n", "empty"),
-    ("m.txt", "", "must end in .npz or .csv"),
-])
+@pytest.mark.parametrize(
+    "name, content, word",
+    [
+        ("a.npz", {"eigenvalues": np.ones(3)}, "missing array"),
+        ("b.npz", {"eigenvalues": [1.0, 0.5], "target": [1.0]}, "unequal lengths"),
+        ("c.npz", {"eigenvalues": [1.0, np.nan], "target": [1.0, 1.0]}, "finite"),
+        ("d.npz", {"eigenvalues": [1.0, -0.5], "target": [1.0, 1.0]}, "> 0"),
+        ("e.npz", {"eigenvalues": [0.5, 1.0], "target": [1.0, 1.0]}, "descending"),
+        ("f.npz", {"eigenvalues": np.array([]), "target": np.array([])}, "empty"),
+        ("g.csv", "# comment\neigenvalue,weight\n1.0,2.0\n", "missing target"),
+        ("h.csv", "eigenvalue,target\n1.0,0.3\n0.5\n", "unequal lengths"),
+        ("i.csv", "eigenvalue,target\n1.0,abc\n", "not numeric"),
+        ("j.csv", "# only a comment\n", "empty"),
+        ("k.csv", "eigenvalue,target\n1.0,nan\n", "finite"),
+        ("l.csv", "eigenvalue,target\n", "empty"),
+        ("m.txt", "", "must end in .npz or .csv"),
+    ],
+)
 def test_bad_files_raise_value_error_naming_the_problem(tmp_path, name, content, word):
-    p = _write(tmp_path, name, content if isinstance(content, str) else None,
-               **(content if isinstance(content, dict) else {}))
+    p = _write(
+        tmp_path, name, content if isinstance(content, str) else None, **(content if isinstance(content, dict) else {})
+    )
     with pytest.raises(ValueError, match=word):
         load_spectrum(p)
 

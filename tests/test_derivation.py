@@ -1,4 +1,5 @@
 """The derivation: the generated code means what a fresh sympy derivation gives, and the one-step\nupdate against brute-force quadrature."""
+
 import importlib.util
 import pathlib
 import math
@@ -25,11 +26,30 @@ def derivation():
 
 
 # where each argument of a generated function is drawn (inside the derivation's sympy assumptions)
-DOMAINS = {"alpha": (0.1, 2.0), "beta": (0.05, 3.0), "m": (0.01, 2.0), "G": (0.01, 2.0), "u": (1e-3, 1.0),
-           "K1": (-2.0, 2.0), "K2": (-2.0, 2.0), "K3": (-2.0, 2.0), "r": (0.01, 100.0), "k_c": (1.0, 1000.0),
-           "rho": (1e-3, 1.0), "s": (0.1, 3.0), "rhat": (0.0, 10.0), "Uhat": (0.0, 1.0),
-           "Lambda": (10.0, 5000.0), "M": (0.01, 1.0), "A_0": (0.1, 50.0),
-           "c": (0.01, 2.0), "b2": (0.0, 5.0), "mu": (0.0, 100.0), "W1": (-5.0, 0.0), "W2": (0.0, 5.0)}
+DOMAINS = {
+    "alpha": (0.1, 2.0),
+    "beta": (0.05, 3.0),
+    "m": (0.01, 2.0),
+    "G": (0.01, 2.0),
+    "u": (1e-3, 1.0),
+    "K1": (-2.0, 2.0),
+    "K2": (-2.0, 2.0),
+    "K3": (-2.0, 2.0),
+    "r": (0.01, 100.0),
+    "k_c": (1.0, 1000.0),
+    "rho": (1e-3, 1.0),
+    "s": (0.1, 3.0),
+    "rhat": (0.0, 10.0),
+    "Uhat": (0.0, 1.0),
+    "Lambda": (10.0, 5000.0),
+    "M": (0.01, 1.0),
+    "A_0": (0.1, 50.0),
+    "c": (0.01, 2.0),
+    "b2": (0.0, 5.0),
+    "mu": (0.0, 100.0),
+    "W1": (-5.0, 0.0),
+    "W2": (0.0, 5.0),
+}
 
 
 def test_generated_functions_mean_what_a_fresh_derivation_gives(derivation):
@@ -49,12 +69,18 @@ def test_generated_functions_mean_what_a_fresh_derivation_gives(derivation):
         got = np.broadcast_arrays(*out, pts[0])[:-1]
         ref_fn = sp.lambdify(args, list(exprs), modules="mpmath")
         with mpmath.workdps(30):
-            ref = np.array([[float(v) for v in ref_fn(*(mpmath.mpf(float(p[i])) for p in pts))]
-                            for i in range(pts[0].size)]).T
+            ref = np.array(
+                [[float(v) for v in ref_fn(*(mpmath.mpf(float(p[i])) for p in pts))] for i in range(pts[0].size)]
+            ).T
         assert len(got) == len(exprs), name
         for j, (g, want) in enumerate(zip(got, ref)):
-            np.testing.assert_allclose(np.asarray(g, dtype=float), want, rtol=1e-10, atol=0,
-                                       err_msg=f"{name} output {j} differs from the derivation")
+            np.testing.assert_allclose(
+                np.asarray(g, dtype=float),
+                want,
+                rtol=1e-10,
+                atol=0,
+                err_msg=f"{name} output {j} differs from the derivation",
+            )
 
 
 def test_generated_module_has_exactly_the_derived_functions(derivation):
@@ -62,8 +88,11 @@ def test_generated_module_has_exactly_the_derived_functions(derivation):
 
     mod, d = derivation
     derived = {name: [str(a) for a in args] for name, args, _e, _d in mod.generated_functions(d)}
-    present = {name: list(inspect.signature(f).parameters) for name, f in vars(eq).items()
-               if inspect.isfunction(f) and not name.startswith("_")}
+    present = {
+        name: list(inspect.signature(f).parameters)
+        for name, f in vars(eq).items()
+        if inspect.isfunction(f) and not name.startswith("_")
+    }
     assert present == derived
 
 
@@ -84,7 +113,7 @@ def test_generated_text_is_current_when_written_by_the_same_sympy(derivation):
 
 def test_square_cumulants_against_quadrature():
     m, G = 0.7, 0.3
-    pdf = lambda x: math.exp(-(x - m) ** 2 / (2 * G)) / math.sqrt(2 * math.pi * G)  # noqa: E731
+    pdf = lambda x: math.exp(-((x - m) ** 2) / (2 * G)) / math.sqrt(2 * math.pi * G)  # noqa: E731
     mom = [quad(lambda x: x ** (2 * n) * pdf(x), -np.inf, np.inf, epsabs=0, epsrel=1e-13)[0] for n in (1, 2, 3)]
     k1, k2, k3 = eq.square_cumulants(m, G)
     assert math.isclose(k1, mom[0], rel_tol=1e-12)
@@ -94,7 +123,7 @@ def test_square_cumulants_against_quadrature():
 
 def _shell_action_exact(A, u, m, G):
     """−ln ⟨exp(−(u/4)[(A + Δ²)² − A²])⟩ over one Gaussian shell mode Δ ~ N(m, G), by quadrature."""
-    f = lambda x: math.exp(-(x - m) ** 2 / (2 * G) - u / 4 * ((A + x * x) ** 2 - A * A))  # noqa: E731
+    f = lambda x: math.exp(-((x - m) ** 2) / (2 * G) - u / 4 * ((A + x * x) ** 2 - A * A))  # noqa: E731
     val = quad(f, -np.inf, np.inf, epsabs=0, epsrel=2e-14, limit=200)[0]
     return -math.log(val / math.sqrt(2 * math.pi * G))
 
@@ -116,8 +145,9 @@ def test_one_step_update_matches_quadrature_to_third_order(lam, y, r):
     def residual(u, second_order=True):
         # differences against A = 0 remove the (A-independent) free energy of the shell
         e0 = _shell_action_exact(0.0, u, m, G)
-        return max(abs((_shell_action_exact(A, u, m, G) - e0) - _shell_action_derived(A, u, m, G, second_order))
-                   for A in As)
+        return max(
+            abs((_shell_action_exact(A, u, m, G) - e0) - _shell_action_derived(A, u, m, G, second_order)) for A in As
+        )
 
     u0 = 0.05 / (G * (G + m * m + max(As)))  # u·G·(A + ⟨Δ²⟩) = 0.05: well inside the expansion
     res = [residual(u0 / 2**i) for i in range(3)]

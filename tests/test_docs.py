@@ -1,5 +1,6 @@
 """The documentation of the public API: every object of ``rgflow.__all__`` has a numpydoc docstring
 (summary, Parameters, Returns, Raises, Examples) and the examples run (doctest)."""
+
 import doctest
 import importlib
 import inspect
@@ -12,14 +13,40 @@ import pytest
 import rgflow
 
 # the modules whose docstrings hold the examples of the public API (each is run by doctest)
-MODULES = ["rgflow.model", "rgflow.spectrum", "rgflow.flow", "rgflow.predict", "rgflow.exact", "rgflow.results",
-           "rgflow.curves", "rgflow.transfer", "rgflow.scaling", "rgflow.field", "rgflow.surface",
-           "rgflow.dynamics", "rgflow.sweep", "rgflow.ridge", "rgflow.data", "rgflow.scalar", "rgflow.paper"]
+MODULES = [
+    "rgflow.model",
+    "rgflow.spectrum",
+    "rgflow.flow",
+    "rgflow.predict",
+    "rgflow.exact",
+    "rgflow.results",
+    "rgflow.curves",
+    "rgflow.transfer",
+    "rgflow.scaling",
+    "rgflow.field",
+    "rgflow.surface",
+    "rgflow.dynamics",
+    "rgflow.sweep",
+    "rgflow.ridge",
+    "rgflow.data",
+    "rgflow.scalar",
+    "rgflow.paper",
+]
 
 # public names that are data, not documented objects of their own
 DATA = {"METHODS", "__version__"}
-FUNCTIONS = {"flow", "flow_batch", "predict", "learning_curve", "transfer", "scaling_interval", "flow_field",
-             "loss_surface", "dynamics", "sweep"}
+FUNCTIONS = {
+    "flow",
+    "flow_batch",
+    "predict",
+    "learning_curve",
+    "transfer",
+    "scaling_interval",
+    "flow_field",
+    "loss_surface",
+    "dynamics",
+    "sweep",
+}
 
 
 def public(name):
@@ -44,6 +71,7 @@ def test_numpydoc_sections(name):
     doc = inspect.getdoc(public(name)) or ""
     summary = doc.split("\n\n")[0]
     assert summary and len(summary.splitlines()) <= 2, f"{name}: no short one-line summary"
+
     def has(section):
         return f"\n{section}\n{'-' * len(section)}\n" in doc
 
@@ -51,7 +79,7 @@ def test_numpydoc_sections(name):
     if name in FUNCTIONS:
         for section in ("Parameters", "Returns", "Raises"):
             assert has(section), f"{name}: docstring has no {section} section"
-    elif name != "Result" and not issubclass(public(name), Exception):   # a class: parameters or fields
+    elif name != "Result" and not issubclass(public(name), Exception):  # a class: parameters or fields
         assert has("Parameters") or has("Attributes"), f"{name}: docstring has no Parameters or Attributes"
     assert ">>> " in doc, f"{name}: no example"
 
@@ -93,12 +121,12 @@ def test_every_measured_table_names_the_command_that_reproduces_it(page, tables)
     for heading, text in [("", path.read_text(encoding="utf-8").split("\n## ")[0])] + _sections(path):
         if not re.search(r"(?m)^\|.*\|\s*$", text):
             continue
-        checked += len(re.findall(r"(?m)^\|(\s*:?-+:?\s*\|)+\s*$", text))   # tables in the section
+        checked += len(re.findall(r"(?m)^\|(\s*:?-+:?\s*\|)+\s*$", text))  # tables in the section
         scripts = re.findall(r"python (bench/[\w./]+\.py)", text)
         assert scripts or "`rgflow " in text, f"{page}: section {heading!r} has a table but names no command"
         for script in scripts:
             assert (root / script).is_file(), f"{page}: {script} does not exist"
-    assert checked >= tables   # a table lost from the page fails here
+    assert checked >= tables  # a table lost from the page fails here
 
 
 def test_the_readme_is_a_front_door():

@@ -1,5 +1,6 @@
 """Learning dynamics (rgflow.dynamics) against independent computations: closed-form relaxation,
 a stiff scipy integrator, step halving, independent root finding, `exact`, and the U = 0 front theory."""
+
 import json
 import math
 
@@ -56,8 +57,16 @@ def test_u0_integrator_against_stiff_scipy():
     lam, y = m.eigenvalues(), m.target()
     a, b = 1 / lam + m.r, y / lam
     t = np.geomspace(1e-4, 0.5, 8)
-    sol = solve_ivp(lambda s, x: b - a * x, (0, t[-1]), y, method="Radau", t_eval=t, rtol=1e-12, atol=1e-14,
-                    jac=lambda s, x: np.diag(-a))
+    sol = solve_ivp(
+        lambda s, x: b - a * x,
+        (0, t[-1]),
+        y,
+        method="Radau",
+        t_eval=t,
+        rtol=1e-12,
+        atol=1e-14,
+        jac=lambda s, x: np.diag(-a),
+    )
     np.testing.assert_allclose(dynamics(m, t).mean, sol.y.T, rtol=1e-8, atol=1e-12)
 
 
@@ -87,7 +96,7 @@ def test_step_halving_second_order(U):
     runs = [dynamics(model, t, steps_per_decade=n).mean for n in (50, 100, 200)]
     e1, e2 = np.abs(runs[1] - runs[0]).max(), np.abs(runs[2] - runs[1]).max()
     assert e2 < 1e-5
-    assert 3.0 < e1 / e2 < 5.0        # second order: halving the step divides the error by ~4
+    assert 3.0 < e1 / e2 < 5.0  # second order: halving the step divides the error by ~4
 
 
 @pytest.mark.parametrize("U", [0.05, 0.5])
@@ -143,7 +152,7 @@ def test_front_crossing_of_a_single_mode_shell():
     res = dynamics(PAPER0)
     for c in ("0.8", "0.5", "0.05"):
         lam, tc = res.front[c]["lambda"][0], res.front[c]["t"][0]
-        assert lam == 1.0     # the shell {k = 1}
+        assert lam == 1.0  # the shell {k = 1}
         assert tc == pytest.approx(math.log(1 / float(c)) / (2 * (1 / lam + PAPER0.r)), rel=1e-4)
 
 
@@ -171,8 +180,21 @@ def test_shell_energies_add_up():
 
 
 def test_cli_json_csv_and_errors(capsys, tmp_path):
-    args = ["dynamics", "--alpha", "0.2", "--beta", "0.3", "--P", "60", "--kappa", str(60 / 6**1.2),
-            "--U", "0.05", "--points", "9"]
+    args = [
+        "dynamics",
+        "--alpha",
+        "0.2",
+        "--beta",
+        "0.3",
+        "--P",
+        "60",
+        "--kappa",
+        str(60 / 6**1.2),
+        "--U",
+        "0.05",
+        "--points",
+        "9",
+    ]
     assert main(args) == 0
     obj = json.loads(capsys.readouterr().out)
     assert {"t", "loss", "shells", "energy", "velocity", "fit"} <= set(obj)

@@ -1,6 +1,7 @@
 """The fast Hubbard–Stratonovich quadrature (explicit infrared modes + power series for the rest)
 against a direct evaluation: every mode's complex mass shift summed node by node, integrated by
 adaptive quadrature (scipy.integrate.quad)."""
+
 import math
 
 import numpy as np
@@ -13,7 +14,7 @@ from rgflow import exact as ex
 CASES = [
     (0.2, 0.3, 20000, 20000 / 100**1.2, 0.05),
     (1.0, 1.5, 5000, 5.0, 0.2),
-    (2.0, 1.0, 20000, 30.0, 0.5),     # b_k² c_k grows with k (β < α)
+    (2.0, 1.0, 20000, 30.0, 0.5),  # b_k² c_k grows with k (β < α)
 ]
 
 
@@ -24,12 +25,22 @@ def direct(model, modes):
     u = model.u
     # the saddle from its definition, by bracketing root search (independent of rgflow's Newton)
     from scipy.optimize import brentq
-    mu = brentq(lambda m: m - u * np.sum(1 / (a + m) + b**2 / (a + m) ** 2), 0.0, u * np.sum(1 / a + b**2 / a**2),
-                xtol=1e-14, rtol=1e-15)
+
+    mu = brentq(
+        lambda m: m - u * np.sum(1 / (a + m) + b**2 / (a + m) ** 2),
+        0.0,
+        u * np.sum(1 / a + b**2 / a**2),
+        xtol=1e-14,
+        rtol=1e-15,
+    )
 
     def logw(x):
         m = a + mu + 2j * x
-        return (1j * mu * x - x * x) / u - 0.5 * np.sum(np.log(m / (a + mu))) + np.sum(b**2 / (2 * m) - b**2 / (2 * (a + mu)))
+        return (
+            (1j * mu * x - x * x) / u
+            - 0.5 * np.sum(np.log(m / (a + mu)))
+            + np.sum(b**2 / (2 * m) - b**2 / (2 * (a + mu)))
+        )
 
     upper = 1.0
     while logw(upper).real > -60:
@@ -37,13 +48,13 @@ def direct(model, modes):
 
     ak, bk = a[np.array(modes) - 1] + mu, b[np.array(modes) - 1]
 
-    def integrand(x):     # Z, then ⟨b/(a+m)⟩ and ⟨1/(a+m) + b²/(a+m)²⟩ of each mode, unnormalized
+    def integrand(x):  # Z, then ⟨b/(a+m)⟩ and ⟨1/(a+m) + b²/(a+m)²⟩ of each mode, unnormalized
         g = 1.0 / (ak + 2j * x)
         return (np.exp(logw(x)) * np.concatenate([[1.0], bk * g, g + (bk * g) ** 2])).real
 
     s = quad_vec(integrand, 0, upper, epsabs=0, epsrel=1e-13, limit=400)[0]
     n = len(modes)
-    mean, second = s[1:n + 1] / s[0], s[n + 1:] / s[0]
+    mean, second = s[1 : n + 1] / s[0], s[n + 1 :] / s[0]
     out = np.stack([mean, second - mean**2], axis=1)
     return mu, out
 
@@ -52,7 +63,7 @@ def direct(model, modes):
 def test_fast_quadrature_matches_direct_quadrature(params):
     m = Model(*params)
     res = ex.exact_moments(m)
-    assert 0 < res["explicit"] < m.cutoff / 10          # most modes go through the series
+    assert 0 < res["explicit"] < m.cutoff / 10  # most modes go through the series
     n_ir = res["explicit"]
     modes = sorted({1, 2, max(n_ir, 1), n_ir + 1, 3 * n_ir + 7, m.cutoff // 2, m.cutoff})
     mu, ref = direct(m, modes)
@@ -82,8 +93,14 @@ def test_saddle_solves_its_equation_at_a_million_modes():
 
 # --- the Euler–Maclaurin sums of the power law against the mode-by-mode sums --------------------
 
-EM_CASES = [(0.2, 0.3, 0.0, 1.0), (0.2, 0.3, 2.5e3, 3.0), (0.3, 0.8, 1e5, 2.0), (2.0, 1.0, 30.0, 7.0),
-            (5.0, 10.0, 1e4, 1.0), (0.01, -0.9, 1.0, 12.0)]
+EM_CASES = [
+    (0.2, 0.3, 0.0, 1.0),
+    (0.2, 0.3, 2.5e3, 3.0),
+    (0.3, 0.8, 1e5, 2.0),
+    (2.0, 1.0, 30.0, 7.0),
+    (5.0, 10.0, 1e4, 1.0),
+    (0.01, -0.9, 1.0, 12.0),
+]
 
 
 def _mode_by_mode(p, q, n, M, A, B):
@@ -102,9 +119,10 @@ def test_euler_maclaurin_tail_matches_mode_by_mode_sums(alpha, beta, M, n):
         ref = _mode_by_mode(1 + alpha, q, n, M, A, B)
         assert got == pytest.approx(ref, rel=1e-12)
         assert abs(got - ref) <= max(tail.error, 1e-15) * abs(ref) * 1.01
-        head = ex._PowerLawTail(alpha, beta, ex._EM_HEAD + 1, B)     # where exact_moments starts it
-        assert float(head.sums(M, q, [n])[0]) == pytest.approx(_mode_by_mode(1 + alpha, q, n, M, ex._EM_HEAD + 1, B),
-                                                               rel=1e-13)
+        head = ex._PowerLawTail(alpha, beta, ex._EM_HEAD + 1, B)  # where exact_moments starts it
+        assert float(head.sums(M, q, [n])[0]) == pytest.approx(
+            _mode_by_mode(1 + alpha, q, n, M, ex._EM_HEAD + 1, B), rel=1e-13
+        )
         assert head.error <= ex._SUM_TOL
 
 
@@ -122,22 +140,29 @@ def test_euler_maclaurin_tail_detects_a_loosened_truncation(monkeypatch, bernoul
 
 
 def test_coarse_panels_are_refined_until_the_integral_is_accurate(monkeypatch):
-    alpha, beta, M, n, q = 5.0, 10.0, 1e5, 1.0, 5.0     # x^5/(x^6 + M): λ = q + 1 − np = 0, no exponential
+    alpha, beta, M, n, q = 5.0, 10.0, 1e5, 1.0, 5.0  # x^5/(x^6 + M): λ = q + 1 − np = 0, no exponential
     tail = ex._PowerLawTail(alpha, beta, 12, 300000)
-    tail.h0 = 4.0                      # panels far too wide for the knee of 1/(k^6 + M)
+    tail.h0 = 4.0  # panels far too wide for the knee of 1/(k^6 + M)
     got = float(tail.sums(M, q, [n])[0])
     assert tail.h < 4.0
     assert got == pytest.approx(_mode_by_mode(6.0, q, n, M, 12, 300000), rel=1e-12)
 
 
-@pytest.mark.parametrize("params", [(0.3, 0.8, 10**6, 5.0, 0.05), (0.2, 0.3, 10**6, 1000 / 100**1.2, 0.05),
-                                    (2.0, 1.0, 200000, 30.0, 0.5), (0.01, -0.9, 100000, 1.0, 0.01),
-                                    (0.2, 0.3, 100000, 1e5, 100.0)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.3, 0.8, 10**6, 5.0, 0.05),
+        (0.2, 0.3, 10**6, 1000 / 100**1.2, 0.05),
+        (2.0, 1.0, 200000, 30.0, 0.5),
+        (0.01, -0.9, 100000, 1.0, 0.01),
+        (0.2, 0.3, 100000, 1e5, 100.0),
+    ],
+)
 def test_euler_maclaurin_moments_match_mode_by_mode_moments(monkeypatch, params):
     m = Model(*params)
     fast = ex.exact_moments(m)
     assert fast["summed"] < m.cutoff and fast["sum_error"] <= ex._SUM_TOL
-    monkeypatch.setattr(ex, "_tail_for", lambda model, start: None)     # every sum mode by mode
+    monkeypatch.setattr(ex, "_tail_for", lambda model, start: None)  # every sum mode by mode
     slow = ex.exact_moments(m)
     assert slow["summed"] == m.cutoff
     assert fast["mu"] == pytest.approx(slow["mu"], rel=1e-13)
@@ -148,11 +173,11 @@ def test_euler_maclaurin_moments_match_mode_by_mode_moments(monkeypatch, params)
 def test_only_the_power_law_model_takes_the_shortcut():
     from rgflow import Measured, PowerLaw
 
-    other = PowerLaw(0.2, 0.3, A=2.0)                      # prefactors: not the unit power law of the tail
+    other = PowerLaw(0.2, 0.3, A=2.0)  # prefactors: not the unit power law of the tail
     measured = Measured(*PowerLaw(0.2, 0.3).modes(20000))  # the same numbers, as arrays
     assert ex._tail_for(Model(0.2, 0.3, 10**5, 4.0, 0.05), 4096) is not None
     assert ex._tail_for(Model.from_spectrum(other, 10**5, 4.0, 0.05), 4096) is None
     assert ex._tail_for(Model.from_spectrum(measured, 20000, 4.0, 0.05), 4096) is None
-    assert ex._tail_for(Model(0.2, 0.3, 8000, 4.0, 0.05), 4096) is None     # too few modes beyond the head
+    assert ex._tail_for(Model(0.2, 0.3, 8000, 4.0, 0.05), 4096) is None  # too few modes beyond the head
     res = ex.exact_moments(Model.from_spectrum(measured, 20000, 4.0, 0.05))
     assert res["summed"] == 20000 and res["sum_error"] == 0.0

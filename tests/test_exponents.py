@@ -1,6 +1,7 @@
 """rgflow.exponents (issue 22 item 6): the derived exponents against measured local slopes — of the exact
 network mixture (rgflow.network.network_moments), of section 1's quartic (rgflow.predict exact / pt1) — and
 against the continuum first-order corrections evaluated far out in P."""
+
 import math
 
 import numpy as np
@@ -25,9 +26,11 @@ def _network_correction(alpha, beta, P, kappa, N):
 
 def test_correction_exponents_values_and_input_checks():
     e = correction_exponents(0.2, 0.3)
-    assert e["network_fixed_width"] == pytest.approx(1 / 1.2, abs=1e-15)            # β ≥ α: 1/(1 + α)
+    assert e["network_fixed_width"] == pytest.approx(1 / 1.2, abs=1e-15)  # β ≥ α: 1/(1 + α)
     assert e["quartic_fixed_U"] == pytest.approx(-0.2 / 1.2, abs=1e-15)
-    assert correction_exponents(1.0, 0.5)["network_fixed_width"] == pytest.approx(0.75, abs=1e-15)   # (1 + α − β)/(1 + α)
+    assert correction_exponents(1.0, 0.5)["network_fixed_width"] == pytest.approx(
+        0.75, abs=1e-15
+    )  # (1 + α − β)/(1 + α)
     for a, b in ((0.2, 0.3), (1.0, 0.5), (0.7, 2.5)):
         e = correction_exponents(a, b)
         assert e["network_fixed_ratio"] == pytest.approx(e["network_fixed_width"] - 1, abs=1e-14)
@@ -104,7 +107,8 @@ def test_mean_field_exponent_against_the_first_order_formula_and_pt1(alpha, beta
     from rgflow.exponents import mean_field_correction
 
     assert mean_field_correction(alpha, beta, 2000, kappa, 10**6, L) == pytest.approx(
-        float(np.sum(mean**2 + var) / ref - 1), rel=1e-4)
+        float(np.sum(mean**2 + var) / ref - 1), rel=1e-4
+    )
     Ps = np.array([10**4, 2 * 10**4, 5 * 10**5, 10**6])
     c = np.array([mean_field_correction(alpha, beta, int(P), kappa, 10**9, L) for P in Ps])
     e = correction_exponents(alpha, beta, L)["mean_field_fixed_width"]

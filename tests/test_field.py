@@ -1,4 +1,5 @@
 """Flow field (issue 6): vectorization, chain rule between the views, nullclines, exports, CLI."""
+
 import json
 import re
 
@@ -39,8 +40,9 @@ def test_rescaled_field_is_rescaled_rhs_pointwise(resc):
     g = eq.gamma_s(A, B)
     for _ in range(50):
         i, j, k = rng.integers(len(TAUS)), rng.integers(60), rng.integers(60)
-        ds, dr, dU = eq.rescaled_rhs(np.exp(-TAUS[i]), np.exp(g * TAUS[i]), float(resc.r[i, j]), float(resc.U[i, k]),
-                                     A, B, L)
+        ds, dr, dU = eq.rescaled_rhs(
+            np.exp(-TAUS[i]), np.exp(g * TAUS[i]), float(resc.r[i, j]), float(resc.U[i, k]), A, B, L
+        )
         assert resc.dr[i, j, k] == pytest.approx(dr, rel=1e-12, abs=1e-300)
         assert resc.dU[i, j, k] == pytest.approx(dU, rel=1e-12, abs=1e-300)
         assert resc.ds[i, j, k] == pytest.approx(ds, rel=1e-12, abs=1e-300)
@@ -50,15 +52,26 @@ def test_chain_rule_between_views(resc):
     """r̂ = r λ_c, Û = u λ_c²:  dr̂/dτ = λ_c dr/dτ + (1+α) r̂,  dÛ/dτ = λ_c² du/dτ + 2(1+α) Û."""
     for i, t in enumerate(TAUS):
         lam = (L * np.exp(-t)) ** -(1 + A)
-        U_raw = resc.U[i] / lam**2 / L          # U = u/P with P = Λ
+        U_raw = resc.U[i] / lam**2 / L  # U = u/P with P = Λ
         r_raw = resc.r[i] / lam
-        ff = flow_field(A, B, L, (t,), U_range=(U_raw[0], U_raw[-1]), r_range=(r_raw[0], r_raw[-1]), n=60,
-                        nullclines=False, rescaled=False)
+        ff = flow_field(
+            A,
+            B,
+            L,
+            (t,),
+            U_range=(U_raw[0], U_raw[-1]),
+            r_range=(r_raw[0], r_raw[-1]),
+            n=60,
+            nullclines=False,
+            rescaled=False,
+        )
         Uh, rh = resc.U[i][None, :], resc.r[i][:, None]
-        np.testing.assert_allclose(resc.dr[i], lam * ff.dr[0] + (1 + A) * rh, rtol=1e-9,
-                                   atol=1e-12 * np.abs(resc.dr[i]).max())
-        np.testing.assert_allclose(resc.dU[i], lam**2 * L * ff.dU[0] + 2 * (1 + A) * Uh, rtol=1e-9,
-                                   atol=1e-12 * np.abs(resc.dU[i]).max())
+        np.testing.assert_allclose(
+            resc.dr[i], lam * ff.dr[0] + (1 + A) * rh, rtol=1e-9, atol=1e-12 * np.abs(resc.dr[i]).max()
+        )
+        np.testing.assert_allclose(
+            resc.dU[i], lam**2 * L * ff.dU[0] + 2 * (1 + A) * Uh, rtol=1e-9, atol=1e-12 * np.abs(resc.dU[i]).max()
+        )
 
 
 def test_nullclines_vanish(raw, resc):
@@ -88,6 +101,7 @@ def test_nullclines_vanish(raw, resc):
 
 def _eval(ff, i, line):
     from rgflow.field import _rhs
+
     p = ff.params
     return _rhs(ff.rescaled, line[:, 0], line[:, 1], ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"])
 
@@ -113,6 +127,7 @@ def test_vectorized(monkeypatch):
         def counted(*args, _original=original, _name=name):
             calls[_name].append(np.broadcast(*args).shape)
             return _original(*args)
+
         monkeypatch.setattr(eq, name, counted)
     ff = flow_field(0.2, None, L, (0, 1, 2, 3), n=200, rescaled=False, nullclines=False)
     flow_field(0.2, None, L, (0, 1, 2, 3), n=200, rescaled=True, nullclines=False)
@@ -173,16 +188,17 @@ def test_cli_writes_files(tmp_path, capsys):
 def _segment_angles(ax_strm, ff, i):
     """Angle (in axis-span units) between every drawn streamline segment and the field at its midpoint."""
     segs = np.array([s for s in ax_strm.lines.get_segments() if len(s) == 2])
-    segs = segs[np.any(segs[:, 1] != segs[:, 0], axis=1)]      # streamplot leaves empty segments at the edges
+    segs = segs[np.any(segs[:, 1] != segs[:, 0], axis=1)]  # streamplot leaves empty segments at the edges
     mid = segs.mean(axis=1)
     d = segs[:, 1] - segs[:, 0]
     p = ff.params
     dU, dr, _, _ = __import__("rgflow.field", fromlist=["_rhs"])._rhs(
-        ff.rescaled, mid[:, 0], mid[:, 1], ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"])
+        ff.rescaled, mid[:, 0], mid[:, 1], ff.tau[i], p["alpha"], p["beta"], p["cutoff"], p["P"]
+    )
     sU, sr = ff.U[i, -1] - ff.U[i, 0], ff.r[i, -1] - ff.r[i, 0]
     a = np.arctan2(d[:, 1] / sr, d[:, 0] / sU)
     b = np.arctan2(dr / sr, dU / sU)
-    strong = np.hypot(dU / sU, dr / sr) > 0.1 * np.median(ff.magnitude[i])   # away from fixed points
+    strong = np.hypot(dU / sU, dr / sr) > 0.1 * np.median(ff.magnitude[i])  # away from fixed points
     return np.abs(np.angle(np.exp(1j * (a - b))))[strong]
 
 
@@ -199,8 +215,16 @@ def test_drawn_streamlines_follow_the_field_and_its_trajectories(rescaled):
     for t in (0.0, 2.0):
         ff0 = flow_field(0.2, 1.2, 1000, (t,), n=80, rescaled=rescaled, nullclines=False)
         U, r = ff0.U[0], ff0.r[0]
-        ff = flow_field(0.2, 1.2, 1000, (t,), n=80, rescaled=rescaled,
-                        trajectories=[(0.5 * U[-1], 0.5 * r[-1])], traj_tau=(t, t + 0.3))
+        ff = flow_field(
+            0.2,
+            1.2,
+            1000,
+            (t,),
+            n=80,
+            rescaled=rescaled,
+            trajectories=[(0.5 * U[-1], 0.5 * r[-1])],
+            traj_tau=(t, t + 0.3),
+        )
         fig, ax = plt.subplots()
         strm = _draw_panel(ax, ff, 0, Normalize(-10, 10), plt.get_cmap("viridis"))
         ang = _segment_angles(strm, ff, 0)
@@ -214,7 +238,9 @@ def test_drawn_streamlines_follow_the_field_and_its_trajectories(rescaled):
         sU, sr = U[-1] - U[0], r[-1] - r[0]
         i_r, i_U = np.argmin(np.abs(r - tr["r"][0])), np.argmin(np.abs(U - tr["U"][0]))
         v = np.array([ff.dU[0, i_r, i_U], ff.dr[0, i_r, i_U]])
-        cos = (d[0] * v[0] / sU**2 + d[1] * v[1] / sr**2) / (np.hypot(d[0] / sU, d[1] / sr) * np.hypot(v[0] / sU, v[1] / sr))
+        cos = (d[0] * v[0] / sU**2 + d[1] * v[1] / sr**2) / (
+            np.hypot(d[0] / sU, d[1] / sr) * np.hypot(v[0] / sU, v[1] / sr)
+        )
         assert cos > 0.99
 
 
@@ -241,9 +267,9 @@ def test_export_is_finite_at_a_fixed_point_of_the_grid(tmp_path):
     export holds the magnitude (0, finite), not its logarithm, so no NaN/null/inf reaches JSON or CSV."""
     ff = flow_field(0.2, 0.3, 100, (0.0, 1.0), U_range=(0.0, 1.0), r_range=(0.0, 1.0), n=5, rescaled=False)
     assert ff.U[0][0] == 0.0 and ff.r[0][0] == 0.0 and ff.magnitude[0, 0, 0] == 0.0
-    assert ff.ln_magnitude[0, 0, 0] == -np.inf         # the plotting property keeps the -inf
+    assert ff.ln_magnitude[0, 0, 0] == -np.inf  # the plotting property keeps the -inf
     text = to_json(ff.to_dict())
     json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
-    assert not re.search(r"[\[,:]null\b", text)      # no null value (the key "nullclines" is fine)
+    assert not re.search(r"[\[,:]null\b", text)  # no null value (the key "nullclines" is fine)
     header, cols = ff.to_rows()
     assert all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in cols.values())

@@ -2,6 +2,7 @@
 likelihood equals the renormalized ridge and its 1/(1 − γ) test error, agrees with Gaussian-feature
 simulations of real KRR, and with finite width on top it agrees with the exact Q-mixture of the linear network
 on Gaussian designs."""
+
 import pathlib
 import subprocess
 import sys
@@ -20,8 +21,9 @@ def _power(Lam, a=0.5, b=0.3):
     return k ** -(1 + a), k ** -((1 + b) / 2)
 
 
-@pytest.mark.parametrize("Lam,P,kappa", [(400, 100, 0.01), (400, 100, 3.0), (50, 200, 0.1), (200, 200, 1e-3),
-                                         (1000, 37.5, 0.5)])
+@pytest.mark.parametrize(
+    "Lam,P,kappa", [(400, 100, 0.01), (400, 100, 3.0), (50, 200, 0.1), (200, 200, 1e-3), (1000, 37.5, 0.5)]
+)
 def test_replica_saddle_is_the_renormalized_ridge(Lam, P, kappa):
     lam, y = _power(Lam)
     rs = replica_ridge(lam, y, P, kappa)
@@ -95,7 +97,11 @@ def test_bad_input():
 
 
 def test_derivation_script_asserts():
-    out = subprocess.run([sys.executable, str(ROOT / "derivations" / "finite_data.py"), "--no-numerics"],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "derivations" / "finite_data.py"), "--no-numerics"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
     assert "renormalized ridge" in out.stdout

@@ -1,5 +1,6 @@
 """rgflow.fit and `rgflow fit` (issue 24 item 6): the noisy-label theory against KRR on noisy labels, recovery
 of known parameters from synthetic curves, the output contract, the input file, bad input."""
+
 import json
 
 import numpy as np
@@ -59,7 +60,9 @@ def test_noisy_label_error_against_real_krr_on_wine():
     errs = []
     for _ in range(600):
         idx = rng.choice(N, P, replace=False)
-        m = KernelRidge(alpha=kappa, kernel="precomputed").fit(K[np.ix_(idx, idx)], f[idx] + np.sqrt(s2) * rng.standard_normal(P))
+        m = KernelRidge(alpha=kappa, kernel="precomputed").fit(
+            K[np.ix_(idx, idx)], f[idx] + np.sqrt(s2) * rng.standard_normal(P)
+        )
         errs.append(np.mean((m.predict(K[:, idx]) - f) ** 2))
     w = np.ones(s.eigenvalues.size)
     theory = noisy_test_error(s.eigenvalues, s.target**2, w, P, kappa, s2, s.meta["dropped_power"])[0]
@@ -83,8 +86,9 @@ def test_spectrum_mode_recovers_kappa_and_sigma2_and_covers_the_truth():
     hits = 0
     for rep in range(6):
         Ps, E, sd, true = _noisy_spectrum_curve(rng)
-        res = fit_curve(Ps, E, sd if rep % 2 else None, spectrum=(LAM, Y), kappa=0.25, predict_P=[1280, 2560],
-                        bootstrap=40)
+        res = fit_curve(
+            Ps, E, sd if rep % 2 else None, spectrum=(LAM, Y), kappa=0.25, predict_P=[1280, 2560], bootstrap=40
+        )
         for name, val, tol in (("kappa_eff", 0.3, 0.2), ("sigma2", 0.02, 0.5)):
             assert abs(res.fitted[name] - val) < 3 * res.stderr[name] + 1e-12, (name, res.fitted, res.stderr)
             assert abs(res.fitted[name] / val - 1) < tol
@@ -101,8 +105,9 @@ def test_power_law_mode_recovers_the_parameters_of_an_exact_curve_and_a_noisy_on
     for name, val in truth.items():
         assert abs(res.fitted[name] / val - 1) < 0.02, res.fitted
     assert abs(res.prediction[0]["value"] / E[-1] - 1) < 1e-3
-    noisy = fit_curve(P, E[:10] * np.exp(0.005 * np.random.default_rng(3).standard_normal(10)), cutoff=10**5,
-                      predict_P=[20480])
+    noisy = fit_curve(
+        P, E[:10] * np.exp(0.005 * np.random.default_rng(3).standard_normal(10)), cutoff=10**5, predict_P=[20480]
+    )
     assert abs(noisy.fitted["beta"] - 0.8) < 0.25
     assert noisy.prediction[0]["lower"] <= E[-1] <= noisy.prediction[0]["upper"]
 
@@ -143,17 +148,33 @@ def test_cli_contract_json_keys_header_row_and_spectrum(tmp_path, capsys):
     outs = []
     for header in (True, False):
         path = _write(tmp_path, "# a comment\n" + _curve_text(header))
-        assert main(["fit", "--curve", path, "--spectrum", spec, "--kappa", "0.3", "--predict-P", "200,400",
-                     "--format", "json"]) == 0
+        assert (
+            main(
+                [
+                    "fit",
+                    "--curve",
+                    path,
+                    "--spectrum",
+                    spec,
+                    "--kappa",
+                    "0.3",
+                    "--predict-P",
+                    "200,400",
+                    "--format",
+                    "json",
+                ]
+            )
+            == 0
+        )
         d = json.loads(capsys.readouterr().out)
         assert {"fitted", "stderr", "prediction"} <= set(d)
         assert set(d["fitted"]) == set(d["stderr"]) == {"kappa_eff", "sigma2"}
         assert [p["P"] for p in d["prediction"]] == [200, 400]
         for p in d["prediction"]:
             assert set(p) == {"P", "value", "lower", "upper"} and p["lower"] <= p["value"] <= p["upper"]
-        assert abs(d["fitted"]["kappa_eff"] / 0.3 - 1) < 1e-4            # an exact theory curve
+        assert abs(d["fitted"]["kappa_eff"] / 0.3 - 1) < 1e-4  # an exact theory curve
         outs.append(d["fitted"])
-    assert outs[0] == outs[1]                                            # the header row changes nothing
+    assert outs[0] == outs[1]  # the header row changes nothing
     truth = noisy_test_error(LAM, Y**2, np.ones_like(LAM), [200, 400], 0.3, 0.02)
     np.testing.assert_allclose([p["value"] for p in d["prediction"]], truth, rtol=1e-4)
     seeded = _write(tmp_path, _curve_text(True, seeds=True), "seeded.csv")
@@ -174,19 +195,22 @@ def test_read_curve_with_and_without_header(tmp_path):
     assert b["seed"] is None and b["P"].tolist() == [10, 20]
 
 
-@pytest.mark.parametrize("text,extra,match", [
-    ("P,test_error\n10,0.5\n20,x\n", [], "line 3: test_error must be a finite number"),
-    ("P,test_error\n10,0.5\n20,-0.1\n", [], "test_error must be > 0"),
-    ("P,test_error\n10.5,0.5\n", [], "P must be an integer"),
-    ("P,loss\n10,0.5\n", [], "header must name the columns P,test_error"),
-    ("10,0.5,1,2\n", [], "4 columns"),
-    ("", [], "holds no rows"),
-    ("P,test_error\n10,0.5\n20,0.4\n", [], "at least 6 distinct P"),
-    ("P,test_error\n10,0.5\n20,0.4\n", ["--spectrum", "SPEC"], "at least 3 distinct P"),
-    ("P,test_error\n10,0.5\n20,0.4\n40,0.3\n", ["--predict-P", "abc"], "--predict-P"),
-    ("P,test_error\n10,0.5\n20,0.4\n40,0.3\n", ["--level", "1.5"], "--level must lie in"),
-    ("P,test_error\n10,0.5\n20,0.4\n40,0.3\n", ["--form", "chinchilla", "--kappa", "1"], "belong to --form rgflow"),
-])
+@pytest.mark.parametrize(
+    "text,extra,match",
+    [
+        ("P,test_error\n10,0.5\n20,x\n", [], "line 3: test_error must be a finite number"),
+        ("P,test_error\n10,0.5\n20,-0.1\n", [], "test_error must be > 0"),
+        ("P,test_error\n10.5,0.5\n", [], "P must be an integer"),
+        ("P,loss\n10,0.5\n", [], "header must name the columns P,test_error"),
+        ("10,0.5,1,2\n", [], "4 columns"),
+        ("", [], "holds no rows"),
+        ("P,test_error\n10,0.5\n20,0.4\n", [], "at least 6 distinct P"),
+        ("P,test_error\n10,0.5\n20,0.4\n", ["--spectrum", "SPEC"], "at least 3 distinct P"),
+        ("P,test_error\n10,0.5\n20,0.4\n40,0.3\n", ["--predict-P", "abc"], "--predict-P"),
+        ("P,test_error\n10,0.5\n20,0.4\n40,0.3\n", ["--level", "1.5"], "--level must lie in"),
+        ("P,test_error\n10,0.5\n20,0.4\n40,0.3\n", ["--form", "chinchilla", "--kappa", "1"], "belong to --form rgflow"),
+    ],
+)
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, text, extra, match):
     from rgflow.data import save_spectrum
 

@@ -1,4 +1,5 @@
 """Flow schemes: agreement between them, the trajectory object, and detected divergence."""
+
 import math
 
 import numpy as np
@@ -81,7 +82,7 @@ def test_zero_coupling_does_not_flow():
 
 
 def test_breakdown_of_the_expansion_is_reported_with_where():
-    m = Model(0.2, 0.3, 2, 200.0, 25.0)   # r = 0.01, u = 50 on modes with G ≈ 1: u·K2/2 ≫ 1
+    m = Model(0.2, 0.3, 2, 200.0, 25.0)  # r = 0.01, u = 50 on modes with G ≈ 1: u·K2/2 ≫ 1
     with pytest.raises(FlowError, match="breaks down") as info:
         flow(m, "discrete")
     assert info.value.tau is not None and info.value.k_c is not None
@@ -110,12 +111,15 @@ def test_batch_flow_matches_single_trajectories():
         np.testing.assert_allclose(batch["u"][:, i], single["u"], rtol=1e-9, atol=0)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(r0=[1.0, -1.0], u0=[0.1, 0.1]), "r0"),
-    (dict(r0=[1.0, 2.0], u0=[0.1, np.nan]), "u0"),
-    (dict(r0=[1.0, 2.0], u0=[0.1, 0.2, 0.3]), "same length"),
-    (dict(r0=[1.0], u0=[0.1], tau=[2.0, 1.0]), "tau"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(r0=[1.0, -1.0], u0=[0.1, 0.1]), "r0"),
+        (dict(r0=[1.0, 2.0], u0=[0.1, np.nan]), "u0"),
+        (dict(r0=[1.0, 2.0], u0=[0.1, 0.2, 0.3]), "same length"),
+        (dict(r0=[1.0], u0=[0.1], tau=[2.0, 1.0]), "tau"),
+    ],
+)
 def test_batch_flow_rejects_bad_input(kwargs, name):
     from rgflow.flow import flow_batch
 

@@ -15,6 +15,7 @@ kappa from 1e-300 to 1e300, U = 0 or from 1e-300 up) every call must
 Profiles: ``ci`` (default, a few examples per entry point, ~60 s in all) and ``long``
 (``RGFLOW_FUZZ=long``, run by ``python bench/fuzz.py``). Fixed seed (derandomized), no database.
 """
+
 import atexit
 import contextlib
 import io
@@ -30,22 +31,41 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
-from rgflow import (ConvergenceError, FlowError, METHODS, Model, dynamics, flow, flow_batch,  # noqa: E402
-                    flow_field, learning_curve, loss_surface, predict, scaling_interval, transfer)
+from rgflow import (
+    ConvergenceError,
+    FlowError,
+    METHODS,
+    Model,
+    dynamics,
+    flow,
+    flow_batch,  # noqa: E402
+    flow_field,
+    learning_curve,
+    loss_surface,
+    predict,
+    scaling_interval,
+    transfer,
+)
 from rgflow.cli import main  # noqa: E402
 from rgflow.flow import SCHEMES  # noqa: E402
 from rgflow.transfer import transfer_map  # noqa: E402
 
-_COMMON = dict(derandomize=True, database=None, print_blob=True,
-               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
-settings.register_profile("ci", max_examples=int(os.environ.get("RGFLOW_FUZZ_EXAMPLES", 4)),
-                          deadline=timedelta(seconds=60), **_COMMON)
-settings.register_profile("long", max_examples=int(os.environ.get("RGFLOW_FUZZ_EXAMPLES", 100)),
-                          deadline=timedelta(seconds=20), **_COMMON)
+_COMMON = dict(
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+settings.register_profile(
+    "ci", max_examples=int(os.environ.get("RGFLOW_FUZZ_EXAMPLES", 4)), deadline=timedelta(seconds=60), **_COMMON
+)
+settings.register_profile(
+    "long", max_examples=int(os.environ.get("RGFLOW_FUZZ_EXAMPLES", 100)), deadline=timedelta(seconds=20), **_COMMON
+)
 PROFILE = os.environ.get("RGFLOW_FUZZ", "ci")
 settings.load_profile(PROFILE)
 
-NUMERICAL = (FlowError, ConvergenceError, FloatingPointError)   # TransferError is a FlowError
+NUMERICAL = (FlowError, ConvergenceError, FloatingPointError)  # TransferError is a FlowError
 BAD_INPUT = (ValueError, TypeError)
 LAM_MAX = int(os.environ.get("RGFLOW_FUZZ_CUTOFF", 3000))
 
@@ -54,8 +74,8 @@ LAM_MAX = int(os.environ.get("RGFLOW_FUZZ_CUTOFF", 3000))
 alphas = st.floats(0.01, 5.0)
 betas = st.floats(-0.9, 10.0)
 sizes = st.integers(0, int(100 * math.log10(LAM_MAX))).map(lambda e: max(1, int(round(10 ** (e / 100)))))
-kappas = st.floats(-300.0, 300.0).map(lambda e: 10.0 ** e)
-Us = st.one_of(st.just(0.0), st.floats(-300.0, 300.0).map(lambda e: 10.0 ** e))
+kappas = st.floats(-300.0, 300.0).map(lambda e: 10.0**e)
+Us = st.one_of(st.just(0.0), st.floats(-300.0, 300.0).map(lambda e: 10.0**e))
 
 
 @st.composite
@@ -67,8 +87,8 @@ def models(draw, max_cutoff=LAM_MAX, min_cutoff=1):
     return dict(alpha=draw(alphas), beta=draw(betas), P=P, kappa=draw(kappas), U=draw(Us), cutoff=cutoff)
 
 
-TIMES = {}     # slowest call per test (written to $RGFLOW_FUZZ_TIMES by bench/fuzz.py; never asserted)
-COUNTS = {}    # examples and outcomes per test
+TIMES = {}  # slowest call per test (written to $RGFLOW_FUZZ_TIMES by bench/fuzz.py; never asserted)
+COUNTS = {}  # examples and outcomes per test
 
 
 def _record(seconds, outcome):
@@ -143,6 +163,7 @@ def check_moments(pred):
 
 # --- the API -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", sorted(METHODS))
 @given(params=models())
 def test_predict(method, params):
@@ -170,8 +191,13 @@ def test_flow(scheme, params):
         finite_everywhere(traj.to_dict())
 
 
-@given(alpha=alphas, beta=betas, cutoff=sizes, r0=st.lists(kappas, min_size=1, max_size=4),
-       u0=st.lists(Us, min_size=1, max_size=4))
+@given(
+    alpha=alphas,
+    beta=betas,
+    cutoff=sizes,
+    r0=st.lists(kappas, min_size=1, max_size=4),
+    u0=st.lists(Us, min_size=1, max_size=4),
+)
 def test_flow_batch(alpha, beta, cutoff, r0, u0):
     n = min(len(r0), len(u0))
     out = attempt(flow_batch, alpha, beta, cutoff, r0[:n], u0[:n])
@@ -189,12 +215,15 @@ def test_transfer(params, P_new):
         finite_everywhere(res.to_dict())
 
 
-@given(params=models(), ratios=st.lists(st.floats(0.05, 4.0), min_size=1, max_size=3),
-       U_values=st.lists(Us, min_size=1, max_size=3))
+@given(
+    params=models(),
+    ratios=st.lists(st.floats(0.05, 4.0), min_size=1, max_size=3),
+    U_values=st.lists(Us, min_size=1, max_size=3),
+)
 def test_transfer_map(params, ratios, U_values):
     model = attempt(Model, **params)
     res = None if model is None else attempt(transfer_map, model, ratios, U_values)
-    if res is not None:       # strictly finite; a quantity that lost cells is named in ``undefined``
+    if res is not None:  # strictly finite; a quantity that lost cells is named in ``undefined``
         finite_everywhere(res.to_dict())
         n_cells = res.U.size * res.ratio.size
         zero_U = (np.asarray(res.U) == 0)[:, None]
@@ -203,7 +232,7 @@ def test_transfer_map(params, ratios, U_values):
             assert len({len(v) for v in cells.values()}) == 1, name
             assert (cells["value"].size < n_cells) == (name in res.undefined), name
             lost = res.failed | zero_U if name in ("U_ratio", "u_ratio") else res.failed
-            assert not np.any(res.defined(name) & lost), name      # a failed cell or 0/0 is never filled
+            assert not np.any(res.defined(name) & lost), name  # a failed cell or 0/0 is never filled
 
 
 @pytest.mark.parametrize("method", ["rg", "exact", "gp"])
@@ -216,9 +245,10 @@ def test_learning_curve(method, params, P_values):
 
 @given(params=models(min_cutoff=3))
 def test_scaling_interval(params):
-    res = attempt(scaling_interval, params["alpha"], params["beta"], params["P"], params["kappa"], params["U"],
-                  params["cutoff"])
-    if res is not None:          # strictly finite; a series that lost points is named in ``undefined``
+    res = attempt(
+        scaling_interval, params["alpha"], params["beta"], params["P"], params["kappa"], params["U"], params["cutoff"]
+    )
+    if res is not None:  # strictly finite; a series that lost points is named in ``undefined``
         finite_everywhere(res.to_dict())
         grid = {"modes": res.params["cutoff"], "flow": 200}
         for name, series in res.effective.items():
@@ -227,20 +257,32 @@ def test_scaling_interval(params):
                 assert (series["tau"].size < n) == (f"effective.{name}" in res.undefined), name
 
 
-@given(alpha=alphas, beta=st.one_of(st.none(), betas), cutoff=sizes, n=st.integers(2, 30),
-       tau=st.lists(st.floats(0.0, 8.0), min_size=1, max_size=3), origin=st.booleans(), rescaled=st.booleans())
+@given(
+    alpha=alphas,
+    beta=st.one_of(st.none(), betas),
+    cutoff=sizes,
+    n=st.integers(2, 30),
+    tau=st.lists(st.floats(0.0, 8.0), min_size=1, max_size=3),
+    origin=st.booleans(),
+    rescaled=st.booleans(),
+)
 def test_flow_field(alpha, beta, cutoff, n, tau, origin, rescaled):
-    window = dict(U_range=(0.0, 1.0), r_range=(0.0, 1.0)) if origin else {}   # (0, 0): a fixed point on the grid
+    window = dict(U_range=(0.0, 1.0), r_range=(0.0, 1.0)) if origin else {}  # (0, 0): a fixed point on the grid
     res = attempt(flow_field, alpha, beta, cutoff, tuple(tau), n=n, rescaled=rescaled, **window)
     if res is not None:
         finite_everywhere(res.to_dict())
 
 
-@given(params=models(), P_values=st.lists(sizes, min_size=1, max_size=3),
-       cutoffs=st.lists(sizes, min_size=1, max_size=3), method=st.sampled_from(["rg", "gp", "exact", "pt1"]))
+@given(
+    params=models(),
+    P_values=st.lists(sizes, min_size=1, max_size=3),
+    cutoffs=st.lists(sizes, min_size=1, max_size=3),
+    method=st.sampled_from(["rg", "gp", "exact", "pt1"]),
+)
 def test_loss_surface(params, P_values, cutoffs, method):
-    res = attempt(loss_surface, P_values, cutoffs, params["alpha"], params["beta"], params["kappa"], params["U"],
-                  method)
+    res = attempt(
+        loss_surface, P_values, cutoffs, params["alpha"], params["beta"], params["kappa"], params["U"], method
+    )
     if res is not None:
         finite_everywhere(res.to_dict())
 
@@ -250,7 +292,7 @@ def test_loss_surface(params, P_values, cutoffs, method):
 def test_dynamics(method, params, shells):
     model = attempt(Model, **params)
     res = None if model is None else attempt(dynamics, model, method=method, shells=min(shells, model.cutoff))
-    if res is not None:          # strictly finite; an absent part of the fit is named in ``undefined``
+    if res is not None:  # strictly finite; an absent part of the fit is named in ``undefined``
         d = res.to_dict()
         finite_everywhere(d)
         for name, fit in (("fit", d["fit"]), ("fit.massless", d["fit"]["massless"])):
@@ -263,25 +305,40 @@ def test_dynamics(method, params, shells):
 def test_sweep(params, observable):
     from rgflow.sweep import sweep
 
-    opts = dict(alpha=[params["alpha"]], beta=[params["beta"]], P=[params["P"]], kappa=[params["kappa"]],
-                U=[params["U"]], observable=observable)
+    opts = dict(
+        alpha=[params["alpha"]],
+        beta=[params["beta"]],
+        P=[params["P"]],
+        kappa=[params["kappa"]],
+        U=[params["U"]],
+        observable=observable,
+    )
     if observable == "transfer":
         opts["options"] = {"P_new": max(1, params["P"] // 2)}
     rows = attempt(sweep, **opts)
     if rows is not None:
         for row in rows:
             finite_everywhere(row)
-            if observable == "scaling" and "error" not in row:   # an undefined measured range is absent, named
+            if observable == "scaling" and "error" not in row:  # an undefined measured range is absent, named
                 named = set(filter(None, row["undefined"].split(",")))
                 for name in ("r_hat_flow", "U_hat_flow", "U_effect", "U_effect_full", "s_flow"):
                     assert (f"{name}_lo" in row) == (f"{name}_hi" in row) == (name not in named), name
 
 
 # bad input of every kind: a ValueError/TypeError naming the parameter, never another exception
-junk = st.one_of(st.just(math.nan), st.just(math.inf), st.just(-math.inf), st.complex_numbers(allow_nan=False),
-                 st.frozensets(st.integers(0, 3), max_size=2), st.lists(st.lists(st.integers(0, 3), max_size=2),
-                                                                         min_size=1, max_size=2),
-                 st.text(max_size=3), st.just(None), st.just(10**400), st.just(-(10**400)), st.booleans())
+junk = st.one_of(
+    st.just(math.nan),
+    st.just(math.inf),
+    st.just(-math.inf),
+    st.complex_numbers(allow_nan=False),
+    st.frozensets(st.integers(0, 3), max_size=2),
+    st.lists(st.lists(st.integers(0, 3), max_size=2), min_size=1, max_size=2),
+    st.text(max_size=3),
+    st.just(None),
+    st.just(10**400),
+    st.just(-(10**400)),
+    st.booleans(),
+)
 
 
 @given(name=st.sampled_from(["alpha", "beta", "P", "kappa", "U", "cutoff"]), value=junk)
@@ -311,6 +368,7 @@ def test_unknown_options_are_value_errors(method):
 
 # --- the CLI -----------------------------------------------------------------------------------
 
+
 def cli(argv):
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
@@ -336,25 +394,68 @@ def check_cli(argv):
     else:
         assert out
         code2, out2, _ = cli(argv)
-        assert code2 == 0 and out2 == out          # identical input, identical bytes
+        assert code2 == 0 and out2 == out  # identical input, identical bytes
     return code, out
 
 
 CLI_CASES = {
-    "predict": lambda p, d: ["predict", *model_argv(p), "--cutoff", str(p["cutoff"] or p["P"]),
-                             "--method", d.draw(st.sampled_from([m for m in sorted(METHODS) if m != "langevin"]))],
+    "predict": lambda p, d: [
+        "predict",
+        *model_argv(p),
+        "--cutoff",
+        str(p["cutoff"] or p["P"]),
+        "--method",
+        d.draw(st.sampled_from([m for m in sorted(METHODS) if m != "langevin"])),
+    ],
     "flow": lambda p, d: ["flow", *model_argv(p), "--scheme", d.draw(st.sampled_from(SCHEMES))],
     "transfer": lambda p, d: ["transfer", *model_argv(p), "--to-P", str(d.draw(sizes))],
-    "curve": lambda p, d: ["curve", *model_argv(p)[:4], "--P", f"{p['P']},{d.draw(sizes)}", "--kappa", repr(p["kappa"]),
-                           "--U", repr(p["U"]), "--method", d.draw(st.sampled_from(["rg", "gp", "exact"]))],
+    "curve": lambda p, d: [
+        "curve",
+        *model_argv(p)[:4],
+        "--P",
+        f"{p['P']},{d.draw(sizes)}",
+        "--kappa",
+        repr(p["kappa"]),
+        "--U",
+        repr(p["U"]),
+        "--method",
+        d.draw(st.sampled_from(["rg", "gp", "exact"])),
+    ],
     "scaling": lambda p, d: ["scaling", *model_argv(p)],
-    "field": lambda p, d: ["field", "--alpha", repr(p["alpha"]), "--tau", "0,1", "--n", str(d.draw(st.integers(2, 20))),
-                           "--cutoff", str(max(p["P"], 2))],
-    "surface": lambda p, d: ["surface", "--alpha", repr(p["alpha"]), "--beta", repr(p["beta"]), "--kappa",
-                             repr(p["kappa"]), "--U", repr(p["U"]), "--P", f"{p['P']},{d.draw(sizes)}",
-                             "--cutoff", f"{d.draw(sizes)}", "--method", d.draw(st.sampled_from(["rg", "gp", "pt1"]))],
-    "dynamics": lambda p, d: ["dynamics", *model_argv({**p, "P": min(p["P"], 300)}),
-                              "--method", d.draw(st.sampled_from(["gradient", "mean-field"]))],
+    "field": lambda p, d: [
+        "field",
+        "--alpha",
+        repr(p["alpha"]),
+        "--tau",
+        "0,1",
+        "--n",
+        str(d.draw(st.integers(2, 20))),
+        "--cutoff",
+        str(max(p["P"], 2)),
+    ],
+    "surface": lambda p, d: [
+        "surface",
+        "--alpha",
+        repr(p["alpha"]),
+        "--beta",
+        repr(p["beta"]),
+        "--kappa",
+        repr(p["kappa"]),
+        "--U",
+        repr(p["U"]),
+        "--P",
+        f"{p['P']},{d.draw(sizes)}",
+        "--cutoff",
+        f"{d.draw(sizes)}",
+        "--method",
+        d.draw(st.sampled_from(["rg", "gp", "pt1"])),
+    ],
+    "dynamics": lambda p, d: [
+        "dynamics",
+        *model_argv({**p, "P": min(p["P"], 300)}),
+        "--method",
+        d.draw(st.sampled_from(["gradient", "mean-field"])),
+    ],
     "sweep": lambda p, d: ["sweep", *model_argv({**p, "P": min(p["P"], 500)}), "--quiet"],
 }
 
@@ -364,7 +465,7 @@ CLI_CASES = {
 def test_cli(sub, params, data):
     fmt = data.draw(st.sampled_from(["json", "csv"]))
     code, out = check_cli(CLI_CASES[sub](params, data) + ["--format", fmt])
-    if sub == "scaling" and code == 0:     # no NaN, null or Infinity anywhere in the output
+    if sub == "scaling" and code == 0:  # no NaN, null or Infinity anywhere in the output
         if fmt == "json":
             import json
 
@@ -387,7 +488,7 @@ def test_cli_bad_values_are_one_line(sub, text, data):
     traceback or non-finite output; junk (not a finite decimal) is always refused with exit 2."""
     argv = CLI_CASES[sub](dict(alpha=0.2, beta=0.3, P=20, kappa=3.0, U=0.05, cutoff=None), data)
     flags = [f for f in MODEL_FLAGS if f in argv]
-    assert flags, argv                      # every case has numeric flags: the draw below always happens
+    assert flags, argv  # every case has numeric flags: the draw below always happens
     flag = data.draw(st.sampled_from(flags))
     argv[argv.index(flag) + 1] = text
     code, out = check_cli(argv)
@@ -400,6 +501,7 @@ def test_cli_bad_values_are_one_line(sub, text, data):
 
 
 # --- hostile files -------------------------------------------------------------------------------
+
 
 def _corpus():
     import tempfile
@@ -425,10 +527,13 @@ def test_cli_hostile_files_are_one_line(data):
     name = data.draw(st.sampled_from(sorted(k for k, (_, w) in files.items() if w)))
     path = files[name][0]
     sub = data.draw(st.sampled_from(["predict", "curve", "sweep", "surface", "dynamics"]))
-    argv = {"predict": ["predict", "--P", "10", "--kappa", "1"], "curve": ["curve", "--P", "10,20", "--kappa", "1"],
-            "sweep": ["sweep", "--P", "10", "--kappa", "1", "--quiet"],
-            "surface": ["surface", "--P", "10,20", "--cutoff", "10,20", "--kappa", "1"],
-            "dynamics": ["dynamics", "--P", "10", "--kappa", "1"]}[sub] + ["--spectrum", path]
+    argv = {
+        "predict": ["predict", "--P", "10", "--kappa", "1"],
+        "curve": ["curve", "--P", "10,20", "--kappa", "1"],
+        "sweep": ["sweep", "--P", "10", "--kappa", "1", "--quiet"],
+        "surface": ["surface", "--P", "10,20", "--cutoff", "10,20", "--kappa", "1"],
+        "dynamics": ["dynamics", "--P", "10", "--kappa", "1"],
+    }[sub] + ["--spectrum", path]
     code, _ = check_cli(argv)
     assert code == 2
     aname = data.draw(st.sampled_from(sorted(arrays)))

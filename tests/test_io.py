@@ -4,6 +4,7 @@ removed; signals leave no temporary; identical input gives identical bytes.
 
 Every special file is made by the test in tmp_path (mknod, mkfifo, symlink), never the system's.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,7 @@ def _expected(capsys):
 
 
 def _chardev(path, minor):
-    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))   # 1,3 = null, 1,7 = full
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))  # 1,3 = null, 1,7 = full
     return path
 
 
@@ -101,12 +102,12 @@ def test_symlink_is_followed_and_kept(tmp_path, capsys):
     os.chmod(real, 0o640)
     link = tmp_path / "link.json"
     link.symlink_to("real.json")
-    chain = tmp_path / "chain.json"        # a link to a link
+    chain = tmp_path / "chain.json"  # a link to a link
     chain.symlink_to("link.json")
     assert main([*ARGS, "--out", str(chain)]) == 0
     assert os.readlink(chain) == "link.json" and os.readlink(link) == "real.json"
     assert real.read_bytes() == expected and stat.S_IMODE(real.stat().st_mode) == 0o640
-    dangling = tmp_path / "dangling.json"   # a link to a file not there yet: the file is created
+    dangling = tmp_path / "dangling.json"  # a link to a file not there yet: the file is created
     dangling.symlink_to("new.json")
     assert main([*ARGS, "--out", str(dangling)]) == 0
     assert os.readlink(dangling) == "new.json" and (tmp_path / "new.json").read_bytes() == expected
@@ -144,8 +145,12 @@ def test_progress_to_a_full_stderr_does_not_abort(tmp_path):
     dev = _chardev(tmp_path / "full", 7)
     out = tmp_path / "x.json"
     with open(dev, "w") as err:
-        proc = subprocess.run([sys.executable, "-m", "rgflow", *ARGS[:-1], "langevin", "--out", str(out)],
-                              stderr=err, stdout=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "rgflow", *ARGS[:-1], "langevin", "--out", str(out)],
+            stderr=err,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
     assert proc.returncode == 0
     assert out.read_text().startswith('{"method":"langevin"')
 
@@ -167,7 +172,7 @@ def test_say_survives_a_broken_stream():
 
 def test_stale_temporaries_of_dead_writers_are_removed(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()                                   # a pid that is no longer running
+    dead.wait()  # a pid that is no longer running
     host = _io._host()
     stale = f".x.json.abcd1234.rgflow-{dead.pid}@{host}.tmp"
     live = f".x.json.efgh5678.rgflow-{os.getpid()}@{host}.tmp"
@@ -194,6 +199,7 @@ def test_sigterm_during_a_write_leaves_no_temporary(tmp_path, monkeypatch, when)
             res = real(*a, **kw)
             os.kill(os.getpid(), signal.SIGTERM)
             return res
+
         monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
     else:
         real = _io._write_all
@@ -202,6 +208,7 @@ def test_sigterm_during_a_write_leaves_no_temporary(tmp_path, monkeypatch, when)
             real(fd, data[:3], name)
             os.kill(os.getpid(), signal.SIGTERM)
             real(fd, data[3:], name)
+
         monkeypatch.setattr(_io, "_write_all", write_all)
     restore = _io.handle_signals()
     try:
@@ -218,7 +225,7 @@ def test_handlers_are_restored_and_ignored_signals_stay_ignored():
     old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         restore = _io.handle_signals()
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN      # nohup / background job
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # nohup / background job
         assert signal.getsignal(signal.SIGTERM) is _io._on_signal
         restore()
         assert signal.getsignal(signal.SIGTERM) == before
@@ -244,7 +251,7 @@ def test_figure_bytes_are_deterministic(fmt, monkeypatch):
 
     plt, fig = _figure()
     first = figure_bytes(fig, fmt)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234567890")     # a different "build date" changes nothing
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234567890")  # a different "build date" changes nothing
     second = figure_bytes(fig, fmt)
     plt.close(fig)
     assert first == second and len(first) > 500
@@ -257,8 +264,13 @@ def test_every_savefig_goes_through_figure_bytes():
     import re
 
     pkg = pathlib.Path(ROOT) / "rgflow"
-    offenders = [f"{p.name}:{i + 1}" for p in sorted(pkg.rglob("*.py")) if p.name != "render.py"
-                 for i, line in enumerate(p.read_text().splitlines()) if re.search(r"\.savefig\(", line)]
+    offenders = [
+        f"{p.name}:{i + 1}"
+        for p in sorted(pkg.rglob("*.py"))
+        if p.name != "render.py"
+        for i, line in enumerate(p.read_text().splitlines())
+        if re.search(r"\.savefig\(", line)
+    ]
     assert offenders == []
 
 
@@ -274,8 +286,21 @@ def test_field_svg_is_byte_identical_across_runs(tmp_path):
 
 
 def test_dynamics_json_carries_no_timing(tmp_path, capsys):
-    argv = ["dynamics", "--alpha", "0.2", "--beta", "0.3", "--P", "30", "--kappa", "3.98", "--U", "0.05",
-            "--points", "8"]
+    argv = [
+        "dynamics",
+        "--alpha",
+        "0.2",
+        "--beta",
+        "0.3",
+        "--P",
+        "30",
+        "--kappa",
+        "3.98",
+        "--U",
+        "0.05",
+        "--points",
+        "8",
+    ]
     texts = []
     for _ in range(2):
         assert main(argv) == 0
@@ -295,7 +320,7 @@ def test_out_through_a_proc_fd_link_writes_to_that_descriptor(tmp_path, capsys):
     assert piped.returncode == 0 and piped.stdout == expected, piped.stderr
     redirected = tmp_path / "redirected.json"
     with open(redirected, "wb") as fh:
-        fh.write(b"x" * 5000)                              # longer than the output: truncated as by the shell
+        fh.write(b"x" * 5000)  # longer than the output: truncated as by the shell
         fh.seek(0)
         assert subprocess.run(cmd, stdout=fh, cwd=ROOT).returncode == 0
     assert redirected.read_bytes() == expected
@@ -307,8 +332,9 @@ def test_stdout_closed_by_its_reader_is_one_line_and_nonzero():
     """`rgflow predict … | head -c 10`: the buffered file object could drop the rest silently; the
     write goes through the descriptor, so the broken pipe is seen and reported."""
     argv = [a if a != "20" else "200000" for a in ARGS]
-    proc = subprocess.Popen([sys.executable, "-m", "rgflow", *argv], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rgflow", *argv], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert len(proc.stdout.read(10)) == 10
     proc.stdout.close()
     err = proc.stderr.read().decode()
@@ -320,7 +346,8 @@ def test_stdout_closed_by_its_reader_is_one_line_and_nonzero():
 def test_stdout_to_a_full_device_is_one_line_and_nonzero(tmp_path):
     dev = _chardev(tmp_path / "full", 7)
     with open(dev, "w") as out:
-        proc = subprocess.run([sys.executable, "-m", "rgflow", *ARGS], stdout=out, stderr=subprocess.PIPE,
-                              text=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "rgflow", *ARGS], stdout=out, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "No space left" in proc.stderr

@@ -5,6 +5,7 @@ summed over every weight and bias for the NTK), Monte Carlo over their widths; s
 kernels evaluated directly; numpy's dense eigendecomposition of K(X, X)/N; the renormalized-ridge test
 error of the dense spectrum; tracemalloc for the dense path's memory.
 """
+
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ sk = pytest.importorskip("sklearn")
 
 # ----------------------------------------------------------------- depth-L networks by Monte Carlo
 
+
 def _net_kernels(X, act, depth, sw, sb, width, rng):
     """One random network h¹ = σ_w W⁰x/√d + σ_b b⁰, h^{l+1} = σ_w W^l φ(h^l)/√n + σ_b b^l: its empirical
     last-layer NNGP σ_w² φ(h^L)·φ(h^L)/n + σ_b² and its tangent kernel Σ_θ ∂f/∂θ ∂f/∂θ (backprop)."""
@@ -30,29 +32,30 @@ def _net_kernels(X, act, depth, sw, sb, width, rng):
     sizes = [d] + [width] * depth + [1]
     Ws = [rng.standard_normal((sizes[i + 1], sizes[i])) for i in range(depth + 1)]
     bs = [rng.standard_normal(sizes[i + 1]) for i in range(depth + 1)]
-    acts, pres = [X], []        # a⁰ = x; a^l = φ(h^l)
+    acts, pres = [X], []  # a⁰ = x; a^l = φ(h^l)
     for l in range(depth + 1):
         h = np.sqrt(sw) * acts[-1] @ Ws[l].T / np.sqrt(sizes[l]) + np.sqrt(sb) * bs[l]
         pres.append(h)
         if l < depth:
             acts.append(phi(h))
     nngp = sw * acts[-1] @ acts[-1].T / width + sb
-    delta = np.ones((len(X), 1))          # ∂f/∂h^{L+1}
+    delta = np.ones((len(X), 1))  # ∂f/∂h^{L+1}
     ntk = np.zeros((len(X), len(X)))
     for l in range(depth, -1, -1):
         dd = delta @ delta.T
-        ntk += dd * (sw * acts[l] @ acts[l].T / sizes[l] + sb)      # W^l and b^l
+        ntk += dd * (sw * acts[l] @ acts[l].T / sizes[l] + sb)  # W^l and b^l
         if l > 0:
             delta = (delta @ Ws[l]) * np.sqrt(sw) / np.sqrt(sizes[l]) * dphi(pres[l - 1])
     return nngp, ntk
 
 
-@pytest.mark.parametrize("act, depth, sw, sb", [("relu", 1, 2.0, 0.0), ("relu", 3, 2.0, 0.2),
-                                                 ("erf", 2, 1.5, 0.1), ("erf", 4, 1.0, 0.0)])
+@pytest.mark.parametrize(
+    "act, depth, sw, sb", [("relu", 1, 2.0, 0.0), ("relu", 3, 2.0, 0.2), ("erf", 2, 1.5, 0.1), ("erf", 4, 1.0, 0.0)]
+)
 def test_deep_nngp_and_ntk_match_wide_random_networks(act, depth, sw, sb):
     rng = np.random.default_rng(11)
     X = rng.standard_normal((5, 3))
-    X[1] = -0.5 * X[0]                       # an anti-aligned pair: θ near π
+    X[1] = -0.5 * X[0]  # an anti-aligned pair: θ near π
     width, draws = 1500, 12
     samples = [_net_kernels(X, act, depth, sw, sb, width, rng) for _ in range(draws)]
     for j, kind in enumerate(("nngp", "ntk")):
@@ -77,6 +80,7 @@ def test_deep_kernel_diagonal_recursions_in_closed_form():
 
 # ------------------------------------------------------------------------- any kernel, the contract
 
+
 def _reference(X, f, K):
     lam, U = np.linalg.eigh(K / len(X))
     lam, U = lam[::-1], U[:, ::-1]
@@ -87,7 +91,7 @@ def _check_contract(s, X, f, K):
     lam, y = _reference(X, f, K)
     n = s.eigenvalues.size
     assert np.allclose(s.eigenvalues, lam[:n], rtol=1e-9, atol=1e-13 * lam[0])
-    top = lam[:n] > 1e-6 * lam[0]    # well-separated modes: the coefficients up to the eigenvector sign
+    top = lam[:n] > 1e-6 * lam[0]  # well-separated modes: the coefficients up to the eigenvector sign
     assert np.allclose(np.abs(s.target[:n][top]), np.abs(y[:n][top]), atol=1e-8)
     assert np.sum(s.target**2) + s.meta["dropped_power"] == pytest.approx(np.mean(f**2), rel=1e-12)
 
@@ -114,17 +118,20 @@ def test_a_callable_an_sklearn_object_and_sklearn_names_give_eig_of_their_gram()
     assert "Matern" in spectrum_from_features(X, f, kernel=obj).meta["kernel"]
 
 
-@pytest.mark.parametrize("kernel, params, word", [
-    (lambda A, B: A @ B.T[:, :-1], {}, "must return a"),
-    (lambda A, B: np.full((len(A), len(B)), np.nan), {}, "NaN"),
-    (lambda A, B: A @ B.T + np.arange(len(B)), {}, "not symmetric"),
-    (lambda A, B: 1 / 0, {}, "ZeroDivisionError"),
-    ("matern", {"nuu": 1.0}, "bad parameters"),
-    ("poly", {"degre": 3}, "unknown: degre"),
-    ("ntk-relu", {"depth": 0}, "depth"),
-    ("nngp-erf", {"weight_var": -1.0}, "weight_var"),
-    (3.5, {}, "kernel must be a name"),
-])
+@pytest.mark.parametrize(
+    "kernel, params, word",
+    [
+        (lambda A, B: A @ B.T[:, :-1], {}, "must return a"),
+        (lambda A, B: np.full((len(A), len(B)), np.nan), {}, "NaN"),
+        (lambda A, B: A @ B.T + np.arange(len(B)), {}, "not symmetric"),
+        (lambda A, B: 1 / 0, {}, "ZeroDivisionError"),
+        ("matern", {"nuu": 1.0}, "bad parameters"),
+        ("poly", {"degre": 3}, "unknown: degre"),
+        ("ntk-relu", {"depth": 0}, "depth"),
+        ("nngp-erf", {"weight_var": -1.0}, "weight_var"),
+        (3.5, {}, "kernel must be a name"),
+    ],
+)
 def test_bad_kernels_raise_value_error(kernel, params, word):
     X = np.random.default_rng(0).standard_normal((6, 2))
     with pytest.raises(ValueError, match=word):
@@ -152,10 +159,11 @@ def test_dense_path_memory_is_as_documented():
     spectrum_from_features(X, f, "rbf")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert peak < 17 * N * N, peak / N**2        # documented ≈ 16·N² bytes
+    assert peak < 17 * N * N, peak / N**2  # documented ≈ 16·N² bytes
 
 
 # --------------------------------------------------------------------------------- large N, top k
+
 
 def _manifold(N, seed=0):
     rng = np.random.default_rng(seed)
@@ -175,12 +183,12 @@ def test_top_k_eigenpairs_against_dense_within_their_stated_error(kernel, params
     lam = dense.eigenvalues[:k]
     theta, err = top.eigenvalues, np.array(top.meta["eigenvalue_errors"])
     assert theta.size == k and top.meta["method"] == "operator" and top.meta["dropped_modes"] == N - k
-    assert np.all(theta <= lam * (1 + 1e-10))                    # Ritz values lie below (interlacing)
+    assert np.all(theta <= lam * (1 + 1e-10))  # Ritz values lie below (interlacing)
     # the stated per-mode error: rigorously, an eigenvalue within r_j of θ_j ...
     assert all(np.min(np.abs(dense.eigenvalues - t)) <= e for t, e in zip(theta, err))
     # ... and the error of λ_j itself on the leading modes (separated by more than their r_j)
-    assert np.all(lam[:k // 2] - theta[:k // 2] <= err[:k // 2])
-    assert np.allclose(theta[:30], lam[:30], rtol=1e-6)           # the leading modes converged
+    assert np.all(lam[: k // 2] - theta[: k // 2] <= err[: k // 2])
+    assert np.allclose(theta[:30], lam[:30], rtol=1e-6)  # the leading modes converged
     # the residual is the target power outside the k modes, and Measured keeps it however built
     assert top.meta["dropped_power"] == pytest.approx(np.mean(f**2) - np.sum(top.target**2), rel=1e-12)
     import rgflow
@@ -188,14 +196,14 @@ def test_top_k_eigenpairs_against_dense_within_their_stated_error(kernel, params
     res = top.meta["dropped_power"]
     for m in (rgflow.Measured(*top), rgflow.Measured(top), rgflow.Measured.from_data(top)):
         assert m.residual == pytest.approx(res, rel=1e-15) and res > 0
-    assert rgflow.Measured(top.eigenvalues, top.target, 0.0).residual == 0.0      # explicit wins
-    assert rgflow.Measured(top.eigenvalues[:5], top.target[:5]).residual == 0.0   # a slice carries none
+    assert rgflow.Measured(top.eigenvalues, top.target, 0.0).residual == 0.0  # explicit wins
+    assert rgflow.Measured(top.eigenvalues[:5], top.target[:5]).residual == 0.0  # a slice carries none
     # the renormalized test error, the tail completed from its measured trace and power (tail=True)
     from rgflow.data import extrapolate_tail
 
     full = extrapolate_tail(top)
     assert full.eigenvalues.size == N and full.residual == 0.0
-    assert np.sum(full.eigenvalues) == pytest.approx(np.sum(dense.eigenvalues), rel=1e-9)   # the trace
+    assert np.sum(full.eigenvalues) == pytest.approx(np.sum(dense.eigenvalues), rel=1e-9)  # the trace
     for P in (20, 50, 100, 200):
         for kappa in np.logspace(-3, 2, 11):
             a = ridge_errors(*dense, P, kappa, residual=dense.residual).test_error
@@ -215,6 +223,7 @@ def test_top_k_with_a_dask_client_matches_the_local_passes():
 
 # ---------------------------------------------------------------------------------------- CLI
 
+
 def _cli(*args, cwd):
     import os
 
@@ -227,28 +236,61 @@ def test_cli_kernel_params_header_csv_standardize_and_modes(tmp_path):
     X = rng.standard_normal((60, 3)) * [1.0, 1.0, 500.0]
     f = np.tanh(X[:, 0])
     with open(tmp_path / "x.csv", "w") as fh:
-        fh.write("# features\nheight,width,depth\n" + "\n".join(",".join(repr(float(v)) for v in row) for row in X) + "\n")
+        fh.write(
+            "# features\nheight,width,depth\n" + "\n".join(",".join(repr(float(v)) for v in row) for row in X) + "\n"
+        )
     with open(tmp_path / "y.csv", "w") as fh:
         fh.write("label\n" + "\n".join(repr(float(v)) for v in f) + "\n")
-    r = _cli("spectrum", "--features", "x.csv", "--labels", "y.csv", "--kernel", "ntk-erf",
-             "--kernel-param", "depth=3", "--kernel-param", "bias_var=0.5", "--standardize", "--out", "s.npz",
-             cwd=tmp_path)
+    r = _cli(
+        "spectrum",
+        "--features",
+        "x.csv",
+        "--labels",
+        "y.csv",
+        "--kernel",
+        "ntk-erf",
+        "--kernel-param",
+        "depth=3",
+        "--kernel-param",
+        "bias_var=0.5",
+        "--standardize",
+        "--out",
+        "s.npz",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert "warning" not in r.stderr
     Xs = (X - X.mean(0)) / X.std(0)
     lam, _ = _reference(Xs, f, kernel_matrix(Xs, kernel="ntk-erf", depth=3, bias_var=0.5))
     got = np.load(tmp_path / "s.npz")["eigenvalues"]
-    assert np.allclose(got, lam[:got.size], rtol=1e-9)
+    assert np.allclose(got, lam[: got.size], rtol=1e-9)
     # raw units: one warning line; --modes: the top k and the stated error
-    r = _cli("spectrum", "--features", "x.csv", "--labels", "y.csv", "--kernel", "matern",
-             "--kernel-param", "nu=1.5", "--modes", "10", "--out", "t.npz", cwd=tmp_path)
+    r = _cli(
+        "spectrum",
+        "--features",
+        "x.csv",
+        "--labels",
+        "y.csv",
+        "--kernel",
+        "matern",
+        "--kernel-param",
+        "nu=1.5",
+        "--modes",
+        "10",
+        "--out",
+        "t.npz",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("rgflow: warning:") == 1 and "differ in scale" in r.stderr
     out = json.loads(r.stdout)
     assert out["modes"] == 10 and out["max_relative_error"] >= 0
-    for bad, word in ((["--kernel", "nope"], "kernel must be"), (["--kernel-param", "depth"], "KEY=VALUE"),
-                      (["--kernel", "ntk-relu", "--kernel-param", "depth=0"], "depth"),
-                      (["--passes", "2"], "--passes applies only")):
+    for bad, word in (
+        (["--kernel", "nope"], "kernel must be"),
+        (["--kernel-param", "depth"], "KEY=VALUE"),
+        (["--kernel", "ntk-relu", "--kernel-param", "depth=0"], "depth"),
+        (["--passes", "2"], "--passes applies only"),
+    ):
         r = _cli("spectrum", "--features", "x.csv", "--labels", "y.csv", *bad, "--out", "u.npz", cwd=tmp_path)
         assert r.returncode == 2 and r.stderr.startswith("rgflow: error:") and word in r.stderr, r.stderr
         assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1

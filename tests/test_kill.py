@@ -6,6 +6,7 @@ To kill *during* a write deterministically, the child runs rgflow's CLI with ``_
 wrapped: it writes the first half of the temporary, creates a marker file, and waits. The test kills
 it once the marker is there. The slow tests kill real, unhooked runs at random times.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,21 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SURFACE = ["surface", "--alpha", "0.2", "--beta", "0.3", "--kappa", "3.98", "--P", "10:2000:40",
-           "--cutoff", "10:2000:40", "--method", "gp"]
+SURFACE = [
+    "surface",
+    "--alpha",
+    "0.2",
+    "--beta",
+    "0.3",
+    "--kappa",
+    "3.98",
+    "--P",
+    "10:2000:40",
+    "--cutoff",
+    "10:2000:40",
+    "--method",
+    "gp",
+]
 
 HOOK = r"""
 import os, sys, time
@@ -57,8 +71,15 @@ def _default_signals():
 def _hooked(argv, tmp_path, where="write"):
     marker = tmp_path.parent / f"{tmp_path.name}.marker"
     env = {**os.environ, "RGFLOW_TEST_MARKER": str(marker), "RGFLOW_TEST_WHERE": where}
-    proc = subprocess.Popen([sys.executable, "-c", HOOK, *argv], cwd=ROOT, env=env, preexec_fn=_default_signals,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOOK, *argv],
+        cwd=ROOT,
+        env=env,
+        preexec_fn=_default_signals,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not marker.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -92,11 +113,11 @@ def test_sigkill_mid_surface_write_then_next_run_cleans(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     assert proc.returncode == -signal.SIGKILL
-    assert {n: (out / n).read_bytes() for n in old} == old          # every previous file intact
-    assert len(_temporaries(out)) == 1                               # SIGKILL cannot clean up ...
+    assert {n: (out / n).read_bytes() for n in old} == old  # every previous file intact
+    assert len(_temporaries(out)) == 1  # SIGKILL cannot clean up ...
     done = _rgflow(*SURFACE, "--out", str(out / "other.json"))
     assert done.returncode == 0, done.stderr
-    assert _temporaries(out) == []                                   # ... the next write does
+    assert _temporaries(out) == []  # ... the next write does
     assert sorted(os.listdir(out)) == sorted([*old, "other.json"])
     assert {n: (out / n).read_bytes() for n in old} == old
 
@@ -128,17 +149,29 @@ def test_concurrent_runs_into_one_folder_leave_only_complete_files(tmp_path):
     """Two runs with different parameters write the same file (and one each of their own) at once."""
     argv = {k: SURFACE[:6] + [str(k), *SURFACE[7:]] for k in ("3.98", "40")}
     for _ in range(1):
-        procs = [subprocess.Popen([sys.executable, "-c",
-                                   "import sys; from rgflow.cli import main\n"
-                                   "for out in sys.argv[2:]:\n"
-                                   "    assert main([*sys.argv[1].split(), '--out', out]) == 0",
-                                   " ".join(a), str(tmp_path / "same.json"), str(tmp_path / f"own{k}.json"),
-                                   str(tmp_path / "same.json")], cwd=ROOT)
-                 for k, a in argv.items()]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from rgflow.cli import main\n"
+                    "for out in sys.argv[2:]:\n"
+                    "    assert main([*sys.argv[1].split(), '--out', out]) == 0",
+                    " ".join(a),
+                    str(tmp_path / "same.json"),
+                    str(tmp_path / f"own{k}.json"),
+                    str(tmp_path / "same.json"),
+                ],
+                cwd=ROOT,
+            )
+            for k, a in argv.items()
+        ]
         assert [p.wait(120) for p in procs] == [0, 0]
         assert sorted(os.listdir(tmp_path)) == ["own3.98.json", "own40.json", "same.json"]
-        kappas = {json.loads((tmp_path / n).read_text())["params"]["kappa"]
-                  for n in ("same.json", "own3.98.json", "own40.json")}
+        kappas = {
+            json.loads((tmp_path / n).read_text())["params"]["kappa"]
+            for n in ("same.json", "own3.98.json", "own40.json")
+        }
         assert kappas == {3.98, 40.0}
 
 
@@ -173,11 +206,15 @@ def test_sigkill_at_random_times_never_damages_the_output(tmp_path):
     complete = target.read_bytes()
     rnd = random.Random(7)
     for _ in range(8):
-        proc = subprocess.Popen([sys.executable, "-m", "rgflow", *big, "--format", "csv", "--out", str(target)],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rgflow", *big, "--format", "csv", "--out", str(target)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rnd.uniform(0.2, 1.2))
         proc.kill()
         proc.wait()
-        assert target.read_bytes() == complete       # identical input: old and new bytes are the same
+        assert target.read_bytes() == complete  # identical input: old and new bytes are the same
     assert _rgflow(*SURFACE, "--out", str(tmp_path / "x.json")).returncode == 0
     assert _temporaries(tmp_path) == []

@@ -4,6 +4,7 @@ References: explicit cosine features and dense solves (the KRR side); the equiva
 docs/theory.md §1 with r = P/κ) and the renormalized-ridge closed form (RR, module docstring) on the
 theory side, with the diagnostic δ = (1/P) Σ rλ/(1+rλ) setting how well EK can hold.
 """
+
 import numpy as np
 import pytest
 
@@ -44,8 +45,9 @@ def test_krr_residual_and_variance_match_a_direct_solve():
     assert np.isclose(e["variance"], np.mean(post_var), rtol=1e-8)
 
 
-@pytest.mark.parametrize("P, kappa, cut", [(200, PAPER_KAPPA, 800), (1000, PAPER_KAPPA, 1000), (300, 0.05, 1200),
-                                           (500, 40.0, 2000)])
+@pytest.mark.parametrize(
+    "P, kappa, cut", [(200, PAPER_KAPPA, 800), (1000, PAPER_KAPPA, 1000), (300, 0.05, 1200), (500, 40.0, 2000)]
+)
 def test_renormalized_ridge_lies_in_the_band_set_by_the_diagnostic(P, kappa, cut):
     t = theory_training_loss(P, A, B, kappa, cut)
     lam = np.arange(1, cut + 1.0) ** -(1 + A)
@@ -59,8 +61,11 @@ def test_renormalized_ridge_lies_in_the_band_set_by_the_diagnostic(P, kappa, cut
 
 def _ratios(kappa, P=200, seeds=32):
     c = compare([P], A, B, kappa, cutoff_factor=4, samples=P * seeds, min_seeds=seeds)
-    return {f"{th}_{q}": (c[f"krr_{q}"][0] / c[f"{th}_{q}"][0], c[f"krr_{q}_stderr"][0] / c[f"{th}_{q}"][0])
-            for th in ("ek", "rr") for q in ("bias", "variance")} | {"delta": c["diagnostic"][0]}
+    return {
+        f"{th}_{q}": (c[f"krr_{q}"][0] / c[f"{th}_{q}"][0], c[f"krr_{q}_stderr"][0] / c[f"{th}_{q}"][0])
+        for th in ("ek", "rr")
+        for q in ("bias", "variance")
+    } | {"delta": c["diagnostic"][0]}
 
 
 @pytest.mark.parametrize("kappa", [40.0, PAPER_KAPPA])

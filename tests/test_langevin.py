@@ -6,6 +6,7 @@ brute-force 2-D quadrature over the modes of a two-mode model. The tolerance |z|
 shown to reject wrong samplers (quartic sign flipped, quartic dropped, U off by 10 %, a
 biased time step) and the error bars are shown to be calibrated over seeds.
 """
+
 import math
 import warnings
 
@@ -18,7 +19,7 @@ from rgflow import exact as rgflow_exact
 from rgflow.langevin import DEFAULTS, _sample, langevin
 from rgflow.model import Model
 
-Z_TOL = 5.0   # per-quantity |z| bound: false alarm ~1e-6 each for a calibrated normal/t_31 z
+Z_TOL = 5.0  # per-quantity |z| bound: false alarm ~1e-6 each for a calibrated normal/t_31 z
 
 
 # ----------------------------------------------------------------------------- reference
@@ -33,8 +34,13 @@ def exact_moments(lam, y, r, u):
     a, b = 1.0 / lam + r, y / lam
     if u == 0.0:
         return b / a, 1.0 / a
-    mu = brentq(lambda m: m - u * np.sum(1 / (a + m) + (b / (a + m)) ** 2),
-                0.0, u * np.sum(1 / a + (b / a) ** 2), xtol=1e-15, rtol=1e-15)
+    mu = brentq(
+        lambda m: m - u * np.sum(1 / (a + m) + (b / (a + m)) ** 2),
+        0.0,
+        u * np.sum(1 / a + (b / a) ** 2),
+        xtol=1e-15,
+        rtol=1e-15,
+    )
 
     def F(m):
         return m * m / (4 * u) - 0.5 * np.sum(np.log(a + m)) + np.sum(b * b / (2 * (a + m)))
@@ -49,8 +55,8 @@ def exact_moments(lam, y, r, u):
 
     integral, _ = quad_vec(f, 0.0, np.inf, epsabs=0.0, epsrel=1e-13, limit=2000)
     L = a.size
-    mean = integral[1:L + 1] / integral[0]
-    return mean, integral[L + 1:] / integral[0] - mean ** 2
+    mean = integral[1 : L + 1] / integral[0]
+    return mean, integral[L + 1 :] / integral[0] - mean**2
 
 
 def exact_of(model):
@@ -58,20 +64,19 @@ def exact_of(model):
 
 
 def zscores(res, mean, var):
-    with np.errstate(divide="ignore", invalid="ignore"):    # a zero error bar gives ±inf/NaN
-        return np.concatenate([(res["mean"] - mean) / res["mean_stderr"],
-                               (res["var"] - var) / res["var_stderr"]])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero error bar gives ±inf/NaN
+        return np.concatenate([(res["mean"] - mean) / res["mean_stderr"], (res["var"] - var) / res["var_stderr"]])
 
 
 def accepted(z):
-    return bool(np.all(np.abs(z) < Z_TOL))      # NaN (0/0) counts as a rejection
+    return bool(np.all(np.abs(z) < Z_TOL))  # NaN (0/0) counts as a rejection
 
 
 # ------------------------------------------------------------------------------- models
-STRONG = Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, U=1.0, cutoff=3)   # uA ~ a: 40 % effects
-WEAK = Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, U=0.1, cutoff=3)     # 3–11 % effects
-FLIP = Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, U=0.03, cutoff=3)   # 1–3 % effects
-MID = Model(alpha=0.2, beta=0.3, P=50, kappa=50 / 5 ** 1.2, U=0.05)     # paper-like, Λ = 50
+STRONG = Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, U=1.0, cutoff=3)  # uA ~ a: 40 % effects
+WEAK = Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, U=0.1, cutoff=3)  # 3–11 % effects
+FLIP = Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, U=0.03, cutoff=3)  # 1–3 % effects
+MID = Model(alpha=0.2, beta=0.3, P=50, kappa=50 / 5**1.2, U=0.05)  # paper-like, Λ = 50
 
 
 def test_reference_matches_bruteforce_2d():
@@ -89,19 +94,22 @@ def test_reference_matches_bruteforce_2d():
     lo, hi = b / a - 12 / np.sqrt(a), b / a + 12 / np.sqrt(a)
 
     def integral(g):
-        return dblquad(lambda x2, x1: g(x1, x2) * math.exp(S0 - S(x1, x2)),
-                       lo[0], hi[0], lo[1], hi[1], epsabs=0, epsrel=1e-11)[0]
+        return dblquad(
+            lambda x2, x1: g(x1, x2) * math.exp(S0 - S(x1, x2)), lo[0], hi[0], lo[1], hi[1], epsabs=0, epsrel=1e-11
+        )[0]
 
     Z = integral(lambda x1, x2: 1.0)
     m1 = np.array([integral(lambda x1, x2: x1), integral(lambda x1, x2: x2)]) / Z
     m2 = np.array([integral(lambda x1, x2: x1 * x1), integral(lambda x1, x2: x2 * x2)]) / Z
     np.testing.assert_allclose(mean, m1, rtol=1e-8)
-    np.testing.assert_allclose(var, m2 - m1 ** 2, rtol=1e-8)
-    assert np.all(np.abs(mean / (b / a) - 1) > 0.1)     # and the coupling matters here
+    np.testing.assert_allclose(var, m2 - m1**2, rtol=1e-8)
+    assert np.all(np.abs(mean / (b / a) - 1) > 0.1)  # and the coupling matters here
 
 
-@pytest.mark.parametrize("c, b, u", [(2.0, 1.0, 1.1), (1.0, 0.1, 10.0), (1.0, 0.0, 100.0),
-                                     (0.5, 2.0, 1000.0), (2.0, -1.0, 3.0), (252.0, 1.0, 50.0)])
+@pytest.mark.parametrize(
+    "c, b, u",
+    [(2.0, 1.0, 1.1), (1.0, 0.1, 10.0), (1.0, 0.0, 100.0), (0.5, 2.0, 1000.0), (2.0, -1.0, 3.0), (252.0, 1.0, 50.0)],
+)
 def test_conditional_moments_against_quad(c, b, u):
     """The Rao–Blackwell step: moments of p(x) ∝ exp(−c x²/2 + b x − (u/4) x⁴) by direct quad."""
     from scipy.integrate import quad
@@ -111,14 +119,20 @@ def test_conditional_moments_against_quad(c, b, u):
     n = _choose_quadrature(np.array([c]), np.array([b]), u, 0.0)
     m1, m2 = _conditional_moments(np.zeros(1), np.array([c]), np.array([b]), u, *_gh(n))
     xs = np.linspace(-30, 30, 600001)
-    f = -c * xs ** 2 / 2 + b * xs - u / 4 * xs ** 4
+    f = -c * xs**2 / 2 + b * xs - u / 4 * xs**4
     x0, f0 = xs[np.argmax(f)], f.max()
-    w = min(c ** -0.5, (4 / u) ** 0.25)
+    w = min(c**-0.5, (4 / u) ** 0.25)
 
     def integral(k):
-        return quad(lambda x: x ** k * math.exp(-c * x * x / 2 + b * x - u / 4 * x ** 4 - f0),
-                    x0 - 40 * w, x0 + 40 * w, points=[x0 - w, x0, x0 + w], epsabs=1e-14,
-                    epsrel=1e-12, limit=500)[0]
+        return quad(
+            lambda x: x**k * math.exp(-c * x * x / 2 + b * x - u / 4 * x**4 - f0),
+            x0 - 40 * w,
+            x0 + 40 * w,
+            points=[x0 - w, x0, x0 + w],
+            epsabs=1e-14,
+            epsrel=1e-12,
+            limit=500,
+        )[0]
 
     Z = integral(0)
     e1, e2 = integral(1) / Z, integral(2) / Z
@@ -129,8 +143,7 @@ def test_conditional_moments_against_quad(c, b, u):
 
 # ---------------------------------------------------------------- the right sampler passes
 @pytest.mark.parametrize("model", [STRONG, WEAK], ids=["strong", "weak"])
-@pytest.mark.parametrize("kw", [{}, {"estimator": "plain"}, {"dt": 0.3}],
-                         ids=["default", "plain", "pcn-dt0.3"])
+@pytest.mark.parametrize("kw", [{}, {"estimator": "plain"}, {"dt": 0.3}], ids=["default", "plain", "pcn-dt0.3"])
 def test_sampler_agrees_with_exact(model, kw):
     mean, var = exact_of(model)
     res = langevin(model, seed=1, steps=3000, **kw)
@@ -139,7 +152,7 @@ def test_sampler_agrees_with_exact(model, kw):
     assert accepted(z), z
     # the error bars are small enough for the check to mean something
     assert np.all(res["mean_stderr"] < 0.01 * np.abs(mean))
-    loss = np.sum(var + mean ** 2)
+    loss = np.sum(var + mean**2)
     assert abs(res["loss"] - loss) < Z_TOL * res["loss_stderr"]
 
 
@@ -147,8 +160,10 @@ def test_sampler_agrees_with_exact_paper_like_50_modes():
     mean, var = exact_of(MID)
     res = langevin(MID, seed=2, steps=300)
     z = zscores(res, mean, var)
-    print(f"Λ=50: max|z| = {np.abs(z).max():.2f}, max rel stderr "
-          f"{np.max(res['mean_stderr'] / mean):.1e}, acceptance {res['acceptance']:.3f}")
+    print(
+        f"Λ=50: max|z| = {np.abs(z).max():.2f}, max rel stderr "
+        f"{np.max(res['mean_stderr'] / mean):.1e}, acceptance {res['acceptance']:.3f}"
+    )
     assert accepted(z), np.abs(z).max()
     assert np.max(res["mean_stderr"] / mean) < 1e-3
     # the plain-average estimator of the same chains agrees too
@@ -172,18 +187,26 @@ def test_error_bars_are_calibrated_over_seeds():
     """z-scores over independent seeds scatter like N(0, 1): the error bars are neither
     too small (false alarms) nor too large (a toothless check)."""
     mean, var = exact_of(WEAK)
-    z = np.array([zscores(langevin(WEAK, seed=s, chains=8, steps=100), mean, var)
-                  for s in range(40)])
-    print(f"over 40 seeds: mean z {z.mean():+.3f}, rms z {np.sqrt((z ** 2).mean()):.3f}")
+    z = np.array([zscores(langevin(WEAK, seed=s, chains=8, steps=100), mean, var) for s in range(40)])
+    print(f"over 40 seeds: mean z {z.mean():+.3f}, rms z {np.sqrt((z**2).mean()):.3f}")
     assert abs(z.mean()) < 0.35
-    assert 0.7 < np.sqrt((z ** 2).mean()) < 1.4
+    assert 0.7 < np.sqrt((z**2).mean()) < 1.4
 
 
 # --------------------------------------------------------- and the same check rejects wrong ones
 def _raw(model, u, **kw):
     lam, y = model.eigenvalues(), model.target()
-    opts = dict(rng=np.random.default_rng(1), scheme="pcn", chains=64, steps=8000, dt=math.inf,
-                thin=1, burn=100, batches=1, estimator="plain")
+    opts = dict(
+        rng=np.random.default_rng(1),
+        scheme="pcn",
+        chains=64,
+        steps=8000,
+        dt=math.inf,
+        thin=1,
+        burn=100,
+        batches=1,
+        estimator="plain",
+    )
     opts.update(kw)
     return _sample(1 / lam + model.r, y / lam, u, **opts)
 
@@ -215,8 +238,7 @@ def test_check_rejects_biased_time_step():
     """Plain Euler–Maruyama with a coarse step (dt·max a_k = 0.31): the O(dt) bias is caught,
     while the MH-corrected scheme at the same dt is not biased."""
     mean, var = exact_of(WEAK)
-    res = langevin(WEAK, seed=1, scheme="euler", dt=0.05, chains=16, steps=30_000, thin=1,
-                   burn=1000)
+    res = langevin(WEAK, seed=1, scheme="euler", dt=0.05, chains=16, steps=30_000, thin=1, burn=1000)
     z = zscores(res, mean, var)
     print(f"euler dt=0.05: z = {np.round(z, 1)}")
     assert not accepted(z)
@@ -242,8 +264,9 @@ def test_euler_converges_at_small_step():
 
 
 # ------------------------------------------------------------------- reproducibility, inputs
-@pytest.mark.parametrize("kw", [{}, {"scheme": "euler", "dt": 0.01, "steps": 500, "burn": 50},
-                                {"dt": 0.1, "estimator": "plain"}])
+@pytest.mark.parametrize(
+    "kw", [{}, {"scheme": "euler", "dt": 0.01, "steps": 500, "burn": 50}, {"dt": 0.1, "estimator": "plain"}]
+)
 def test_same_seed_same_output(kw):
     r1 = langevin(WEAK, seed=7, steps=kw.pop("steps", 200), **kw)
     r2 = langevin(WEAK, seed=7, steps=r1["steps"], **kw)
@@ -256,8 +279,14 @@ def test_same_seed_same_output(kw):
 
 
 def test_defaults_and_paper_protocol():
-    assert DEFAULTS["euler"] == {"chains": 2, "steps": 50_000_000, "dt": 1e-4, "thin": 10,
-                                 "burn": 20_000, "estimator": "plain"}
+    assert DEFAULTS["euler"] == {
+        "chains": 2,
+        "steps": 50_000_000,
+        "dt": 1e-4,
+        "thin": 10,
+        "burn": 20_000,
+        "estimator": "plain",
+    }
     assert DEFAULTS["pcn"]["estimator"] == "rb" and math.isinf(DEFAULTS["pcn"]["dt"])
     res = langevin(WEAK, steps=64)
     assert res["scheme"] == "pcn" and res["estimator"] == "rb" and res["batches"] >= 32
@@ -269,15 +298,30 @@ def test_progress_reports():
     assert calls and calls[-1] == (110, 110)
 
 
-@pytest.mark.parametrize("kw, name", [
-    ({"chains": 1}, "chains"), ({"chains": 2.5}, "chains"), ({"chains": True}, "chains"),
-    ({"steps": 0}, "steps"), ({"thin": 0}, "thin"), ({"burn": -1}, "burn"),
-    ({"dt": 0.0}, "dt"), ({"dt": -1.0}, "dt"), ({"dt": float("nan")}, "dt"), ({"dt": "1"}, "dt"),
-    ({"scheme": "euler", "dt": 1.0}, "dt"), ({"scheme": "euler", "dt": math.inf}, "dt"),
-    ({"scheme": "leapfrog"}, "scheme"), ({"estimator": "mean"}, "estimator"),
-    ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"batches": 0}, "batches"),
-    ({"steps": 3, "batches": 4}, "steps"), ({"progress": "yes"}, "progress"),
-])
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        ({"chains": 1}, "chains"),
+        ({"chains": 2.5}, "chains"),
+        ({"chains": True}, "chains"),
+        ({"steps": 0}, "steps"),
+        ({"thin": 0}, "thin"),
+        ({"burn": -1}, "burn"),
+        ({"dt": 0.0}, "dt"),
+        ({"dt": -1.0}, "dt"),
+        ({"dt": float("nan")}, "dt"),
+        ({"dt": "1"}, "dt"),
+        ({"scheme": "euler", "dt": 1.0}, "dt"),
+        ({"scheme": "euler", "dt": math.inf}, "dt"),
+        ({"scheme": "leapfrog"}, "scheme"),
+        ({"estimator": "mean"}, "estimator"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"batches": 0}, "batches"),
+        ({"steps": 3, "batches": 4}, "steps"),
+        ({"progress": "yes"}, "progress"),
+    ],
+)
 def test_bad_inputs_raise(kw, name):
     with pytest.raises(ValueError, match=name):
         langevin(WEAK, **kw)
@@ -312,7 +356,7 @@ def test_conditional_moments_with_a_huge_mass_against_mpmath(u):
         return -C * x**2 / 2 + Bm * x - Um * x**4 / 4
 
     l0 = logp(x0)
-    mom = [mp.quad(lambda t, j=j: (x0 + s * t)**j * mp.exp(logp(x0 + s * t) - l0), [-40, 0, 40]) for j in range(3)]
+    mom = [mp.quad(lambda t, j=j: (x0 + s * t) ** j * mp.exp(logp(x0 + s * t) - l0), [-40, 0, 40]) for j in range(3)]
     e1, e2 = mom[1] / mom[0], mom[2] / mom[0]
     assert abs(m1[0] - float(e1)) <= 1e-12 * float(e1)
     assert abs(m2[0] - float(e2)) <= 1e-12 * float(e2)
@@ -327,7 +371,7 @@ def test_conditional_moments_with_a_huge_mass_against_mpmath(u):
 # (bias + round-off) keeps every z-score of a seeded random draw of parameter sets small.
 # (formerly test_langevin_errorbars.py)
 
-Z_MAX = 5.0    # over ~10⁴ z-scores; a Gaussian exceeds 5 with probability 6e-7 each
+Z_MAX = 5.0  # over ~10⁴ z-scores; a Gaussian exceeds 5 with probability 6e-7 each
 
 
 def _draw(rng):
@@ -355,7 +399,7 @@ def test_zscores_against_exact_on_random_parameter_sets():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             ex = rgflow_exact.exact_moments(model)
-            lv = langevin(model, seed=i, chains=16, steps=64, burn=20)   # short runs: the floor matters most
+            lv = langevin(model, seed=i, chains=16, steps=64, burn=20)  # short runs: the floor matters most
         z = _z(lv, ex)
         assert np.all(np.isfinite(z)), model
         zs.append(z)
@@ -366,23 +410,28 @@ def test_zscores_against_exact_on_random_parameter_sets():
     z = np.concatenate(zs)
     assert n_zero_U >= 3 and z.size > 2000, (n_zero_U, z.size)
     assert np.max(np.abs(z)) < Z_MAX, np.max(np.abs(z))
-    assert np.mean(np.abs(z) > 2.0) < 0.1          # not too small either (a Gaussian: 4.6 %)
+    assert np.mean(np.abs(z) > 2.0) < 0.1  # not too small either (a Gaussian: 4.6 %)
 
 
-@pytest.mark.parametrize("params", [
-    (0.0643, 5.62, 32, 6.68e-06, 0.000161),     # tiny means next to their spread: old z ~ 10⁶
-    (1.66, 5.55, 2, 289.0, 0.0),                # U = 0: batch spread exactly 0
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.0643, 5.62, 32, 6.68e-06, 0.000161),  # tiny means next to their spread: old z ~ 10⁶
+        (1.66, 5.55, 2, 289.0, 0.0),  # U = 0: batch spread exactly 0
+    ],
+)
 def test_the_floor_is_what_keeps_them_calibrated(params):
     """Cases where the batch-mean spread alone is far too small: the floor fixes the z-scores."""
     model = Model(*params)
     ex, lv = rgflow_exact.exact_moments(model), langevin(model, seed=0)
     assert np.max(np.abs(_z(lv, ex))) < Z_MAX
-    raw = {key: np.sqrt(np.maximum(lv[f"{key}_stderr"] ** 2 - lv[f"{key}_stderr_floor"] ** 2, 0.0))
-           for key in ("mean", "var")}
+    raw = {
+        key: np.sqrt(np.maximum(lv[f"{key}_stderr"] ** 2 - lv[f"{key}_stderr_floor"] ** 2, 0.0))
+        for key in ("mean", "var")
+    }
     with np.errstate(divide="ignore", invalid="ignore"):
         z_raw = _z({**lv, "mean_stderr": raw["mean"], "var_stderr": raw["var"]}, {**ex, "error": 0.0})
-    assert not np.all(np.abs(z_raw) < Z_MAX)      # without the floor the check fails (inf at U = 0)
+    assert not np.all(np.abs(z_raw) < Z_MAX)  # without the floor the check fails (inf at U = 0)
 
 
 def test_moments_about_the_mean_field_mean_do_not_cancel():
@@ -392,7 +441,9 @@ def test_moments_about_the_mean_field_mean_do_not_cancel():
     model = Model(4.92, -0.494, 18, 309.0, 0.207)
     ex, lv = rgflow_exact.exact_moments(model), langevin(model, seed=0)
     assert np.max(np.abs(_z(lv, ex))) < Z_MAX
-    raw = {key: np.sqrt(np.maximum(lv[f"{key}_stderr"] ** 2 - lv[f"{key}_stderr_floor"] ** 2, 0.0))
-           for key in ("mean", "var")}
+    raw = {
+        key: np.sqrt(np.maximum(lv[f"{key}_stderr"] ** 2 - lv[f"{key}_stderr_floor"] ** 2, 0.0))
+        for key in ("mean", "var")
+    }
     z_raw = _z({**lv, "mean_stderr": raw["mean"], "var_stderr": raw["var"]}, {**ex, "error": 0.0})
     assert np.all(np.abs(z_raw) < Z_MAX)

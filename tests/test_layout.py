@@ -1,4 +1,5 @@
 """Layout rules of issue 13 item 4: computation apart from presentation, callable modules, the CLI registry."""
+
 import ast
 import pathlib
 import subprocess
@@ -7,7 +8,14 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "rgflow"
-PRESENTATION = ("rgflow.cli", "rgflow.plotting", "rgflow.plotting.render", "rgflow.figures", "rgflow.figure_", "matplotlib")
+PRESENTATION = (
+    "rgflow.cli",
+    "rgflow.plotting",
+    "rgflow.plotting.render",
+    "rgflow.figures",
+    "rgflow.figure_",
+    "matplotlib",
+)
 # figure code still living in computation modules (none since the plotting package landed)
 PENDING_FIGURE_MODULES = set()
 PENDING_FIGURE_FUNCTIONS = ()
@@ -44,10 +52,11 @@ def _imports(path):
                     mod = ".".join(base + ([child.module] if child.module else []))
                 else:
                     mod = child.module
-                for alias in child.names:   # `from . import x`: the submodule x, or an attribute of mod
+                for alias in child.names:  # `from . import x`: the submodule x, or an attribute of mod
                     sub = f"{mod}.{alias.name}"
                     out.append((sub if _is_module(sub) else mod, child.lineno, scope))
             visit(child, inner)
+
     visit(tree, ())
     return out
 
@@ -61,8 +70,9 @@ def test_computation_modules_import_no_presentation_and_not_the_package_init():
         if path.name in PENDING_FIGURE_MODULES:
             continue
         for target, line, scope in _imports(path):
-            bad = target == "rgflow" or any(target == p or target.startswith(p if p.endswith("_") else p + ".")
-                                            for p in PRESENTATION)
+            bad = target == "rgflow" or any(
+                target == p or target.startswith(p if p.endswith("_") else p + ".") for p in PRESENTATION
+            )
             if bad and not any(f.startswith(PENDING_FIGURE_FUNCTIONS) for f in scope):
                 offenders.append(f"{rel}:{line} imports {target}")
     assert offenders == []
@@ -71,8 +81,10 @@ def test_computation_modules_import_no_presentation_and_not_the_package_init():
 def test_the_rule_sees_the_imports_it_forbids(tmp_path, monkeypatch):
     """The checker itself: it resolves relative imports, `from . import __version__` and function scopes."""
     path = ROOT / "_probe_for_test.py"
-    src = ("from . import __version__\nfrom . import _io\nfrom .cli import main\n"
-           "def figure_x():\n    from .plotting.render import pyplot\n")
+    src = (
+        "from . import __version__\nfrom . import _io\nfrom .cli import main\n"
+        "def figure_x():\n    from .plotting.render import pyplot\n"
+    )
     try:
         path.write_text(src)
         got = {(t, s) for t, _, s in _imports(path)}
@@ -213,7 +225,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 # public names that two computation modules still define differently; each owner's branch removes
 # its entry (the test fails when the list is longer than the truth, so it can only shrink)
-KNOWN_DOUBLE_NAMES = {"SCHEMES": {"flow", "langevin"}}            # flow schemes vs sampler schemes
+KNOWN_DOUBLE_NAMES = {"SCHEMES": {"flow", "langevin"}}  # flow schemes vs sampler schemes
 
 
 def test_one_meaning_per_public_name():

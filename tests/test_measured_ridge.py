@@ -5,6 +5,7 @@ References: the closed forms of rgflow.ridge (equivalent kernel; eigenlearning) 
 the arrays; the fixed-point equation of K checked directly; the CLI checked against the Python API
 and, end to end, against a spectrum built by numpy's eigh from a Gram matrix written here.
 """
+
 import json
 
 import numpy as np
@@ -106,32 +107,70 @@ def _json(capsys, argv):
 
 def test_cli_predict_spectrum_contract(spec_file, capsys):
     path, lam, y = spec_file
-    obj = _json(capsys, ["predict", "--spectrum", str(path), "--P", "50", "--kappa", "0.3", "--U", "0.05",
-                         "--method", "exact", "--format", "json"])
+    obj = _json(
+        capsys,
+        [
+            "predict",
+            "--spectrum",
+            str(path),
+            "--P",
+            "50",
+            "--kappa",
+            "0.3",
+            "--U",
+            "0.05",
+            "--method",
+            "exact",
+            "--format",
+            "json",
+        ],
+    )
     assert obj["k"] == list(range(1, len(lam) + 1)) and obj["params"]["cutoff"] == len(lam)
     ref = predict(Model.from_spectrum(Measured(lam, y), 50, 0.3, 0.05), "exact")
     assert np.allclose(obj["mean"], ref.mean, rtol=1e-12) and obj["test_error"] == pytest.approx(ref.test_error)
     csv = path.with_suffix(".csv")
     csv.write_text("eigenvalue,target\n" + "".join(f"{a!r},{b!r}\n" for a, b in zip(lam.tolist(), y.tolist())))
-    obj2 = _json(capsys, ["predict", "--spectrum", str(csv), "--P", "50", "--kappa", "0.3", "--U", "0.05",
-                          "--method", "exact"])
+    obj2 = _json(
+        capsys, ["predict", "--spectrum", str(csv), "--P", "50", "--kappa", "0.3", "--U", "0.05", "--method", "exact"]
+    )
     assert np.allclose(obj2["mean"], obj["mean"], rtol=1e-12)
 
 
 def test_cli_curve_renormalized_contract(spec_file, capsys):
     path, lam, y = spec_file
-    obj = _json(capsys, ["curve", "--spectrum", str(path), "--kappa", "0.3", "--P", "50,100,200", "--method", "gp",
-                         "--ridge", "renormalized", "--format", "json"])
+    obj = _json(
+        capsys,
+        [
+            "curve",
+            "--spectrum",
+            str(path),
+            "--kappa",
+            "0.3",
+            "--P",
+            "50,100,200",
+            "--method",
+            "gp",
+            "--ridge",
+            "renormalized",
+            "--format",
+            "json",
+        ],
+    )
     assert {"loss", "bias", "variance", "test_error"} <= set(obj) and len(obj["test_error"]) == 3
     assert np.allclose(obj["test_error"], [_eigenlearning(lam, y, P, 0.3)[1] for P in (50, 100, 200)], rtol=1e-12)
     bare = _json(capsys, ["curve", "--spectrum", str(path), "--kappa", "0.3", "--P", "50,100,200", "--method", "gp"])
     assert np.allclose(bare["test_error"], bare["bias"], rtol=0) and "ridge" not in bare["params"]
 
 
-@pytest.mark.parametrize("cmd", [["flow", "--P", "100", "--kappa", "0.3", "--U", "0.01"],
-                                 ["transfer", "--P", "100", "--cutoff", "100", "--kappa", "0.3", "--U", "0.01", "--to-P", "50"],
-                                 ["surface", "--P", "50,100", "--cutoff", "50,100", "--kappa", "0.3"],
-                                 ["dynamics", "--P", "100", "--kappa", "0.3", "--U", "0.01"]])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ["flow", "--P", "100", "--kappa", "0.3", "--U", "0.01"],
+        ["transfer", "--P", "100", "--cutoff", "100", "--kappa", "0.3", "--U", "0.01", "--to-P", "50"],
+        ["surface", "--P", "50,100", "--cutoff", "50,100", "--kappa", "0.3"],
+        ["dynamics", "--P", "100", "--kappa", "0.3", "--U", "0.01"],
+    ],
+)
 def test_every_model_subcommand_takes_spectrum_and_ridge(cmd, spec_file, capsys, tmp_path):
     path, *_ = spec_file
     out = _json(capsys, cmd + ["--spectrum", str(path), "--ridge", "renormalized", "--format", "json"])
@@ -144,10 +183,21 @@ def _bad(tmp_path, name, **arrays):
     return p
 
 
-@pytest.mark.parametrize("case,match", [
-    ("missing", "missing array"), ("unequal", "unequal lengths"), ("nan", "finite"),
-    ("nonpositive", "> 0"), ("unsorted", "descending"), ("cutoff", "cutoff must not exceed"),
-    ("both", "not both"), ("neither", "required"), ("nofile", "not found"), ("csvcolumns", "eigenvalue,target")])
+@pytest.mark.parametrize(
+    "case,match",
+    [
+        ("missing", "missing array"),
+        ("unequal", "unequal lengths"),
+        ("nan", "finite"),
+        ("nonpositive", "> 0"),
+        ("unsorted", "descending"),
+        ("cutoff", "cutoff must not exceed"),
+        ("both", "not both"),
+        ("neither", "required"),
+        ("nofile", "not found"),
+        ("csvcolumns", "eigenvalue,target"),
+    ],
+)
 def test_cli_bad_spectrum_files_one_line_exit_2(case, match, tmp_path, capsys):
     k = np.arange(1, 21.0)
     lam, y = k**-1.5, k**-1.0
@@ -167,8 +217,12 @@ def test_cli_bad_spectrum_files_one_line_exit_2(case, match, tmp_path, capsys):
         p.write_text("lam,y\n1.0,0.5\n")
     else:
         p = _bad(tmp_path, "a.npz", eigenvalues=lam, target=y)
-        extra = {"cutoff": ["--cutoff", "21"], "both": ["--alpha", "0.2", "--beta", "0.3"],
-                 "neither": [], "nofile": []}[case]
+        extra = {
+            "cutoff": ["--cutoff", "21"],
+            "both": ["--alpha", "0.2", "--beta", "0.3"],
+            "neither": [],
+            "nofile": [],
+        }[case]
     argv = ["predict", "--P", "10", "--kappa", "1"] + extra
     if case == "neither":
         pass
@@ -198,8 +252,24 @@ def test_cli_spectrum_end_to_end_features_to_curve(tmp_path, capsys):
     np.save(tmp_path / "X.npy", X)
     np.savetxt(tmp_path / "f.csv", f, delimiter=",")
     out = tmp_path / "spec.npz"
-    summary = _json(capsys, ["spectrum", "--features", str(tmp_path / "X.npy"), "--labels", str(tmp_path / "f.csv"),
-                             "--kernel", "rbf", "--gamma", "0.5", "--fit", "2:40", "--out", str(out)])
+    summary = _json(
+        capsys,
+        [
+            "spectrum",
+            "--features",
+            str(tmp_path / "X.npy"),
+            "--labels",
+            str(tmp_path / "f.csv"),
+            "--kernel",
+            "rbf",
+            "--gamma",
+            "0.5",
+            "--fit",
+            "2:40",
+            "--out",
+            str(out),
+        ],
+    )
     d2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
     w, V = np.linalg.eigh(np.exp(-0.5 * d2) / 80)
     w, V = w[::-1], V[:, ::-1]
@@ -209,11 +279,26 @@ def test_cli_spectrum_end_to_end_features_to_curve(tmp_path, capsys):
     assert np.allclose(np.abs(z["target"][:20]), np.abs(V[:, :20].T @ f / np.sqrt(80)), rtol=1e-6, atol=1e-12)
     assert {"A", "alpha", "B", "beta", "alpha_err", "beta_err"} <= set(summary["fit"])
     assert len(summary["drift"]["alpha"]) >= 2
-    pred = _json(capsys, ["predict", "--spectrum", str(out), "--P", "20", "--kappa", "0.1", "--U", "0.05",
-                          "--method", "rg"])
+    pred = _json(
+        capsys, ["predict", "--spectrum", str(out), "--P", "20", "--kappa", "0.1", "--U", "0.05", "--method", "rg"]
+    )
     assert len(pred["mean"]) == n
-    curve = _json(capsys, ["curve", "--spectrum", str(out), "--kappa", "0.1", "--P", "10,20,40", "--method", "gp",
-                           "--ridge", "renormalized"])
+    curve = _json(
+        capsys,
+        [
+            "curve",
+            "--spectrum",
+            str(out),
+            "--kappa",
+            "0.1",
+            "--P",
+            "10,20,40",
+            "--method",
+            "gp",
+            "--ridge",
+            "renormalized",
+        ],
+    )
     lam, y = z["eigenvalues"], z["target"]
     assert np.allclose(curve["test_error"], [_eigenlearning(lam, y, P, 0.1)[1] for P in (10, 20, 40)], rtol=1e-10)
 
@@ -226,16 +311,18 @@ def test_cli_spectrum_from_gram_and_errors(tmp_path, capsys):
     np.save(tmp_path / "K.npy", K)
     np.save(tmp_path / "f.npy", f)
     out = tmp_path / "g.npz"
-    _json(capsys, ["spectrum", "--gram", str(tmp_path / "K.npy"), "--target", str(tmp_path / "f.npy"),
-                   "--out", str(out)])
+    _json(
+        capsys, ["spectrum", "--gram", str(tmp_path / "K.npy"), "--target", str(tmp_path / "f.npy"), "--out", str(out)]
+    )
     z = np.load(out)
     assert np.allclose(z["eigenvalues"], np.sort(np.linalg.eigvalsh(K / 30))[::-1], rtol=1e-10)
     assert np.sum(z["target"] ** 2) == pytest.approx(np.mean(f**2), rel=1e-12)
-    for argv, match in ((["--gram", str(tmp_path / "K.npy")], "needs --target"),
-                        ([], "exactly one source"),
-                        (["--gram", str(tmp_path / "nope.npy"), "--target", str(tmp_path / "f.npy")], "not found"),
-                        (["--gram", str(tmp_path / "K.npy"), "--target", str(tmp_path / "f.npy"), "--fit", "5"],
-                         "K_LO:K_HI")):
+    for argv, match in (
+        (["--gram", str(tmp_path / "K.npy")], "needs --target"),
+        ([], "exactly one source"),
+        (["--gram", str(tmp_path / "nope.npy"), "--target", str(tmp_path / "f.npy")], "not found"),
+        (["--gram", str(tmp_path / "K.npy"), "--target", str(tmp_path / "f.npy"), "--fit", "5"], "K_LO:K_HI"),
+    ):
         assert main(["spectrum", *argv, "--out", str(tmp_path / "x.npz")]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and match in err[0]
@@ -251,8 +338,25 @@ def test_sweep_takes_the_ridge_and_reports_the_test_error(capsys):
         m = Model(0.2, 0.3, row["P"], 0.5)
         ref = ridge_errors(m.eigenvalues(), m.target(), row["P"], 0.5, "renormalized").test_error
         assert row["ridge"] == "renormalized" and row["test_error"] == pytest.approx(ref, rel=1e-12)
-    cli = _json(capsys, ["sweep", "--alpha", "0.2", "--beta", "0.3", "--P", "50,100", "--kappa", "0.5",
-                         "--method", "gp", "--ridge", "renormalized", "--quiet"])
+    cli = _json(
+        capsys,
+        [
+            "sweep",
+            "--alpha",
+            "0.2",
+            "--beta",
+            "0.3",
+            "--P",
+            "50,100",
+            "--kappa",
+            "0.5",
+            "--method",
+            "gp",
+            "--ridge",
+            "renormalized",
+            "--quiet",
+        ],
+    )
     assert [r["test_error"] for r in cli] == pytest.approx([r["test_error"] for r in rows], rel=1e-14)
 
 
@@ -285,8 +389,29 @@ def test_sweep_on_a_measured_spectrum(spec_file, capsys, tmp_path):
         assert row["alpha"] is None and row["digest"] == sp.digest and row["cutoff"] == len(lam)
         assert row["loss"] == pytest.approx(ref.loss, rel=1e-12)
     out = tmp_path / "t.csv"
-    assert main(["sweep", "--spectrum", str(path), "--P", "30,60", "--kappa", "0.3", "--U", "0,0.05",
-                 "--method", "exact", "--quiet", "--format", "csv", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "--spectrum",
+                str(path),
+                "--P",
+                "30,60",
+                "--kappa",
+                "0.3",
+                "--U",
+                "0,0.05",
+                "--method",
+                "exact",
+                "--quiet",
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     back = from_text(out.read_text(), "csv")
     assert [r["loss"] for r in back] == pytest.approx([r["loss"] for r in rows], rel=1e-14)
     assert main(["sweep", "--spectrum", str(path), "--alpha", "0.2", "--P", "30", "--kappa", "0.3"]) == 2
@@ -299,8 +424,9 @@ def test_cli_transfer_with_a_spectrum_defaults_the_cutoff_to_P(spec_file, capsys
     from rgflow.transfer import transfer
 
     path, lam, y = spec_file
-    obj = _json(capsys, ["transfer", "--spectrum", str(path), "--P", "100", "--kappa", "0.3", "--U", "0.01",
-                         "--to-P", "50"])
+    obj = _json(
+        capsys, ["transfer", "--spectrum", str(path), "--P", "100", "--kappa", "0.3", "--U", "0.01", "--to-P", "50"]
+    )
     ref = transfer(Model.from_spectrum(Measured(lam, y), 100, 0.3, 0.01, cutoff=100), 50).model
     assert obj["kappa"] == pytest.approx(ref.kappa, rel=1e-12) and obj["params"]["cutoff"] == 100
 
@@ -325,10 +451,28 @@ def test_target_power_outside_the_modes_is_an_unlearnable_floor_of_the_test_erro
     assert abs(krr / with_floor - 1) <= 0.03 + 2 * se / krr
     assert krr / without > 1.2
     # the floor travels with a spectrum file (meta dropped_power) into every prediction
-    np.savez(tmp_path / "f.npz", eigenvalues=lam, target=y,
-             meta=np.array(json.dumps({"dropped_power": eps2, "mean_f2": eps2 + np.sum(y**2)})))
-    obj = _json(capsys, ["predict", "--spectrum", str(tmp_path / "f.npz"), "--P", str(P), "--kappa", str(kappa),
-                         "--method", "gp", "--ridge", "renormalized"])
+    np.savez(
+        tmp_path / "f.npz",
+        eigenvalues=lam,
+        target=y,
+        meta=np.array(json.dumps({"dropped_power": eps2, "mean_f2": eps2 + np.sum(y**2)})),
+    )
+    obj = _json(
+        capsys,
+        [
+            "predict",
+            "--spectrum",
+            str(tmp_path / "f.npz"),
+            "--P",
+            str(P),
+            "--kappa",
+            str(kappa),
+            "--method",
+            "gp",
+            "--ridge",
+            "renormalized",
+        ],
+    )
     assert obj["test_error"] == pytest.approx(with_floor, rel=1e-12) and obj["params"]["residual"] == eps2
     m = Model.from_spectrum(Measured(lam, y, eps2), P, kappa)
     assert predict(m, "exact").test_error == pytest.approx(predict(m, "gp").bias + eps2, rel=1e-12)

@@ -1,5 +1,6 @@
 """Finite-width networks on the fixed design (rgflow.network): every method against the exact mixture,
 and the exact mixture against an independent quadrature with the closed-form priors of Q."""
+
 import math
 import warnings
 
@@ -20,6 +21,7 @@ from rgflow.network import (
 
 # --- independent references -----------------------------------------------------------------------
 
+
 def _log_gamma_t(t, a):
     """ln density of t = ln q, q ~ Gamma(a, scale 1/a) (= χ²_N/N with a = N/2)."""
     return a * t - a * np.exp(t) + a * math.log(a) - special.gammaln(a)
@@ -29,8 +31,14 @@ def _log_product2(t, a):
     """ln density of t = ln(q1 q2): the product of two Gamma(a, θ = 1/a) has the density
     2 z^{a−1} K_0(2√z/θ)/(Γ(a)² θ^{2a}) (Bessel K, taken as kve for range)."""
     z, th = np.exp(t), 1.0 / a
-    return (math.log(2) + a * t - 2 * special.gammaln(a) - 2 * a * math.log(th)
-            + np.log(special.kve(0, 2 * np.sqrt(z) / th)) - 2 * np.sqrt(z) / th)
+    return (
+        math.log(2)
+        + a * t
+        - 2 * special.gammaln(a)
+        - 2 * a * math.log(th)
+        + np.log(special.kve(0, 2 * np.sqrt(z) / th))
+        - 2 * np.sqrt(z) / th
+    )
 
 
 def _reference(model):
@@ -49,16 +57,18 @@ def _reference(model):
     grid = np.linspace(-60, 12, 1441)
     lw = np.array([logw(t) for t in grid])
     g0 = grid[np.argmax(lw)]
-    tm = minimize_scalar(lambda t: -logw(t), bounds=(g0 - 0.05, g0 + 0.05), method="bounded",
-                         options={"xatol": 1e-10}).x
+    tm = minimize_scalar(
+        lambda t: -logw(t), bounds=(g0 - 0.05, g0 + 0.05), method="bounded", options={"xatol": 1e-10}
+    ).x
     top = logw(tm)
     h = 1e-5
     sigma = 1 / math.sqrt(max(-(logw(tm + h) - 2 * top + logw(tm - h)) / h**2, 1e-12))
     lo, hi = max(tm - min(40.0, 60 * sigma), -60), tm + min(8.0, 60 * sigma)
 
     def quad(f):
-        return integrate.quad(lambda t: math.exp(logw(t) - top) * f(t), lo, hi, points=[tm], limit=400,
-                              epsabs=0, epsrel=1e-12)[0]
+        return integrate.quad(
+            lambda t: math.exp(logw(t) - top) * f(t), lo, hi, points=[tm], limit=400, epsabs=0, epsrel=1e-12
+        )[0]
 
     Z = quad(lambda t: 1.0)
     mean, var = [], []
@@ -73,9 +83,15 @@ def _reference(model):
 
 def _random_network(rng, *, P=(20, 40), L=(1, 4), N=(0.3, 5.0)):
     par = ["standard", "mean-field"][int(rng.integers(2))]
-    return rgflow.Model(float(rng.uniform(0.1, 2)), float(rng.uniform(-0.5, 3)), int(rng.integers(*P)),
-                        float(10 ** rng.uniform(-1, 2.5)), width=int(10 ** rng.uniform(*N)),
-                        depth=int(rng.integers(*L)), parameterization=par)
+    return rgflow.Model(
+        float(rng.uniform(0.1, 2)),
+        float(rng.uniform(-0.5, 3)),
+        int(rng.integers(*P)),
+        float(10 ** rng.uniform(-1, 2.5)),
+        width=int(10 ** rng.uniform(*N)),
+        depth=int(rng.integers(*L)),
+        parameterization=par,
+    )
 
 
 def _worst(a, b):
@@ -83,6 +99,7 @@ def _worst(a, b):
 
 
 # --- the prior of Q ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("N", [2, 7, 50, 3000, 10**5])
 def test_log_prior_depth2_matches_bessel_closed_form(N):
@@ -98,15 +115,16 @@ def test_log_prior_depth3_matches_convolution():
     N = 5
     a = N / 2
     for t in (-3.0, -0.5, 0.4, 1.5):
-        conv = integrate.quad(lambda s: math.exp(_log_product2(s, a) + _log_gamma_t(t - s, a)), -60, 12,
-                              limit=400, epsabs=0, epsrel=1e-13)[0]
+        conv = integrate.quad(
+            lambda s: math.exp(_log_product2(s, a) + _log_gamma_t(t - s, a)), -60, 12, limit=400, epsabs=0, epsrel=1e-13
+        )[0]
         assert abs(log_prior(np.array([t]), N, 3)[0] - math.log(conv)) < 1e-11
 
 
 def test_log_prior_is_normalized_for_every_depth():
     for N, L in [(2, 2), (3, 3), (40, 4), (1, 2)]:
         sd = math.sqrt(2 * L / N)
-        t = np.linspace(-min(45 * L / N * 2, 90), 8 * sd + 3, 1501)     # the mass, to e^-40 on each side
+        t = np.linspace(-min(45 * L / N * 2, 90), 8 * sd + 3, 1501)  # the mass, to e^-40 on each side
         w = np.exp(log_prior(t, N, L))
         assert w[0] < 1e-15 and w[-1] < 1e-15
         assert abs(np.sum(w) * (t[1] - t[0]) - 1.0) < 1e-10, (N, L)
@@ -117,7 +135,7 @@ def test_log_prior_relative_form_has_no_cancellation():
     N, L = 10**6, 2
     t = np.array([-2e-3, 1e-3, 3e-3])
     d = log_prior(t, N, L, t_ref=0.0)
-    ref = _log_product2(t, N / 2) - _log_product2(np.array([0.0]), N / 2)[0]   # itself cancels: loose
+    ref = _log_product2(t, N / 2) - _log_product2(np.array([0.0]), N / 2)[0]  # itself cancels: loose
     assert np.max(np.abs(d - ref)) < 1e-6
     # the Gaussian limit: d ≈ −(t − t0)² a/(2L) ... checked by symmetry of the curvature around the mode
     h = 1e-4
@@ -126,6 +144,7 @@ def test_log_prior_relative_form_has_no_cancellation():
 
 
 # --- exact against the independent quadrature -------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", range(6))
 def test_exact_matches_quadrature_on_random_networks(seed):
@@ -169,6 +188,7 @@ def test_exact_compressed_sums_match_all_modes():
 
 # --- limits -----------------------------------------------------------------------------------------
 
+
 def test_infinite_width_standard_is_the_gp():
     model = rgflow.Model(0.5, 0.5, 60, 2.0, width=10**11, depth=3)
     mean, var, _ = network_moments(model)
@@ -187,7 +207,7 @@ def test_mean_field_parameterization_tends_to_its_saddle(depth):
         gaps.append(_worst(mf, ex))
     assert 3.0 < gaps[0] / gaps[1] < 5.0 and 3.0 < gaps[1] / gaps[2] < 5.0, gaps
     gp = rgflow.predict(rgflow.Model(0.4, 0.2, 50, 1.0), "gp").mean
-    assert _worst(gp, ex) > 100 * gaps[-1]        # far from the GP
+    assert _worst(gp, ex) > 100 * gaps[-1]  # far from the GP
 
 
 @pytest.mark.parametrize("par", ["standard", "mean-field"])
@@ -203,7 +223,7 @@ def test_pt1_is_the_first_order_of_exact_in_one_over_N(par):
         p1 = pt1_moments(model)[0]
         zero = big if par == "standard" else pt1_moments(rgflow.Model(**base, width=10**12))[0]
         c.append((N * (ex - zero), N * (p1 - zero)))
-    fd = 2 * c[1][0] - c[0][0]           # Richardson: removes the O(1/N) term of N·δ
+    fd = 2 * c[1][0] - c[0][0]  # Richardson: removes the O(1/N) term of N·δ
     coeff = c[1][1]
     assert np.max(np.abs(fd - coeff)) < 2e-3 * np.max(np.abs(coeff))
 
@@ -218,6 +238,7 @@ def test_pt1_standard_matches_the_first_look_formula():
 
 
 # --- rg -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", range(8))
 def test_rg_accuracy_and_error_estimate_on_random_networks(seed):
@@ -255,6 +276,7 @@ def test_running_couplings_are_sums_of_shell_derivatives():
 
 # --- transfer ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(4))
 def test_network_transfer_beats_naive_both_ways(seed):
     rng = np.random.default_rng(200 + seed)
@@ -270,6 +292,7 @@ def test_network_transfer_beats_naive_both_ways(seed):
 
 # --- the API -----------------------------------------------------------------------------------
 
+
 def test_predict_dispatches_network_methods():
     model = rgflow.Model(0.2, 0.3, 30, 4.0, width=8, depth=2)
     ex = rgflow.predict(model, "exact")
@@ -282,10 +305,18 @@ def test_predict_dispatches_network_methods():
         rgflow.predict(rgflow.Model(0.2, 0.3, 30, 4.0), "sample")
 
 
-@pytest.mark.parametrize("kw, name", [({"width": 0}, "width"), ({"width": 2.5}, "width"), ({"width": True}, "width"),
-                                      ({"width": 4, "depth": 0}, "depth"), ({"width": 4, "U": 0.1}, "U"),
-                                      ({"width": 4, "parameterization": "ntk"}, "parameterization"),
-                                      ({"depth": 2}, "width")])
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        ({"width": 0}, "width"),
+        ({"width": 2.5}, "width"),
+        ({"width": True}, "width"),
+        ({"width": 4, "depth": 0}, "depth"),
+        ({"width": 4, "U": 0.1}, "U"),
+        ({"width": 4, "parameterization": "ntk"}, "parameterization"),
+        ({"depth": 2}, "width"),
+    ],
+)
 def test_bad_network_parameters_name_the_parameter(kw, name):
     with pytest.raises(ValueError, match=name):
         rgflow.Model(0.2, 0.3, 30, 4.0, **kw)

@@ -1,6 +1,7 @@
 """The network's derivation (derivations/network.py): the generated module means what a fresh sympy
 derivation gives, and every derived formula against an independent computation (finite differences,
 quadrature, the exact L = 2 prior, Richardson extrapolation of the exact mixture in 1/N)."""
+
 import importlib.util
 import inspect
 import math
@@ -30,10 +31,27 @@ def derivation():
 
 
 # where each argument of a generated function is drawn (inside the derivation's sympy assumptions)
-DOMAINS = {"Lq": (0.0, 1.0), "c": (0.0, 50.0), "h1": (-2.0, 2.0), "h2": (-2.0, 2.0), "A": (0.05, 5.0),
-           "psi1": (-5.0, 5.0), "phi3": (-5.0, 0.0), "N": (2.0, 1e4), "t": (-3.0, 3.0), "L": (1.0, 6.0),
-           "G": (0.0, 1.0), "m": (0.0, 2.0), "r": (0.1, 100.0), "S_b": (0.0, 10.0), "S_G": (0.0, 10.0),
-           "P": (10.0, 1e4), "kappa": (0.05, 100.0), "alpha": (0.05, 3.0), "beta": (0.05, 6.0)}
+DOMAINS = {
+    "Lq": (0.0, 1.0),
+    "c": (0.0, 50.0),
+    "h1": (-2.0, 2.0),
+    "h2": (-2.0, 2.0),
+    "A": (0.05, 5.0),
+    "psi1": (-5.0, 5.0),
+    "phi3": (-5.0, 0.0),
+    "N": (2.0, 1e4),
+    "t": (-3.0, 3.0),
+    "L": (1.0, 6.0),
+    "G": (0.0, 1.0),
+    "m": (0.0, 2.0),
+    "r": (0.1, 100.0),
+    "S_b": (0.0, 10.0),
+    "S_G": (0.0, 10.0),
+    "P": (10.0, 1e4),
+    "kappa": (0.05, 100.0),
+    "alpha": (0.05, 3.0),
+    "beta": (0.05, 6.0),
+}
 
 
 def test_generated_functions_mean_what_a_fresh_derivation_gives(derivation):
@@ -52,19 +70,28 @@ def test_generated_functions_mean_what_a_fresh_derivation_gives(derivation):
         got = np.broadcast_arrays(*out, pts[0])[:-1]
         ref_fn = sp.lambdify(args, list(exprs), modules="mpmath")
         with mpmath.workdps(30):
-            ref = np.array([[float(v) for v in ref_fn(*(mpmath.mpf(float(p[i])) for p in pts))]
-                            for i in range(pts[0].size)]).T
+            ref = np.array(
+                [[float(v) for v in ref_fn(*(mpmath.mpf(float(p[i])) for p in pts))] for i in range(pts[0].size)]
+            ).T
         assert len(got) == len(exprs), name
         for j, (g, want) in enumerate(zip(got, ref)):
-            np.testing.assert_allclose(np.asarray(g, dtype=float), want, rtol=1e-10, atol=1e-13,
-                                       err_msg=f"{name} output {j} differs from the derivation")
+            np.testing.assert_allclose(
+                np.asarray(g, dtype=float),
+                want,
+                rtol=1e-10,
+                atol=1e-13,
+                err_msg=f"{name} output {j} differs from the derivation",
+            )
 
 
 def test_generated_module_has_exactly_the_derived_functions(derivation):
     mod, d = derivation
     derived = {name: mod.argument_names(args) for name, args, _e, _d in mod.generated_functions(d)}
-    present = {name: list(inspect.signature(f).parameters) for name, f in vars(neq).items()
-               if inspect.isfunction(f) and not name.startswith("_")}
+    present = {
+        name: list(inspect.signature(f).parameters)
+        for name, f in vars(neq).items()
+        if inspect.isfunction(f) and not name.startswith("_")
+    }
     assert present == derived
 
 
@@ -77,6 +104,7 @@ def test_generated_text_is_current_when_written_by_the_same_sympy(derivation):
 
 
 # --- the shell derivatives ------------------------------------------------------------------------
+
 
 def _D(t, x, c):
     import mpmath
@@ -101,14 +129,20 @@ def test_shell_derivatives_against_mpmath_differentiation(seed):
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * scale)
     hand = nw._shell_derivatives(np.array([x * math.exp(t0)]), np.array([c]), 1.0, 5)[0]
     np.testing.assert_allclose(hand, want, rtol=1e-9, atol=1e-12 * scale)
-    np.testing.assert_allclose(nw._logistic_derivatives(np.array([Lq]), 5), np.array(neq.logistic_derivatives(Lq))[:, None],
-                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        nw._logistic_derivatives(np.array([Lq]), 5),
+        np.array(neq.logistic_derivatives(Lq))[:, None],
+        rtol=1e-12,
+        atol=1e-14,
+    )
 
 
 # --- the Laplace formula against quadrature -----------------------------------------------------------
 
+
 def _toy(N):
     """⟨h⟩, Var h under e^{Nφ+ψ}: φ = ½(t − 2e^{t/2} + 2) (L = 2), ψ = 0.7t − 0.3t², h = 1/(1 + 3e^t)."""
+
     def phi(t):
         return 0.5 * (t - 2 * math.exp(t / 2) + 2)
 
@@ -130,7 +164,7 @@ def _toy(N):
 
 
 def test_laplace_formula_against_quadrature_residual_shrinks_like_one_over_N_squared():
-    A, phi3, psi1 = 1 / 4, -1 / 8, 0.7                  # −φ''(0), φ'''(0), ψ'(0) of the toy (t̂ = 0)
+    A, phi3, psi1 = 1 / 4, -1 / 8, 0.7  # −φ''(0), φ'''(0), ψ'(0) of the toy (t̂ = 0)
     x = 3.0
     Lk = x / (1 + x)
     h0, h1, h2 = 1 - Lk, -Lk * (1 - Lk), -Lk * (1 - Lk) * (1 - 2 * Lk)
@@ -144,10 +178,11 @@ def test_laplace_formula_against_quadrature_residual_shrinks_like_one_over_N_squ
         assert abs(res_m[-1]) < 0.1 * abs(m - h0)
     for res in (res_m, res_v):
         ratios = [res[i] / res[i + 1] for i in range(len(res) - 1)]
-        assert all(3.4 < q < 4.6 for q in ratios), ratios       # O(1/N²): halving 1/N divides by 4
+        assert all(3.4 < q < 4.6 for q in ratios), ratios  # O(1/N²): halving 1/N divides by 4
 
 
 # --- the prior of t ----------------------------------------------------------------------------------
+
 
 def _log_f2_exact(t, N):
     """ln density of t = ln(q₁q₂), q ~ Gamma(a, rate a): f_z = 2a^{2a}z^{a−1}K₀(2a√z)/Γ(a)², f_t = z f_z."""
@@ -155,8 +190,13 @@ def _log_f2_exact(t, N):
 
     a = mpmath.mpf(N) / 2
     z = mpmath.exp(t)
-    return float(mpmath.log(2) + 2 * a * mpmath.log(a) + a * mpmath.log(z) + mpmath.log(mpmath.besselk(0, 2 * a * mpmath.sqrt(z)))
-                 - 2 * mpmath.loggamma(a))
+    return float(
+        mpmath.log(2)
+        + 2 * a * mpmath.log(a)
+        + a * mpmath.log(z)
+        + mpmath.log(mpmath.besselk(0, 2 * a * mpmath.sqrt(z)))
+        - 2 * mpmath.loggamma(a)
+    )
 
 
 def test_prior_psi_against_the_exact_L2_density_and_log_prior():
@@ -168,7 +208,7 @@ def test_prior_psi_against_the_exact_L2_density_and_log_prior():
         for L, exact in ((2, _log_f2_exact), (3, None)):
             res = []
             for N in (400, 800, 1600):
-                ts = np.linspace(-0.3, 0.3, 7)          # fixed t: the O(1/N) term is then χ(t)/N
+                ts = np.linspace(-0.3, 0.3, 7)  # fixed t: the O(1/N) term is then χ(t)/N
                 phi = 0.5 * (ts - L * np.exp(ts / L) + L)
                 if exact is not None:
                     lf = np.array([exact(t, N) for t in ts]) - exact(0.0, N)
@@ -182,8 +222,14 @@ def test_prior_psi_against_the_exact_L2_density_and_log_prior():
 
 # --- pt1 of the network against the exact mixture --------------------------------------------------
 
-SETS = [(0.5, 0.8, 300, 2.0, 1, "standard"), (0.2, 0.3, 400, 3.98, 2, "standard"), (1.0, 1.5, 200, 0.5, 3, "standard"),
-        (0.5, 0.8, 300, 2.0, 1, "mean-field"), (0.3, 0.6, 250, 1.0, 2, "mean-field"), (1.2, 0.5, 150, 5.0, 3, "mean-field")]
+SETS = [
+    (0.5, 0.8, 300, 2.0, 1, "standard"),
+    (0.2, 0.3, 400, 3.98, 2, "standard"),
+    (1.0, 1.5, 200, 0.5, 3, "standard"),
+    (0.5, 0.8, 300, 2.0, 1, "mean-field"),
+    (0.3, 0.6, 250, 1.0, 2, "mean-field"),
+    (1.2, 0.5, 150, 5.0, 3, "mean-field"),
+]
 
 
 @pytest.mark.parametrize("alpha, beta, P, kappa, L, par", SETS)

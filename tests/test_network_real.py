@@ -4,6 +4,7 @@ Independent references: the posterior of z by scipy quadrature with closed-form 
 the Bessel-K density of a product of two at depth 2), scikit-learn's KernelRidge (the N → ∞ limit),
 Monte Carlo over Gaussian-feature draws (the deterministic equivalents of ln det, yᵀ(K + κ)⁻¹y and the cross
 error of KRR at two ridges), and the stopping rule's mean on a skewed distribution with a known mean."""
+
 import math
 
 import numpy as np
@@ -29,8 +30,14 @@ def log_prior_z(z, N, L):
     if L == 1:
         return a * math.log(a) - special.gammaln(a) + (a - 1) * math.log(z) - a * z
     # product of two Gamma(a, 1/a): 2 a^{2a} z^{a-1} K_0(2a√z)/Γ(a)²
-    return (math.log(2.0) + 2 * a * math.log(a) + (a - 1) * math.log(z) + math.log(special.k0e(2 * a * math.sqrt(z)))
-            - 2 * a * math.sqrt(z) - 2 * special.gammaln(a))
+    return (
+        math.log(2.0)
+        + 2 * a * math.log(a)
+        + (a - 1) * math.log(z)
+        + math.log(special.k0e(2 * a * math.sqrt(z)))
+        - 2 * a * math.sqrt(z)
+        - 2 * special.gammaln(a)
+    )
 
 
 def quad_coefficients(mu, yt, kappa, N, L, par):
@@ -47,8 +54,21 @@ def quad_coefficients(mu, yt, kappa, N, L, par):
     t0, top = ts[np.argmax(lw)], lw.max()
     pts = [t0 - 2, t0 - 0.5, t0, t0 + 0.5, t0 + 2]
     Z = integrate.quad(lambda t: math.exp(logw(t) - top), -12, 6, points=pts, limit=400, epsabs=0, epsrel=1e-12)[0]
-    return np.array([integrate.quad(lambda t, m=m: math.exp(logw(t) - top) / (kappa * math.exp(-t) + m), -12, 6,
-                                    points=pts, limit=400, epsabs=0, epsrel=1e-12)[0] / Z for m in mu])
+    return np.array(
+        [
+            integrate.quad(
+                lambda t, m=m: math.exp(logw(t) - top) / (kappa * math.exp(-t) + m),
+                -12,
+                6,
+                points=pts,
+                limit=400,
+                epsabs=0,
+                epsrel=1e-12,
+            )[0]
+            / Z
+            for m in mu
+        ]
+    )
 
 
 def small_problem(seed=0, N=60, d=3):
@@ -59,8 +79,9 @@ def small_problem(seed=0, N=60, d=3):
     return K, f
 
 
-@pytest.mark.parametrize("N,L,par", [(3, 1, "standard"), (10, 2, "standard"), (4, 1, "mean-field"),
-                                     (6, 2, "mean-field")])
+@pytest.mark.parametrize(
+    "N,L,par", [(3, 1, "standard"), (10, 2, "standard"), (4, 1, "mean-field"), (6, 2, "mean-field")]
+)
 def test_one_draw_coefficients_match_scipy_quadrature_with_closed_form_priors(N, L, par):
     K, f = small_problem()
     idx = np.arange(0, 60, 4)
@@ -141,7 +162,7 @@ def test_cross_error_on_the_diagonal_is_eigenlearning_and_pointwise_reduces_to_i
         assert E[i, i] == pytest.approx(ridge_errors(lam, y, P, k).test_error, rel=1e-12)
     n = 64
     x = 2 * np.pi * np.arange(n) / n
-    Kr = np.exp(np.cos(x[:, None] - x[None, :]))          # equal leverages
+    Kr = np.exp(np.cos(x[:, None] - x[None, :]))  # equal leverages
     fr = np.sin(x) + 0.3 * np.cos(3 * x)
     from rgflow.data import spectrum_from_gram
 
@@ -200,11 +221,18 @@ def test_network_theory_predicts_the_exact_network_on_wine():
         th = network_theory(*spectrum_from_gram(K, f), P, kappa, N, L, par, ridge="pointwise", gram=K, values=f)
         th_factor = th.test_error / pointwise_errors(K, f, P, kappa).test_error
         assert th_factor == pytest.approx(factor, rel=0.05), (N, L, par, factor, th_factor)
-        assert abs(factor - 1) > 0.04                       # a visible finite-width effect (either sign)
+        assert abs(factor - 1) > 0.04  # a visible finite-width effect (either sign)
 
 
-@pytest.mark.parametrize("kw,match", [({"width": 0}, "width"), ({"depth": 0}, "depth"),
-                                      ({"depth": 65}, "depth"), ({"parameterization": "ntk"}, "parameterization")])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        ({"width": 0}, "width"),
+        ({"depth": 0}, "depth"),
+        ({"depth": 65}, "depth"),
+        ({"parameterization": "ntk"}, "parameterization"),
+    ],
+)
 def test_bad_network_input_names_the_parameter(kw, match):
     K, f = small_problem()
     args = {"width": 4, "depth": 1, "parameterization": "standard", **kw}
@@ -219,8 +247,9 @@ def test_stopping_rule_mean_is_unbiased_on_a_skewed_distribution():
     low by ≈ 0.2 se = 2e-3 (bench/network_real_stopping.py)."""
     from rgflow.krr import sample_draws
 
-    ms = np.array([sample_draws(lambda r: 0.85 + 0.15 * r.exponential(), s, 7, rel_se=0.01)["mean"]
-                   for s in range(800)])
+    ms = np.array(
+        [sample_draws(lambda r: 0.85 + 0.15 * r.exponential(), s, 7, rel_se=0.01)["mean"] for s in range(800)]
+    )
     assert abs(ms.mean() - 1.0) < 3 * ms.std(ddof=1) / math.sqrt(len(ms))
 
 

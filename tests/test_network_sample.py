@@ -5,6 +5,7 @@ quadrature, with the prior p_L(Q) of Q = g Π_l q_l, q_l ~ Gamma(N/2, scale 2/N)
 L = 1 (a Gamma) and L = 2 (product of two Gammas, a Bessel K_0), and for L = 3, 4 by numerical
 convolution of those log-densities in log space. Nothing here uses rgflow's ``exact``.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,6 +20,7 @@ from rgflow.network_sample import sample_network
 # ---------------------------------------------------------------------------------------------
 # independent reference
 # ---------------------------------------------------------------------------------------------
+
 
 def _log_p1(s, a):
     """log density of s = ln q, q ~ Gamma(a, scale θ = 1/a) (χ²_N/N with a = N/2)."""
@@ -41,8 +43,7 @@ def _log_p2(s, a):
     """log density of s = ln(q_1 q_2), q_i ~ Gamma(a, θ): f(z) = 2 z^{a−1} K_0(2√z/θ)/(Γ(a)² θ^{2a}), times z."""
     th = 1.0 / a
     w = 2.0 * np.exp(0.5 * np.asarray(s, dtype=float)) / th
-    return (math.log(2.0) + a * s + _log_kve0(w) - w
-            - 2.0 * special.gammaln(a) - 2.0 * a * math.log(th))
+    return math.log(2.0) + a * s + _log_kve0(w) - w - 2.0 * special.gammaln(a) - 2.0 * a * math.log(th)
 
 
 def _support(logp, a, depth=60.0):
@@ -94,19 +95,21 @@ def _convolve(outer, inner, a, n=601, depth=70.0):
         s = np.atleast_1d(np.asarray(s, dtype=float))
         out = np.empty(s.size)
         for i in range(0, s.size, 64):
-            S = s[i:i + 64]
+            S = s[i : i + 64]
             lo, hi = np.full(S.shape, -500.0), np.full(S.shape, 60.0)
             ustar = _bisect(lambda u: dli_f(u, a) - dlo_f(S - u, a), lo, hi)
             gstar = lo_f(S - ustar, a) + li_f(ustar, a)
 
             def drop(u):
                 return lo_f(S - u, a) + li_f(u, a) - (gstar - depth)
-            ua = _bisect(lambda u: -drop(u), lo, ustar)          # left end: drop < 0 to the left
+
+            ua = _bisect(lambda u: -drop(u), lo, ustar)  # left end: drop < 0 to the left
             ub = _bisect(drop, ustar, hi)
             u = ua[:, None] + (ub - ua)[:, None] * frac[None, :]
             terms = lo_f(S[:, None] - u, a) + li_f(u, a)
-            out[i:i + 64] = special.logsumexp(terms, axis=1) + np.log((ub - ua) / (n - 1))
+            out[i : i + 64] = special.logsumexp(terms, axis=1) + np.log((ub - ua) / (n - 1))
         return out
+
     return logp
 
 
@@ -142,7 +145,9 @@ def reference(lam, y, P, kappa, N, L, parameterization="standard"):
     scan = np.linspace(-60.0, 10.0, 701)
     ws = logw(scan)
     i = int(np.argmax(ws))
-    res = optimize.minimize_scalar(lambda s: -logw(s)[0], bracket=(scan[max(i - 1, 0)], scan[i], scan[min(i + 1, scan.size - 1)]))
+    res = optimize.minimize_scalar(
+        lambda s: -logw(s)[0], bracket=(scan[max(i - 1, 0)], scan[i], scan[min(i + 1, scan.size - 1)])
+    )
     s0, w0 = float(res.x), float(-res.fun)
     keep = scan[ws > w0 - 50.0]
     lo, hi = keep[0] - 0.05, keep[-1] + 0.05
@@ -159,9 +164,9 @@ def reference(lam, y, P, kappa, N, L, parameterization="standard"):
     Z = out[0]
     K = lam.size
     EQ = out[1] / Z
-    m1 = out[2:2 + K] / Z
-    m2 = out[2 + K:2 + 2 * K] / Z
-    v = out[2 + 2 * K:] / Z
+    m1 = out[2 : 2 + K] / Z
+    m2 = out[2 + K : 2 + 2 * K] / Z
+    v = out[2 + 2 * K :] / Z
     return {"mean": m1, "var": v + m2 - m1 * m1, "Q_mean": EQ}
 
 
@@ -174,13 +179,14 @@ def power_law(Lam, alpha, beta):
 # the reference itself, against things known in closed form
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("N", [2, 5, 64])
 @pytest.mark.parametrize("L", [1, 2, 3, 4])
 def test_reference_prior_is_a_normalized_density_with_mean_one(N, L):
     """∫ p_L = 1, E[Q/g] = Π E q_l = 1, E[(Q/g)²] = (1 + 2/N)^L: the prior of the reference."""
     lp = log_prior_lnQ(N, L)
     lo, hi = _support(_log_p1, N / 2.0)
-    s = np.linspace(L * lo, L * hi, 1201)       # the support of a sum of L log-factors
+    s = np.linspace(L * lo, L * hi, 1201)  # the support of a sum of L log-factors
     p = np.exp(lp(s))
     norm = integrate.trapezoid(p, s)
     m1 = integrate.trapezoid(p * np.exp(s), s)
@@ -203,6 +209,7 @@ def test_reference_goes_to_the_gp_at_large_width():
 # ---------------------------------------------------------------------------------------------
 # the sampler against the reference
 # ---------------------------------------------------------------------------------------------
+
 
 def _z(res, ref):
     zm = (res["mean"] - ref["mean"]) / res["mean_stderr"]
@@ -236,8 +243,19 @@ def test_sampled_weights_realize_the_mixture(case):
     assert abs(zq) < 4.0
 
 
-@pytest.mark.parametrize("p, A, B", [(-31.0, 1e-3, 1.0), (0.5, 1e-8, 1.0), (100.0, 1e4, 1e4), (-128.0, 1e-6, 1.0),
-                                     (200.0, 1e-3, 1e-3), (0.0, 1e-12, 1.0), (1.0, 3.0, 0.2), (-2.0, 400.0, 3.0)])
+@pytest.mark.parametrize(
+    "p, A, B",
+    [
+        (-31.0, 1e-3, 1.0),
+        (0.5, 1e-8, 1.0),
+        (100.0, 1e4, 1e4),
+        (-128.0, 1e-6, 1.0),
+        (200.0, 1e-3, 1e-3),
+        (0.0, 1e-12, 1.0),
+        (1.0, 3.0, 0.2),
+        (-2.0, 400.0, 3.0),
+    ],
+)
 def test_scale_move_draws_the_generalized_inverse_gaussian(p, A, B):
     """The scale moves' exact GIG draws x ∝ x^{p−1} e^{−(Ax+B/x)/2}: KS test of s = ln(x √(A/B)) against
     the CDF of exp(p s − ω cosh s), ω = √(AB), integrated here on a fine grid (scipy's own CDF fails
@@ -262,7 +280,7 @@ def test_same_seed_same_result_other_seed_other_result():
     lam, y = power_law(8, 0.5, 0.5)
     kw = dict(seed=7, samples=40, burn=5, chains=2, batches=4)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)     # so short a run may be flagged
+        warnings.simplefilter("ignore", RuntimeWarning)  # so short a run may be flagged
         a = sample_network(lam, y, 8, 0.5, 3, 2, **kw)
         b = sample_network(lam, y, 8, 0.5, 3, 2, **kw)
         c = sample_network(lam, y, 8, 0.5, 3, 2, **{**kw, "seed": 8})
@@ -279,34 +297,43 @@ def test_batches_of_one_sweep_are_flagged():
         sample_network(lam, y, 8, 0.5, 3, 1, samples=16, burn=5, chains=2, batches=16)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"width": 0}, "width"),
-    ({"width": 2.5}, "width"),
-    ({"depth": 0}, "depth"),
-    ({"depth": True}, "depth"),
-    ({"parameterization": "ntk"}, "parameterization"),
-    ({"kappa": 0.0}, "kappa"),
-    ({"kappa": float("nan")}, "kappa"),
-    ({"P": 0}, "P"),
-    ({"lam": [1.0, 0.5, 0.7]}, "lam"),
-    ({"lam": [1.0, -0.5, -0.7]}, "lam"),
-    ({"lam": [1.0, float("inf"), 0.7]}, "lam"),
-    ({"y": [1.0, float("nan"), 0.2]}, "y"),
-    ({"y": [1.0, 0.2]}, "y"),
-    ({"seed": -1}, "seed"),
-    ({"samples": 0}, "samples"),
-    ({"burn": -1}, "burn"),
-    ({"chains": 0}, "chains"),
-    ({"batches": 100}, "batches"),
-    ({"progress": 3}, "progress"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"width": 0}, "width"),
+        ({"width": 2.5}, "width"),
+        ({"depth": 0}, "depth"),
+        ({"depth": True}, "depth"),
+        ({"parameterization": "ntk"}, "parameterization"),
+        ({"kappa": 0.0}, "kappa"),
+        ({"kappa": float("nan")}, "kappa"),
+        ({"P": 0}, "P"),
+        ({"lam": [1.0, 0.5, 0.7]}, "lam"),
+        ({"lam": [1.0, -0.5, -0.7]}, "lam"),
+        ({"lam": [1.0, float("inf"), 0.7]}, "lam"),
+        ({"y": [1.0, float("nan"), 0.2]}, "y"),
+        ({"y": [1.0, 0.2]}, "y"),
+        ({"seed": -1}, "seed"),
+        ({"samples": 0}, "samples"),
+        ({"burn": -1}, "burn"),
+        ({"chains": 0}, "chains"),
+        ({"batches": 100}, "batches"),
+        ({"progress": 3}, "progress"),
+    ],
+)
 def test_bad_input_names_the_parameter(kwargs, name):
-    args = {"lam": [1.0, 0.5, 0.25], "y": [1.0, 0.5, 0.2], "P": 3, "kappa": 0.5, "width": 2, "depth": 1,
-            "samples": 50}
+    args = {"lam": [1.0, 0.5, 0.25], "y": [1.0, 0.5, 0.2], "P": 3, "kappa": 0.5, "width": 2, "depth": 1, "samples": 50}
     args.update(kwargs)
     with pytest.raises(ValueError, match=name):
-        sample_network(args.pop("lam"), args.pop("y"), args.pop("P"), args.pop("kappa"),
-                       args.pop("width"), args.pop("depth"), **args)
+        sample_network(
+            args.pop("lam"),
+            args.pop("y"),
+            args.pop("P"),
+            args.pop("kappa"),
+            args.pop("width"),
+            args.pop("depth"),
+            **args,
+        )
 
 
 def test_progress_is_called_and_result_has_no_wall_clock():
@@ -314,7 +341,8 @@ def test_progress_is_called_and_result_has_no_wall_clock():
     seen = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = sample_network(lam, y, 4, 0.5, 2, 1, samples=20, burn=2, chains=2, batches=2,
-                             progress=lambda d, t: seen.append((d, t)))
+        res = sample_network(
+            lam, y, 4, 0.5, 2, 1, samples=20, burn=2, chains=2, batches=2, progress=lambda d, t: seen.append((d, t))
+        )
     assert seen[-1] == (22, 22) and all(d <= t for d, t in seen)
     assert not any("second" in k or "time" in k for k in res)

@@ -1,6 +1,7 @@
 """rgflow.nonlinear: closed-form NNGP kernels against random features, the HMC weight sampler against the exact
 scalar mixture where the channel outputs are exactly Gaussian (linear, affine), and the saddle against the
 mixture and the GP at large width."""
+
 import math
 
 import numpy as np
@@ -19,7 +20,7 @@ def _data(P=8, d=4, n_test=5, seed=0):
 def test_kernel_and_mean_against_random_features(act):
     X = np.random.default_rng(1).standard_normal((6, 4)) * np.array([0.3, 1.0, 2.0, 0.7])
     W = np.random.default_rng(2).standard_normal((200_000, 4))
-    F = nl.activation(X @ W.T / 2.0, act)[0]                       # √d = 2
+    F = nl.activation(X @ W.T / 2.0, act)[0]  # √d = 2
     prods = F[:, None, :] * F[None, :, :]
     mc, se = prods.mean(-1), prods.std(-1) / math.sqrt(W.shape[0])
     z = np.abs(mc - nl.nngp_kernel(X, act=act)) / se
@@ -69,6 +70,7 @@ def test_mixture_one_scalar_against_quadrature():
     def dens(Q, power):
         prior = Q ** (N / 2 - 1) * math.exp(-N * Q / 2)
         return Q**power * prior * multivariate_normal(np.zeros(6), Q * K + T * np.eye(6)).pdf(Y)
+
     Z = quad(dens, 0, 40, args=(0,), epsabs=0, epsrel=1e-11, limit=200)[0]
     EQ = quad(dens, 0, 40, args=(1,), epsabs=0, epsrel=1e-11, limit=200)[0] / Z
     th = nl.kernel_renormalization(X, Y, N, T, "erf", Xt)
@@ -86,6 +88,7 @@ def test_saddle_one_scalar_is_the_minimum_of_the_action():
         Q = math.exp(t)
         sign, logdet = np.linalg.slogdet(Q * K + T * np.eye(10))
         return N / 2 * (Q - t) + 0.5 * logdet + 0.5 * Y @ np.linalg.solve(Q * K + T * np.eye(10), Y)
+
     t = minimize_scalar(action, bounds=(-5, 3), method="bounded", options={"xatol": 1e-12}).x
     sd = nl.kernel_renormalization(X, Y, N, T, "erf", Xt, method="saddle")
     assert sd.Q == pytest.approx(math.exp(t), rel=1e-6) and sd.Q0 == sd.Q
@@ -100,8 +103,9 @@ def test_large_width_limits(act):
     X, Y, Xt = _data(P=10)
     gaps = []
     for N in (200, 2000):
-        mix, sad, gp = (nl.kernel_renormalization(X, Y, N, 0.1, act, Xt, method=m).predictor
-                        for m in ("mixture", "saddle", "gp"))
+        mix, sad, gp = (
+            nl.kernel_renormalization(X, Y, N, 0.1, act, Xt, method=m).predictor for m in ("mixture", "saddle", "gp")
+        )
         gaps.append((np.abs(mix - sad).max(), np.abs(sad - gp).max()))
     for (a0, b0), (a1, b1) in [(gaps[0], gaps[1])]:
         assert 5 < a0 / a1 < 20 and 5 < b0 / b1 < 20, gaps

@@ -1,4 +1,5 @@
 """optimal_ridge (issue 24 item 4): against a brute-force grid of the theory and a grid search of real KRR."""
+
 import math
 
 import numpy as np
@@ -24,11 +25,11 @@ def test_optimum_matches_a_brute_force_grid_of_the_theory(noise, P):
     lam, y = m.eigenvalues(), m.target()
     best = optimal_ridge(m, P, noise=noise)
     assert not best.ridgeless and best.boundary is None
-    ks = np.geomspace(best.kappa / 30, best.kappa * 30, 2001)        # spacing 0.0034 in ln κ
+    ks = np.geomspace(best.kappa / 30, best.kappa * 30, 2001)  # spacing 0.0034 in ln κ
     E = _theory_grid(lam, y, P, ks, noise)
     j = int(np.argmin(E))
     assert 0 < j < len(ks) - 1
-    assert best.test_error <= E[j] * (1 + 1e-10)                       # no grid point beats it
+    assert best.test_error <= E[j] * (1 + 1e-10)  # no grid point beats it
     assert abs(math.log(best.kappa / ks[j])) < 0.02
     assert np.isclose(best.test_error, _theory_grid(lam, y, P, [best.kappa], noise)[0], rtol=1e-12)
 
@@ -38,8 +39,8 @@ def test_noise_free_power_law_is_ridgeless_and_fewer_modes_than_samples_too():
     best = optimal_ridge(m, 100)
     assert best.ridgeless and best.kappa == 0.0 and best.boundary == "lower"
     E = _theory_grid(m.eigenvalues(), m.target(), 100, np.geomspace(best.bounds[0], best.bounds[1], 300))
-    assert np.all(np.diff(E) >= -1e-15 * E[:-1])                       # the grid's error only rises with κ
-    few = optimal_ridge((np.arange(1, 51) ** -1.5, np.arange(1, 51) ** -1.0), 100)   # Λ = 50 < P: E → 0
+    assert np.all(np.diff(E) >= -1e-15 * E[:-1])  # the grid's error only rises with κ
+    few = optimal_ridge((np.arange(1, 51) ** -1.5, np.arange(1, 51) ** -1.0), 100)  # Λ = 50 < P: E → 0
     assert few.ridgeless and few.test_error < 1e-12
 
 
@@ -74,7 +75,7 @@ def test_theory_optimum_is_near_the_grid_searched_optimum_of_real_krr(wine):
     ks = np.geomspace(1e-3, 3, 15)
     krr = np.array([krr_test_error(K, f, P, k, draws=300)["mean"] for k in ks])
     krr_best = krr.min()
-    assert 0 < np.argmin(krr) < len(ks) - 1                           # KRR's own optimum is interior
+    assert 0 < np.argmin(krr) < len(ks) - 1  # KRR's own optimum is interior
     for theory in ("renormalized", "pointwise"):
         best = optimal_ridge(spec if theory == "renormalized" else None, P, theory, gram=K, f=f)
         assert not best.ridgeless
@@ -88,24 +89,30 @@ def test_curves_at_the_optimum_and_along_a_schedule():
     Ps = [25, 100, 400]
     opt = optimal_curve(m, Ps, noise=0.05)
     fixed = [schedule_curve(m, Ps, k0, ell, noise=0.05) for k0 in (0.01, 0.1, 1.0) for ell in (0.0, 0.5, 1.0)]
-    for c in fixed:                                                    # the optimal curve lies below every schedule
+    for c in fixed:  # the optimal curve lies below every schedule
         assert np.all(opt.test_error <= c.test_error * (1 + 1e-9))
     s = schedule_curve(m, Ps, 1.0, 0.5, P0=25, noise=0.05)
     np.testing.assert_allclose(s.kappa, [1.0, 0.5, 0.25])
-    np.testing.assert_allclose(s.test_error, [_theory_grid(m.eigenvalues(), m.target(), P, [k], 0.05)[0]
-                                              for P, k in zip(Ps, s.kappa)], rtol=1e-12)
+    np.testing.assert_allclose(
+        s.test_error,
+        [_theory_grid(m.eigenvalues(), m.target(), P, [k], 0.05)[0] for P, k in zip(Ps, s.kappa)],
+        rtol=1e-12,
+    )
     d = opt.to_dict()
     assert {"P", "kappa", "test_error", "ridgeless", "params", "version"} <= set(d)
 
 
-@pytest.mark.parametrize("kw,match", [
-    (dict(theory="eigen"), "theory must be one of"),
-    (dict(P=0), "P must lie in"),
-    (dict(noise=-1), "noise must lie in"),
-    (dict(theory="pointwise"), "needs gram"),
-    (dict(bounds=(1.0, 0.5)), "kappa_min < kappa_max"),
-    (dict(n_grid=2), "n_grid must be an integer"),
-])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        (dict(theory="eigen"), "theory must be one of"),
+        (dict(P=0), "P must lie in"),
+        (dict(noise=-1), "noise must lie in"),
+        (dict(theory="pointwise"), "needs gram"),
+        (dict(bounds=(1.0, 0.5)), "kappa_min < kappa_max"),
+        (dict(n_grid=2), "n_grid must be an integer"),
+    ],
+)
 def test_bad_input_names_the_parameter(kw, match):
     m = rgflow.Model(alpha=0.5, beta=0.5, P=100, kappa=1.0, cutoff=300)
     args = {"P": 100, **kw}
@@ -138,30 +145,70 @@ def test_cli_ridge_optimal_and_schedule_match_the_python_api(capsys):
 
     from rgflow.cli import main
 
-    assert main(["ridge", "--alpha", "0.5", "--beta", "0.5", "--cutoff", "3000", "--P", "25,100", "--optimal",
-                 "--noise", "0.05"]) == 0
+    assert (
+        main(
+            [
+                "ridge",
+                "--alpha",
+                "0.5",
+                "--beta",
+                "0.5",
+                "--cutoff",
+                "3000",
+                "--P",
+                "25,100",
+                "--optimal",
+                "--noise",
+                "0.05",
+            ]
+        )
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     m = rgflow.Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, cutoff=3000)
     ref = optimal_curve(m, [25, 100], noise=0.05)
     np.testing.assert_allclose(d["kappa"], ref.kappa, rtol=1e-12)
     np.testing.assert_allclose(d["test_error"], ref.test_error, rtol=1e-12)
-    np.testing.assert_allclose(d["kappa"], 0.05, rtol=1e-3)                # β = α: κ* = σ²
-    assert main(["ridge", "--alpha", "0.5", "--beta", "0.7", "--cutoff", "3000", "--P", "25,100", "--kappa", "1",
-                 "--ell", "0.5", "--format", "csv"]) == 0
+    np.testing.assert_allclose(d["kappa"], 0.05, rtol=1e-3)  # β = α: κ* = σ²
+    assert (
+        main(
+            [
+                "ridge",
+                "--alpha",
+                "0.5",
+                "--beta",
+                "0.7",
+                "--cutoff",
+                "3000",
+                "--P",
+                "25,100",
+                "--kappa",
+                "1",
+                "--ell",
+                "0.5",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == "P,kappa,test_error,ridgeless" and lines[3].startswith("100.0,0.5,")
 
 
-@pytest.mark.parametrize("argv,match", [
-    (["--alpha", "0.5", "--beta", "0.5", "--P", "10"], "exactly one"),
-    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--kappa", "1"], "exactly one"),
-    (["--alpha", "0.5", "--P", "10", "--optimal"], "needs both --alpha and --beta"),
-    (["--P", "10", "--optimal"], "give exactly one spectrum"),
-    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--theory", "pointwise"], "needs a data source"),
-    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--noise", "-1"], "--noise must be >= 0"),
-    (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--kappa", "-1"], "kappa0 must lie in"),
-    (["--alpha", "0.5", "--beta", "0.5", "--P", "x", "--optimal"], "--P"),
-])
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--alpha", "0.5", "--beta", "0.5", "--P", "10"], "exactly one"),
+        (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--kappa", "1"], "exactly one"),
+        (["--alpha", "0.5", "--P", "10", "--optimal"], "needs both --alpha and --beta"),
+        (["--P", "10", "--optimal"], "give exactly one spectrum"),
+        (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--theory", "pointwise"], "needs a data source"),
+        (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--optimal", "--noise", "-1"], "--noise must be >= 0"),
+        (["--alpha", "0.5", "--beta", "0.5", "--P", "10", "--kappa", "-1"], "kappa0 must lie in"),
+        (["--alpha", "0.5", "--beta", "0.5", "--P", "x", "--optimal"], "--P"),
+    ],
+)
 def test_cli_ridge_bad_input_is_one_line(argv, match, capsys):
     from rgflow.cli import main
 

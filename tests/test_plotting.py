@@ -1,5 +1,6 @@
 """The plotting package: registry, progress that never raises, the import rule, and every figure drawn
 at a small size with its numbers checked against the public API."""
+
 import ast
 import io
 import pathlib
@@ -12,8 +13,21 @@ from rgflow import _progress
 from rgflow.plotting import figures
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "rgflow"
-COMPUTATION = ["curves", "dynamics", "exact", "field", "flow", "krr", "langevin", "model", "predict",
-               "results", "scaling", "surface", "transfer"]
+COMPUTATION = [
+    "curves",
+    "dynamics",
+    "exact",
+    "field",
+    "flow",
+    "krr",
+    "langevin",
+    "model",
+    "predict",
+    "results",
+    "scaling",
+    "surface",
+    "transfer",
+]
 
 
 @pytest.mark.parametrize("name", COMPUTATION)
@@ -69,8 +83,11 @@ def test_progress_writes_one_line_per_step_off_a_terminal(monkeypatch):
 
 def test_make_figures_reports_every_written_path(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(figures, "_available", lambda: {n: ("m", "f") for n in figures.FIGURES})
-    monkeypatch.setattr(figures.importlib, "import_module",
-                        lambda mod: type("M", (), {"f": staticmethod(lambda out: [pathlib.Path(out) / "a.png"])}))
+    monkeypatch.setattr(
+        figures.importlib,
+        "import_module",
+        lambda mod: type("M", (), {"f": staticmethod(lambda out: [pathlib.Path(out) / "a.png"])}),
+    )
     paths = figures.make_figures(tmp_path, only=["fig3", "fig10"])
     err = capsys.readouterr().err
     assert len(paths) == 2 and err.count(f"wrote {tmp_path / 'a.png'}") == 2 and "[2/2]" in err
@@ -79,21 +96,23 @@ def test_make_figures_reports_every_written_path(monkeypatch, tmp_path, capsys):
 # --------------------------------------------------------------------------- smoke test of every figure
 # Each figure drawn at a small size (few modes, short grids), its files written, and the numbers on
 # its axes compared with the same numbers computed here from the public API.
-SMALL_MODEL = dict(alpha=0.2, beta=0.3, P=60, kappa=60 / 8**1.2, U=0.05)   # threshold k* = 8
+SMALL_MODEL = dict(alpha=0.2, beta=0.3, P=60, kappa=60 / 8**1.2, U=0.05)  # threshold k* = 8
 SMALL = {
     "fig1-cutoffs": dict(params=SMALL_MODEL, cutoff1=30),
     "fig2-flow-field": dict(cutoff=100, n=24, taus=(0.0, 2.0)),
     "fig3-predictor": dict(params=SMALL_MODEL, langevin_options=dict(chains=8, steps=60, burn=30)),
     "fig4-transfer": dict(params=SMALL_MODEL, P_new=30),
     "fig5-scaling-law": dict(P_line="50:2000:8", P_mark="50:2000:3"),
-    "fig6-transfer-map": dict(params=SMALL_MODEL, ratios=np.geomspace(0.5, 2.0, 4), map_U=np.linspace(0.02, 0.1, 3),
-                              line_U=(0.02, 0.1)),
+    "fig6-transfer-map": dict(
+        params=SMALL_MODEL, ratios=np.geomspace(0.5, 2.0, 4), map_U=np.linspace(0.02, 0.1, 3), line_U=(0.02, 0.1)
+    ),
     "fig7-scaling-interval": dict(cases=[dict(SMALL_MODEL, k_star=8)], points=40),
     "fig8-kernel-ridge": dict(kappas=(4.0,), P_values=(20, 40)),
     "fig9-surface": dict(grid="100:3000:6", fine="100:3000:8"),
     "fig10-dynamics": dict(params=SMALL_MODEL, points=40),
-    "fig11-real-data": dict(panels=(("wine", "rbf", "class"), ("wine", "laplace", "smooth")), kappas=(1.0,), draws=3,
-                            points=2),
+    "fig11-real-data": dict(
+        panels=(("wine", "rbf", "class"), ("wine", "laplace", "smooth")), kappas=(1.0,), draws=3, points=2
+    ),
     "fig12-network-modes": dict(params={"alpha": 0.2, "beta": 0.3, "P": 12, "kappa": 1.0}, widths=(2, 8), samples=200),
     "fig13-network-curves": dict(P_values=(64, 128, 256)),
     "fig14-network-real": dict(widths=(4, 64), draws=4),
@@ -106,11 +125,21 @@ class Drawn:
 
     def __init__(self, fig):
         self.size = tuple(fig.get_size_inches())
-        self.axes = [{"ylim": tuple(sorted(ax.get_ylim())),
-                      "lines": [(str(ln.get_label()), np.asarray(ln.get_xdata(), dtype=float),
-                                 np.asarray(ln.get_ydata(), dtype=float), ln.get_transform() == ax.transData)
-                                for ln in ax.get_lines()]}
-                     for ax in fig.axes]
+        self.axes = [
+            {
+                "ylim": tuple(sorted(ax.get_ylim())),
+                "lines": [
+                    (
+                        str(ln.get_label()),
+                        np.asarray(ln.get_xdata(), dtype=float),
+                        np.asarray(ln.get_ydata(), dtype=float),
+                        ln.get_transform() == ax.transData,
+                    )
+                    for ln in ax.get_lines()
+                ],
+            }
+            for ax in fig.axes
+        ]
 
     def lines(self, axes=None):
         chosen = self.axes if axes is None else [self.axes[axes]]
@@ -157,13 +186,13 @@ def test_every_figure_draws_at_a_small_size(name, tmp_path, monkeypatch):
     if name in ("fig11-real-data", "fig14-network-real"):
         pytest.importorskip("sklearn")
     drawn, paths = _draw_small(name, tmp_path, monkeypatch)
-    assert drawn.size[0] == pytest.approx(7.1) or drawn.size[0] <= 3.6 * 1.5   # page or column width
+    assert drawn.size[0] == pytest.approx(7.1) or drawn.size[0] <= 3.6 * 1.5  # page or column width
     assert {pathlib.Path(p).suffix for p in paths} >= {".png", ".pdf"}
     assert all(pathlib.Path(p).stat().st_size > 1000 for p in paths)
     assert drawn.lines(), "a figure draws lines"
-    for label, x, y, _ in drawn.lines():   # every drawn number is finite (NaN, inf vanish silently from a plot)
+    for label, x, y, _ in drawn.lines():  # every drawn number is finite (NaN, inf vanish silently from a plot)
         assert np.all(np.isfinite(x)) and np.all(np.isfinite(y)), (name, label)
-    for ax in drawn.axes:   # no labelled curve is mostly outside its axes (guide lines may run out)
+    for ax in drawn.axes:  # no labelled curve is mostly outside its axes (guide lines may run out)
         lo, hi = ax["ylim"]
         for label, _, y, data in ax["lines"]:
             if data and y.size >= 2 and not label.startswith("_"):

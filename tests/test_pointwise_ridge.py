@@ -6,6 +6,7 @@ Checked against (1) eigenlearning, which it must equal exactly when every point 
 a plain monotone fixed-point iteration instead of Newton's method), (3) real kernel ridge regression at
 points where eigenlearning on the spectrum misses it by more than 8 %.
 """
+
 import numpy as np
 import pytest
 
@@ -39,8 +40,7 @@ def test_equal_leverages_give_eigenlearning_exactly(seed, P, kappa):
 def clustered_gram(N, seed):
     """An rbf Gram matrix on clustered points with a few outliers: leverages far from equal."""
     rng = np.random.default_rng(seed)
-    X = np.concatenate([rng.normal(0, 0.3, (N - 8, 3)) + rng.integers(0, 3, (N - 8, 1)),
-                        rng.normal(0, 3.0, (8, 3))])
+    X = np.concatenate([rng.normal(0, 0.3, (N - 8, 3)) + rng.integers(0, 3, (N - 8, 1)), rng.normal(0, 3.0, (8, 3))])
     K = np.exp(-0.5 * np.sum((X[:, None] - X[None]) ** 2, axis=-1))
     return K, np.tanh(X @ np.array([1.0, -0.5, 0.3]))
 
@@ -53,7 +53,7 @@ def test_newton_solution_and_errors_equal_the_primal_equations_solved_by_plain_i
     K, f = clustered_gram(N, seed=P)
     pw = pointwise_errors(K, f, P, kappa)
     lam, U = np.linalg.eigh(K)
-    Phi = U * np.sqrt(np.clip(lam, 0, None))          # Φ Φᵀ = K
+    Phi = U * np.sqrt(np.clip(lam, 0, None))  # Φ Φᵀ = K
     K0 = kappa / P
     w = np.ones(N)
     for _ in range(20000):
@@ -63,7 +63,7 @@ def test_newton_solution_and_errors_equal_the_primal_equations_solved_by_plain_i
         if np.max(np.abs(w_new - w) / w) < 1e-13:
             break
         w = w_new
-    assert np.ptp(pw.q) > 0.1 * pw.q.mean()          # the leverages really differ
+    assert np.ptp(pw.q) > 0.1 * pw.q.mean()  # the leverages really differ
     assert pw.K_points == pytest.approx(K0 / w_new, rel=1e-8)
     theta = np.linalg.lstsq(Phi, f, rcond=None)[0]
     rho = K0 * Phi @ Q @ theta
@@ -73,10 +73,13 @@ def test_newton_solution_and_errors_equal_the_primal_equations_solved_by_plain_i
     assert pw.test_error == pytest.approx(E, rel=1e-7)
 
 
-@pytest.mark.parametrize("dataset,kernel,target,kappa,P", [
-    ("breast_cancer", "rbf", "class", 0.01, 113),   # eigenlearning: KRR 1.24x its prediction (bench/real_krr.py)
-    ("diabetes", "rbf", "class", 0.01, 44),         # eigenlearning: 1.12x
-])
+@pytest.mark.parametrize(
+    "dataset,kernel,target,kappa,P",
+    [
+        ("breast_cancer", "rbf", "class", 0.01, 113),  # eigenlearning: KRR 1.24x its prediction (bench/real_krr.py)
+        ("diabetes", "rbf", "class", 0.01, 44),  # eigenlearning: 1.12x
+    ],
+)
 def test_pointwise_ridge_predicts_real_krr_where_eigenlearning_misses(dataset, kernel, target, kappa, P):
     pytest.importorskip("sklearn")
     from rgflow.data import kernel_matrix
@@ -88,18 +91,21 @@ def test_pointwise_ridge_predicts_real_krr_where_eigenlearning_misses(dataset, k
     assert krr["stderr"] < 0.02 * krr["mean"]
     el = ridge_errors(*spectrum_from_gram(K, f), P, kappa).test_error
     pw = pointwise_errors(K, f, P, kappa).test_error
-    assert krr["mean"] / el > 1.08                 # eigenlearning on the spectrum misses ...
-    assert abs(krr["mean"] / pw - 1) <= 0.08       # ... the pointwise ridge on the Gram matrix does not
+    assert krr["mean"] / el > 1.08  # eigenlearning on the spectrum misses ...
+    assert abs(krr["mean"] / pw - 1) <= 0.08  # ... the pointwise ridge on the Gram matrix does not
 
 
-@pytest.mark.parametrize("call,match", [
-    (lambda: pointwise_errors(np.ones((3, 4)), np.ones(3), 2, 0.1), "square"),
-    (lambda: pointwise_errors(np.eye(3), np.ones(4), 2, 0.1), "one value per data point"),
-    (lambda: pointwise_errors(np.eye(3), np.ones(3), 2, 0.0), "kappa"),
-    (lambda: pointwise_errors(np.eye(3), np.ones(3), -1, 0.1), "P"),
-    (lambda: pointwise_errors(np.eye(3), [1, np.nan, 0], 2, 0.1), "finite"),
-    (lambda: pointwise_errors(np.eye(5), np.ones(5), 2, 0.1, max_points=4), "max_points"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: pointwise_errors(np.ones((3, 4)), np.ones(3), 2, 0.1), "square"),
+        (lambda: pointwise_errors(np.eye(3), np.ones(4), 2, 0.1), "one value per data point"),
+        (lambda: pointwise_errors(np.eye(3), np.ones(3), 2, 0.0), "kappa"),
+        (lambda: pointwise_errors(np.eye(3), np.ones(3), -1, 0.1), "P"),
+        (lambda: pointwise_errors(np.eye(3), [1, np.nan, 0], 2, 0.1), "finite"),
+        (lambda: pointwise_errors(np.eye(5), np.ones(5), 2, 0.1, max_points=4), "max_points"),
+    ],
+)
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -108,12 +114,19 @@ def test_bad_input_names_the_parameter(call, match):
 def _random_draws(n, seed):
     rng = np.random.default_rng(seed)
     for _ in range(n):
-        yield (str(rng.choice(["breast_cancer", "diabetes", "wine"])), str(rng.choice(["rbf", "laplace", "ntk"])),
-               str(rng.choice(["class", "smooth"])), float(10 ** rng.uniform(-3, 1)), float(rng.uniform(-2, np.log10(0.2))))
+        yield (
+            str(rng.choice(["breast_cancer", "diabetes", "wine"])),
+            str(rng.choice(["rbf", "laplace", "ntk"])),
+            str(rng.choice(["class", "smooth"])),
+            float(10 ** rng.uniform(-3, 1)),
+            float(rng.uniform(-2, np.log10(0.2))),
+        )
 
 
-@pytest.mark.parametrize("dataset,kernel,target,kappa,log_frac", [
-    draw if i < 4 else pytest.param(*draw, marks=pytest.mark.slow) for i, draw in enumerate(_random_draws(8, seed=0))])
+@pytest.mark.parametrize(
+    "dataset,kernel,target,kappa,log_frac",
+    [draw if i < 4 else pytest.param(*draw, marks=pytest.mark.slow) for i, draw in enumerate(_random_draws(8, seed=0))],
+)
 def test_pointwise_ridge_within_8_percent_of_real_krr_on_random_draws(dataset, kernel, target, kappa, log_frac):
     """Random draws (seeded, not chosen): κ log-uniform in [1e-3, 10], P log-uniform in [0.01 N, 0.2 N];
     the bench version over all four data sets is ``python bench/real_krr_random.py``."""

@@ -1,4 +1,5 @@
 """Predictors against independent computations (docs/theory.md §4 checks 1, 4, 5) and exact against brute force."""
+
 import math
 
 import numpy as np
@@ -83,7 +84,7 @@ def test_pt1_is_the_derivative_of_exact_at_zero_coupling(params):
     alpha, beta, P, kappa, _ = params
     m0 = Model(alpha, beta, P, kappa, 0.0)
     gp = predict(m0, "gp")
-    slope_pt1 = (predict(m0.replace(U=1e-3), "pt1").mean - gp.mean) / 1e-3   # pt1 is linear in U
+    slope_pt1 = (predict(m0.replace(U=1e-3), "pt1").mean - gp.mean) / 1e-3  # pt1 is linear in U
     slope_pt1_var = (predict(m0.replace(U=1e-3), "pt1").var - gp.var) / 1e-3
     h = 2e-4 / max(1.0, P * float(np.sum(gp.var + gp.mean**2)) * float(np.max(gp.var)))
     d = [(exact_moments(m0.replace(U=x))["mean"] - gp.mean) / x for x in (h, h / 2)]
@@ -105,7 +106,7 @@ def test_rg_beats_gp_and_pt1_in_the_worst_case(params):
     assert err["rg"] < min(err["gp"], err["pt1"]), err
     assert err_var["rg"] < min(err_var["gp"], err_var["pt1"]), err_var
     assert err["rg"] < err["rg-cutoff"], err
-    assert err["rg"] < 1e-2 and err_var["rg"] < 1e-2, (err, err_var)   # how close it is, at these sets
+    assert err["rg"] < 1e-2 and err_var["rg"] < 1e-2, (err, err_var)  # how close it is, at these sets
 
 
 def test_paper_numbers_of_the_theory_prototype():

@@ -1,4 +1,5 @@
 """The README's Python examples run as written (so the page a newcomer reads first cannot go stale)."""
+
 import re
 
 import pytest

@@ -6,6 +6,7 @@ data set, kernel and target we tried; at κ ≤ 0.1 it fails for smooth targets 
 the bench table). The pointwise renormalized ridge on the Gram matrix, which holds there too, is tested in
 tests/test_pointwise_ridge.py.
 """
+
 import numpy as np
 import pytest
 
@@ -36,12 +37,17 @@ def test_renormalized_ridge_predicts_real_krr_within_8_percent(dataset, kernel, 
     (row,) = validate_real(dataset, kernel, target, kappas=(1.0,), P_fractions=(0.2,))
     assert row["krr_stderr"] < 0.02 * row["krr"]
     assert abs(row["ratio_renormalized"] - 1) <= 0.08
-    assert row["ratio_bare"] > 1.1   # the bare mass r = P/κ underestimates the error
+    assert row["ratio_bare"] > 1.1  # the bare mass r = P/κ underestimates the error
 
 
-@pytest.mark.parametrize("dataset,kernel,target", [
-    ("breast_cancer", "ntk", "smooth"), ("diabetes", "ntk", "class"),
-    pytest.param("digits", "ntk", "smooth", marks=pytest.mark.slow)])   # digits: 12 s
+@pytest.mark.parametrize(
+    "dataset,kernel,target",
+    [
+        ("breast_cancer", "ntk", "smooth"),
+        ("diabetes", "ntk", "class"),
+        pytest.param("digits", "ntk", "smooth", marks=pytest.mark.slow),
+    ],
+)  # digits: 12 s
 def test_in_the_stated_domain_kappa_1_and_P_up_to_a_tenth_of_N(dataset, kernel, target):
     """README domain of the 8% agreement: κ ≥ 1, P ≤ 0.1 N (bench/real_krr.py: 54 of 54 points); checked
     with the ntk kernel (digits/smooth is the combination that misses at P = 0.2 N)."""

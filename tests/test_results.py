@@ -1,4 +1,5 @@
 """Results as objects: one serializer (to_dict / to_rows) and one mean-field solver."""
+
 import dataclasses
 import json
 import math
@@ -21,12 +22,19 @@ M = Model(0.2, 0.3, 60, 2.0, 0.05)
 
 
 def _results():
-    return [predict(M, "rg"), predict(M, "langevin", steps=64), flow(M), transfer(M, 30),
-            learning_curve([20, 40], 0.2, 0.3, 2.0, 0.05, "gp"), transfer_map(M, [0.5, 2.0], [0.0, 0.05]),
-            loss_surface([50, 100], [20, 40, 80], 0.2, 0.3, 2.0),
-            fit_surface(loss_surface("50:2000:6", "50:2000:6", 0.2, 0.3, 2.0), parts=("variance",)),
-            scaling_interval(0.2, 0.3, P=60, kappa=2.0, points=20),
-            flow_field(0.2, n=5, tau=(0.0, 1.0)), dynamics(M, np.geomspace(1e-3, 10, 8))]
+    return [
+        predict(M, "rg"),
+        predict(M, "langevin", steps=64),
+        flow(M),
+        transfer(M, 30),
+        learning_curve([20, 40], 0.2, 0.3, 2.0, 0.05, "gp"),
+        transfer_map(M, [0.5, 2.0], [0.0, 0.05]),
+        loss_surface([50, 100], [20, 40, 80], 0.2, 0.3, 2.0),
+        fit_surface(loss_surface("50:2000:6", "50:2000:6", 0.2, 0.3, 2.0), parts=("variance",)),
+        scaling_interval(0.2, 0.3, P=60, kappa=2.0, points=20),
+        flow_field(0.2, n=5, tau=(0.0, 1.0)),
+        dynamics(M, np.geomspace(1e-3, 10, 8)),
+    ]
 
 
 @pytest.mark.parametrize("res", _results(), ids=lambda r: type(r).__name__)
@@ -34,7 +42,7 @@ def test_every_result_serializes_through_the_one_base(res):
     assert isinstance(res, rgflow.results.Result)
     d = res.to_dict()
     assert d["version"] == rgflow.__version__ and isinstance(d["params"], dict) and d["params"]
-    text = to_json(d)                      # strict JSON: non-finite numbers become null only here
+    text = to_json(d)  # strict JSON: non-finite numbers become null only here
     json.loads(text)
     header, cols = res.to_rows()
     assert header["rgflow"] == rgflow.__version__
@@ -51,18 +59,19 @@ def test_every_result_compares_by_value_and_pickles(i):
     is not, and a pickled result comes back equal (no lambdas inside)."""
     import pickle
 
-    a, b = _results()[i], _results()[i]     # computed twice: distinct arrays, same values
+    a, b = _results()[i], _results()[i]  # computed twice: distinct arrays, same values
     if "seconds" in getattr(a, "info", {}):  # langevin's wall-clock time is the one entry that differs
         b = dataclasses.replace(b, info={**b.info, "seconds": a.info["seconds"]})
     assert a is not b and a == b and not (a != b)
     assert pickle.loads(pickle.dumps(a)) == a
+
     # a copy with one public number (or the first element of a float array) changed must differ
     def numeric(v):
         return isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.size)
 
     public = [f.name for f in dataclasses.fields(a) if not f.name.startswith("_")]
     field = next((n for n in public if numeric(getattr(a, n))), None)
-    if field is None:      # Transfer: models, a trajectory and the scheme's name
+    if field is None:  # Transfer: models, a trajectory and the scheme's name
         field = next(n for n in public if isinstance(getattr(a, n), str))
         assert dataclasses.replace(a, **{field: getattr(a, field) + "-changed"}) != a
     else:
@@ -96,7 +105,7 @@ def test_prediction_dict_keeps_the_cli_keys_and_adds_the_totals():
     assert all(isinstance(v, str) or (isinstance(v, (int, float)) and math.isfinite(v)) for v in d["info"].values())
     lg = predict(M, "langevin", steps=64).to_dict()
     assert len(lg["mean_stderr"]) == 60 and len(lg["var_stderr"]) == 60
-    assert "dt" not in lg["info"]           # inf (independent proposals): not a finite number
+    assert "dt" not in lg["info"]  # inf (independent proposals): not a finite number
 
 
 def test_transfer_map_names_the_undefined_cell_instead_of_nan():
@@ -123,10 +132,11 @@ def test_the_one_saddle_solver_solves_both_mean_field_equations(U):
     a, b = 1 / lam + m.r, y / lam
     mu = saddle(m)
     assert mu == pytest.approx(m.u * np.sum(1 / (a + mu) + (b / (a + mu)) ** 2), rel=1e-13)
-    mean, mu0 = fixed_point(m)              # zero temperature: no 1/(a + μ) term
+    mean, mu0 = fixed_point(m)  # zero temperature: no 1/(a + μ) term
     assert mu0 == pytest.approx(m.u * np.sum((b / (a + mu0)) ** 2), rel=1e-13)
     np.testing.assert_allclose(mean, b / (a + mu0), rtol=1e-15)
     from scipy.optimize import brentq  # an independent root finder on the same equations
+
     ref = brentq(lambda x: x - m.u * np.sum(1 / (a + x) + (b / (a + x)) ** 2), 0, mu * 2, xtol=1e-300, rtol=1e-15)
     ref0 = brentq(lambda x: x - m.u * np.sum((b / (a + x)) ** 2), 0, mu0 * 2 + 1e-300, xtol=1e-300, rtol=1e-15)
     assert mu == pytest.approx(ref, rel=1e-12) and mu0 == pytest.approx(ref0, rel=1e-12)

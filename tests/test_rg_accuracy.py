@@ -1,4 +1,5 @@
 """rg over the whole domain (issue 15, docs/theory.md §4 check 9): a small fixed draw of bench/random_sets.py."""
+
 import math
 import sys
 import warnings
@@ -55,12 +56,15 @@ def test_error_estimate_holds_with_the_smallest_kept_theory():
     assert 1.0 <= np.median(est[big] / err[big]) <= 10.0
 
 
-@pytest.mark.parametrize("params", [
-    (1.925, 1.987, 1499, 763.0, 0.0064, 793),   # the issue's worst set for the one-loop rg (16%)
-    (1.07, 2.83, 97, 601.0, 0.0086, None),      # the issue's FlowError set
-    (0.2, -0.5, 1000, 1.0, 0.5, None),          # flat target, mass shift many times r (regime B)
-    (0.3, 0.5, 400, 1000.0, 1.0, 1200),         # small mass: threshold at k <= 3 (regime A)
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        (1.925, 1.987, 1499, 763.0, 0.0064, 793),  # the issue's worst set for the one-loop rg (16%)
+        (1.07, 2.83, 97, 601.0, 0.0086, None),  # the issue's FlowError set
+        (0.2, -0.5, 1000, 1.0, 0.5, None),  # flat target, mass shift many times r (regime B)
+        (0.3, 0.5, 400, 1000.0, 1.0, 1200),  # small mass: threshold at k <= 3 (regime A)
+    ],
+)
 def test_rg_where_the_one_loop_reading_fails(params):
     m = Model(*params)
     ex = predict(m, "exact")
@@ -117,8 +121,9 @@ def test_shell_derivatives_are_the_generated_cumulants():
             assert Wn[n - 1] == pytest.approx(float(diff(W, mu, n)), rel=1e-12), n
 
 
-@pytest.mark.parametrize("params", [(0.2, 0.3, 1000, 1000 / 100**1.2, 0.05), (0.2, -0.5, 3000, 10.0, 1.0),
-                                    (0.3, 0.5, 400, 1000.0, 1.0)])
+@pytest.mark.parametrize(
+    "params", [(0.2, 0.3, 1000, 1000 / 100**1.2, 0.05), (0.2, -0.5, 3000, 10.0, 1.0), (0.3, 0.5, 400, 1000.0, 1.0)]
+)
 def test_kept_couplings_are_the_shell_exponent_expanded_at_the_background(params):
     """rg's u(k*), r(k*) (the generated resummed couplings) against the exponent of the contour weight
     E(m) = m²/(4u) + Σ_{q>k*} W_q(m), W_q = ln of the shell mode's Gaussian integral, differentiated
@@ -163,14 +168,32 @@ def test_rg_U0_is_the_gp_and_cli_reports_the_estimate(capsys):
 
     from rgflow.cli import main
 
-    main(["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "200", "--kappa", "4", "--U", "0.05",
-          "--method", "rg", "--format", "json"])
+    main(
+        [
+            "predict",
+            "--alpha",
+            "0.2",
+            "--beta",
+            "0.3",
+            "--P",
+            "200",
+            "--kappa",
+            "4",
+            "--U",
+            "0.05",
+            "--method",
+            "rg",
+            "--format",
+            "json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert isinstance(out["error_estimate"], float) and 0 < out["error_estimate"] < 1e-3
 
 
-@pytest.mark.parametrize("params", [(0.2, -0.5, 5000, 10.0, 1.0), (0.1, -0.5, 2000, 1e4, 1.0),
-                                    (0.1, -0.5, 30000, 10.0, 1.0)])
+@pytest.mark.parametrize(
+    "params", [(0.2, -0.5, 5000, 10.0, 1.0), (0.1, -0.5, 2000, 1e4, 1.0), (0.1, -0.5, 30000, 10.0, 1.0)]
+)
 def test_variance_estimate_covers_the_flat_target_corner(params):
     """Issue 26: flat targets (β = −0.5) at Λ ≥ 2000, where the variance's relative error grows like
     b_q² c_q ρ_q² towards k = Λ (the estimate once looked at the first 256 shells only and was 10× short).
@@ -189,6 +212,6 @@ def test_variance_estimate_covers_the_flat_target_corner(params):
     np.testing.assert_allclose(ex["var"][idx], ref[:, 1], rtol=1e-12)
     mean, var, info = rgmod.rg_moments(m)
     dv = np.abs(var / ex["var"] - 1)
-    assert np.argmax(dv) > m.cutoff // 2                 # the variance's error is largest near k = Λ
+    assert np.argmax(dv) > m.cutoff // 2  # the variance's error is largest near k = Λ
     assert dv.max() <= info["var_error_estimate"] <= 10 * dv.max()
     assert np.max(np.abs(mean / ex["mean"] - 1)) <= info["error_estimate"]

@@ -5,6 +5,7 @@ the bare test error against the GP predictor of docs/theory.md §1 (rgflow.predi
 test and training errors against real kernel ridge regression on a synthetic kernel whose spectrum is
 known exactly (explicit cosine features of x uniform on the circle, averaged over draws).
 """
+
 import mpmath
 import numpy as np
 import pytest
@@ -31,8 +32,10 @@ def _spectrum(n, alpha=0.3, beta=0.5, seed=0):
     return k ** -(1 + alpha), signs * k ** (-(1 + beta) / 2)
 
 
-@pytest.mark.parametrize("n, P, kappa", [(300, 100, 1.0), (300, 100, 1e-8), (50, 200, 0.3), (200, 200, 1e-3),
-                                         (400, 37.5, 100.0), (20, 5, 1e-250)])
+@pytest.mark.parametrize(
+    "n, P, kappa",
+    [(300, 100, 1.0), (300, 100, 1e-8), (50, 200, 0.3), (200, 200, 1e-3), (400, 37.5, 100.0), (20, 5, 1e-250)],
+)
 def test_fixed_point_matches_high_precision_bisection(n, P, kappa):
     lam, _ = _spectrum(n)
     K = renormalized_ridge(lam, P, kappa)
@@ -84,8 +87,9 @@ def test_renormalized_errors_are_the_closed_forms_and_tend_to_bare_at_large_ridg
     assert e.test_error == pytest.approx(ref, rel=1e-12)
     assert e.train_error == pytest.approx((kappa / (P * e.K)) ** 2 * ref, rel=1e-12)
     big = 1e9  # κ ≫ P λ: K → κ/P, γ → 0, both pictures agree
-    assert ridge_errors(lam, y, P, big).test_error == pytest.approx(ridge_errors(lam, y, P, big, "bare").test_error,
-                                                                      rel=1e-7)
+    assert ridge_errors(lam, y, P, big).test_error == pytest.approx(
+        ridge_errors(lam, y, P, big, "bare").test_error, rel=1e-7
+    )
     curve = test_error(lam, y, [50, 100, 200], kappa)
     assert curve.shape == (3,) and np.all(np.diff(curve) < 0)
 
@@ -123,17 +127,20 @@ def test_renormalized_test_error_matches_real_krr_on_an_exactly_known_spectrum(k
         assert abs(krr / bare.test_error - 1) > 0.25
 
 
-@pytest.mark.parametrize("args, word", [
-    (([1.0, 2.0], [0.1, 0.1], 10, 1.0), "descending"),
-    (([1.0, 0.0], [0.1, 0.1], 10, 1.0), "> 0"),
-    (([1.0, 0.5], [0.1, np.nan], 10, 1.0), "finite"),
-    (([1.0, 0.5], [0.1], 10, 1.0), "same length"),
-    (([], [], 10, 1.0), "empty"),
-    (([1.0, 0.5], [0.1, 0.1], 0, 1.0), "P"),
-    (([1.0, 0.5], [0.1, 0.1], 10, -1.0), "kappa"),
-    (([1.0, 0.5], [0.1, 0.1], 10, float("nan")), "kappa"),
-    (("abc", [0.1], 10, 1.0), "eigenvalues"),
-])
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (([1.0, 2.0], [0.1, 0.1], 10, 1.0), "descending"),
+        (([1.0, 0.0], [0.1, 0.1], 10, 1.0), "> 0"),
+        (([1.0, 0.5], [0.1, np.nan], 10, 1.0), "finite"),
+        (([1.0, 0.5], [0.1], 10, 1.0), "same length"),
+        (([], [], 10, 1.0), "empty"),
+        (([1.0, 0.5], [0.1, 0.1], 0, 1.0), "P"),
+        (([1.0, 0.5], [0.1, 0.1], 10, -1.0), "kappa"),
+        (([1.0, 0.5], [0.1, 0.1], 10, float("nan")), "kappa"),
+        (("abc", [0.1], 10, 1.0), "eigenvalues"),
+    ],
+)
 def test_bad_input_raises_value_error_naming_the_problem(args, word):
     with pytest.raises(ValueError, match=word):
         ridge_errors(*args)

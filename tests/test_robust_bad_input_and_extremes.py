@@ -5,6 +5,7 @@ and exit 2 (CLI). Extreme parameters must give finite results that satisfy bound
 itself (0 < ⟨Δ_k⟩ ≤ y_k and 0 < Var Δ_k ≤ λ_k, loss of exact ≤ loss of gp for U ≥ 0), or the
 error that names the limit hit (FlowError with τ and k_c, TransferError, ConvergenceError).
 """
+
 import math
 import os
 import pathlib
@@ -15,8 +16,16 @@ import pytest
 
 from rgflow import ConvergenceError, FlowError, Model, flow, predict
 from rgflow.cli import main
-from rgflow.curves import (asymptotic_curve, asymptotic_exponents, continuum_bias, continuum_curve,
-                           continuum_variance, learning_curve, local_slopes, parse_P_values)
+from rgflow.curves import (
+    asymptotic_curve,
+    asymptotic_exponents,
+    continuum_bias,
+    continuum_curve,
+    continuum_variance,
+    learning_curve,
+    local_slopes,
+    parse_P_values,
+)
 from rgflow.exact import exact_moments, saddle
 from rgflow.field import flow_field, integrate, write_field
 from rgflow.langevin import langevin
@@ -29,15 +38,30 @@ M = Model(**GOOD)
 
 # --- 1. bad input: the API -------------------------------------------------------------------
 
-MODEL_BAD = [(name, v) for name in ("alpha", "beta", "P", "kappa", "U", "cutoff")
-             for v in (NAN, INF, -INF, "1", True, 1 + 0j, [1])] + [
-    ("alpha", 0.0), ("alpha", -0.5), ("beta", -1.0), ("beta", -2.0), ("P", 0), ("P", -3), ("P", 2.5),
-    ("P", None), ("kappa", 0.0), ("kappa", -1.0), ("U", -1e-3), ("cutoff", 0), ("cutoff", 1.5)]
+MODEL_BAD = [
+    (name, v)
+    for name in ("alpha", "beta", "P", "kappa", "U", "cutoff")
+    for v in (NAN, INF, -INF, "1", True, 1 + 0j, [1])
+] + [
+    ("alpha", 0.0),
+    ("alpha", -0.5),
+    ("beta", -1.0),
+    ("beta", -2.0),
+    ("P", 0),
+    ("P", -3),
+    ("P", 2.5),
+    ("P", None),
+    ("kappa", 0.0),
+    ("kappa", -1.0),
+    ("U", -1e-3),
+    ("cutoff", 0),
+    ("cutoff", 1.5),
+]
 
 
 @pytest.mark.parametrize("name,value", MODEL_BAD)
 def test_model_rejects_bad_parameters(name, value):
-    with pytest.raises(ValueError, match=rf"^{name} must .*(\[|\(|>=)"):   # the name and the allowed range
+    with pytest.raises(ValueError, match=rf"^{name} must .*(\[|\(|>=)"):  # the name and the allowed range
         Model(**{**GOOD, name: value})
 
 
@@ -85,7 +109,7 @@ API_BAD = [
     (lambda: parse_P_values("1,,2"), "P"),
     (lambda: parse_P_values(""), "P"),
     (lambda: continuum_curve([10], 0.2, -0.5, 3.0), "beta"),
-    (lambda: continuum_bias(NAN, 0.3, 10.0, 100), "alpha"),     # used to hang in mpmath
+    (lambda: continuum_bias(NAN, 0.3, 10.0, 100), "alpha"),  # used to hang in mpmath
     (lambda: continuum_bias(0.2, 0.3, -1.0, 100), "r"),
     (lambda: continuum_variance(-1.0, 10.0, 100), "alpha"),
     (lambda: continuum_variance(0.2, NAN, 100), "r"),
@@ -189,7 +213,7 @@ CLI_BAD = [
     ["field", "--alpha", "0.2", "--U-range", "1,0", "--out", "f.json"],
     ["field", "--alpha", "0.2", "--r-range=nan,1", "--out", "f.json"],
     ["figures", "--only", "nope"],
-    ["figures", "--only", ","],          # used to make every figure
+    ["figures", "--only", ","],  # used to make every figure
     ["nosuchcommand"],
     # output paths that cannot be written
     ["predict", *MODEL_ARGS, "--P", "10", "--method", "gp", "--out", "missing-dir/x.json"],
@@ -205,15 +229,18 @@ def test_cli_bad_input_is_one_line_and_exit_2(argv, capsys, tmp_path, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rgflow: error: "), err
     assert "Traceback" not in err[0]
-    assert sorted(os.listdir(tmp_path)) == []   # nothing written, no temporary left
+    assert sorted(os.listdir(tmp_path)) == []  # nothing written, no temporary left
 
 
-@pytest.mark.parametrize("argv,code,what", [
-    (["flow", *MODEL_ARGS, "--P", "1000", "--U", "1e4"], 1, "k_c="),                 # continuum integrator
-    (["flow", *MODEL_ARGS, "--P", "1000", "--U", "1e4", "--scheme", "discrete"], 1, "mode k=1000"),
-    (["predict", *MODEL_ARGS, "--P", "1000", "--U", "1e4", "--method", "rg-1loop"], 1, "mode k=1000"),
-    (["transfer", *MODEL_ARGS, "--P", "1000", "--U", "100", "--to-P", "2000"], 1, "no couplings at P'=2000"),
-])
+@pytest.mark.parametrize(
+    "argv,code,what",
+    [
+        (["flow", *MODEL_ARGS, "--P", "1000", "--U", "1e4"], 1, "k_c="),  # continuum integrator
+        (["flow", *MODEL_ARGS, "--P", "1000", "--U", "1e4", "--scheme", "discrete"], 1, "mode k=1000"),
+        (["predict", *MODEL_ARGS, "--P", "1000", "--U", "1e4", "--method", "rg-1loop"], 1, "mode k=1000"),
+        (["transfer", *MODEL_ARGS, "--P", "1000", "--U", "100", "--to-P", "2000"], 1, "no couplings at P'=2000"),
+    ],
+)
 def test_cli_numerical_trouble_is_one_line_and_exit_1(argv, code, what, capsys):
     assert main(argv) == code
     err = capsys.readouterr().err.strip().splitlines()
@@ -266,10 +293,11 @@ def test_pt1_warns_outside_first_order():
     assert np.all(p.var > 0)
     with pytest.warns(RuntimeWarning, match="outside the range of first-order"):
         p = predict(weak.replace(U=1.0), "pt1")
-    assert np.any(p.var < 0)       # the nonsense the warning reports
+    assert np.any(p.var < 0)  # the nonsense the warning reports
 
 
 # --- 2. extreme but legal parameters ---------------------------------------------------------
+
 
 def _check_bounds(m, pred, *, U0=False):
     """0 < ⟨Δ_k⟩ ≤ y_k and 0 < Var Δ_k ≤ λ_k: the quartic with u ≥ 0 and the mass r > 0 only shrink Δ."""
@@ -292,7 +320,7 @@ def test_extreme_exponents_give_bounded_finite_moments(alpha, beta, P):
     _check_bounds(m, gp)
     ex = predict(m, "exact")
     _check_bounds(m, ex)
-    assert ex.loss <= gp.loss * (1 + 1e-12)    # ⟨A⟩ is non-increasing in u (Cov(A, A²) ≥ 0)
+    assert ex.loss <= gp.loss * (1 + 1e-12)  # ⟨A⟩ is non-increasing in u (Cov(A, A²) ≥ 0)
     for method in ("rg", "rg-cutoff", "mean-field"):
         _check_bounds(m, predict(m, method))
 
@@ -320,8 +348,11 @@ def test_flow_at_extreme_exponents(alpha, beta, cutoff, scheme):
     """Finite running couplings; u never grows (du = −u²K₂/2 ≤ 0 step by step) and stays positive."""
     m = Model(alpha, beta, cutoff, cutoff / 100 ** (1 + alpha), 0.05)
     tr = flow(m, scheme)
-    st = tr(np.linspace(0.0, tr.tau[-1], 60)) if scheme == "continuum" else \
-        tr.at_mode(np.unique(np.geomspace(1, cutoff, 60).astype(int))[::-1])
+    st = (
+        tr(np.linspace(0.0, tr.tau[-1], 60))
+        if scheme == "continuum"
+        else tr.at_mode(np.unique(np.geomspace(1, cutoff, 60).astype(int))[::-1])
+    )
     for key in ("r", "u", "s", "r_hat", "U_hat"):
         assert np.all(np.isfinite(st[key])), key
     u = np.asarray(st["u"])
@@ -330,7 +361,7 @@ def test_flow_at_extreme_exponents(alpha, beta, cutoff, scheme):
 
 @pytest.mark.parametrize("method", ["gp", "rg"])
 def test_large_cutoff_1e6(method):
-    m = Model(5.0, 10.0, 10**6, 10**6 / 100**6, 0.05)   # λ_k down to 1e-36, y_k² down to 1e-66: no underflow
+    m = Model(5.0, 10.0, 10**6, 10**6 / 100**6, 0.05)  # λ_k down to 1e-36, y_k² down to 1e-66: no underflow
     _check_bounds(m, predict(m, method))
 
 
@@ -347,8 +378,9 @@ def test_cutoff_1e7(alpha, beta, method):
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402  (test extra)
 
-PROFILE = dict(max_examples=50, deadline=None, derandomize=True, database=None,
-               suppress_health_check=[HealthCheck.too_slow])
+PROFILE = dict(
+    max_examples=50, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 alphas = st.floats(0.01, 5.0)
 betas = st.floats(-0.9, 10.0)
 log_kappa = st.floats(-3.0, 4.0)
@@ -391,6 +423,7 @@ def test_gp_training_loss_falls_with_P_at_fixed_cutoff(a, b, lk, P1, dP, cutoff)
 def test_gp_loss_with_cutoff_P_can_rise():
     """'The GP loss falls with P' holds at fixed Λ, not in general with Λ = P: there it rises for β ≤ 0
     (Σ y_k² diverges) and falls at the paper's numbers (checked against independent numpy sums)."""
+
     def loss(a, b, P, kappa):
         k = np.arange(1, P + 1.0)
         lam, d = k ** -(1 + a), 1 + P / kappa * k ** -(1 + a)
@@ -410,8 +443,15 @@ def _round_trip(a, b, P, kappa, U, ratio, scheme):
 
 
 @settings(**PROFILE)
-@given(st.floats(0.05, 3.0), st.floats(-0.5, 5.0), st.integers(20, 1000), st.floats(-1.0, 2.0),
-       st.floats(0.0, 0.2), st.floats(0.2, 0.95), st.sampled_from(["discrete", "hybrid"]))
+@given(
+    st.floats(0.05, 3.0),
+    st.floats(-0.5, 5.0),
+    st.integers(20, 1000),
+    st.floats(-1.0, 2.0),
+    st.floats(0.0, 0.2),
+    st.floats(0.2, 0.95),
+    st.sampled_from(["discrete", "hybrid"]),
+)
 def test_transfer_round_trip_returns_the_couplings(a, b, P, lk, U, ratio, scheme):
     """P → P' < P → P in the weak-coupling range: the inverse root search returns the original (κ, U)."""
     m, back = _round_trip(a, b, P, 10.0**lk, U, ratio, scheme)
@@ -420,18 +460,25 @@ def test_transfer_round_trip_returns_the_couplings(a, b, P, lk, U, ratio, scheme
 
 
 @settings(**PROFILE)
-@given(alphas, betas, st.integers(2, 300), log_kappa, st.floats(0.0, 2.0), st.floats(0.01, 0.99),
-       st.sampled_from(["discrete", "hybrid"]))
-@example(0.01, 2.3125, 2, 2.75, 0.5, 0.5, "discrete")   # the inverse root search fails near breakdown
-@example(0.25, 1.0, 2, 1.0, 0.75, 0.5, "discrete")      # the running mass turns negative on the way down
-@example(1.0, 0.0, 3, 1.0, 1.0, 0.5, "discrete")        # the flows break down below the transferred modes
-@example(1.0, 0.0, 2, 1.0, 1.0, 0.75, "discrete")       # P' = P, the model's own flow breaks down
+@given(
+    alphas,
+    betas,
+    st.integers(2, 300),
+    log_kappa,
+    st.floats(0.0, 2.0),
+    st.floats(0.01, 0.99),
+    st.sampled_from(["discrete", "hybrid"]),
+)
+@example(0.01, 2.3125, 2, 2.75, 0.5, 0.5, "discrete")  # the inverse root search fails near breakdown
+@example(0.25, 1.0, 2, 1.0, 0.75, 0.5, "discrete")  # the running mass turns negative on the way down
+@example(1.0, 0.0, 3, 1.0, 1.0, 0.5, "discrete")  # the flows break down below the transferred modes
+@example(1.0, 0.0, 2, 1.0, 1.0, 0.75, "discrete")  # P' = P, the model's own flow breaks down
 def test_transfer_round_trip_is_right_or_names_the_failure(a, b, P, lk, U, ratio, scheme):
     """Over the whole legal range (up to strong coupling and P = 2): the original couplings come back, or
     a FlowError/TransferError says where the flow left its range -- never a wrong model or another error."""
     try:
         m, back = _round_trip(a, b, P, 10.0**lk, U, ratio, scheme)
-    except FlowError as e:          # TransferError is a FlowError
+    except FlowError as e:  # TransferError is a FlowError
         assert e.k_c is not None and 1 <= e.k_c <= P
         return
     assert math.isclose(back.kappa, m.kappa, rel_tol=1e-9)
@@ -456,8 +503,10 @@ class Boom(Exception):
 
 def _fail_fsync(monkeypatch, exc=Boom):
     """The temporary file is fully written, then the flush to disk fails: nothing may reach the target."""
+
     def fsync(fd):
         raise exc("disk full")
+
     monkeypatch.setattr(os, "fsync", fsync)
 
 
@@ -469,7 +518,7 @@ def test_cli_out_is_atomic(fmt, exc, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _fail_fsync(monkeypatch, exc)
     argv = ["predict", *MODEL_ARGS, "--P", "20", "--method", "gp", "--format", fmt, "--out", out.name]
-    assert main(argv) == {Boom: 1, OSError: 2, KeyboardInterrupt: 130}[exc]   # Boom: one line "internal error"
+    assert main(argv) == {Boom: 1, OSError: 2, KeyboardInterrupt: 130}[exc]  # Boom: one line "internal error"
     assert out.read_text() == "old content\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
 
@@ -494,6 +543,7 @@ def test_serializer_failure_midway_keeps_the_old_file(tmp_path, monkeypatch):
     def broken(header, columns, extra=None):
         text = real(header, columns, extra)
         raise Boom(text[: len(text) // 2])
+
     monkeypatch.setattr(io_mod, "to_csv", broken)
     monkeypatch.chdir(tmp_path)
     assert main(["flow", *MODEL_ARGS, "--P", "50", "--U", "0.05", "--format", "csv", "--out", "x.csv"]) == 1
@@ -531,9 +581,11 @@ def test_save_figure_is_atomic(fail, tmp_path, monkeypatch):
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
     if fail == "savefig":
+
         def savefig(buf, **kw):
             buf.write(b"partial")
             raise Boom("renderer failed")
+
         monkeypatch.setattr(fig, "savefig", savefig)
     else:
         _fail_fsync(monkeypatch)
@@ -551,8 +603,13 @@ def test_every_writer_goes_through_atomic_write():
 
     root = pathlib.Path(__file__).resolve().parent.parent / "rgflow"
     pattern = re.compile(r"open\([^)]*['\"][wa]b?['\"]|\.write_text\(|\.write_bytes\(|savefig\((?!buf)")
-    offenders = [f"{p.name}:{i + 1}" for p in sorted(root.glob("*.py")) if p.name != "_io.py"
-                 for i, line in enumerate(p.read_text().splitlines()) if pattern.search(line)]
+    offenders = [
+        f"{p.name}:{i + 1}"
+        for p in sorted(root.glob("*.py"))
+        if p.name != "_io.py"
+        for i, line in enumerate(p.read_text().splitlines())
+        if pattern.search(line)
+    ]
     assert offenders == []
 
 
@@ -564,6 +621,7 @@ def _strict_loads(text):
 
     def no_constants(name):
         raise AssertionError(f"non-JSON token {name} in the output")
+
     return json.loads(text, parse_constant=no_constants)
 
 
@@ -583,12 +641,14 @@ def test_scaling_at_alpha_5_reports_unresolved_points_as_undefined(capsys):
     assert res.effective["U_effect_full"]["tau"].size == 0 and res.effective["U_effect_full"]["value"].size == 0
     assert res.undefined["effective.U_effect_full"].endswith("below round-off (relative 1e-10) at 300 of 300 points")
     lo, hi = res.U["measured"]["U_effect"]
-    assert 10.5 < lo <= hi < 12.0 + 1e-6     # near the band [γ_U − 1, γ_U] = [11, 12]
-    assert main(["scaling", "--alpha", "5", "--beta", "10", "--P", "300", "--kappa", str(300 / 100**6),
-                 "--U", "0.05"]) == 0
+    assert 10.5 < lo <= hi < 12.0 + 1e-6  # near the band [γ_U − 1, γ_U] = [11, 12]
+    assert (
+        main(["scaling", "--alpha", "5", "--beta", "10", "--P", "300", "--kappa", str(300 / 100**6), "--U", "0.05"])
+        == 0
+    )
     text = capsys.readouterr().out
     obj = _strict_loads(text)
-    assert "null" not in text                # nothing non-finite was written as null either
+    assert "null" not in text  # nothing non-finite was written as null either
     assert "U_effect_full" not in obj["U"]["measured"] and "U_effect_full" not in obj["U"]["inside"]
     assert obj["undefined"]["U.measured.U_effect_full"] == "no resolved point in the massless window r_hat <= r_hat_max"
     assert obj["effective"]["U_effect_full"] == {"tau": [], "value": []}

@@ -6,6 +6,7 @@ file through one bounded reader (rgflow._io), every sweep row (fresh or resumed)
 The corpus of hostile files is built here (and by bench/hostile_files.py, which runs it on more
 subcommands and reports the counts).
 """
+
 import contextlib
 import io
 import json
@@ -46,6 +47,7 @@ def one_line_error(code, out, err, status=2, match=None):
 
 
 # --- hostile files --------------------------------------------------------------------------------
+
 
 def _npy_bytes(header_dict_text, data=b"", version=1):
     h = header_dict_text
@@ -101,7 +103,7 @@ def hostile_files(folder):
     put("binary.csv", bytes(range(256)) * 4, "UTF-8")
     path = os.path.join(folder, "sparse.csv")
     with open(path, "wb") as fh:
-        fh.truncate(2 * 10**9)           # 2 GB of holes: refused on its size, never read
+        fh.truncate(2 * 10**9)  # 2 GB of holes: refused on its size, never read
     files["sparse.csv"] = (path, "exceeds the limit")
     os.mkfifo(os.path.join(folder, "fifo.npz"))
     files["fifo.npz"] = (os.path.join(folder, "fifo.npz"), "FIFO")
@@ -124,16 +126,24 @@ def hostile_arrays(folder):
 
     put("zeros.npy", b"\0" * 1000, "no NumPy header")
     put("huge_header.npy", b"\x93NUMPY\x02\x00" + (2**31).to_bytes(4, "little") + b"{", "header declares")
-    put("huge_shape.npy", _npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }"),
-        "more than the limit")
-    put("truncated.npy", _npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (10, 10), }", b"\0" * 80),
-        "truncated")
+    put(
+        "huge_shape.npy",
+        _npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }"),
+        "more than the limit",
+    )
+    put(
+        "truncated.npy",
+        _npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (10, 10), }", b"\0" * 80),
+        "truncated",
+    )
     put("pickle.npy", _npy_bytes("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8), "object")
     put("bool.npy", _npy_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (4,), }", b"\1" * 4), "bool")
-    put("complex.npy", _npy_bytes("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", b"\0" * 16),
-        "complex")
-    put("literal.npy", _npy_bytes("{'descr': __import__('os'), 'fortran_order': False, 'shape': (1,), }"),
-        "unreadable .npy header")
+    put("complex.npy", _npy_bytes("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", b"\0" * 16), "complex")
+    put(
+        "literal.npy",
+        _npy_bytes("{'descr': __import__('os'), 'fortran_order': False, 'shape': (1,), }"),
+        "unreadable .npy header",
+    )
     put("text.csv", b"1,2\nx,y\n", "not a CSV table of numbers")
     put("empty.csv", b"", "no numbers")
     os.mkfifo(os.path.join(folder, "fifo.npy"))
@@ -162,12 +172,14 @@ def test_every_hostile_spectrum_file_is_one_line(corpus, sub):
     for name, (path, words) in corpus.items():
         if words is None:
             continue
-        argv = {"predict": ["predict", "--P", 10, "--kappa", 1],
-                "curve": ["curve", "--P", "10,20", "--kappa", 1],
-                "sweep": ["sweep", "--P", "10,20", "--kappa", 1, "--quiet"]}[sub]
+        argv = {
+            "predict": ["predict", "--P", 10, "--kappa", 1],
+            "curve": ["curve", "--P", "10,20", "--kappa", 1],
+            "sweep": ["sweep", "--P", "10,20", "--kappa", 1, "--quiet"],
+        }[sub]
         t0 = time.perf_counter()
         res = run_cli(*argv, "--spectrum", path)
-        assert time.perf_counter() - t0 < 20, name     # a hang, not a timing: the bomb took > 30 s
+        assert time.perf_counter() - t0 < 20, name  # a hang, not a timing: the bomb took > 30 s
         one_line_error(*res, match=words)
 
 
@@ -176,7 +188,7 @@ def test_every_hostile_array_file_is_one_line(arrays):
     for _name, (path, words) in arrays.items():
         res = run_cli("spectrum", "--gram", path, "--target", target, "--out", os.devnull + ".npz")
         one_line_error(*res, match=words)
-        assert "allow_pickle" not in res[2]              # never suggest unpickling
+        assert "allow_pickle" not in res[2]  # never suggest unpickling
 
 
 def test_readers_are_value_errors_naming_the_file(corpus):
@@ -202,6 +214,7 @@ def test_an_unreadable_input_is_not_called_an_output(tmp_path):
 
 # --- item 1: non-finite output ----------------------------------------------------------------------
 
+
 def test_flow_field_at_extreme_exponents_is_a_value_error_not_nulls():
     from rgflow import flow_field
 
@@ -225,17 +238,31 @@ def _rows(tmp_path, rows):
 SWEEP = ["sweep", "--alpha", "0.2,0.5", "--beta", "0.3", "--P", "100,200,400", "--kappa", "1,4", "--quiet"]
 
 
-@pytest.mark.parametrize("bad,words", [("NaN", "loss must be a finite number"), (-5, "loss must be >= 0"),
-                                       ("x", "loss must be a finite number")])
+@pytest.mark.parametrize(
+    "bad,words",
+    [("NaN", "loss must be a finite number"), (-5, "loss must be >= 0"), ("x", "loss must be a finite number")],
+)
 def test_resumed_rows_are_checked_like_fresh_rows(tmp_path, bad, words):
-    row = {"alpha": 0.2, "beta": 0.3, "P": 100, "kappa": 1.0, "U": 0.0, "cutoff": 100, "method": "rg",
-           "loss": 0.5, "bias": 0.1, "variance": 0.4, "test_error": 0.1}
-    text = json.dumps([{**row, "loss": 12345.0}]).replace("12345.0", bad if isinstance(bad, str) and bad == "NaN"
-                                                            else json.dumps(bad))
+    row = {
+        "alpha": 0.2,
+        "beta": 0.3,
+        "P": 100,
+        "kappa": 1.0,
+        "U": 0.0,
+        "cutoff": 100,
+        "method": "rg",
+        "loss": 0.5,
+        "bias": 0.1,
+        "variance": 0.4,
+        "test_error": 0.1,
+    }
+    text = json.dumps([{**row, "loss": 12345.0}]).replace(
+        "12345.0", bad if isinstance(bad, str) and bad == "NaN" else json.dumps(bad)
+    )
     path = tmp_path / "F.json"
     path.write_text(text)
     one_line_error(*run_cli(*SWEEP, "--resume", "--out", path), match=words)
-    assert path.read_text() == text          # the file is left as it was
+    assert path.read_text() == text  # the file is left as it was
 
 
 @pytest.mark.parametrize("content", ['[null, 1, "a"]', "[[[[", "a,b\n1,2,3\n", "{}"])
@@ -258,46 +285,65 @@ def test_a_good_resumed_row_is_kept_and_the_rest_computed(tmp_path):
 def test_sweep_api_checks_done():
     from rgflow import sweep
 
-    for done, words in ((5, "done must be a sequence"), ([None], r"done\[0\] must be a row"),
-                        ([{"alpha": 0.2}], r"done\[0\] lacks the parameter column beta")):
+    for done, words in (
+        (5, "done must be a sequence"),
+        ([None], r"done\[0\] must be a row"),
+        ([{"alpha": 0.2}], r"done\[0\] lacks the parameter column beta"),
+    ):
         with pytest.raises(ValueError, match=words):
             sweep(alpha=0.2, beta=0.3, P=10, kappa=1.0, done=done)
 
 
 # --- items 2-4: numeric flags and API parameters ------------------------------------------------------
 
-@pytest.mark.parametrize("argv,words", [
-    (["field", "--alpha", "0.2", "--beta", "1e308", "--n", 5], "beta must satisfy"),
-    (["field", "--alpha", "0.2", "--beta", "1_000", "--n", 5], "--beta"),
-    (["field", "--alpha", "0.2", "--n", 3000], "n must be an integer in [3, 2000]"),
-    (["field", "--alpha", "0.2", "--n", 1000], "grid points"),
-    (["field", "--alpha", "0.2", "--U-range", "0,inf"], "--U-range"),
-    (["predict", *GOOD, "--kappa", "1e400"], "--kappa"),
-    (["predict", *GOOD, "--P", "1_000"], "--P"),
-    (["dynamics", *GOOD, "--t-max", "1e308"], "t_max must lie in"),
-    (["dynamics", *GOOD, "--t-min", "1e-320"], "t_min must lie in"),
-    (["dynamics", *GOOD, "--U", "0.05", "--method", "langevin", "--chains", "99999999999999999999999999"],
-     "chains must be an integer in [2, 10000]"),
-    (["dynamics", *GOOD, "--chains", "8"], "--chains applies only with --method langevin"),
-    (["predict", *GOOD, "--seed", "-1"], "--seed applies only with --method langevin"),
-    (["sweep", *GOOD, "--to-P", "-1"], "--to-P applies only with --observable transfer"),
-    (["transfer", *GOOD, "--to-P", "-1"], "to-P"),
-    (["sweep", *GOOD, "--scheduler", ""], "--scheduler must be the address"),
-    (["predict", *GOOD, "--out", ""], "--out must name a file"),
-    (["spectrum", "--dataset", "wine", "--fit", "inf", "--out", "x.npz"], "--fit must be K_LO:K_HI"),
-])
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["field", "--alpha", "0.2", "--beta", "1e308", "--n", 5], "beta must satisfy"),
+        (["field", "--alpha", "0.2", "--beta", "1_000", "--n", 5], "--beta"),
+        (["field", "--alpha", "0.2", "--n", 3000], "n must be an integer in [3, 2000]"),
+        (["field", "--alpha", "0.2", "--n", 1000], "grid points"),
+        (["field", "--alpha", "0.2", "--U-range", "0,inf"], "--U-range"),
+        (["predict", *GOOD, "--kappa", "1e400"], "--kappa"),
+        (["predict", *GOOD, "--P", "1_000"], "--P"),
+        (["dynamics", *GOOD, "--t-max", "1e308"], "t_max must lie in"),
+        (["dynamics", *GOOD, "--t-min", "1e-320"], "t_min must lie in"),
+        (
+            ["dynamics", *GOOD, "--U", "0.05", "--method", "langevin", "--chains", "99999999999999999999999999"],
+            "chains must be an integer in [2, 10000]",
+        ),
+        (["dynamics", *GOOD, "--chains", "8"], "--chains applies only with --method langevin"),
+        (["predict", *GOOD, "--seed", "-1"], "--seed applies only with --method langevin"),
+        (["sweep", *GOOD, "--to-P", "-1"], "--to-P applies only with --observable transfer"),
+        (["transfer", *GOOD, "--to-P", "-1"], "to-P"),
+        (["sweep", *GOOD, "--scheduler", ""], "--scheduler must be the address"),
+        (["predict", *GOOD, "--out", ""], "--out must name a file"),
+        (["spectrum", "--dataset", "wine", "--fit", "inf", "--out", "x.npz"], "--fit must be K_LO:K_HI"),
+    ],
+)
 def test_bad_flags_are_one_line(argv, words, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     one_line_error(*run_cli(*argv), match=words)
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("kw,name", [
-    (dict(levels=5), "levels"), (dict(levels=[]), "levels"), (dict(times="abc"), "times"),
-    (dict(times=[1.0, 1e308]), "times"), (dict(times=[1e-320, 1.0]), "times"), (dict(initial="x"), "initial"),
-    (dict(initial=[1j] * 10), "initial"), (dict(shells=10**30), "shells"), (dict(chains=10**30), "chains"),
-    (dict(steps_per_decade=1e300), "steps_per_decade"), (dict(times=[1e-300, 1e300]), "steps"),
-])
+@pytest.mark.parametrize(
+    "kw,name",
+    [
+        (dict(levels=5), "levels"),
+        (dict(levels=[]), "levels"),
+        (dict(times="abc"), "times"),
+        (dict(times=[1.0, 1e308]), "times"),
+        (dict(times=[1e-320, 1.0]), "times"),
+        (dict(initial="x"), "initial"),
+        (dict(initial=[1j] * 10), "initial"),
+        (dict(shells=10**30), "shells"),
+        (dict(chains=10**30), "chains"),
+        (dict(steps_per_decade=1e300), "steps_per_decade"),
+        (dict(times=[1e-300, 1e300]), "steps"),
+    ],
+)
 def test_dynamics_parameters_are_value_errors_naming_them(kw, name):
     from rgflow import dynamics
 
@@ -309,15 +355,19 @@ def test_krr_with_an_all_zero_target_is_a_value_error(tmp_path):
     rng = np.random.default_rng(0)
     np.save(tmp_path / "X.npy", rng.normal(size=(30, 2)))
     np.save(tmp_path / "f.npy", np.zeros(30))
-    one_line_error(*run_cli("krr", "--features", tmp_path / "X.npy", "--labels", tmp_path / "f.npy",
-                            "--P", "5,10", "--kappa", "0.1"), match="must not be zero")
+    one_line_error(
+        *run_cli(
+            "krr", "--features", tmp_path / "X.npy", "--labels", tmp_path / "f.npy", "--P", "5,10", "--kappa", "0.1"
+        ),
+        match="must not be zero",
+    )
 
 
 def test_scheduler_that_refuses_is_a_message_about_the_scheduler():
     pytest.importorskip("distributed")
     import socket
 
-    with socket.socket() as s:           # a free port, closed again: connecting is refused
+    with socket.socket() as s:  # a free port, closed again: connecting is refused
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     code, out, err = run_cli(*SWEEP, "--scheduler", f"tcp://127.0.0.1:{port}")
@@ -326,6 +376,7 @@ def test_scheduler_that_refuses_is_a_message_about_the_scheduler():
 
 
 # --- item 5: determinism and processes ----------------------------------------------------------------
+
 
 def test_langevin_json_has_no_wall_clock():
     argv = ["predict", *GOOD, "--U", "0.05", "--method", "langevin", "--cutoff", "20"]
@@ -338,7 +389,7 @@ def _alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    with contextlib.suppress(OSError):   # a zombie of ours is dead
+    with contextlib.suppress(OSError):  # a zombie of ours is dead
         with open(f"/proc/{pid}/stat") as fh:
             return fh.read().split(")")[-1].split()[0] != "Z"
     return True
@@ -347,12 +398,36 @@ def _alive(pid):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for the children")
 def test_sweep_workers_die_with_a_killed_parent(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "rgflow", "sweep", "--alpha", "0.1:1:6", "--beta", "0.3",
-                             "--P", "100:3000:6", "--kappa", "1,4", "--U", "0.05", "--method", "langevin",
-                             "--workers", "2", "--quiet", "--out", str(tmp_path / "s.json")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rgflow",
+            "sweep",
+            "--alpha",
+            "0.1:1:6",
+            "--beta",
+            "0.3",
+            "--P",
+            "100:3000:6",
+            "--kappa",
+            "1,4",
+            "--U",
+            "0.05",
+            "--method",
+            "langevin",
+            "--workers",
+            "2",
+            "--quiet",
+            "--out",
+            str(tmp_path / "s.json"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     kids = []
-    for _ in range(200):                 # wait (at most 20 s) for the two workers
+    for _ in range(200):  # wait (at most 20 s) for the two workers
         time.sleep(0.1)
         with contextlib.suppress(OSError):
             kids = [int(p) for p in open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()]
@@ -361,7 +436,7 @@ def test_sweep_workers_die_with_a_killed_parent(tmp_path):
     assert len(kids) >= 2
     proc.kill()
     proc.wait()
-    for _ in range(100):                 # at most 10 s; they end within about 0.5 s
+    for _ in range(100):  # at most 10 s; they end within about 0.5 s
         if not any(_alive(k) for k in kids):
             break
         time.sleep(0.1)
@@ -373,10 +448,30 @@ def test_sweep_workers_die_with_a_killed_parent(tmp_path):
 
 def test_sigint_while_importing_is_one_line(tmp_path):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    for delay in (0.12, 0.2, 0.3):    # after the interpreter itself has started (its own start-up is not ours)
-        proc = subprocess.Popen([sys.executable, "-m", "rgflow", "curve", "--alpha", "0.2", "--beta", "0.3", "--kappa", "3",
-                                 "--U", "0.05", "--method", "exact", "--P", "100:3000:400"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    for delay in (0.12, 0.2, 0.3):  # after the interpreter itself has started (its own start-up is not ours)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rgflow",
+                "curve",
+                "--alpha",
+                "0.2",
+                "--beta",
+                "0.3",
+                "--kappa",
+                "3",
+                "--U",
+                "0.05",
+                "--method",
+                "exact",
+                "--P",
+                "100:3000:400",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
         err = proc.communicate(timeout=60)[1].decode()
@@ -385,6 +480,7 @@ def test_sigint_while_importing_is_one_line(tmp_path):
 
 
 # --- item 8: figures without scikit-learn ---------------------------------------------------------------
+
 
 def test_figures_without_sklearn_keep_the_others_and_name_the_install(tmp_path, monkeypatch):
     import rgflow.plotting.figures as figs
@@ -398,9 +494,13 @@ def test_figures_without_sklearn_keep_the_others_and_name_the_install(tmp_path, 
         open(path, "w").close()
         return [path]
 
-    monkeypatch.setattr(figs, "_available", lambda: {"fig1-a": ("m1", "f"), "fig11-b": ("m2", "f"), "fig2-c": ("m3", "f")})
+    monkeypatch.setattr(
+        figs, "_available", lambda: {"fig1-a": ("m1", "f"), "fig11-b": ("m2", "f"), "fig2-c": ("m3", "f")}
+    )
     modules = {"m1": fine, "m2": needs_sklearn, "m3": fine}
-    fake = type("importlib", (), {"import_module": staticmethod(lambda name: type("M", (), {"f": staticmethod(modules[name])}))})
+    fake = type(
+        "importlib", (), {"import_module": staticmethod(lambda name: type("M", (), {"f": staticmethod(modules[name])}))}
+    )
     monkeypatch.setattr(figs, "importlib", fake)
     monkeypatch.setitem(figs._INSTALL, "sklearn_is_not_installed", "scikit-learn (pip install 'rgflow[data]')")
     code, out, err = run_cli("figures", "--out", tmp_path)
@@ -412,12 +512,13 @@ def test_figures_without_sklearn_keep_the_others_and_name_the_install(tmp_path, 
 
 # --- issue 25 item 6: the output --------------------------------------------------------------------------
 
+
 def test_plot_alone_writes_only_the_plot(tmp_path):
     png = tmp_path / "p.png"
     code, out, err = run_cli("predict", *GOOD, "--plot", png)
     assert code == 0 and out == "" and png.read_bytes().startswith(b"\x89PNG")
     code, out, _ = run_cli("predict", *GOOD, "--plot", png, "--format", "json")
-    assert code == 0 and {"mean", "var", "params"} <= set(json.loads(out))     # the JSON contract when asked
+    assert code == 0 and {"mean", "var", "params"} <= set(json.loads(out))  # the JSON contract when asked
 
 
 def test_summary_and_csv_carry_the_scalars_of_the_json():
@@ -431,7 +532,7 @@ def test_summary_and_csv_carry_the_scalars_of_the_json():
     code, out, _ = run_cli("predict", *GOOD, "--format", "csv")
     head = dict(item.split("=", 1) for item in out.splitlines()[0][2:].split(" "))
     assert float(head["loss"]) == ref.loss and float(head["test_error"]) == ref.test_error
-    assert head["P"] == "20" and head["cutoff"] == "20"          # integers as integers
+    assert head["P"] == "20" and head["cutoff"] == "20"  # integers as integers
     assert out.splitlines()[1] == "k,mean,var" and out.splitlines()[2].startswith("1,")
     code, out, _ = run_cli("field", "--alpha", "0.2", "--n", "4", "--tau", "0", "--format", "csv")
     assert "None" not in out.splitlines()[0] and "n=4" in out.splitlines()[0]

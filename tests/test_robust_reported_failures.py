@@ -1,6 +1,7 @@
 """Reported failures (issue 18 items 2-6), each reproduced: silent wrong results, hangs, non-finite
 results, exception kinds, CLI tracebacks. Each asserts against an independent computation or a
 bound of the model itself (0 < <Delta_k>/y_k, 0 < Var Delta_k <= lambda_k)."""
+
 import io
 import contextlib
 import math
@@ -26,6 +27,7 @@ def run_cli(*argv):
 
 # --- item 2: silent wrong results --------------------------------------------------------------
 
+
 def test_langevin_variance_does_not_cancel_when_the_mean_dominates():
     """alpha=5, P=2000, kappa=1, U=0: Var = λ_k/(1+rλ_k) ~ 1e-20 next to <Delta_k>² ~ 5e-5 gave 428
     negative variances; at U = 0 the Rao-Blackwellized moments are the GP ones to round-off."""
@@ -50,12 +52,14 @@ def test_langevin_at_strong_coupling_agrees_with_exact():
 def test_underflowing_means_are_an_error_naming_the_kappa_that_works(method):
     """alpha=0.2, beta=10, P=1e5, kappa=1e-300: y_k/(1+rλ_k) < 1e-308 for k > 21245 (78,755 means were 0.0)."""
     model = Model(0.2, 10.0, 100000, 1e-300, U=0.0 if method == "gp" else 0.05)
-    with pytest.raises(FloatingPointError, match=r"underflows float64 .* 78755 modes from k=21246.*use kappa >= ([0-9.e+-]+)") as info:
+    with pytest.raises(
+        FloatingPointError, match=r"underflows float64 .* 78755 modes from k=21246.*use kappa >= ([0-9.e+-]+)"
+    ) as info:
         predict(model, method)
     kappa_min = float(info.value.args[0].split("kappa >= ")[1].split()[0])
     # independent: the GP mean at the last mode, in logs, at that kappa is at the float64 floor
     k = 100000.0
-    log_mean = -(1 + 10.0) / 2 * math.log(k) - math.log1p(100000 / kappa_min * k ** -1.2)
+    log_mean = -(1 + 10.0) / 2 * math.log(k) - math.log1p(100000 / kappa_min * k**-1.2)
     assert log_mean == pytest.approx(math.log(np.finfo(float).tiny), abs=0.01)
     assert np.all(predict(Model(0.2, 10.0, 100000, kappa_min * 1.01), "gp").mean > 0)
 
@@ -93,21 +97,60 @@ def test_langevin_at_huge_U_raises_or_is_positive(U):
 
 
 def test_cli_P_is_parsed_exactly_and_rejected_beyond_float():
-    code, out, err = run_cli("predict", "--alpha", 0.2, "--beta", 0.3, "--P", "100000000000000000000000000",
-                             "--kappa", 3.98, "--method", "gp", "--cutoff", 10)
+    code, out, err = run_cli(
+        "predict",
+        "--alpha",
+        0.2,
+        "--beta",
+        0.3,
+        "--P",
+        "100000000000000000000000000",
+        "--kappa",
+        3.98,
+        "--method",
+        "gp",
+        "--cutoff",
+        10,
+    )
     assert code == 2 and "P must be an integer in [1, 9007199254740992], got 100000000000000000000000000" in err
-    code, out, err = run_cli("predict", "--alpha", 0.2, "--beta", 0.3, "--P", "9007199254740993",
-                             "--kappa", 3.98, "--method", "gp", "--cutoff", 10)
-    assert code == 2 and "got 9007199254740993" in err        # not rounded to 2**53
-    code, out, err = run_cli("predict", "--alpha", 0.2, "--beta", 0.3, "--P", "1e3",
-                             "--kappa", 3.98, "--method", "gp", "--cutoff", 10)
+    code, out, err = run_cli(
+        "predict",
+        "--alpha",
+        0.2,
+        "--beta",
+        0.3,
+        "--P",
+        "9007199254740993",
+        "--kappa",
+        3.98,
+        "--method",
+        "gp",
+        "--cutoff",
+        10,
+    )
+    assert code == 2 and "got 9007199254740993" in err  # not rounded to 2**53
+    code, out, err = run_cli(
+        "predict", "--alpha", 0.2, "--beta", 0.3, "--P", "1e3", "--kappa", 3.98, "--method", "gp", "--cutoff", 10
+    )
     assert code == 0 and '"P":1000,' in out
 
 
 # --- item 5: exception kinds -------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,value", [("P", 10**400), ("kappa", 10**400), ("U", 10**400), ("cutoff", 10**400),
-                                        ("alpha", 1 + 2j), ("kappa", {1.0}), ("U", {0.1}), ("P", 1e26)])
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("P", 10**400),
+        ("kappa", 10**400),
+        ("U", 10**400),
+        ("cutoff", 10**400),
+        ("alpha", 1 + 2j),
+        ("kappa", {1.0}),
+        ("U", {0.1}),
+        ("P", 1e26),
+    ],
+)
 def test_huge_integers_complex_and_sets_are_value_errors_naming_the_parameter(name, value):
     with pytest.raises(ValueError, match=rf"^{name} must"):
         Model(**{**dict(alpha=0.2, beta=0.3, P=50, kappa=3.0, U=0.05), name: value})
@@ -122,18 +165,21 @@ def test_alpha_whose_spectrum_underflows_is_rejected_with_its_range():
 
 
 def test_langevin_unknown_option_is_a_value_error():
-    with pytest.raises(ValueError, match=r"options of method 'langevin' must be among \['seed', 'chains'.*got \['bogus'\]"):
+    with pytest.raises(
+        ValueError, match=r"options of method 'langevin' must be among \['seed', 'chains'.*got \['bogus'\]"
+    ):
         predict(Model(0.2, 0.3, 10, 1.0), "langevin", bogus=1)
 
 
 # --- item 3: bounded work, checked up front ---------------------------------------------------
+
 
 def test_langevin_rejects_unbounded_work_before_allocating():
     from rgflow.langevin import MAX_WORK, langevin
 
     with pytest.raises(ValueError, match=r"chains\*\(burn\+steps\)\*cutoff = 1\.15e\+19 exceeds max_work"):
         langevin(Model(0.2, 0.3, 20, 3.98, U=0.05), burn=2**53)
-    big = Model(0.2, 0.3, 10**6, 3.98, U=0.05)          # 64 x 300 x 1e6 = 1.9e10 (2.9 GiB in one array before)
+    big = Model(0.2, 0.3, 10**6, 3.98, U=0.05)  # 64 x 300 x 1e6 = 1.9e10 (2.9 GiB in one array before)
     assert 64 * 300 * 10**6 > MAX_WORK
     with pytest.raises(ValueError, match=r"exceeds max_work = 2e\+08"):
         predict(big, "langevin")
@@ -149,18 +195,20 @@ def test_langevin_dynamics_rejects_a_stiffness_it_cannot_afford():
 def test_value_ranges_are_bounded():
     code, _, err = run_cli("curve", "--alpha", 0.2, "--beta", 0.3, "--P", "1:1e9:1e7", "--kappa", 3.98)
     assert code == 2 and "at most 10000 points" in err
-    code, _, err = run_cli("surface", "--alpha", 0.2, "--beta", 0.3, "--P", 200, "--kappa", 3.98, "--method", "pt1",
-                           "--cutoff", "1e308")
+    code, _, err = run_cli(
+        "surface", "--alpha", 0.2, "--beta", 0.3, "--P", 200, "--kappa", 3.98, "--method", "pt1", "--cutoff", "1e308"
+    )
     assert code == 2 and "cutoff must be integers <= 2**53" in err
 
 
 # --- item 4: nothing undefined silently ----------------------------------------------------------
 
+
 def test_scaling_interval_names_what_is_undefined():
     from rgflow import scaling_interval
 
     res = scaling_interval(0.2, 0.3, P=200, kappa=1e-80, points=150)
-    grid = {"r_hat_modes": 200, "U_effect": 200, "U_effect_full": 200}     # the modes; the flow: 150 points
+    grid = {"r_hat_modes": 200, "U_effect": 200, "U_effect_full": 200}  # the modes; the flow: 150 points
     for name, v in res.effective.items():
         if name == "U_flow":
             assert math.isfinite(v)
@@ -179,14 +227,16 @@ def test_scaling_interval_names_what_is_undefined():
 
 # draws where scaling_interval put NaN into effective (U_effect, U_effect_full, U_hat_flow, r_hat_flow) and
 # [nan, nan] into measured ranges before: underflowing U, huge/tiny kappa, large alpha
-NAN_BEFORE = [dict(alpha=2.0, beta=9.0, P=300, kappa=1e-30, U=1e-300),
-              dict(alpha=5.0, beta=10.0, P=1000, kappa=1e200, U=1e-250),
-              dict(alpha=4.7, beta=7.0, P=1734, kappa=3.8e50, U=1.2e-298),
-              dict(alpha=4.8, beta=1.3, P=946, kappa=1.9e-75, U=1.7e-299),
-              dict(alpha=4.5, beta=3.06, P=13, kappa=6.6e48, U=0.205),
-              dict(alpha=2.55, beta=8.33, P=60, kappa=1.15e145, U=0.0),
-              dict(alpha=0.0363, beta=8.05, P=124, kappa=5.77e-20, U=1.14e-133),
-              dict(alpha=2.6, beta=7.36, P=7, kappa=5.53e-141, U=9.98e148)]
+NAN_BEFORE = [
+    dict(alpha=2.0, beta=9.0, P=300, kappa=1e-30, U=1e-300),
+    dict(alpha=5.0, beta=10.0, P=1000, kappa=1e200, U=1e-250),
+    dict(alpha=4.7, beta=7.0, P=1734, kappa=3.8e50, U=1.2e-298),
+    dict(alpha=4.8, beta=1.3, P=946, kappa=1.9e-75, U=1.7e-299),
+    dict(alpha=4.5, beta=3.06, P=13, kappa=6.6e48, U=0.205),
+    dict(alpha=2.55, beta=8.33, P=60, kappa=1.15e145, U=0.0),
+    dict(alpha=0.0363, beta=8.05, P=124, kappa=5.77e-20, U=1.14e-133),
+    dict(alpha=2.6, beta=7.36, P=7, kappa=5.53e-141, U=9.98e148),
+]
 MODE_GRID = ("r_hat_modes", "U_effect", "U_effect_full")
 
 
@@ -210,7 +260,7 @@ def test_scaling_interval_holds_finite_numbers_and_names_every_lost_point(params
     from rgflow._io import to_json
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")       # the flow's own solver may warn; the result must not hold NaN
+        warnings.simplefilter("ignore")  # the flow's own solver may warn; the result must not hold NaN
         res = scaling_interval(**params, points=120)
     d = res.to_dict()
     bad = [(path, v) for path, v in _floats(d) if not math.isfinite(v)]
@@ -229,7 +279,7 @@ def test_scaling_interval_holds_finite_numbers_and_names_every_lost_point(params
             assert res.undefined[f"effective.{name}"].endswith(f" at {n - tau.size} of {n} points")
         else:
             assert f"effective.{name}" not in res.undefined
-    assert lost                                # each draw lost points somewhere (it held NaN before)
+    assert lost  # each draw lost points somewhere (it held NaN before)
     for g, names in {"r": ("r_hat_flow",), "U": ("U_hat_flow", "U_effect", "U_effect_full"), "s": ("s_flow",)}.items():
         part = getattr(res, g)
         assert set(part["inside"]) == set(part["measured"])
@@ -240,16 +290,47 @@ def test_scaling_interval_holds_finite_numbers_and_names_every_lost_point(params
 
 # --- item 6: the CLI ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv,code,match", [
-    (["scaling", "--alpha", "3000", "--beta", "0.3", "--P", "200", "--kappa", "3.98"], 2, r"alpha must be <= 65\.05"),
-    (["dynamics", "--alpha", "0.2", "--beta", "0.3", "--P", "100", "--kappa", "1e-30", "--U", "0.05"], 0, r"^$"),
-    (["predict", "--alpha", "0.2", "--beta", "0.3", "--P", "200", "--kappa", "3.98", "--U", "1e306", "--method",
-      "exact"], 2, r"U must be <= 1e\+300/P"),
-    (["predict", "--alpha", "100", "--beta", "0.3", "--P", "200", "--kappa", "3.98", "--U", "0.05"], 2,
-     r"alpha must be <= 65\.05"),
-    (["predict", "--alpha", "0.2", "--beta", "10", "--P", "100000", "--kappa", "1e-300", "--method", "gp"], 1,
-     r"underflows float64 .* use kappa >= 7\.04e-282"),
-])
+
+@pytest.mark.parametrize(
+    "argv,code,match",
+    [
+        (
+            ["scaling", "--alpha", "3000", "--beta", "0.3", "--P", "200", "--kappa", "3.98"],
+            2,
+            r"alpha must be <= 65\.05",
+        ),
+        (["dynamics", "--alpha", "0.2", "--beta", "0.3", "--P", "100", "--kappa", "1e-30", "--U", "0.05"], 0, r"^$"),
+        (
+            [
+                "predict",
+                "--alpha",
+                "0.2",
+                "--beta",
+                "0.3",
+                "--P",
+                "200",
+                "--kappa",
+                "3.98",
+                "--U",
+                "1e306",
+                "--method",
+                "exact",
+            ],
+            2,
+            r"U must be <= 1e\+300/P",
+        ),
+        (
+            ["predict", "--alpha", "100", "--beta", "0.3", "--P", "200", "--kappa", "3.98", "--U", "0.05"],
+            2,
+            r"alpha must be <= 65\.05",
+        ),
+        (
+            ["predict", "--alpha", "0.2", "--beta", "10", "--P", "100000", "--kappa", "1e-300", "--method", "gp"],
+            1,
+            r"underflows float64 .* use kappa >= 7\.04e-282",
+        ),
+    ],
+)
 def test_cli_reported_cases_end_in_one_line(argv, code, match):
     got, out, err = run_cli(*argv)
     assert got == code, err
@@ -300,8 +381,9 @@ def test_fuzz_findings_overflow_in_the_discrete_step_and_the_pt1_loss():
         flow(model, "discrete")
     with pytest.raises(FlowError):
         predict(model, "rg-1loop")
-    code, out, err = run_cli("flow", "--alpha", 1.0, "--beta", 0.0, "--P", 1, "--kappa", 1e-78, "--U", 1e155,
-                             "--scheme", "discrete")
+    code, out, err = run_cli(
+        "flow", "--alpha", 1.0, "--beta", 0.0, "--P", 1, "--kappa", 1e-78, "--U", 1e155, "--scheme", "discrete"
+    )
     assert code == 1 and err.startswith("rgflow: error: the flow diverged") and "Traceback" not in err
     with pytest.raises(FloatingPointError, match=r"loss sum_k <Delta_k\^2> overflows"):
         predict(Model(1.0, 0.0, 1, 1.0, U=1e155), "pt1")

@@ -1,4 +1,5 @@
 """Scaling intervals (docs/theory.md §3): measured effective exponents against the analytic band."""
+
 import json
 
 import pytest
@@ -6,8 +7,10 @@ import pytest
 from rgflow.cli import main
 from rgflow.scaling import analytic_intervals, scaling_interval, verdict
 
-CASES = [dict(alpha=0.2, beta=0.3, P=20000, kappa=20000 / 5**1.2, U=0.05),
-         dict(alpha=1.0, beta=1.5, P=20000, kappa=20000 / 5**2.0, U=0.05)]
+CASES = [
+    dict(alpha=0.2, beta=0.3, P=20000, kappa=20000 / 5**1.2, U=0.05),
+    dict(alpha=1.0, beta=1.5, P=20000, kappa=20000 / 5**2.0, U=0.05),
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -58,8 +61,26 @@ def test_paper_parameters_have_no_massless_window():
 
 
 def test_cli(capsys):
-    assert main(["scaling", "--alpha", "1", "--beta", "1.5", "--P", "2000", "--kappa", "80", "--U", "0.05",
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "scaling",
+                "--alpha",
+                "1",
+                "--beta",
+                "1.5",
+                "--P",
+                "2000",
+                "--kappa",
+                "80",
+                "--U",
+                "0.05",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     obj = json.loads(capsys.readouterr().out)
     assert {"r", "U", "s", "params"} <= set(obj)
     assert obj["U"]["interval"] == [3.0, 4.0] and obj["U"]["verdict"] == "relevant"

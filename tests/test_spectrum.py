@@ -1,5 +1,6 @@
 """Spectra as data (issue 14 item 1): PowerLaw and Measured, the Model as the only source of the
 spectrum, and every method / scheme honouring a measured spectrum."""
+
 import numpy as np
 import pytest
 
@@ -26,17 +27,21 @@ def _two_power_laws(n, seed=0):
 
 # --- validation ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lam, y, match", [
-    ([1.0, 0.5], [1.0], "same length"),
-    ([], [], "empty"),
-    ([[1.0, 0.5]], [[1.0, 0.5]], "1-D"),
-    ([1.0, np.nan], [1.0, 0.5], "finite"),
-    ([1.0, 0.5], [1.0, np.inf], "target must be finite"),
-    ([1.0, 0.0], [1.0, 0.5], "> 0"),
-    ([1.0, -0.5], [1.0, 0.5], "> 0"),
-    ([0.5, 1.0], [1.0, 0.5], "descending"),
-    ("abc", [1.0], "eigenvalues"),
-])
+
+@pytest.mark.parametrize(
+    "lam, y, match",
+    [
+        ([1.0, 0.5], [1.0], "same length"),
+        ([], [], "empty"),
+        ([[1.0, 0.5]], [[1.0, 0.5]], "1-D"),
+        ([1.0, np.nan], [1.0, 0.5], "finite"),
+        ([1.0, 0.5], [1.0, np.inf], "target must be finite"),
+        ([1.0, 0.0], [1.0, 0.5], "> 0"),
+        ([1.0, -0.5], [1.0, 0.5], "> 0"),
+        ([0.5, 1.0], [1.0, 0.5], "descending"),
+        ("abc", [1.0], "eigenvalues"),
+    ],
+)
 def test_measured_rejects_bad_arrays(lam, y, match):
     with pytest.raises(ValueError, match=match):
         Measured(lam, y)
@@ -50,8 +55,17 @@ def test_measured_keeps_read_only_copies_and_a_digest():
     assert sp == Measured([1.0, 0.5, 0.25], [0.3, -0.2, 0.1]) and sp != Measured([1.0, 0.5, 0.25], [0.3, 0.2, 0.1])
     m = Model.from_spectrum(sp, 10, 1.0, 0.1)
     assert m.cutoff == 3 and m.alpha is None and m.beta is None  # cutoff default: the number of modes
-    assert m.params == {"alpha": None, "beta": None, "P": 10, "kappa": 1.0, "U": 0.1, "cutoff": 3,
-                        "spectrum": "measured", "modes": 3, "digest": sp.digest}
+    assert m.params == {
+        "alpha": None,
+        "beta": None,
+        "P": 10,
+        "kappa": 1.0,
+        "U": 0.1,
+        "cutoff": 3,
+        "spectrum": "measured",
+        "modes": 3,
+        "digest": sp.digest,
+    }
     np.testing.assert_array_equal(m.target(), [0.3, -0.2, 0.1])  # signs kept
     with pytest.raises(ValueError, match="cutoff"):
         Model.from_spectrum(sp, 10, 1.0, cutoff=4)
@@ -67,11 +81,14 @@ def test_power_law_prefactors_and_flat_spectra():
     np.testing.assert_allclose(m.eigenvalues(), 2.0 * k**-0.5, rtol=1e-15)
     np.testing.assert_allclose(m.target() ** 2, 3.0 * k**-1.3, rtol=1e-14)
     assert m.params["A"] == 2.0 and m.params["B"] == 3.0 and m.cutoff == 50
-    assert Model(0.2, 0.3, 10, 1.0).params == {"alpha": 0.2, "beta": 0.3, "P": 10, "kappa": 1.0, "U": 0.0,
-                                               "cutoff": 10}
+    assert Model(0.2, 0.3, 10, 1.0).params == {"alpha": 0.2, "beta": 0.3, "P": 10, "kappa": 1.0, "U": 0.0, "cutoff": 10}
     with pytest.raises(ValueError, match="alpha"):
         Model(0.0, 0.3, 10, 1.0)  # the plain constructor keeps alpha > 0
-    for bad in ({"alpha": -1.0, "beta": 0.0}, {"alpha": 0.2, "beta": 0.0, "A": 0.0}, {"alpha": 0.2, "beta": 0.0, "B": -1}):
+    for bad in (
+        {"alpha": -1.0, "beta": 0.0},
+        {"alpha": 0.2, "beta": 0.0, "A": 0.0},
+        {"alpha": 0.2, "beta": 0.0, "B": -1},
+    ):
         with pytest.raises(ValueError, match="|".join(bad)):
             PowerLaw(**bad)
     with pytest.raises(ValueError, match="spectrum"):
@@ -95,6 +112,7 @@ def test_log_log_interpolation_between_modes():
 
 
 # --- the power law's own arrays give the power law ------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["gp", "pt1", "rg", "rg-1loop", "rg-cutoff", "mean-field", "exact"])
 def test_measured_copy_of_the_power_law_gives_the_same_predictions(method):
@@ -156,6 +174,7 @@ def test_measured_copy_transfer_and_curves():
 
 # --- a spectrum that is no power law is honoured ---------------------------------------------------
 
+
 def test_gp_and_learning_curve_on_a_measured_spectrum_match_the_closed_forms():
     from rgflow.curves import learning_curve
 
@@ -178,8 +197,12 @@ def test_exact_on_a_measured_spectrum_matches_brute_force_quadrature():
     lam, y, r, u = sp.eigenvalues, sp.target, m.r, m.u
     x = [np.linspace(-8, 8, 1601) * np.sqrt(lam[i]) + y[i] / (1 + r * lam[i]) for i in range(2)]
     d1, d2 = np.meshgrid(*x, indexing="ij")
-    S = ((y[0] - d1) ** 2 / (2 * lam[0]) + (y[1] - d2) ** 2 / (2 * lam[1]) + r * (d1**2 + d2**2) / 2
-         + u / 4 * (d1**2 + d2**2) ** 2)
+    S = (
+        (y[0] - d1) ** 2 / (2 * lam[0])
+        + (y[1] - d2) ** 2 / (2 * lam[1])
+        + r * (d1**2 + d2**2) / 2
+        + u / 4 * (d1**2 + d2**2) ** 2
+    )
     w = np.exp(-(S - S.min()))
     Z = w.sum()
     mean = np.array([(d1 * w).sum(), (d2 * w).sum()]) / Z

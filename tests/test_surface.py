@@ -1,4 +1,5 @@
 """Issue 9 part 1: the loss surface in (P, Λ), its scaling theory and the collapse fit."""
+
 import json
 import math
 
@@ -65,7 +66,9 @@ def test_scaling_functions_quadrature_hypergeometric_and_limits(alpha, beta):
         wv = quad(lambda x: 1 / (1 + x**A), 0, z, epsabs=0, epsrel=1e-12, limit=200)[0]
         assert scaling_function("bias", alpha, beta, z) == pytest.approx(wb, rel=1e-9)
         assert scaling_function("variance", alpha, beta, z) == pytest.approx(wv, rel=1e-9)
-        assert scaling_function("variance", alpha, beta, z) == pytest.approx(z * hyp2f1(1, 1 / A, 1 + 1 / A, -z**A), rel=1e-9)
+        assert scaling_function("variance", alpha, beta, z) == pytest.approx(
+            z * hyp2f1(1, 1 / A, 1 + 1 / A, -(z**A)), rel=1e-9
+        )
     # model-size-limited z -> 0: W_b ≈ z^(2A-β)/(2A-β), W_v ≈ z  (bias ≈ Λ^(2A-β)/((2A-β)r²), variance ≈ Λ/r)
     z = 1e-4
     assert scaling_function("bias", alpha, beta, z) * (2 * A - beta) / z ** (2 * A - beta) == pytest.approx(1, rel=1e-3)
@@ -126,8 +129,11 @@ def test_gp_fit_agrees_with_theory_within_finite_size_tolerance(params):
         assert fits.parts[part]["spread_predicted"] <= tol
 
 
-@pytest.mark.parametrize("params", [dict(alpha=0.5, beta=2.5, kappa=1.0), dict(alpha=3.0, beta=0.2, kappa=1.0)],
-                         ids=["variance-dominated", "bias-dominated"])
+@pytest.mark.parametrize(
+    "params",
+    [dict(alpha=0.5, beta=2.5, kappa=1.0), dict(alpha=3.0, beta=0.2, kappa=1.0)],
+    ids=["variance-dominated", "bias-dominated"],
+)
 def test_total_collapses_where_one_part_dominates(params):
     d = loss_surface(GRID, GRID, **params)
     c = continuum_surface(GRID, GRID, **params)
@@ -152,7 +158,9 @@ def test_total_is_not_one_scaling_form_at_the_paper_parameters():
     fits = fit_surface(d)
     pb, pv = fits.parts["bias"]["predicted"], fits.parts["variance"]["predicted"]
     for p in (pb, pv):
-        assert collapse_spread(d.P, d.cutoff, d.loss, p["c/a"], p["b/a"]) > 10 * fits.parts["variance"]["spread_predicted"]
+        assert (
+            collapse_spread(d.P, d.cutoff, d.loss, p["c/a"], p["b/a"]) > 10 * fits.parts["variance"]["spread_predicted"]
+        )
     # the fitted (effective) exponent of the total lies between the two parts' exponents
     assert pb["c/a"] < fits.parts["loss"]["fitted"]["c/a"] < pv["c/a"]
 
@@ -200,11 +208,19 @@ def test_cli_csv_rows_and_fit(capsys, tmp_path):
     assert set(fit["variance"]["fitted"]) == {"c/a", "b/a"}
 
 
-@pytest.mark.parametrize("argv,word", [
-    (("--P", "0:10:3"), "P"), (("--cutoff", "0,5"), "cutoff"), (("--cutoff", "abc"), "cutoff"),
-    (("--kappa", "-1"), "kappa"), (("--alpha", "0"), "alpha"), (("--U", "-0.1"), "U"),
-    (("--method", "nope"), "method"), (("--P", "100,200", "--fit"), "fit"),
-])
+@pytest.mark.parametrize(
+    "argv,word",
+    [
+        (("--P", "0:10:3"), "P"),
+        (("--cutoff", "0,5"), "cutoff"),
+        (("--cutoff", "abc"), "cutoff"),
+        (("--kappa", "-1"), "kappa"),
+        (("--alpha", "0"), "alpha"),
+        (("--U", "-0.1"), "U"),
+        (("--method", "nope"), "method"),
+        (("--P", "100,200", "--fit"), "fit"),
+    ],
+)
 def test_cli_bad_input_one_line_status_2(capsys, argv, word):
     args = list(ARGS)
     for flag, value in zip(argv[::2], argv[1::2]):
@@ -252,8 +268,15 @@ def test_fit_surface_refuses_the_renormalized_ridge_whose_exponents_it_does_not_
 def test_fit_at_a_nearly_degenerate_jacobian_gives_finite_errors():
     """σ_min/σ_max of the Jacobian just above the 1e-10 bound: JᵀJ is singular in float64, its SVD is not
     (this raised numpy's LinAlgError 'Singular matrix'); the error bars come out finite and positive."""
-    S = loss_surface("20:844:5", "20:844:5", 3.87377706139893, -0.41698981488831594, 3.7997527020264766e-241,
-                     1.2371477457095842e-286, "gp")
+    S = loss_surface(
+        "20:844:5",
+        "20:844:5",
+        3.87377706139893,
+        -0.41698981488831594,
+        3.7997527020264766e-241,
+        1.2371477457095842e-286,
+        "gp",
+    )
     part = fit_surface(S, parts=("variance",)).parts["variance"]
     assert all(math.isfinite(v) and v > 0 for v in part["stderr"].values())
     assert all(math.isfinite(v) for v in part["fitted"].values())

@@ -1,5 +1,6 @@
 """rgflow.sweep / rgflow sweep: tables over parameter products, serial = process pool = Dask cluster,
 interrupt and resume, the output contract."""
+
 import importlib
 import io
 import json
@@ -23,8 +24,12 @@ GRID = dict(alpha=0.2, beta=0.3, P=[100, 200], kappa=[1, 4], U=[0, 0.05])
 def test_rows_follow_the_product_and_equal_the_closed_form_at_U0():
     rows = rgflow.sweep(alpha=[0.2, 0.5], beta="0.3", P="100,300", kappa="1:100:3", method="gp")
     assert len(rows) == 2 * 2 * 3
-    assert [(r["alpha"], r["P"], r["kappa"]) for r in rows[:4]] == [(0.2, 100, 1.0), (0.2, 100, 10.0),
-                                                                    (0.2, 100, 100.0), (0.2, 300, 1.0)]
+    assert [(r["alpha"], r["P"], r["kappa"]) for r in rows[:4]] == [
+        (0.2, 100, 1.0),
+        (0.2, 100, 10.0),
+        (0.2, 100, 100.0),
+        (0.2, 300, 1.0),
+    ]
     for r in rows:
         k = np.arange(1, r["P"] + 1.0)
         lam, y = k ** -(1 + r["alpha"]), k ** (-(1 + r["beta"]) / 2)
@@ -43,20 +48,65 @@ def test_process_pool_rows_are_bit_identical_to_serial():
 
 
 def test_dask_cluster_rows_equal_serial(capsys):
-    distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install rgflow[dask])")
+    distributed = pytest.importorskip(
+        "distributed", reason="Dask distributed is not installed (pip install rgflow[dask])"
+    )
     serial = rgflow.sweep(**GRID, method="exact")
-    with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         assert rgflow.sweep(**GRID, method="exact", client=client) == serial
         # the command line on the same cluster, by its address
-        assert main(["sweep", "--alpha", "0.2", "--beta", "0.3", "--P", "100,200", "--kappa", "1,4", "--U", "0,0.05",
-                     "--method", "exact", "--scheduler", cluster.scheduler_address, "--format", "json"]) == 0
+        assert (
+            main(
+                [
+                    "sweep",
+                    "--alpha",
+                    "0.2",
+                    "--beta",
+                    "0.3",
+                    "--P",
+                    "100,200",
+                    "--kappa",
+                    "1,4",
+                    "--U",
+                    "0,0.05",
+                    "--method",
+                    "exact",
+                    "--scheduler",
+                    cluster.scheduler_address,
+                    "--format",
+                    "json",
+                ]
+            )
+            == 0
+        )
         assert json.loads(capsys.readouterr().out) == serial
 
 
 def test_cli_contract_json_rows_with_parameters_and_moments(capsys):
-    argv = ["sweep", "--alpha", "0.2", "--beta", "0.3", "--P", "100,200", "--kappa", "1,4", "--U", "0,0.05",
-            "--method", "rg", "--workers", "2", "--format", "json"]
+    argv = [
+        "sweep",
+        "--alpha",
+        "0.2",
+        "--beta",
+        "0.3",
+        "--P",
+        "100,200",
+        "--kappa",
+        "1,4",
+        "--U",
+        "0,0.05",
+        "--method",
+        "rg",
+        "--workers",
+        "2",
+        "--format",
+        "json",
+    ]
     assert main(argv) == 0
     out = capsys.readouterr()
     rows = json.loads(out.out)
@@ -66,15 +116,34 @@ def test_cli_contract_json_rows_with_parameters_and_moments(capsys):
         assert {"alpha", "beta", "P", "kappa", "U", "cutoff", "loss", "bias", "variance"} <= set(r)
         pred = rgflow.predict(Model(r["alpha"], r["beta"], r["P"], r["kappa"], r["U"]), "rg")
         assert (r["bias"], r["variance"]) == (pred.bias, pred.variance)
-    assert {(r["P"], r["kappa"], r["U"]) for r in rows} == {(P, k, U) for P in (100, 200) for k in (1.0, 4.0)
-                                                           for U in (0.0, 0.05)}
+    assert {(r["P"], r["kappa"], r["U"]) for r in rows} == {
+        (P, k, U) for P in (100, 200) for k in (1.0, 4.0) for U in (0.0, 0.05)
+    }
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_interrupt_leaves_the_rows_done_and_resume_finishes(tmp_path, monkeypatch, fmt):
     out = tmp_path / f"table.{fmt}"
-    argv = ["sweep", "--alpha", "0.2", "--beta", "0.3", "--P", "100,200", "--kappa", "1,4", "--U", "0,0.05",
-            "--method", "pt1", "--format", fmt, "--out", str(out), "--quiet"]
+    argv = [
+        "sweep",
+        "--alpha",
+        "0.2",
+        "--beta",
+        "0.3",
+        "--P",
+        "100,200",
+        "--kappa",
+        "1,4",
+        "--U",
+        "0,0.05",
+        "--method",
+        "pt1",
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     real, calls = sweep_mod.evaluate, []
 
     def interrupted(task, *args):
@@ -90,19 +159,20 @@ def test_interrupt_leaves_the_rows_done_and_resume_finishes(tmp_path, monkeypatc
     monkeypatch.setattr(sweep_mod, "evaluate", lambda task, *args: calls.append(task) or real(task, *args))
     calls.clear()
     assert main(argv + ["--resume"]) == 0
-    assert len(calls) == 5                               # only the rows not done
+    assert len(calls) == 5  # only the rows not done
     full = sweep_mod.from_text(out.read_text(), fmt)
     fresh = rgflow.sweep(**GRID, method="pt1")
-    assert full == fresh                                 # floats round-trip exactly in both formats
+    assert full == fresh  # floats round-trip exactly in both formats
 
 
 def test_transfer_and_scaling_observables():
-    rows = rgflow.sweep(alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=[0.05, 0.1],
-                        observable="transfer", options={"P_new": 500})
+    rows = rgflow.sweep(
+        alpha=0.2, beta=0.3, P=1000, kappa=1000 / 100**1.2, U=[0.05, 0.1], observable="transfer", options={"P_new": 500}
+    )
     for r in rows:
         new = transfer(Model(0.2, 0.3, 1000, r["kappa"], r["U"]), 500).model
         assert (r["kappa_new"], r["U_new"], r["P_new"]) == (new.kappa, new.U, 500)
-    row, = rgflow.sweep(alpha=0.2, beta=0.3, P=1000, kappa=4.0, U=0.05, observable="scaling")
+    (row,) = rgflow.sweep(alpha=0.2, beta=0.3, P=1000, kappa=4.0, U=0.05, observable="scaling")
     ref = rgflow.scaling_interval(0.2, 0.3, 1000, 4.0, 0.05)
     assert [row["U_lo"], row["U_hi"]] == ref.U["interval"]
     assert row["U_verdict"] == ref.U["verdict"]
@@ -112,6 +182,7 @@ def test_registered_observable_is_used():
     @sweep_mod.register("mu")
     def _mu(model, method):
         from rgflow.exact import saddle
+
         return {"mu": saddle(model)}
 
     try:
@@ -122,7 +193,9 @@ def test_registered_observable_is_used():
 
 
 def test_failed_combination_gives_a_row_with_its_error():
-    rows = rgflow.sweep(alpha=0.2, beta=0.3, P=1000, kappa=4.0, U=[0.05, 1e6], method="rg-1loop")  # the one-loop reading breaks down at U = 1e6
+    rows = rgflow.sweep(
+        alpha=0.2, beta=0.3, P=1000, kappa=4.0, U=[0.05, 1e6], method="rg-1loop"
+    )  # the one-loop reading breaks down at U = 1e6
     assert "error" not in rows[0] and rows[0]["loss"] > 0
     assert rows[1]["error"].startswith("FlowError") and "loss" not in rows[1]
     text = sweep_mod.to_text(rows, "csv")
@@ -150,12 +223,16 @@ def test_parse_values_and_bad_input():
 
 
 def test_rgflow_sweep_is_the_function_in_either_import_order():
-    code = ("import inspect, rgflow\n"
-            "assert inspect.isfunction(rgflow.sweep)\n"
-            "import rgflow.sweep\n"
-            "assert inspect.isfunction(rgflow.sweep)\n")
-    other = ("import rgflow.sweep, rgflow\n"
-             "assert rgflow.sweep(alpha=0.2, beta=0.3, P=100, kappa=1.0, method='gp')[0]['P'] == 100\n")
+    code = (
+        "import inspect, rgflow\n"
+        "assert inspect.isfunction(rgflow.sweep)\n"
+        "import rgflow.sweep\n"
+        "assert inspect.isfunction(rgflow.sweep)\n"
+    )
+    other = (
+        "import rgflow.sweep, rgflow\n"
+        "assert rgflow.sweep(alpha=0.2, beta=0.3, P=100, kappa=1.0, method='gp')[0]['P'] == 100\n"
+    )
     for c in (code, other):
         proc = subprocess.run([sys.executable, "-c", c], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr

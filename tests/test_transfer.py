@@ -1,4 +1,5 @@
 """Hyperparameter transfer (docs/theory.md §4 check 6) against `exact`, its inverse, and the CLI."""
+
 import json
 
 import numpy as np
@@ -140,7 +141,7 @@ def test_other_bad_inputs():
 
 def test_inverse_without_solution_is_a_clear_error():
     """Tiny mass and strong coupling: reaching r at mode P would need r' < 0 at P' = 10 P."""
-    m = Model(0.2, 0.3, 1000, 1000.0, 0.5)    # r = 1, u = 500
+    m = Model(0.2, 0.3, 1000, 1000.0, 0.5)  # r = 1, u = 500
     with pytest.raises(TransferError, match="no couplings at P'=10000"):
         transfer(m, 10000)
     assert issubclass(TransferError, FlowError)
@@ -152,6 +153,7 @@ def test_transfer_map_agrees_with_transfer():
     assert d["P_new"] == [100, 500, 1000, 2000, 10000] and d["ratio"] == [0.1, 0.5, 1.0, 2.0, 10.0]
     assert {"params", "method", "version"} <= set(d)
     json.dumps(d, allow_nan=False)
+
     def cell(name, U, P_new):
         c = d[name]
         (n,) = [n for n in range(len(c["value"])) if c["U"][n] == U and c["P_new"][n] == P_new]
@@ -162,14 +164,31 @@ def test_transfer_map_agrees_with_transfer():
         assert cell("kappa_ratio", 0.1, P_new) == pytest.approx(t.kappa / m.kappa, rel=1e-10)
         assert cell("U_ratio", 0.1, P_new) == pytest.approx(t.U / 0.1, rel=1e-10)
         assert cell("kappa_ratio", 0.0, P_new) == pytest.approx(P_new / 1000, rel=1e-14)
-    assert 0.0 not in d["U_ratio"]["U"] and "0/0" in d["undefined"]["U_ratio"]    # Ũ/U at U = 0: absent, named
+    assert 0.0 not in d["U_ratio"]["U"] and "0/0" in d["undefined"]["U_ratio"]  # Ũ/U at U = 0: absent, named
     assert cell("kappa_ratio", 0.05, 1000) == pytest.approx(1.0) and cell("U_ratio", 0.05, 1000) == pytest.approx(1.0)
 
 
 def test_cli_json(capsys):
     a, b, P, kappa, U = PAPER
-    rc = main(["transfer", "--alpha", str(a), "--beta", str(b), "--P", str(P), "--kappa", repr(kappa),
-               "--U", str(U), "--to-P", "500", "--format", "json"])
+    rc = main(
+        [
+            "transfer",
+            "--alpha",
+            str(a),
+            "--beta",
+            str(b),
+            "--P",
+            str(P),
+            "--kappa",
+            repr(kappa),
+            "--U",
+            str(U),
+            "--to-P",
+            "500",
+            "--format",
+            "json",
+        ]
+    )
     assert rc == 0
     obj = json.loads(capsys.readouterr().out)
     assert {"P", "kappa", "U", "r", "u"} <= set(obj) <= {"P", "kappa", "U", "r", "u", "params", "version"}
@@ -181,8 +200,25 @@ def test_cli_json(capsys):
 
 
 def test_cli_csv(capsys):
-    rc = main(["transfer", "--alpha", "0.2", "--beta", "0.3", "--P", "1000", "--kappa", "4", "--U", "0.05",
-               "--to-P", "2000", "--format", "csv"])
+    rc = main(
+        [
+            "transfer",
+            "--alpha",
+            "0.2",
+            "--beta",
+            "0.3",
+            "--P",
+            "1000",
+            "--kappa",
+            "4",
+            "--U",
+            "0.05",
+            "--to-P",
+            "2000",
+            "--format",
+            "csv",
+        ]
+    )
     assert rc == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("# ") and lines[1] == "P,kappa,U,r,u" and len(lines) == 3
@@ -190,8 +226,9 @@ def test_cli_csv(capsys):
 
 @pytest.mark.parametrize("to_P", ["0", "-10", "2.5", "many"])
 def test_cli_bad_to_P(capsys, to_P):
-    rc = main(["transfer", "--alpha", "0.2", "--beta", "0.3", "--P", "1000", "--kappa", "4", "--U", "0.05",
-               "--to-P", to_P])
+    rc = main(
+        ["transfer", "--alpha", "0.2", "--beta", "0.3", "--P", "1000", "--kappa", "4", "--U", "0.05", "--to-P", to_P]
+    )
     assert rc == 2
     out = capsys.readouterr()
     assert out.out == ""
@@ -200,8 +237,23 @@ def test_cli_bad_to_P(capsys, to_P):
 
 
 def test_cli_failed_inverse_exits_1(capsys):
-    rc = main(["transfer", "--alpha", "0.2", "--beta", "0.3", "--P", "1000", "--kappa", "1000", "--U", "0.5",
-               "--to-P", "10000"])
+    rc = main(
+        [
+            "transfer",
+            "--alpha",
+            "0.2",
+            "--beta",
+            "0.3",
+            "--P",
+            "1000",
+            "--kappa",
+            "1000",
+            "--U",
+            "0.5",
+            "--to-P",
+            "10000",
+        ]
+    )
     assert rc == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rgflow: error:")

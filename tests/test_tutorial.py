@@ -1,5 +1,6 @@
 """docs/tutorial.md runs: every ```python block, in order, in one namespace, in a temporary folder
 with the Agg backend (the figures it writes land there)."""
+
 import os
 import pathlib
 import re
@@ -22,17 +23,17 @@ def test_blocks_are_found():
 
 
 def test_tutorial_runs(tmp_path, monkeypatch):
-    pytest.importorskip("sklearn")   # section 10 measures a spectrum on sklearn's digits
+    pytest.importorskip("sklearn")  # section 10 measures a spectrum on sklearn's digits
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(tmp_path)
     import matplotlib
 
     namespace = {"__name__": "__tutorial__"}
-    with matplotlib.rc_context():   # a reader's fresh matplotlib, whatever earlier tests changed
+    with matplotlib.rc_context():  # a reader's fresh matplotlib, whatever earlier tests changed
         matplotlib.rcdefaults()
         for i, block in enumerate(python_blocks(TUTORIAL.read_text(encoding="utf-8")), 1):
             code = compile(block, f"{TUTORIAL.name}, python block {i}", "exec")
-            exec(code, namespace)   # an exception or a failed assert names the block
+            exec(code, namespace)  # an exception or a failed assert names the block
     written = sorted(p.name for p in tmp_path.iterdir())
     for name in ("predictor.png", "cutoffs.png", "learning-curve.png", "flow-field.png", "transfer.png"):
         assert name in written and os.path.getsize(tmp_path / name) > 1000

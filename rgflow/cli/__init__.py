@@ -25,6 +25,7 @@ Conventions (every subcommand)
 * Bad input: one line ``rgflow: error: …`` on stderr, exit status 2; numerical trouble (a flow outside
   the range of the expansion, an unconverged quadrature) the same kind of line, exit status 1.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -34,8 +35,23 @@ from ._common import COMMANDS, Parser, UsageError, check_paths, check_plot, reso
 
 __all__ = ["main", "run", "build_parser", "SUBCOMMANDS"]
 
-SUBCOMMANDS = ("predict", "flow", "transfer", "curve", "scaling", "field", "surface", "dynamics", "sweep", "spectrum",
-               "krr", "ridge", "fit", "derive", "figures")
+SUBCOMMANDS = (
+    "predict",
+    "flow",
+    "transfer",
+    "curve",
+    "scaling",
+    "field",
+    "surface",
+    "dynamics",
+    "sweep",
+    "spectrum",
+    "krr",
+    "ridge",
+    "fit",
+    "derive",
+    "figures",
+)
 
 
 def build_parser():
@@ -44,15 +60,22 @@ def build_parser():
 
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}")
-    parser = Parser(prog="rgflow",
-                    description="Wilsonian RG for kernel regression and wide networks, on power-law or measured spectra.",
-                    epilog="Run `rgflow SUBCOMMAND --help` for the options and an example of each.")
+    parser = Parser(
+        prog="rgflow",
+        description="Wilsonian RG for kernel regression and wide networks, on power-law or measured spectra.",
+        epilog="Run `rgflow SUBCOMMAND --help` for the options and an example of each.",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="SUBCOMMAND")
     for name in SUBCOMMANDS:
         cmd = COMMANDS[name]
-        p = sub.add_parser(name, help=cmd.help, description=cmd.description,
-                           epilog=f"example:\n  {cmd.example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=cmd.help,
+            description=cmd.description,
+            epilog=f"example:\n  {cmd.example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         cmd.arguments(p)
     return parser
 
@@ -73,10 +96,10 @@ def main(argv=None) -> int:
     show = warnings.showwarning
     restore = None
     try:
-        restore = handle_signals()   # first: SIGINT/SIGTERM while numpy and scipy load is one line too
+        restore = handle_signals()  # first: SIGINT/SIGTERM while numpy and scipy load is one line too
         warnings.showwarning = _one_line_warning
         return _dispatch(argv)
-    except KeyboardInterrupt as exc:   # SIGINT: 130, SIGTERM: 143 (rgflow._io.Interrupted)
+    except KeyboardInterrupt as exc:  # SIGINT: 130, SIGTERM: 143 (rgflow._io.Interrupted)
         say(f"rgflow: error: {exc}" if getattr(exc, "signum", None) else "rgflow: error: interrupted")
         return getattr(exc, "exit_status", 130)
     except Exception as exc:  # noqa: BLE001  (every exception ends in one line, never a traceback)
@@ -89,14 +112,16 @@ def main(argv=None) -> int:
         warnings.showwarning = show
 
 
-def _one_line_warning(message, category, filename, *args, **kw):   # warnings (pt1 outside its range) as one line
+def _one_line_warning(message, category, filename, *args, **kw):  # warnings (pt1 outside its range) as one line
     import pathlib
 
     from .._io import say
 
-    if issubclass(category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)) \
-            and "rgflow" not in pathlib.PurePath(filename).parts:
-        return                          # a library's deprecation notice is not the user's business
+    if (
+        issubclass(category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning))
+        and "rgflow" not in pathlib.PurePath(filename).parts
+    ):
+        return  # a library's deprecation notice is not the user's business
     say(f"rgflow: warning: {message}")
 
 
@@ -106,6 +131,7 @@ def _dispatch(argv) -> int:
     if ns.version:
         from .._io import write_output
         from .._version import __version__
+
         write_output(None, __version__ + "\n")
         return 0
     if ns.command is None:
@@ -128,17 +154,22 @@ def _explain(exc) -> tuple:
         return str(exc), 2
     if isinstance(exc, (FlowError, ConvergenceError, FloatingPointError, OverflowError)):
         return str(exc), 1
-    if isinstance(exc, OSError):   # reading errors are ValueErrors of the readers: this is the output
+    if isinstance(exc, OSError):  # reading errors are ValueErrors of the readers: this is the output
         where = f": {exc.filename!r}" if getattr(exc, "filename", None) else ""
         return f"cannot write the output{where}: {exc.strerror or exc}", 2
     if isinstance(exc, MemoryError):
-        return "out of memory: the computation asked is too large for this machine (lower the cutoff, the grid or the sizes)", 1
+        return (
+            "out of memory: the computation asked is too large for this machine (lower the cutoff, the grid or the sizes)",
+            1,
+        )
     if isinstance(exc, ImportError):
         return str(exc) if "pip install" in str(exc) else f"a module is missing: {exc}", 1
     if os.environ.get("RGFLOW_DEBUG"):
         raise exc
-    return (f"internal error ({type(exc).__name__}: {str(exc)[:200]}); please report it with the command line "
-            "(RGFLOW_DEBUG=1 shows the traceback)"), 1
+    return (
+        f"internal error ({type(exc).__name__}: {str(exc)[:200]}); please report it with the command line "
+        "(RGFLOW_DEBUG=1 shows the traceback)"
+    ), 1
 
 
 def run():  # console-script entry point

@@ -4,6 +4,7 @@ A subcommand is a module of :mod:`rgflow.cli` with an ``arguments(parser)`` func
 ``run(ns)`` function registered by :func:`command`; :func:`rgflow.cli.build_parser` builds the parser
 from the registry :data:`COMMANDS` and :func:`rgflow.cli.main` dispatches through it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ from typing import Callable
 
 from ..model import RIDGES
 
-DEFAULT_METHOD = "rg"                       # the --method default of every predictor subcommand
+DEFAULT_METHOD = "rg"  # the --method default of every predictor subcommand
 PLOT_EXTS = (".png", ".pdf", ".svg")
 VALUES_FORMS = "a comma-separated list (100,200,400) or a log-spaced range START:STOP:NUM (100:1e5:20)"
 
@@ -45,9 +46,11 @@ COMMANDS: dict = {}
 
 def command(name, *, help, description, example, arguments=lambda parser: None):
     """Register ``run(ns)`` as the subcommand ``name`` (decorator)."""
+
     def register(run):
         COMMANDS[name] = Command(name, help, description, example, arguments, run)
         return run
+
     return register
 
 
@@ -77,15 +80,17 @@ def integer(text):
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if not value.is_finite() or value != value.to_integral_value():
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
-    if value.adjusted() > 30:     # far beyond every allowed range (P <= 2**53); not expanded into digits
+    if value.adjusted() > 30:  # far beyond every allowed range (P <= 2**53); not expanded into digits
         raise argparse.ArgumentTypeError(f"expected an integer below 1e30, got {str(text)[:40]!r}")
     return int(value)
 
 
 # --- the model arguments: declared once, read once ---------------------------------------------
 
-def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_required=True, cutoff_default=None,
-                   spectrum=True):
+
+def add_model_args(
+    p, *, P="one", cutoff="one", kappa=True, U=True, beta_required=True, cutoff_default=None, spectrum=True
+):
     """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (docs/theory.md §1 names), the measured
     spectrum ``--spectrum FILE`` (instead of --alpha/--beta; ``spectrum=False``: not taken) and, with
     ``kappa``, the ridge ``--ridge bare|renormalized`` (docs/theory.md §5).
@@ -94,18 +99,32 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
     range, ``ns.P_values`` / ``ns.cutoff_values``) or None (not taken). :func:`model_from` reads them
     all (:func:`spectrum_from` the file), so every subcommand gets them at once.
     """
-    need = "" if spectrum else None   # --alpha/--beta required unless --spectrum FILE is given (checked in spectrum_from)
-    p.add_argument("--alpha", type=real, required=need is None,
-                   help="spectrum exponent, λ_k = k^-(1+α), α > 0" + ("" if need is None else " (or --spectrum)"))
+    need = (
+        "" if spectrum else None
+    )  # --alpha/--beta required unless --spectrum FILE is given (checked in spectrum_from)
+    p.add_argument(
+        "--alpha",
+        type=real,
+        required=need is None,
+        help="spectrum exponent, λ_k = k^-(1+α), α > 0" + ("" if need is None else " (or --spectrum)"),
+    )
     if beta_required:
-        p.add_argument("--beta", type=real, required=need is None,
-                       help="target exponent, y_k² = k^-(1+β), β > -1" + ("" if need is None else " (or --spectrum)"))
+        p.add_argument(
+            "--beta",
+            type=real,
+            required=need is None,
+            help="target exponent, y_k² = k^-(1+β), β > -1" + ("" if need is None else " (or --spectrum)"),
+        )
     else:
         p.add_argument("--beta", type=real, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
     if spectrum:
-        p.add_argument("--spectrum", default=None, metavar="FILE",
-                       help="a measured spectrum instead of the power law: .npz with arrays eigenvalues and "
-                            "target, or .csv with columns eigenvalue,target (cutoff default: its number of modes)")
+        p.add_argument(
+            "--spectrum",
+            default=None,
+            metavar="FILE",
+            help="a measured spectrum instead of the power law: .npz with arrays eigenvalues and "
+            "target, or .csv with columns eigenvalue,target (cutoff default: its number of modes)",
+        )
     p.set_defaults(_beta_required=beta_required)
     if P == "one":
         p.add_argument("--P", type=integer, required=True, help="training samples P >= 1")
@@ -113,15 +132,23 @@ def add_model_args(p, *, P="one", cutoff="one", kappa=True, U=True, beta_require
         p.add_argument("--P", dest="P_values", required=True, help=f"training samples P: {VALUES_FORMS}")
     if kappa:
         p.add_argument("--kappa", type=real, required=True, help="ridge κ > 0 (mass r = P/κ)")
-        p.add_argument("--ridge", choices=RIDGES, default="bare",
-                       help="bare: the mass r = P/κ (default, the paper's); renormalized: r = 1/K with the "
-                            "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5)")
+        p.add_argument(
+            "--ridge",
+            choices=RIDGES,
+            default="bare",
+            help="bare: the mass r = P/κ (default, the paper's); renormalized: r = 1/K with the "
+            "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5)",
+        )
     if U:
         p.add_argument("--U", type=real, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
         add_network_args(p)
     if cutoff == "one":
-        p.add_argument("--cutoff", type=integer, default=cutoff_default,
-                       help=f"number of modes Λ (default {cutoff_default if cutoff_default else 'P, or the modes of --spectrum'})")
+        p.add_argument(
+            "--cutoff",
+            type=integer,
+            default=cutoff_default,
+            help=f"number of modes Λ (default {cutoff_default if cutoff_default else 'P, or the modes of --spectrum'})",
+        )
     elif cutoff == "list":
         p.add_argument("--cutoff", dest="cutoff_values", required=True, help=f"cutoffs Λ (model size): {VALUES_FORMS}")
 
@@ -130,12 +157,20 @@ def add_network_args(p):
     """--width, --depth, --parameterization: a finite-width network instead of the quartic (docs/networks.md)."""
     from ..model import PARAMETERIZATIONS
 
-    p.add_argument("--width", type=integer, default=None,
-                   help="width N >= 1 of a network (L linear hidden layers on the kernel's features); its finite "
-                        "width is the coupling (U must be 0); default: no network")
+    p.add_argument(
+        "--width",
+        type=integer,
+        default=None,
+        help="width N >= 1 of a network (L linear hidden layers on the kernel's features); its finite "
+        "width is the coupling (U must be 0); default: no network",
+    )
     p.add_argument("--depth", type=integer, default=None, help="hidden layers L >= 1 of the network (default 1)")
-    p.add_argument("--parameterization", choices=PARAMETERIZATIONS, default=None,
-                   help="standard (g = 1, T = κ; the default) or mean-field (g = 1/N, T = κ/N)")
+    p.add_argument(
+        "--parameterization",
+        choices=PARAMETERIZATIONS,
+        default=None,
+        help="standard (g = 1, T = κ; the default) or mean-field (g = 1/N, T = κ/N)",
+    )
 
 
 def network_from(ns) -> dict:
@@ -152,8 +187,11 @@ def spectrum_from(ns):
     for the power law. ValueError if both --spectrum and --alpha/--beta are given, or neither."""
     path = getattr(ns, "spectrum", None)
     if path is None:
-        missing = [f"--{k}" for k in ("alpha", "beta") if getattr(ns, k, None) is None
-                   and (k == "alpha" or getattr(ns, "_beta_required", True))]
+        missing = [
+            f"--{k}"
+            for k in ("alpha", "beta")
+            if getattr(ns, k, None) is None and (k == "alpha" or getattr(ns, "_beta_required", True))
+        ]
         if missing:
             raise ValueError(f"the following arguments are required: {', '.join(missing)} (or --spectrum FILE)")
         return None
@@ -165,7 +203,7 @@ def spectrum_from(ns):
         from ..data import load_spectrum
         from ..spectrum import Measured
 
-        cached = Measured.from_data(load_spectrum(path))   # meta dropped_power: the unlearnable floor
+        cached = Measured.from_data(load_spectrum(path))  # meta dropped_power: the unlearnable floor
         ns._measured = cached
     return cached
 
@@ -175,9 +213,18 @@ def model_from(ns, **changes):
     the power law of --alpha/--beta or the measured --spectrum, with --ridge."""
     from ..model import Model
 
-    args = {"alpha": ns.alpha, "beta": ns.beta, "P": getattr(ns, "P", None), "kappa": ns.kappa,
-            "U": ns.U, "cutoff": getattr(ns, "cutoff", None), "spectrum": spectrum_from(ns),
-            "ridge": getattr(ns, "ridge", "bare"), **network_from(ns), **changes}
+    args = {
+        "alpha": ns.alpha,
+        "beta": ns.beta,
+        "P": getattr(ns, "P", None),
+        "kappa": ns.kappa,
+        "U": ns.U,
+        "cutoff": getattr(ns, "cutoff", None),
+        "spectrum": spectrum_from(ns),
+        "ridge": getattr(ns, "ridge", "bare"),
+        **network_from(ns),
+        **changes,
+    }
     return Model.build(**args)
 
 
@@ -230,10 +277,12 @@ def predictor_options(ns, **extra) -> dict:
 
 # --- the output: one function for every subcommand ---------------------------------------------
 
+
 def add_summary_arg(p):
     """--summary: only the scalars of the result (no per-mode or per-point arrays)."""
-    p.add_argument("--summary", action="store_true",
-                   help="only the scalars (loss, bias, ... and the parameters), not the arrays")
+    p.add_argument(
+        "--summary", action="store_true", help="only the scalars (loss, bias, ... and the parameters), not the arrays"
+    )
 
 
 def resolve_format(ns) -> None:
@@ -258,14 +307,19 @@ def scalars(data, prefix="") -> dict:
 
 def add_output_args(p, *, plot=True, format_default="json", format_help=None, out_help=None, formats=("json", "csv")):
     """--format json|csv (or ``formats``), --out FILE (default stdout) and, for subcommands that draw, --plot FILE."""
-    p.add_argument("--format", choices=formats, default=None,
-                   help=format_help or f"output format (default {format_default})")
+    p.add_argument(
+        "--format", choices=formats, default=None, help=format_help or f"output format (default {format_default})"
+    )
     p.set_defaults(_format_default=format_default)
     p.add_argument("--out", default=None, help=out_help or "write to this file (atomically) instead of stdout")
     if plot:
-        p.add_argument("--plot", default=None, metavar="FILE",
-                       help="draw the result into FILE (.png, .pdf or .svg); alone (no --out, no --format) "
-                            "it writes only the plot")
+        p.add_argument(
+            "--plot",
+            default=None,
+            metavar="FILE",
+            help="draw the result into FILE (.png, .pdf or .svg); alone (no --out, no --format) "
+            "it writes only the plot",
+        )
 
 
 PATH_FLAGS = ("out", "plot", "spectrum", "gram", "target", "features", "labels")
@@ -304,8 +358,13 @@ def emit(ns, result, *, data=None, rows=None, plot=None, text=None) -> None:
     scalar of the JSON as ``# key=value`` comment lines after the header line."""
     from .._io import to_csv, to_json
 
-    plot_only = plot is not None and getattr(ns, "plot", None) and not ns.out \
-        and not getattr(ns, "format_given", True) and not getattr(ns, "summary", False)
+    plot_only = (
+        plot is not None
+        and getattr(ns, "plot", None)
+        and not ns.out
+        and not getattr(ns, "format_given", True)
+        and not getattr(ns, "summary", False)
+    )
     if ns.format == "text":
         write(ns, text)
     elif plot_only:
@@ -323,8 +382,11 @@ def emit(ns, result, *, data=None, rows=None, plot=None, text=None) -> None:
             write(ns, to_json(full))
         else:
             header, columns = result.to_rows() if rows is None else rows
-            extra = {k: v for k, v in scalars(full).items()
-                     if k not in header and k.split(".")[-1] not in header and k not in columns}
+            extra = {
+                k: v
+                for k, v in scalars(full).items()
+                if k not in header and k.split(".")[-1] not in header and k not in columns
+            }
             write(ns, to_csv(header, columns, extra))
     if plot is not None and getattr(ns, "plot", None):
         from ..plotting import quick

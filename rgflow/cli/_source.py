@@ -2,6 +2,7 @@
 ``--gram FILE.npy --target FILE.npy``, ``--features FILE --labels FILE --kernel NAME [--kernel-param
 KEY=VALUE ...] [--standardize]`` or ``--dataset NAME [--dataset-target class|smooth] --kernel NAME``.
 CSV files may start with a header row."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,26 +19,53 @@ def add_source_args(p):
 
     src = p.add_argument_group("source (exactly one)")
     src.add_argument("--gram", default=None, metavar="FILE.npy", help="an N × N Gram matrix (with --target)")
-    src.add_argument("--features", default=None, metavar="FILE",
-                     help="an N × d feature matrix, .npy or .csv (with --labels and --kernel)")
-    src.add_argument("--dataset", choices=DATASETS, default=None,
-                     help="a data set bundled with scikit-learn (features standardized; needs rgflow[data])")
+    src.add_argument(
+        "--features",
+        default=None,
+        metavar="FILE",
+        help="an N × d feature matrix, .npy or .csv (with --labels and --kernel)",
+    )
+    src.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=None,
+        help="a data set bundled with scikit-learn (features standardized; needs rgflow[data])",
+    )
     p.add_argument("--target", default=None, metavar="FILE.npy", help="target values f_i (length N) of --gram")
     p.add_argument("--labels", default=None, metavar="FILE", help="target values f_i of --features (.npy or .csv)")
-    p.add_argument("--dataset-target", dest="dataset_target", choices=TARGETS, default="class",
-                   help="target of --dataset: class (one-vs-rest indicator, default) or smooth (tanh of a "
-                        "random projection), as in rgflow.krr.real_dataset")
-    p.add_argument("--kernel", default="rbf", metavar="NAME",
-                   help="kernel of --features/--dataset (default rbf): " + ", ".join(kernel_names()) +
-                        " (rgflow's own, scikit-learn's pairwise names, its Gaussian-process kernels)")
-    p.add_argument("--kernel-param", dest="kernel_param", action="append", default=None, metavar="KEY=VALUE",
-                   help="a parameter of --kernel, repeatable (e.g. --kernel ntk-relu --kernel-param depth=3, "
-                        "--kernel matern --kernel-param nu=1.5 --kernel-param length_scale=2)")
+    p.add_argument(
+        "--dataset-target",
+        dest="dataset_target",
+        choices=TARGETS,
+        default="class",
+        help="target of --dataset: class (one-vs-rest indicator, default) or smooth (tanh of a "
+        "random projection), as in rgflow.krr.real_dataset",
+    )
+    p.add_argument(
+        "--kernel",
+        default="rbf",
+        metavar="NAME",
+        help="kernel of --features/--dataset (default rbf): "
+        + ", ".join(kernel_names())
+        + " (rgflow's own, scikit-learn's pairwise names, its Gaussian-process kernels)",
+    )
+    p.add_argument(
+        "--kernel-param",
+        dest="kernel_param",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help="a parameter of --kernel, repeatable (e.g. --kernel ntk-relu --kernel-param depth=3, "
+        "--kernel matern --kernel-param nu=1.5 --kernel-param length_scale=2)",
+    )
     p.add_argument("--gamma", type=real, default=None, help="width of rbf/laplace (default 1/d)")
     p.add_argument("--bias", type=real, default=None, help="bias variance of the ntk kernel (default 1)")
-    p.add_argument("--standardize", action="store_true",
-                   help="standardize the --features columns (zero mean, unit variance; --dataset already is); "
-                        "without it a warning when the columns' scales differ by more than 100x")
+    p.add_argument(
+        "--standardize",
+        action="store_true",
+        help="standardize the --features columns (zero mean, unit variance; --dataset already is); "
+        "without it a warning when the columns' scales differ by more than 100x",
+    )
 
 
 def _param_value(text):
@@ -104,7 +132,12 @@ def read_source(ns, gram_excludes=()) -> Source:
     if ns.gram is not None:
         if ns.target is None:
             raise ValueError("--gram needs --target FILE.npy (the target values)")
-        if ns.labels is not None or params or getattr(ns, "standardize", False) or any(getattr(ns, k, None) is not None for k in gram_excludes):
+        if (
+            ns.labels is not None
+            or params
+            or getattr(ns, "standardize", False)
+            or any(getattr(ns, k, None) is not None for k in gram_excludes)
+        ):
             no = ", ".join(["--labels", "--gamma", "--bias", "--kernel-param", *(f"--{k}" for k in gram_excludes)])
             raise ValueError(f"--gram takes --target only (no {no}, --standardize)")
         from ..data import MAX_DENSE
@@ -123,7 +156,7 @@ def read_source(ns, gram_excludes=()) -> Source:
         X = read_array(ns.features, "--features")
         f = vector(read_array(ns.labels, "--labels"), "--labels")
         if np.ndim(X) == 2:
-            _resolve(ns.kernel, X.shape[1], params)     # a bad kernel is refused before any warning
+            _resolve(ns.kernel, X.shape[1], params)  # a bad kernel is refused before any warning
         X = standardize_features(X, standardize=bool(getattr(ns, "standardize", False)))
         return Source("features", f, X=X, kernel=ns.kernel, params=params)
     if ns.labels is not None or ns.target is not None:
@@ -174,7 +207,7 @@ def _read_csv_table(path, what, read_csv_numbers):
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
     if first is None:
-        return read_csv_numbers(path, what)      # its message: holds no numbers
+        return read_csv_numbers(path, what)  # its message: holds no numbers
     cells = [c.strip() for c in lines[first].split(",")]
 
     def number(c):
@@ -186,8 +219,8 @@ def _read_csv_table(path, what, read_csv_numbers):
 
     if all(number(c) for c in cells):
         return read_csv_numbers(path, what)
-    body = "\n".join(lines[first + 1:])
-    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines[first + 1:]):
+    body = "\n".join(lines[first + 1 :])
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines[first + 1 :]):
         raise ValueError(f"{what} {name}: a header row ({lines[first][:60]!r}) and no numbers")
     try:
         with warnings_as_errors():
@@ -195,8 +228,11 @@ def _read_csv_table(path, what, read_csv_numbers):
     except (ValueError, UserWarning, IndexError) as exc:
         import re
 
-        reason = re.sub(r'"?<_io\.StringIO object at 0x[0-9a-f]+>"?', "the file",
-                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        reason = re.sub(
+            r'"?<_io\.StringIO object at 0x[0-9a-f]+>"?',
+            "the file",
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
         raise ValueError(f"{what} {name}: not a CSV table of numbers below its header ({reason[:160]})") from None
     if arr.shape[1] != len(cells):
         raise ValueError(f"{what} {name}: the header names {len(cells)} columns, the rows hold {arr.shape[1]}")

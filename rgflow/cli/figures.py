@@ -1,4 +1,5 @@
 """``rgflow figures``: regenerate the figures."""
+
 from __future__ import annotations
 
 from ._common import command
@@ -9,9 +10,13 @@ def arguments(p):
     p.add_argument("--only", default=None, help="comma-separated figure names or prefixes, e.g. fig3")
 
 
-@command("figures", help="regenerate the figures (PNG and PDF)",
-         description="Make the figures of the paper and of the checks (PNG and PDF) into a folder.",
-         example="rgflow figures --out figures --only fig2,fig5", arguments=arguments)
+@command(
+    "figures",
+    help="regenerate the figures (PNG and PDF)",
+    description="Make the figures of the paper and of the checks (PNG and PDF) into a folder.",
+    example="rgflow figures --out figures --only fig2,fig5",
+    arguments=arguments,
+)
 def run(ns):
     from ..plotting.figures import make_figures
 

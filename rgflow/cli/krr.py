@@ -1,5 +1,6 @@
 """``rgflow krr``: real kernel ridge regression on a data set against the three U = 0 theories
 (renormalized, pointwise, bare; docs/theory.md §5), one row per (κ, P)."""
+
 from __future__ import annotations
 
 from ._common import VALUES_FORMS, add_network_args, add_output_args, command, emit, integer, real
@@ -10,38 +11,58 @@ def arguments(p):
     from ..krr import THEORIES
 
     add_source_args(p)
-    p.add_argument("--P", dest="P_values", required=True,
-                   help=f"training points P (integers in [1, N], drawn without replacement): {VALUES_FORMS}")
+    p.add_argument(
+        "--P",
+        dest="P_values",
+        required=True,
+        help=f"training points P (integers in [1, N], drawn without replacement): {VALUES_FORMS}",
+    )
     p.add_argument("--kappa", required=True, help=f"ridges κ > 0 (KernelRidge(alpha=κ)): {VALUES_FORMS}")
-    p.add_argument("--theory", default=",".join(THEORIES),
-                   help=f"comma-separated theories of {', '.join(THEORIES)} (default all three; pointwise needs "
-                        "N <= 6000)")
+    p.add_argument(
+        "--theory",
+        default=",".join(THEORIES),
+        help=f"comma-separated theories of {', '.join(THEORIES)} (default all three; pointwise needs N <= 6000)",
+    )
     p.add_argument("--no-krr", dest="no_krr", action="store_true", help="the theories only, no KRR sampling")
     p.add_argument("--seed", type=integer, default=0, help="seed of the draws of the P training points (default 0)")
-    p.add_argument("--rel-se", dest="rel_se", type=real, default=0.02,
-                   help="draw until KRR's standard error is below this fraction of its mean (default 0.02)")
-    p.add_argument("--max-draws", dest="max_draws", type=integer, default=4000,
-                   help="at most this many draws per (κ, P) (default 4000; at least 2)")
+    p.add_argument(
+        "--rel-se",
+        dest="rel_se",
+        type=real,
+        default=0.02,
+        help="draw until KRR's standard error is below this fraction of its mean (default 0.02)",
+    )
+    p.add_argument(
+        "--max-draws",
+        dest="max_draws",
+        type=integer,
+        default=4000,
+        help="at most this many draws per (κ, P) (default 4000; at least 2)",
+    )
     add_network_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    add_output_args(p, formats=("json", "csv", "text"),
-                    format_help="output format: json (default), csv, or text (an aligned table)")
+    add_output_args(
+        p, formats=("json", "csv", "text"), format_help="output format: json (default), csv, or text (an aligned table)"
+    )
 
 
-@command("krr", help="real kernel ridge regression against the U = 0 theories, from data",
-         description="Real kernel ridge regression (scikit-learn's KernelRidge(alpha=κ) on P points drawn without "
-                     "replacement, test error over all N points, averaged over draws until the standard error is "
-                     "below --rel-se of the mean) against the U = 0 theories (docs/theory.md §5): renormalized "
-                     "(eigenlearning on the spectrum of the N points), pointwise (one renormalized ridge per data "
-                     "point, on the Gram matrix; N <= 6000) and bare (r = P/κ). Sources as for rgflow spectrum. "
-                     "One row per (κ, P): kappa, P, N, krr, krr_stderr, draws (not with --no-krr), the test "
-                     "error of each theory under its name and ratio_<theory> = krr/<theory>. With --width the trained "
-                     "model is the finite-width network (docs/networks_real.md): krr is the exact network's test "
-                     "error (the posterior-mean predictor, KRR at ridge κ/z averaged over the exact posterior of "
-                     "the kernel scale z, on the same draws) and each theory its finite-width counterpart. JSON: "
-                     "rows, params, version; CSV: one line per row; --plot: the learning curves.",
-         example="rgflow krr --dataset wine --kernel rbf --P 20,40 --kappa 1,0.1 --format text",
-         arguments=arguments)
+@command(
+    "krr",
+    help="real kernel ridge regression against the U = 0 theories, from data",
+    description="Real kernel ridge regression (scikit-learn's KernelRidge(alpha=κ) on P points drawn without "
+    "replacement, test error over all N points, averaged over draws until the standard error is "
+    "below --rel-se of the mean) against the U = 0 theories (docs/theory.md §5): renormalized "
+    "(eigenlearning on the spectrum of the N points), pointwise (one renormalized ridge per data "
+    "point, on the Gram matrix; N <= 6000) and bare (r = P/κ). Sources as for rgflow spectrum. "
+    "One row per (κ, P): kappa, P, N, krr, krr_stderr, draws (not with --no-krr), the test "
+    "error of each theory under its name and ratio_<theory> = krr/<theory>. With --width the trained "
+    "model is the finite-width network (docs/networks_real.md): krr is the exact network's test "
+    "error (the posterior-mean predictor, KRR at ridge κ/z averaged over the exact posterior of "
+    "the kernel scale z, on the same draws) and each theory its finite-width counterpart. JSON: "
+    "rows, params, version; CSV: one line per row; --plot: the learning curves.",
+    example="rgflow krr --dataset wine --kernel rbf --P 20,40 --kappa 1,0.1 --format text",
+    arguments=arguments,
+)
 def run(ns):
     import warnings
 
@@ -62,15 +83,21 @@ def run(ns):
     if ns.width is not None:
         from ..network_real import check_network_spec
 
-        N, L, par = check_network_spec(ns.width, 1 if ns.depth is None else ns.depth,
-                                       ns.parameterization or "standard")
+        N, L, par = check_network_spec(ns.width, 1 if ns.depth is None else ns.depth, ns.parameterization or "standard")
         network = {"width": N, "depth": L, "parameterization": par}
     elif ns.depth is not None or ns.parameterization is not None:
         raise ValueError("--depth and --parameterization describe a network: give its --width too")
     src = read_source(ns)
-    Ps, theories = check_comparison(src.N, Ps, ns.theory)   # before the Gram matrix is computed
-    params = {"source": src.name, **({"kernel": src.kernel} if src.kernel else {}), **src.params, "N": src.N,
-              "theory": ",".join(theories), "krr": not ns.no_krr, **(network or {})}
+    Ps, theories = check_comparison(src.N, Ps, ns.theory)  # before the Gram matrix is computed
+    params = {
+        "source": src.name,
+        **({"kernel": src.kernel} if src.kernel else {}),
+        **src.params,
+        "N": src.N,
+        "theory": ",".join(theories),
+        "krr": not ns.no_krr,
+        **(network or {}),
+    }
     options = {}
     if not ns.no_krr:
         params.update(seed=ns.seed, rel_se=rel_se, max_draws=ns.max_draws)
@@ -86,11 +113,16 @@ def run(ns):
             res = compare_real(K, src.f, Ps, kappas, theories, on_step=bar.step, **kw)
     from ..krr import SLACK
 
-    for row in res.rows:     # the pilot sets the draws: the standard error lands near rel_se, rarely above SLACK·rel_se
-        if "krr" in row and row["krr_stderr"] > (rel_se if row["draws"] >= ns.max_draws else SLACK * rel_se) * row["krr"]:
-            warnings.warn(f"{'the network' if network else 'KRR'} at kappa = {row['kappa']:g}, P = {row['P']}: standard error "
-                          f"{row['krr_stderr'] / row['krr']:.1%} of the mean after {row['draws']} draws "
-                          f"(--max-draws), above --rel-se {rel_se:g}")
+    for row in res.rows:  # the pilot sets the draws: the standard error lands near rel_se, rarely above SLACK·rel_se
+        if (
+            "krr" in row
+            and row["krr_stderr"] > (rel_se if row["draws"] >= ns.max_draws else SLACK * rel_se) * row["krr"]
+        ):
+            warnings.warn(
+                f"{'the network' if network else 'KRR'} at kappa = {row['kappa']:g}, P = {row['P']}: standard error "
+                f"{row['krr_stderr'] / row['krr']:.1%} of the mean after {row['draws']} draws "
+                f"(--max-draws), above --rel-se {rel_se:g}"
+            )
     emit(ns, res, plot="krr_comparison", text=_table(res) if ns.format == "text" else None)
     return 0
 

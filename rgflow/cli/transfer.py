@@ -1,4 +1,5 @@
 """``rgflow transfer``: the (κ, U) at another P on the same RG trajectory."""
+
 from __future__ import annotations
 
 from ._common import add_model_args, add_output_args, command, emit, integer, model_from
@@ -13,13 +14,16 @@ def arguments(p):
     add_output_args(p)
 
 
-@command("transfer", help="hyperparameters (kappa, U) that keep the RG trajectory at another P",
-         description="Hyperparameter transfer: the ridge κ̃ and coupling Ũ at P' samples (cutoff P') whose "
-                     "model lies on the RG trajectory of the given one (P' < P: its flow read at mode P'; "
-                     "P' > P: the couplings whose flow lands on it). JSON: P, kappa, U, r, u of the new "
-                     "model; params: the given one. CSV: the same columns, the given model in the header.",
-         example="rgflow transfer --alpha 0.2 --beta 0.3 --P 1000 --kappa 3.981 --U 0.05 --to-P 500 --plot transfer.png",
-         arguments=arguments)
+@command(
+    "transfer",
+    help="hyperparameters (kappa, U) that keep the RG trajectory at another P",
+    description="Hyperparameter transfer: the ridge κ̃ and coupling Ũ at P' samples (cutoff P') whose "
+    "model lies on the RG trajectory of the given one (P' < P: its flow read at mode P'; "
+    "P' > P: the couplings whose flow lands on it). JSON: P, kappa, U, r, u of the new "
+    "model; params: the given one. CSV: the same columns, the given model in the header.",
+    example="rgflow transfer --alpha 0.2 --beta 0.3 --P 1000 --kappa 3.981 --U 0.05 --to-P 500 --plot transfer.png",
+    arguments=arguments,
+)
 def run(ns):
     from ..model import check_int
     from ..transfer import transfer

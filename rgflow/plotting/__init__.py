@@ -5,6 +5,7 @@ Figures get their data only through the public computation functions (``rgflow.f
 ``make_figures(out_dir, only)`` (in :mod:`rgflow.plotting.figures`) makes them by name.
 Importing this package does not import matplotlib.
 """
+
 from __future__ import annotations
 
 from .figures import FIGURES, make_figures

@@ -2,6 +2,7 @@
 the U = 0 theory on the measured spectrum (renormalized ridge and bare mass r = P/κ) and on the Gram
 matrix (the pointwise renormalized ridge), and the measured
 spectrum with its fitted power laws and their drift across windows."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,11 +44,20 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30, points=5) -> list:
             P_fine = np.geomspace(P_grid[0], P_grid[-1], 40)
             for kappa, col in zip(kappas, colors):
                 e = [krr_test_error(K, f, P, kappa, draws=draws) for P in P_grid]
-                ax.errorbar(P_grid, [d["mean"] for d in e], yerr=[d["stderr"] for d in e], fmt="o", color=col,
-                            mfc="none", capsize=2, ms=4)
+                ax.errorbar(
+                    P_grid,
+                    [d["mean"] for d in e],
+                    yerr=[d["stderr"] for d in e],
+                    fmt="o",
+                    color=col,
+                    mfc="none",
+                    capsize=2,
+                    ms=4,
+                )
                 ax.plot(P_fine, [ridge_errors(lam, y, P, kappa).test_error for P in P_fine], "-", color=col)
-                ax.plot(P_fine, [ridge_errors(lam, y, P, kappa, "bare").test_error for P in P_fine], "--",
-                        color=col, lw=0.9)
+                ax.plot(
+                    P_fine, [ridge_errors(lam, y, P, kappa, "bare").test_error for P in P_fine], "--", color=col, lw=0.9
+                )
                 ax.plot(P_grid, [pointwise_errors(K, f, P, kappa).test_error for P in P_grid], "x", color=col, ms=5)
                 bar.step(f"{ds} kappa={kappa:g}")
             ax.set_xscale("log")
@@ -61,14 +71,26 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30, points=5) -> list:
     fit = fit_power_law(lam, y, 10, N // 5)
     edges = np.unique(np.geomspace(1, N + 1, 25).astype(int))
     kb = np.sqrt(edges[:-1] * (edges[1:] - 1))
-    yb = [np.mean(y[a - 1:b - 1] ** 2) for a, b in zip(edges[:-1], edges[1:])]
+    yb = [np.mean(y[a - 1 : b - 1] ** 2) for a, b in zip(edges[:-1], edges[1:])]
     sx.loglog(k, lam, "-", color="k", lw=1.0, label=r"$\lambda_k$")
     sx.loglog(kb, yb, "s", color="C3", mfc="none", ms=4, label=r"$y_k^2$ (binned)")
     kw = np.arange(10, N // 5 + 1)
-    sx.loglog(kw, fit["A"] * kw ** -(1 + fit["alpha"]), ":", color="C0", lw=2,
-              label=rf"fit, $\alpha={fit['alpha']:.3f}\pm{fit['alpha_err']:.3f}$")
-    sx.loglog(kw, fit["B"] * kw ** -(1 + fit["beta"]), ":", color="C1", lw=2,
-              label=rf"fit, $\beta={fit['beta']:.2f}\pm{fit['beta_err']:.2f}$")
+    sx.loglog(
+        kw,
+        fit["A"] * kw ** -(1 + fit["alpha"]),
+        ":",
+        color="C0",
+        lw=2,
+        label=rf"fit, $\alpha={fit['alpha']:.3f}\pm{fit['alpha_err']:.3f}$",
+    )
+    sx.loglog(
+        kw,
+        fit["B"] * kw ** -(1 + fit["beta"]),
+        ":",
+        color="C1",
+        lw=2,
+        label=rf"fit, $\beta={fit['beta']:.2f}\pm{fit['beta_err']:.2f}$",
+    )
     sx.set_xlabel(r"mode $k$")
     sx.set_ylabel(r"$\lambda_k$,  $y_k^2$")
     sx.set_title(f"spectrum of {ds.replace('_', ' ')}, {kn}; fit on $[10, N/5]$", fontsize=8)
@@ -83,11 +105,15 @@ def figure(out_dir, panels=PANELS, kappas=KAPPAS, draws=30, points=5) -> list:
     dx.set_ylabel("fitted exponent")
     dx.set_title("the same spectrum fitted on windows $[k, 4k]$", fontsize=8)
     dx.legend(loc="upper left", fontsize=6.5)
-    handles = [Line2D([], [], color=c, marker="o", mfc="none", ls="none", label=rf"KRR, $\kappa={kappa:g}$")
-               for kappa, c in zip(kappas, colors)]
-    handles += [Line2D([], [], color="0.3", ls="-", label="renormalized ridge (spectrum)"),
-                Line2D([], [], color="0.3", ls="--", lw=0.9, label=r"bare, $r=P/\kappa$ (spectrum)"),
-                Line2D([], [], color="0.3", marker="x", ls="none", label="pointwise ridge (Gram matrix)")]
+    handles = [
+        Line2D([], [], color=c, marker="o", mfc="none", ls="none", label=rf"KRR, $\kappa={kappa:g}$")
+        for kappa, c in zip(kappas, colors)
+    ]
+    handles += [
+        Line2D([], [], color="0.3", ls="-", label="renormalized ridge (spectrum)"),
+        Line2D([], [], color="0.3", ls="--", lw=0.9, label=r"bare, $r=P/\kappa$ (spectrum)"),
+        Line2D([], [], color="0.3", marker="x", ls="none", label="pointwise ridge (Gram matrix)"),
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncol=3)
     fig.suptitle("Real kernel ridge regression (scikit-learn KernelRidge) against the $U=0$ theory")
     return save(fig, out_dir, "fig11-real-data")

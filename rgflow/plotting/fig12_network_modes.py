@@ -1,5 +1,6 @@
 """Figure 12: per-mode ⟨Δ_k⟩ of finite-width networks — the exact mixture, sampled weights, the GP
 and the paper's quartic at the network's natural coupling U = L·P/(N κ²)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,15 +42,37 @@ def figure(out_dir, *, seed=0, samples=1500, params=None, widths=WIDTHS, depth=1
     bx.axhline(0.0, color="k", ls="--", lw=1.0)
     for (N, ex, sm, qu, U), color in zip(rows, COLORS):
         ax.plot(k, ex.mean, color=color, lw=1.2, label=f"$N={N}$: exact")
-        ax.errorbar(k[sel], sm.mean[sel], yerr=sm.info["mean_stderr"][sel], fmt="o", ms=2.5, color=color,
-                    elinewidth=0.8, label=f"$N={N}$: sampled weights")
+        ax.errorbar(
+            k[sel],
+            sm.mean[sel],
+            yerr=sm.info["mean_stderr"][sel],
+            fmt="o",
+            ms=2.5,
+            color=color,
+            elinewidth=0.8,
+            label=f"$N={N}$: sampled weights",
+        )
         bx.plot(k, ex.mean / gp.mean - 1, color=color, lw=1.2)
-        bx.errorbar(k[sel], sm.mean[sel] / gp.mean[sel] - 1, yerr=sm.info["mean_stderr"][sel] / gp.mean[sel],
-                    fmt="o", ms=2.5, color=color, elinewidth=0.8)
+        bx.errorbar(
+            k[sel],
+            sm.mean[sel] / gp.mean[sel] - 1,
+            yerr=sm.info["mean_stderr"][sel] / gp.mean[sel],
+            fmt="o",
+            ms=2.5,
+            color=color,
+            elinewidth=0.8,
+        )
         shift = qu.mean / gp.mean - 1
         bx.plot(k, shift, color=color, ls=":", lw=1.2)
-        bx.annotate(f"$U={U:.3g}$", (k[-1], shift[-1]), xytext=(3, 0), textcoords="offset points", color=color,
-                    fontsize=6, va="center")
+        bx.annotate(
+            f"$U={U:.3g}$",
+            (k[-1], shift[-1]),
+            xytext=(3, 0),
+            textcoords="offset points",
+            color=color,
+            fontsize=6,
+            va="center",
+        )
     ax.set(xscale="log", yscale="log", xlabel="mode $k$", ylabel=r"$\langle\Delta_k\rangle$")
     ax.set_title(r"(a) mean discrepancy by width $N$")
     ax.legend(fontsize=6, loc="lower right", ncol=1)
@@ -57,6 +80,8 @@ def figure(out_dir, *, seed=0, samples=1500, params=None, widths=WIDTHS, depth=1
     bx.set_title(r"(b) shift from the GP (dotted: quartic, $U=LP/N\kappa^2$)")
     bx.set_xlim(right=k[-1] * 2.2)
     m = rows[0][1].model
-    fig.suptitle(rf"Networks (standard, $L={depth}$) at $\alpha={m.alpha}$, $\beta={m.beta}$, $P=\Lambda={m.P}$, "
-                 rf"$\kappa={m.kappa:g}$; dots: sampled weights $\pm$ s.e.")
+    fig.suptitle(
+        rf"Networks (standard, $L={depth}$) at $\alpha={m.alpha}$, $\beta={m.beta}$, $P=\Lambda={m.P}$, "
+        rf"$\kappa={m.kappa:g}$; dots: sampled weights $\pm$ s.e."
+    )
     return save(fig, out_dir, "fig12-network-modes")

@@ -1,4 +1,5 @@
 """Figure 13: finite-width learning curves at fixed width N and at fixed N/P, both parameterizations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,7 +52,7 @@ def figure(out_dir, *, P_values=P_VALUES, depth=1):
         label = f"$N={value}$" if isinstance(value, int) else f"$N/P={value:g}$"
         ax.plot(Ps, 1 - std[value] / gp, "o-", color=color, ms=3, label=label + ": exact")
         first = 1 - pt1[value] / gp
-        ok = (first > 0) & (first < 0.5)          # first order in 1/N, where it is meaningful
+        ok = (first > 0) & (first < 0.5)  # first order in 1/N, where it is meaningful
         ax.plot(Ps[ok], first[ok], "--", color=color, lw=1.0)
         bx.plot(Ps, mf[value], "o-", color=color, ms=3, label=label)
     # the derived exponents: at fixed N anchored where 1/N is small (the largest N, the smallest P), at
@@ -61,10 +62,22 @@ def figure(out_dir, *, P_values=P_VALUES, depth=1):
         e = ex[key]
         guide = ref[at] * (Ps / Ps[at]) ** e
         what = "fixed $N$" if key == "network_fixed_width" else "fixed $N/P$"
-        ax.plot(Ps, guide, color="0.55", lw=3, alpha=0.45, zorder=0, ls="-" if at == 0 else "--",
-                label=f"derived, {what}: $P^{{{e:.3f}}}$")
-    ax.set(xscale="log", yscale="log", xlabel="training samples $P$",
-           ylabel=r"$1-\langle L\rangle_N/\langle L\rangle_{\infty}$")
+        ax.plot(
+            Ps,
+            guide,
+            color="0.55",
+            lw=3,
+            alpha=0.45,
+            zorder=0,
+            ls="-" if at == 0 else "--",
+            label=f"derived, {what}: $P^{{{e:.3f}}}$",
+        )
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="training samples $P$",
+        ylabel=r"$1-\langle L\rangle_N/\langle L\rangle_{\infty}$",
+    )
     ax.set_title("(a) standard: the loss below the GP's (dashed: order $1/N$)")
     ax.legend(fontsize=6, loc="lower right")
     bx.plot(Ps, saddle, "k-", lw=1.2, label=r"$N\to\infty$ (saddle in $Q$)")
@@ -72,6 +85,8 @@ def figure(out_dir, *, P_values=P_VALUES, depth=1):
     bx.set(xscale="log", yscale="log", xlabel="training samples $P$", ylabel=r"loss $\langle L\rangle/P$")
     bx.set_title("(b) mean-field: the loss and its large-$N$ limit")
     bx.legend(fontsize=6, loc="upper right")
-    fig.suptitle(rf"Finite-width learning curves, $\alpha={PARAMS['alpha']}$, $\beta={PARAMS['beta']}$, "
-                 rf"$\kappa={PARAMS['kappa']:.4g}$, $L={depth}$, $\Lambda=P$; grey: derived asymptotic exponents")
+    fig.suptitle(
+        rf"Finite-width learning curves, $\alpha={PARAMS['alpha']}$, $\beta={PARAMS['beta']}$, "
+        rf"$\kappa={PARAMS['kappa']:.4g}$, $L={depth}$, $\Lambda=P$; grey: derived asymptotic exponents"
+    )
     return save(fig, out_dir, "fig13-network-curves")

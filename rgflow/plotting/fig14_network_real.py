@@ -1,4 +1,5 @@
 """Figure 14: the finite-width network on real data — test error against width, exact and theory."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,7 @@ import numpy as np
 from .._progress import Progress
 from .style import PAGE, pyplot, save
 
-CASES = (("wine", "smooth", 30, 0.1), ("diabetes", "class", 60, 0.3))    # data set, target, P, κ (rbf kernel)
+CASES = (("wine", "smooth", 30, 0.1), ("diabetes", "class", 60, 0.3))  # data set, target, P, κ (rbf kernel)
 WIDTHS = (1, 2, 4, 16, 64, 256)
 DRAWS = 40
 
@@ -27,8 +28,11 @@ def _panel(name, target, P, kappa, widths, draws, depth, parameterization):
         out["exact"].append(e["mean"])
         out["se"].append(e["stderr"])
         out["renormalized"].append(network_theory(*s, P, kappa, N, depth, parameterization, residual=res).test_error)
-        out["pointwise"].append(network_theory(*s, P, kappa, N, depth, parameterization, ridge="pointwise",
-                                               gram=K, values=f, nodes=5, at_mode=False).test_error)
+        out["pointwise"].append(
+            network_theory(
+                *s, P, kappa, N, depth, parameterization, ridge="pointwise", gram=K, values=f, nodes=5, at_mode=False
+            ).test_error
+        )
     k = krr_test_error(K, f, P, kappa, draws=draws)
     out["krr"], out["krr_se"] = k["mean"], k["stderr"]
     out["u0_renormalized"] = ridge_errors(*s, P, kappa, residual=res).test_error
@@ -48,8 +52,7 @@ def figure(out_dir, *, widths=WIDTHS, draws=DRAWS, depth=1, parameterization="st
         for ax, (name, target, P, kappa) in zip(axes, CASES):
             d = _panel(name, target, P, kappa, ws, draws, depth, parameterization)
             bar.step(name)
-            ax.errorbar(ws, d["exact"], yerr=d["se"], fmt="o", color="k", ms=3, capsize=2,
-                        label="exact network")
+            ax.errorbar(ws, d["exact"], yerr=d["se"], fmt="o", color="k", ms=3, capsize=2, label="exact network")
             ax.plot(ws, d["renormalized"], "-", color="tab:blue", label="theory: spectrum (renormalized)")
             ax.plot(ws, d["pointwise"], "--", color="tab:red", label="theory: Gram matrix (pointwise)")
             ax.axhspan(d["krr"] - d["krr_se"], d["krr"] + d["krr_se"], color="0.8", label=r"KRR ($N=\infty$)")
@@ -58,6 +61,9 @@ def figure(out_dir, *, widths=WIDTHS, draws=DRAWS, depth=1, parameterization="st
             ax.set(xscale="log", yscale="log", xlabel="width $N$", ylabel="test error")
             ax.set_title(f"{name} ({target}), rbf, $P={P}$, $\\kappa={kappa:g}$", fontsize=8)
         axes[0].legend(fontsize=6)
-    fig.suptitle(f"Finite-width network on real data ({parameterization}, $L={depth}$); dotted: the $U=0$ "
-                 "theories at $N=\\infty$", fontsize=8)
+    fig.suptitle(
+        f"Finite-width network on real data ({parameterization}, $L={depth}$); dotted: the $U=0$ "
+        "theories at $N=\\infty$",
+        fontsize=8,
+    )
     return save(fig, out_dir, "fig14-network-real")

@@ -1,4 +1,5 @@
 """Figure 1: two cutoffs on one RG trajectory and their identical low-mode behaviour."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,9 +69,10 @@ def figure(out_dir, name="fig1-cutoffs", params=None, cutoff1=paper.P_PRIME):
     handles, labels = ax_m.get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3)
     p = m0.params
-    fig.suptitle(f"Two cutoffs on one RG trajectory: reference $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, "
-                 f"$P=\\Lambda={p['P']}$, $\\kappa={p['kappa']:.4g}$, $U={p['U']:g}$\n"
-                 f"same trajectory: $P=\\Lambda={L1}$ with the $(r, u)$ of the reference's flow at $k_c={L1}$ "
-                 f"($\\kappa_1={m1.kappa:.4g}$, $U_1={m1.U:.4g}$)")
+    fig.suptitle(
+        f"Two cutoffs on one RG trajectory: reference $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, "
+        f"$P=\\Lambda={p['P']}$, $\\kappa={p['kappa']:.4g}$, $U={p['U']:g}$\n"
+        f"same trajectory: $P=\\Lambda={L1}$ with the $(r, u)$ of the reference's flow at $k_c={L1}$ "
+        f"($\\kappa_1={m1.kappa:.4g}$, $U_1={m1.U:.4g}$)"
+    )
     return save(fig, out_dir, name)
-

@@ -1,4 +1,5 @@
 """Figure 2: the dimensionless one-loop flow field (Û, r̂) with nullclines and RG trajectories."""
+
 from __future__ import annotations
 
 import math
@@ -21,15 +22,37 @@ def _tick_sci(ax, axis="x"):
 def _draw_panel(ax, ff, i, norm, cmap, density=1.1, show_traj=True):
     U, r = ff.U[i], ff.r[i]
     # streamplot takes the velocity in data units (it rescales to its grid itself)
-    strm = ax.streamplot(U, r, ff.dU[i], ff.dr[i], color=ff.ln_magnitude[i], cmap=cmap, norm=norm,
-                         density=density, linewidth=0.8, arrowsize=0.8)
+    strm = ax.streamplot(
+        U,
+        r,
+        ff.dU[i],
+        ff.dr[i],
+        color=ff.ln_magnitude[i],
+        cmap=cmap,
+        norm=norm,
+        density=density,
+        linewidth=0.8,
+        arrowsize=0.8,
+    )
     nc = ff.nullclines[i]
     for j, line in enumerate(nc["r"]):
-        ax.plot(line[:, 0], line[:, 1], "--", color="k", lw=1.5,
-                label=("$\\dot{\\hat r}=0$" if ff.rescaled else "$\\dot r=0$") if j == 0 else None)
+        ax.plot(
+            line[:, 0],
+            line[:, 1],
+            "--",
+            color="k",
+            lw=1.5,
+            label=("$\\dot{\\hat r}=0$" if ff.rescaled else "$\\dot r=0$") if j == 0 else None,
+        )
     for j, line in enumerate(nc["U"]):
-        ax.plot(line[:, 0], line[:, 1], "--", color="tab:red", lw=1.5,
-                label=("$\\dot{\\hat U}=0$" if ff.rescaled else "$\\dot U=0$") if j == 0 else None)
+        ax.plot(
+            line[:, 0],
+            line[:, 1],
+            "--",
+            color="tab:red",
+            lw=1.5,
+            label=("$\\dot{\\hat U}=0$" if ff.rescaled else "$\\dot U=0$") if j == 0 else None,
+        )
     ax.set_xlim(U[0], U[-1])
     ax.set_ylim(r[0], r[-1])
     return strm
@@ -56,7 +79,7 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     fields = []
     bar = Progress("fig2 flow fields", len(taus)).__enter__()
     for t in taus:
-        ff0 = flow_field(alpha, beta, cutoff, (t,), n=3, rescaled=True, nullclines=False)   # the window only
+        ff0 = flow_field(alpha, beta, cutoff, (t,), n=3, rescaled=True, nullclines=False)  # the window only
         U, r = ff0.U[0], ff0.r[0]
         # a few RG trajectories started at this τ, followed through the full τ-dependent flow for Δτ = 1
         # (starts on r̂ = 0 exactly made scipy's first-step estimate overflow: r̂ = 0.1·r̂_max instead)
@@ -74,14 +97,24 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
         strm = _draw_panel(ax, ff, 0, norm, cmap)
         for j, full in enumerate(ff.trajectories):
             tr = inside(full, ff.U[0], ff.r[0])
-            if len(tr["U"]) < 2:   # a flow that stops at once (outside the one-loop range) draws nothing
+            if len(tr["U"]) < 2:  # a flow that stops at once (outside the one-loop range) draws nothing
                 continue
-            ax.plot(tr["U"], tr["r"], "-", color="tab:orange", lw=1.6,
-                    label="RG trajectory ($\\Delta\\tau\\leq1$, to the panel edge)" if j == 0 else None)
+            ax.plot(
+                tr["U"],
+                tr["r"],
+                "-",
+                color="tab:orange",
+                lw=1.6,
+                label="RG trajectory ($\\Delta\\tau\\leq1$, to the panel edge)" if j == 0 else None,
+            )
             ax.plot(tr["U"][:1], tr["r"][:1], "o", color="tab:orange", ms=3.5)
             if len(tr["U"]) > 1:
-                ax.annotate("", xy=(tr["U"][-1], tr["r"][-1]), xytext=(tr["U"][-2], tr["r"][-2]),
-                            arrowprops=dict(arrowstyle="-|>", color="tab:orange", lw=1.2))
+                ax.annotate(
+                    "",
+                    xy=(tr["U"][-1], tr["r"][-1]),
+                    xytext=(tr["U"][-2], tr["r"][-2]),
+                    arrowprops=dict(arrowstyle="-|>", color="tab:orange", lw=1.2),
+                )
         ax.set_xlim(ff.U[0, 0], ff.U[0, -1])
         ax.set_ylim(ff.r[0, 0], ff.r[0, -1])
         ax.set_title(f"$\\tau={t:g}$  ($k_c=\\Lambda e^{{-\\tau}}={ff.k_c[0]:.4g}$)")
@@ -94,7 +127,8 @@ def figure(out_dir, alpha=0.2, taus=(0.0, 2.0, 4.0, 6.0), cutoff=1000, n=200, na
     fig.legend(handles, labels, loc="outside lower center", ncol=3)
     cb = fig.colorbar(strm.lines, ax=list(axes), pad=0.01, fraction=0.03)
     cb.set_label("$\\ln|v|$, $|v|$ in panel widths per unit $\\tau$")
-    fig.suptitle(f"One-loop RG flow of $(\\hat U, \\hat r)$ at $\\alpha={alpha:g}$, $\\beta=1+\\alpha={beta:g}$ "
-                 f"($s\\equiv1$), $\\Lambda={cutoff}$;\ndashed: nullclines (the field changes with $\\tau$)")
+    fig.suptitle(
+        f"One-loop RG flow of $(\\hat U, \\hat r)$ at $\\alpha={alpha:g}$, $\\beta=1+\\alpha={beta:g}$ "
+        f"($s\\equiv1$), $\\Lambda={cutoff}$;\ndashed: nullclines (the field changes with $\\tau$)"
+    )
     return save(fig, out_dir, name)
-

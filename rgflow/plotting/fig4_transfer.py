@@ -1,4 +1,5 @@
 """Figure 4: hyperparameter transfer P → P' checked with the exact moments."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +24,7 @@ def figure(out_dir, params=None, P_new=None) -> list:
     plt = pyplot()
     if params is None:
         m1, m2, m3, mk = paper_systems()
-    else:   # the same four systems for other parameters (the tests draw a small figure)
+    else:  # the same four systems for other parameters (the tests draw a small figure)
         from ..model import Model
         from ..transfer import transfer
 
@@ -37,20 +38,41 @@ def figure(out_dir, params=None, P_new=None) -> list:
     rg1 = predict(m1, "rg").mean
     k1, kp = m1.k, m2.k
 
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(COLUMN * 1.45, 5.4), sharex=True, gridspec_kw={"height_ratios": [1.5, 1]})
+    fig, (ax, bx) = plt.subplots(
+        2, 1, figsize=(COLUMN * 1.45, 5.4), sharex=True, gridspec_kw={"height_ratios": [1.5, 1]}
+    )
     ax.loglog(k1, rg1, "-", color=RG, lw=1.2, label="reference, RG prediction", zorder=1)
     i1, ip = _thin(m1.cutoff), _thin(m2.cutoff, 30)
-    ax.loglog(k1[i1], e1[i1], "o", mfc="none", color="C0", ms=6,
-              label=f"reference (exact): $P={m1.P}$, $\\kappa={m1.kappa:.4g}$, $U={m1.U:g}$")
-    ax.loglog(kp[ip], e2[ip], "s", color="C3", ms=3.5,
-              label=f"naive (exact): $P'={m2.P}$, same $\\kappa={m2.kappa:.4g}$, $U={m2.U:g}$")
-    ax.loglog(kp[ip], e3[ip], "^", color="C2", ms=4,
-              label=f"transferred (exact): $P'={m3.P}$, $\\tilde\\kappa={m3.kappa:.4g}$, $\\tilde U={m3.U:.4g}$")
+    ax.loglog(
+        k1[i1],
+        e1[i1],
+        "o",
+        mfc="none",
+        color="C0",
+        ms=6,
+        label=f"reference (exact): $P={m1.P}$, $\\kappa={m1.kappa:.4g}$, $U={m1.U:g}$",
+    )
+    ax.loglog(
+        kp[ip],
+        e2[ip],
+        "s",
+        color="C3",
+        ms=3.5,
+        label=f"naive (exact): $P'={m2.P}$, same $\\kappa={m2.kappa:.4g}$, $U={m2.U:g}$",
+    )
+    ax.loglog(
+        kp[ip],
+        e3[ip],
+        "^",
+        color="C2",
+        ms=4,
+        label=f"transferred (exact): $P'={m3.P}$, $\\tilde\\kappa={m3.kappa:.4g}$, $\\tilde U={m3.U:.4g}$",
+    )
     ax.axvline(m2.P, color="0.6", lw=0.8, ls=":")
     ax.set_ylabel(r"$\langle\Delta_k\rangle$")
     ax.legend(loc="lower right", fontsize=6.5)
     shown = np.concatenate([e1, e2, e3, rg1])
-    lo, hi = 0.45 * shown.min(), 1.45 * shown.max()   # room below the data for the legend
+    lo, hi = 0.45 * shown.min(), 1.45 * shown.max()  # room below the data for the legend
     ax.set_ylim(lo, hi)
     ticks = [t for t in (0.001, 0.002, 0.005, 0.01, 0.02, 0.04, 0.1, 0.2, 0.5, 1.0) if lo <= t <= hi]
     ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
@@ -68,4 +90,3 @@ def figure(out_dir, params=None, P_new=None) -> list:
     bx.set_ylim(min(d3.min(), 1e-6) / 3, 5)
     bx.legend(loc="center left", fontsize=6.5)
     return save(fig, out_dir, "fig4-transfer")
-

@@ -1,4 +1,5 @@
 """Figure 8: kernel ridge regression against the equivalent kernel (EK) and the renormalized ridge (RR)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,8 +35,9 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
 
     plt = pyplot()
     data = _compare_all(alpha, beta, kappas, P_values)
-    fig, axes = plt.subplots(2, len(kappas), figsize=(PAGE, 4.9), sharex=True,
-                             gridspec_kw={"height_ratios": [1.4, 1]}, squeeze=False)
+    fig, axes = plt.subplots(
+        2, len(kappas), figsize=(PAGE, 4.9), sharex=True, gridspec_kw={"height_ratios": [1.4, 1]}, squeeze=False
+    )
     for j, (kappa, c) in enumerate(zip(kappas, data)):
         ax, rx = axes[0, j], axes[1, j]
         P = c["P"]
@@ -51,15 +53,24 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
             rx.fill_between(P, (1 - d) ** 2, 1 / (1 - d), color="0.85", lw=0, zorder=0)
         for q in ("bias", "variance"):
             col, se = PARTS[q], c[f"krr_{q}_stderr"]
-            rx.errorbar(P * 0.95, c[f"krr_{q}"] / c[f"ek_{q}"], yerr=se / c[f"ek_{q}"], fmt="o-", color=col,
-                        mfc="white", ms=3.5, lw=0.8)
-            rx.errorbar(P * 1.05, c[f"krr_{q}"] / c[f"rr_{q}"], yerr=se / c[f"rr_{q}"], fmt="o--", color=col,
-                        ms=3.5, lw=0.8)
+            rx.errorbar(
+                P * 0.95,
+                c[f"krr_{q}"] / c[f"ek_{q}"],
+                yerr=se / c[f"ek_{q}"],
+                fmt="o-",
+                color=col,
+                mfc="white",
+                ms=3.5,
+                lw=0.8,
+            )
+            rx.errorbar(
+                P * 1.05, c[f"krr_{q}"] / c[f"rr_{q}"], yerr=se / c[f"rr_{q}"], fmt="o--", color=col, ms=3.5, lw=0.8
+            )
         rx.axhline(1.0, color="0.3", lw=0.6)
         rx.set(xscale="log", yscale="log", xlabel="training samples $P$")
         rx.set_xticks(P, [f"{int(p)}" for p in P])
         no_minor_labels(rx, "x")
-        plain_ticks(ax, "y", minor=ax.get_ylim()[1] / ax.get_ylim()[0] < 5)   # minor labels only on short axes
+        plain_ticks(ax, "y", minor=ax.get_ylim()[1] / ax.get_ylim()[0] < 5)  # minor labels only on short axes
         rx.set_ylim(0.06, 1.8)
         rx.set_yticks([0.1, 0.2, 0.5, 1.0])
         plain_ticks(rx, "y")
@@ -67,14 +78,20 @@ def figure(out_dir, alpha=0.2, beta=0.3, kappas=KAPPAS, P_values=P_VALUES) -> li
             rx.tick_params(labelleft=False)
     axes[0, 0].set_ylabel(r"$\langle L\rangle/P$, bias, variance")
     axes[1, 0].set_ylabel("ratio KRR / theory")
-    handles = [Line2D([], [], color=col, lw=2, label=q if q != "loss" else r"$\langle L\rangle/P$") for q, col in PARTS.items()]
-    handles += [Line2D([], [], color="0.3", marker="o", ls="none", ms=3.5, label="KRR (mean ± s.e. over seeds)"),
-                Line2D([], [], color="0.3", ls="-", label=r"EK, $r=P/\kappa$; ratio: open"),
-                Line2D([], [], color="0.3", ls="--", label="RR; ratio: filled"),
-                plt.Rectangle((0, 0), 1, 1, color="0.85", label=r"EK band $(1-\delta)^2\ldots1/(1-\delta)$")]
+    handles = [
+        Line2D([], [], color=col, lw=2, label=q if q != "loss" else r"$\langle L\rangle/P$") for q, col in PARTS.items()
+    ]
+    handles += [
+        Line2D([], [], color="0.3", marker="o", ls="none", ms=3.5, label="KRR (mean ± s.e. over seeds)"),
+        Line2D([], [], color="0.3", ls="-", label=r"EK, $r=P/\kappa$; ratio: open"),
+        Line2D([], [], color="0.3", ls="--", label="RR; ratio: filled"),
+        plt.Rectangle((0, 0), 1, 1, color="0.85", label=r"EK band $(1-\delta)^2\ldots1/(1-\delta)$"),
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncol=4)
-    seeds = np.concatenate([c["seeds"] for c in data])   # independent data draws per (κ, P)
-    fig.suptitle(f"Kernel ridge regression on the circle at $U=0$ ($\\alpha={alpha:g}$, $\\beta={beta:g}$, $\\Lambda=4P$, "
-                 f"random-sign target, {int(seeds.max())}–{int(seeds.min())} seeds per $P$)\n"
-                 "against the equivalent kernel (EK) and the renormalized ridge (RR)")
+    seeds = np.concatenate([c["seeds"] for c in data])  # independent data draws per (κ, P)
+    fig.suptitle(
+        f"Kernel ridge regression on the circle at $U=0$ ($\\alpha={alpha:g}$, $\\beta={beta:g}$, $\\Lambda=4P$, "
+        f"random-sign target, {int(seeds.max())}–{int(seeds.min())} seeds per $P$)\n"
+        "against the equivalent kernel (EK) and the renormalized ridge (RR)"
+    )
     return save(fig, out_dir, "fig8-kernel-ridge")

@@ -1,4 +1,5 @@
 """Figure 9: the loss surface over data size P and model size Λ, and its data collapses."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -83,8 +84,7 @@ def figure(out_dir, grid="100:1e5:16", fine="100:1e5:41") -> list:
         L = getattr(S, part)
         for i, P in enumerate(S.P):
             col = cmap(norm_P(P))
-            ax.loglog(S.cutoff / P**b, L[i] * P ** (-c), marker, ms=2.6, color=col, mfc=mfc or col, alpha=0.85,
-                      mew=0.7)
+            ax.loglog(S.cutoff / P**b, L[i] * P ** (-c), marker, ms=2.6, color=col, mfc=mfc or col, alpha=0.85, mew=0.7)
 
     sym = {"bias": "B", "variance": "V", "loss": r"\langle L\rangle/P"}
     for ax, part, tag in ((axes[1, 0], "bias", "(c)"), (axes[1, 1], "variance", "(d)")):
@@ -93,9 +93,12 @@ def figure(out_dir, grid="100:1e5:16", fine="100:1e5:41") -> list:
         ax.loglog(xs, analytic_W(part, al, be, ka, xs), "k-", lw=1.0)
         ax.set_xlabel(f"$\\Lambda\\,/\\,P^{{{p['b/a']:.4g}}}$")
         ax.set_ylabel(f"${sym[part]}\\;P^{{{-p['c/a']:.4g}}}$")
-        ax.set_title(f"{part} at the predicted $c/a={p['c/a']:.4f}$, $b/a={p['b/a']:.4f}$\n"
-                     f"(fitted {f['fitted']['c/a']:.4f}, {f['fitted']['b/a']:.4f}; spread "
-                     f"{f['spread_predicted']:.1e} pred., {f['spread_fitted']:.1e} fit)", fontsize=7.5)
+        ax.set_title(
+            f"{part} at the predicted $c/a={p['c/a']:.4f}$, $b/a={p['b/a']:.4f}$\n"
+            f"(fitted {f['fitted']['c/a']:.4f}, {f['fitted']['b/a']:.4f}; spread "
+            f"{f['spread_predicted']:.1e} pred., {f['spread_fitted']:.1e} fit)",
+            fontsize=7.5,
+        )
         panel_label(ax, tag)
 
     ax = axes[2, 0]
@@ -104,9 +107,12 @@ def figure(out_dir, grid="100:1e5:16", fine="100:1e5:41") -> list:
     ax.loglog(xs, analytic_W("variance", al, be, ka, xs), "k-", lw=1.0)
     ax.set_xlabel(f"$\\Lambda\\,/\\,P^{{{p['b/a']:.4g}}}$")
     ax.set_ylabel(f"$\\langle L\\rangle/P\\;P^{{{-p['c/a']:.4g}}}$")
-    ax.set_title(f"total at the {pred['dominant']}-dominated exponents\n"
-                 "(not one form: bias/variance $\\propto P^{-(\\beta-\\alpha)/(1+\\alpha)}$; spread "
-                 f"{fit_gp.parts['loss']['spread_predicted']:.1e})", fontsize=7.5)
+    ax.set_title(
+        f"total at the {pred['dominant']}-dominated exponents\n"
+        "(not one form: bias/variance $\\propto P^{-(\\beta-\\alpha)/(1+\\alpha)}$; spread "
+        f"{fit_gp.parts['loss']['spread_predicted']:.1e})",
+        fontsize=7.5,
+    )
     panel_label(ax, "(e)")
 
     ax = axes[2, 1]
@@ -123,12 +129,16 @@ def figure(out_dir, grid="100:1e5:16", fine="100:1e5:41") -> list:
     panel_label(ax, "(f)")
     sm = plt.cm.ScalarMappable(norm=norm_P, cmap=cmap)
     fig.colorbar(sm, ax=axes[1:, 1], label="$P$ (colour of the points)", shrink=0.6, pad=0.02)
-    handles = [Line2D([], [], color="0.4", ls="--", label=r"$\Lambda=(P/\kappa)^{1/(1+\alpha)}$ ($z=1$)"),
-               Line2D([], [], color="0.4", ls=":", label=r"$\Lambda=P$"),
-               Line2D([], [], color="k", ls="-", label=r"continuum scaling function $W$"),
-               Line2D([], [], color=cmap(0.5), marker="o", ls="none", ms=3, label="discrete sums (GP), colour = $P$")]
+    handles = [
+        Line2D([], [], color="0.4", ls="--", label=r"$\Lambda=(P/\kappa)^{1/(1+\alpha)}$ ($z=1$)"),
+        Line2D([], [], color="0.4", ls=":", label=r"$\Lambda=P$"),
+        Line2D([], [], color="k", ls="-", label=r"continuum scaling function $W$"),
+        Line2D([], [], color=cmap(0.5), marker="o", ls="none", ms=3, label="discrete sums (GP), colour = $P$"),
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncol=4)
-    fig.suptitle(f"Loss surface in data size $P$ and model size $\\Lambda$: $\\alpha={al}$, $\\beta={be}$, "
-                 f"$\\kappa={ka:.3f}$ ($r=P/\\kappa$); collapse $L=P^{{c/a}}\\,W(\\Lambda/P^{{b/a}})$,\n"
-                 f"theory $b/a=1/(1+\\alpha)$, $c/a=-\\beta/(1+\\alpha)$ (bias), $-\\alpha/(1+\\alpha)$ (variance)")
+    fig.suptitle(
+        f"Loss surface in data size $P$ and model size $\\Lambda$: $\\alpha={al}$, $\\beta={be}$, "
+        f"$\\kappa={ka:.3f}$ ($r=P/\\kappa$); collapse $L=P^{{c/a}}\\,W(\\Lambda/P^{{b/a}})$,\n"
+        f"theory $b/a=1/(1+\\alpha)$, $c/a=-\\beta/(1+\\alpha)$ (bias), $-\\alpha/(1+\\alpha)$ (variance)"
+    )
     return save(fig, out_dir, "fig9-surface")

@@ -4,6 +4,7 @@ FIGURES maps a figure name (``figN-slug``) to ``module:function``; the function 
 folder and returns the written paths. Modules are imported only when their figure is made, so a
 new figure is one line here. Progress and the written paths go to stderr.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -77,7 +78,8 @@ def make_figures(out_dir="figures", only=None) -> list:
     avail = _available()
     names = list(avail)
     if only:
-        def named(n, o):   # "fig1" names fig1-cutoffs, not fig10-dynamics
+
+        def named(n, o):  # "fig1" names fig1-cutoffs, not fig10-dynamics
             return n == o or n.startswith(o + "-")
 
         unknown = [o for o in only if not any(named(n, o) for n in FIGURES)]
@@ -93,7 +95,7 @@ def make_figures(out_dir="figures", only=None) -> list:
             say(f"[{i}/{len(names)}] making {name} ...")
             try:
                 made = getattr(importlib.import_module(mod), fn)(out_dir)
-            except ImportError as exc:   # an optional dependency (scikit-learn): skip this figure, keep the others
+            except ImportError as exc:  # an optional dependency (scikit-learn): skip this figure, keep the others
                 package = (exc.name or str(exc)).split(".")[0]
                 missing[name] = _INSTALL.get(package, package)
                 say(f"[{i}/{len(names)}] {name} skipped: needs {missing[name]}")
@@ -105,6 +107,8 @@ def make_figures(out_dir="figures", only=None) -> list:
     say(f"{len(paths)} files in {out_dir} ({time.perf_counter() - t_all:.1f} s)")
     if missing:
         need = sorted(set(missing.values()))
-        raise ImportError(f"{', '.join(missing)} not made: install {' and '.join(need)} "
-                          f"(the other {len(names) - len(missing)} figures are in {out_dir})")
+        raise ImportError(
+            f"{', '.join(missing)} not made: install {' and '.join(need)} "
+            f"(the other {len(names) - len(missing)} figures are in {out_dir})"
+        )
     return paths

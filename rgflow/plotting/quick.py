@@ -3,6 +3,7 @@
 One small function per result kind, ``name(result, path)``: mathtext labels, the parameters in the
 title, the file written atomically in the format of its extension. matplotlib is imported here only.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,11 @@ def _plain_ticks(axis) -> None:
     from matplotlib.ticker import FuncFormatter
 
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_formatter(FuncFormatter(
-        lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** math.floor(math.log10(v)), 6) in (2, 3, 5) else ""))
+    axis.set_minor_formatter(
+        FuncFormatter(
+            lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** math.floor(math.log10(v)), 6) in (2, 3, 5) else ""
+        )
+    )
 
 
 def _save(fig, path) -> None:
@@ -62,8 +66,13 @@ def prediction(pred, path) -> None:
     for ax, name in ((a, r"mean $\langle\Delta_k\rangle$"), (b, r"variance $\mathrm{Var}\,\Delta_k$")):
         ax.set(xlabel=r"mode $k$", ylabel=name)
         ax.legend(loc="lower left")
-    fig.suptitle(_title(f"prediction ({pred.method})", m.params,
-                        rf"$\langle L\rangle/P={pred.loss:.4g}$ = bias {pred.bias:.3g} + variance {pred.variance:.3g}"))
+    fig.suptitle(
+        _title(
+            f"prediction ({pred.method})",
+            m.params,
+            rf"$\langle L\rangle/P={pred.loss:.4g}$ = bias {pred.bias:.3g} + variance {pred.variance:.3g}",
+        )
+    )
     _save(fig, path)
 
 
@@ -81,8 +90,11 @@ def trajectory(traj, path) -> None:
     a.set_ylabel(r"running mass $r$", color="C0")
     a2.set_ylabel(r"running quartic $u$", color="C3")
     a2.grid(False)
-    for key, label, color in (("r_hat", r"$\hat r=r\lambda(k_c)$", "C0"), ("U_hat", r"$\hat U=u\lambda(k_c)^2$", "C3"),
-                              ("s", r"$s$", "k")):
+    for key, label, color in (
+        ("r_hat", r"$\hat r=r\lambda(k_c)$", "C0"),
+        ("U_hat", r"$\hat U=u\lambda(k_c)^2$", "C3"),
+        ("s", r"$s$", "k"),
+    ):
         b.semilogy(st["tau"], st[key], color=color, label=label)
     b.set(xlabel=r"RG time $\tau=\ln(\Lambda/k_c)$", ylabel="rescaled couplings")
     b.legend(loc="best")
@@ -109,8 +121,11 @@ def transfer(res, path) -> None:
     src, new = res.source, res.model
     traj = res.trajectory
     if traj is not None:
-        st = traj(np.linspace(0.0, traj.tau[-1], 200)) if traj.scheme == "continuum" else \
-            traj.at_mode(np.unique(np.round(np.geomspace(1, traj.model.cutoff, 200)).astype(int)))
+        st = (
+            traj(np.linspace(0.0, traj.tau[-1], 200))
+            if traj.scheme == "continuum"
+            else traj.at_mode(np.unique(np.round(np.geomspace(1, traj.model.cutoff, 200)).astype(int)))
+        )
         a.semilogx(st["k_c"], st["r"], "-", color="C0", label="RG trajectory")
         b.semilogx(st["k_c"], st["u"], "-", color="C0", label="RG trajectory")
     for m, mark, name in ((src, "o", f"given, $P={src.P}$"), (new, "s", f"transferred, $P'={new.P}$")):
@@ -120,8 +135,13 @@ def transfer(res, path) -> None:
     a.set(xlabel=r"cutoff mode $k_c$", ylabel=r"running mass $r$  (model: $r = P/\kappa$)")
     b.set(xlabel=r"cutoff mode $k_c$", ylabel=r"running quartic $u$  (model: $u = UP$)")
     a.legend(loc="best")
-    fig.suptitle(_title(f"transfer to $P'={new.P}$: $\\tilde\\kappa={new.kappa:.4g}$, $\\tilde U={new.U:.4g}$ "
-                        f"({res.scheme} flow)", src.params), fontsize=9)
+    fig.suptitle(
+        _title(
+            f"transfer to $P'={new.P}$: $\\tilde\\kappa={new.kappa:.4g}$, $\\tilde U={new.U:.4g}$ ({res.scheme} flow)",
+            src.params,
+        ),
+        fontsize=9,
+    )
     _save(fig, path)
 
 
@@ -132,16 +152,33 @@ def scaling(res, path) -> None:
     lo, hi = res.U["interval"]
     ax.axhspan(lo, hi, color="C0", alpha=0.15, label=rf"band of $U$: $[\gamma_U-1,\gamma_U]=[{lo:.3g},{hi:.3g}]$")
     ax.axhline(res.r["interval"][0], color="C2", ls=":", label=rf"$\gamma_r={res.r['interval'][0]:.3g}$")
-    t, v = e["U_effect"]["tau"], e["U_effect"]["value"]          # defined points only, each at its own τ
+    t, v = e["U_effect"]["tau"], e["U_effect"]["value"]  # defined points only, each at its own τ
     ax.plot(t[t > 0], v[t > 0], "-", color="C0", label=r"effect of $U$ on the cutoff mode")
-    ax.plot(e["U_hat_flow"]["tau"], e["U_hat_flow"]["value"], "-", color="C3", lw=1.0,
-            label=r"$d\ln\hat U/d\tau$ along the flow")
-    ax.plot(e["r_hat_flow"]["tau"], e["r_hat_flow"]["value"], "-", color="C2", lw=1.0,
-            label=r"$d\ln\hat r/d\tau$ along the flow")
+    ax.plot(
+        e["U_hat_flow"]["tau"],
+        e["U_hat_flow"]["value"],
+        "-",
+        color="C3",
+        lw=1.0,
+        label=r"$d\ln\hat U/d\tau$ along the flow",
+    )
+    ax.plot(
+        e["r_hat_flow"]["tau"],
+        e["r_hat_flow"]["value"],
+        "-",
+        color="C2",
+        lw=1.0,
+        label=r"$d\ln\hat r/d\tau$ along the flow",
+    )
     if res.window_tau[1] > 0:
-        ax.axvspan(0, res.window_tau[1], color="0.5", alpha=0.12, label=rf"massless window $\hat r\leq{res.r_hat_max:g}$")
-    ax.set(xlabel=r"RG time $\tau=\ln\ell$", ylabel=r"effective exponent $d\ln g/d\tau$",
-           xlim=(0, math.log(res.params["cutoff"])))
+        ax.axvspan(
+            0, res.window_tau[1], color="0.5", alpha=0.12, label=rf"massless window $\hat r\leq{res.r_hat_max:g}$"
+        )
+    ax.set(
+        xlabel=r"RG time $\tau=\ln\ell$",
+        ylabel=r"effective exponent $d\ln g/d\tau$",
+        xlim=(0, math.log(res.params["cutoff"])),
+    )
     ax.legend(loc="best", fontsize=7)
     fig.suptitle(_title("scaling interval", res.params), fontsize=9)
     _save(fig, path)
@@ -154,16 +191,24 @@ def surface(result, path) -> None:
     surf, fit = result
     plt, fig, (ax,) = _figure(width=5.4)
     P, L = np.asarray(surf.P, float), np.asarray(surf.cutoff, float)
-    im = ax.pcolormesh(P, L, np.asarray(surf.loss).T, shading="nearest", cmap="viridis",
-                       norm=LogNorm(np.min(surf.loss), np.max(surf.loss)))
+    im = ax.pcolormesh(
+        P,
+        L,
+        np.asarray(surf.loss).T,
+        shading="nearest",
+        cmap="viridis",
+        norm=LogNorm(np.min(surf.loss), np.max(surf.loss)),
+    )
     fig.colorbar(im, ax=ax, label=r"$\langle L\rangle/P$")
     ax.set(xscale="log", yscale="log", xlabel=r"training samples $P$", ylabel=r"cutoff (model size) $\Lambda$")
     ax.grid(False)
     extra = ""
     if fit is not None:
         f = fit.parts["loss"]
-        extra = (rf"fit $c/a={f['fitted']['c/a']:.4f}\pm{f['stderr']['c/a']:.1g}$, "
-                 rf"$b/a={f['fitted']['b/a']:.4f}\pm{f['stderr']['b/a']:.1g}$")
+        extra = (
+            rf"fit $c/a={f['fitted']['c/a']:.4f}\pm{f['stderr']['c/a']:.1g}$, "
+            rf"$b/a={f['fitted']['b/a']:.4f}\pm{f['stderr']['b/a']:.1g}$"
+        )
     fig.suptitle(_title(f"loss surface ({surf.method})", surf.params, extra), fontsize=9)
     _save(fig, path)
 
@@ -180,8 +225,12 @@ def dynamics(res, path) -> None:
     n = len(res.shell_lambda)
     for j in range(n):
         k0, k1 = res.shell_k[j], res.shell_k[j + 1] - 1
-        b.loglog(res.t, res.energy[j] / res.energy[j, 0], color=cmap(j / max(n - 1, 1)),
-                 label=(f"$k={k0}$" if k0 == k1 else f"$k={k0}$–${k1}$") if j in (0, n - 1) else None)
+        b.loglog(
+            res.t,
+            res.energy[j] / res.energy[j, 0],
+            color=cmap(j / max(n - 1, 1)),
+            label=(f"$k={k0}$" if k0 == k1 else f"$k={k0}$–${k1}$") if j in (0, n - 1) else None,
+        )
     b.set(xlabel=r"time $t$", ylabel=r"$E(\lambda_j,t)/E(\lambda_j,0)$")
     b.legend(loc="lower left", fontsize=7)
     fig.suptitle(_title(f"learning dynamics ({res.method})", res.model.params), fontsize=9)
@@ -217,8 +266,13 @@ def flow_field(ff, path) -> None:
         fig.legend(handles, labels, loc="outside lower center", ncol=len(handles))
     fig.colorbar(strm.lines, ax=list(axes[0]), pad=0.01, fraction=0.03).set_label("$\\ln|v|$")
     p = ff.params
-    fig.suptitle(f"RG flow field, $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, $\\Lambda={p['cutoff']}$"
-                 + ("" if ff.rescaled else f", $P={p['P']}$") + " (rgflow " + ff.version + ")")
+    fig.suptitle(
+        f"RG flow field, $\\alpha={p['alpha']:g}$, $\\beta={p['beta']:g}$, $\\Lambda={p['cutoff']}$"
+        + ("" if ff.rescaled else f", $P={p['P']}$")
+        + " (rgflow "
+        + ff.version
+        + ")"
+    )
     _save(fig, path)
 
 
@@ -235,14 +289,21 @@ def krr_comparison(res, path) -> None:
         order = np.argsort(P)
         color = f"C{i % 10}"
         if "krr" in rows[0]:
-            ax.errorbar(P[order], np.array([r["krr"] for r in rows])[order],
-                        yerr=np.array([r["krr_stderr"] for r in rows])[order], fmt="o", ms=4, capsize=2,
-                        color=color, label=rf"KRR, $\kappa={kappa:g}$")
+            ax.errorbar(
+                P[order],
+                np.array([r["krr"] for r in rows])[order],
+                yerr=np.array([r["krr_stderr"] for r in rows])[order],
+                fmt="o",
+                ms=4,
+                capsize=2,
+                color=color,
+                label=rf"KRR, $\kappa={kappa:g}$",
+            )
         else:
             ax.plot([], [], "-", color=color, lw=4, label=rf"$\kappa={kappa:g}$")
         for name in res.theories:
             ax.loglog(P[order], np.array([r[name] for r in rows])[order], styles[name], color=color, lw=1.2)
-    for name in res.theories:   # one legend entry per theory, in grey (the colour is the ridge)
+    for name in res.theories:  # one legend entry per theory, in grey (the colour is the ridge)
         ax.plot([], [], styles[name], color="0.3", lw=1.2, label=name)
     ax.set(xscale="log", yscale="log", xlabel=r"training points $P$", ylabel="test error over the data set")
     _plain_ticks(ax.xaxis)
@@ -250,6 +311,8 @@ def krr_comparison(res, path) -> None:
     ax.legend(loc="best", fontsize=7)
     p = res.params
     what = p["source"] + (f", {p['kernel']} kernel" if "kernel" in p else "")
-    fig.suptitle(f"real KRR against the U = 0 theories\n{what}, $N={p['N']}$" +
-                 ("" if p["krr"] else " (theories only)"), fontsize=9)
+    fig.suptitle(
+        f"real KRR against the U = 0 theories\n{what}, $N={p['N']}$" + ("" if p["krr"] else " (theories only)"),
+        fontsize=9,
+    )
     _save(fig, path)

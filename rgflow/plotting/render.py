@@ -1,13 +1,23 @@
 """Shared figure style and saving (PNG + PDF, written atomically). Imports matplotlib lazily."""
+
 from __future__ import annotations
 
 import io
 import pathlib
 
 PAPER_STYLE = {
-    "figure.dpi": 110, "savefig.dpi": 200, "font.size": 9, "axes.labelsize": 10, "axes.titlesize": 10,
-    "legend.fontsize": 8, "legend.frameon": False, "axes.grid": True, "grid.alpha": 0.25,
-    "lines.linewidth": 1.4, "lines.markersize": 4, "figure.constrained_layout.use": True,
+    "figure.dpi": 110,
+    "savefig.dpi": 200,
+    "font.size": 9,
+    "axes.labelsize": 10,
+    "axes.titlesize": 10,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "lines.linewidth": 1.4,
+    "lines.markersize": 4,
+    "figure.constrained_layout.use": True,
 }
 
 
@@ -18,14 +28,17 @@ def pyplot():
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    matplotlib.rcdefaults()   # every figure starts from the same settings, whatever was drawn before
+    matplotlib.rcdefaults()  # every figure starts from the same settings, whatever was drawn before
     plt.rcParams.update(PAPER_STYLE)
     return plt
 
 
 #: per format: metadata without a timestamp (PNG carries none; PDF CreationDate, SVG Date dropped)
-_METADATA: dict[str, dict] = {"png": {"Creator": "rgflow"}, "pdf": {"Creator": "rgflow", "CreationDate": None},
-             "svg": {"Creator": "rgflow", "Date": None}}
+_METADATA: dict[str, dict] = {
+    "png": {"Creator": "rgflow"},
+    "pdf": {"Creator": "rgflow", "CreationDate": None},
+    "svg": {"Creator": "rgflow", "Date": None},
+}
 
 
 def figure_bytes(fig, fmt) -> bytes:

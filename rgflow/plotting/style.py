@@ -3,15 +3,25 @@
 Colours follow the paper's figure where it has one: RG blue, GP orange, first-order perturbation
 theory black dashed, numerics (exact, Langevin, KRR) as dots. Methods are named in words/mathtext.
 """
+
 from __future__ import annotations
 
 #: width of a two-column journal figure and of one column, inches (figures are drawn at print size)
 PAGE, COLUMN = 7.1, 3.4
 
 #: additions to rgflow.plotting.render.PAPER_STYLE so that text stays >= 7 pt at print size
-STYLE = {"font.size": 8, "axes.labelsize": 8.5, "axes.titlesize": 8.5, "figure.titlesize": 9,
-         "legend.fontsize": 7, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "legend.handlelength": 1.8,
-         "legend.borderaxespad": 0.3, "mathtext.fontset": "dejavusans"}
+STYLE = {
+    "font.size": 8,
+    "axes.labelsize": 8.5,
+    "axes.titlesize": 8.5,
+    "figure.titlesize": 9,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.handlelength": 1.8,
+    "legend.borderaxespad": 0.3,
+    "mathtext.fontset": "dejavusans",
+}
 
 RG, GP, PT1, EXACT, LANGEVIN, RG_CUTOFF = "tab:blue", "tab:orange", "k", "k", "tab:purple", "tab:green"
 
@@ -59,7 +69,7 @@ def no_minor_labels(ax, axis="both"):
     """Drop the minor tick labels of log axes (matplotlib labels them when a decade is not spanned)."""
     from matplotlib.ticker import NullFormatter
 
-    for a in ((ax.xaxis, ax.yaxis) if axis == "both" else ((ax.xaxis,) if axis == "x" else (ax.yaxis,))):
+    for a in (ax.xaxis, ax.yaxis) if axis == "both" else ((ax.xaxis,) if axis == "x" else (ax.yaxis,)):
         a.set_minor_formatter(NullFormatter())
 
 
@@ -67,8 +77,18 @@ def panel_label(ax, text, loc="upper left"):
     """A bold panel tag ``(a)`` inside the axes corner, on a white box so it never sits on data."""
     x, ha = (0.02, "left") if "left" in loc else (0.98, "right")
     y, va = (0.97, "top") if "upper" in loc else (0.03, "bottom")
-    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontweight="bold", fontsize=9,
-            bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.8), zorder=10)
+    ax.text(
+        x,
+        y,
+        text,
+        transform=ax.transAxes,
+        ha=ha,
+        va=va,
+        fontweight="bold",
+        fontsize=9,
+        bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.8),
+        zorder=10,
+    )
 
 
 def contour_labels(ax, cs, fmt="%g", fontsize=6.5):
