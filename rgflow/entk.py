@@ -74,9 +74,10 @@ class _Jacobian:
         self._call = functional_call
 
         def f(p, x):
-            return functional_call(model, (p, self.fixed), (x.unsqueeze(0),)).reshape(())
+            out = functional_call(model, (p, self.fixed), (x.unsqueeze(0),)).reshape(())
+            return out, out.detach()  # the output itself as aux: checked finite with the Jacobian
 
-        self._jac = vmap(jacrev(f), in_dims=(None, 0))
+        self._jac = vmap(jacrev(f, has_aux=True), in_dims=(None, 0))
 
     def probe(self, X):
         """ValueError unless the model maps one sample (a 1 × d input) to one number."""
@@ -102,12 +103,12 @@ class _Jacobian:
         J = torch.empty((X.shape[0], self.n_params), dtype=torch.float64, device=self.device)
         for i0 in range(0, X.shape[0], b):
             x = torch.as_tensor(X[i0 : i0 + b], dtype=torch.float64, device=self.device)
-            g = self._jac(self.params, x)
+            g, out = self._jac(self.params, x)
+            if not bool(torch.isfinite(out).all()):
+                raise ValueError(f"model {type(self.model).__name__} returned NaN or inf on rows of X")
             J[i0 : i0 + x.shape[0]] = torch.cat([v.reshape(x.shape[0], -1) for v in g.values()], dim=1)
         if not bool(torch.isfinite(J).all()):
-            raise ValueError(
-                f"the Jacobian of model {type(self.model).__name__} has NaN or inf entries on these inputs"
-            )
+            raise ValueError(f"the Jacobian of model {type(self.model).__name__} has NaN or inf entries on rows of X")
         return J
 
 
