@@ -216,10 +216,12 @@ def real_dataset(name, target="class"):
 from ._draws import SLACK, _one_blas_thread, sample_draws  # noqa: E402, F401  (shared with rgflow.network_real)
 
 
-def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40, max_draws=4000) -> dict:
+def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40, max_draws=4000, noise=0.0) -> dict:
     """Real KRR (scikit-learn ``KernelRidge(alpha=κ, kernel="precomputed")``) on P points drawn without
     replacement from the N points of the Gram matrix K, test error (1/N) Σ_i (f̂(x_i) − f_i)² over the
-    whole data set, averaged over draws (:func:`sample_draws`: ``draws`` of them, or with ``draws=None`` as
+    whole data set, averaged over draws. ``noise`` σ² > 0: the P training labels are f_i + σ ξ_i with
+    ξ_i ~ N(0, 1) drawn afresh per draw (after the points, from the same stream), the test error still
+    against the clean f; σ² = 0 (default) draws no ξ (the draws are those without noise) (:func:`sample_draws`: ``draws`` of them, or with ``draws=None`` as
     many as a pilot of ``min_draws`` says are needed for a standard error below ``rel_se`` of the mean, at
     most ``max_draws``). Returns mean, stderr, draws."""
     from sklearn.kernel_ridge import KernelRidge
@@ -228,10 +230,12 @@ def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40
     P = check_int("P", P)
     if P > N:
         raise ValueError(f"P must be an integer in [1, N = {N}], got {P}")
+    sigma = float(np.sqrt(check_real("noise", noise, low=0.0)))
 
     def one(rng):
         idx = rng.choice(N, P, replace=False)
-        model = KernelRidge(alpha=kappa, kernel="precomputed").fit(K[np.ix_(idx, idx)], f[idx])
+        labels = f[idx] + sigma * rng.standard_normal(P) if sigma else f[idx]
+        model = KernelRidge(alpha=kappa, kernel="precomputed").fit(K[np.ix_(idx, idx)], labels)
         return float(np.mean((model.predict(K[:, idx]) - f) ** 2))
 
     return sample_draws(one, seed, P, draws=draws, rel_se=rel_se, min_draws=min_draws, max_draws=max_draws)
@@ -307,6 +311,7 @@ def compare_real(
     params=None,
     on_step=None,
     network=None,
+    noise=0.0,
     **krr_options,
 ) -> KRRComparison:
     """Real KRR (:func:`krr_test_error`) against the U = 0 theories on one data set of N points, for every
@@ -330,6 +335,9 @@ def compare_real(
         model is the finite-width network (docs/networks_real.md): ``krr`` is the exact network's test error
         (:func:`rgflow.network_real.network_test_error`, the same draws of X) and each theory is its network
         counterpart (:func:`rgflow.network_real.network_theory`)
+    noise : σ² ≥ 0, label noise: KRR trains on f + σξ (ξ ~ N(0, 1) per training point and draw) and its test
+        error is measured against the clean f; every theory adds its noise term (renormalized σ²γ/(1 − γ),
+        pointwise its per-point analogue, bare 0; :func:`rgflow.ridge.noisy_error`). Not with ``network``.
 
     Returns
     -------
@@ -347,6 +355,14 @@ def compare_real(
             "ratios of the errors are undefined"
         )
     Ps, theories = check_comparison(N, P_values, theories)
+    noise = check_real("noise", noise, low=0.0)
+    if noise and network is not None:
+        raise ValueError(
+            f"noise must be 0 with a network (width = {network.get('width')}): label noise is implemented for "
+            f"kernel ridge regression only, got noise={noise!r}"
+        )
+    if noise:
+        krr_options = {**krr_options, "noise": noise}
     kappas = [check_real("kappa", k, low=0, low_open=True) for k in np.atleast_1d(kappas).tolist()]
     if not kappas:
         raise ValueError("kappas must hold at least one value")
@@ -387,9 +403,9 @@ def compare_real(
                     ).test_error
                     continue
                 row[name] = (
-                    pointwise_errors(K, f, P, kappa).test_error
+                    pointwise_errors(K, f, P, kappa, noise=noise).test_error
                     if name == "pointwise"
-                    else ridge_errors(*spectrum, P, kappa, name, residual=residual).test_error
+                    else ridge_errors(*spectrum, P, kappa, name, residual=residual, noise=noise).test_error
                 )
             if krr:
                 row.update({f"ratio_{name}": row["krr"] / row[name] for name in theories})
