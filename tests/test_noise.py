@@ -223,3 +223,33 @@ def test_cli_curve_noise_is_the_prediction_of_each_model(capsys):
     for P, te in zip((30, 60), obj["test_error"]):
         m = rgflow.Model(0.5, 0.3, P, 0.5)
         assert te == pytest.approx(ridge_errors(m.eigenvalues(), m.target(), P, 0.5, noise=0.2).test_error, rel=1e-9)
+
+
+# --- issue 24 item 7 (parts): the validated domain of the U = 0 theories on real data ---------------------
+
+
+def test_domain_flags_the_small_ridge_on_unequal_leverages_and_the_pointwise_below_20_points():
+    """breast_cancer, rbf, class, κ = 0.01, P = 56: bench/real_krr_results.txt measured KRR/renormalized 1.202
+    (KRR/pointwise 1.032): outside. A translation-invariant kernel (equal leverages): inside, no warning."""
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from rgflow.data import kernel_matrix
+    from rgflow.krr import compare_real, real_dataset
+
+    X, f = real_dataset("breast_cancer", "class")
+    K = kernel_matrix(X, kernel="rbf")
+    with pytest.warns(RuntimeWarning, match="small ridge with unequal leverages"):
+        (row,) = compare_real(K, f, [56], [0.01], ("renormalized",), krr=False).rows
+    pw = pointwise_errors(K, f, 56, 0.01).test_error
+    assert abs(row["renormalized"] / pw - 1) > 0.06 and row["domain"].startswith("outside: renormalized ridge")
+    with pytest.warns(RuntimeWarning, match="below 20 training points"):
+        rows = compare_real(K, f, [10, 40], [1.0], ("pointwise",), krr=False).rows
+    assert [r["domain"] for r in rows] == ["outside: pointwise ridge below 20 training points", "inside"]
+    N = 128
+    x = 2 * np.pi * np.arange(N) / N
+    ring = np.exp(np.cos(x[:, None] - x[None, :]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = compare_real(ring, np.sin(x), [20, 40], [1e-3], ("renormalized", "bare"), krr=False).rows
+    assert all("domain" not in r for r in rows)

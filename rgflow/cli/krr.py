@@ -147,9 +147,13 @@ def _table(res) -> str:
         cols += [("draws", "{:d}"), ("krr", "{:.4e}"), ("se%", "{:.1f}")]
     for name in res.theories:
         cols += [(name, "{:.4e}")] + ([(f"ratio_{name}", "{:.3f}")] if p["krr"] else [])
+    if res.rows and "domain" in res.rows[0]:  # "outside" rows: the reason is in the warning and in JSON/CSV
+        cols.append(("domain", "{}"))
     cells = []
     for row in res.rows:
-        vals = {**row, "se%": 100 * row["krr_stderr"] / row["krr"]} if p["krr"] else row
+        vals = {**row, "se%": 100 * row["krr_stderr"] / row["krr"]} if p["krr"] else dict(row)
+        if "domain" in vals:
+            vals["domain"] = vals["domain"].split(":")[0]
         cells.append([fmt.format(vals[key]) for key, fmt in cols])
     widths = [max(len(key), *(len(c[j]) for c in cells)) for j, (key, _) in enumerate(cols)]
     lines = [head, "  ".join(key.rjust(w) for (key, _), w in zip(cols, widths))]
