@@ -174,6 +174,7 @@ def learning_curve(
     parameterization="standard",
     width_ratio=None,
     modes=False,
+    noise=0.0,
     **options,
 ) -> LearningCurve:
     """Learning curve ⟨L⟩/P = bias + variance = Σ_k ⟨Δ_k⟩² + Σ_k Var Δ_k for each P at fixed κ,
@@ -202,6 +203,8 @@ def learning_curve(
         spectrum keeps its cutoff, default the number of modes, at every P).
     ridge : {"bare", "renormalized"}, optional
         r = P/κ (default) or r = 1/K (:class:`rgflow.Model`).
+    noise : float ≥ 0, optional
+        Label noise σ² of the training labels (:class:`rgflow.Model`; default 0): enters test_error and train_error.
     width, depth, parameterization : optional
         A network of fixed width N at every P (:class:`rgflow.Model`; docs/networks.md).
     width_ratio : float > 0, optional
@@ -260,6 +263,7 @@ def learning_curve(
             width=N,
             depth=depth,
             parameterization=parameterization,
+            noise=noise,
         )
         pred = predict(model, method, **options)
         bias[i], var[i] = pred.bias, pred.variance
@@ -274,6 +278,8 @@ def learning_curve(
         params["cutoff"] = pred.model.cutoff if cutoff is None and spectrum.n_modes is not None else cutoff
     if ridge != "bare":
         params["ridge"] = ridge
+    if noise:  # label noise σ² (test_error, train_error): no key at the default 0
+        params["noise"] = noise
     if width is not None or width_ratio is not None:
         params.update(width=width, depth=depth, parameterization=parameterization)
         if width_ratio is not None:

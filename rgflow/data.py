@@ -451,7 +451,7 @@ def spectrum_from_features(
     >>> len(lam), bool(np.isclose(np.sum(y**2), np.mean(f**2)))           # Σ_k y_k² = mean of f²
     (200, True)
     >>> rgflow.Model.from_spectrum(rgflow.Measured(lam, y), P=50, kappa=0.1)
-    Model(alpha=None, beta=None, P=50, kappa=0.1, U=0.0, cutoff=200, ridge='bare')
+    Model(alpha=None, beta=None, P=50, kappa=0.1, U=0.0, cutoff=200, ridge='renormalized')
     """
     from .kernels import resolve_kernel
 

@@ -119,7 +119,9 @@ def noisy_test_error(lam, y2, w, P, kappa, sigma2=0.0, residual=0.0) -> np.ndarr
     one_minus = (P - np.sum(w) + np.sum(w * om * (2.0 - om), axis=1)) / P
     if not np.all(one_minus > 0):
         raise FloatingPointError(f"1 − γ ≤ 0 at kappa = {kappa!r} (at the interpolation threshold)")
-    E = (bias + residual + sigma2 * gamma) / one_minus
+    from .ridge import noisy_error  # the one place of the formula
+
+    E = noisy_error(bias, gamma, one_minus, sigma2, residual)
     if not np.all(np.isfinite(E)):
         raise FloatingPointError(f"non-finite test error at kappa = {kappa!r}")
     return E

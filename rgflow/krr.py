@@ -56,6 +56,8 @@ __all__ = [
     "compare_real",
     "check_comparison",
     "check_theories",
+    "domain_note",
+    "leverage_spread",
 ]
 
 
@@ -216,10 +218,12 @@ def real_dataset(name, target="class"):
 from ._draws import SLACK, _one_blas_thread, sample_draws  # noqa: E402, F401  (shared with rgflow.network_real)
 
 
-def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40, max_draws=4000) -> dict:
+def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40, max_draws=4000, noise=0.0) -> dict:
     """Real KRR (scikit-learn ``KernelRidge(alpha=κ, kernel="precomputed")``) on P points drawn without
     replacement from the N points of the Gram matrix K, test error (1/N) Σ_i (f̂(x_i) − f_i)² over the
-    whole data set, averaged over draws (:func:`sample_draws`: ``draws`` of them, or with ``draws=None`` as
+    whole data set, averaged over draws. ``noise`` σ² > 0: the P training labels are f_i + σ ξ_i with
+    ξ_i ~ N(0, 1) drawn afresh per draw (after the points, from the same stream), the test error still
+    against the clean f; σ² = 0 (default) draws no ξ (the draws are those without noise) (:func:`sample_draws`: ``draws`` of them, or with ``draws=None`` as
     many as a pilot of ``min_draws`` says are needed for a standard error below ``rel_se`` of the mean, at
     most ``max_draws``). Returns mean, stderr, draws."""
     from sklearn.kernel_ridge import KernelRidge
@@ -228,14 +232,41 @@ def krr_test_error(K, f, P, kappa, draws=None, seed=0, rel_se=0.02, min_draws=40
     P = check_int("P", P)
     if P > N:
         raise ValueError(f"P must be an integer in [1, N = {N}], got {P}")
+    sigma = float(np.sqrt(check_real("noise", noise, low=0.0)))
 
     def one(rng):
         idx = rng.choice(N, P, replace=False)
-        model = KernelRidge(alpha=kappa, kernel="precomputed").fit(K[np.ix_(idx, idx)], f[idx])
+        labels = f[idx] + sigma * rng.standard_normal(P) if sigma else f[idx]
+        model = KernelRidge(alpha=kappa, kernel="precomputed").fit(K[np.ix_(idx, idx)], labels)
         return float(np.mean((model.predict(K[:, idx]) - f) ** 2))
 
     return sample_draws(one, seed, P, draws=draws, rel_se=rel_se, min_draws=min_draws, max_draws=max_draws)
 
+
+def leverage_spread(eigenvalues, u2, P, kappa) -> float:
+    """Coefficient of variation sd(h)/mean(h) of the leverages h_i = Σ_k L_k u_k(i)² at the renormalized
+    ridge K of (P, κ) (L_k = λ_k/(λ_k + K); h = diag K_N (K_N + N K)⁻¹), from the eigenvalues λ_k of K_N/N and
+    the squared entries ``u2`` (N × Λ) of its unit eigenvectors. 0 when the leverages are equal (a
+    translation-invariant kernel: eigenlearning is exact); large when some points are learned far better
+    than others, where the renormalized ridge misses real KRR (:data:`LEVERAGE_CV_MAX`)."""
+    lam = np.asarray(eigenvalues, dtype=float)
+    pos = lam > 0
+    K = renormalized_ridge(lam[pos], P, kappa)
+    h = u2[:, pos] @ (lam[pos] / (lam[pos] + K))
+    return float(h.std() / h.mean())
+
+
+#: the validated domain of the U = 0 theories on real data (calibrated on bench/real_krr_results.txt and
+#: bench/real_krr_small_P_results.txt). The pointwise ridge matched KRR within 8% on all 216 points of the first
+#: (KRR/pointwise in [0.936, 1.080]) with P >= 14, but missed by 8-16% below 20 points at a small ridge (wine,
+#: ntk, κ = 0.02, P = 5-10: KRR/pointwise 1.08-1.16; within 2.4% at P = 20, 35). The renormalized ridge missed
+#: by more than 8% on 35 of the 216 points (small ridge, unequal leverages); flagging the points where it
+#: differs from the pointwise ridge by more than 6% catches 33 of them (19 false alarms); on the 164 points
+#: not flagged the worst |KRR/renormalized − 1| is 0.105 (bench/leverage_domain.py: the leverage spread alone
+#: does not separate them).
+POINTWISE_MIN_P = 20
+RENORMALIZED_VS_POINTWISE = 0.06
+DOMAIN_CHECK_MAX = 2000  # the renormalized check computes the pointwise ridge (2-3 s per (κ, P) at N = 1797)
 
 THEORIES = ("renormalized", "pointwise", "bare")  # the three U = 0 theories of real KRR (docs/theory.md §5)
 
@@ -280,7 +311,9 @@ def check_comparison(N, P_values, theories) -> tuple:
 class KRRComparison(Result):
     """Result of :func:`compare_real`: ``rows``, one dict per (κ, P) (κ outer, P inner) with keys kappa, P, N,
     with KRR krr, krr_stderr, draws, then the test error of each theory under its name (renormalized,
-    pointwise, bare) and, with KRR, ratio_<theory> = krr/<theory>; ``theories`` and the input ``params``."""
+    pointwise, bare) and, with KRR, ratio_<theory> = krr/<theory>; where a theory is outside its validated
+    domain (:func:`domain_note`) also ``domain`` = "outside: ..." (then "inside" on the other rows);
+    ``theories`` and the input ``params``."""
 
     rows: tuple
     theories: tuple
@@ -292,6 +325,25 @@ class KRRComparison(Result):
 
     def _columns(self) -> dict:
         return {key: [r[key] for r in self.rows] for key in (self.rows[0] if self.rows else {})}
+
+
+def domain_note(P, theories, values, pointwise=None) -> str | None:
+    """ "outside: ..." when a U = 0 theory of the row is outside its validated domain on real data, else None:
+    the pointwise ridge below :data:`POINTWISE_MIN_P` training points; the renormalized ridge where it differs
+    from the pointwise one (``pointwise``, or ``values["pointwise"]``) by more than
+    :data:`RENORMALIZED_VS_POINTWISE` (a small ridge on data whose leverages are unequal), P ≥ 20.
+    ``values`` maps each theory to its test error."""
+    notes = []
+    if "pointwise" in theories and P < POINTWISE_MIN_P:
+        notes.append(f"pointwise ridge below {POINTWISE_MIN_P} training points")
+    pw = values.get("pointwise", pointwise)
+    if "renormalized" in theories and pw is not None and P >= POINTWISE_MIN_P:
+        d = values["renormalized"] / pw - 1.0
+        if abs(d) > RENORMALIZED_VS_POINTWISE:
+            notes.append(
+                f"renormalized ridge: small ridge with unequal leverages (it differs from the pointwise ridge by {d:+.0%})"
+            )
+    return "outside: " + "; ".join(notes) if notes else None
 
 
 def compare_real(
@@ -307,6 +359,7 @@ def compare_real(
     params=None,
     on_step=None,
     network=None,
+    noise=0.0,
     **krr_options,
 ) -> KRRComparison:
     """Real KRR (:func:`krr_test_error`) against the U = 0 theories on one data set of N points, for every
@@ -330,6 +383,13 @@ def compare_real(
         model is the finite-width network (docs/networks_real.md): ``krr`` is the exact network's test error
         (:func:`rgflow.network_real.network_test_error`, the same draws of X) and each theory is its network
         counterpart (:func:`rgflow.network_real.network_theory`)
+    noise : σ² ≥ 0, label noise: KRR trains on f + σξ (ξ ~ N(0, 1) per training point and draw) and its test
+        error is measured against the clean f; every theory adds its noise term (renormalized σ²γ/(1 − γ),
+        pointwise its per-point analogue, bare 0; :func:`rgflow.ridge.noisy_error`). Not with ``network``.
+
+    Where a theory is outside its validated domain (:func:`domain_note`; the renormalized check computes the
+    pointwise ridge when N ≤ 2000 even if it is not asked for) the row gets ``domain`` = "outside: ..." and a
+    RuntimeWarning is issued.
 
     Returns
     -------
@@ -347,6 +407,14 @@ def compare_real(
             "ratios of the errors are undefined"
         )
     Ps, theories = check_comparison(N, P_values, theories)
+    noise = check_real("noise", noise, low=0.0)
+    if noise and network is not None:
+        raise ValueError(
+            f"noise must be 0 with a network (width = {network.get('width')}): label noise is implemented for "
+            f"kernel ridge regression only, got noise={noise!r}"
+        )
+    if noise:
+        krr_options = {**krr_options, "noise": noise}
     kappas = [check_real("kappa", k, low=0, low_open=True) for k in np.atleast_1d(kappas).tolist()]
     if not kappas:
         raise ValueError("kappas must hold at least one value")
@@ -387,15 +455,36 @@ def compare_real(
                     ).test_error
                     continue
                 row[name] = (
-                    pointwise_errors(K, f, P, kappa).test_error
+                    pointwise_errors(K, f, P, kappa, noise=noise).test_error
                     if name == "pointwise"
-                    else ridge_errors(*spectrum, P, kappa, name, residual=residual).test_error
+                    else ridge_errors(*spectrum, P, kappa, name, residual=residual, noise=noise).test_error
                 )
             if krr:
                 row.update({f"ratio_{name}": row["krr"] / row[name] for name in theories})
+            if net is None:
+                pw = None
+                if (
+                    "renormalized" in theories
+                    and "pointwise" not in theories
+                    and N <= DOMAIN_CHECK_MAX
+                    and P >= POINTWISE_MIN_P
+                ):
+                    try:
+                        pw = pointwise_errors(K, f, P, kappa, noise=noise).test_error
+                    except FloatingPointError:  # the check is skipped, the comparison stands
+                        pw = None
+                note = domain_note(P, theories, row, pw)
+                if note is not None:
+                    import warnings
+
+                    row["domain"] = note
+                    warnings.warn(f"kappa = {kappa:g}, P = {P}: {note}", RuntimeWarning, stacklevel=2)
             rows.append(row)
             if on_step is not None:
                 on_step(f"kappa={kappa:g} P={P}")
+    if any("domain" in row for row in rows):  # one column for every row (CSV)
+        for row in rows:
+            row.setdefault("domain", "inside")
     return KRRComparison(tuple(rows), theories, dict(params or {}))
 
 

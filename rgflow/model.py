@@ -89,10 +89,11 @@ class Model:
     spectrum : Spectrum, optional
         Set by :meth:`from_spectrum` (default ``PowerLaw(alpha, beta)``); for a measured spectrum
         ``alpha`` and ``beta`` are None.
-    ridge : {"bare", "renormalized"}, optional
-        "bare" (default, the paper's r = P/κ) or "renormalized": r = 1/K with the effective ridge K
+    ridge : {"bare", "renormalized"} or None, optional
+        "bare" (the paper's r = P/κ) or "renormalized": r = 1/K with the effective ridge K
         solving K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) over the model's modes k = 1..Λ (eigenlearning,
-        docs/theory.md §5), for every U ≥ 0.
+        docs/theory.md §5), for every U ≥ 0. None (default): "bare" for a power law (the paper's),
+        "renormalized" for a measured spectrum (the one that matches real KRR, docs/theory.md §5).
     width : int ≥ 1 or None, optional
         Width N of a network (docs/networks.md): a readout over ``depth`` linear hidden layers of
         width N on the kernel's feature map, trained as a Bayesian posterior. Given the hidden
@@ -104,6 +105,11 @@ class Model:
     parameterization : {"standard", "mean-field"}, optional
         "standard" (default): readout variance g = 1 and temperature T = κ, the GP at U = 0 as N → ∞;
         "mean-field": g = 1/N, T = κ/N (the data term N times stronger; needs ``width``).
+    noise : float ≥ 0, optional
+        Variance σ² of Gaussian noise on the P training labels (default 0). The action and its moments
+        do not change; the test error against the clean target gains σ² γ/(1 − γ) and the training error
+        (κ/(P K))² σ²/(1 − γ) (:attr:`rgflow.Prediction.test_error`, :func:`rgflow.ridge.noisy_error`;
+        for the bare ridge γ = 0: the test error is unchanged, the training error gains σ²).
 
     Attributes
     ----------
@@ -141,14 +147,18 @@ class Model:
     # are an int and a Spectrum (the annotations say what every method may rely on)
     cutoff: int = field(default=None)  # type: ignore[assignment]
     spectrum: Spectrum = field(default=None, repr=False)  # type: ignore[assignment]
-    ridge: str = "bare"
+    ridge: str = field(default=None)  # type: ignore[assignment]  # None: bare (power law) or renormalized (measured)
     width: int | None = None
     depth: int = 1
     parameterization: str = "standard"
+    noise: float = 0.0
 
     def __post_init__(self):
         set_ = object.__setattr__
         self._check_network()
+        if self.ridge is None:
+            measured = isinstance(self.spectrum, Spectrum) and not self.spectrum.power_law
+            set_(self, "ridge", "renormalized" if measured else "bare")
         if not (isinstance(self.ridge, str) and self.ridge in RIDGES):
             raise ValueError(f"ridge must be one of {', '.join(RIDGES)}, got {self.ridge!r}")
         sp = self.spectrum
@@ -164,6 +174,7 @@ class Model:
         set_(self, "P", check_int("P", self.P, high=P_MAX))
         set_(self, "kappa", check_real("kappa", self.kappa, low=0.0, low_open=True))
         set_(self, "U", check_real("U", self.U, low=0.0))
+        set_(self, "noise", check_real("noise", self.noise, low=0.0))
         n = self.spectrum.n_modes
         if self.cutoff is None:
             cutoff = self.P if n is None else n
@@ -183,6 +194,8 @@ class Model:
         keys = ["alpha", "beta", "P", "kappa", "U", "cutoff", "ridge"]
         if self.network:
             keys += ["width", "depth", "parameterization"]
+        if self.noise:
+            keys.append("noise")
         return f"Model({', '.join(f'{k}={getattr(self, k)!r}' for k in keys)})"
 
     def _check_network(self):
@@ -243,13 +256,25 @@ class Model:
 
     @classmethod
     def from_spectrum(
-        cls, spectrum, P, kappa, U=0.0, cutoff=None, ridge="bare", *, width=None, depth=1, parameterization="standard"
+        cls,
+        spectrum,
+        P,
+        kappa,
+        U=0.0,
+        cutoff=None,
+        ridge=None,
+        *,
+        width=None,
+        depth=1,
+        parameterization="standard",
+        noise=0.0,
     ) -> "Model":
         """The model on any spectrum (PowerLaw or Measured). Cutoff default: P for a power law,
-        the number of modes for a measured spectrum (docs/theory.md §5); a cutoff above it is an error."""
+        the number of modes for a measured spectrum (docs/theory.md §5); a cutoff above it is an error.
+        Ridge default (None): "bare" for a power law, "renormalized" for a measured spectrum."""
         if not isinstance(spectrum, Spectrum):
             raise ValueError(f"spectrum must be an rgflow PowerLaw or Measured, got {type(spectrum).__name__}")
-        return cls(None, None, P, kappa, U, cutoff, spectrum, ridge, width, depth, parameterization)
+        return cls(None, None, P, kappa, U, cutoff, spectrum, ridge, width, depth, parameterization, noise)
 
     @property
     def measured(self) -> bool:
@@ -323,7 +348,8 @@ class Model:
     def params(self) -> dict:
         """The public parameters as a flat dict: alpha, beta, P, kappa, U, cutoff (a power law with
         A, B ≠ 1 adds A, B; a measured spectrum has alpha = beta = None and adds spectrum =
-        'measured', modes and digest; the renormalized ridge adds ridge = 'renormalized')."""
+        'measured', modes and digest; the renormalized ridge adds ridge = 'renormalized', label noise
+        σ² > 0 adds noise)."""
         sp = dict(self.spectrum.params)
         out = {
             "alpha": sp.pop("alpha"),
@@ -338,10 +364,12 @@ class Model:
             out["ridge"] = self.ridge
         if self.network:
             out.update(width=self.width, depth=self.depth, parameterization=self.parameterization)
+        if self.noise:  # as the ridge: no key at the default 0
+            out["noise"] = self.noise
         return out
 
     def replace(self, **changes) -> "Model":
-        """A copy with some of P, kappa, U, cutoff, ridge (and alpha, beta of a power law) changed,
+        """A copy with some of P, kappa, U, cutoff, ridge, noise (and alpha, beta of a power law) changed,
         validated again; the spectrum is kept."""
         allowed = (("alpha", "beta") if self.spectrum.power_law else ()) + (
             "P",
@@ -352,6 +380,7 @@ class Model:
             "width",
             "depth",
             "parameterization",
+            "noise",
         )
         unknown = sorted(set(changes) - set(allowed))
         if unknown:
@@ -375,7 +404,7 @@ class Model:
         P = check_int("P", P)
         if cutoff is None and self.spectrum.n_modes is not None:
             cutoff = P
-        return Model(None, None, P, P / r, u / P, cutoff, self.spectrum)
+        return Model(None, None, P, P / r, u / P, cutoff, self.spectrum, "bare")
 
     @classmethod
     def build(
@@ -387,15 +416,16 @@ class Model:
         U=0.0,
         cutoff=None,
         spectrum=None,
-        ridge="bare",
+        ridge=None,
         *,
         width=None,
         depth=1,
         parameterization="standard",
+        noise=0.0,
     ) -> "Model":
         """``Model(alpha, beta, ...)`` or, when ``spectrum`` is given (then alpha and beta must be
         None), ``Model.from_spectrum(spectrum, ...)``: for functions taking either."""
-        net = {"width": width, "depth": depth, "parameterization": parameterization}
+        net = {"width": width, "depth": depth, "parameterization": parameterization, "noise": noise}
         if spectrum is None:
             return cls(alpha, beta, P, kappa, U, cutoff, None, ridge, **net)  # type: ignore[arg-type]
         if alpha is not None or beta is not None:

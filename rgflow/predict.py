@@ -104,15 +104,26 @@ class Prediction(Result):
         effective ridge K = 1/r (:attr:`rgflow.Model.K`), ε² the spectrum's ``residual`` (target power
         outside the modes; 0 for a power law). Bare ridge: γ = 0, E_test = bias + ε² (equivalent
         kernel); renormalized ridge at U = 0: the eigenlearning (Σ_k (1 − L_k)² y_k² + ε²)/(1 − γ). For
-        U > 0 the predictor's means ⟨Δ_k⟩ replace (1 − L_k) y_k; the factor 1/(1 − γ) stays that of K."""
-        return (self.bias + self.model.spectrum.residual) / self.model.one_minus_gamma
+        U > 0 the predictor's means ⟨Δ_k⟩ replace (1 − L_k) y_k; the factor 1/(1 − γ) stays that of K.
+        Label noise σ² on the training labels (``model.noise``) adds σ² γ/(1 − γ), at every U
+        (:func:`rgflow.ridge.noisy_error`; 0 for the bare ridge, γ = 0); the error is against the clean target."""
+        from .ridge import noisy_error
+
+        m = self.model
+        omg = m.one_minus_gamma
+        if not m.noise:  # γ is not needed: the noise-free value as before
+            return noisy_error(self.bias, 0.0, omg, 0.0, m.spectrum.residual)
+        return noisy_error(self.bias, 1.0 - omg, omg, m.noise, m.spectrum.residual)
 
     @property
     def train_error(self) -> float:
-        """Expected training error of the trained predictor (docs/theory.md §5): (κ/(P K))² E_test; for the bare
-        ridge (K = κ/P) it equals E_test. Not the training loss ⟨L⟩/P (which adds the variance)."""
+        """Expected training error of the trained predictor against its (noisy) training labels (docs/theory.md
+        §5): (κ/(P K))² (E_test + σ²), σ² the label noise; for the bare ridge (K = κ/P) it is E_test + σ².
+        Not the training loss ⟨L⟩/P (which adds the variance)."""
         m = self.model
-        return self.test_error if m.ridge == "bare" else (m.kappa / (m.P * m.K)) ** 2 * self.test_error
+        if m.ridge == "bare":
+            return self.test_error + m.noise
+        return (m.kappa / (m.P * m.K)) ** 2 * (self.test_error + m.noise)
 
     def _columns(self) -> dict:
         cols = {"k": np.arange(1, self.model.cutoff + 1), "mean": self.mean, "var": self.var}

@@ -14,6 +14,11 @@ trained predictor f̂ on the data distribution and its training error are
 
     E_test = Σ_k (1 − L_k)² y_k² / (1 − γ),      E_train = (κ/(P K))² E_test.
 
+Label noise of variance σ² on the P training labels (the test error still measured against the clean
+target) adds σ² γ/(1 − γ) to the test error and σ² (κ/(P K))²/(1 − γ) to the training error (the training
+residual against the noisy labels): with E_σ = E_test + σ² the error against a noisy test label,
+E_train = (κ/(P K))² E_σ (:func:`noisy_error`).
+
 The root is unique and K > κ/P: write the equation as h(K) = K (1 − n(K)/P) = κ/P with
 n(K) = Σ_k L_k; h/K increases with K, so h < 0 below the K₀ where n(K₀) = P (if Λ > P) and h increases
 above it. With K = κ/P + D the equation reads D = (1/P) Σ_k λ_k K/(λ_k + K); D is bracketed in
@@ -45,6 +50,7 @@ __all__ = [
     "check_spectrum",
     "check_target_values",
     "pointwise_errors",
+    "noisy_error",
     "one_minus_gamma",
     "renormalized_ridge",
     "ridge_errors",
@@ -166,14 +172,26 @@ def one_minus_gamma(eigenvalues, P, K) -> float:
     return value
 
 
-def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized", residual=0.0) -> RidgeErrors:
+def noisy_error(bias, gamma, one_minus_gamma, noise=0.0, residual=0.0):
+    """The test error of eigenlearning against the clean target, E = (B + ε² + σ² γ)/(1 − γ), from the bias
+    B = Σ_k (1 − L_k)² y_k² (or Σ_k ⟨Δ_k⟩² at U > 0), γ = Σ_k L_k²/P, ``one_minus_gamma`` = 1 − γ, the label
+    noise ``noise`` = σ² of the training labels and the target power ``residual`` = ε² outside the modes.
+    (The error of eigenlearning against a noisy test label is (B + ε² + σ²)/(1 − γ); a noisy test label adds
+    σ² to the error, so the clean error is that minus σ².) Works elementwise on arrays. The one place of
+    this formula: :func:`ridge_errors`, :attr:`rgflow.Prediction.test_error` and
+    :func:`rgflow.fit.noisy_test_error` use it."""
+    return (bias + residual + noise * gamma) / one_minus_gamma
+
+
+def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized", residual=0.0, noise=0.0) -> RidgeErrors:
     """Test and training error of kernel ridge regression at U = 0 on a spectrum (λ_k, y_k).
 
     ``ridge="renormalized"``: K from :func:`renormalized_ridge`, L_k = λ_k/(λ_k + K), γ = Σ L_k²/P,
-    E_test = (Σ_k (1 − L_k)² y_k² + ε²) / (1 − γ), E_train = (κ/(P K))² E_test.
-    ``ridge="bare"``: K = κ/P (r = P/κ), γ = 0, E_test = E_train = Σ_k y_k²/(1 + rλ_k)² + ε².
+    E_test = (Σ_k (1 − L_k)² y_k² + ε² + σ²γ) / (1 − γ), E_train = (κ/(P K))² (E_test + σ²).
+    ``ridge="bare"``: K = κ/P (r = P/κ), γ = 0, E_test = Σ_k y_k²/(1 + rλ_k)² + ε², E_train = E_test + σ².
     ``residual`` ε² ≥ 0: target power outside the modes (unlearnable, it acts as label noise of
-    variance ε²; default 0).
+    variance ε²; default 0). ``noise`` σ² ≥ 0: variance of Gaussian noise on the P training labels
+    (the test error is measured against the clean target; default 0).
 
     Parameters
     ----------
@@ -211,18 +229,19 @@ def ridge_errors(eigenvalues, target, P, kappa, ridge="renormalized", residual=0
     if ridge not in RIDGES:
         raise ValueError(f"ridge must be one of {', '.join(RIDGES)}, got {ridge!r}")
     residual = check_real("residual", residual, low=0.0)
+    noise = check_real("noise", noise, low=0.0)
     y2 = y * y
     if ridge == "bare":
         K = kappa / P
         one_minus = K / (lam + K)
         err = float(np.sum(one_minus**2 * y2) + residual)
-        return RidgeErrors("bare", K, 1.0 / K, 1.0 - one_minus, 0.0, err, err)
+        return RidgeErrors("bare", K, 1.0 / K, 1.0 - one_minus, 0.0, err, err + noise)
     K = renormalized_ridge(lam, P, kappa)
     one_minus = K / (lam + K)
     L = lam / (lam + K)
     gamma = float(np.sum(L * L) / P)
-    test = float((np.sum(one_minus**2 * y2) + residual) / one_minus_gamma(lam, P, K))
-    train = (kappa / (P * K)) ** 2 * test
+    test = float(noisy_error(np.sum(one_minus**2 * y2), gamma, one_minus_gamma(lam, P, K), noise, residual))
+    train = (kappa / (P * K)) ** 2 * (test + noise)
     if not (np.isfinite(test) and np.isfinite(train)):
         raise FloatingPointError(f"non-finite test error at P = {P}, κ = {kappa}")
     return RidgeErrors("renormalized", K, 1.0 / K, L, gamma, test, float(train))
@@ -254,7 +273,7 @@ class PointwiseErrors(NamedTuple):
 MAX_POINTS = 6000
 
 
-def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_POINTS) -> PointwiseErrors:
+def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_POINTS, noise=0.0) -> PointwiseErrors:
     """Expected test error of KRR on P points drawn from a data set of N points, with one renormalized
     ridge per data point (the cavity derivation of eigenlearning without assuming that the leverages
     concentrate; docs/theory.md §5).
@@ -268,7 +287,11 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     equivalent predictor at each point is ρ = K₀ (K W/N + K₀)⁻¹ f, and with t solving
     t_i = (1/N) Σ_j H_ij² (1 + w_j² t_j / P)
 
-        E_test = (1/N) Σ_i ρ_i²  +  (1/(P N)) Σ_i w_i² t_i ρ_i²      (bias + fluctuation).
+        E_test = (1/N) Σ_i ρ_i²  +  (1/(P N)) Σ_i w_i² t_i (ρ_i² + σ²)      (bias + fluctuation),
+
+    σ² the variance of Gaussian noise on the training labels (``noise``, default 0; the test error is
+    against the clean f): the noise adds to each point's residual as ε² does, and with equal leverages its
+    term is σ² γ/(1 − γ), that of :func:`noisy_error`.
 
     When the leverages are all equal (q_i ≡ q, e.g. a translation-invariant kernel on a ring, or
     Gaussian features), w ≡ K₀/K and this is eigenlearning, :func:`ridge_errors`, exactly.
@@ -315,6 +338,7 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     f = check_target_values(f, N)
     P, kappa = _check_P_kappa(P, kappa)
     tol = check_real("tol", tol, low=0.0, low_open=True)
+    noise = check_real("noise", noise, low=0.0)
     max_iter = check_int("max_iter", max_iter)
     K = (K + K.T) / 2.0
     K0 = kappa / P
@@ -378,5 +402,5 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
             f"kappa = {kappa} (the analogue of 1 − γ ≤ 0)"
         )
     bias = float(np.mean(rho * rho))
-    fluct = float(np.sum(w * w * t_fluct * rho * rho) / (P * N))
+    fluct = float(np.sum(w * w * t_fluct * (rho * rho + noise)) / (P * N))
     return PointwiseErrors(bias + fluct, bias, fluct, K0 / w, q, K_el, it)

@@ -172,7 +172,7 @@ class Measured(Spectrum):
     --------
     >>> import rgflow
     >>> spec = rgflow.Measured([1.0, 0.5, 0.25], [0.8, -0.4, 0.1])
-    >>> model = rgflow.Model.from_spectrum(spec, P=2, kappa=0.1)
+    >>> model = rgflow.Model.from_spectrum(spec, P=2, kappa=0.1, ridge="bare")
     >>> model.cutoff, model.measured          # the cutoff defaults to the number of modes
     (3, True)
     >>> print(round(rgflow.predict(model, "gp").mean[0], 6))   # y_1/(1 + rλ_1), r = P/κ = 20

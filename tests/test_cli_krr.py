@@ -13,7 +13,7 @@ pytest.importorskip("sklearn")
 
 from rgflow.cli import main  # noqa: E402
 from rgflow.data import spectrum_from_gram  # noqa: E402
-from rgflow.krr import real_dataset  # noqa: E402
+from rgflow.krr import domain_note, real_dataset  # noqa: E402
 from rgflow.ridge import pointwise_errors, ridge_errors  # noqa: E402
 
 WINE = "krr --dataset wine --kernel rbf"
@@ -54,8 +54,11 @@ def test_json_rows_krr_is_an_explicit_solve_and_each_theory_its_python_function(
     rows = obj["rows"]
     assert [(r["kappa"], r["P"]) for r in rows] == [(1.0, 20), (1.0, 40), (0.1, 20), (0.1, 40)]
     s = spectrum_from_gram(K, f)
-    for r in rows:
-        assert set(r) == {
+    domains = [domain_note(r["P"], ("renormalized", "pointwise", "bare"), r) for r in rows]
+    for r, note in zip(rows, domains):
+        # the domain field (issue 24 item 7): on every row once one row is outside its validated domain
+        assert r.get("domain") == (note or "inside" if any(domains) else None)
+        assert set(r) - {"domain"} == {
             "kappa",
             "P",
             "N",
@@ -86,11 +89,16 @@ def test_no_krr_gives_the_theories_only_and_draws_the_learning_curves(capsys, wi
     code, out, err = run(
         capsys, f"{WINE} --P 10:40:3 --kappa 0.01 --no-krr --theory bare,pointwise --plot {png} --format json"
     )  # --plot alone: the plot only
-    assert code == 0 and err == ""
+    # P = 10 is below the pointwise ridge's validated 20 points (issue 24 item 7): the one warning
+    assert (
+        code == 0
+        and err == "rgflow: warning: kappa = 0.01, P = 10: outside: pointwise ridge below 20 training points\n"
+    )
     rows = json.loads(out)["rows"]
     assert [r["P"] for r in rows] == [10, 20, 40]  # the log-spaced range of rgflow._values
     for r in rows:
-        assert list(r) == ["kappa", "P", "N", "bare", "pointwise"]
+        assert list(r) == ["kappa", "P", "N", "bare", "pointwise", "domain"]
+        assert r["domain"] == ("outside: pointwise ridge below 20 training points" if r["P"] < 20 else "inside")
         assert r["pointwise"] == pytest.approx(pointwise_errors(K, f, r["P"], 0.01).test_error, rel=1e-8)
     assert png.read_bytes().startswith(b"\x89PNG")
 
@@ -107,10 +115,12 @@ def test_gram_source_csv_header_and_text_table(capsys, tmp_path):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("# rgflow=") and "method=krr" in lines[0] and "source=gram" in lines[0]
-    assert lines[1] == (
-        "kappa,P,N,krr,krr_stderr,draws,renormalized,pointwise,bare,ratio_renormalized,ratio_pointwise,ratio_bare"
+    assert lines[1] == (  # P = 15 < 20: the pointwise ridge is outside its validated domain (issue 24 item 7)
+        "kappa,P,N,krr,krr_stderr,draws,renormalized,pointwise,bare,ratio_renormalized,ratio_pointwise,ratio_bare,"
+        "domain"
     )
-    cells = [float(v) for v in lines[2].split(",")]
+    assert lines[2].endswith(",outside: pointwise ridge below 20 training points")
+    cells = [float(v) for v in lines[2].split(",")[:-1]]
     assert len(lines) == 3 and cells[:3] == [0.5, 15.0, 60.0]
     mean, _ = explicit_krr(K, f, 15, 0.5, 0, int(cells[5]))
     assert cells[3] == pytest.approx(mean, rel=1e-9)

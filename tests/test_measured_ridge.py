@@ -45,7 +45,7 @@ def _eigenlearning(lam, y, P, kappa):
 def test_U0_every_method_gives_the_closed_forms_of_both_ridges(method, P, kappa):
     lam, y = _spectrum()
     sp = Measured(lam, y)
-    bare = predict(Model.from_spectrum(sp, P, kappa), method)
+    bare = predict(Model.from_spectrum(sp, P, kappa, ridge="bare"), method)
     ek = np.sum(y**2 / (1 + P / kappa * lam) ** 2)
     assert bare.test_error == pytest.approx(ek, rel=1e-12)
     assert bare.train_error == pytest.approx(ek, rel=1e-12)
@@ -75,7 +75,7 @@ def test_U_positive_test_error_is_bias_over_one_minus_gamma_and_exact_moves_with
     L = lam / (lam + m.K)
     assert p.test_error == pytest.approx(np.sum(p.mean**2) / (1 - np.sum(L**2) / 60), rel=1e-12)
     # the renormalized mass 1/K < P/κ: the same exact integral at the bare model with κ' = P K
-    q = predict(Model.from_spectrum(Measured(lam, y), 60, 60 * m.K, 0.05), "exact")
+    q = predict(Model.from_spectrum(Measured(lam, y), 60, 60 * m.K, 0.05, ridge="bare"), "exact")
     assert np.allclose(p.mean, q.mean, rtol=1e-10)
 
 
@@ -126,7 +126,8 @@ def test_cli_predict_spectrum_contract(spec_file, capsys):
         ],
     )
     assert obj["k"] == list(range(1, len(lam) + 1)) and obj["params"]["cutoff"] == len(lam)
-    ref = predict(Model.from_spectrum(Measured(lam, y), 50, 0.3, 0.05), "exact")
+    ref = predict(Model.from_spectrum(Measured(lam, y), 50, 0.3, 0.05, ridge="renormalized"), "exact")
+    assert obj["params"]["ridge"] == "renormalized"  # the default ridge of a measured spectrum
     assert np.allclose(obj["mean"], ref.mean, rtol=1e-12) and obj["test_error"] == pytest.approx(ref.test_error)
     csv = path.with_suffix(".csv")
     csv.write_text("eigenvalue,target\n" + "".join(f"{a!r},{b!r}\n" for a, b in zip(lam.tolist(), y.tolist())))
@@ -158,7 +159,10 @@ def test_cli_curve_renormalized_contract(spec_file, capsys):
     )
     assert {"loss", "bias", "variance", "test_error"} <= set(obj) and len(obj["test_error"]) == 3
     assert np.allclose(obj["test_error"], [_eigenlearning(lam, y, P, 0.3)[1] for P in (50, 100, 200)], rtol=1e-12)
-    bare = _json(capsys, ["curve", "--spectrum", str(path), "--kappa", "0.3", "--P", "50,100,200", "--method", "gp"])
+    bare = _json(
+        capsys,
+        ["curve", "--spectrum", str(path), "--kappa", "0.3", "--P", "50,100,200", "--method", "gp", "--ridge", "bare"],
+    )
     assert np.allclose(bare["test_error"], bare["bias"], rtol=0) and "ridge" not in bare["params"]
 
 
@@ -385,7 +389,7 @@ def test_sweep_on_a_measured_spectrum(spec_file, capsys, tmp_path):
     sp = Measured(lam, y)
     rows = sweep(alpha=None, beta=None, P=[30, 60], kappa=0.3, U=[0.0, 0.05], method="exact", spectrum=sp)
     for row in rows:
-        ref = predict(Model.from_spectrum(sp, row["P"], 0.3, row["U"]), "exact")
+        ref = predict(Model.from_spectrum(sp, row["P"], 0.3, row["U"], ridge="bare"), "exact")
         assert row["alpha"] is None and row["digest"] == sp.digest and row["cutoff"] == len(lam)
         assert row["loss"] == pytest.approx(ref.loss, rel=1e-12)
     out = tmp_path / "t.csv"
@@ -425,9 +429,11 @@ def test_cli_transfer_with_a_spectrum_defaults_the_cutoff_to_P(spec_file, capsys
 
     path, lam, y = spec_file
     obj = _json(
-        capsys, ["transfer", "--spectrum", str(path), "--P", "100", "--kappa", "0.3", "--U", "0.01", "--to-P", "50"]
+        capsys,
+        ["transfer", "--spectrum", str(path), "--P", "100", "--kappa", "0.3", "--U", "0.01", "--to-P", "50"]
+        + ["--ridge", "bare"],
     )
-    ref = transfer(Model.from_spectrum(Measured(lam, y), 100, 0.3, 0.01, cutoff=100), 50).model
+    ref = transfer(Model.from_spectrum(Measured(lam, y), 100, 0.3, 0.01, cutoff=100, ridge="bare"), 50).model
     assert obj["kappa"] == pytest.approx(ref.kappa, rel=1e-12) and obj["params"]["cutoff"] == 100
 
 
@@ -474,5 +480,5 @@ def test_target_power_outside_the_modes_is_an_unlearnable_floor_of_the_test_erro
         ],
     )
     assert obj["test_error"] == pytest.approx(with_floor, rel=1e-12) and obj["params"]["residual"] == eps2
-    m = Model.from_spectrum(Measured(lam, y, eps2), P, kappa)
+    m = Model.from_spectrum(Measured(lam, y, eps2), P, kappa, ridge="bare")
     assert predict(m, "exact").test_error == pytest.approx(predict(m, "gp").bias + eps2, rel=1e-12)

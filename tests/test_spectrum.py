@@ -14,7 +14,7 @@ PAPER = (0.2, 0.3, 1000, 1000 / 100**1.2, 0.05)
 
 def _copy_of(m):
     """The power-law model rebuilt from its own arrays as a measured spectrum."""
-    return Model.from_spectrum(Measured(m.eigenvalues(), m.target()), m.P, m.kappa, m.U)
+    return Model.from_spectrum(Measured(m.eigenvalues(), m.target()), m.P, m.kappa, m.U, ridge="bare")
 
 
 def _two_power_laws(n, seed=0):
@@ -53,7 +53,7 @@ def test_measured_keeps_read_only_copies_and_a_digest():
     lam[0] = 7.0
     assert sp.eigenvalues[0] == 1.0 and not sp.eigenvalues.flags.writeable and not sp.target.flags.writeable
     assert sp == Measured([1.0, 0.5, 0.25], [0.3, -0.2, 0.1]) and sp != Measured([1.0, 0.5, 0.25], [0.3, 0.2, 0.1])
-    m = Model.from_spectrum(sp, 10, 1.0, 0.1)
+    m = Model.from_spectrum(sp, 10, 1.0, 0.1, ridge="bare")
     assert m.cutoff == 3 and m.alpha is None and m.beta is None  # cutoff default: the number of modes
     assert m.params == {
         "alpha": None,
@@ -68,7 +68,7 @@ def test_measured_keeps_read_only_copies_and_a_digest():
     }
     np.testing.assert_array_equal(m.target(), [0.3, -0.2, 0.1])  # signs kept
     with pytest.raises(ValueError, match="cutoff"):
-        Model.from_spectrum(sp, 10, 1.0, cutoff=4)
+        Model.from_spectrum(sp, 10, 1.0, cutoff=4, ridge="bare")
     with pytest.raises(ValueError, match="replace"):
         m.replace(alpha=0.3)
     assert m.replace(P=20).cutoff == 3
@@ -76,7 +76,7 @@ def test_measured_keeps_read_only_copies_and_a_digest():
 
 def test_power_law_prefactors_and_flat_spectra():
     sp = PowerLaw(-0.5, 0.3, A=2.0, B=3.0)  # α <= 0 is allowed: the cutoff of a Model is finite
-    m = Model.from_spectrum(sp, 50, 1.0)
+    m = Model.from_spectrum(sp, 50, 1.0, ridge="bare")
     k = np.arange(1, 51, dtype=float)
     np.testing.assert_allclose(m.eigenvalues(), 2.0 * k**-0.5, rtol=1e-15)
     np.testing.assert_allclose(m.target() ** 2, 3.0 * k**-1.3, rtol=1e-14)
@@ -182,7 +182,7 @@ def test_gp_and_learning_curve_on_a_measured_spectrum_match_the_closed_forms():
     lam, y = sp.eigenvalues, sp.target
     for P in (50, 200):
         r = P / 0.7
-        g = predict(Model.from_spectrum(sp, P, 0.7), "gp")
+        g = predict(Model.from_spectrum(sp, P, 0.7, ridge="bare"), "gp")
         np.testing.assert_allclose(g.mean, y / (1 + r * lam), rtol=1e-12)
         np.testing.assert_allclose(g.var, lam / (1 + r * lam), rtol=1e-12)
     curve = learning_curve([50, 200], None, None, 0.7, method="exact", spectrum=sp)
@@ -193,7 +193,7 @@ def test_gp_and_learning_curve_on_a_measured_spectrum_match_the_closed_forms():
 def test_exact_on_a_measured_spectrum_matches_brute_force_quadrature():
     """Two modes: ⟨Δ_k⟩ and Var Δ_k of exp(−S) on a fine 2-D grid (trapezoid, exponentially accurate)."""
     sp = Measured([0.9, 0.3], [0.7, -0.4])
-    m = Model.from_spectrum(sp, 4, 2.0, 0.3)
+    m = Model.from_spectrum(sp, 4, 2.0, 0.3, ridge="bare")
     lam, y, r, u = sp.eigenvalues, sp.target, m.r, m.u
     x = [np.linspace(-8, 8, 1601) * np.sqrt(lam[i]) + y[i] / (1 + r * lam[i]) for i in range(2)]
     d1, d2 = np.meshgrid(*x, indexing="ij")
@@ -214,7 +214,7 @@ def test_exact_on_a_measured_spectrum_matches_brute_force_quadrature():
 
 def test_rg_on_a_measured_spectrum_is_close_to_exact():
     sp = _two_power_laws(1000)
-    m = Model.from_spectrum(sp, 1000, 1000 / 100**1.2, 0.05)
+    m = Model.from_spectrum(sp, 1000, 1000 / 100**1.2, 0.05, ridge="bare")
     ex = predict(m, "exact").mean
     err = {meth: float(np.max(np.abs(predict(m, meth).mean / ex - 1))) for meth in ("gp", "pt1", "rg")}
     assert err["rg"] < 0.03 and err["rg"] < err["gp"] and err["rg"] < err["pt1"], err
@@ -223,7 +223,7 @@ def test_rg_on_a_measured_spectrum_is_close_to_exact():
 def test_continuum_of_a_measured_spectrum_agrees_with_the_discrete_flow():
     """The hybrid scheme integrates modes above 1024 as the continuum of the interpolated arrays."""
     sp = _two_power_laws(3000)
-    m = Model.from_spectrum(sp, 3000, 3000 / 100**1.2, 0.05)
+    m = Model.from_spectrum(sp, 3000, 3000 / 100**1.2, 0.05, ridge="bare")
     d, h = flow(m, "discrete"), flow(m, "hybrid")
     np.testing.assert_allclose(h.end, d.end, rtol=1e-6)
     np.testing.assert_allclose(h.at_mode([2000.0])["r"], d.at_mode([2000.0])["r"], rtol=1e-6)
@@ -237,13 +237,13 @@ def test_transfer_on_a_measured_spectrum():
     from rgflow.transfer import transfer
 
     sp = _two_power_laws(1500)
-    m1 = Model.from_spectrum(sp, 1000, 1000 / 100**1.2, 0.05, cutoff=1000)
+    m1 = Model.from_spectrum(sp, 1000, 1000 / 100**1.2, 0.05, cutoff=1000, ridge="bare")
     t = transfer(m1, 500)
     assert t.model.spectrum == sp and t.model.cutoff == 500
     assert (t.model.r, t.model.u) == integrate(sp, m1.r, m1.u, 1000, 500, "discrete").end
     ref = predict(m1, "exact").mean[:500]
     dev = lambda mm: float(np.max(np.abs(predict(mm, "exact").mean / ref - 1)))  # noqa: E731
-    naive = Model.from_spectrum(sp, 500, m1.kappa, m1.U, cutoff=500)
+    naive = Model.from_spectrum(sp, 500, m1.kappa, m1.U, cutoff=500, ridge="bare")
     assert dev(t.model) < 0.1 * dev(naive)
     assert transfer(m1, 1400).model.cutoff == 1400
     with pytest.raises(ValueError, match="measured modes"):
@@ -254,7 +254,7 @@ def test_power_law_closed_forms_refuse_a_measured_spectrum():
     from rgflow.scaling import effective_exponents
     from rgflow.surface import fit_surface, loss_surface
 
-    m = Model.from_spectrum(_two_power_laws(50), 50, 1.0, 0.05)
+    m = Model.from_spectrum(_two_power_laws(50), 50, 1.0, 0.05, ridge="bare")
     with pytest.raises(ValueError, match="measured"):
         effective_exponents(m)
     surf = loss_surface([10, 20, 40], [10, 20, 40], None, None, 1.0, spectrum=m.spectrum)
@@ -274,7 +274,7 @@ def test_dynamics_and_flow_batch_read_the_spectrum():
     batch = flow_batch(None, None, 500, *zip(*starts), spectrum=sp)
     for i, (r0, u0) in enumerate(starts):
         one = flow(Model(0.2, 0.3, 500, 500 / r0, u0 / 500), "continuum")
-        mine = flow(Model.from_spectrum(sp, 500, 500 / r0, u0 / 500), "continuum")
+        mine = flow(Model.from_spectrum(sp, 500, 500 / r0, u0 / 500, ridge="bare"), "continuum")
         # 1e-8: the log-log interpolant has a kink at every mode, so DOP853's global error is a few
         # times its local tolerance (the power law's batch test holds 1e-9)
         np.testing.assert_allclose(batch["r"][-1, i], mine.end[0], rtol=1e-8)
@@ -291,9 +291,9 @@ def test_exact_euler_maclaurin_shortcut_only_for_the_unit_power_law():
 
     sp = PowerLaw(0.4, 0.6, A=2.0, B=3.0)
     n = 3 * 4096
-    m = Model.from_spectrum(sp, P=n, kappa=7.0, U=0.02)
+    m = Model.from_spectrum(sp, P=n, kappa=7.0, U=0.02, ridge="bare")
     lam, y = sp.modes(n)
-    mm = Model.from_spectrum(Measured(lam, y), P=n, kappa=7.0, U=0.02)
+    mm = Model.from_spectrum(Measured(lam, y), P=n, kappa=7.0, U=0.02, ridge="bare")
     e, em = rgflow.predict(m, "exact"), rgflow.predict(mm, "exact")
     np.testing.assert_allclose(e.mean, em.mean, rtol=1e-10)
     np.testing.assert_allclose(e.var, em.var, rtol=1e-10)

@@ -91,9 +91,10 @@ def integer(text):
 def add_model_args(
     p, *, P="one", cutoff="one", kappa=True, U=True, beta_required=True, cutoff_default=None, spectrum=True
 ):
-    """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (docs/theory.md §1 names), the measured
-    spectrum ``--spectrum FILE`` (instead of --alpha/--beta; ``spectrum=False``: not taken) and, with
-    ``kappa``, the ridge ``--ridge bare|renormalized`` (docs/theory.md §5).
+    """Declare the model's parameters alpha, beta, P, kappa, U, cutoff (docs/theory.md §1 names), the power
+    law's amplitudes ``--A``, ``--B``, the measured spectrum ``--spectrum FILE`` (instead of --alpha/--beta;
+    ``spectrum=False``: not taken) and, with ``kappa``, the ridge ``--ridge bare|renormalized`` (default bare
+    for the power law, renormalized for --spectrum; docs/theory.md §5) and the label noise ``--noise``.
 
     ``P`` / ``cutoff``: ``"one"`` (one integer, ``ns.P`` / ``ns.cutoff``), ``"list"`` (values or a
     range, ``ns.P_values`` / ``ns.cutoff_values``) or None (not taken). :func:`model_from` reads them
@@ -119,6 +120,20 @@ def add_model_args(
         p.add_argument("--beta", type=real, default=None, help="target exponent β > -1 (default 1 + α, where s ≡ 1)")
     if spectrum:
         p.add_argument(
+            "--A",
+            dest="A",
+            type=real,
+            default=None,
+            help="amplitude of the power law's spectrum, λ_k = A k^-(1+α), A > 0 (default 1)",
+        )
+        p.add_argument(
+            "--B",
+            dest="B",
+            type=real,
+            default=None,
+            help="amplitude of the power law's target, y_k² = B k^-(1+β), B > 0 (default 1)",
+        )
+        p.add_argument(
             "--spectrum",
             default=None,
             metavar="FILE",
@@ -135,10 +150,12 @@ def add_model_args(
         p.add_argument(
             "--ridge",
             choices=RIDGES,
-            default="bare",
-            help="bare: the mass r = P/κ (default, the paper's); renormalized: r = 1/K with the "
-            "effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5)",
+            default=None,
+            help="bare: the mass r = P/κ (the paper's; default for the power law); renormalized: r = 1/K with "
+            "the effective ridge K = κ/P + (K/P) Σ_k λ_k/(λ_k + K) (real KRR, docs/theory.md §5; default "
+            "for --spectrum)",
         )
+        add_noise_arg(p)
     if U:
         p.add_argument("--U", type=real, default=0.0, help="quartic coupling U >= 0 (u = U·P); default 0")
         add_network_args(p)
@@ -151,6 +168,17 @@ def add_model_args(
         )
     elif cutoff == "list":
         p.add_argument("--cutoff", dest="cutoff_values", required=True, help=f"cutoffs Λ (model size): {VALUES_FORMS}")
+
+
+def add_noise_arg(p):
+    """--noise σ² >= 0: Gaussian label noise of that variance on the training labels (default 0)."""
+    p.add_argument(
+        "--noise",
+        type=real,
+        default=0.0,
+        help="variance σ² >= 0 of Gaussian noise on the training labels (default 0): the test error, against "
+        "the clean target, gains σ²γ/(1 − γ), the training error (κ/(PK))²σ²/(1 − γ) (docs/theory.md §5)",
+    )
 
 
 def add_network_args(p):
@@ -183,9 +211,16 @@ def network_from(ns) -> dict:
 
 
 def spectrum_from(ns):
-    """The :class:`rgflow.spectrum.Measured` of ``--spectrum FILE`` (read once, kept on ``ns``), or None
-    for the power law. ValueError if both --spectrum and --alpha/--beta are given, or neither."""
+    """The :class:`rgflow.spectrum.Measured` of ``--spectrum FILE`` (read once, kept on ``ns``), the
+    :class:`rgflow.spectrum.PowerLaw` of --alpha/--beta with --A/--B (then ``ns.alpha`` and ``ns.beta``
+    are set to None: the spectrum carries them), or None for the power law with A = B = 1. ValueError if
+    both --spectrum and --alpha/--beta are given, or neither. Sets the default ``ns.ridge``: bare for the
+    power law, renormalized for --spectrum."""
     path = getattr(ns, "spectrum", None)
+    if getattr(ns, "ridge", "bare") is None:  # the default ridge: the paper's for the power law, KRR's for data
+        ns.ridge = "bare" if path is None else "renormalized"
+    if getattr(ns, "_power_law", None) is not None:
+        return ns._power_law
     if path is None:
         missing = [
             f"--{k}"
@@ -194,8 +229,16 @@ def spectrum_from(ns):
         ]
         if missing:
             raise ValueError(f"the following arguments are required: {', '.join(missing)} (or --spectrum FILE)")
-        return None
-    given = [f"--{k}" for k in ("alpha", "beta") if getattr(ns, k, None) is not None]
+        A, B = getattr(ns, "A", None), getattr(ns, "B", None)
+        if A is None and B is None:
+            return None
+        from ..spectrum import PowerLaw
+
+        beta = ns.beta if ns.beta is not None else 1.0 + ns.alpha  # the field subcommand's default
+        ns._power_law = PowerLaw(ns.alpha, beta, 1.0 if A is None else A, 1.0 if B is None else B)
+        ns.alpha = ns.beta = None
+        return ns._power_law
+    given = [f"--{k}" for k in ("alpha", "beta", "A", "B") if getattr(ns, k, None) is not None]
     if given:
         raise ValueError(f"give either --spectrum or --alpha/--beta, not both (got --spectrum and {', '.join(given)})")
     cached = getattr(ns, "_measured", None)
@@ -210,9 +253,10 @@ def spectrum_from(ns):
 
 def model_from(ns, **changes):
     """The :class:`rgflow.Model` of the parsed model arguments (``changes`` replace some of them):
-    the power law of --alpha/--beta or the measured --spectrum, with --ridge."""
+    the power law of --alpha/--beta (with --A/--B) or the measured --spectrum, with --ridge and --noise."""
     from ..model import Model
 
+    spectrum = spectrum_from(ns)
     args = {
         "alpha": ns.alpha,
         "beta": ns.beta,
@@ -220,8 +264,9 @@ def model_from(ns, **changes):
         "kappa": ns.kappa,
         "U": ns.U,
         "cutoff": getattr(ns, "cutoff", None),
-        "spectrum": spectrum_from(ns),
-        "ridge": getattr(ns, "ridge", "bare"),
+        "spectrum": spectrum,
+        "ridge": getattr(ns, "ridge", None),
+        "noise": getattr(ns, "noise", 0.0),
         **network_from(ns),
         **changes,
     }
@@ -229,11 +274,14 @@ def model_from(ns, **changes):
 
 
 def require_power_law(ns, what) -> None:
-    """ValueError if ``--spectrum`` or ``--ridge renormalized`` is given to a subcommand that needs the
-    power law's closed forms with the bare mass (``what`` names it)."""
+    """ValueError if ``--spectrum``, ``--A``/``--B`` or ``--ridge renormalized`` is given to a subcommand that
+    needs the closed forms of the power law k^-(1+α), k^-(1+β) with the bare mass (``what`` names it)."""
     if getattr(ns, "spectrum", None) is not None:
         raise ValueError(f"{what} needs the power law's exponents (--alpha, --beta); --spectrum is not supported")
-    if getattr(ns, "ridge", "bare") != "bare":
+    given = [f"--{k}" for k in ("A", "B") if getattr(ns, k, None) is not None]
+    if given:
+        raise ValueError(f"{what} is defined for the power law with A = B = 1; {', '.join(given)} is not supported")
+    if getattr(ns, "ridge", None) not in (None, "bare"):  # None: the default, bare for the power law
         raise ValueError(f"{what} is defined with the bare mass r = P/κ; --ridge {ns.ridge} is not supported")
 
 

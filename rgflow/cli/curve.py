@@ -63,6 +63,7 @@ def run(ns):
         ns.cutoff,
         spectrum=spectrum_from(ns),
         ridge=ns.ridge,
+        noise=ns.noise,
         width_ratio=ns.width_ratio,
         **net,
         **predictor_options(ns),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ._common import VALUES_FORMS, add_network_args, add_output_args, command, emit, integer, real
+from ._common import VALUES_FORMS, add_network_args, add_noise_arg, add_output_args, command, emit, integer, real
 from ._source import add_source_args, read_source
 
 
@@ -39,6 +39,7 @@ def arguments(p):
         default=4000,
         help="at most this many draws per (κ, P) (default 4000; at least 2)",
     )
+    add_noise_arg(p)
     add_network_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     add_output_args(
@@ -59,7 +60,9 @@ def arguments(p):
     "model is the finite-width network (docs/networks_real.md): krr is the exact network's test "
     "error (the posterior-mean predictor, KRR at ridge κ/z averaged over the exact posterior of "
     "the kernel scale z, on the same draws) and each theory its finite-width counterpart. JSON: "
-    "rows, params, version; CSV: one line per row; --plot: the learning curves.",
+    "rows, params, version; CSV: one line per row; --plot: the learning curves. With --noise σ², KRR "
+    "trains on the target plus Gaussian noise of variance σ² and its test error is against the clean "
+    "target; the theories add their noise terms (renormalized: σ²γ/(1 − γ)).",
     example="rgflow krr --dataset wine --kernel rbf --P 20,40 --kappa 1,0.1 --format text",
     arguments=arguments,
 )
@@ -77,6 +80,9 @@ def run(ns):
     if not np.all(kappas > 0):
         raise ValueError(f"--kappa must be ridges > 0, got {ns.kappa!r}")
     rel_se = check_real("--rel-se", ns.rel_se, low=0, low_open=True)
+    noise = check_real("--noise", ns.noise, low=0)
+    if noise and ns.width is not None:
+        raise ValueError("--noise applies to kernel ridge regression only; it is not implemented with --width")
     if ns.max_draws < 2:
         raise ValueError(f"--max-draws must be an integer >= 2, got {ns.max_draws}")
     network = None
@@ -97,13 +103,14 @@ def run(ns):
         "theory": ",".join(theories),
         "krr": not ns.no_krr,
         **(network or {}),
+        **({"noise": noise} if noise else {}),  # no key at the default 0: the outputs stay as before
     }
     options = {}
     if not ns.no_krr:
         params.update(seed=ns.seed, rel_se=rel_se, max_draws=ns.max_draws)
         options = {"rel_se": rel_se, "max_draws": ns.max_draws, "min_draws": min(40, ns.max_draws)}
     K = src.gram()
-    kw = dict(krr=not ns.no_krr, seed=ns.seed, params=params, network=network, **options)
+    kw = dict(krr=not ns.no_krr, seed=ns.seed, params=params, network=network, noise=noise, **options)
     if ns.no_krr or ns.quiet:
         res = compare_real(K, src.f, Ps, kappas, theories, **kw)
     else:
@@ -131,6 +138,8 @@ def _table(res) -> str:
     """The rows as an aligned text table (relative standard error in %, ratios KRR/theory)."""
     p = res.params
     head = f"# rgflow krr: {p['source']}" + (f", kernel {p['kernel']}" if "kernel" in p else "") + f", N = {p['N']}"
+    if "noise" in p:
+        head += f", label noise σ² = {p['noise']:g}"
     if "width" in p:
         head += f"; network width {p['width']}, depth {p['depth']}, {p['parameterization']} (krr = the exact network)"
     cols = [("kappa", "{:.4g}"), ("P", "{:d}")]
@@ -138,9 +147,13 @@ def _table(res) -> str:
         cols += [("draws", "{:d}"), ("krr", "{:.4e}"), ("se%", "{:.1f}")]
     for name in res.theories:
         cols += [(name, "{:.4e}")] + ([(f"ratio_{name}", "{:.3f}")] if p["krr"] else [])
+    if res.rows and "domain" in res.rows[0]:  # "outside" rows: the reason is in the warning and in JSON/CSV
+        cols.append(("domain", "{}"))
     cells = []
     for row in res.rows:
-        vals = {**row, "se%": 100 * row["krr_stderr"] / row["krr"]} if p["krr"] else row
+        vals = {**row, "se%": 100 * row["krr_stderr"] / row["krr"]} if p["krr"] else dict(row)
+        if "domain" in vals:
+            vals["domain"] = vals["domain"].split(":")[0]
         cells.append([fmt.format(vals[key]) for key, fmt in cols])
     widths = [max(len(key), *(len(c[j]) for c in cells)) for j, (key, _) in enumerate(cols)]
     lines = [head, "  ".join(key.rjust(w) for (key, _), w in zip(cols, widths))]

@@ -38,6 +38,7 @@ def arguments(p):
 def run(ns):
     from ..surface import PARTS, fit_surface, loss_surface
 
+    spectrum = spectrum_from(ns)  # first: with --A/--B it carries alpha and beta (ns.alpha, ns.beta become None)
     surf = loss_surface(
         ns.P_values,
         ns.cutoff_values,
@@ -46,7 +47,7 @@ def run(ns):
         ns.kappa,
         ns.U,
         ns.method,
-        spectrum=spectrum_from(ns),
+        spectrum=spectrum,
         ridge=ns.ridge,
         **predictor_options(ns),
     )
