@@ -318,12 +318,14 @@ def sample(model, **options):
         options["progress"] = report
     elif options.get("progress") is False:
         options["progress"] = None
+    # the sampler takes (P, κ) with r = P/κ: the renormalized ridge's mass r = 1/K enters as κ = P K
+    kappa = model.kappa if model.ridge == "bare" else model.P / model.r
     res = dict(
         sample_network(
             model.eigenvalues(),
             model.target(),
             model.P,
-            model.kappa,
+            kappa,
             model.width,
             model.depth,
             model.parameterization,
