@@ -647,14 +647,11 @@ def mean_field_moments(model):
 
 
 def _logistic_derivatives(L, n):
-    """d^j L/dt^j / (L(1 − L)), j = 1..n (n ≤ 5), of the logistic L(t) = x e^t/(1 + x e^t)."""
-    return [
-        np.ones_like(L),
-        1.0 - 2.0 * L,
-        1.0 - 6.0 * L + 6.0 * L * L,
-        (1.0 - 2.0 * L) * (1.0 - 12.0 * L + 12.0 * L * L),
-        1.0 - 30.0 * L + 150.0 * L**2 - 240.0 * L**3 + 120.0 * L**4,
-    ][:n]
+    """dʲL/dtʲ / (L(1 − L)), j = 1..n (n ≤ 5), of the logistic L(t) = x e^t/(1 + x e^t): generated from
+    derivations/network.py (``rgflow._network_equations.logistic_derivatives``)."""
+    from . import _network_equations as neq
+
+    return list(neq.logistic_derivatives(L))[:n]
 
 
 def _saddle_limit(model):
@@ -714,29 +711,30 @@ def pt1_moments(model):
     if not A > 0:
         raise FloatingPointError(f"pt1 for networks: the N → ∞ saddle is not a maximum (curvature {A:.3g})")
 
-    def corr(h1, h2):
-        return (h2 / (2.0 * A) + h1 * psi1 / A + h1 * phi3 / (2.0 * A * A)) / N
+    from . import _network_equations as neq
+
+    def corr(h1, h2):  # the O(1/N) term of the Laplace expansion (generated)
+        return neq.laplace_correction(h1, h2, A, psi1, phi3, N)
 
     h, h1, h2 = 1.0 - Lk, -lq, -lq * d2  # 1/(1 + x e^t) and its t-derivatives
     e = math.exp(t_hat)
     k0, k1, k2 = e * (1.0 - Lk), e * (1.0 - Lk) ** 2, e * (1.0 - Lk) ** 2 * d2  # e^t/(1 + x e^t)
     mean = y * (h + corr(h1, h2))
     if standard:
-        var = lam * (k0 + corr(k1, k2)) + y2 * h1 * h1 / (N * A)
+        var = lam * (k0 + corr(k1, k2)) + y2 * neq.laplace_variance(h1, A, N)
     else:
-        var = (lam * k0 + y2 * h1 * h1 / A) / N
+        var = (lam * k0) / N + y2 * neq.laplace_variance(h1, A, N)
     return mean, var, {"t_hat": t_hat, "curvature": A, "max_correction": float(np.max(np.abs(corr(h1, h2) / h)))}
 
 
 def _shell_derivatives(xe, y2, nu_r, order):
-    """(modes, order): ∂ⁿ_t D_q at the background, D_q = −½[ln(1 + x_q e^t) + ν r y_q²/(1 + x_q e^t)]."""
+    """(modes, order): ∂ⁿ_t D_q at the background, D_q = −½[ln(1 + x_q e^t) + ν r y_q²/(1 + x_q e^t)], as
+    polynomials in the learnability L_q generated from derivations/network.py (``shell_derivatives``)."""
+    from . import _network_equations as neq
+
     Lq = xe / (1.0 + xe)
-    lq = Lq * (1.0 - Lq)
-    ds = _logistic_derivatives(Lq, order)
-    cols = [-0.5 * Lq + 0.5 * nu_r * y2 * lq]
-    for n in range(2, order + 1):
-        cols.append(-0.5 * lq * ds[n - 2] + 0.5 * nu_r * y2 * lq * ds[n - 1])
-    return np.stack(cols, axis=1)
+    cols = neq.shell_derivatives(Lq, nu_r * y2)[:order]
+    return np.stack([np.broadcast_to(c, Lq.shape) for c in cols], axis=1)
 
 
 def running_couplings(model, k, *, t0=None, order=5):
