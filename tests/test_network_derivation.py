@@ -116,7 +116,7 @@ def _D(t, x, c):
 @pytest.mark.parametrize("seed", range(4))
 def test_shell_derivatives_against_mpmath_differentiation(seed):
     """∂ⁿD_q (n ≤ 5) of the generated module against mpmath's numerical derivatives of the closed form
-    D_q(t) = −½[ln(1 + xe^t) + c/(1 + xe^t)] at 30 digits, and rgflow.network's hand-coded copies."""
+    D_q(t) = −½[ln(1 + xe^t) + c/(1 + xe^t)] at 30 digits, and rgflow.network's functions built on the generated code."""
     import mpmath
 
     rng = np.random.default_rng(seed)
