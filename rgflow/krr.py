@@ -372,6 +372,10 @@ def compare_real(
     (:func:`rgflow.data.spectrum_from_gram`, or the given ``spectrum`` = (λ, y)); the target power of
     numerically zero modes it drops is unlearnable and enters as the residual ε² of ``ridge_errors``.
 
+    Where a theory is outside its validated domain (:func:`domain_note`; the renormalized check computes the
+    pointwise ridge when N ≤ 2000 even if it is not asked for) the row gets ``domain`` = "outside: ..." and a
+    RuntimeWarning is issued.
+
     Parameters
     ----------
     K : (N, N) array, the Gram matrix of the whole data set;  f : (N,) array, the target on every point
@@ -386,10 +390,6 @@ def compare_real(
     noise : σ² ≥ 0, label noise: KRR trains on f + σξ (ξ ~ N(0, 1) per training point and draw) and its test
         error is measured against the clean f; every theory adds its noise term (renormalized σ²γ/(1 − γ),
         pointwise its per-point analogue, bare 0; :func:`rgflow.ridge.noisy_error`). Not with ``network``.
-
-    Where a theory is outside its validated domain (:func:`domain_note`; the renormalized check computes the
-    pointwise ridge when N ≤ 2000 even if it is not asked for) the row gets ``domain`` = "outside: ..." and a
-    RuntimeWarning is issued.
 
     Returns
     -------
