@@ -146,7 +146,9 @@ def reference(lam, y, P, kappa, N, L, parameterization="standard"):
     res = optimize.minimize_scalar(lambda s: -logw(s)[0], bracket=(scan[max(i - 1, 0)], scan[i], scan[min(i + 1, scan.size - 1)]))
     s0, w0 = float(res.x), float(-res.fun)
     keep = scan[ws > w0 - 50.0]
-    lo, hi = keep[0] - 0.05, keep[-1] + 0.05
+    step = scan[1] - scan[0]
+    assert scan[0] < keep[0] and keep[-1] < scan[-1], "the posterior of ln Q reaches the end of the scan"
+    lo, hi = keep[0] - step, keep[-1] + step       # the region within 50 of the maximum, to a step
 
     def integrand(s):
         w = math.exp(float(logw(s)[0]) - w0)
