@@ -140,14 +140,18 @@ def reference(lam, y, P, kappa, N, L, parameterization="standard"):
         d = P * Q[:, None] * lam[None, :] + T
         return lp(s) - 0.5 * np.sum(np.log(d) + P * y[None, :] ** 2 / d, axis=1)
 
-    scan = np.linspace(-60.0, 10.0, 701)
+    coarse = np.linspace(-250.0, 12.0, 263)         # step 1; N = 1 has the left tail e^{s/2}
+    wc = logw(coarse)
+    near = np.nonzero(wc > wc.max() - 80.0)[0]
+    assert 0 < near[0] and near[-1] < coarse.size - 1, "the posterior of ln Q reaches the end of the scan"
+    scan = np.arange(coarse[near[0] - 1], coarse[near[-1] + 1] + 1e-9, 0.1)
     ws = logw(scan)
     i = int(np.argmax(ws))
     res = optimize.minimize_scalar(lambda s: -logw(s)[0], bracket=(scan[max(i - 1, 0)], scan[i], scan[min(i + 1, scan.size - 1)]))
     s0, w0 = float(res.x), float(-res.fun)
     keep = scan[ws > w0 - 50.0]
     step = scan[1] - scan[0]
-    assert scan[0] < keep[0] and keep[-1] < scan[-1], "the posterior of ln Q reaches the end of the scan"
+    assert scan[0] < keep[0] and keep[-1] < scan[-1], "the fine scan of ln Q cuts the posterior"
     lo, hi = keep[0] - step, keep[-1] + step       # the region within 50 of the maximum, to a step
 
     def integrand(s):
