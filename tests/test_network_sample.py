@@ -243,6 +243,27 @@ def test_sampled_weights_realize_the_mixture(case):
     assert abs(zq) < 4.0
 
 
+SLOW_CASES = [
+    (64, 0.2, -0.3, 1.0, 32, 4, "mean-field"),
+    (64, 1.0, 1.0, 0.05, 128, 4, "standard"),
+    (64, 0.5, 2.0, 0.1, 256, 2, "mean-field"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SLOW_CASES, ids=[f"P{c[0]}-N{c[4]}-L{c[5]}-{c[6]}" for c in SLOW_CASES])
+def test_sampled_weights_realize_the_mixture_deep_and_wide(case):
+    """As above at L = 4 and N up to 256 with the default run length (tens of seconds each)."""
+    Lam, alpha, beta, kappa, N, L, par = case
+    lam, y = power_law(Lam, alpha, beta)
+    res = sample_network(lam, y, Lam, kappa, N, L, par, seed=2)
+    ref = reference(lam, y, Lam, kappa, N, L, par)
+    z = _z(res, ref)
+    assert np.max(np.abs(z)) < 4.0, z
+    assert 0.1 < np.mean(z * z) < 3.0, np.mean(z * z)
+    assert abs((res["Q_mean"] - ref["Q_mean"]) / res["Q_stderr"]) < 4.0
+
+
 @pytest.mark.parametrize("p, A, B", [(-31.0, 1e-3, 1.0), (0.5, 1e-8, 1.0), (100.0, 1e4, 1e4), (-128.0, 1e-6, 1.0),
                                      (200.0, 1e-3, 1e-3), (0.0, 1e-12, 1.0), (1.0, 3.0, 0.2), (-2.0, 400.0, 3.0)])
 def test_scale_move_draws_the_generalized_inverse_gaussian(p, A, B):
