@@ -83,8 +83,14 @@ MAX_FLOATS = 200_000_000
 
 def _design(lam, y):
     """Validated (λ, y) as float arrays: 1-D, same length, finite, λ > 0 non-increasing."""
-    lam_a = np.asarray(lam, dtype=float) if not isinstance(lam, str) else None
-    y_a = np.asarray(y, dtype=float) if not isinstance(y, str) else None
+    def as_floats(v):
+        if isinstance(v, (str, bytes)):
+            return None
+        try:
+            return np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            return None
+    lam_a, y_a = as_floats(lam), as_floats(y)
     if lam_a is None or lam_a.ndim != 1 or lam_a.size < 1:
         raise ValueError(f"lam must be a 1-D array of at least one eigenvalue, got {lam!r}")
     if not np.all(np.isfinite(lam_a)) or np.any(lam_a <= 0):
@@ -359,7 +365,7 @@ def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", 
     depth : int ≥ 1             number L of trainable hidden layers
     parameterization : {"standard", "mean-field"}   g = 1, T = κ or g = 1/N, T = κ/N
     seed : int ≥ 0              seed of the numpy Generator (the result is a function of the inputs)
-    samples : int ≥ 1           recorded sweeps per chain (default 2000)
+    samples : int ≥ 1           recorded sweeps per chain (default 2000; rounded down to whole batches)
     burn : int ≥ 0              discarded sweeps per chain (default 200)
     chains : int ≥ 1            independent chains, started from the prior (default 4)
     batches : int ≥ 1           batches per chain for the batch means (default 8; chains × batches ≥ 2)
