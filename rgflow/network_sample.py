@@ -1,6 +1,6 @@
-"""Sampled weights of a real finite-width network on the fixed design (THEORY.md §6, networks; method ``sample``).
+"""Sampled weights of a real finite-width network on the fixed design (method ``sample``).
 
-The network (THEORY §6): h_0 = φ(x), h_l = W_l h_{l−1}/√N_{l−1} (N_0 = dim φ, N_l = N),
+The network: h_0 = φ(x), h_l = W_l h_{l−1}/√N_{l−1} (N_0 = dim φ, N_l = N),
 f(x) = Σ_c a_c h_{L,c}(x), W_l entries ~ N(0, 1), a_c ~ N(0, g/N), and the posterior
 
     p(θ | data) ∝ prior(θ) · exp(−Σ_μ (Y_μ − f(x_μ))² / (2T)),
@@ -346,7 +346,7 @@ def sample_network(lam, y, P, kappa, width, depth, parameterization="standard", 
                    samples=None, burn=None, chains=None, batches=None, progress=None) -> dict:
     """Posterior moments of Δ_k from MCMC on the weights of a finite-width linear network.
 
-    The network h_l = W_l h_{l−1}/√N_{l−1}, f = aᵀ h_L (THEORY §6) on the fixed design
+    The network h_l = W_l h_{l−1}/√N_{l−1}, f = aᵀ h_L on the fixed design
     φ(x_k) = √(Λ P λ_k) e_k, Y_k = √P y_k; sampled from p(θ | Y) ∝ prior(θ) exp(−|Y − f|²/(2T)) by
     blocked Gibbs (exact Gaussian layer conditionals, Matheron's rule) plus exact scale moves (see
     the module docstring). Estimates from the sampled networks' outputs, Δ_k = (Y_k − f(x_k))/√P:

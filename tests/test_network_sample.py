@@ -1,4 +1,4 @@
-"""rgflow.network_sample: MCMC on the weights of a finite-width network (THEORY §6, method ``sample``).
+"""rgflow.network_sample: MCMC on the weights of a finite-width network (method ``sample``).
 
 Checked against an independent reference built here: the one-scalar mixture over t = ln Q by scipy
 quadrature, with the prior p_L(Q) of Q = g Π_l q_l, q_l ~ Gamma(N/2, scale 2/N), in closed form for
@@ -128,7 +128,7 @@ def log_prior_lnQ(N, L):
 
 
 def reference(lam, y, P, kappa, N, L, parameterization="standard"):
-    """⟨Δ_k⟩, Var Δ_k and E[Q|Y] of the exact mixture (THEORY §6), quadrature over s = ln(Q/g)."""
+    """⟨Δ_k⟩, Var Δ_k and E[Q|Y] of the exact mixture, quadrature over s = ln(Q/g)."""
     lam = np.asarray(lam, float)
     y = np.asarray(y, float)
     g, T = (1.0, kappa) if parameterization == "standard" else (1.0 / N, kappa / N)
