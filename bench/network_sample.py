@@ -59,6 +59,7 @@ def zscores(res, ref):
 
 def main():
     print("# python bench/network_sample.py   (numpy %s; defaults %s)" % (np.__version__, DEFAULTS))
+    print(f"# load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("# part 1: z-score calibration on %d random draws (seed %d)" % (DRAWS, SEED))
     print(
         f"{'#':>3} {'P':>3} {'alpha':>5} {'beta':>5} {'kappa':>7} {'N':>4} {'L':>2} {'param':>10} "
@@ -112,9 +113,10 @@ def main():
         print(
             f"# L = {L}: {kw}: {sec:.1f} s, {1e3 * sec / sweeps:.1f} ms per chain-sweep, ESS_Q {res['Q_ess']:.0f}, "
             f"max|z| {np.max(np.abs(z)):.2f}, mean z2 {np.mean(z * z):.2f}, "
-            f"max rel. stderr of <Delta_k> {np.max(res['mean_stderr'] / np.abs(res['mean'])):.2e}",
+            f"max_k stderr(<Delta_k>)/sd(Delta_k) {np.max(res['mean_stderr'] / np.sqrt(res['var'])):.3f}",
             flush=True,
         )
+    print(f"# load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (timings are shared-machine)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""rgflow.network_sample: MCMC on the weights of a finite-width network (docs/networks.md, method ``sample``).
+"""rgflow.network_sample: MCMC on the weights of a finite-width network (method ``sample``).
 
 Checked against an independent reference built here: the one-scalar mixture over t = ln Q by scipy
 quadrature, with the prior p_L(Q) of Q = g Π_l q_l, q_l ~ Gamma(N/2, scale 2/N), in closed form for
@@ -130,7 +130,7 @@ def log_prior_lnQ(N, L):
 
 
 def reference(lam, y, P, kappa, N, L, parameterization="standard"):
-    """⟨Δ_k⟩, Var Δ_k and E[Q|Y] of the exact mixture (docs/networks.md), quadrature over s = ln(Q/g)."""
+    """⟨Δ_k⟩, Var Δ_k and E[Q|Y] of the exact mixture, quadrature over s = ln(Q/g)."""
     lam = np.asarray(lam, float)
     y = np.asarray(y, float)
     g, T = (1.0, kappa) if parameterization == "standard" else (1.0 / N, kappa / N)
@@ -142,7 +142,11 @@ def reference(lam, y, P, kappa, N, L, parameterization="standard"):
         d = P * Q[:, None] * lam[None, :] + T
         return lp(s) - 0.5 * np.sum(np.log(d) + P * y[None, :] ** 2 / d, axis=1)
 
-    scan = np.linspace(-60.0, 10.0, 701)
+    coarse = np.linspace(-250.0, 12.0, 263)  # step 1; N = 1 has the left tail e^{s/2}
+    wc = logw(coarse)
+    near = np.nonzero(wc > wc.max() - 80.0)[0]
+    assert 0 < near[0] and near[-1] < coarse.size - 1, "the posterior of ln Q reaches the end of the scan"
+    scan = np.arange(coarse[near[0] - 1], coarse[near[-1] + 1] + 1e-9, 0.1)
     ws = logw(scan)
     i = int(np.argmax(ws))
     res = optimize.minimize_scalar(
@@ -150,7 +154,9 @@ def reference(lam, y, P, kappa, N, L, parameterization="standard"):
     )
     s0, w0 = float(res.x), float(-res.fun)
     keep = scan[ws > w0 - 50.0]
-    lo, hi = keep[0] - 0.05, keep[-1] + 0.05
+    step = scan[1] - scan[0]
+    assert scan[0] < keep[0] and keep[-1] < scan[-1], "the fine scan of ln Q cuts the posterior"
+    lo, hi = keep[0] - step, keep[-1] + step  # the region within 50 of the maximum, to a step
 
     def integrand(s):
         w = math.exp(float(logw(s)[0]) - w0)
@@ -243,6 +249,27 @@ def test_sampled_weights_realize_the_mixture(case):
     assert abs(zq) < 4.0
 
 
+SLOW_CASES = [
+    (64, 0.2, -0.3, 1.0, 32, 4, "mean-field"),
+    (64, 1.0, 1.0, 0.05, 128, 4, "standard"),
+    (64, 0.5, 2.0, 0.1, 256, 2, "mean-field"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SLOW_CASES, ids=[f"P{c[0]}-N{c[4]}-L{c[5]}-{c[6]}" for c in SLOW_CASES])
+def test_sampled_weights_realize_the_mixture_deep_and_wide(case):
+    """As above at L = 4 and N up to 256 with the default run length (tens of seconds each)."""
+    Lam, alpha, beta, kappa, N, L, par = case
+    lam, y = power_law(Lam, alpha, beta)
+    res = sample_network(lam, y, Lam, kappa, N, L, par, seed=2)
+    ref = reference(lam, y, Lam, kappa, N, L, par)
+    z = _z(res, ref)
+    assert np.max(np.abs(z)) < 4.0, z
+    assert 0.1 < np.mean(z * z) < 3.0, np.mean(z * z)
+    assert abs((res["Q_mean"] - ref["Q_mean"]) / res["Q_stderr"]) < 4.0
+
+
 @pytest.mark.parametrize(
     "p, A, B",
     [
@@ -313,6 +340,9 @@ def test_batches_of_one_sweep_are_flagged():
         ({"lam": [1.0, float("inf"), 0.7]}, "lam"),
         ({"y": [1.0, float("nan"), 0.2]}, "y"),
         ({"y": [1.0, 0.2]}, "y"),
+        ({"y": ["a", "b", "c"]}, "y"),
+        ({"lam": None}, "lam"),
+        ({"lam": [[1.0, 0.5, 0.2]]}, "lam"),
         ({"seed": -1}, "seed"),
         ({"samples": 0}, "samples"),
         ({"burn": -1}, "burn"),
