@@ -454,14 +454,36 @@ def posterior(model, *, rtol=1e-11, max_halvings=12, post=None, probes=None, per
     return t_star, funcs, info
 
 
-def _assemble(model, t_star, F, V, rho, g):
-    """⟨Δ_k⟩ = y_k c_k (1 − ρ_k F), Var Δ_k = g λ_k e^{t*} c_k (1 + c_k F) + (y_k c_k ρ_k)² V,
-    c_k = 1 − ρ_k = 1/(1 + x_k e^{t*}) (taken as such: 1 − ρ loses digits where ρ → 1)."""
-    lam, y = model.eigenvalues(), model.target()
-    c = 1.0 / (1.0 + model.r * lam * math.exp(t_star))
-    mean = y * c * (1.0 - rho * F)
-    var = g * lam * math.exp(t_star) * c * (1.0 + c * F) + (y * c * rho) ** 2 * V
+def _assemble(model, t_star, F, V, g):
+    """⟨Δ_k⟩ and Var Δ_k of every mode from the mode functions F, V at the modes (:func:`_fill_moments`)."""
+    n = model.cutoff
+    mean, var = np.empty(n), np.empty(n)
+    scale = model.r * math.exp(t_star)
+    _fill_moments(model.eigenvalues(), model.target(), scale, F, V, g * math.exp(t_star), mean, var)
     return mean, var
+
+
+def _fill_moments(lam, y, scale, F, V, g_e, mean, var):
+    """In place: ⟨Δ_k⟩ = y_k c_k (1 − ρ_k F), Var Δ_k = g e^{t*} λ_k c_k (1 + c_k F) + (y_k c_k ρ_k)² V with
+    c_k = 1/(1 + λ_k·scale) (taken as such: 1 − ρ loses digits where ρ → 1), ρ_k = 1 − c_k, scale = r e^{t*},
+    g_e = g e^{t*}; V ≥ 0. One formula for the whole arrays and for the cache-sized blocks."""
+    xs = lam * scale
+    c = xs + 1.0
+    np.reciprocal(c, out=c)
+    rho = xs * c
+    yc = y * c
+    np.multiply(rho, F, out=mean)
+    np.subtract(1.0, mean, out=mean)
+    mean *= yc  # y c (1 − ρF)
+    np.multiply(c, F, out=var)
+    var += 1.0
+    var *= c
+    var *= lam
+    var *= g_e  # g e^t* λ c (1 + cF)
+    yc *= rho
+    yc *= yc
+    yc *= V
+    var += yc  # + (y c ρ)² V
 
 
 def _learnability(model, t_star):
@@ -553,7 +575,7 @@ _BLOCK = 1 << 14  # modes per block of the final pass (the temporaries stay in c
 
 
 def _moments_blocked(model, pan, g):
-    """⟨Δ_k⟩ and Var Δ_k of :func:`_assemble` from the panels, in cache-sized blocks of modes."""
+    """⟨Δ_k⟩ and Var Δ_k from the panels, in cache-sized blocks of modes (:func:`_fill_moments`)."""
     lam, y = model.eigenvalues(), model.target()
     n = model.cutoff
     scale = model.r * math.exp(pan["t_star"])
@@ -561,8 +583,7 @@ def _moments_blocked(model, pan, g):
     F, V = np.empty(_BLOCK), np.empty(_BLOCK)
     for b0 in range(0, n, _BLOCK):
         b1 = min(b0 + _BLOCK, n)
-        xs = lam[b0:b1] * scale
-        s = np.log(xs)
+        s = np.log(lam[b0:b1] * scale)
         for p, i0, i1 in _panel_runs(pan, b0, b1):
             u = s[i0 - b0 : i1 - b0]
             u -= pan["mid"][p]
@@ -570,23 +591,8 @@ def _moments_blocked(model, pan, g):
             _clenshaw(pan["coef"]["F"][: pan["degree"]["F"][p], p], u, F[i0 - b0 : i1 - b0])
             _clenshaw(pan["coef"]["V"][: pan["degree"]["V"][p], p], u, V[i0 - b0 : i1 - b0])
         m = b1 - b0
-        c = xs + 1.0
-        np.reciprocal(c, out=c)  # c = 1/(1 + x e^t*)
-        rho = xs * c  # ρ = x e^t*/(1 + x e^t*)
-        yc = y[b0:b1] * c
-        out = np.multiply(rho, F[:m], out=mean[b0:b1])
-        np.subtract(1.0, out, out=out)
-        out *= yc  # y c (1 − ρF)
-        vo = np.multiply(c, F[:m], out=var[b0:b1])
-        vo += 1.0
-        vo *= c
-        vo *= lam[b0:b1]
-        vo *= g * scale / model.r  # g λ e^t* c (1 + cF)
-        yc *= rho
-        yc *= yc
         np.maximum(V[:m], 0.0, out=V[:m])
-        yc *= V[:m]
-        vo += yc  # + (y c ρ)² V
+        _fill_moments(lam[b0:b1], y[b0:b1], scale, F[:m], V[:m], g * scale / model.r, mean[b0:b1], var[b0:b1])
     return mean, var
 
 
@@ -628,8 +634,8 @@ def network_moments(model: Model, *, rtol: float = 1e-11, max_halvings: int = 12
         pan, info = _interpolant(model, post, rtol, max_halvings)
         mean, var = _moments_blocked(model, pan, post.g)
         return mean, var, info
-    t_star, funcs, rho, info = _mode_functions(model, post, rtol, max_halvings)
-    mean, var = _assemble(model, t_star, funcs["F"], funcs["V"], rho, post.g)
+    t_star, funcs, _, info = _mode_functions(model, post, rtol, max_halvings)
+    mean, var = _assemble(model, t_star, funcs["F"], funcs["V"], post.g)
     return mean, var, info
 
 
@@ -796,7 +802,7 @@ def network_rg_moments(model, *, rho: float = 0.25, min_kept: int = 16, rtol: fl
         return gs[3] * d**4 / 24.0 + gs[4] * d**5 / 120.0
 
     ts, funcs, rho_k, info = _mode_functions(model, kept, rtol, perturb=perturb)
-    mean, var = _assemble(model, ts, funcs["F"], funcs["V"], rho_k, kept.g)
+    mean, var = _assemble(model, ts, funcs["F"], funcs["V"], kept.g)
     c = 1.0 / (1.0 + model.r * lam * math.exp(ts))
     dmean = np.abs(rho_k * funcs["dF"]) / np.abs(1.0 - rho_k * funcs["F"])
     dvar = np.abs(kept.g * lam * math.exp(ts) * c * c * funcs["dF"] + (y * c * rho_k) ** 2 * funcs["dV"]) / var
