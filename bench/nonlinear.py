@@ -16,7 +16,7 @@ or the spread of the 4 chains if larger), the ratios E / E_theory ± SE, and chi
 f̂_theory,i)/SE_i)² over the test points (≈ 1 if the theory's predictor equals the network's within sampling
 error). "holds" = |E/E_mix − 1| ≤ 2 SE and chi2_mix ≤ 3.
 
-    python bench/nonlinear.py [--quick] [--dataset NAME]
+    python bench/nonlinear.py [--quick] [--dataset NAME] [--acts erf,relu] [--P 20,80] [--kappas ...] [--widths ...]
 """
 
 import argparse
@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--dataset", default="breast_cancer")
     ap.add_argument("--acts", default="erf,relu")
     ap.add_argument("--P", default=None, help="comma-separated training sizes (default 20,80)")
+    ap.add_argument("--kappas", default=None, help="comma-separated temperatures (default 0.01,0.1,1)")
+    ap.add_argument("--widths", default=None, help="comma-separated widths (default 4,16,64,256)")
     args = ap.parse_args()
     X, f = real_dataset(args.dataset, "class")
     widths = (4, 64) if args.quick else (4, 16, 64, 256)
@@ -73,6 +75,10 @@ def main():
     Ps = (20,) if args.quick else (20, 80)
     if args.P:
         Ps = tuple(int(p) for p in args.P.split(","))
+    if args.kappas:
+        kappas = tuple(float(k) for k in args.kappas.split(","))
+    if args.widths:
+        widths = tuple(int(n) for n in args.widths.split(","))
     print(f"{args.dataset}: n = {len(f)}, d = {X.shape[1]}; target mean {f.mean():.3f}, var {f.var():.3f}")
     print(
         f"{'act':>4} {'N':>4} {'kappa':>5} {'P':>3} {'E_net':>7} {'+-se':>6} {'E/E_mix':>7} {'+-':>5} "
