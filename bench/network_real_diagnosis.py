@@ -12,6 +12,9 @@ and KernelRidge. The factor F = network/KRR is split into its two ingredients by
   F_E/F_exact − 1 is the error of the U = 0 machinery at the ridges T/Q (what does not cancel in the ratio).
 - ``spread``: (mean error − test error)/test error of the theory: what the spread of Q removes.
 
+For ``pointwise`` also its own F_Q (its posterior of t is the leverage-aware one, rgflow.network_real.pointwise_evidence)
+and the mean of its posterior of t (``tbar_pw``).
+
 Also: the posterior of t, exact (mean over draws of E[t|Y]; sd = within-draw ⊕ between-draw) and theory.
 """
 
@@ -90,7 +93,7 @@ def main(draws=100):
     print(
         f"# {'set':>13} {'tgt':>6} {'N':>4} {'L':>1} {'par':>3} {'kappa':>6} {'P':>3} {'F_ex':>6} {'se%':>4} "
         f"{'tbar_ex':>7} {'sd_ex':>5} {'tbar_th':>7} {'sd_th':>5} | {'F_ren':>6} {'F_Q':>6} {'F_E':>6} {'spr':>5} "
-        f"{'u0':>6} | {'F_pw':>6} {'F_E':>6} {'spr':>5} {'u0':>6}"
+        f"{'u0':>6} | {'F_pw':>6} {'F_Q':>6} {'tbar_pw':>7} {'F_E':>6} {'spr':>5} {'u0':>6}"
     )
     cache = {}
     for i, (name, tgt, N, L, par, kappa, P) in enumerate(POINTS):
@@ -104,7 +107,7 @@ def main(draws=100):
         with _one_blas_thread():
             ren = network_theory(*s, P, kappa, N, L, par, residual=res)
             pw = network_theory(*s, P, kappa, N, L, par, ridge="pointwise", gram=K, values=f, at_mode=False)
-            rules = {"th": (ren.t_nodes, ren.t_weights)}
+            rules = {"th": (ren.t_nodes, ren.t_weights), "pw": (pw.t_nodes, pw.t_weights)}
             net, krr, mix, tm, ts = per_draw(K, f, P, kappa, N, L, par, draws, i, rules)
             F = net.mean() / krr.mean()
             d = net / net.mean() - krr / krr.mean()
@@ -130,8 +133,8 @@ def main(draws=100):
         print(
             f"  {name:>13} {tgt:>6} {N:4d} {L:1d} {par[:3]:>3} {kappa:6.4f} {P:3d} {F:6.3f} {100 * seF / F:4.1f} "
             f"{tbar:7.3f} {sd_ex:5.3f} {tth:7.3f} {sd_th:5.3f} | {e(ren.test_error / u0r)} {e(FQ)} {e(FEr)} "
-            f"{100 * ren.spread / ren.test_error:4.1f}% {100 * (u0r / krr_u0 - 1):+5.1f}% | {e(pw.test_error / u0p)} "
-            f"{e(FEp)} {100 * pw.spread / pw.test_error:4.1f}% {100 * (u0p / krr_u0 - 1):+5.1f}%",
+            f"{100 * ren.spread / ren.test_error:4.1f}% {100 * (u0r / krr_u0 - 1):+5.1f}% | {e(pw.test_error / u0p)} {e(mix['pw'] / krr.mean())} "
+            f"{float(pw.t_weights @ pw.t_nodes):7.3f} {e(FEp)} {100 * pw.spread / pw.test_error:4.1f}% {100 * (u0p / krr_u0 - 1):+5.1f}%",
             flush=True,
         )
 
