@@ -346,14 +346,17 @@ def pointwise_evidence(K, f, P, kappa_p) -> tuple:
     dF/dκ' = (1/N) Σ_i 1/K_i (K_i = K₀/w_i; the equivalent of tr(K_XX + κ')⁻¹); h is the training residual
     w_i ρ_i against the target, summed over the P training points. With equal leverages both are the renormalized
     F and h of eigenlearning (derivations/network_real.py, ``pointwise_evidence``)."""
-    from scipy.linalg import cho_factor
+    from scipy.linalg import cho_factor, cho_solve
+
+    from .ridge import pointwise_errors
 
     N = K.shape[0]
     K0 = kappa_p / P
-    w, _, rho = _pointwise_state(K, f, P, kappa_p)
+    w = K0 / pointwise_errors(K, f, P, kappa_p).K_points
     s = np.sqrt(w)
-    T = cho_factor(s[:, None] * K * s[None, :] / N + K0 * np.eye(N), lower=True)[0]
-    logdet = 2.0 * float(np.sum(np.log(np.abs(np.diag(T))))) - N * math.log(K0)
+    T = cho_factor(s[:, None] * K * s[None, :] / N + K0 * np.eye(N), lower=True)
+    rho = K0 * cho_solve(T, s * f) / s  # ρ = K₀(K W/N + K₀)⁻¹ f, as in _pointwise_state
+    logdet = 2.0 * float(np.sum(np.log(np.abs(np.diag(T[0]))))) - N * math.log(K0)
     F = logdet + (P / N) * float(np.sum(w - 1.0 - np.log(w))) + P * math.log(kappa_p)
     h = P / (kappa_p * N) * float(np.sum(f * w * rho))
     return F, h
