@@ -5,7 +5,7 @@
 Per point, on the same D draws of P training points: the exact network (its per-draw posterior of t = ln z)
 and KernelRidge. The factor F = network/KRR is split into its two ingredients by swapping one at a time:
 
-- ``F_Q``: the exact per-draw KRR predictors averaged with the THEORY's posterior of t (its Gauss rule) instead
+- ``F_Q``: the exact per-draw KRR predictors averaged with the theory's posterior of t (its Gauss rule) instead
   of each draw's exact posterior. F_Q/F_exact − 1 is the error of the theory's posterior of Q alone.
 - ``F_E,<theory>``: the theory's cross error E₁₂ at two ridges, averaged over each draw's EXACT posterior of t
   (two-point rule t̄ ± s per draw; E₁₂ interpolated from a grid in (t, t')), over the theory's U = 0 value.
