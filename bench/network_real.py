@@ -6,7 +6,10 @@ the posterior-mean predictor) and KernelRidge on the SAME points; the finite-wid
 network/KRR is the ratio of the paired means (its standard error by the delta method), the theory's factor
 is network_theory/ridge_errors (renormalized) and pointwise_cross/pointwise_errors (pointwise).
 
-    PYTHONPATH=$PWD python bench/network_real.py [n_points] [draws] [random|domain]   > bench/network_real_results.txt
+    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python bench/network_real.py [n_points] [draws] [random|domain] [seed] > bench/network_real_results.txt
+
+(the default seeds: 2026 random, 7 domain; bench/network_real_results.txt is ``40 100 random 4242``, a seed the
+theories were not developed on).
 
 ``random``: κ ∈ [0.01, 1] log-uniform, P = 5-35% of the data set (≤ 200); ``domain``: where the U = 0 theory is
 claimed to hold (κ ∈ [1, 3], P ≤ 10% of the data set). The pointwise theory is skipped on digits (N = 1797:
@@ -59,11 +62,12 @@ def paired(K, f, P, kappa, N, L, par, draws, seed):
     return mn, net.std(ddof=1) / math.sqrt(draws), mk, krr.std(ddof=1) / math.sqrt(draws), ratio, se_ratio, np.mean(zs)
 
 
-def main(n_points=24, draws=200, mode="random"):
-    rng = np.random.default_rng(2026 if mode == "random" else 7)
+def main(n_points=24, draws=200, mode="random", seed=None):
+    seed = (2026 if mode == "random" else 7) if seed is None else int(seed)
+    rng = np.random.default_rng(seed)
     sets = ["wine", "iris", "breast_cancer", "diabetes", "digits"]
     print(
-        f"# mode {mode}: {n_points} random points, {draws} paired draws each; fac = network/KRR (exact, paired), th = theory"
+        f"# mode {mode}, seed {seed}: {n_points} random points, {draws} paired draws each; fac = network/KRR (exact, paired), th = theory"
     )
     print(
         f"# {'set':>14} {'tgt':>6} {'N':>5} {'L':>2} {'par':>3} {'kappa':>7} {'P':>4} {'net':>9} {'se%':>4} "
@@ -71,7 +75,7 @@ def main(n_points=24, draws=200, mode="random"):
         f"{'u0_ren':>6} {'P/N':>5} {'z':>6} {'s':>4}"
     )
     cache = {}
-    worst = {"fac_ren": 0, "fac_pw": 0}
+    errs = {"fac_ren": [], "fac_pw": [], "abs_ren": [], "abs_pw": [], "dom": []}
     for i in range(n_points):
         name = sets[i % len(sets)]
         target = ["class", "smooth"][rng.integers(2)]
@@ -103,8 +107,12 @@ def main(n_points=24, draws=200, mode="random"):
             else:
                 fp = ap = math.nan
         fr = (ren.test_error / u0_ren) / fac - 1
-        worst["fac_ren"] = max(worst["fac_ren"], abs(fr))
-        worst["fac_pw"] = max(worst["fac_pw"], abs(fp)) if np.isfinite(fp) else worst["fac_pw"]
+        errs["fac_ren"].append(abs(fr))
+        errs["abs_ren"].append(abs(ren.test_error / mn - 1))
+        errs["dom"].append(kappa >= 1 and P <= 0.1 * Npop)
+        if np.isfinite(fp):
+            errs["fac_pw"].append(abs(fp))
+            errs["abs_pw"].append(abs(ap))
         print(
             f"  {name:>14} {target:>6} {N:5d} {L:2d} {par[:3]:>3} {kappa:7.4f} {P:4d} {mn:9.3e} {100 * sn / mn:4.1f} "
             f"{mk:9.3e} {fac:6.3f} {100 * sfac / fac:4.1f} {100 * fr:+6.1f}% {100 * fp:+6.1f}% "
@@ -112,8 +120,19 @@ def main(n_points=24, draws=200, mode="random"):
             f"{P / N:5.2f} {z:6.3f} {time.perf_counter() - t0:4.0f}",
             flush=True,
         )
-    print(f"# worst |factor error|: renormalized {100 * worst['fac_ren']:.1f}%, pointwise {100 * worst['fac_pw']:.1f}%")
+    for key in ("fac_ren", "fac_pw", "abs_ren", "abs_pw"):
+        v = 100 * np.array(errs[key])
+        print(
+            f"# |{key}| over {len(v)} points: worst {v.max():.1f}%, median {np.median(v):.1f}%, "
+            f"within 5%: {np.sum(v <= 5)}/{len(v)}"
+        )
+    dom = np.array(errs["dom"])
+    if dom.any():
+        print(
+            f"# inside the U = 0 domain (kappa >= 1, P <= 0.1 N_pop): {dom.sum()} points, worst |abs_ren| "
+            f"{100 * np.max(np.array(errs['abs_ren'])[dom]):.1f}%"
+        )
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]), *sys.argv[3:4])
+    main(*(int(a) for a in sys.argv[1:3]), *sys.argv[3:5])

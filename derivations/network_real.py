@@ -21,6 +21,19 @@ population; eigenlearning's effective ridge K(κ') at ridge κ': K = κ'/P + (K/
    Σ_k (1 − L_k^a)(1 − L_k^b) y_k²; its fluctuation is the one of eigenlearning with γ → γ_ab = Σ_k L_k^a L_k^b/P
    (the two predictors share the draw): E_ab = Σ_k (1 − L_k^a)(1 − L_k^b) y_k²/(1 − γ_ab), which is checked
    against Gaussian-feature Monte Carlo in tests/test_network_real.py (not derived here).
+5. ``pointwise_evidence``: the leverage-aware typical evidence (rgflow.network_real.pointwise_evidence). With
+   features φ_i of the N population points (Gram K), per-point weights w_i, K₀ = κ'/P, S = diag(√w),
+
+       F(w) = ln det(I + S K S/(N K₀)) + (P/N) Σ_i (w_i − 1 − ln w_i) + P ln κ',
+
+   ∂F/∂w_i = (1/N)(q_i + P − P/w_i) with q_i = [K (W K/N + K₀)⁻¹]_ii, so F is stationary exactly at the
+   pointwise fixed point w_i = 1/(1 + q_i/P) of rgflow.ridge.pointwise_errors; there dF/dκ' = ∂F/∂κ' =
+   (1/(κ'N)) Σ_i (P − w_i q_i) = (1/N) Σ_i 1/K_i (K_i = K₀/w_i), the equivalent of tr(K_XX + κ')⁻¹ (checked on a
+   symbolic 2-point Gram matrix). With equal weights w ≡ K₀/K, F is eigenlearning's F of step 2 and
+   h = (P/(κ'N)) Σ_i f_i w_i ρ_i (ρ = K₀(K W/N + K₀)⁻¹f, the equivalent predictor's residual; w_i ρ_i is the
+   training residual, and Yᵀ(K_XX + κ')⁻¹Y = (training residual)·Y/κ') is eigenlearning's h of step 3 (checked
+   mode by mode). That F and h match E ln det and E Yᵀ(K_XX + κ')⁻¹Y over draws of a real data set where the
+   renormalized ones do not is checked by Monte Carlo in tests/test_network_real.py.
 """
 
 import sympy as sp
@@ -95,8 +108,44 @@ def mixture():
     return {"total": total}
 
 
+def pointwise_evidence():
+    a, c, P, kp = sp.symbols("a c P kappa_p", positive=True)
+    b = sp.Symbol("b", real=True)
+    w1, w2 = sp.symbols("w1 w2", positive=True)
+    N = 2
+    Kg = sp.Matrix([[a, b], [b, c]])
+    K0 = kp / P
+    W = sp.diag(w1, w2)
+    S = sp.diag(sp.sqrt(w1), sp.sqrt(w2))
+    ws = (w1, w2)
+    F = sp.log((sp.eye(2) + S * Kg * S / (N * K0)).det())
+    F += sp.Rational(1, N) * P * sum(wi - 1 - sp.log(wi) for wi in ws) + P * sp.log(kp)
+    R = Kg * (W * Kg / N + K0 * sp.eye(2)).inv()
+    q = [R[0, 0], R[1, 1]]
+    for i, wi in enumerate(ws):  # stationary exactly at w_i = 1/(1 + q_i/P)
+        assert sp.simplify(sp.diff(F, wi) - (q[i] + P - P / wi) / N) == 0
+    # ∂F/∂κ' = (1/(κ'N)) Σ_i (P − w_i q_i); at the fixed point w_i q_i = P(1 − w_i), so = (1/N) Σ_i w_i/K₀
+    dF = sp.diff(F, kp)
+    assert sp.simplify(dF - sum(P - wi * qi for wi, qi in zip(ws, q)) / (kp * N)) == 0
+    assert sp.simplify(sum(P - wi * P * (1 - wi) / wi for wi in ws) / (kp * N) - sum(wi / K0 for wi in ws) / N) == 0
+    # equal weights w ≡ K₀/K_e: F is eigenlearning's F = Σ_k ln(1 + λ_k/K_e) + P ln(P K_e) + κ'/K_e − P
+    Ke = sp.Symbol("K_e", positive=True)
+    l1, l2 = sp.symbols("l1 l2", positive=True)  # eigenvalues of K/N
+    w = K0 / Ke
+    F_eq = sp.log((1 + w * l1 / K0) * (1 + w * l2 / K0)) + P * (w - 1 - sp.log(w)) + P * sp.log(kp)
+    F_el = sp.log(1 + l1 / Ke) + sp.log(1 + l2 / Ke) + P * sp.log(P * Ke) + kp / Ke - P
+    assert sp.simplify(sp.expand_log(F_eq - F_el, force=True)) == 0
+    # h with equal weights, one eigenmode of K/N (eigenvalue λ, target f = √N y u): (P/(κ'N)) f w ρ → y²/(λ + K_e)
+    lam, y = sp.symbols("lambda y", positive=True)
+    rho = K0 * y * sp.sqrt(N) / (lam * w + K0)
+    h = P / (kp * N) * (y * sp.sqrt(N)) * w * rho
+    assert sp.simplify(h - y**2 / (lam + Ke)) == 0
+    return {"F": F}
+
+
 if __name__ == "__main__":
     one_draw()
     logdet()
     quadratic()
     mixture()
+    pointwise_evidence()

@@ -24,8 +24,9 @@ ridges on the same draw,
     E_test = ∫∫ p(t) p(t') E₁₂(κe^{−t}, κe^{−t'}),   E₁₂ = [Σ_k (1 − L_k¹)(1 − L_k²) y_k² + ε²] / (1 − Σ_k L_k¹L_k²/P),
 
 = E_t[E(t, t)] − ½ E_{t,t'}[E(t,t) + E(t',t') − 2E(t,t')]: the mean of the errors at the ridges κ/z,
-less what the spread of z averages out. ``pointwise`` takes the same p(t) and the cross error of
-:func:`rgflow.ridge.pointwise_errors` at two ridges (one renormalized ridge per data point).
+less what the spread of z averages out. ``pointwise`` takes the leverage-aware typical evidence
+(:func:`pointwise_evidence`: F and h from the per-point weights w_i of :func:`rgflow.ridge.pointwise_errors`) for
+p(t) and the cross error of one renormalized ridge per data point at two ridges.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ __all__ = [
     "network_predictor",
     "network_test_error",
     "network_theory",
+    "pointwise_cross_error",
+    "pointwise_evidence",
 ]
 
 _RTOL = 1e-10  # the quadrature of one draw: every coefficient c_i to this (relative)
@@ -288,8 +291,11 @@ def _gauss_rule(t, w, m):
     return shift + scale * nodes, vec[0] ** 2
 
 
-def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241):
-    """The typical posterior of t on a grid over where it is above e^-40 of its peak: (t, weights)."""
+def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241, correction=None):
+    """The typical posterior of t on a grid over where it is above e^-40 of its peak: (t, weights).
+
+    ``correction``: None, or a callable t ↦ added log weight (the leverage-aware evidence of ``pointwise`` minus
+    the renormalized one, :func:`_pointwise_posterior`)."""
     from .network import log_prior
 
     nu = _nu(N, par)
@@ -299,7 +305,8 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241)
         kp = kappa * np.exp(-t)
         Keff = _effective_ridges(lam, P, kp, ridge)
         F, h = _evidence_terms(lam, y2, residual, P, kp, Keff)
-        return log_prior(t, N, L, t_ref=0.0) - 0.5 * (P * t + F + nu * np.exp(-t) * h)
+        out = log_prior(t, N, L, t_ref=0.0) - 0.5 * (P * t + F + nu * np.exp(-t) * h)
+        return out if correction is None else out + correction(t)
 
     lo, hi = -max(12.0 * sd, 1e-9), max(12.0 * sd, 1e-9)
     for _ in range(60):  # widen until both ends are below e^-40 of the peak
@@ -326,6 +333,69 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241)
     t = np.linspace(lo, hi, n_grid)
     lw = logw(t)
     return t, np.exp(lw - lw.max())
+
+
+def pointwise_evidence(K, f, P, kappa_p) -> tuple:
+    """The leverage-aware typical evidence of one draw of P of the N points: (F, h) with
+
+        F = ln det(I + S K S/(N K₀)) + (P/N) Σ_i (w_i − 1 − ln w_i) + P ln κ'  ≈ E ln det(K_XX + κ'),
+        h = (P/(κ' N)) Σ_i f_i w_i ρ_i                                       ≈ E Yᵀ(K_XX + κ')⁻¹Y,
+
+    K₀ = κ'/P, S = diag(√w), w_i and ρ_i the weights and residuals of :func:`rgflow.ridge.pointwise_errors` at
+    the ridge κ'. F is stationary in w exactly at the pointwise fixed point w_i = 1/(1 + q_i/P), so
+    dF/dκ' = (1/N) Σ_i 1/K_i (K_i = K₀/w_i; the equivalent of tr(K_XX + κ')⁻¹); h is the training residual
+    w_i ρ_i against the target, summed over the P training points. With equal leverages both are the renormalized
+    F and h of eigenlearning (derivations/network_real.py, ``pointwise_evidence``)."""
+    from scipy.linalg import cho_factor, cho_solve
+
+    from .ridge import pointwise_errors
+
+    N = K.shape[0]
+    K0 = kappa_p / P
+    w = K0 / pointwise_errors(K, f, P, kappa_p).K_points
+    s = np.sqrt(w)
+    T = cho_factor(s[:, None] * K * s[None, :] / N + K0 * np.eye(N), lower=True)
+    rho = K0 * cho_solve(T, s * f) / s  # ρ = K₀(K W/N + K₀)⁻¹ f, as in _pointwise_state
+    logdet = 2.0 * float(np.sum(np.log(np.abs(np.diag(T[0]))))) - N * math.log(K0)
+    F = logdet + (P / N) * float(np.sum(w - 1.0 - np.log(w))) + P * math.log(kappa_p)
+    h = P / (kappa_p * N) * float(np.sum(f * w * rho))
+    return F, h
+
+
+_CHEB = 9  # Chebyshev nodes of the pointwise evidence's correction in t
+
+
+def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f):
+    """The typical posterior of t with the leverage-aware evidence (:func:`pointwise_evidence`): the renormalized
+    log weight plus the correction Δ(t) = −½[F_pw − F + ν e^{−t}(h_pw − h)], Δ interpolated by a Chebyshev
+    polynomial on 9 nodes over the posterior's range (refitted until the posterior lies inside it)."""
+    nu = _nu(N, par)
+    t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, "renormalized")
+    correction = None
+    for _ in range(4):
+        keep = t[w > 1e-12 * w.max()]
+        a, b = float(keep[0]), float(keep[-1])
+        if correction is not None and a >= correction.lo and b <= correction.hi:
+            return t, w
+        c, half = 0.5 * (a + b), max(0.75 * (b - a), 0.25)
+        if correction is not None:  # cover the previous range too: the posterior moved
+            a2, b2 = min(a, correction.lo), max(b, correction.hi)
+            c, half = 0.5 * (a2 + b2), max(0.5 * (b2 - a2) * 1.1, half)
+        lo, hi = c - half, c + half
+        nodes = c + half * np.cos(np.pi * (np.arange(_CHEB) + 0.5) / _CHEB)
+        kp = kappa * np.exp(-nodes)
+        Keff = _effective_ridges(lam, P, kp, "renormalized")
+        F, h = _evidence_terms(lam, y2, residual, P, kp, Keff)
+        pw = np.array([pointwise_evidence(K, f, P, float(k)) for k in kp])
+        delta = -0.5 * ((pw[:, 0] - F) + nu * np.exp(-nodes) * (pw[:, 1] - h))
+        coef = np.polynomial.chebyshev.chebfit((nodes - c) / half, delta, _CHEB - 1)
+
+        def correction(tt, c=c, half=half, coef=coef):
+            return np.polynomial.chebyshev.chebval(np.clip((np.asarray(tt) - c) / half, -1.0, 1.0), coef)
+
+        correction.lo, correction.hi = lo, hi
+        t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, "renormalized", correction=correction)
+    raise ConvergenceError("the pointwise posterior of the network's scale moved out of its interpolation range")
 
 
 def cross_error(lam, y2, residual, P, K1, K2):
@@ -377,8 +447,9 @@ def network_theory(
     """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
 
     ``ridge``: ``renormalized`` (eigenlearning's effective ridge K(κ')), ``bare`` (K = κ'/P, γ = 0) or
-    ``pointwise`` (the posterior of t of ``renormalized``; the cross error of one renormalized ridge per data
-    point, :func:`pointwise_cross_error`, on ``gram``/``values`` = K, f). The posterior of t is the typical one,
+    ``pointwise`` (on ``gram``/``values`` = K, f: the posterior of t from the leverage-aware evidence,
+    :func:`pointwise_evidence`, and the cross error of one renormalized ridge per data point,
+    :func:`pointwise_cross_error`). The posterior of t is the typical one,
     p(t) ∝ f_L(t) exp(−½[P t + F(κe^{−t}) + ν e^{−t} h(κe^{−t})]) (module docstring), replaced by its
     Gauss rule of ``nodes`` points; E_test = Σ_ab w_a w_b E₁₂(κe^{−t_a}, κe^{−t_b}).
 
@@ -404,8 +475,14 @@ def network_theory(
         raise ValueError(f"ridge must be one of renormalized, bare, pointwise, got {ridge!r}")
     y2 = y * y
     residual = check_real("residual", residual, low=0.0)
-    post_ridge = "bare" if ridge == "bare" else "renormalized"
-    t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, post_ridge)
+    if ridge == "pointwise":
+        from .ridge import check_gram, check_target_values
+
+        gram = (lambda G: (G + G.T) / 2.0)(check_gram(gram, 6000, limit="max_points"))
+        values = check_target_values(values, gram.shape[0])
+        t, w = _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, gram, values)
+    else:
+        t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge)
     w = w / w.sum()
     z_mean = float(w @ np.exp(t))
     t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))

@@ -14,6 +14,14 @@ trained predictor f̂ on the data distribution and its training error are
 
     E_test = Σ_k (1 − L_k)² y_k² / (1 − γ),      E_train = (κ/(P K))² E_test.
 
+These are derived, not assumed: averaging the likelihood over the P i.i.d. training inputs (Gaussian features)
+and taking n replicas gives the coupling (P/2) ln det(I_n + M/κ), M_ab = Σ_k Δ^a_k Δ^b_k; its replica-symmetric
+saddle has the mass r = P/(κ + χ), χ = Σ_k λ_k/(1 + rλ_k), which is the equation for K = 1/r above, and the
+test error q₀ = B + γ q₀ = B/(1 − γ): the factor 1/(1 − γ) is the replicas' off-diagonal (random-field)
+feedback (derivations/finite_data.py, sympy; tests/test_finite_data.py evaluates the derived expressions against
+:func:`renormalized_ridge` and :func:`ridge_errors` to 1e-12). The derivation is at U = 0; at U > 0 rgflow keeps
+1/(1 − γ) at the U = 0 K (docs/theory.md §5).
+
 Label noise of variance σ² on the P training labels (the test error still measured against the clean
 target) adds σ² γ/(1 − γ) to the test error and σ² (κ/(P K))²/(1 − γ) to the training error (the training
 residual against the noisy labels): with E_σ = E_test + σ² the error against a noisy test label,
