@@ -208,7 +208,8 @@ def noisy_error(bias, gamma, one_minus_gamma, noise=0.0, residual=0.0):
     return (bias + residual + noise * gamma) / one_minus_gamma
 
 
-_CHECK = "check with the Gram matrix: rgflow krr --gram K.npy --target f.npy, or rgflow.ridge.pointwise_errors"
+# no commas in the domain texts: they are CSV cells
+_CHECK = "check with the Gram matrix: rgflow krr --gram K.npy --target f.npy or rgflow.ridge.pointwise_errors"
 
 
 def spectrum_domain(ridge, gamma, kappa, scale) -> str:
@@ -233,8 +234,8 @@ def spectrum_domain(ridge, gamma, kappa, scale) -> str:
     """
     if ridge == "bare":
         return (
-            "unchecked: bare ridge r = P/κ (the equivalent kernel): not a model of real KRR's test error, which it "
-            "under-predicts 1.1-112x on real data; ridge='renormalized' matches it"
+            "unchecked: bare ridge r = P/κ (the equivalent kernel): not a model of real KRR's test error (it "
+            "under-predicts it 1.1-112x on real data); ridge='renormalized' matches it"
         )
     notes = []
     if gamma >= GAMMA_DOMAIN:
@@ -251,8 +252,8 @@ def spectrum_domain(ridge, gamma, kappa, scale) -> str:
     if notes:
         return "outside: " + "; ".join(notes) + f" ({_CHECK})"
     return (
-        f"unchecked: gamma = {gamma:.2f} < {GAMMA_DOMAIN}, where eigenlearning was within 8% of real KRR at 118 of "
-        f"120 calibration points and 67 of 71 held out (worst 12%), but a spectrum has no leverages and they "
+        f"unchecked: gamma = {gamma:.2f} < {GAMMA_DOMAIN} (there eigenlearning was within 8% of real KRR at 118 of "
+        f"120 calibration points and 67 of 71 held out; worst 12%) but a spectrum has no leverages and they "
         f"decide ({_CHECK})"
     )
 

@@ -190,3 +190,11 @@ def test_domain_of_the_pointwise_ridge_below_20_points_and_at_a_small_ridge():
     assert low.startswith("outside: ") and "below 20 training points" in low and "small ridge" not in low
     small = pointwise_errors(K, f, P=30, kappa=0.05).domain
     assert small.startswith("outside: ") and "small ridge" in small and "below 20" not in small
+
+
+def test_domain_texts_have_no_commas_they_are_csv_cells():
+    from rgflow.ridge import pointwise_domain, spectrum_domain
+
+    texts = [spectrum_domain(r, g, k, 1.0) for r in ("bare", "renormalized") for g in (0.1, 0.5) for k in (1e-3, 1.0)]
+    texts += [pointwise_domain(P, k, 1.0) for P in (5, 50) for k in (1e-3, 1.0)]
+    assert all("," not in t and "\n" not in t for t in texts)
