@@ -19,6 +19,11 @@ the neighbours of the scan's minimum. When the scan's minimum is its lowest poin
 still falls as κ → 0: the optimum is the ridgeless limit, reported as ``kappa = 0.0`` with
 ``ridgeless=True`` and the error at the lower bound (the κ → 0 limit to within the scan); at the highest
 point the optimum is κ → ∞ (``kappa = inf``, ``boundary="upper"``: learn nothing).
+
+Every result names its theory (``theory``, and in ``params``) and carries the ``domain`` of the prediction
+against real KRR at the ridge it reports (:func:`prediction_domain`: :func:`rgflow.ridge.spectrum_domain` for a
+spectrum theory, :func:`rgflow.ridge.pointwise_domain` for the pointwise one); no warning is issued here (the
+CLI, ``rgflow ridge``, warns on stderr for every "outside" one).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ __all__ = [
     "schedule_curve",
     "predicted_error",
     "spectrum_arrays",
+    "prediction_domain",
 ]
 
 
@@ -94,12 +100,29 @@ def predicted_error(lam, y, P, kappa, theory="renormalized", *, residual=0.0, no
     return res.test_error + noise * res.gamma / (1.0 - res.gamma)
 
 
+def prediction_domain(lam, y, P, kappa, theory="renormalized", *, residual=0.0, gram=None) -> str:
+    """The domain against real KRR of ``theory``'s prediction at (P, κ) (:mod:`rgflow.ridge`): for
+    ``renormalized`` and ``bare`` :func:`rgflow.ridge.spectrum_domain` (the ``domain`` of
+    :func:`rgflow.ridge.ridge_errors`, "outside: ..." or "unchecked: ..."), for ``pointwise``
+    :func:`rgflow.ridge.pointwise_domain` with tr(K)/N of ``gram`` ("inside" or "outside: ..."). κ = 0 (a
+    ridgeless optimum) is judged at the smallest ridge of the scan the caller passes; κ = inf learns nothing
+    (the prediction is the target's power, exactly): "inside"."""
+    from .ridge import pointwise_domain, ridge_errors
+
+    if math.isinf(kappa):
+        return "inside"
+    if theory == "pointwise":
+        return pointwise_domain(P, kappa, float(np.trace(gram)) / gram.shape[0])
+    return ridge_errors(lam, y, P, kappa, theory, residual=residual).domain
+
+
 @dataclass(frozen=True)
 class OptimalRidge(Result):
     """Result of :func:`optimal_ridge`: the minimizing ``kappa`` (0.0 for the ridgeless limit, inf for
     κ → ∞), the predicted ``test_error`` there, ``ridgeless`` (the optimum is κ → 0), ``boundary``
     (None, "lower" or "upper"), the search ``bounds``, the ``scan`` (kappa, test_error arrays of the grid),
-    the number of ``evaluations`` of the theory, ``theory`` and ``P``."""
+    the number of ``evaluations`` of the theory, ``theory`` and ``P``, and the ``domain`` of the prediction at
+    the optimum against real KRR (:func:`prediction_domain`; for a ridgeless optimum at the lower bound)."""
 
     theory: str
     P: float
@@ -111,6 +134,7 @@ class OptimalRidge(Result):
     scan: dict
     evaluations: int
     params: dict = field(default_factory=dict)
+    domain: str = "unchecked"
 
     def _method(self) -> str:
         return self.theory
@@ -126,7 +150,11 @@ class OptimalRidge(Result):
             "bounds": list(self.bounds),
             "evaluations": self.evaluations,
             "scan": self.scan,
+            "domain": self.domain,
         }
+
+    def _header(self) -> dict:
+        return {"theory": self.theory, "domain": self.domain}
 
     def _columns(self) -> dict:
         return {"kappa": self.scan["kappa"], "test_error": self.scan["test_error"]}
@@ -269,16 +297,34 @@ def optimal_ridge(
                 "the optimum is not located (give bounds)"
             )
         return OptimalRidge(
-            kappa=0.0, test_error=float(errs[0]), ridgeless=True, boundary="lower", evaluations=count[0], **base
+            kappa=0.0,
+            test_error=float(errs[0]),
+            ridgeless=True,
+            boundary="lower",
+            evaluations=count[0],
+            domain=prediction_domain(lam, y, P, lo, theory, residual=residual, gram=gram),
+            **base,
         )
     if i == n_grid - 1:
         return OptimalRidge(
-            kappa=math.inf, test_error=float(errs[-1]), ridgeless=False, boundary="upper", evaluations=count[0], **base
+            kappa=math.inf,
+            test_error=float(errs[-1]),
+            ridgeless=False,
+            boundary="upper",
+            evaluations=count[0],
+            domain=prediction_domain(lam, y, P, math.inf, theory),
+            **base,
         )
     res = minimize_scalar(E, bounds=(ts[i - 1], ts[i + 1]), method="bounded", options={"xatol": xtol})
     t_best, e_best = (float(res.x), float(res.fun)) if res.fun <= errs[i] else (float(ts[i]), float(errs[i]))
     return OptimalRidge(
-        kappa=math.exp(t_best), test_error=e_best, ridgeless=False, boundary=None, evaluations=count[0], **base
+        kappa=math.exp(t_best),
+        test_error=e_best,
+        ridgeless=False,
+        boundary=None,
+        evaluations=count[0],
+        domain=prediction_domain(lam, y, P, math.exp(t_best), theory, residual=residual, gram=gram),
+        **base,
     )
 
 
@@ -286,7 +332,8 @@ def optimal_ridge(
 class RidgeCurve(Result):
     """A learning curve of predicted test errors at a P-dependent ridge: arrays ``P``, ``kappa`` and
     ``test_error``, ``ridgeless`` (the optimum is κ → 0; all False for a schedule), the ``schedule``
-    ("optimal" or "power": κ = κ₀ (P/P₀)^-ℓ), ``theory`` and ``params``."""
+    ("optimal" or "power": κ = κ₀ (P/P₀)^-ℓ), ``theory`` and ``params``, and the ``domain`` of each point
+    against real KRR (:func:`prediction_domain`; a tuple of str, one per P; JSON key and CSV column ``domain``)."""
 
     P: np.ndarray
     kappa: np.ndarray
@@ -295,6 +342,7 @@ class RidgeCurve(Result):
     schedule: str
     theory: str
     params: dict = field(default_factory=dict)
+    domain: tuple = ()
 
     def _method(self) -> str:
         return self.theory
@@ -307,15 +355,19 @@ class RidgeCurve(Result):
             "ridgeless": self.ridgeless,
             "schedule": self.schedule,
             "theory": self.theory,
+            "domain": list(self.domain),
         }
 
     def _columns(self) -> dict:
-        return {
+        cols = {
             "P": self.P,
             "kappa": self.kappa,
             "test_error": self.test_error,
             "ridgeless": [int(b) for b in self.ridgeless],
         }
+        if len(self.domain) == len(self.P):
+            cols["domain"] = list(self.domain)
+        return cols
 
 
 def _P_list(P_values):
@@ -338,6 +390,7 @@ def optimal_curve(spectrum, P_values, theory="renormalized", **options) -> Ridge
         "optimal",
         theory,
         {"theory": theory, "schedule": "optimal", "noise": options.get("noise", 0.0)},
+        tuple(r.domain for r in rows),
     )
 
 
@@ -370,6 +423,9 @@ def schedule_curve(
             for P, k in zip(Ps, kappas)
         ]
     )
+    if theory == "pointwise":  # validated by pointwise_errors above
+        gram = np.asarray(gram, dtype=float)
+    domain = tuple(prediction_domain(lam, y, P, k, theory, residual=residual, gram=gram) for P, k in zip(Ps, kappas))
     return RidgeCurve(
         Ps,
         kappas,
@@ -378,4 +434,5 @@ def schedule_curve(
         "power",
         theory,
         {"theory": theory, "schedule": "power", "kappa0": kappa0, "ell": ell, "P0": float(P0), "noise": noise},
+        domain,
     )

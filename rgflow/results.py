@@ -120,6 +120,21 @@ class Result:
         model = getattr(self, "model", None)
         return dict(model.params) if model is not None else dict(getattr(self, "params", {}))
 
+    def _named_params(self) -> dict:
+        """:meth:`_params` naming the ``ridge`` also at its default (issue 24 item 7: every output names its
+        ridge). Model.params leaves out ``ridge = "bare"`` (its own contract), so a result built on a model
+        (``model``, or a transfer's ``source``) adds the model's ridge, and a result whose params are a model's
+        (``kappa`` and ``U``) without ``ridge`` used the bare ridge."""
+        params = self._params()
+        if "ridge" not in params:
+            model = getattr(self, "model", None) or getattr(self, "source", None)
+            ridge = getattr(model, "ridge", None)
+            if isinstance(ridge, str):
+                params["ridge"] = ridge
+            elif {"kappa", "U"} <= params.keys():
+                params["ridge"] = "bare"
+        return params
+
     def _data(self) -> dict:
         raise NotImplementedError
 
@@ -134,7 +149,7 @@ class Result:
         from ._version import __version__
 
         out = plain(self._data())
-        out["params"] = plain(self._params())
+        out["params"] = plain(self._named_params())
         out["version"] = __version__
         return out
 
@@ -146,7 +161,7 @@ class Result:
         header = {"rgflow": __version__}
         if self._method():
             header["method"] = self._method()
-        header.update(self._params())
+        header.update(self._named_params())
         header.update(self._header())
         cols = {k: plain(v) for k, v in self._columns().items()}
         lengths = {len(v) for v in cols.values()}

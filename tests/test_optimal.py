@@ -193,7 +193,7 @@ def test_cli_ridge_optimal_and_schedule_match_the_python_api(capsys):
         == 0
     )
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1] == "P,kappa,test_error,ridgeless" and lines[3].startswith("100.0,0.5,")
+    assert lines[1] == "P,kappa,test_error,ridgeless,domain" and lines[3].startswith("100.0,0.5,")
 
 
 @pytest.mark.parametrize(
@@ -215,3 +215,42 @@ def test_cli_ridge_bad_input_is_one_line(argv, match, capsys):
     assert main(["ridge", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("rgflow: error: ") and err.count("\n") == 1 and match in err, err
+
+
+def test_domain_at_the_optimum_and_along_a_schedule_and_on_the_cli(capsys):
+    """Issue 24 item 7: every optimal-ridge and schedule result says whether its prediction is outside the domain
+    where it matches real KRR, at the ridge it reports: γ = Σ_k L_k²/P computed here from the renormalized ridge
+    of :mod:`rgflow.ridge` (γ ≥ 0.25 is outside), the bare ridge unchecked; rgflow ridge puts it in JSON and CSV
+    and warns on stderr exactly for the outside points."""
+    import json
+
+    from rgflow.cli import main
+    from rgflow.ridge import GAMMA_DOMAIN, SMALL_RIDGE, renormalized_ridge
+
+    m = rgflow.Model(alpha=0.5, beta=0.5, P=1, kappa=1.0, cutoff=3000)
+    lam = m.eigenvalues()
+
+    def gamma(P, kappa):
+        K = renormalized_ridge(lam, P, kappa)
+        return float(np.sum((lam / (lam + K)) ** 2) / P)
+
+    best = optimal_ridge(m, 100, noise=0.05)  # κ* ≈ σ² = 0.05: γ ≈ 0.33
+    assert gamma(100, best.kappa) >= GAMMA_DOMAIN and best.domain.startswith("outside: ")
+    assert best.to_dict()["domain"] == best.domain and best.to_rows()[0]["domain"] == best.domain
+    assert optimal_ridge(m, 100, "bare", noise=0.05).domain.startswith("unchecked: bare ridge")
+    Ps, kappas = (25, 100, 400), (1.0, 0.125, 0.015625)  # κ = κ₀ (P/25)^-1.5
+    curve = schedule_curve(m, Ps, 1.0, 1.5)
+    expect = [gamma(P, k) >= GAMMA_DOMAIN or k <= SMALL_RIDGE * lam.sum() for P, k in zip(Ps, kappas)]
+    assert [d.startswith("outside") for d in curve.domain] == expect and True in expect and False in expect
+    argv = ["ridge", "--alpha", "0.5", "--beta", "0.5", "--cutoff", "3000", "--P", "25,100,400", "--kappa", "1"]
+    argv += ["--ell", "1.5"]
+    assert main(argv) == 0
+    cap = capsys.readouterr()
+    d = json.loads(cap.out)
+    assert d["domain"] == list(curve.domain) and d["params"]["theory"] == "renormalized"
+    warned = [line for line in cap.err.splitlines() if line.startswith("rgflow: warning: P = ")]
+    assert len(warned) == sum(expect) and all("outside: " in w for w in warned)
+    assert main([*argv, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split(",") == ["P", "kappa", "test_error", "ridgeless", "domain"]
+    assert [row.split(",")[4] for row in lines[2:]] == list(curve.domain)  # the texts have no commas

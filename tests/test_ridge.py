@@ -146,3 +146,55 @@ def test_bad_input_raises_value_error_naming_the_problem(args, word):
         ridge_errors(*args)
     with pytest.raises(ValueError, match="ridge must be one of"):
         ridge_errors([1.0], [1.0], 1, 1.0, "free")
+
+
+def test_domain_of_a_spectrum_prediction_follows_gamma_and_the_small_ridge_corner():
+    """The ``domain`` field (issue 24 item 7): from a spectrum alone "outside" where γ = Σ L_k²/P ≥ 0.25 (γ from
+    the 40-digit root, not from the code) or κ ≤ 0.01·Σλ, "unchecked" elsewhere (the leverages decide), and the
+    bare ridge is never claimed valid for real KRR; the first seven fields still unpack positionally."""
+    from rgflow.ridge import GAMMA_DOMAIN, SMALL_RIDGE
+
+    lam, y = _spectrum(400)
+    P = 100
+    seen = set()
+    for kappa in (30.0, 3.0, 1.0, 0.3, 0.1, 1e-3):
+        K = _mp_root(lam, P, kappa)
+        gamma = float(np.sum((lam / (lam + K)) ** 2) / P)
+        res = ridge_errors(lam, y, P, kappa)
+        outside = gamma >= GAMMA_DOMAIN or kappa <= SMALL_RIDGE * lam.sum()
+        assert res.domain.startswith("outside: " if outside else "unchecked: "), (kappa, gamma, res.domain)
+        if outside:
+            assert ("gamma" in res.domain) == (gamma >= GAMMA_DOMAIN)
+            assert ("small ridge" in res.domain) == (kappa <= SMALL_RIDGE * lam.sum())
+        assert "rgflow krr --gram" in res.domain  # says how to check the leverages
+        seen.add((gamma >= GAMMA_DOMAIN, kappa <= SMALL_RIDGE * lam.sum()))
+        bare = ridge_errors(lam, y, P, kappa, "bare")
+        assert bare.domain.startswith("unchecked: bare ridge")
+        ridge, K7, r, L, g, test, train = res[:7]  # the positional fields are unchanged
+        assert (ridge, test, len(res)) == ("renormalized", res.test_error, 8)
+    assert {(False, False), (True, False), (True, True)} <= seen  # every branch was exercised
+
+
+def test_domain_of_the_pointwise_ridge_below_20_points_and_at_a_small_ridge():
+    from rgflow import krr, ridge
+    from rgflow.ridge import pointwise_errors
+
+    assert ridge._POINTWISE_MIN_P == krr.POINTWISE_MIN_P == 20  # one threshold for rgflow krr and pointwise_errors
+
+    N = 64
+    x = 2 * np.pi * np.arange(N) / N
+    K = 2.0 * np.exp(np.cos(x[:, None] - x[None, :]))  # mean diagonal 2e: the small-ridge corner is κ ≤ 0.054
+    f = np.sin(x) + 0.3 * np.cos(3 * x)
+    assert pointwise_errors(K, f, P=30, kappa=0.1).domain == "inside"
+    low = pointwise_errors(K, f, P=19, kappa=0.1).domain
+    assert low.startswith("outside: ") and "below 20 training points" in low and "small ridge" not in low
+    small = pointwise_errors(K, f, P=30, kappa=0.05).domain
+    assert small.startswith("outside: ") and "small ridge" in small and "below 20" not in small
+
+
+def test_domain_texts_have_no_commas_they_are_csv_cells():
+    from rgflow.ridge import pointwise_domain, spectrum_domain
+
+    texts = [spectrum_domain(r, g, k, 1.0) for r in ("bare", "renormalized") for g in (0.1, 0.5) for k in (1e-3, 1.0)]
+    texts += [pointwise_domain(P, k, 1.0) for P in (5, 50) for k in (1e-3, 1.0)]
+    assert all("," not in t and "\n" not in t for t in texts)

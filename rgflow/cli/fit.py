@@ -110,5 +110,7 @@ def run(ns):
     else:
         res = fit_baseline(curve["P"], curve["test_error"], curve["seed"], form=ns.form, **opts)
     res.params.update(curve=ns.curve, **({"spectrum": ns.spectrum} if ns.spectrum else {}))
+    # the ridge of the model (issue 24 item 7): rgflow's fit is eigenlearning (the renormalized ridge); a baseline has none
+    res.params["ridge"] = "renormalized" if ns.form == "rgflow" else "none"
     emit(ns, res)
     return 0

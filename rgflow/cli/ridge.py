@@ -49,7 +49,9 @@ def arguments(p):
     "an optimum at κ → 0 is reported as kappa 0 with ridgeless 1), otherwise along the schedule "
     "κ = κ₀ (P/P₀)^-ℓ (--kappa, --ell, --P0). Spectrum: the power law (--alpha, --beta, --cutoff), "
     "a --spectrum FILE, or a data source (--gram/--features/--dataset, whose spectrum is computed; "
-    "the pointwise theory needs one). Keys P, kappa, test_error, ridgeless, schedule, theory.",
+    "the pointwise theory needs one). Keys P, kappa, test_error, ridgeless, schedule, theory, domain (the "
+    "prediction against real KRR: 'outside: ...' with a warning on stderr, 'unchecked: ...' where only the data's "
+    "leverages could tell, or 'inside').",
     example="rgflow ridge --alpha 0.5 --beta 0.5 --P 100,400,1600 --optimal --noise 0.05",
     arguments=arguments,
 )
@@ -113,6 +115,11 @@ def run(ns):
         res = optimal_curve(spectrum, Ps, ns.theory, noise=ns.noise, gram=gram, f=f)
     else:
         res = schedule_curve(spectrum, Ps, ns.kappa, ns.ell, ns.P0, ns.theory, noise=ns.noise, gram=gram, f=f)
+    import warnings
+
+    for P, note in zip(res.P, res.domain):  # as rgflow krr: the reason on stderr, the field in JSON/CSV
+        if note.startswith("outside"):
+            warnings.warn(f"P = {P:g}: {note}", RuntimeWarning, stacklevel=2)
     res.params.update(params)
     emit(ns, res)
     return 0
