@@ -501,7 +501,8 @@ def _saddle(e, z, zm, N, T, has_mean):
     def eqs(v):
         Qb, Q0 = np.exp(v)
         u, Qnew = F(Qb, Q0)
-        return [math.log(Q0) + math.log1p(u), math.log(Qb) - math.log(max(Qnew, 1e-300))]
+        # 1 + u ≤ 0 has no positive Q0 = 1/(1 + u): a large residual there turns the root finder back
+        return [math.log(Q0) + math.log(max(1.0 + u, 1e-300)), math.log(Qb) - math.log(max(Qnew, 1e-300))]
 
     for start, how in (([math.log(Q)] * 2, "hybr"), ([math.log(Q)] * 2, "lm"), ([0.0, 0.0], "lm")):
         sol = root(eqs, start, method=how, options={"xtol": 1e-13})

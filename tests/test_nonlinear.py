@@ -134,3 +134,17 @@ def test_bad_input():
         nl.kernel_renormalization(X, Y, 1, 0.1, "relu")
     with pytest.raises(ValueError, match="Y"):
         nl.sample_posterior(X, Y[:-1], 3, 0.1)
+
+
+def test_relu_saddle_where_the_root_finder_steps_past_one_plus_u_zero():
+    # breast_cancer, P = 80, N = 4, κ = 0.01 (bench/nonlinear.py's draw): the two-scalar root finder tried a
+    # point with 1 + u ≤ 0 and math.log1p raised "math domain error"; it must turn back and find the saddle
+    pytest.importorskip("sklearn")
+    from rgflow.krr import real_dataset
+
+    X, f = real_dataset("breast_cancer", "class")
+    rng = np.random.default_rng([0, 80])
+    idx = rng.choice(len(f), 80, replace=False)
+    test = np.setdiff1d(np.arange(len(f)), idx)
+    sd = nl.kernel_renormalization(X[idx], f[idx], 4, 0.01, "relu", X[test], method="saddle")
+    assert 0 < sd.Q < np.inf and 0 < sd.Q0 < np.inf and np.all(np.isfinite(sd.predictor))
