@@ -148,8 +148,7 @@ def _tasks(params, ridge="bare", spectrum=None, network=None):
             for w in widths
         ]
     for t in tasks:  # every combination is validated before any work
-        if ridge != "bare":  # a row names its ridge only when it is not the default
-            t["ridge"] = ridge
+        t["ridge"] = ridge  # every row names its ridge (a resumed row without the key is bare: _key)
         t["cutoff"] = _model(t, spectrum).cutoff
         for k in ("alpha", "beta", "kappa", "U"):
             t[k] = None if t[k] is None else float(t[k])
@@ -333,7 +332,7 @@ def sweep(
         ``on_row(rows_so_far, n_total)``, called after each finished row with the finished rows
         in table order.
     ridge : {"bare", "renormalized"}, optional
-        r = P/κ (default) or r = 1/K (:class:`rgflow.Model`; each row then carries ``ridge``).
+        r = P/κ (default) or r = 1/K (:class:`rgflow.Model`); each row carries ``ridge``.
     spectrum : PowerLaw or Measured, optional
         Every row uses it (then alpha = beta = None), and carries its ``digest``.
     width : int, list or str, optional

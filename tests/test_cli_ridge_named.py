@@ -43,13 +43,18 @@ CASES = {
         ["krr", "--gram", "{d}/K.npy", "--target", "{d}/f.npy", "--P", "20", "--kappa", "1", "--no-krr"],
         "renormalized,pointwise,bare",
     ),
+    "sweep": (["sweep", *MODEL, "--P", "50,100", "--method", "gp"], "bare"),
+    "sweep --ridge": (["sweep", *MODEL, "--P", "50,100", "--method", "gp", "--ridge", "renormalized"], "renormalized"),
     "fit": (["fit", "--curve", "{d}/curve.csv", "--predict-P", "1000"], "renormalized"),
 }
 
 
 def _named(obj):
-    """The ridge or theory an output names: params.ridge or params.theory. (Not yet: sweep's rows name the ridge
-    only when it is renormalized, rgflow/sweep.py; spectrum has no ridge, it makes no prediction.)"""
+    """The ridge or theory an output names: params.ridge or params.theory; a sweep (a list of rows) names it in
+    every row. (spectrum has no ridge: it makes no prediction.)"""
+    if isinstance(obj, list):
+        names = {row.get("ridge") for row in obj}
+        return names.pop() if len(names) == 1 else names
     params = obj.get("params", {})
     return params.get("ridge", params.get("theory"))
 
