@@ -47,6 +47,7 @@ __all__ = [
     "network_predictor",
     "network_test_error",
     "network_theory",
+    "noise_cross_error",
 ]
 
 _RTOL = 1e-10  # the quadrature of one draw: every coefficient c_i to this (relative)
@@ -201,10 +202,15 @@ def network_test_error(
     rel_se=0.02,
     min_draws=40,
     max_draws=4000,
+    noise=0.0,
 ) -> dict:
     """The exact finite-width network on P points drawn without replacement from the N points of the Gram
     matrix K: test error (1/N) Σ_i (f̂(x_i) − f_i)² over the whole data set, averaged over draws with the
     stopping rule of :func:`rgflow.krr.krr_test_error` (the same draws of X for the same seed and P).
+    ``noise`` σ² > 0: the network is trained on the labels f_i + σ ξ_i (ξ_i ~ N(0, 1) per training point and
+    draw, after the points from the same stream: the labels of :func:`rgflow.krr.krr_test_error`), so the
+    posterior of z and the predictor E_z[K(·, X)(K_XX + κ/z)⁻¹ (f_X + σξ)] see the noisy labels; the test
+    error is against the clean f.
 
     Returns mean, stderr, draws and ``z_mean`` (the posterior mean of z averaged over the draws)."""
     from ._draws import sample_draws
@@ -215,12 +221,14 @@ def network_test_error(
         raise ValueError(f"P must be an integer in [1, N = {N}], got {P}")
     kappa = check_real("kappa", kappa, low=0, low_open=True)
     Nw, L, par = check_network_spec(width, depth, parameterization)
+    sigma = math.sqrt(check_real("noise", noise, low=0.0))
     prior = _PriorCache(Nw, L)
     zs = []
 
     def one(rng):
         idx = rng.choice(N, P, replace=False)
-        fh, info = network_predictor(K[:, idx], K[np.ix_(idx, idx)], f[idx], kappa, Nw, L, par, prior=prior)
+        labels = f[idx] + sigma * rng.standard_normal(P) if sigma else f[idx]
+        fh, info = network_predictor(K[:, idx], K[np.ix_(idx, idx)], labels, kappa, Nw, L, par, prior=prior)
         zs.append(info["z_mean"])
         return float(np.mean((fh - f) ** 2))
 
@@ -373,6 +381,7 @@ def network_theory(
     values=None,
     nodes=None,
     at_mode=True,
+    noise=0.0,
 ) -> NetworkTheory:
     """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
 
@@ -389,6 +398,10 @@ def network_theory(
     gram, values : the N × N Gram matrix and the target on every point (``pointwise`` only)
     nodes : points of the Gauss rule in t (default 24; 8 for ``pointwise``);  at_mode : also the U = 0 error at
         the posterior mode (False: nan for ``pointwise``, one pointwise solve less)
+    noise : σ² ≥ 0, Gaussian label noise on the P training labels (test error against the clean target): the
+        typical evidence gains σ² tr(K_XX + κ')⁻¹ ≈ σ²/K, h → h + σ²/K, and the cross error gains
+        σ² γ₁₂/(1 − γ₁₂) (``renormalized``; ``pointwise``: (σ²/(PN)) Σ_i w¹_i w²_i t_i; ``bare``: 0),
+        :func:`noise_cross_error` (docs/networks_real.md, derivations/network_real.py ``noise``)
 
     Returns
     -------
@@ -404,8 +417,10 @@ def network_theory(
         raise ValueError(f"ridge must be one of renormalized, bare, pointwise, got {ridge!r}")
     y2 = y * y
     residual = check_real("residual", residual, low=0.0)
+    noise = check_real("noise", noise, low=0.0)
     post_ridge = "bare" if ridge == "bare" else "renormalized"
-    t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, post_ridge)
+    # the evidence's h gains σ²/K as ε² does (the residual's term): pass ε² + σ² to the posterior only
+    t, w = _theory_posterior(lam, y2, residual + noise, P, kappa, N, L, par, post_ridge)
     w = w / w.sum()
     z_mean = float(w @ np.exp(t))
     t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))
@@ -414,9 +429,9 @@ def network_theory(
     tn, wn = _gauss_rule(t, w, m)
     kp = kappa * np.exp(-tn)
     if ridge == "pointwise":
-        E = pointwise_cross_error(gram, values, P, kp)
+        E = pointwise_cross_error(gram, values, P, kp, noise=noise)
         E_mode = (
-            float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]))[0, 0])
+            float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]), noise=noise)[0, 0])
             if at_mode
             else math.nan
         )
@@ -435,11 +450,27 @@ def network_theory(
                 else _bare_cross(lam, y2, residual, Km)
             )[0, 0]
         )
+        if noise and ridge == "renormalized":
+            E = E + noise * noise_cross_error(lam, P, Keff, Keff)
+            E_mode += noise * float(noise_cross_error(lam, P, Km, Km)[0, 0])
     test = float(wn @ E @ wn)
     mean_err = float(wn @ np.diag(E))
     if not (np.isfinite(test) and test >= 0):
         raise FloatingPointError(f"the network theory's test error is not finite (P = {P}, kappa = {kappa})")
     return NetworkTheory(test, mean_err, mean_err - test, E_mode, z_mean, t_sd, tn, wn)
+
+
+def noise_cross_error(lam, P, K1, K2) -> np.ndarray:
+    """The label noise's share of the cross error per unit σ², γ₁₂/(1 − γ₁₂), γ₁₂ = Σ_k L_k¹L_k²/P, for every pair
+    of effective ridges (arrays K1, K2; returns m × m): the deterministic equivalent of
+    E_ξ mean_x[n₁(x) n₂(x)]/σ², n_a = K(x, X)(K_XX + κ_a)⁻¹ σξ (the noise's part of KRR at two ridges on the same
+    draw); with K1 = K2 the σ²γ/(1 − γ) of :func:`rgflow.ridge.noisy_error` (derivations/network_real.py ``noise``)."""
+    L1 = lam[None, :] / (lam[None, :] + K1[:, None])
+    L2 = lam[None, :] / (lam[None, :] + K2[:, None])
+    gam = (L1 @ L2.T) / P
+    if not np.all(gam < 1.0):
+        raise FloatingPointError("the cross error's 1 − γ₁₂ is not positive")
+    return gam / (1.0 - gam)
 
 
 def _bare_cross(lam, y2, residual, K):
@@ -465,14 +496,15 @@ def _pointwise_state(K, f, P, kappa):
     return w, H, rho
 
 
-def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
+def pointwise_cross_error(K, f, P, kappas, *, noise=0.0) -> np.ndarray:
     """The cross error E₁₂ of KRR at two ridges on the same draw, with one renormalized ridge per data point:
     with (w, H, ρ) of :func:`rgflow.ridge.pointwise_errors` at each ridge,
 
         E₁₂ = (1/N) Σ_i ρ¹_i ρ²_i + (1/(PN)) Σ_i w¹_i w²_i t_i ρ¹_i ρ²_i,   t_i = (1/N) Σ_j H¹_ij H²_ij (1 + w¹_j w²_j t_j/P),
 
     which is pointwise_errors' test error when the ridges agree and eigenlearning's E₁₂ when the leverages
-    are equal. Returns the m × m matrix over ``kappas``."""
+    are equal. Returns the m × m matrix over ``kappas``. ``noise`` σ² ≥ 0 (label noise) adds to each point's
+    residual in the fluctuation, ρ¹_i ρ²_i → ρ¹_i ρ²_i + σ², as in ``pointwise_errors(noise=)``."""
     from ._draws import _one_blas_thread
     from .ridge import check_gram, check_target_values
 
@@ -481,10 +513,10 @@ def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
     N = K.shape[0]
     f = check_target_values(f, N)
     with _one_blas_thread():
-        return _pointwise_cross(K, f, P, kappas, N)
+        return _pointwise_cross(K, f, P, kappas, N, check_real("noise", noise, low=0.0))
 
 
-def _pointwise_cross(K, f, P, kappas, N):
+def _pointwise_cross(K, f, P, kappas, N, noise=0.0):
     states = [_pointwise_state(K, f, P, float(k)) for k in np.atleast_1d(kappas)]
     m = len(states)
     E = np.empty((m, m))
@@ -497,5 +529,5 @@ def _pointwise_cross(K, f, P, kappas, N):
             t = np.linalg.solve(np.eye(N) - HH * (ww / (P * N))[None, :], HH.sum(axis=1) / N)
             if not (np.all(np.isfinite(t)) and np.all(t > 0)):
                 raise FloatingPointError("the pointwise cross error's fluctuation system is not positive")
-            E[a, b] = E[b, a] = float(np.mean(r1 * r2) + np.sum(ww * t * r1 * r2) / (P * N))
+            E[a, b] = E[b, a] = float(np.mean(r1 * r2) + np.sum(ww * t * (r1 * r2 + noise)) / (P * N))
     return E
