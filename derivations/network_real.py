@@ -34,6 +34,18 @@ population; eigenlearning's effective ridge K(κ') at ridge κ': K = κ'/P + (K/
    training residual, and Yᵀ(K_XX + κ')⁻¹Y = (training residual)·Y/κ') is eigenlearning's h of step 3 (checked
    mode by mode). That F and h match E ln det and E Yᵀ(K_XX + κ')⁻¹Y over draws of a real data set where the
    renormalized ones do not is checked by Monte Carlo in tests/test_network_real.py.
+6. ``noise``: label noise, Y = f_X + σξ (ξ ~ N(0, I), the test error against the clean f). (a) For any symmetric A,
+   E_ξ YᵀAY = f_XᵀAf_X + σ² tr A; with A = (K_XX + κ')⁻¹ and tr A ≈ dF/dκ' = 1/K (step 2) the typical evidence's
+   h gains σ²/K, the same term as the unlearnable power ε²/K; its κ'-derivative −σ²/(PK²(1 − γ)) is
+   −P/κ'² times the noise's share of the training error, (κ'/(PK))² σ²/(1 − γ) (consistent with step 3).
+   (b) The predictor is linear in Y at fixed ridge: f̂_a = f̂_a[f] + n_a, n_a = K(·, X)(K_XX + κ_a)⁻¹σξ, and
+   E_ξ[n_a] = 0, so E₁₂ gains E_ξ mean_x[n_a n_b] and nothing else. Its deterministic equivalent follows from
+   E₁₂ itself: an unlearnable target part of power ε² enters the training labels as independent noise of
+   variance ε² and the test error once more as ε², so E₁₂'s ε²/(1 − γ₁₂) = ε² + ε²γ₁₂/(1 − γ₁₂) and the noise's
+   share is σ²γ₁₂/(1 − γ₁₂) (at a = b: σ²γ/(1 − γ) of rgflow.ridge.noisy_error). The network (exact, per draw)
+   trains on the noisy Y, so the posterior of t and the coefficients c_i use ỹ = VᵀY; the theories use
+   p(t) with h + σ²/K and E₁₂ + σ²γ₁₂/(1 − γ₁₂) (pointwise: (σ²/(PN)) Σ_i w¹_i w²_i t_i). Checked against
+   Gaussian-feature Monte Carlo over X and ξ in tests/test_network_noise.py.
 """
 
 import sympy as sp
@@ -143,9 +155,45 @@ def pointwise_evidence():
     return {"F": F}
 
 
+def noise():
+    sig = sp.Symbol("sigma", positive=True)
+    # (a) E_ξ YᵀAY for a symmetric 3 × 3 A and Y = f + σξ: expand, then E[ξ_i] = 0, E[ξ_i ξ_j] = δ_ij
+    f = sp.Matrix(sp.symbols("f1:4"))
+    xi = sp.Matrix(sp.symbols("xi1:4"))
+    A = sp.Matrix(3, 3, lambda i, j: sp.Symbol(f"A{min(i, j) + 1}{max(i, j) + 1}"))
+    quad = sp.expand(((f + sig * xi).T * A * (f + sig * xi))[0])
+    mean = 0
+    for term in sp.Add.make_args(quad):
+        powers = [sp.degree(term, x) for x in xi]
+        if sum(powers) == 0:
+            mean += term
+        elif sum(powers) == 2 and max(powers) == 2:  # ξ_i²: E = 1; ξ_i ξ_j (i ≠ j) and odd terms: 0
+            mean += term.subs({x: 1 for x in xi})
+    assert sp.expand(mean - (f.T * A * f)[0] - sig**2 * A.trace()) == 0
+    # tr A's deterministic equivalent is 1/K; d(σ²/K)/dκ' = −P/κ'² · (κ'/(PK))² σ²/(1 − γ) with dK/dκ' of step 3
+    K, kp, P = sp.symbols("K kappa_p P", positive=True)
+    l1, l2 = sp.symbols("l1 l2", positive=True)
+    L = [ll / (ll + K) for ll in (l1, l2)]
+    gamma = sum(x**2 for x in L) / P
+    dK = 1 / (P * (1 - gamma))
+    train_noise = (kp / (P * K)) ** 2 * sig**2 / (1 - gamma)
+    assert sp.simplify(sp.diff(sig**2 / K, K) * dK + P * train_noise / kp**2) == 0
+    # the noise's share of the training error is (κ'/(PK))² (σ²γ/(1 − γ) + σ²): ridge_errors' E_train
+    assert sp.simplify(train_noise - (kp / (P * K)) ** 2 * (sig**2 * gamma / (1 - gamma) + sig**2)) == 0
+    # (b) ε²/(1 − γ₁₂) = ε² (the test error's own) + ε² γ₁₂/(1 − γ₁₂) (the labels' share): the noise's share
+    eps2, g12 = sp.symbols("epsilon2 gamma12", positive=True)
+    assert sp.simplify(eps2 / (1 - g12) - eps2 - eps2 * g12 / (1 - g12)) == 0
+    # at equal ridges the noisy E₁₂ is rgflow.ridge.noisy_error's (B + ε² + σ²γ)/(1 − γ)
+    B = sp.Symbol("B", positive=True)
+    E12 = (B + eps2) / (1 - g12) + sig**2 * g12 / (1 - g12)
+    assert sp.simplify(E12 - (B + eps2 + sig**2 * g12) / (1 - g12)) == 0
+    return {"h_noise": sig**2 / K, "cross_noise": sig**2 * g12 / (1 - g12)}
+
+
 if __name__ == "__main__":
     one_draw()
     logdet()
     quadratic()
     mixture()
     pointwise_evidence()
+    noise()

@@ -21,7 +21,18 @@ Two modes of :func:`fit_curve`:
   part); the largest change of the prediction is added in quadrature to the statistical half-width (in ln E).
 * no spectrum: the power law λ_k = k^-(1+α), y_k² = B k^-(1+β), k = 1..Λ (``cutoff``, default 10⁶; the
   modes beyond 256 summed by Gauss–Legendre quadrature in ln k), fitting ``alpha``, ``beta``, ``kappa``
-  (in units of λ_1 = 1), ``B`` and ``sigma2``.
+  (in units of λ_1 = 1), ``B`` and ``sigma2``. With a fixed quartic ``U`` > 0 or a fixed network ``width``
+  (``depth``, ``parameterization``) the curve is the matching prediction of the Model on the renormalized ridge
+  (``rgflow.predict(model, "rg")`` or ``"exact"``; the network without ``sigma2``), from the U = 0 fit and three grid starts,
+  with the delta method's interval. The width itself is not fitted: on test curves (7 P from 10 to 640, three
+  seeds scattered by 0.5%) fits at fixed widths reach the same residuals whatever the true width (a width-5
+  network's curve: χ² 0.6-4.2 over 7 points for widths 2-50, the smallest at 50; a width-50 network's: 0.4-3.4
+  for widths 2-20 with α = 1.2-1.7, 5.4 at the true 50 with α = 0.52), so ln N is not identifiable from such a
+  curve: the width trades off against α and κ. For the same reason the delta method's intervals of the
+  power-law fits are optimistic on scattered curves (12 realizations of the width-5 curve: α, β, κ within 3
+  standard errors in 9 of 12, B in 8; the 90% band at P = 2560 held the network's value in 8 of 12; the U = 0 fit
+  of a U = 0 curve: α in 8 of 12, its band in 12 of 12): the intervals are local and the valleys long. On exact
+  curves the parameters are recovered (tests/test_fit.py).
 
 The loss is robust: residuals r_i = (ln E_model(P_i) − ln Ē_i)/s_i (Ē_i the mean over seeds at P_i, s_i
 its standard error in ln when seeds are given, else 1) under scipy's ``soft_l1`` with the scale of a first
@@ -246,6 +257,7 @@ class _Family:
     report: object  # report(theta, cov) -> (fitted, stderr)
     log_resid: bool = True
     loss: str = "soft_l1"
+    diff_step: float | None = None  # least_squares' relative finite-difference step (None: its default)
 
 
 def _spectrum_family(lam, y2, w, residual, kappa):
@@ -304,6 +316,72 @@ def _power_law_family(cutoff, kappa):
         np.array([8.0, 8.0, 40.0, 40.0, np.inf]),
         predict,
         report,
+    )
+
+
+def _coupled_family(cutoff, kappa, U, network):
+    """The power law with a fixed quartic ``U`` > 0 (``rgflow.predict(..., "rg")``) or a fixed network ``network`` =
+    {width, depth, parameterization} (``rgflow.predict(..., "exact")``), on the renormalized ridge: E(P) is the
+    Prediction's test_error of ``Model.from_spectrum(PowerLaw(alpha, beta, B=B), P, kappa, U, cutoff,
+    "renormalized", noise=sigma2, **network)`` (network: no sigma2, label noise is refused there). At U = 0 and
+    N → ∞ both are :func:`_power_law_family`'s E(P). A non-integer P is interpolated linearly in ln P, ln E
+    between its neighbours (the Model's P is an integer)."""
+    from .model import Model
+    from .predict import predict as _predict
+    from .spectrum import PowerLaw
+
+    net = network or {}
+    method = "exact" if network else "rg"
+    names = ("alpha", "beta", "ln_kappa", "ln_B") + (() if network else ("sigma2",))
+
+    def at(th, P):
+        try:  # a trial point the model refuses (overflowing r = P/κ, no convergence) is a bad point, not an error
+            m = Model.from_spectrum(
+                PowerLaw(th[0], th[1], B=math.exp(th[3])),
+                int(P),
+                math.exp(th[2]),
+                U,
+                cutoff,
+                "renormalized",
+                noise=0.0 if network else th[4],
+                **net,
+            )
+            e = _predict(m, method).test_error
+        except (ValueError, ArithmeticError, RuntimeError) as exc:
+            raise FloatingPointError(f"the {method} prediction failed at P = {P}: {exc}") from None
+        if not (math.isfinite(e) and e > 0):
+            raise FloatingPointError(f"non-finite test error of the {method} prediction at P = {P}")
+        return e
+
+    def predict(th, P):
+        out = []
+        for p in np.atleast_1d(np.asarray(P, dtype=float)):
+            lo, hi = math.floor(p), math.ceil(p)
+            if lo == hi:
+                out.append(at(th, lo))
+                continue
+            x = (math.log(p) - math.log(lo)) / (math.log(hi) - math.log(lo))
+            out.append(math.exp((1 - x) * math.log(at(th, lo)) + x * math.log(at(th, hi))))
+        return np.array(out)
+
+    def report(th, cov):
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        k, B = math.exp(th[2]), math.exp(th[3])
+        fitted = {"alpha": float(th[0]), "beta": float(th[1]), "kappa": k, "B": B}
+        stderr = {"alpha": float(se[0]), "beta": float(se[1]), "kappa": float(k * se[2]), "B": float(B * se[3])}
+        if not network:
+            fitted["sigma2"], stderr["sigma2"] = float(th[4]), float(se[4])
+        return fitted, stderr
+
+    n = len(names)
+    return _Family(
+        names,
+        [],  # the start is the U = 0 fit (fit_curve)
+        np.array([0.02, 0.02, -40.0, -40.0, 0.0][:n]),
+        np.array([8.0, 8.0, 40.0, 40.0, np.inf][:n]),
+        predict,
+        report,
+        diff_step=1e-6,
     )
 
 
@@ -387,6 +465,7 @@ def _least_squares(fam, P, E, s, x0s, f_scale):
                 f_scale=f_scale or 1.0,
                 x_scale="jac",
                 max_nfev=400,
+                diff_step=fam.diff_step,
             )
         except (ValueError, FloatingPointError):
             continue
@@ -511,8 +590,9 @@ def _check_predict(predict_P):
     return np.array([check_real("predict_P", p, low=1.0) for p in items], float)
 
 
-def _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, n_min, extra_band=None):
-    """The robust fit, its covariance or bootstrap, and the band; returns the pieces of a FitResult."""
+def _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, n_min, extra_band=None, starts=None):
+    """The robust fit, its covariance or bootstrap, and the band; returns the pieces of a FitResult. ``starts``:
+    the starting points of the first pass (default: the family's screened grid, or a baseline's own start)."""
     from scipy.stats import t as student
 
     Pm, Em, se = _means(P, E, seed)
@@ -526,7 +606,9 @@ def _run(fam, P, E, seed, predict_P, level, bootstrap, rng_seed, n_min, extra_ba
     s = np.maximum(se, 1e-3) if use_se else np.ones(Pm.size)
     if not fam.log_resid:
         s = s * Em
-    first = _least_squares(fam, Pm, Em, s, _screen(fam, Pm, Em, s) if fam.x0s else [_plc_start(Pm, Em)], None)
+    if starts is None:
+        starts = _screen(fam, Pm, Em, s) if fam.x0s else [_plc_start(Pm, Em)]
+    first = _least_squares(fam, Pm, Em, s, starts, None)
     r0 = first.fun
     f_scale = max(1.4826 * float(np.median(np.abs(r0))), 1e-4) if fam.loss != "huber" else 1e-3
     res = _least_squares(fam, Pm, Em, s, [first.x], f_scale) if fam.loss != "linear" else first
@@ -609,6 +691,10 @@ def fit_curve(
     level=0.9,
     bootstrap=100,
     rng_seed=0,
+    U=0.0,
+    width=None,
+    depth=1,
+    parameterization="standard",
 ) -> FitResult:
     """Fit a measured learning curve with the renormalized theory and extrapolate it (module docstring).
 
@@ -634,6 +720,16 @@ def fit_curve(
         Resamples of the bootstrap over seeds (default 100; 0: the delta method always).
     rng_seed : int
         Seed of the bootstrap.
+    U : float ≥ 0, optional
+        Power-law mode only: a fixed quartic coupling. U > 0: E(P) is ``rgflow.predict(model, "rg").test_error``
+        of ``Model.from_spectrum(PowerLaw(alpha, beta, B=B), P, kappa, U, cutoff, "renormalized", noise=sigma2)``
+        (the test error of docs/theory.md §5 at U > 0: (Σ⟨Δ_k⟩² + σ²γ)/(1 − γ)).
+    width, depth, parameterization : optional
+        Power-law mode only: a fixed network (docs/networks.md; not with U > 0). E(P) is ``rgflow.predict(model,
+        "exact").test_error`` of the network Model on the renormalized ridge; ``sigma2`` is not fitted (a network
+        on a spectrum takes no label noise). With U or width the fit starts from the U = 0 fit and the grid's best three starts, and its interval
+        is the delta method's (a bootstrap would refit the model at every P a hundred times); ``params`` says
+        ``U`` or ``width``, ``depth``, ``parameterization``.
 
     Returns
     -------
@@ -663,6 +759,19 @@ def fit_curve(
     bootstrap = check_int("bootstrap", bootstrap, low=0)
     kappa = None if kappa is None else check_real("kappa", kappa, low=0.0, low_open=True)
     params = {"level": level, "kappa": kappa}
+    U = check_real("U", U, low=0.0)
+    network = None
+    if width is not None:
+        from .network_real import check_network_spec
+
+        N, L, par = check_network_spec(width, depth, parameterization)
+        network = {"width": N, "depth": L, "parameterization": par}
+        if U:
+            raise ValueError(f"U must be 0 with a network (width = {N}): finite width is the coupling, got U={U!r}")
+    elif depth != 1 or parameterization != "standard":
+        raise ValueError("depth and parameterization describe a network: give its width too")
+    if spectrum is not None and (U or network):
+        raise ValueError("U and width apply to the power-law model only (fit without spectrum)")
     if spectrum is not None:
         if cutoff is not None:
             raise ValueError("cutoff applies to the power-law model only; the spectrum brings its own modes")
@@ -683,11 +792,28 @@ def fit_curve(
     else:
         cutoff = DEFAULT_CUTOFF if cutoff is None else check_int("cutoff", cutoff, high=10**12)
         fam = _power_law_family(cutoff, kappa)
-        th, fitted, stderr, pred, interval, derived, rs, n = _run(
-            fam, P, E, seed, predict_P, level, bootstrap, rng_seed, 6
-        )
-        a, b = fitted["alpha"], fitted["beta"]
-        derived["exponent"] = -min(b, 2 * (1 + a)) / (1 + a)
+        if U or network:  # the U = 0 fit, then the coupled model from there (its delta-method interval)
+            th0 = _run(fam, P, E, seed, np.array([], float), level, 0, rng_seed, 6)[0]
+            # starts: the U = 0 fit and the best three of the power law's grid, screened with the coupled model
+            # (rg) or, for the costlier network, with the U = 0 model (one start alone missed the right valley)
+            coupled = _coupled_family(cutoff, kappa, U, network)
+            Pm, Em, se = _means(P, E, seed)
+            sm = np.maximum(se, 1e-3) if seed is not None and np.all(np.isfinite(se)) else np.ones(Pm.size)
+            if not network:
+                coupled.x0s = [list(x) for x in fam.x0s]
+            grid = _screen(fam if network else coupled, Pm, Em, sm)
+            fam = coupled
+            starts = [list(th0[: len(fam.names)])] + [list(x[: len(fam.names)]) for x in grid]
+            th, fitted, stderr, pred, interval, derived, rs, n = _run(
+                fam, P, E, seed, predict_P, level, 0, rng_seed, 6, starts=starts
+            )
+            params.update({"U": U} if U else (network or {}))
+        else:
+            th, fitted, stderr, pred, interval, derived, rs, n = _run(
+                fam, P, E, seed, predict_P, level, bootstrap, rng_seed, 6
+            )
+            a, b = fitted["alpha"], fitted["beta"]
+            derived["exponent"] = -min(b, 2 * (1 + a)) / (1 + a)
         params.update(mode="power_law", cutoff=cutoff)
         name = "rgflow-power-law"
     return FitResult(name, fitted, stderr, pred, interval, derived, rs, n, params)

@@ -389,7 +389,9 @@ def compare_real(
         counterpart (:func:`rgflow.network_real.network_theory`)
     noise : σ² ≥ 0, label noise: KRR trains on f + σξ (ξ ~ N(0, 1) per training point and draw) and its test
         error is measured against the clean f; every theory adds its noise term (renormalized σ²γ/(1 − γ),
-        pointwise its per-point analogue, bare 0; :func:`rgflow.ridge.noisy_error`). Not with ``network``.
+        pointwise its per-point analogue, bare 0; :func:`rgflow.ridge.noisy_error`). With ``network`` the exact
+        network trains on the same noisy labels (:func:`rgflow.network_real.network_test_error`) and each network
+        theory adds its noise terms (:func:`rgflow.network_real.network_theory`, docs/networks_real.md).
 
     Returns
     -------
@@ -408,11 +410,6 @@ def compare_real(
         )
     Ps, theories = check_comparison(N, P_values, theories)
     noise = check_real("noise", noise, low=0.0)
-    if noise and network is not None:
-        raise ValueError(
-            f"noise must be 0 with a network (width = {network.get('width')}): label noise is implemented for "
-            f"kernel ridge regression only, got noise={noise!r}"
-        )
     if noise:
         krr_options = {**krr_options, "noise": noise}
     kappas = [check_real("kappa", k, low=0, low_open=True) for k in np.atleast_1d(kappas).tolist()]
@@ -451,7 +448,7 @@ def compare_real(
                     from .network_real import network_theory
 
                     row[name] = network_theory(
-                        *spectrum, P, kappa, **net, ridge=name, residual=residual, gram=K, values=f
+                        *spectrum, P, kappa, **net, ridge=name, residual=residual, gram=K, values=f, noise=noise
                     ).test_error
                     continue
                 row[name] = (

@@ -109,7 +109,8 @@ class Model:
         Variance σ² of Gaussian noise on the P training labels (default 0). The action and its moments
         do not change; the test error against the clean target gains σ² γ/(1 − γ) and the training error
         (κ/(P K))² σ²/(1 − γ) (:attr:`rgflow.Prediction.test_error`, :func:`rgflow.ridge.noisy_error`;
-        for the bare ridge γ = 0: the test error is unchanged, the training error gains σ²).
+        for the bare ridge γ = 0: the test error is unchanged, the training error gains σ²). Must be 0 with
+        ``width`` (a network on a spectrum; its label noise is on real data: ``rgflow krr --width --noise``).
 
     Attributes
     ----------
@@ -218,6 +219,13 @@ class Model:
             raise ValueError(
                 f"U must be 0 for a network (width={self.width}): finite width is the coupling, "
                 f"one coupling at a time; got U={self.U!r}"
+            )
+        if check_real("noise", self.noise, low=0.0) != 0:  # no canonical fixed-design definition (docs/networks.md)
+            raise ValueError(
+                f"noise must be 0 for a network on a spectrum (width={self.width}): label noise of a finite-width "
+                f"network is defined on real data, where the draw of the noise is explicit; use rgflow krr --gram "
+                f"K.npy --target f.npy --width N --noise S2 (rgflow.krr.compare_real(..., network=..., noise=...)); "
+                f"got noise={self.noise!r}"
             )
 
     @property

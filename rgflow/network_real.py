@@ -48,6 +48,7 @@ __all__ = [
     "network_predictor",
     "network_test_error",
     "network_theory",
+    "noise_cross_error",
     "pointwise_cross_error",
     "pointwise_evidence",
 ]
@@ -204,10 +205,15 @@ def network_test_error(
     rel_se=0.02,
     min_draws=40,
     max_draws=4000,
+    noise=0.0,
 ) -> dict:
     """The exact finite-width network on P points drawn without replacement from the N points of the Gram
     matrix K: test error (1/N) Σ_i (f̂(x_i) − f_i)² over the whole data set, averaged over draws with the
     stopping rule of :func:`rgflow.krr.krr_test_error` (the same draws of X for the same seed and P).
+    ``noise`` σ² > 0: the network is trained on the labels f_i + σ ξ_i (ξ_i ~ N(0, 1) per training point and
+    draw, after the points from the same stream: the labels of :func:`rgflow.krr.krr_test_error`), so the
+    posterior of z and the predictor E_z[K(·, X)(K_XX + κ/z)⁻¹ (f_X + σξ)] see the noisy labels; the test
+    error is against the clean f.
 
     Returns mean, stderr, draws and ``z_mean`` (the posterior mean of z averaged over the draws)."""
     from ._draws import sample_draws
@@ -218,12 +224,14 @@ def network_test_error(
         raise ValueError(f"P must be an integer in [1, N = {N}], got {P}")
     kappa = check_real("kappa", kappa, low=0, low_open=True)
     Nw, L, par = check_network_spec(width, depth, parameterization)
+    sigma = math.sqrt(check_real("noise", noise, low=0.0))
     prior = _PriorCache(Nw, L)
     zs = []
 
     def one(rng):
         idx = rng.choice(N, P, replace=False)
-        fh, info = network_predictor(K[:, idx], K[np.ix_(idx, idx)], f[idx], kappa, Nw, L, par, prior=prior)
+        labels = f[idx] + sigma * rng.standard_normal(P) if sigma else f[idx]
+        fh, info = network_predictor(K[:, idx], K[np.ix_(idx, idx)], labels, kappa, Nw, L, par, prior=prior)
         zs.append(info["z_mean"])
         return float(np.mean((fh - f) ** 2))
 
@@ -335,7 +343,7 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241,
     return t, np.exp(lw - lw.max())
 
 
-def pointwise_evidence(K, f, P, kappa_p) -> tuple:
+def pointwise_evidence(K, f, P, kappa_p, noise=0.0) -> tuple:
     """The leverage-aware typical evidence of one draw of P of the N points: (F, h) with
 
         F = ln det(I + S K S/(N K₀)) + (P/N) Σ_i (w_i − 1 − ln w_i) + P ln κ'  ≈ E ln det(K_XX + κ'),
@@ -359,13 +367,15 @@ def pointwise_evidence(K, f, P, kappa_p) -> tuple:
     logdet = 2.0 * float(np.sum(np.log(np.abs(np.diag(T[0]))))) - N * math.log(K0)
     F = logdet + (P / N) * float(np.sum(w - 1.0 - np.log(w))) + P * math.log(kappa_p)
     h = P / (kappa_p * N) * float(np.sum(f * w * rho))
+    if noise:  # labels f + σξ: E_ξ gains σ² tr(K_XX + κ')⁻¹, whose equivalent is dF/dκ' = (1/N) Σ_i 1/K_i
+        h += noise * float(np.mean(w)) / K0
     return F, h
 
 
 _CHEB = 9  # Chebyshev nodes of the pointwise evidence's correction in t
 
 
-def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f):
+def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f, noise=0.0):
     """The typical posterior of t with the leverage-aware evidence (:func:`pointwise_evidence`): the renormalized
     log weight plus the correction Δ(t) = −½[F_pw − F + ν e^{−t}(h_pw − h)], Δ interpolated by a Chebyshev
     polynomial on 9 nodes over the posterior's range (refitted until the posterior lies inside it)."""
@@ -386,7 +396,7 @@ def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f):
         kp = kappa * np.exp(-nodes)
         Keff = _effective_ridges(lam, P, kp, "renormalized")
         F, h = _evidence_terms(lam, y2, residual, P, kp, Keff)
-        pw = np.array([pointwise_evidence(K, f, P, float(k)) for k in kp])
+        pw = np.array([pointwise_evidence(K, f, P, float(k), noise) for k in kp])
         delta = -0.5 * ((pw[:, 0] - F) + nu * np.exp(-nodes) * (pw[:, 1] - h))
         coef = np.polynomial.chebyshev.chebfit((nodes - c) / half, delta, _CHEB - 1)
 
@@ -443,6 +453,7 @@ def network_theory(
     values=None,
     nodes=None,
     at_mode=True,
+    noise=0.0,
 ) -> NetworkTheory:
     """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
 
@@ -460,6 +471,10 @@ def network_theory(
     gram, values : the N × N Gram matrix and the target on every point (``pointwise`` only)
     nodes : points of the Gauss rule in t (default 24; 8 for ``pointwise``);  at_mode : also the U = 0 error at
         the posterior mode (False: nan for ``pointwise``, one pointwise solve less)
+    noise : σ² ≥ 0, Gaussian label noise on the P training labels (test error against the clean target): the
+        typical evidence gains σ² tr(K_XX + κ')⁻¹ ≈ σ²/K, h → h + σ²/K, and the cross error gains
+        σ² γ₁₂/(1 − γ₁₂) (``renormalized``; ``pointwise``: (σ²/(PN)) Σ_i w¹_i w²_i t_i; ``bare``: 0),
+        :func:`noise_cross_error` (docs/networks_real.md, derivations/network_real.py ``noise``)
 
     Returns
     -------
@@ -475,14 +490,17 @@ def network_theory(
         raise ValueError(f"ridge must be one of renormalized, bare, pointwise, got {ridge!r}")
     y2 = y * y
     residual = check_real("residual", residual, low=0.0)
+    noise = check_real("noise", noise, low=0.0)
+    # the evidence's h gains σ² tr(K_XX + κ')⁻¹ as ε² does (the residual's term, σ²/K): pass ε² + σ² to the
+    # posterior only (pointwise: its h gains σ² (1/N) Σ_i 1/K_i, pointwise_evidence)
     if ridge == "pointwise":
         from .ridge import check_gram, check_target_values
 
         gram = (lambda G: (G + G.T) / 2.0)(check_gram(gram, 6000, limit="max_points"))
         values = check_target_values(values, gram.shape[0])
-        t, w = _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, gram, values)
+        t, w = _pointwise_posterior(lam, y2, residual + noise, P, kappa, N, L, par, gram, values, noise=noise)
     else:
-        t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge)
+        t, w = _theory_posterior(lam, y2, residual + noise, P, kappa, N, L, par, ridge)
     w = w / w.sum()
     z_mean = float(w @ np.exp(t))
     t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))
@@ -491,9 +509,9 @@ def network_theory(
     tn, wn = _gauss_rule(t, w, m)
     kp = kappa * np.exp(-tn)
     if ridge == "pointwise":
-        E = pointwise_cross_error(gram, values, P, kp)
+        E = pointwise_cross_error(gram, values, P, kp, noise=noise)
         E_mode = (
-            float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]))[0, 0])
+            float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]), noise=noise)[0, 0])
             if at_mode
             else math.nan
         )
@@ -512,11 +530,27 @@ def network_theory(
                 else _bare_cross(lam, y2, residual, Km)
             )[0, 0]
         )
+        if noise and ridge == "renormalized":
+            E = E + noise * noise_cross_error(lam, P, Keff, Keff)
+            E_mode += noise * float(noise_cross_error(lam, P, Km, Km)[0, 0])
     test = float(wn @ E @ wn)
     mean_err = float(wn @ np.diag(E))
     if not (np.isfinite(test) and test >= 0):
         raise FloatingPointError(f"the network theory's test error is not finite (P = {P}, kappa = {kappa})")
     return NetworkTheory(test, mean_err, mean_err - test, E_mode, z_mean, t_sd, tn, wn)
+
+
+def noise_cross_error(lam, P, K1, K2) -> np.ndarray:
+    """The label noise's share of the cross error per unit σ², γ₁₂/(1 − γ₁₂), γ₁₂ = Σ_k L_k¹L_k²/P, for every pair
+    of effective ridges (arrays K1, K2; returns m × m): the deterministic equivalent of
+    E_ξ mean_x[n₁(x) n₂(x)]/σ², n_a = K(x, X)(K_XX + κ_a)⁻¹ σξ (the noise's part of KRR at two ridges on the same
+    draw); with K1 = K2 the σ²γ/(1 − γ) of :func:`rgflow.ridge.noisy_error` (derivations/network_real.py ``noise``)."""
+    L1 = lam[None, :] / (lam[None, :] + K1[:, None])
+    L2 = lam[None, :] / (lam[None, :] + K2[:, None])
+    gam = (L1 @ L2.T) / P
+    if not np.all(gam < 1.0):
+        raise FloatingPointError("the cross error's 1 − γ₁₂ is not positive")
+    return gam / (1.0 - gam)
 
 
 def _bare_cross(lam, y2, residual, K):
@@ -542,14 +576,15 @@ def _pointwise_state(K, f, P, kappa):
     return w, H, rho
 
 
-def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
+def pointwise_cross_error(K, f, P, kappas, *, noise=0.0) -> np.ndarray:
     """The cross error E₁₂ of KRR at two ridges on the same draw, with one renormalized ridge per data point:
     with (w, H, ρ) of :func:`rgflow.ridge.pointwise_errors` at each ridge,
 
         E₁₂ = (1/N) Σ_i ρ¹_i ρ²_i + (1/(PN)) Σ_i w¹_i w²_i t_i ρ¹_i ρ²_i,   t_i = (1/N) Σ_j H¹_ij H²_ij (1 + w¹_j w²_j t_j/P),
 
     which is pointwise_errors' test error when the ridges agree and eigenlearning's E₁₂ when the leverages
-    are equal. Returns the m × m matrix over ``kappas``."""
+    are equal. Returns the m × m matrix over ``kappas``. ``noise`` σ² ≥ 0 (label noise) adds to each point's
+    residual in the fluctuation, ρ¹_i ρ²_i → ρ¹_i ρ²_i + σ², as in ``pointwise_errors(noise=)``."""
     from ._draws import _one_blas_thread
     from .ridge import check_gram, check_target_values
 
@@ -558,10 +593,10 @@ def pointwise_cross_error(K, f, P, kappas) -> np.ndarray:
     N = K.shape[0]
     f = check_target_values(f, N)
     with _one_blas_thread():
-        return _pointwise_cross(K, f, P, kappas, N)
+        return _pointwise_cross(K, f, P, kappas, N, check_real("noise", noise, low=0.0))
 
 
-def _pointwise_cross(K, f, P, kappas, N):
+def _pointwise_cross(K, f, P, kappas, N, noise=0.0):
     states = [_pointwise_state(K, f, P, float(k)) for k in np.atleast_1d(kappas)]
     m = len(states)
     E = np.empty((m, m))
@@ -574,5 +609,5 @@ def _pointwise_cross(K, f, P, kappas, N):
             t = np.linalg.solve(np.eye(N) - HH * (ww / (P * N))[None, :], HH.sum(axis=1) / N)
             if not (np.all(np.isfinite(t)) and np.all(t > 0)):
                 raise FloatingPointError("the pointwise cross error's fluctuation system is not positive")
-            E[a, b] = E[b, a] = float(np.mean(r1 * r2) + np.sum(ww * t * r1 * r2) / (P * N))
+            E[a, b] = E[b, a] = float(np.mean(r1 * r2) + np.sum(ww * t * (r1 * r2 + noise)) / (P * N))
     return E

@@ -244,3 +244,102 @@ def test_doctests_of_the_module():
     import rgflow.fit
 
     assert doctest.testmod(rgflow.fit, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+# --- issue 24 item 6: the power-law fit with a fixed U or a fixed network ------------------------------------
+
+
+def _model_curve(P, cutoff, method, **kw):
+    """E(P) of rgflow.predict on the power law (α = 0.5, β = 0.8, κ = 0.1, B = 2): the generating model."""
+    import rgflow
+
+    sp = rgflow.PowerLaw(0.5, 0.8, B=2.0)
+    return np.array(
+        [
+            rgflow.predict(
+                rgflow.Model.from_spectrum(sp, int(p), 0.1, cutoff=cutoff, ridge="renormalized", **kw), method
+            ).test_error
+            for p in P
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "gen,method,fit_kw",
+    [
+        ({"U": 0.05, "noise": 0.02}, "rg", {"U": 0.05}),
+        (
+            {"width": 4, "parameterization": "mean-field"},
+            "exact",
+            {"width": 4, "parameterization": "mean-field"},
+        ),
+    ],
+)
+def test_power_law_fit_with_U_or_width_recovers_an_exact_curve(gen, method, fit_kw):
+    """A curve of the quartic (rg, with label noise) or of a network (exact) at 7 P: the fit with the same U or width
+    recovers α, β, κ, B (and σ²) and extrapolates with the same method; ``params`` says U or the network."""
+    cutoff = 300
+    P = 10 * 2 ** np.arange(7)
+    E = _model_curve(np.r_[P, 2560], cutoff, method, **gen)
+    res = fit_curve(P, E[:-1], cutoff=cutoff, predict_P=[2560], **fit_kw)
+    truth = {"alpha": 0.5, "beta": 0.8, "kappa": 0.1, "B": 2.0} | ({"sigma2": 0.02} if "U" in gen else {})
+    assert set(res.fitted) == set(truth) and set(res.stderr) == set(truth)
+    for name, val in truth.items():
+        assert abs(res.fitted[name] / val - 1) < 1e-3, res.fitted
+    assert res.prediction[0]["value"] == pytest.approx(E[-1], rel=1e-4)
+    for key, val in fit_kw.items():
+        assert res.params[key] == val
+
+
+def test_coupled_fit_at_vanishing_coupling_is_the_u0_model():
+    from rgflow.fit import _coupled_family, _power_law_family
+
+    th = np.array([0.5, 0.8, np.log(0.1), np.log(2.0), 0.03])
+    P = np.array([20.0, 60.0, 300.0, 97.3])
+    ref = _power_law_family(200, None).predict(th, P)  # Λ = 200 ≤ 256: the modes summed exactly, no quadrature
+    e97, e98 = _power_law_family(200, None).predict(th, np.array([97.0, 98.0]))
+    x = np.log(97.3 / 97) / np.log(98 / 97)  # a non-integer P: ln E interpolated linearly in ln P
+    ref[3] = np.exp((1 - x) * np.log(e97) + x * np.log(e98))
+    np.testing.assert_allclose(_coupled_family(200, None, 1e-12, None).predict(th, P), ref, rtol=1e-8)
+    np.testing.assert_allclose(
+        _coupled_family(200, None, 0.0, {"width": 10**12}).predict(th[:4], P[:3]),
+        _power_law_family(200, None).predict(np.r_[th[:4], 0.0], P[:3]),
+        rtol=1e-8,
+    )
+
+
+@pytest.mark.parametrize(
+    "extra,match",
+    [
+        (["--U", "0.1", "--spectrum", "SPEC"], "belong to the power-law fit"),
+        (["--width", "4", "--form", "chinchilla"], "belong to the power-law fit"),
+        (["--U", "-1"], "--U must be"),
+        (["--depth", "2"], "give its --width too"),
+        (["--width", "4", "--U", "0.1"], "--U must be 0 with --width"),
+        (["--width", "0"], "width"),
+    ],
+)
+def test_cli_fit_U_width_bad_input(tmp_path, capsys, extra, match):
+    from rgflow.data import save_spectrum
+
+    spec = str(save_spectrum(tmp_path / "s.npz", LAM, Y))
+    path = _write(tmp_path, "P,test_error\n" + "".join(f"{p},{0.5 * p**-0.5}\n" for p in (10, 20, 40, 80, 160, 320)))
+    assert main(["fit", "--curve", path] + [spec if a == "SPEC" else a for a in extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rgflow: error: ") and err.count("\n") == 1 and match in err, err
+
+
+def test_cli_fit_with_width_says_it_in_params(tmp_path, capsys):
+    P = 10 * 2 ** np.arange(7)
+    E = _model_curve(P, 300, "exact", width=6)
+    path = _write(tmp_path, "P,test_error\n" + "".join(f"{p},{float(e)!r}\n" for p, e in zip(P, E)))
+    argv = ["fit", "--curve", path, "--cutoff", "300", "--width", "6", "--predict-P", "2560", "--format", "json"]
+    assert main(argv) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert {"fitted", "stderr", "prediction"} <= set(obj)
+    assert (
+        obj["params"]["width"] == 6 and obj["params"]["depth"] == 1 and obj["params"]["parameterization"] == "standard"
+    )
+    assert set(obj["prediction"][0]) == {"P", "value", "lower", "upper"}
+    assert abs(obj["fitted"]["alpha"] - 0.5) < 0.01 and "sigma2" not in obj["fitted"]
+    assert obj["prediction"][0]["value"] == pytest.approx(_model_curve([2560], 300, "exact", width=6)[0], rel=1e-3)

@@ -223,6 +223,9 @@ def test_pointwise_evidence_matches_draws_of_a_real_data_set_where_the_renormali
     _, h_pw = pointwise_evidence(K, f, P, kp)
     tr_pw = kp * np.mean(1.0 / pointwise_errors(K, f, P, kp).K_points)
     assert h_pw == pytest.approx(h_mc, rel=0.03) and tr_pw == pytest.approx(tr_mc, rel=0.03)
+    # label noise σ²: E_ξ (f + σξ)ᵀA(f + σξ) = fᵀAf + σ² tr A, the same draws' tr A
+    _, h_noisy = pointwise_evidence(K, f, P, kp, noise=0.3)
+    assert h_noisy - h_pw == pytest.approx(0.3 * tr_mc / kp, rel=0.03)
     lam, y = spectrum_from_gram(K, f)
     Ke = renormalized_ridge(lam, P, kp)
     _, h_ren = _evidence_terms(lam, y**2, 0.0, P, np.array([kp]), np.array([Ke]))

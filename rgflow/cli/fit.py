@@ -3,7 +3,7 @@ baseline form, and extrapolate it with a central band."""
 
 from __future__ import annotations
 
-from ._common import VALUES_FORMS, add_output_args, command, emit, integer, real
+from ._common import VALUES_FORMS, add_network_args, add_output_args, command, emit, integer, real
 
 
 def arguments(p):
@@ -37,6 +37,14 @@ def arguments(p):
         help="modes Λ of the power-law model (default 10^6; the data set's N for KRR on N points)",
     )
     p.add_argument(
+        "--U",
+        type=real,
+        default=None,
+        help="power-law mode: a fixed quartic coupling U >= 0; U > 0 predicts with the quartic's rg method "
+        "(default 0: eigenlearning)",
+    )
+    add_network_args(p)  # power-law mode: a fixed network, predicted by the network's exact method (no sigma2)
+    p.add_argument(
         "--predict-P",
         dest="predict_P",
         default=None,
@@ -66,7 +74,9 @@ def arguments(p):
     description="Fit a measured test-error curve E(P) (CSV columns P,test_error and optionally seed) with "
     "the renormalized theory with label noise, E = [Σ(1 − L_k)² y_k² + ε² + σ²γ]/(1 − γ): with "
     "--spectrum only kappa_eff and sigma2 (the exponents are predictions; the spectrum's exponent "
-    "drift widens the band), without it the power law's alpha, beta, kappa, B, sigma2. Robust "
+    "drift widens the band), without it the power law's alpha, beta, kappa, B, sigma2 (with --U u: the "
+    "quartic's rg prediction at that U; with --width N [--depth L --parameterization P]: the network's exact "
+    "prediction, no sigma2; both start from the U = 0 fit and use the delta method). Robust "
     "loss on ln E; intervals by bootstrap over seeds (>= 3 seeds) or the delta method. JSON: "
     "fitted, stderr (name -> value), prediction (a list of {P, value, lower, upper}, a central "
     "--level band), interval, derived, residual_scale, n_points, params, version.",
@@ -94,6 +104,17 @@ def run(ns):
         raise ValueError(
             f"--form {ns.form} fits its own parameters; --spectrum, --kappa and --cutoff belong to --form rgflow"
         )
+    coupled = ns.U is not None or ns.width is not None or ns.depth is not None or ns.parameterization is not None
+    if coupled and (ns.form != "rgflow" or ns.spectrum is not None):
+        raise ValueError(
+            "--U, --width, --depth and --parameterization belong to the power-law fit (--form rgflow, no --spectrum)"
+        )
+    if ns.U is not None and not ns.U >= 0:
+        raise ValueError(f"--U must be a number >= 0, got {ns.U!r}")
+    if ns.width is None and (ns.depth is not None or ns.parameterization is not None):
+        raise ValueError("--depth and --parameterization describe a network: give its --width too")
+    if ns.width is not None and ns.U:
+        raise ValueError(f"--U must be 0 with --width (finite width is the coupling), got {ns.U!r}")
     if ns.spectrum is not None and ns.cutoff is not None:
         raise ValueError("--cutoff applies to the power-law model; --spectrum brings its own modes")
     curve = read_curve(ns.curve)
@@ -104,8 +125,19 @@ def run(ns):
         spectrum = load_spectrum(ns.spectrum)
     opts = dict(predict_P=predict_P, level=ns.level, bootstrap=ns.bootstrap, rng_seed=ns.seed)
     if ns.form == "rgflow":
+        net = {} if ns.width is None else {"width": ns.width, "depth": ns.depth or 1}
+        if ns.width is not None:
+            net["parameterization"] = ns.parameterization or "standard"
         res = fit_curve(
-            curve["P"], curve["test_error"], curve["seed"], spectrum=spectrum, kappa=ns.kappa, cutoff=ns.cutoff, **opts
+            curve["P"],
+            curve["test_error"],
+            curve["seed"],
+            spectrum=spectrum,
+            kappa=ns.kappa,
+            cutoff=ns.cutoff,
+            U=ns.U or 0.0,
+            **net,
+            **opts,
         )
     else:
         res = fit_baseline(curve["P"], curve["test_error"], curve["seed"], form=ns.form, **opts)

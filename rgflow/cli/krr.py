@@ -62,7 +62,8 @@ def arguments(p):
     "the kernel scale z, on the same draws) and each theory its finite-width counterpart. JSON: "
     "rows, params, version; CSV: one line per row; --plot: the learning curves. With --noise σ², KRR "
     "trains on the target plus Gaussian noise of variance σ² and its test error is against the clean "
-    "target; the theories add their noise terms (renormalized: σ²γ/(1 − γ)).",
+    "target; the theories add their noise terms (renormalized: σ²γ/(1 − γ)); with --width the exact network "
+    "trains on the same noisy labels and its theories add theirs (docs/networks_real.md).",
     example="rgflow krr --dataset wine --kernel rbf --P 20,40 --kappa 1,0.1 --format text",
     arguments=arguments,
 )
@@ -81,8 +82,6 @@ def run(ns):
         raise ValueError(f"--kappa must be ridges > 0, got {ns.kappa!r}")
     rel_se = check_real("--rel-se", ns.rel_se, low=0, low_open=True)
     noise = check_real("--noise", ns.noise, low=0)
-    if noise and ns.width is not None:
-        raise ValueError("--noise applies to kernel ridge regression only; it is not implemented with --width")
     if ns.max_draws < 2:
         raise ValueError(f"--max-draws must be an integer >= 2, got {ns.max_draws}")
     network = None
