@@ -269,14 +269,15 @@ def _row_products(kern, X, Q, rows, client=None):
 def _apply_inplace(kern, X, Q, *, block, chunks, client=None):
     """Q ← K(X, X) Q, row block by row block (the N × N matrix is never stored) and in ``chunks``
     column chunks (Q's chunk c is overwritten once K Q[:, c] is complete; the kernel is evaluated once
-    per chunk)."""
+    per chunk). The products wait in single precision: this pass only spans the next subspace, which the
+    last pass's Rayleigh–Ritz uses in double precision (half the buffer: one chunk at N = 10⁵, k = 2000)."""
     N, s = Q.shape
     edges = np.linspace(0, s, chunks + 1).astype(int)
     rows = _blocks(N, block)
     for c0, c1 in zip(edges[:-1], edges[1:]):
         if c1 <= c0:
             continue
-        buf = np.empty((N, c1 - c0), order="F")
+        buf = np.empty((N, c1 - c0), dtype=np.float32, order="F")
         for i0, i1, Y in _row_products(kern, X, Q[:, c0:c1], rows, client):
             buf[i0:i1] = Y
         Q[:, c0:c1] = buf
@@ -303,7 +304,7 @@ def _orthonormalize(Q):
 
 
 def top_eigenpairs(
-    X, f, kern, k, *, passes=2, oversample=None, seed=0, block=None, memory=3 * 2**30, client=None
+    X, f, kern, k, *, passes=2, oversample=None, seed=0, block=None, memory=3.75 * 2**30, client=None
 ) -> DataSpectrum:
     """The top k eigenpairs of the kernel operator K(X, X)/N, never storing it: block subspace iteration.
 
@@ -313,7 +314,9 @@ def top_eigenpairs(
     evaluates the kernel in row blocks (``block`` rows, default max(512, 2²³/N): a GEMM needs a few hundred
     rows to run at speed) and multiplies: 2·N²·s flops. The last pass accumulates H and YᵀY block by
     block (Y is never stored): memory 8·N·s bytes plus one row block (N = 10⁵, k = 2000: 1.8 GB and
-    0.4 GB); each earlier pass ≈ 8·N·s·(1 + 1/chunks) bytes (chunks chosen to fit ``memory``).
+    0.4 GB); each earlier pass also a single-precision buffer of 4·N·s/chunks bytes, ``chunks`` chosen so that
+    8·N·s + 4·N·s/chunks + 3·8·block·N fits ``memory`` (default 3.75 GiB: one chunk, one kernel evaluation per
+    pass, at N = 10⁵, k = 2000).
     ``passes=1`` (the landmark start and the Rayleigh–Ritz pass) suffices where the test error is
     wanted (5000 points, k = 2000: within 0.31% of the dense spectrum's, ``bench/large_n.py``); more
     passes sharpen the eigenvalues themselves.
@@ -338,8 +341,8 @@ def top_eigenpairs(
     # at 83 against 512 rows, N = 10^5, s = 2200) or ≈ 64 MB of kernel values, whichever is more
     block = min(N, max(512, 2**23 // N)) if block is None else check_int("block", block)
     memory = check_real("memory", memory, low=0, low_open=True)
-    free = memory - 8.0 * N * s - 3 * 8.0 * block * N
-    chunks = 1 if free >= 8.0 * N * s else max(1, math.ceil(8.0 * N * s / max(free, 8.0 * N)))
+    free = memory - 8.0 * N * s - 3 * 8.0 * block * N  # Q and a kernel block with its temporaries
+    chunks = 1 if free >= 4.0 * N * s else max(1, math.ceil(4.0 * N * s / max(free, 4.0 * N)))
     chunks = min(chunks, s)
     rng = np.random.default_rng(check_int("seed", seed, low=0))
     Z = X[np.sort(rng.choice(N, s, replace=False))]
