@@ -318,7 +318,7 @@ def top_eigenpairs(
     8·N·s + 4·N·s/chunks + 3·8·block·N fits ``memory`` (default 3.75 GiB: one chunk, one kernel evaluation per
     pass, at N = 10⁵, k = 2000).
     ``passes=1`` (the landmark start and the Rayleigh–Ritz pass) suffices where the test error is
-    wanted (5000 points, k = 2000: within 0.31% of the dense spectrum's, ``bench/large_n.py``); more
+    wanted (5000 points, k = 2000: within 0.7% of the dense spectrum's, ``bench/large_n.py``); more
     passes sharpen the eigenvalues themselves.
 
     The stated error: for each pair the residual r_j = ‖K u_j/N − θ_j u_j‖ = √(v_jᵀ YᵀY v_j − θ_j²)
