@@ -75,6 +75,11 @@ class Progress:
         self.done = min(self.done + 1, self.total)
         self._draw(what)
 
+    def advance_to(self, fraction: float, what: str = "") -> None:
+        """Step the bar up to ``fraction`` ∈ [0, 1] of its steps (for work that reports (done, total))."""
+        while self.done < min(int(fraction * self.total), self.total):
+            self.step(what)
+
     def _draw(self, what):
         fill = round(self.width * self.done / self.total)
         bar = "#" * fill + "." * (self.width - fill)

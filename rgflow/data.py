@@ -251,22 +251,26 @@ def _block_product(kern, X, i0, i1, Q):
     return kern(X[i0:i1], X) @ Q
 
 
-def _row_products(kern, X, Q, rows, client=None):
-    """(i0, i1, K(X[i0:i1], X) @ Q) for the row blocks ``rows``, in order; with ``client`` (a
-    dask.distributed Client) the blocks are its tasks."""
+def _row_products(kern, X, Q, rows, client=None, tick=None):
+    """(i0, i1, K(X[i0:i1], X) @ Q) for the row blocks ``rows``, in order (``tick()`` after each); with
+    ``client`` (a dask.distributed Client) the blocks are its tasks."""
     if client is None:
         for i0, i1 in rows:
             yield i0, i1, _block_product(kern, X, i0, i1, Q)
+            if tick is not None:
+                tick()
         return
     Xf = client.scatter(X, broadcast=True, hash=False)
     Qf = client.scatter(np.asfortranarray(Q), broadcast=True, hash=False)
     futs = [client.submit(_block_product, kern, Xf, i0, i1, Qf, pure=False) for i0, i1 in rows]
     for (i0, i1), fut in zip(rows, futs):
         yield i0, i1, fut.result()
+        if tick is not None:
+            tick()
     del futs, Qf, Xf
 
 
-def _apply_inplace(kern, X, Q, *, block, chunks, client=None):
+def _apply_inplace(kern, X, Q, *, block, chunks, client=None, tick=None):
     """Q ← K(X, X) Q, row block by row block (the N × N matrix is never stored) and in ``chunks``
     column chunks (Q's chunk c is overwritten once K Q[:, c] is complete; the kernel is evaluated once
     per chunk). The products wait in single precision: this pass only spans the next subspace, which the
@@ -278,18 +282,18 @@ def _apply_inplace(kern, X, Q, *, block, chunks, client=None):
         if c1 <= c0:
             continue
         buf = np.empty((N, c1 - c0), dtype=np.float32, order="F")
-        for i0, i1, Y in _row_products(kern, X, Q[:, c0:c1], rows, client):
+        for i0, i1, Y in _row_products(kern, X, Q[:, c0:c1], rows, client, tick):
             buf[i0:i1] = Y
         Q[:, c0:c1] = buf
         del buf
 
 
-def _rayleigh_ritz_blocks(kern, X, Q, *, block, client=None):
+def _rayleigh_ritz_blocks(kern, X, Q, *, block, client=None, tick=None):
     """H = Qᵀ K Q and G = (K Q)ᵀ (K Q), accumulated row block by row block: Y = K Q is never stored
     (one kernel evaluation, memory of Q plus one row block)."""
     s = Q.shape[1]
     H, G = np.zeros((s, s)), np.zeros((s, s))
-    for i0, i1, Y in _row_products(kern, X, Q, _blocks(Q.shape[0], block), client):
+    for i0, i1, Y in _row_products(kern, X, Q, _blocks(Q.shape[0], block), client, tick):
         H += Q[i0:i1].T @ Y
         G += Y.T @ Y
     return H, G
@@ -304,7 +308,18 @@ def _orthonormalize(Q):
 
 
 def top_eigenpairs(
-    X, f, kern, k, *, passes=2, oversample=None, seed=0, block=None, memory=3.75 * 2**30, client=None
+    X,
+    f,
+    kern,
+    k,
+    *,
+    passes=2,
+    oversample=None,
+    seed=0,
+    block=None,
+    memory=3.75 * 2**30,
+    client=None,
+    on_step=None,
 ) -> DataSpectrum:
     """The top k eigenpairs of the kernel operator K(X, X)/N, never storing it: block subspace iteration.
 
@@ -324,7 +339,8 @@ def top_eigenpairs(
     The stated error: for each pair the residual r_j = ‖K u_j/N − θ_j u_j‖ = √(v_jᵀ YᵀY v_j − θ_j²)
     (computed from the same pass, floored at √(s·ε)·θ₁ by rounding) bounds the distance from θ_j to
     the spectrum of K/N (rigorous: some eigenvalue lies in [θ_j − r_j, θ_j + r_j]), and the Ritz values
-    lie below the eigenvalues (θ_j ≤ λ_j). Where the modes are separated by more than r_j (in practice
+    lie below the eigenvalues (θ_j ≤ λ_j). ``on_step(done, total)``, if given, is called after each row block
+    of each pass (``total`` blocks in all). Where the modes are separated by more than r_j (in practice
     all but the last ≈ 10% of the k modes on slowly decaying spectra) this is the error of λ_j itself.
     ``meta["eigenvalue_errors"]`` holds r_j, ``max_relative_error`` max_j r_j/θ_j. y_k = u_k·f/√N = v_k·(Qᵀf)/√N as in the dense convention; the
     target power outside the k modes, mean f² − Σ y_k², is ``meta["dropped_power"]`` (the
@@ -350,11 +366,21 @@ def top_eigenpairs(
     for i0, i1 in _blocks(N, max(1, 2**23 // s)):
         Q[i0:i1] = kern(X[i0:i1], Z)
     Q = _orthonormalize(Q)
+    tick = None
+    if on_step is not None:
+        nb = len(_blocks(N, block))
+        used = int(np.count_nonzero(np.diff(np.linspace(0, s, chunks + 1).astype(int)) > 0))  # as _apply_inplace
+        total, done = nb * ((passes - 1) * used + 1), [0]
+
+        def tick():
+            done[0] += 1
+            on_step(done[0], total)
+
     for _ in range(passes - 1):
-        _apply_inplace(kern, X, Q, block=block, chunks=chunks, client=client)
+        _apply_inplace(kern, X, Q, block=block, chunks=chunks, client=client, tick=tick)
         Q = _orthonormalize(Q)
     qf = Q.T @ f
-    H, G = _rayleigh_ritz_blocks(kern, X, Q, block=block, client=client)
+    H, G = _rayleigh_ritz_blocks(kern, X, Q, block=block, client=client, tick=tick)
     del Q
     H = (H + H.T) / (2.0 * N)
     G /= N * N  # YᵀY with Y = K Q/N
@@ -442,6 +468,7 @@ def spectrum_from_features(
     passes=2,
     tail=False,
     client=None,
+    on_step=None,
     **kernel_params,
 ) -> DataSpectrum:
     """Spectrum of a kernel on the rows of X with target values f.
@@ -459,7 +486,7 @@ def spectrum_from_features(
     (``rank=m``, kept for speed; only its top eigenvalues are accurate): m landmarks Z drawn without
     replacement (``seed``), B = K(X, Z) W^{-1/2} (W = K(Z, Z), eigenvalues of W below m·ε·max dropped),
     λ_k = s_k²/N and u_k from the thin SVD B = U S Vᵀ. ``client``: a dask.distributed Client that
-    computes the row blocks of the ``modes`` path.
+    computes the row blocks of the ``modes`` path; ``on_step(done, total)``: its progress, per row block.
 
     Returns a :class:`DataSpectrum` (``lam, y = spectrum``; ``meta``). Raises ValueError on bad input
     (including N > ``max_dense`` without ``modes`` or ``rank``).
@@ -494,7 +521,7 @@ def spectrum_from_features(
     if modes is not None and rank is not None:
         raise ValueError("give modes (top-k eigenpairs) or rank (Nyström), not both")
     if modes is not None:
-        s = top_eigenpairs(X, f, kern, modes, passes=passes, seed=seed, client=client)
+        s = top_eigenpairs(X, f, kern, modes, passes=passes, seed=seed, client=client, on_step=on_step)
         s = DataSpectrum(s.eigenvalues, s.target, {**meta, **s.meta})
         return extrapolate_tail(s) if tail else s
     if rank is None:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from rgflow.data import kernel_matrix, spectrum_from_features
-from rgflow.kernels import network_kernel
+from rgflow.data import kernel_matrix, spectrum_from_features, top_eigenpairs
+from rgflow.kernels import network_kernel, resolve_kernel
 
 sk = pytest.importorskip("sklearn")
 
@@ -221,6 +221,35 @@ def test_top_k_with_a_dask_client_matches_the_local_passes():
     assert np.allclose(remote.target, local.target, rtol=1e-9, atol=1e-12)
 
 
+def test_top_k_progress_counts_every_row_block_of_every_pass_once():
+    X, f = _manifold(300, seed=2)
+    for passes, memory in ((1, 2**30), (3, 2**30), (2, 8.0 * 300 * 50 + 3 * 8.0 * 40 * 300 + 4.0 * 300 * 50 / 3)):
+        calls = []
+        top = spectrum_from_features(
+            X, f, "rbf", modes=40, passes=passes, on_step=lambda d, t, calls=calls: calls.append((d, t))
+        )
+        ref = spectrum_from_features(X, f, "rbf", modes=40, passes=passes)
+        assert np.array_equal(top.eigenvalues, ref.eigenvalues)  # watching changes nothing
+        total = calls[0][1]
+        assert [d for d, _ in calls] == list(range(1, total + 1)) and {t for _, t in calls} == {total}
+        assert total == passes  # one row block of 300 rows (blocks are >= 512 rows) per pass
+        calls.clear()
+        top_eigenpairs(
+            X,
+            f,
+            resolve_kernel("rbf", X.shape[1], {}),
+            40,
+            passes=passes,
+            block=40,
+            memory=memory,
+            on_step=lambda d, t, calls=calls: calls.append((d, t)),
+        )
+        chunks = top_eigenpairs(
+            X, f, resolve_kernel("rbf", X.shape[1], {}), 40, passes=passes, block=40, memory=memory
+        ).meta["chunks"]
+        assert calls[-1] == (calls[-1][1], 8 * ((passes - 1) * chunks + 1))  # 8 blocks of 40 rows per pass, chunk
+
+
 # ---------------------------------------------------------------------------------------- CLI
 
 
@@ -285,6 +314,7 @@ def test_cli_kernel_params_header_csv_standardize_and_modes(tmp_path):
     assert r.stderr.count("rgflow: warning:") == 1 and "differ in scale" in r.stderr
     out = json.loads(r.stdout)
     assert out["modes"] == 10 and out["max_relative_error"] >= 0
+    assert "rgflow: top 10 eigenpairs, 2 pass(es) [" in r.stderr and "20/20" in r.stderr  # progress, to the end
     for bad, word in (
         (["--kernel", "nope"], "kernel must be"),
         (["--kernel-param", "depth"], "KEY=VALUE"),

@@ -91,7 +91,16 @@ def run(ns):
     else:
         import warnings
 
-        with warnings.catch_warnings():  # read_source has warned about raw feature scales already
+        from contextlib import nullcontext
+
+        from .._progress import Progress
+
+        passes = 2 if ns.passes is None else ns.passes
+        # the top-k passes can take minutes (N = 10^5, k = 2000: 5-10 min): a bar of 20 steps over the row blocks
+        bar_cm = (
+            Progress(f"top {ns.modes} eigenpairs, {passes} pass(es)", 20) if ns.modes is not None else nullcontext()
+        )
+        with warnings.catch_warnings(), bar_cm as bar:  # read_source has warned about raw feature scales already
             warnings.filterwarnings("ignore", message="the feature columns differ")
             s = spectrum_from_features(
                 src.X,
@@ -99,8 +108,9 @@ def run(ns):
                 src.kernel,
                 rank=ns.rank,
                 modes=ns.modes,
-                passes=2 if ns.passes is None else ns.passes,
+                passes=passes,
                 seed=ns.seed or 0,
+                on_step=None if bar is None else (lambda done, total: bar.advance_to(done / total)),
                 **src.params,
             )
     meta = {"source": src.name, **s.meta}
