@@ -28,6 +28,7 @@ on sliding windows and returns the table, which is the honest summary of a measu
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import pathlib
@@ -367,14 +368,11 @@ def top_eigenpairs(
         Q[i0:i1] = kern(X[i0:i1], Z)
     Q = _orthonormalize(Q)
     tick = None
-    if on_step is not None:
-        nb = len(_blocks(N, block))
-        used = int(np.count_nonzero(np.diff(np.linspace(0, s, chunks + 1).astype(int)) > 0))  # as _apply_inplace
-        total, done = nb * ((passes - 1) * used + 1), [0]
+    if on_step is not None:  # chunks ≤ s: every chunk of _apply_inplace is non-empty
+        total, done = len(_blocks(N, block)) * ((passes - 1) * chunks + 1), itertools.count(1)
 
         def tick():
-            done[0] += 1
-            on_step(done[0], total)
+            on_step(next(done), total)
 
     for _ in range(passes - 1):
         _apply_inplace(kern, X, Q, block=block, chunks=chunks, client=client, tick=tick)
