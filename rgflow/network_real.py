@@ -354,22 +354,28 @@ def pointwise_evidence(K, f, P, kappa_p, noise=0.0) -> tuple:
     dF/dκ' = (1/N) Σ_i 1/K_i (K_i = K₀/w_i; the equivalent of tr(K_XX + κ')⁻¹); h is the training residual
     w_i ρ_i against the target, summed over the P training points. With equal leverages both are the renormalized
     F and h of eigenlearning (derivations/network_real.py, ``pointwise_evidence``)."""
-    from scipy.linalg import cho_factor, cho_solve
+    from .ridge import _check_P_kappa, check_gram, check_target_values
 
-    from .ridge import pointwise_errors
+    K = check_gram(K, 6000, limit="max_points")
+    f = check_target_values(f, K.shape[0])
+    P, kappa_p = _check_P_kappa(P, kappa_p)
+    F, h, _ = _evidence_at((K + K.T) / 2.0, f, P, kappa_p, check_real("noise", noise, low=0.0))
+    return F, h
+
+
+def _evidence_at(K, f, P, kappa_p, noise=0.0, w0=None):
+    """(F, h, w) of :func:`pointwise_evidence` on a checked symmetric K, Newton started from ``w0``."""
+    from .ridge import _pointwise_fixed_point
 
     N = K.shape[0]
     K0 = kappa_p / P
-    w = K0 / pointwise_errors(K, f, P, kappa_p).K_points
-    s = np.sqrt(w)
-    T = cho_factor(s[:, None] * K * s[None, :] / N + K0 * np.eye(N), lower=True)
-    rho = K0 * cho_solve(T, s * f) / s  # ρ = K₀(K W/N + K₀)⁻¹ f, as in _pointwise_state
-    logdet = 2.0 * float(np.sum(np.log(np.abs(np.diag(T[0]))))) - N * math.log(K0)
-    F = logdet + (P / N) * float(np.sum(w - 1.0 - np.log(w))) + P * math.log(kappa_p)
-    h = P / (kappa_p * N) * float(np.sum(f * w * rho))
+    st = _pointwise_fixed_point(K, f, P, kappa_p, w0=w0)
+    w = st.w
+    F = st.logdet - N * math.log(K0) + (P / N) * float(np.sum(w - 1.0 - np.log(w))) + P * math.log(kappa_p)
+    h = P / (kappa_p * N) * float(np.sum(f * w * st.rho))
     if noise:  # labels f + σξ: E_ξ gains σ² tr(K_XX + κ')⁻¹, whose equivalent is dF/dκ' = (1/N) Σ_i 1/K_i
         h += noise * float(np.mean(w)) / K0
-    return F, h
+    return F, h, w
 
 
 _CHEB = 9  # Chebyshev nodes of the pointwise evidence's correction in t
@@ -396,7 +402,11 @@ def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f, noise=0.0
         kp = kappa * np.exp(-nodes)
         Keff = _effective_ridges(lam, P, kp, "renormalized")
         F, h = _evidence_terms(lam, y2, residual, P, kp, Keff)
-        pw = np.array([pointwise_evidence(K, f, P, float(k), noise) for k in kp])
+        pw, w0 = [], None
+        for k in kp:  # ascending ridges: Newton starts from the neighbour's weights
+            F_pw, h_pw, w0 = _evidence_at(K, f, P, float(k), noise, w0)
+            pw.append((F_pw, h_pw))
+        pw = np.array(pw)
         delta = -0.5 * ((pw[:, 0] - F) + nu * np.exp(-nodes) * (pw[:, 1] - h))
         coef = np.polynomial.chebyshev.chebfit((nodes - c) / half, delta, _CHEB - 1)
 
@@ -558,22 +568,7 @@ def _bare_cross(lam, y2, residual, K):
     return (A * y2[None, :]) @ A.T + residual
 
 
-def _pointwise_state(K, f, P, kappa):
-    """(w, H, ρ) of :func:`rgflow.ridge.pointwise_errors` at one ridge."""
-    from scipy.linalg import cho_factor, cho_solve
-
-    from .ridge import pointwise_errors
-
-    N = K.shape[0]
-    K0 = kappa / P
-    w = K0 / pointwise_errors(K, f, P, kappa).K_points
-    s = np.sqrt(w)
-    SKS = s[:, None] * K * s[None, :]
-    T = cho_factor(SKS / N + K0 * np.eye(N), lower=True)
-    H = cho_solve(T, SKS)
-    H = (H + H.T) / (2.0 * s[:, None] * s[None, :])
-    rho = K0 * cho_solve(T, s * f) / s
-    return w, H, rho
+_BLAS_THREADS_FROM = 500  # points; below, one BLAS thread (rgflow._draws._one_blas_thread)
 
 
 def pointwise_cross_error(K, f, P, kappas, *, noise=0.0) -> np.ndarray:
@@ -592,12 +587,21 @@ def pointwise_cross_error(K, f, P, kappas, *, noise=0.0) -> np.ndarray:
     K = (K + K.T) / 2.0
     N = K.shape[0]
     f = check_target_values(f, N)
+    noise = check_real("noise", noise, low=0.0)
+    if N >= _BLAS_THREADS_FROM:  # big enough for BLAS threads to pay
+        return _pointwise_cross(K, f, P, kappas, N, noise)
     with _one_blas_thread():
-        return _pointwise_cross(K, f, P, kappas, N, check_real("noise", noise, low=0.0))
+        return _pointwise_cross(K, f, P, kappas, N, noise)
 
 
 def _pointwise_cross(K, f, P, kappas, N, noise=0.0):
-    states = [_pointwise_state(K, f, P, float(k)) for k in np.atleast_1d(kappas)]
+    from .ridge import _pointwise_fixed_point
+
+    kappas = np.atleast_1d(np.asarray(kappas, dtype=float))
+    states, w0 = [None] * len(kappas), None
+    for j in np.argsort(kappas):  # ascending ridges: Newton starts from the neighbour's weights
+        st = _pointwise_fixed_point(K, f, P, float(kappas[j]), w0=w0)
+        states[j], w0 = (st.w, st.H, st.rho), st.w
     m = len(states)
     E = np.empty((m, m))
     for a in range(m):

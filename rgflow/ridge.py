@@ -378,6 +378,95 @@ class PointwiseErrors(NamedTuple):
     domain: str = "unchecked"
 
 
+_ROUNDING_FLOOR = 1e-9  # Newton stops below it once rounding stops the descent (κ/P ≲ 1e-6 · tr K/N)
+
+
+class _PointwiseState(NamedTuple):
+    """The pointwise fixed point at one ridge (:func:`_pointwise_fixed_point`): weights ``w``, leverages ``q``,
+    H = Φ Q̄ Φᵀ, the residual ``rho`` = K₀ (K W/N + K₀)⁻¹ f, ``logdet`` = ln det(S K S/N + K₀), Newton ``iterations``."""
+
+    w: np.ndarray
+    q: np.ndarray
+    H: np.ndarray
+    rho: np.ndarray
+    logdet: float
+    iterations: int
+
+
+def _pointwise_h(K, w, K0):
+    """(H, M⁻¹, ln det M) at the weights w, M = S K S/N + K₀, S = diag(√w): one Cholesky factorization and its
+    inverse (LAPACK potrf, potri), H = S⁻¹(S K S) M⁻¹ S⁻¹ = N [W⁻¹ − K₀ S⁻¹ M⁻¹ S⁻¹]."""
+    from scipy.linalg import lapack
+
+    N = K.shape[0]
+    s = np.sqrt(w)
+    M = s[:, None] * K * s[None, :] / N
+    M[np.diag_indices(N)] += K0
+    c, info = lapack.dpotrf(M, lower=1, clean=0, overwrite_a=1)
+    if info == 0:
+        logdet = 2.0 * float(np.sum(np.log(np.diag(c))))
+        Minv, info = lapack.dpotri(c, lower=1, overwrite_c=1)
+    if info != 0:
+        raise FloatingPointError("S K S/N + κ/P is not numerically positive definite")
+    Minv = np.tril(Minv) + np.tril(Minv, -1).T
+    H = (-N * K0) * (Minv / s[:, None] / s[None, :])
+    H[np.diag_indices(N)] += N / w
+    return H, Minv, logdet
+
+
+def _pointwise_fixed_point(K, f, P, kappa, *, w0=None, tol=1e-12, max_iter=50) -> _PointwiseState:
+    """The fixed point w_i = 1/(1 + q_i/P), q_i = [K (W K/N + K₀)⁻¹]_ii of :func:`pointwise_errors` by Newton's
+    method from ``w0`` (default: eigenlearning's constant weight), on a checked symmetric Gram matrix K."""
+    N = K.shape[0]
+    K0 = kappa / P
+    if w0 is None:
+        lam = np.clip(np.linalg.eigvalsh(K / N)[::-1], 0.0, None)
+        w0 = np.full(N, K0 / renormalized_ridge(lam[lam > 0], P, kappa))
+
+    def residual(w):
+        try:
+            state = _pointwise_h(K, w, K0)
+        except FloatingPointError:
+            raise FloatingPointError(
+                f"pointwise ridge: S K S/N + κ/P is not numerically positive definite at P = {P}, kappa = {kappa}"
+            ) from None
+        q = np.diag(state[0]).copy()
+        F = w - 1.0 / (1.0 + q / P)
+        return float(np.max(np.abs(F) / w)), F, q, state
+
+    w = np.asarray(w0, dtype=float)
+    err, F, q, state = residual(w)
+    it = 0
+    while err >= tol:
+        if it == max_iter:
+            raise FloatingPointError(
+                f"pointwise ridge: Newton's method did not converge in {max_iter} steps "
+                f"(residual {err:.2e}) at P = {P}, kappa = {kappa}"
+            )
+        it += 1
+        H = state[0]
+        J = np.eye(N) - (w * w / (P * N))[:, None] * (H * H)
+        step = np.linalg.solve(J, -F)
+        t = 1.0
+        while t > 1.0 / 64:  # backtracking on max |F_i|/w_i; positive weights only
+            trial = w + t * step
+            if np.all(trial > 0):
+                new = residual(trial)
+                if new[0] < (1.0 - 1e-4 * t) * err:
+                    w, (err, F, q, state) = trial, new
+                    break
+            t /= 2.0
+        else:  # no descent along Newton's direction
+            if err < _ROUNDING_FLOOR:  # the residual is at the rounding level of an ill-conditioned S K S/N + K₀
+                break
+            w = 1.0 / (1.0 + q / P)  # one step of the monotone map w ← 1/(1 + q/P)
+            err, F, q, state = residual(w)
+    H, Minv, logdet = state
+    s = np.sqrt(w)
+    rho = K0 * (Minv @ (s * f)) / s
+    return _PointwiseState(w, q, H, rho, logdet, it)
+
+
 MAX_POINTS = 6000
 
 
@@ -409,7 +498,8 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     K : (N, N) array, the Gram matrix of the whole data set (symmetric PSD; N ≤ ``max_points``)
     f : (N,) array, the target on every point
     P, kappa : training samples and ridge (both > 0), as in ``KernelRidge(alpha=kappa)``
-    tol, max_iter : Newton's stopping rule max_i |w_i − 1/(1 + q_i/P)|/w_i < tol, within max_iter steps
+    tol, max_iter : Newton's stopping rule max_i |w_i − 1/(1 + q_i/P)|/w_i < tol, within max_iter steps (or
+        < 1e-9 once rounding stops the descent: at κ/P ≲ 1e-6 · tr K/N with near-duplicate points)
 
     Returns
     -------
@@ -449,58 +539,10 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     noise = check_real("noise", noise, low=0.0)
     max_iter = check_int("max_iter", max_iter)
     K = (K + K.T) / 2.0
-    K0 = kappa / P
     lam = np.clip(np.linalg.eigvalsh(K / N)[::-1], 0.0, None)
     K_el = renormalized_ridge(lam[lam > 0], P, kappa)
-    w = np.full(N, K0 / K_el)
-
-    from scipy.linalg import LinAlgError, cho_factor, cho_solve
-
-    def solve(w):  # H = S⁻¹ (S K S)(S K S/N + K₀)⁻¹ S⁻¹ with S = diag(√w), by one Cholesky factorization
-        s = np.sqrt(w)
-        SKS = s[:, None] * K * s[None, :]
-        try:
-            T = cho_factor(SKS / N + K0 * np.eye(N), lower=True)
-        except LinAlgError:
-            raise FloatingPointError(
-                f"pointwise ridge: S K S/N + κ/P is not numerically positive definite at P = {P}, kappa = {kappa}"
-            ) from None
-        H = cho_solve(T, SKS)
-        H = (H + H.T) / (2.0 * s[:, None] * s[None, :])
-        return s, T, H
-
-    def residual(w):
-        s, T, H = solve(w)
-        q = np.diag(H).copy()
-        F = w - 1.0 / (1.0 + q / P)
-        return float(np.max(np.abs(F) / w)), F, q, (s, T, H)
-
-    err, F, q, state = residual(w)
-    it = 0
-    while err >= tol:
-        if it == max_iter:
-            raise FloatingPointError(
-                f"pointwise ridge: Newton's method did not converge in {max_iter} steps "
-                f"(residual {err:.2e}) at P = {P}, kappa = {kappa}"
-            )
-        it += 1
-        H = state[2]
-        J = np.eye(N) - (w * w / (P * N))[:, None] * (H * H)
-        step = np.linalg.solve(J, -F)
-        t = 1.0
-        while t > 1.0 / 64:  # backtracking on max |F_i|/w_i; positive weights only
-            trial = w + t * step
-            if np.all(trial > 0):
-                new = residual(trial)
-                if new[0] < (1.0 - 1e-4 * t) * err:
-                    w, (err, F, q, state) = trial, new
-                    break
-            t /= 2.0
-        else:  # no descent along Newton's direction: one step of the monotone map w ← 1/(1 + q/P)
-            w = 1.0 / (1.0 + q / P)
-            err, F, q, state = residual(w)
-    s, T, H = state
-    rho = K0 * cho_solve(T, s * f) / s
+    st = _pointwise_fixed_point(K, f, P, kappa, w0=np.full(N, kappa / P / K_el), tol=tol, max_iter=max_iter)
+    w, q, H, rho, it = st.w, st.q, st.H, st.rho, st.iterations
     H2 = H * H
     A = np.eye(N) - H2 * (w * w / (P * N))[None, :]
     t_fluct = np.linalg.solve(A, H2.sum(axis=1) / N)
@@ -512,4 +554,4 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     bias = float(np.mean(rho * rho))
     fluct = float(np.sum(w * w * t_fluct * (rho * rho + noise)) / (P * N))
     domain = pointwise_domain(P, kappa, float(np.trace(K)) / N)
-    return PointwiseErrors(bias + fluct, bias, fluct, K0 / w, q, K_el, it, domain)
+    return PointwiseErrors(bias + fluct, bias, fluct, (kappa / P) / w, q, K_el, it, domain)

@@ -140,3 +140,21 @@ def test_pointwise_ridge_within_8_percent_of_real_krr_on_random_draws(dataset, k
     krr = krr_test_error(K, f, P, kappa, seed=1)
     assert krr["stderr"] < 0.02 * krr["mean"]
     assert abs(krr["mean"] / pointwise_errors(K, f, P, kappa).test_error - 1) <= 0.08
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pointwise_ridge_converges_at_a_tiny_ridge_with_near_duplicates(seed):
+    """κ/P ~ 1e-6: S K S/N + κ/P is so ill-conditioned that Newton's residual stalls near 1e-11 (it used to
+    raise after 50 steps). The weights it returns satisfy the fixed point w_i = 1/(1 + q_i/P) to 1e-8, with
+    q_i = [K (W K/N + κ/P)⁻¹]_ii recomputed here by an LU solve (not the Cholesky inverse of the solver)."""
+    rng = np.random.default_rng(seed)
+    N, d, P, kappa = 60, 3, 10, 2e-5
+    X = rng.standard_normal((N, d))
+    X[:15] = X[0] + 1e-3 * rng.standard_normal((15, d))  # a cluster of near duplicates
+    K = np.exp(-0.5 * ((X[:, None] - X[None]) ** 2).sum(-1) / d)
+    f = np.sign(X[:, 0])
+    r = pointwise_errors(K, f, P, kappa)
+    w = (kappa / P) / r.K_points
+    q = np.diag(np.linalg.solve((w[:, None] * K / N + (kappa / P) * np.eye(N)).T, K.T).T)
+    assert np.max(np.abs(w * (1 + q / P) - 1)) < 1e-8
+    assert np.isfinite(r.test_error) and r.test_error > 0
