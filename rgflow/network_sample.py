@@ -73,6 +73,7 @@ from ._checks import check_int, check_real
 
 __all__ = ["sample_network", "SAMPLE_DEFAULTS"]
 
+from ._draws import _one_blas_thread
 from .model import PARAMETERIZATIONS  # noqa: E402  (one definition of the names)
 
 #: Defaults: sweeps per chain after burn-in, burn-in sweeps per chain, chains, batches per chain.
@@ -232,20 +233,6 @@ def _gig_draw(p, A, B, rng):
     if not np.all(np.isfinite(x) & (x > 0)):
         raise FloatingPointError("scale move: the generalized inverse Gaussian draw overflowed")
     return x
-
-
-def _one_blas_thread():
-    """Limit BLAS to one thread while sampling (threadpoolctl, if installed). The products are small
-    (at most N × N by N × Λ) and a sweep makes many of them: on a shared 2-core machine OpenBLAS threads
-    spin-wait, and a 128×128 by 128×64 product took 23 ms with two threads against 0.13 ms with one."""
-    import contextlib
-
-    try:
-        import scipy.linalg  # noqa: F401  (loads its OpenBLAS before the limit)
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
 
 
 def _vm(v, M):

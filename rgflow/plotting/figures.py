@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import time
 
+from .._draws import _one_blas_thread
 from .._progress import say
 
 FIGURES = {
@@ -41,20 +42,6 @@ def _available():
         if importlib.util.find_spec(mod) is not None:
             out[name] = (mod, fn)
     return out
-
-
-def _one_blas_thread():
-    """Limit BLAS to one thread while figures are made (threadpoolctl, if installed): the matrices are
-    small, and on a shared 2-core machine OpenBLAS threads spin-wait (fig8's Cholesky factors took 7×
-    the CPU time with two threads). scipy.linalg is imported first so that its own OpenBLAS is limited too."""
-    import contextlib
-
-    try:
-        import scipy.linalg  # noqa: F401  (loads its OpenBLAS before the limit)
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
 
 
 def make_figures(out_dir="figures", only=None) -> list:
