@@ -46,6 +46,15 @@ population; eigenlearning's effective ridge K(κ') at ridge κ': K = κ'/P + (K/
    trains on the noisy Y, so the posterior of t and the coefficients c_i use ỹ = VᵀY; the theories use
    p(t) with h + σ²/K and E₁₂ + σ²γ₁₂/(1 − γ₁₂) (pointwise: (σ²/(PN)) Σ_i w¹_i w²_i t_i). Checked against
    Gaussian-feature Monte Carlo over X and ξ in tests/test_network_noise.py.
+7. ``population``: draws without replacement (rgflow.ridge.pointwise_errors' default; docs/theory.md §5). Each
+   point drawn with probability p = P/N; its leverage against the draws without it, q̄, solves
+   q̄ (1 − p q̄/(1 + q̄)) = h (h = q/P), i.e. (1 − p) q̄² + (1 − h) q̄ − h = 0 (p = 0: q̄ = h; p = 1: the
+   leave-one-out h/(1 − h)), and the resolvent's weights are ω = 1/(1 + (1 − p) q̄) = w/(1 − p q̄ w), w = 1/(1 + q̄).
+   The evidence F(ω) = ln det(I + S K S/(N K₀)) + P ln κ' − Σ_i [p ln ω_i + (1 − p) ln((1 − p ω_i)/(1 − p))]
+   (S = diag √ω) has ∂F/∂ω_i = (1/N)(q_i − P (1 − ω_i)/(ω_i (1 − p ω_i))), zero exactly at that fixed point
+   (checked on a symbolic 2-point Gram matrix); there dF/dκ' = (1/N) Σ_i w_i/K₀. Its sum term is zero at ω = 1
+   (so F = P ln κ' at K = 0), tends to (P/N) Σ (ω − 1 − ln ω) as p → 0 (step 5), and at P = N (ω = 1) F is
+   ln det(K + κ') and h = (P/(κ'N)) Σ_i f_i ω_i ρ_i is fᵀ(K + κ')⁻¹f exactly.
 """
 
 import sympy as sp
@@ -190,6 +199,56 @@ def noise():
     return {"h_noise": sig**2 / K, "cross_noise": sig**2 * g12 / (1 - g12)}
 
 
+def population():
+    p, h = sp.symbols("p h", positive=True)
+    qb = sp.Symbol("qbar", positive=True)
+    # the cavity leverage: q̄ (1 − p q̄/(1 + q̄)) = h  ⇔  (1 − p) q̄² + (1 − h) q̄ − h = 0, and its two limits
+    lhs = sp.numer(sp.together(qb * (1 - p * qb / (1 + qb)) - h))
+    assert sp.simplify(lhs - ((1 - p) * qb**2 + (1 - h) * qb - h)) == 0
+    root = (-(1 - h) + sp.sqrt((1 - h) ** 2 + 4 * (1 - p) * h)) / (2 * (1 - p))
+    assert sp.simplify((1 - p) * root**2 + (1 - h) * root - h) == 0
+    quad = (1 - p) * qb**2 + (1 - h) * qb - h
+    assert sp.expand(quad.subs(p, 0) - (qb - h) * (qb + 1)) == 0  # p = 0: the positive root is h
+    assert sp.simplify(quad.subs(p, 1).subs(qb, h / (1 - h))) == 0  # p = 1 (linear): the leave-one-out h/(1 − h)
+    # ω = 1/(1 + (1 − p) q̄) = w/(1 − x), w = 1/(1 + q̄), x = p q̄ w; and h as a function of ω
+    om = sp.Symbol("omega", positive=True)
+    w = 1 / (1 + qb)
+    assert sp.simplify(1 / (1 + (1 - p) * qb) - w / (1 - p * qb * w)) == 0
+    q_of_om = (1 / om - 1) / (1 - p)
+    h_of_om = sp.simplify((qb * (1 - p * qb / (1 + qb))).subs(qb, q_of_om))
+    assert sp.simplify(h_of_om - (1 - om) / (om * (1 - p * om))) == 0
+    # the evidence's sum term g(ω): g' = −p h(ω) (stationarity), g(1) = 0, g → p (ω − 1 − ln ω) as p → 0
+    g = -(p * sp.log(om) + (1 - p) * sp.log((1 - p * om) / (1 - p)))
+    assert sp.simplify(sp.diff(g, om) + p * h_of_om) == 0
+    assert sp.simplify(g.subs(om, 1)) == 0
+    assert sp.simplify(sp.limit(g / p, p, 0) - (om - 1 - sp.log(om))) == 0
+    # on a symbolic 2-point Gram matrix: ∂F/∂ω_i = (1/N)(q_i − P h(ω_i)), with q_i = [K (Ω K/N + K₀)⁻¹]_ii
+    a, c, P, kp = sp.symbols("a c P kappa_p", positive=True)
+    b = sp.Symbol("b", real=True)
+    o1, o2 = sp.symbols("o1 o2", positive=True)
+    N = 2
+    Kg = sp.Matrix([[a, b], [b, c]])
+    K0 = kp / P
+    S = sp.diag(sp.sqrt(o1), sp.sqrt(o2))
+    pp = P / N
+    gsum = sum(-(pp * sp.log(o) + (1 - pp) * sp.log((1 - pp * o) / (1 - pp))) for o in (o1, o2))
+    F = sp.log((sp.eye(2) + S * Kg * S / (N * K0)).det()) + gsum + P * sp.log(kp)
+    R = Kg * (sp.diag(o1, o2) * Kg / N + K0 * sp.eye(2)).inv()
+    for i, o in enumerate((o1, o2)):
+        assert sp.simplify(sp.diff(F, o) - (R[i, i] - P * (1 - o) / (o * (1 - pp * o))) / N) == 0
+    # dF/dκ' = (1/(κ'N)) Σ (P − ω_i q_i); at the fixed point ω q = P ω h(ω), which gives (1/N) Σ w_i/K₀
+    assert sp.simplify(sp.diff(F, kp) - sum(P - o * R[i, i] for i, o in enumerate((o1, o2))) / (kp * N)) == 0
+    w_of_om = 1 / (1 + q_of_om)
+    assert sp.simplify((P - om * P * h_of_om) / (kp * N) - (w_of_om / K0) / N) == 0
+    # P = N (p = 1, ω = 1): F = ln det(K + κ'), h = fᵀ(K + κ')⁻¹f
+    assert sp.simplify((sp.eye(2) + Kg / kp).det() * kp**2 - (Kg + kp * sp.eye(2)).det()) == 0
+    f = sp.Matrix(sp.symbols("f1 f2", real=True))
+    rho = (kp / N) * (Kg / N + (kp / N) * sp.eye(2)).inv() * f
+    hN = (1 / kp) * (f.T * rho)[0]
+    assert sp.simplify(hN - (f.T * (Kg + kp * sp.eye(2)).inv() * f)[0]) == 0
+    return {"g": g, "qbar": root}
+
+
 if __name__ == "__main__":
     one_draw()
     logdet()
@@ -197,3 +256,4 @@ if __name__ == "__main__":
     mixture()
     pointwise_evidence()
     noise()
+    population()

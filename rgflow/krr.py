@@ -331,7 +331,8 @@ def domain_note(P, theories, values, pointwise=None) -> str | None:
     """ "outside: ..." when a U = 0 theory of the row is outside its validated domain on real data, else None:
     the pointwise ridge below :data:`POINTWISE_MIN_P` training points; the renormalized ridge where it differs
     from the pointwise one (``pointwise``, or ``values["pointwise"]``) by more than
-    :data:`RENORMALIZED_VS_POINTWISE` (a small ridge on data whose leverages are unequal), P ≥ 20.
+    :data:`RENORMALIZED_VS_POINTWISE` (a small ridge on data whose leverages are unequal, or P a large share
+    of the N points: eigenlearning's draws are i.i.d.), P ≥ 20.
     ``values`` maps each theory to its test error."""
     notes = []
     if "pointwise" in theories and P < POINTWISE_MIN_P:
@@ -341,7 +342,8 @@ def domain_note(P, theories, values, pointwise=None) -> str | None:
         d = values["renormalized"] / pw - 1.0
         if abs(d) > RENORMALIZED_VS_POINTWISE:
             notes.append(
-                f"renormalized ridge: small ridge with unequal leverages (it differs from the pointwise ridge by {d:+.0%})"
+                f"renormalized ridge: it differs from the pointwise ridge by {d:+.0%} (a small ridge with unequal "
+                "leverages, or P a large share of the N points)"
             )
     return "outside: " + "; ".join(notes) if notes else None
 

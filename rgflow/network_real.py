@@ -343,39 +343,48 @@ def _theory_posterior(lam, y2, residual, P, kappa, N, L, par, ridge, n_grid=241,
     return t, np.exp(lw - lw.max())
 
 
-def pointwise_evidence(K, f, P, kappa_p, noise=0.0) -> tuple:
-    """The leverage-aware typical evidence of one draw of P of the N points: (F, h) with
+def pointwise_evidence(K, f, P, kappa_p, noise=0.0, *, replace=False) -> tuple:
+    """The leverage-aware typical evidence of one draw of P of the N points: (F, h) ≈ (E ln det(K_XX + κ'),
+    E Yᵀ(K_XX + κ')⁻¹Y), with the weights ω_i, residual factors w_i and residuals ρ_i of
+    :func:`rgflow.ridge.pointwise_errors` at the ridge κ' (K₀ = κ'/P, S = diag(√ω), p = P/N):
 
-        F = ln det(I + S K S/(N K₀)) + (P/N) Σ_i (w_i − 1 − ln w_i) + P ln κ'  ≈ E ln det(K_XX + κ'),
-        h = (P/(κ' N)) Σ_i f_i w_i ρ_i                                       ≈ E Yᵀ(K_XX + κ')⁻¹Y,
+        F = ln det(I + S K S/(N K₀)) + P ln κ' − Σ_i [p ln ω_i + (1 − p) ln((1 − p ω_i)/(1 − p))],
+        h = (P/(κ' N)) Σ_i f_i ω_i ρ_i  (+ σ² (1/N) Σ_i w_i/K₀ with label noise σ²),
 
-    K₀ = κ'/P, S = diag(√w), w_i and ρ_i the weights and residuals of :func:`rgflow.ridge.pointwise_errors` at
-    the ridge κ'. F is stationary in w exactly at the pointwise fixed point w_i = 1/(1 + q_i/P), so
-    dF/dκ' = (1/N) Σ_i 1/K_i (K_i = K₀/w_i; the equivalent of tr(K_XX + κ')⁻¹); h is the training residual
-    w_i ρ_i against the target, summed over the P training points. With equal leverages both are the renormalized
-    F and h of eigenlearning (derivations/network_real.py, ``pointwise_evidence``)."""
-    from .ridge import _check_P_kappa, check_gram, check_target_values
+    draws without replacement (exact at P = N: ln det(K + κ') and fᵀ(K + κ')⁻¹f). F is stationary in ω exactly
+    at the pointwise fixed point, so dF/dκ' = (1/N) Σ_i w_i/K₀, the equivalent of tr(K_XX + κ')⁻¹; h sums the
+    training residuals w_i r_i^cav against the target over the drawn points. ``replace=True`` (i.i.d. draws)
+    is the limit p → 0 at fixed P/N in the sum, Σ_i → (P/N) Σ_i (ω_i − 1 − ln ω_i), and with equal leverages F and
+    h are then the renormalized F and h of eigenlearning (derivations/network_real.py, ``pointwise_evidence``)."""
+    from .ridge import _check_P_kappa, _population_fraction, check_gram, check_target_values
 
     K = check_gram(K, 6000, limit="max_points")
     f = check_target_values(f, K.shape[0])
     P, kappa_p = _check_P_kappa(P, kappa_p)
-    F, h, _ = _evidence_at((K + K.T) / 2.0, f, P, kappa_p, check_real("noise", noise, low=0.0))
+    p = _population_fraction(P, K.shape[0], replace)
+    F, h, _ = _evidence_at((K + K.T) / 2.0, f, P, kappa_p, check_real("noise", noise, low=0.0), p=p)
     return F, h
 
 
-def _evidence_at(K, f, P, kappa_p, noise=0.0, w0=None):
-    """(F, h, w) of :func:`pointwise_evidence` on a checked symmetric K, Newton started from ``w0``."""
+def _evidence_at(K, f, P, kappa_p, noise=0.0, w0=None, p=0.0):
+    """(F, h, ω) of :func:`pointwise_evidence` on a checked symmetric K, Newton started from ``w0``."""
     from .ridge import _pointwise_fixed_point
 
     N = K.shape[0]
     K0 = kappa_p / P
-    st = _pointwise_fixed_point(K, f, P, kappa_p, w0=w0)
-    w = st.w
-    F = st.logdet - N * math.log(K0) + (P / N) * float(np.sum(w - 1.0 - np.log(w))) + P * math.log(kappa_p)
-    h = P / (kappa_p * N) * float(np.sum(f * w * st.rho))
-    if noise:  # labels f + σξ: E_ξ gains σ² tr(K_XX + κ')⁻¹, whose equivalent is dF/dκ' = (1/N) Σ_i 1/K_i
-        h += noise * float(np.mean(w)) / K0
-    return F, h, w
+    st = _pointwise_fixed_point(K, f, P, kappa_p, p=p, w0=w0)
+    om = st.omega
+    if p == 0.0:
+        g = (P / N) * float(np.sum(om - 1.0 - np.log(om)))
+    elif p < 1.0:
+        g = -float(np.sum(p * np.log(om) + (1.0 - p) * (np.log1p(-p * om) - math.log1p(-p))))
+    else:  # every point drawn: ω ≡ 1
+        g = 0.0
+    F = st.logdet - N * math.log(K0) + g + P * math.log(kappa_p)
+    h = P / (kappa_p * N) * float(np.sum(f * om * st.rho))
+    if noise:  # labels f + σξ: E_ξ gains σ² tr(K_XX + κ')⁻¹, whose equivalent is dF/dκ' = (1/N) Σ_i w_i/K₀
+        h += noise * float(np.mean(st.w)) / K0
+    return F, h, om
 
 
 _CHEB = 9  # Chebyshev nodes of the pointwise evidence's correction in t
@@ -404,7 +413,7 @@ def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f, noise=0.0
         F, h = _evidence_terms(lam, y2, residual, P, kp, Keff)
         pw, w0 = [], None
         for k in kp:  # ascending ridges: Newton starts from the neighbour's weights
-            F_pw, h_pw, w0 = _evidence_at(K, f, P, float(k), noise, w0)
+            F_pw, h_pw, w0 = _evidence_at(K, f, P, float(k), noise, w0, p=P / K.shape[0])
             pw.append((F_pw, h_pw))
         pw = np.array(pw)
         delta = -0.5 * ((pw[:, 0] - F) + nu * np.exp(-nodes) * (pw[:, 1] - h))
@@ -504,10 +513,11 @@ def network_theory(
     # the evidence's h gains σ² tr(K_XX + κ')⁻¹ as ε² does (the residual's term, σ²/K): pass ε² + σ² to the
     # posterior only (pointwise: its h gains σ² (1/N) Σ_i 1/K_i, pointwise_evidence)
     if ridge == "pointwise":
-        from .ridge import check_gram, check_target_values
+        from .ridge import _population_fraction, check_gram, check_target_values
 
         gram = (lambda G: (G + G.T) / 2.0)(check_gram(gram, 6000, limit="max_points"))
         values = check_target_values(values, gram.shape[0])
+        _population_fraction(P, gram.shape[0], False)  # P ≤ N distinct points
         t, w = _pointwise_posterior(lam, y2, residual + noise, P, kappa, N, L, par, gram, values, noise=noise)
     else:
         t, w = _theory_posterior(lam, y2, residual + noise, P, kappa, N, L, par, ridge)
@@ -571,47 +581,44 @@ def _bare_cross(lam, y2, residual, K):
 _BLAS_THREADS_FROM = 500  # points; below, one BLAS thread (rgflow._draws._one_blas_thread)
 
 
-def pointwise_cross_error(K, f, P, kappas, *, noise=0.0) -> np.ndarray:
-    """The cross error E₁₂ of KRR at two ridges on the same draw, with one renormalized ridge per data point:
-    with (w, H, ρ) of :func:`rgflow.ridge.pointwise_errors` at each ridge,
+def pointwise_cross_error(K, f, P, kappas, *, noise=0.0, replace=False) -> np.ndarray:
+    """The cross error E₁₂ of KRR at two ridges on the same draw, with one renormalized ridge per data point
+    (the m × m matrix over ``kappas``): the expected population mean of r¹_i r²_i, r the residuals at the two
+    ridges, from the states of :func:`rgflow.ridge.pointwise_errors` at each ridge. With i.i.d. draws
+    (``replace=True``) and (ω, H, ρ) at each ridge,
 
-        E₁₂ = (1/N) Σ_i ρ¹_i ρ²_i + (1/(PN)) Σ_i w¹_i w²_i t_i ρ¹_i ρ²_i,   t_i = (1/N) Σ_j H¹_ij H²_ij (1 + w¹_j w²_j t_j/P),
+        E₁₂ = (1/N) Σ_i ρ¹_i ρ²_i + (1/(PN)) Σ_i ω¹_i ω²_i t_i (ρ¹_i ρ²_i + σ²),   t_i = (1/N) Σ_j H¹_ij H²_ij (1 + ω¹_j ω²_j t_j/P),
 
-    which is pointwise_errors' test error when the ridges agree and eigenlearning's E₁₂ when the leverages
-    are equal. Returns the m × m matrix over ``kappas``. ``noise`` σ² ≥ 0 (label noise) adds to each point's
-    residual in the fluctuation, ρ¹_i ρ²_i → ρ¹_i ρ²_i + σ², as in ``pointwise_errors(noise=)``."""
+    eigenlearning's E₁₂ when the leverages are equal; without replacement (default; P ≤ N) the cavity moments
+    of pointwise_errors' docstring at two ridges. Either is pointwise_errors' test error when the ridges agree.
+    ``noise`` σ² ≥ 0: label noise on the training labels, the error against the clean target."""
     from ._draws import _one_blas_thread
-    from .ridge import check_gram, check_target_values
+    from .ridge import _population_fraction, check_gram, check_target_values
 
     K = check_gram(K, 6000, limit="max_points")
     K = (K + K.T) / 2.0
     N = K.shape[0]
     f = check_target_values(f, N)
     noise = check_real("noise", noise, low=0.0)
+    P = check_real("P", P, low=0, low_open=True)
+    p = _population_fraction(P, N, replace)
     if N >= _BLAS_THREADS_FROM:  # big enough for BLAS threads to pay
-        return _pointwise_cross(K, f, P, kappas, N, noise)
+        return _pointwise_cross(K, f, P, kappas, N, noise, p)
     with _one_blas_thread():
-        return _pointwise_cross(K, f, P, kappas, N, noise)
+        return _pointwise_cross(K, f, P, kappas, N, noise, p)
 
 
-def _pointwise_cross(K, f, P, kappas, N, noise=0.0):
-    from .ridge import _pointwise_fixed_point
+def _pointwise_cross(K, f, P, kappas, N, noise=0.0, p=0.0):
+    from .ridge import _pointwise_cross_error, _pointwise_fixed_point
 
     kappas = np.atleast_1d(np.asarray(kappas, dtype=float))
     states, w0 = [None] * len(kappas), None
     for j in np.argsort(kappas):  # ascending ridges: Newton starts from the neighbour's weights
-        st = _pointwise_fixed_point(K, f, P, float(kappas[j]), w0=w0)
-        states[j], w0 = (st.w, st.H, st.rho), st.w
+        states[j] = _pointwise_fixed_point(K, f, P, float(kappas[j]), p=p, w0=w0)
+        w0 = states[j].omega
     m = len(states)
     E = np.empty((m, m))
     for a in range(m):
         for b in range(a, m):
-            w1, H1, r1 = states[a]
-            w2, H2, r2 = states[b]
-            HH = H1 * H2
-            ww = w1 * w2
-            t = np.linalg.solve(np.eye(N) - HH * (ww / (P * N))[None, :], HH.sum(axis=1) / N)
-            if not (np.all(np.isfinite(t)) and np.all(t > 0)):
-                raise FloatingPointError("the pointwise cross error's fluctuation system is not positive")
-            E[a, b] = E[b, a] = float(np.mean(r1 * r2) + np.sum(ww * t * (r1 * r2 + noise)) / (P * N))
+            E[a, b] = E[b, a] = _pointwise_cross_error(states[a], states[b], P, N, p, noise)
     return E

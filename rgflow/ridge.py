@@ -382,15 +382,29 @@ _ROUNDING_FLOOR = 1e-9  # Newton stops below it once rounding stops the descent 
 
 
 class _PointwiseState(NamedTuple):
-    """The pointwise fixed point at one ridge (:func:`_pointwise_fixed_point`): weights ``w``, leverages ``q``,
-    H = Φ Q̄ Φᵀ, the residual ``rho`` = K₀ (K W/N + K₀)⁻¹ f, ``logdet`` = ln det(S K S/N + K₀), Newton ``iterations``."""
+    """The pointwise fixed point at one ridge (:func:`_pointwise_fixed_point`): the resolvent's weights ``omega``
+    (Q̄ = (Φᵀ Ω Φ/N + K₀)⁻¹), the training residual factors ``w`` = 1/(1 + q̄) with the cavity leverages ``qbar``
+    (both = ``omega``, q/P when the draws are i.i.d.), q = diag H, H = Φ Q̄ Φᵀ, the residual ``rho`` =
+    K₀ (K Ω/N + K₀)⁻¹ f, ``logdet`` = ln det(S K S/N + K₀), S = diag(√ω), Newton ``iterations``."""
 
+    omega: np.ndarray
     w: np.ndarray
+    qbar: np.ndarray
     q: np.ndarray
     H: np.ndarray
     rho: np.ndarray
     logdet: float
     iterations: int
+
+
+def _cavity_leverage(h, p):
+    """(q̄, dq̄/dh): the leverage of a point against the draws without it, from h = φᵀQ̄φ with Q̄ averaged over
+    draws that hold it with probability p: q̄ (1 − p q̄/(1 + q̄)) = h, i.e. (1 − p) q̄² + (1 − h) q̄ − h = 0
+    (q̄ = h when p = 0; the leave-one-out h/(1 − h) when p = 1)."""
+    d = np.sqrt((1.0 - h) ** 2 + 4.0 * (1.0 - p) * h)
+    with np.errstate(divide="ignore", invalid="ignore"):  # each branch where it does not cancel
+        q = np.where(h <= 1.0, 2.0 * h / ((1.0 - h) + d), ((h - 1.0) + d) / (2.0 * (1.0 - p)))
+    return q, (1.0 + q) / d
 
 
 def _pointwise_h(K, w, K0):
@@ -414,9 +428,11 @@ def _pointwise_h(K, w, K0):
     return H, Minv, logdet
 
 
-def _pointwise_fixed_point(K, f, P, kappa, *, w0=None, tol=1e-12, max_iter=50) -> _PointwiseState:
-    """The fixed point w_i = 1/(1 + q_i/P), q_i = [K (W K/N + K₀)⁻¹]_ii of :func:`pointwise_errors` by Newton's
-    method from ``w0`` (default: eigenlearning's constant weight), on a checked symmetric Gram matrix K."""
+def _pointwise_fixed_point(K, f, P, kappa, *, p=0.0, w0=None, tol=1e-12, max_iter=50) -> _PointwiseState:
+    """The fixed point of :func:`pointwise_errors` on a checked symmetric Gram matrix K, by Newton's method from
+    ``w0`` (default: eigenlearning's constant weight): ω_i = 1/(1 + (1 − p) q̄_i), q̄_i the cavity leverage of
+    h_i = [K (Ω K/N + K₀)⁻¹]_ii/P (:func:`_cavity_leverage`); p = P/N for draws without replacement, 0 for
+    i.i.d. draws (then ω_i = 1/(1 + q_i/P))."""
     N = K.shape[0]
     K0 = kappa / P
     if w0 is None:
@@ -431,11 +447,13 @@ def _pointwise_fixed_point(K, f, P, kappa, *, w0=None, tol=1e-12, max_iter=50) -
                 f"pointwise ridge: S K S/N + κ/P is not numerically positive definite at P = {P}, kappa = {kappa}"
             ) from None
         q = np.diag(state[0]).copy()
-        F = w - 1.0 / (1.0 + q / P)
-        return float(np.max(np.abs(F) / w)), F, q, state
+        qbar, dq = _cavity_leverage(q / P, p)
+        target = 1.0 / (1.0 + (1.0 - p) * qbar) if p < 1.0 else np.ones(N)  # p = 1: every point is drawn
+        F = w - target
+        return float(np.max(np.abs(F) / w)), F, target, dq, (q, qbar, state)
 
-    w = np.asarray(w0, dtype=float)
-    err, F, q, state = residual(w)
+    w = np.asarray(w0, dtype=float) if p < 1.0 else np.ones(N)
+    err, F, target, dq, state = residual(w)
     it = 0
     while err >= tol:
         if it == max_iter:
@@ -444,8 +462,8 @@ def _pointwise_fixed_point(K, f, P, kappa, *, w0=None, tol=1e-12, max_iter=50) -
                 f"(residual {err:.2e}) at P = {P}, kappa = {kappa}"
             )
         it += 1
-        H = state[0]
-        J = np.eye(N) - (w * w / (P * N))[:, None] * (H * H)
+        H = state[2][0]
+        J = np.eye(N) - ((1.0 - p) * target * target * dq / (P * N))[:, None] * (H * H)
         step = np.linalg.solve(J, -F)
         t = 1.0
         while t > 1.0 / 64:  # backtracking on max |F_i|/w_i; positive weights only
@@ -453,52 +471,102 @@ def _pointwise_fixed_point(K, f, P, kappa, *, w0=None, tol=1e-12, max_iter=50) -
             if np.all(trial > 0):
                 new = residual(trial)
                 if new[0] < (1.0 - 1e-4 * t) * err:
-                    w, (err, F, q, state) = trial, new
+                    w, (err, F, target, dq, state) = trial, new
                     break
             t /= 2.0
         else:  # no descent along Newton's direction
             if err < _ROUNDING_FLOOR:  # the residual is at the rounding level of an ill-conditioned S K S/N + K₀
                 break
-            w = 1.0 / (1.0 + q / P)  # one step of the monotone map w ← 1/(1 + q/P)
-            err, F, q, state = residual(w)
-    H, Minv, logdet = state
+            w = target  # one step of the monotone map
+            err, F, target, dq, state = residual(w)
+    q, qbar, (H, Minv, logdet) = state
     s = np.sqrt(w)
     rho = K0 * (Minv @ (s * f)) / s
-    return _PointwiseState(w, q, H, rho, logdet, it)
+    return _PointwiseState(w, 1.0 / (1.0 + qbar), qbar, q, H, rho, logdet, it)
+
+
+def _population_fraction(P, N, replace) -> float:
+    """p = P/N for draws without replacement (P ≤ N), 0 for i.i.d. draws."""
+    if replace:
+        return 0.0
+    if P > N:
+        raise ValueError(f"P must be <= N = {N} (the points of the Gram matrix) without replacement, got P = {P}")
+    return P / N
+
+
+def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
+    """E₁₂ = mean_i of E[r¹_i r²_i] over draws, for KRR at two ridges on the same draw (the states s1, s2 of
+    :func:`_pointwise_fixed_point`; s1 = s2: the test error), labels with noise variance σ² = ``noise``.
+
+    i.i.d. draws (p = 0): E₁₂ = (1/N) Σ_i ρ¹ρ² + (1/(PN)) Σ_i ω¹ω² t_i (ρ¹ρ² + σ²), t_i = (1/N) Σ_j H¹_ij H²_ij
+    (1 + ω¹_j ω²_j t_j/P). Without replacement (p = P/N): point i is left out with probability 1 − p, when its
+    residual has the cavity moments E_i = c_i [ρ¹_i ρ²_i + (1/(PN)) Σ_{j≠i} H¹_ij H²_ij ω¹_j ω²_j ((1 − p) E_j + σ²)],
+    c_i = (ω¹_i/w¹_i)(ω²_i/w²_i), and drawn with probability p, when its residual is w_i (r_i^cav − q̄_i σ ξ_i):
+    E₁₂ = (1/N) Σ_i [(1 − p) E_i + p w¹_i w²_i (E_i + q̄¹_i q̄²_i σ²)] (docs/theory.md §5)."""
+    HH = s1.H * s2.H
+    oo = s1.omega * s2.omega
+    rr = s1.rho * s2.rho
+    if p == 0.0:
+        t = np.linalg.solve(np.eye(N) - HH * (oo / (P * N))[None, :], HH.sum(axis=1) / N)
+        ok = bool(np.all(np.isfinite(t)) and np.all(t > 0))
+        E = float(np.mean(rr) + np.sum(oo * t * (rr + noise)) / (P * N))
+    else:
+        np.fill_diagonal(HH, 0.0)
+        c = (s1.omega / s1.w) * (s2.omega / s2.w)
+        A = np.eye(N) - c[:, None] * HH * ((1.0 - p) * oo / (P * N))[None, :]
+        Ei = np.linalg.solve(A, c * (rr + noise * (HH @ oo) / (P * N)))
+        ww = s1.w * s2.w
+        ok = bool(np.all(np.isfinite(Ei))) and (s1 is not s2 or bool(np.all(Ei > 0)))
+        E = float(np.mean((1.0 - p) * Ei + p * ww * (Ei + s1.qbar * s2.qbar * noise)))
+    if not ok:
+        raise FloatingPointError(
+            f"pointwise ridge: the fluctuation system is not positive at P = {P} (the analogue of 1 − γ ≤ 0)"
+        )
+    return E
 
 
 MAX_POINTS = 6000
 
 
-def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_POINTS, noise=0.0) -> PointwiseErrors:
+def pointwise_errors(
+    K, f, P, kappa, *, replace=False, tol=1e-12, max_iter=50, max_points=MAX_POINTS, noise=0.0
+) -> PointwiseErrors:
     """Expected test error of KRR on P points drawn from a data set of N points, with one renormalized
     ridge per data point (the cavity derivation of eigenlearning without assuming that the leverages
     concentrate; docs/theory.md §5).
 
-    With features φ_i (φ_iᵀφ_j = K_ij, the N × N Gram matrix), K₀ = κ/P and weights w_i, the
-    deterministic equivalent of the training resolvent is Q̄ = (Φᵀ W Φ/N + K₀)⁻¹ with
+    With features φ_i (φ_iᵀφ_j = K_ij, the N × N Gram matrix), K₀ = κ/P and weights ω_i, the
+    deterministic equivalent of the training resolvent is Q̄ = (Φᵀ Ω Φ/N + K₀)⁻¹, H = Φ Q̄ Φᵀ, q_i = H_ii and
 
-        w_i = 1/(1 + q_i/P),   q_i = φ_iᵀ Q̄ φ_i = [K (W K/N + K₀)⁻¹]_ii,
+        ω_i = 1/(1 + (1 − p) q̄_i),   q̄_i (1 − p q̄_i/(1 + q̄_i)) = q_i/P,
 
-    solved by Newton's method (Jacobian ∂q_i/∂w_j = −H_ij²/N, H = Φ Q̄ Φᵀ). The residual of the
-    equivalent predictor at each point is ρ = K₀ (K W/N + K₀)⁻¹ f, and with t solving
-    t_i = (1/N) Σ_j H_ij² (1 + w_j² t_j / P)
+    solved by Newton's method; q̄_i is the leverage of point i against the draws without it and p = P/N the
+    chance that a draw holds it. The mean residual at each point is ρ = K₀ (K Ω/N + K₀)⁻¹ f.
 
-        E_test = (1/N) Σ_i ρ_i²  +  (1/(P N)) Σ_i w_i² t_i (ρ_i² + σ²)      (bias + fluctuation),
+    ``replace=False`` (default; P ≤ N distinct points, as real KRR is measured): a point is left out with
+    probability 1 − p, when its squared residual has the cavity mean E_i =
+    c_i [ρ_i² + (1/(PN)) Σ_{j≠i} H_ij² ω_j² ((1 − p) E_j + σ²)], c_i = (ω_i (1 + q̄_i))², and drawn with
+    probability p, when its residual is shrunk by w_i = 1/(1 + q̄_i):
 
-    σ² the variance of Gaussian noise on the training labels (``noise``, default 0; the test error is
-    against the clean f): the noise adds to each point's residual as ε² does, and with equal leverages its
-    term is σ² γ/(1 − γ), that of :func:`noisy_error`.
+        E_test = (1/N) Σ_i [(1 − p) E_i + p w_i² (E_i + q̄_i² σ²)],
 
-    When the leverages are all equal (q_i ≡ q, e.g. a translation-invariant kernel on a ring, or
-    Gaussian features), w ≡ K₀/K and this is eigenlearning, :func:`ridge_errors`, exactly.
+    exact at P = N (the test error of KRR on all the points). ``replace=True`` (i.i.d. draws, p = 0, ω_i =
+    1/(1 + q_i/P)): with t solving t_i = (1/N) Σ_j H_ij² (1 + ω_j² t_j / P),
+
+        E_test = (1/N) Σ_i ρ_i²  +  (1/(P N)) Σ_i ω_i² t_i (ρ_i² + σ²)      (bias + fluctuation),
+
+    and when the leverages are all equal (q_i ≡ q, e.g. a translation-invariant kernel on a ring, or Gaussian
+    features) ω ≡ K₀/K and this is eigenlearning, :func:`ridge_errors`, exactly; its σ² term is then
+    σ² γ/(1 − γ), that of :func:`noisy_error`. σ² is the variance of Gaussian noise on the training labels
+    (``noise``, default 0; the test error is against the clean f).
 
     Parameters
     ----------
     K : (N, N) array, the Gram matrix of the whole data set (symmetric PSD; N ≤ ``max_points``)
     f : (N,) array, the target on every point
     P, kappa : training samples and ridge (both > 0), as in ``KernelRidge(alpha=kappa)``
-    tol, max_iter : Newton's stopping rule max_i |w_i − 1/(1 + q_i/P)|/w_i < tol, within max_iter steps (or
+    replace : False (default): P ≤ N distinct points; True: P i.i.d. draws (any P > 0)
+    tol, max_iter : Newton's stopping rule max_i |ω_i − 1/(1 + (1 − p) q̄_i)|/ω_i < tol, within max_iter steps (or
         < 1e-9 once rounding stops the descent: at κ/P ≲ 1e-6 · tr K/N with near-duplicate points)
 
     Returns
@@ -521,9 +589,12 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     >>> K = np.exp(np.cos(x[:, None] - x[None, :]))        # translation invariant: equal leverages
     >>> f = np.sin(x) + 0.3 * np.cos(3 * x)
     >>> from rgflow.data import spectrum_from_gram
-    >>> a = pointwise_errors(K, f, P=10, kappa=0.1).test_error
+    >>> a = pointwise_errors(K, f, P=10, kappa=0.1, replace=True).test_error
     >>> b = ridge_errors(*spectrum_from_gram(K, f), P=10, kappa=0.1).test_error
     >>> bool(np.isclose(a, b, rtol=1e-10))
+    True
+    >>> A = K @ np.linalg.inv(K + 0.1 * np.eye(N))        # all N points drawn: KRR's own test error
+    >>> bool(np.isclose(pointwise_errors(K, f, P=N, kappa=0.1).test_error, np.mean((f - A @ f) ** 2)))
     True
     """
     K = check_gram(
@@ -538,20 +609,15 @@ def pointwise_errors(K, f, P, kappa, *, tol=1e-12, max_iter=50, max_points=MAX_P
     tol = check_real("tol", tol, low=0.0, low_open=True)
     noise = check_real("noise", noise, low=0.0)
     max_iter = check_int("max_iter", max_iter)
+    if not isinstance(replace, (bool, np.bool_)):
+        raise ValueError(f"replace must be True or False, got {replace!r}")
     K = (K + K.T) / 2.0
     lam = np.clip(np.linalg.eigvalsh(K / N)[::-1], 0.0, None)
     K_el = renormalized_ridge(lam[lam > 0], P, kappa)
-    st = _pointwise_fixed_point(K, f, P, kappa, w0=np.full(N, kappa / P / K_el), tol=tol, max_iter=max_iter)
-    w, q, H, rho, it = st.w, st.q, st.H, st.rho, st.iterations
-    H2 = H * H
-    A = np.eye(N) - H2 * (w * w / (P * N))[None, :]
-    t_fluct = np.linalg.solve(A, H2.sum(axis=1) / N)
-    if not (np.all(np.isfinite(t_fluct)) and np.all(t_fluct > 0)):
-        raise FloatingPointError(
-            f"pointwise ridge: the fluctuation system is not positive at P = {P}, "
-            f"kappa = {kappa} (the analogue of 1 − γ ≤ 0)"
-        )
-    bias = float(np.mean(rho * rho))
-    fluct = float(np.sum(w * w * t_fluct * (rho * rho + noise)) / (P * N))
+    pop = _population_fraction(P, N, replace)
+    st = _pointwise_fixed_point(K, f, P, kappa, p=pop, w0=np.full(N, kappa / P / K_el), tol=tol, max_iter=max_iter)
+    test = _pointwise_cross_error(st, st, P, N, pop, noise)
+    bias = float(np.mean(st.rho * st.rho))
+    fluct = test - bias
     domain = pointwise_domain(P, kappa, float(np.trace(K)) / N)
-    return PointwiseErrors(bias + fluct, bias, fluct, (kappa / P) / w, q, K_el, it, domain)
+    return PointwiseErrors(test, bias, fluct, (kappa / P) / st.omega, st.q, K_el, st.iterations, domain)

@@ -29,8 +29,9 @@ def ring_gram(N, seed):
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("P,kappa", [(5, 1.0), (20, 0.1), (40, 1e-3), (90, 1e-2)])
 def test_equal_leverages_give_eigenlearning_exactly(seed, P, kappa):
+    """With i.i.d. draws (replace=True), eigenlearning's own setting."""
     K, f = ring_gram(96, seed)
-    pw = pointwise_errors(K, f, P, kappa)
+    pw = pointwise_errors(K, f, P, kappa, replace=True)
     el = ridge_errors(*spectrum_from_gram(K, f), P, kappa)
     assert np.ptp(pw.q) < 1e-9 * pw.q.mean()
     assert pw.K_points == pytest.approx(np.full(96, el.K), rel=1e-9)
@@ -47,11 +48,11 @@ def clustered_gram(N, seed):
 
 @pytest.mark.parametrize("P,kappa", [(10, 0.1), (30, 1e-3), (60, 1.0)])
 def test_newton_solution_and_errors_equal_the_primal_equations_solved_by_plain_iteration(P, kappa):
-    """The same equations in the primal (features Φ = U diag(√(Nλ)), Q̄ = (ΦᵀWΦ/N + κ/P)⁻¹), solved by
-    iterating the monotone map w ← 1/(1 + q/P) from w = 1, against the dual Newton solution."""
+    """The same equations (i.i.d. draws) in the primal (features Φ = U diag(√(Nλ)), Q̄ = (ΦᵀWΦ/N + κ/P)⁻¹),
+    solved by iterating the monotone map w ← 1/(1 + q/P) from w = 1, against the dual Newton solution."""
     N = 120
     K, f = clustered_gram(N, seed=P)
-    pw = pointwise_errors(K, f, P, kappa)
+    pw = pointwise_errors(K, f, P, kappa, replace=True)
     lam, U = np.linalg.eigh(K)
     Phi = U * np.sqrt(np.clip(lam, 0, None))  # Φ Φᵀ = K
     K0 = kappa / P
@@ -153,8 +154,51 @@ def test_pointwise_ridge_converges_at_a_tiny_ridge_with_near_duplicates(seed):
     X[:15] = X[0] + 1e-3 * rng.standard_normal((15, d))  # a cluster of near duplicates
     K = np.exp(-0.5 * ((X[:, None] - X[None]) ** 2).sum(-1) / d)
     f = np.sign(X[:, 0])
-    r = pointwise_errors(K, f, P, kappa)
+    r = pointwise_errors(K, f, P, kappa, replace=True)
     w = (kappa / P) / r.K_points
     q = np.diag(np.linalg.solve((w[:, None] * K / N + (kappa / P) * np.eye(N)).T, K.T).T)
     assert np.max(np.abs(w * (1 + q / P) - 1)) < 1e-8
     assert np.isfinite(r.test_error) and r.test_error > 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_without_replacement_all_points_drawn_is_krr_on_all_points(seed, noise):
+    """P = N without replacement: the one training set is the whole data set, and the theory must give KRR's
+    own test error, mean (f − A f)² + σ² ‖A‖²_F/N with A = K (K + κ)⁻¹ (no approximation is left)."""
+    K, f = clustered_gram(80, seed)
+    N = len(f)
+    for kappa in (1e-3, 0.1, 10.0):
+        A = K @ np.linalg.inv(K + kappa * np.eye(N))
+        exact = np.mean((f - A @ f) ** 2) + noise * np.sum(A * A) / N
+        assert pointwise_errors(K, f, N, kappa, noise=noise).test_error == pytest.approx(exact, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "dataset,target,kappa,frac,noise", [("wine", "smooth", 0.1, 0.7, 0.0), ("diabetes", "class", 0.02, 0.7, 0.1)]
+)
+def test_without_replacement_predicts_real_krr_at_a_large_share_of_the_points(dataset, target, kappa, frac, noise):
+    """P = 0.7 N distinct points (how real KRR is measured): the i.i.d. theory (and eigenlearning) read the
+    test error 15-30% high, the finite-population one must be within 5% (bench/pointwise_population.py)."""
+    pytest.importorskip("sklearn")
+    from rgflow.data import kernel_matrix
+    from rgflow.krr import krr_test_error, real_dataset
+
+    X, f = real_dataset(dataset, target)
+    K = kernel_matrix(X, kernel="rbf")
+    P = int(frac * len(f))
+    krr = krr_test_error(K, f, P, kappa, seed=1, noise=noise)
+    assert krr["stderr"] < 0.02 * krr["mean"]
+    iid = pointwise_errors(K, f, P, kappa, replace=True, noise=noise).test_error
+    pop = pointwise_errors(K, f, P, kappa, noise=noise).test_error
+    assert krr["mean"] / iid < 0.9
+    assert abs(krr["mean"] / pop - 1) <= 0.05
+
+
+def test_without_replacement_refuses_more_points_than_the_data_set():
+    K, f = clustered_gram(30, 0)
+    with pytest.raises(ValueError, match="P must be <= N = 30"):
+        pointwise_errors(K, f, 31, 0.1)
+    assert np.isfinite(pointwise_errors(K, f, 31, 0.1, replace=True).test_error)
+    with pytest.raises(ValueError, match="replace must be True or False"):
+        pointwise_errors(K, f, 10, 0.1, replace="no")
