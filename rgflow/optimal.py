@@ -12,7 +12,7 @@ labels (the test error measured against the clean target):
 
 * ``bare`` (r = P/κ, γ = 0): E(κ) = Σ_k y_k²/(1 + rλ_k)² + ε² (label noise does not enter at γ = 0);
 * ``pointwise``: one renormalized ridge per data point on the Gram matrix
-  (:func:`rgflow.ridge.pointwise_errors`; noise-free labels only).
+  (:func:`rgflow.ridge.pointwise_errors`, its label-noise term included).
 
 The search is over ln κ: a scan of ``n_grid`` points on the bounds, then Brent's bounded method between
 the neighbours of the scan's minimum. When the scan's minimum is its lowest point the predicted error
@@ -93,7 +93,7 @@ def predicted_error(lam, y, P, kappa, theory="renormalized", *, residual=0.0, no
     from .ridge import pointwise_errors, ridge_errors
 
     if theory == "pointwise":
-        return pointwise_errors(gram, f, P, kappa).test_error
+        return pointwise_errors(gram, f, P, kappa, noise=noise).test_error
     res = ridge_errors(lam, y, P, kappa, theory, residual=residual)
     if theory == "bare" or noise == 0:
         return res.test_error
@@ -192,7 +192,7 @@ def optimal_ridge(
         E(κ) as in the module docstring.
     noise : float ≥ 0
         Label-noise variance σ² on the training labels (renormalized: + σ²γ/(1 − γ); bare: no effect;
-        pointwise: must be 0).
+        pointwise: its per-point noise term).
     gram, f : arrays, optional
         The N × N Gram matrix and the target on its N points (``pointwise`` only).
     bounds : (kappa_min, kappa_max), optional
@@ -236,8 +236,6 @@ def optimal_ridge(
 
         if gram is None or f is None:
             raise ValueError("theory 'pointwise' needs gram (the N × N Gram matrix) and f (the target on its points)")
-        if noise:
-            raise ValueError(f"noise must be 0 with theory 'pointwise' (it has no label-noise term), got {noise!r}")
         gram = check_gram(gram, MAX_POINTS, limit="max_points")
         f = check_target_values(f, gram.shape[0])
         lam, y, residual = np.clip(np.linalg.eigvalsh(gram / gram.shape[0]), 0.0, None), None, 0.0
@@ -408,8 +406,6 @@ def schedule_curve(
     if theory == "pointwise":
         if gram is None or f is None:
             raise ValueError("theory 'pointwise' needs gram (the N × N Gram matrix) and f (the target on its points)")
-        if noise:
-            raise ValueError(f"noise must be 0 with theory 'pointwise', got {noise!r}")
         lam = y = None
         residual = 0.0
     else:

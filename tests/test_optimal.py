@@ -254,3 +254,29 @@ def test_domain_at_the_optimum_and_along_a_schedule_and_on_the_cli(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split(",") == ["P", "kappa", "test_error", "ridgeless", "domain"]
     assert [row.split(",")[4] for row in lines[2:]] == list(curve.domain)  # the texts have no commas
+
+
+@pytest.mark.parametrize("noise", [0.05, 0.3])
+def test_pointwise_optimum_with_label_noise_is_krr_s_own_when_every_point_is_drawn(noise):
+    """P = N: the pointwise theory is KRR's test error on all the points, mean (f − A f)² + σ² ‖A‖²_F/N with
+    A = K (K + κ)⁻¹, so its optimal ridge is that closed form's minimizer (found here by scipy on ln κ)."""
+    from scipy.optimize import minimize_scalar
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 2))
+    K = np.exp(-0.5 * ((X[:, None] - X[None]) ** 2).sum(-1))
+    f = np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
+    lam, U = np.linalg.eigh(K)
+    c = U.T @ f
+
+    def closed(t):
+        shrink = lam / (lam + math.exp(t))
+        return (np.sum(((1 - shrink) * c) ** 2) + noise * np.sum(shrink**2)) / len(f)
+
+    best = minimize_scalar(closed, bounds=(-12, 6), method="bounded", options={"xatol": 1e-10})
+    from rgflow.data import spectrum_from_gram
+
+    spectrum = spectrum_from_gram(K, f)
+    opt = optimal_ridge(spectrum, len(f), "pointwise", noise=noise, gram=K, f=f, xtol=1e-8)
+    assert opt.kappa == pytest.approx(math.exp(best.x), rel=1e-3)
+    assert opt.test_error == pytest.approx(best.fun, rel=1e-6)
