@@ -363,7 +363,7 @@ test_error.__test__ = False  # type: ignore[attr-defined]  # not a pytest test w
 
 class PointwiseErrors(NamedTuple):
     """Result of :func:`pointwise_errors`: ``test_error`` = ``bias`` + ``fluctuation``, the per-point
-    effective ridges ``K_points`` (K_i = (κ/P)/w_i), the leverages ``q`` (q_i = φ_iᵀ Q̄ φ_i), the constant
+    effective ridges ``K_points`` (K_i = (κ/P)/ω_i), the leverages ``q`` (q_i = φ_iᵀ Q̄ φ_i), the constant
     ridge ``K`` of eigenlearning on the same spectrum for comparison, the Newton ``iterations``, and the
     ``domain`` against real KRR (:func:`pointwise_domain`: "inside" or "outside: ..."; last, with a default, so
     positional unpacking of the first seven fields keeps working)."""
