@@ -26,7 +26,7 @@ RESULTS = pathlib.Path(__file__).with_name("real_krr_results.txt")
 def misses():
     for line in RESULTS.read_text().splitlines():
         cells = line.split()
-        if line.rstrip().endswith("*") and len(cells) == 11:
+        if not line.startswith("#") and cells[-1:] == ["*"] and len(cells) >= 11:
             yield cells[0], cells[1], cells[2], float(cells[3]), int(cells[4]), float(cells[8])
 
 

@@ -258,11 +258,11 @@ def leverage_spread(eigenvalues, u2, P, kappa) -> float:
 
 #: the validated domain of the U = 0 theories on real data (calibrated on bench/real_krr_results.txt and
 #: bench/real_krr_small_P_results.txt). The pointwise ridge matched KRR within 8% on all 216 points of the first
-#: (KRR/pointwise in [0.936, 1.080]) with P >= 14, but missed by 8-16% below 20 points at a small ridge (wine,
-#: ntk, κ = 0.02, P = 5-10: KRR/pointwise 1.08-1.16; within 2.4% at P = 20, 35). The renormalized ridge missed
-#: by more than 8% on 35 of the 216 points (small ridge, unequal leverages); flagging the points where it
-#: differs from the pointwise ridge by more than 6% catches 33 of them (19 false alarms); on the 164 points
-#: not flagged the worst |KRR/renormalized − 1| is 0.105 (bench/leverage_domain.py: the leverage spread alone
+#: (KRR/pointwise in [0.958, 1.076]) with P >= 14, but missed by 9-15% below 20 points at a small ridge (wine,
+#: ntk, κ = 0.02, P = 5-10: KRR/pointwise 1.09-1.15; within 2.4% at P = 20, 35). The renormalized ridge missed
+#: by more than 8% on 36 of the 216 points (small ridge, unequal leverages); flagging the points where it
+#: differs from the pointwise ridge by more than 6% catches 33 of them (17 false alarms); on the 166 points
+#: not flagged the worst |KRR/renormalized − 1| is 0.099 (bench/leverage_domain.py: the leverage spread alone
 #: does not separate them).
 POINTWISE_MIN_P = 20
 RENORMALIZED_VS_POINTWISE = 0.06
