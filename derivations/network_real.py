@@ -129,13 +129,16 @@ def mixture():
     return {"total": total}
 
 
-def pointwise_evidence():
+def _two_points(weight):
+    """A symbolic 2-point Gram matrix [[a, b], [b, c]], P, κ', N = 2, K₀ = κ'/P, and two positive weights."""
     a, c, P, kp = sp.symbols("a c P kappa_p", positive=True)
     b = sp.Symbol("b", real=True)
-    w1, w2 = sp.symbols("w1 w2", positive=True)
-    N = 2
-    Kg = sp.Matrix([[a, b], [b, c]])
-    K0 = kp / P
+    w1, w2 = sp.symbols(f"{weight}1 {weight}2", positive=True)
+    return sp.Matrix([[a, b], [b, c]]), P, kp, 2, kp / P, (w1, w2)
+
+
+def pointwise_evidence():
+    Kg, P, kp, N, K0, (w1, w2) = _two_points("w")
     W = sp.diag(w1, w2)
     S = sp.diag(sp.sqrt(w1), sp.sqrt(w2))
     ws = (w1, w2)
@@ -223,12 +226,7 @@ def population():
     assert sp.simplify(g.subs(om, 1)) == 0
     assert sp.simplify(sp.limit(g / p, p, 0) - (om - 1 - sp.log(om))) == 0
     # on a symbolic 2-point Gram matrix: ∂F/∂ω_i = (1/N)(q_i − P h(ω_i)), with q_i = [K (Ω K/N + K₀)⁻¹]_ii
-    a, c, P, kp = sp.symbols("a c P kappa_p", positive=True)
-    b = sp.Symbol("b", real=True)
-    o1, o2 = sp.symbols("o1 o2", positive=True)
-    N = 2
-    Kg = sp.Matrix([[a, b], [b, c]])
-    K0 = kp / P
+    Kg, P, kp, N, K0, (o1, o2) = _two_points("o")
     S = sp.diag(sp.sqrt(o1), sp.sqrt(o2))
     pp = P / N
     gsum = sum(-(pp * sp.log(o) + (1 - pp) * sp.log((1 - pp * o) / (1 - pp))) for o in (o1, o2))
