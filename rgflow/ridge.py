@@ -380,7 +380,9 @@ class PointwiseErrors(NamedTuple):
     domain: str = "unchecked"
 
 
-_ROUNDING_FLOOR = 1e-9  # Newton stops below it once rounding stops the descent (κ/P ≲ 1e-6 · tr K/N)
+_ROUNDING_FLOOR = (
+    1e-9  # Newton stops below it (or below 1e-14 × a bound on the condition number) once rounding stops the descent
+)
 
 
 class _PointwiseState(NamedTuple):
@@ -455,6 +457,8 @@ def _pointwise_fixed_point(K, f, P, kappa, *, p=0.0, w0=None, tol=1e-12, max_ite
         return float(np.max(np.abs(F) / w)), F, target, dq, (q, qbar, state)
 
     w = np.asarray(w0, dtype=float) if p < 1.0 else np.ones(N)
+    # rounding floor of the residual: ε·cond(S K S/N + K₀) with cond ≤ (max_i Σ_j |K_ij|/N + K₀)/K₀ (ω ≤ 1)
+    floor = max(_ROUNDING_FLOOR, 1e-14 * (float(np.max(np.abs(K).sum(axis=1))) / N + K0) / K0)
     err, F, target, dq, state = residual(w)
     it = 0
     while err >= tol:
@@ -477,7 +481,7 @@ def _pointwise_fixed_point(K, f, P, kappa, *, p=0.0, w0=None, tol=1e-12, max_ite
                     break
             t /= 2.0
         else:  # no descent along Newton's direction
-            if err < _ROUNDING_FLOOR:  # the residual is at the rounding level of an ill-conditioned S K S/N + K₀
+            if err < floor:  # the residual is at the rounding level of an ill-conditioned S K S/N + K₀
                 break
             w = target  # one step of the monotone map
             err, F, target, dq, state = residual(w)
@@ -568,8 +572,10 @@ def pointwise_errors(
     f : (N,) array, the target on every point
     P, kappa : training samples and ridge (both > 0), as in ``KernelRidge(alpha=kappa)``
     replace : False (default): P ≤ N distinct points; True: P i.i.d. draws (any P > 0)
-    tol, max_iter : Newton's stopping rule max_i |ω_i − 1/(1 + (1 − p) q̄_i)|/ω_i < tol, within max_iter steps (or
-        < 1e-9 once rounding stops the descent: at κ/P ≲ 1e-6 · tr K/N with near-duplicate points)
+    tol, max_iter : Newton's stopping rule max_i |ω_i − 1/(1 + (1 − p) q̄_i)|/ω_i < tol, within max_iter steps (or,
+        once rounding stops the descent, below max(1e-9, 1e-14 · cond), cond = (max_i Σ_j |K_ij|/N + κ/P)/(κ/P) the
+        bound on the condition number of S K S/N + κ/P: at κ/P ≲ 1e-6 · tr K/N with near-duplicate points or a
+        low-rank K)
 
     Returns
     -------

@@ -202,3 +202,23 @@ def test_without_replacement_refuses_more_points_than_the_data_set():
     assert np.isfinite(pointwise_errors(K, f, 31, 0.1, replace=True).test_error)
     with pytest.raises(ValueError, match="replace must be True or False"):
         pointwise_errors(K, f, 10, 0.1, replace="no")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pointwise_ridge_converges_on_a_low_rank_kernel_at_a_tiny_ridge(seed):
+    """A linear kernel X Xᵀ + 0.1 (rank 4 on 90 points) at κ/P ~ 1e-7: S K S/N + κ/P has a condition number near
+    1e9 and Newton's residual stalls near 1e-8 (it used to raise after 50 steps). Without replacement the returned
+    weights satisfy ω_i (1 + (1 − p) q̄_i) = 1 to 1e-6, q_i recomputed by an LU solve and q̄_i as the positive root of
+    (1 − p) q̄² + (1 − h) q̄ − h = 0 (h = q_i/P) by numpy.roots."""
+    rng = np.random.default_rng(seed)
+    N, P, kappa = 90, 45, 5e-6
+    X = 3.0 * rng.standard_normal((N, 3))
+    K = X @ X.T + 0.1
+    f = np.sign(X[:, 0])
+    r = pointwise_errors(K, f, P, kappa)
+    om = (kappa / P) / r.K_points
+    q = np.diag(np.linalg.solve((om[:, None] * K / N + (kappa / P) * np.eye(N)).T, K.T).T)
+    p = P / N
+    qbar = np.array([max(np.roots([1 - p, 1 - h, -h]).real) for h in q / P])
+    assert np.max(np.abs(om * (1 + (1 - p) * qbar) - 1)) < 1e-6
+    assert np.isfinite(r.test_error) and r.test_error > 0
