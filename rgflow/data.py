@@ -255,19 +255,18 @@ def _block_product(kern, X, i0, i1, Q):
 def _row_products(kern, X, Q, rows, client=None, tick=None):
     """(i0, i1, K(X[i0:i1], X) @ Q) for the row blocks ``rows``, in order (``tick()`` after each); with
     ``client`` (a dask.distributed Client) the blocks are its tasks."""
+    tick = tick or (lambda: None)
     if client is None:
         for i0, i1 in rows:
             yield i0, i1, _block_product(kern, X, i0, i1, Q)
-            if tick is not None:
-                tick()
+            tick()
         return
     Xf = client.scatter(X, broadcast=True, hash=False)
     Qf = client.scatter(np.asfortranarray(Q), broadcast=True, hash=False)
     futs = [client.submit(_block_product, kern, Xf, i0, i1, Qf, pure=False) for i0, i1 in rows]
     for (i0, i1), fut in zip(rows, futs):
         yield i0, i1, fut.result()
-        if tick is not None:
-            tick()
+        tick()
     del futs, Qf, Xf
 
 

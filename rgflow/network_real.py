@@ -31,6 +31,7 @@ p(t) and the cross error of one renormalized ridge per data point at two ridges.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -362,17 +363,27 @@ def pointwise_evidence(K, f, P, kappa_p, noise=0.0, *, replace=False) -> tuple:
     f = check_target_values(f, K.shape[0])
     P, kappa_p = _check_P_kappa(P, kappa_p)
     p = _population_fraction(P, K.shape[0], replace)
-    F, h, _ = _evidence_at((K + K.T) / 2.0, f, P, kappa_p, check_real("noise", noise, low=0.0), p=p)
-    return F, h
+    (st,) = _fixed_points((K + K.T) / 2.0, f, P, [kappa_p], p)
+    return _evidence(st, f, P, kappa_p, check_real("noise", noise, low=0.0), p)
 
 
-def _evidence_at(K, f, P, kappa_p, noise=0.0, w0=None, p=0.0):
-    """(F, h, ω) of :func:`pointwise_evidence` on a checked symmetric K, Newton started from ``w0``."""
+def _fixed_points(K, f, P, kappas, p) -> list:
+    """The pointwise fixed points (rgflow.ridge._pointwise_fixed_point) at each ridge of ``kappas``, in their
+    order, on a checked symmetric K; Newton runs along ascending ridges, each started from its neighbour's weights."""
     from .ridge import _pointwise_fixed_point
 
-    N = K.shape[0]
+    kappas = np.atleast_1d(np.asarray(kappas, dtype=float))
+    states, w0 = [None] * len(kappas), None
+    for j in np.argsort(kappas):
+        states[j] = _pointwise_fixed_point(K, f, P, float(kappas[j]), p=p, w0=w0)
+        w0 = states[j].omega
+    return states
+
+
+def _evidence(st, f, P, kappa_p, noise, p) -> tuple:
+    """(F, h) of :func:`pointwise_evidence` from the fixed point ``st`` at the ridge κ'."""
+    N = len(f)
     K0 = kappa_p / P
-    st = _pointwise_fixed_point(K, f, P, kappa_p, p=p, w0=w0)
     om = st.omega
     if p == 0.0:
         g = (P / N) * float(np.sum(om - 1.0 - np.log(om)))
@@ -384,7 +395,7 @@ def _evidence_at(K, f, P, kappa_p, noise=0.0, w0=None, p=0.0):
     h = P / (kappa_p * N) * float(np.sum(f * om * st.rho))
     if noise:  # labels f + σξ: E_ξ gains σ² tr(K_XX + κ')⁻¹, whose equivalent is dF/dκ' = (1/N) Σ_i w_i/K₀
         h += noise * float(np.mean(st.w)) / K0
-    return F, h, om
+    return F, h
 
 
 _CHEB = 9  # Chebyshev nodes of the pointwise evidence's correction in t
@@ -411,11 +422,8 @@ def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f, noise=0.0
         kp = kappa * np.exp(-nodes)
         Keff = _effective_ridges(lam, P, kp, "renormalized")
         F, h = _evidence_terms(lam, y2, residual, P, kp, Keff)
-        pw, w0 = [], None
-        for k in kp:  # ascending ridges: Newton starts from the neighbour's weights
-            F_pw, h_pw, w0 = _evidence_at(K, f, P, float(k), noise, w0, p=P / K.shape[0])
-            pw.append((F_pw, h_pw))
-        pw = np.array(pw)
+        p = P / K.shape[0]
+        pw = np.array([_evidence(st, f, P, k, noise, p) for st, k in zip(_fixed_points(K, f, P, kp, p), kp)])
         delta = -0.5 * ((pw[:, 0] - F) + nu * np.exp(-nodes) * (pw[:, 1] - h))
         coef = np.polynomial.chebyshev.chebfit((nodes - c) / half, delta, _CHEB - 1)
 
@@ -511,7 +519,7 @@ def network_theory(
     residual = check_real("residual", residual, low=0.0)
     noise = check_real("noise", noise, low=0.0)
     # the evidence's h gains σ² tr(K_XX + κ')⁻¹ as ε² does (the residual's term, σ²/K): pass ε² + σ² to the
-    # posterior only (pointwise: its h gains σ² (1/N) Σ_i 1/K_i, pointwise_evidence)
+    # posterior only (pointwise: its h gains σ² (1/N) Σ_i w_i/K₀, pointwise_evidence)
     if ridge == "pointwise":
         from .ridge import _population_fraction, check_gram, check_target_values
 
@@ -602,20 +610,15 @@ def pointwise_cross_error(K, f, P, kappas, *, noise=0.0, replace=False) -> np.nd
     noise = check_real("noise", noise, low=0.0)
     P = check_real("P", P, low=0, low_open=True)
     p = _population_fraction(P, N, replace)
-    if N >= _BLAS_THREADS_FROM:  # big enough for BLAS threads to pay
-        return _pointwise_cross(K, f, P, kappas, N, noise, p)
-    with _one_blas_thread():
+    # BLAS threads pay from a few hundred points; below, one thread (rgflow._draws._one_blas_thread)
+    with contextlib.nullcontext() if N >= _BLAS_THREADS_FROM else _one_blas_thread():
         return _pointwise_cross(K, f, P, kappas, N, noise, p)
 
 
 def _pointwise_cross(K, f, P, kappas, N, noise=0.0, p=0.0):
-    from .ridge import _pointwise_cross_error, _pointwise_fixed_point
+    from .ridge import _pointwise_cross_error
 
-    kappas = np.atleast_1d(np.asarray(kappas, dtype=float))
-    states, w0 = [None] * len(kappas), None
-    for j in np.argsort(kappas):  # ascending ridges: Newton starts from the neighbour's weights
-        states[j] = _pointwise_fixed_point(K, f, P, float(kappas[j]), p=p, w0=w0)
-        w0 = states[j].omega
+    states = _fixed_points(K, f, P, kappas, p)
     m = len(states)
     E = np.empty((m, m))
     for a in range(m):

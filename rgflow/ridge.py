@@ -432,6 +432,12 @@ def _pointwise_h(K, w, K0):
     return H, Minv, logdet
 
 
+def _eigenlearning_ridge(K, P, kappa) -> float:
+    """Eigenlearning's constant effective ridge K(κ) on the spectrum of K/N (the pointwise fixed point's start)."""
+    lam = np.clip(np.linalg.eigvalsh(K / K.shape[0])[::-1], 0.0, None)
+    return renormalized_ridge(lam[lam > 0], P, kappa)
+
+
 def _pointwise_fixed_point(K, f, P, kappa, *, p=0.0, w0=None, tol=1e-12, max_iter=50) -> _PointwiseState:
     """The fixed point of :func:`pointwise_errors` on a checked symmetric Gram matrix K, by Newton's method from
     ``w0`` (default: eigenlearning's constant weight): ω_i = 1/(1 + (1 − p) q̄_i), q̄_i the cavity leverage of
@@ -440,8 +446,7 @@ def _pointwise_fixed_point(K, f, P, kappa, *, p=0.0, w0=None, tol=1e-12, max_ite
     N = K.shape[0]
     K0 = kappa / P
     if w0 is None:
-        lam = np.clip(np.linalg.eigvalsh(K / N)[::-1], 0.0, None)
-        w0 = np.full(N, K0 / renormalized_ridge(lam[lam > 0], P, kappa))
+        w0 = np.full(N, K0 / _eigenlearning_ridge(K, P, kappa))
 
     def residual(w):
         try:
@@ -500,6 +505,18 @@ def _population_fraction(P, N, replace) -> float:
     return P / N
 
 
+def _cavity_moments(s1, s2, P, N, p, noise=0.0) -> np.ndarray:
+    """E_i, point by point: the cross moment of the residuals at two ridges (states s1, s2) when point i is left
+    out of a draw without replacement, E_i = c_i [ρ¹_i ρ²_i + (1/(PN)) Σ_{j≠i} H¹_ij H²_ij ω¹_j ω²_j ((1 − p) E_j + σ²)],
+    c_i = (ω¹_i/w¹_i)(ω²_i/w²_i) (:func:`_pointwise_cross_error`)."""
+    HH = s1.H * s2.H
+    np.fill_diagonal(HH, 0.0)
+    oo = s1.omega * s2.omega
+    c = (s1.omega / s1.w) * (s2.omega / s2.w)
+    A = np.eye(N) - c[:, None] * HH * ((1.0 - p) * oo / (P * N))[None, :]
+    return np.linalg.solve(A, c * (s1.rho * s2.rho + noise * (HH @ oo) / (P * N)))
+
+
 def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
     """E₁₂ = mean_i of E[r¹_i r²_i] over draws, for KRR at two ridges on the same draw (the states s1, s2 of
     :func:`_pointwise_fixed_point`; s1 = s2: the test error), labels with noise variance σ² = ``noise``.
@@ -509,18 +526,15 @@ def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
     residual has the cavity moments E_i = c_i [ρ¹_i ρ²_i + (1/(PN)) Σ_{j≠i} H¹_ij H²_ij ω¹_j ω²_j ((1 − p) E_j + σ²)],
     c_i = (ω¹_i/w¹_i)(ω²_i/w²_i), and drawn with probability p, when its residual is w_i (r_i^cav − q̄_i σ ξ_i):
     E₁₂ = (1/N) Σ_i [(1 − p) E_i + p w¹_i w²_i (E_i + q̄¹_i q̄²_i σ²)] (docs/theory.md §5)."""
-    HH = s1.H * s2.H
-    oo = s1.omega * s2.omega
-    rr = s1.rho * s2.rho
     if p == 0.0:
+        HH = s1.H * s2.H
+        oo = s1.omega * s2.omega
+        rr = s1.rho * s2.rho
         t = np.linalg.solve(np.eye(N) - HH * (oo / (P * N))[None, :], HH.sum(axis=1) / N)
         ok = bool(np.all(np.isfinite(t)) and np.all(t > 0))
         E = float(np.mean(rr) + np.sum(oo * t * (rr + noise)) / (P * N))
     else:
-        np.fill_diagonal(HH, 0.0)
-        c = (s1.omega / s1.w) * (s2.omega / s2.w)
-        A = np.eye(N) - c[:, None] * HH * ((1.0 - p) * oo / (P * N))[None, :]
-        Ei = np.linalg.solve(A, c * (rr + noise * (HH @ oo) / (P * N)))
+        Ei = _cavity_moments(s1, s2, P, N, p, noise)
         ww = s1.w * s2.w
         ok = bool(np.all(np.isfinite(Ei))) and (s1 is not s2 or bool(np.all(Ei > 0)))
         E = float(np.mean((1.0 - p) * Ei + p * ww * (Ei + s1.qbar * s2.qbar * noise)))
@@ -620,8 +634,7 @@ def pointwise_errors(
     if not isinstance(replace, (bool, np.bool_)):
         raise ValueError(f"replace must be True or False, got {replace!r}")
     K = (K + K.T) / 2.0
-    lam = np.clip(np.linalg.eigvalsh(K / N)[::-1], 0.0, None)
-    K_el = renormalized_ridge(lam[lam > 0], P, kappa)
+    K_el = _eigenlearning_ridge(K, P, kappa)
     pop = _population_fraction(P, N, replace)
     st = _pointwise_fixed_point(K, f, P, kappa, p=pop, w0=np.full(N, kappa / P / K_el), tol=tol, max_iter=max_iter)
     test = _pointwise_cross_error(st, st, P, N, pop, noise)
