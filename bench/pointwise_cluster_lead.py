@@ -7,8 +7,9 @@ few points whose close neighbours may or may not be drawn. Here, per point i, th
 nearest neighbours (by kernel value) is summed over exactly (2^(m+1) patterns, each point drawn with probability
 p = P/N), the rest of the data set enters through the pointwise fixed point's weights p ω_k (a rank-(m + 1)
 Woodbury update of B₀ = K diag(p ω) + κ per pattern: r_i = κ [B⁻¹ f]_i), and the fluctuation of the other points
-enters with point i's row of H = P B⁻¹ K for that pattern and their pointwise sources (1 − p) ω_k² E_k/(PN). m = 0 is the pointwise ridge exactly (a check of the
-bookkeeping). Columns: real KRR (draws without replacement, 1% standard error) over each.
+enters with point i's row of H = P B⁻¹ K for that pattern and their pointwise sources (1 − p) ω_k² E_k/(PN).
+m = 0 is the pointwise ridge exactly (a check of the bookkeeping). Columns: real KRR (draws without replacement,
+1% standard error) over each.
 """
 
 import itertools
@@ -17,23 +18,18 @@ import sys
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from network_real import dataset  # noqa: E402
+from pointwise_concentration import CASES, problem  # noqa: E402
 
-from rgflow.data import kernel_matrix  # noqa: E402
 from rgflow.krr import _one_blas_thread, krr_test_error  # noqa: E402
-from rgflow.ridge import _pointwise_fixed_point, pointwise_errors  # noqa: E402
+from rgflow.ridge import _cavity_moments, _pointwise_fixed_point, pointwise_errors  # noqa: E402
 
 
 def cluster_theory(K, f, P, kappa, m):
     N = len(f)
     p = P / N
     st = _pointwise_fixed_point(K, f, P, kappa, p=p)
-    om, w = st.omega, st.w
-    HH = st.H * st.H
-    np.fill_diagonal(HH, 0.0)
-    c = (om / w) ** 2
-    A = np.eye(N) - c[:, None] * HH * ((1 - p) * om * om / (P * N))[None, :]
-    Ecav = np.linalg.solve(A, c * st.rho**2)  # the pointwise cavity second moments
+    om = st.omega
+    Ecav = _cavity_moments(st, st, P, N, p)  # the pointwise cavity second moments
     a0 = p * om
     Binv = np.linalg.inv(K * a0[None, :] + kappa * np.eye(N))  # B₀ = K diag(p ω) + κ; H = P B₀⁻¹ K
     y0 = Binv @ f
@@ -60,20 +56,9 @@ def cluster_theory(K, f, P, kappa, m):
 
 
 if __name__ == "__main__":
-    cases = [
-        ("iris", "class", 23, 0.0192),
-        ("iris", "class", 40, 0.1),
-        ("iris", "smooth", 80, 0.02),
-        ("iris", "class", 40, 1.0),
-        ("iris", "class", 29, 0.3033),
-        ("wine", "class", 40, 0.02),
-        ("wine", "smooth", 124, 0.1),
-        ("breast_cancer", "class", 80, 0.02),
-    ]
-    for name, tgt, P, kappa in cases:
-        X, f = dataset(name, tgt)
-        K = kernel_matrix(X, kernel="rbf")
-        K = (K + K.T) / 2
+    # bench/pointwise_concentration.py's cases, a network miss of bench/network_real.py and a large share of wine
+    for name, tgt, P, kappa in CASES + [("iris", "class", 29, 0.3033), ("wine", "smooth", 124, 0.1)]:
+        K, f = problem(name, tgt)
         with _one_blas_thread():
             mc = krr_test_error(K, f, P, kappa, seed=3, rel_se=0.01, max_draws=8000)["mean"]
             pw = pointwise_errors(K, f, P, kappa).test_error
