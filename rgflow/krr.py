@@ -362,6 +362,7 @@ def compare_real(
     on_step=None,
     network=None,
     noise=0.0,
+    neighbours="auto",
     **krr_options,
 ) -> KRRComparison:
     """Real KRR (:func:`krr_test_error`) against the U = 0 theories on one data set of N points, for every
@@ -394,6 +395,8 @@ def compare_real(
         pointwise its per-point analogue, bare 0; :func:`rgflow.ridge.noisy_error`). With ``network`` the exact
         network trains on the same noisy labels (:func:`rgflow.network_real.network_test_error`) and each network
         theory adds its noise terms (:func:`rgflow.network_real.network_theory`, docs/networks_real.md).
+    neighbours : the pointwise theory's neighbour clusters ("auto" or m ≥ 0; 0 the plain pointwise ridge),
+        :func:`rgflow.ridge.pointwise_errors`
 
     Returns
     -------
@@ -411,6 +414,9 @@ def compare_real(
             "ratios of the errors are undefined"
         )
     Ps, theories = check_comparison(N, P_values, theories)
+    from ._cluster import check_neighbours
+
+    neighbours = check_neighbours(neighbours)
     noise = check_real("noise", noise, low=0.0)
     if noise:
         krr_options = {**krr_options, "noise": noise}
@@ -450,11 +456,20 @@ def compare_real(
                     from .network_real import network_theory
 
                     row[name] = network_theory(
-                        *spectrum, P, kappa, **net, ridge=name, residual=residual, gram=K, values=f, noise=noise
+                        *spectrum,
+                        P,
+                        kappa,
+                        **net,
+                        ridge=name,
+                        residual=residual,
+                        gram=K,
+                        values=f,
+                        noise=noise,
+                        neighbours=neighbours,
                     ).test_error
                     continue
                 row[name] = (
-                    pointwise_errors(K, f, P, kappa, noise=noise).test_error
+                    pointwise_errors(K, f, P, kappa, noise=noise, neighbours=neighbours).test_error
                     if name == "pointwise"
                     else ridge_errors(*spectrum, P, kappa, name, residual=residual, noise=noise).test_error
                 )
@@ -468,8 +483,8 @@ def compare_real(
                     and N <= DOMAIN_CHECK_MAX
                     and P >= POINTWISE_MIN_P
                 ):
-                    try:
-                        pw = pointwise_errors(K, f, P, kappa, noise=noise).test_error
+                    try:  # the plain pointwise ridge, as the rule was calibrated
+                        pw = pointwise_errors(K, f, P, kappa, noise=noise, neighbours=0).test_error
                     except FloatingPointError:  # the check is skipped, the comparison stands
                         pw = None
                 note = domain_note(P, theories, row, pw)

@@ -481,6 +481,7 @@ def network_theory(
     nodes=None,
     at_mode=True,
     noise=0.0,
+    neighbours="auto",
 ) -> NetworkTheory:
     """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
 
@@ -502,6 +503,8 @@ def network_theory(
         typical evidence gains σ² tr(K_XX + κ')⁻¹ ≈ σ²/K, h → h + σ²/K, and the cross error gains
         σ² γ₁₂/(1 − γ₁₂) (``renormalized``; ``pointwise``: (σ²/(PN)) Σ_i w¹_i w²_i t_i; ``bare``: 0),
         :func:`noise_cross_error` (docs/networks_real.md, derivations/network_real.py ``noise``)
+    neighbours : ``pointwise`` only: each point's nearest neighbours drawn exactly in the cross error ("auto",
+        default; 0: the plain pointwise ridge), :func:`rgflow.ridge.pointwise_errors`
 
     Returns
     -------
@@ -537,9 +540,13 @@ def network_theory(
     tn, wn = _gauss_rule(t, w, m)
     kp = kappa * np.exp(-tn)
     if ridge == "pointwise":
-        E = pointwise_cross_error(gram, values, P, kp, noise=noise)
+        E = pointwise_cross_error(gram, values, P, kp, noise=noise, neighbours=neighbours)
         E_mode = (
-            float(pointwise_cross_error(gram, values, P, np.array([kappa * math.exp(-t_mode)]), noise=noise)[0, 0])
+            float(
+                pointwise_cross_error(
+                    gram, values, P, np.array([kappa * math.exp(-t_mode)]), noise=noise, neighbours=neighbours
+                )[0, 0]
+            )
             if at_mode
             else math.nan
         )
@@ -589,7 +596,7 @@ def _bare_cross(lam, y2, residual, K):
 _BLAS_THREADS_FROM = 500  # points; below, one BLAS thread (rgflow._draws._one_blas_thread)
 
 
-def pointwise_cross_error(K, f, P, kappas, *, noise=0.0, replace=False) -> np.ndarray:
+def pointwise_cross_error(K, f, P, kappas, *, noise=0.0, replace=False, neighbours="auto") -> np.ndarray:
     """The cross error E₁₂ of KRR at two ridges on the same draw, with one renormalized ridge per data point
     (the m × m matrix over ``kappas``): the expected population mean of r¹_i r²_i, r the residuals at the two
     ridges, from the states of :func:`rgflow.ridge.pointwise_errors` at each ridge. With i.i.d. draws
@@ -599,7 +606,9 @@ def pointwise_cross_error(K, f, P, kappas, *, noise=0.0, replace=False) -> np.nd
 
     eigenlearning's E₁₂ when the leverages are equal; without replacement (default; P ≤ N) the cavity moments
     of pointwise_errors' docstring at two ridges. Either is pointwise_errors' test error when the ridges agree.
-    ``noise`` σ² ≥ 0: label noise on the training labels, the error against the clean target."""
+    ``noise`` σ² ≥ 0: label noise on the training labels, the error against the clean target. ``neighbours``: each
+    point's nearest neighbours drawn exactly (pointwise_errors; "auto" by default, 0 for the plain ridge)."""
+    from ._cluster import check_neighbours, cross_errors
     from ._draws import _one_blas_thread
     from .ridge import _population_fraction, check_gram, check_target_values
 
@@ -610,18 +619,7 @@ def pointwise_cross_error(K, f, P, kappas, *, noise=0.0, replace=False) -> np.nd
     noise = check_real("noise", noise, low=0.0)
     P = check_real("P", P, low=0, low_open=True)
     p = _population_fraction(P, N, replace)
+    neighbours = check_neighbours(neighbours, bool(replace))
     # BLAS threads pay from a few hundred points; below, one thread (rgflow._draws._one_blas_thread)
     with contextlib.nullcontext() if N >= _BLAS_THREADS_FROM else _one_blas_thread():
-        return _pointwise_cross(K, f, P, kappas, N, noise, p)
-
-
-def _pointwise_cross(K, f, P, kappas, N, noise=0.0, p=0.0):
-    from .ridge import _pointwise_cross_error
-
-    states = _fixed_points(K, f, P, kappas, p)
-    m = len(states)
-    E = np.empty((m, m))
-    for a in range(m):
-        for b in range(a, m):
-            E[a, b] = E[b, a] = _pointwise_cross_error(states[a], states[b], P, N, p, noise)
-    return E
+        return cross_errors(K, _fixed_points(K, f, P, kappas, p), P, p, noise, neighbours)

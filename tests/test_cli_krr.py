@@ -282,3 +282,17 @@ def test_bad_network_flags_are_one_line_and_exit_2(capsys, gram_files, args, mat
     code, out, err = run(capsys, f"krr --gram {d / 'K.npy'} --target {d / 'f.npy'} {args}")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("rgflow: error: ") and match in err, err
+
+
+def test_neighbours_flag_sets_the_pointwise_clusters(capsys, wine):
+    K, f = wine
+    for flag, nb in (("", "auto"), ("--neighbours 0", 0), ("--neighbours 3", 3)):
+        code, out, _ = run(capsys, f"{WINE} --P 40 --kappa 0.02 --theory pointwise --no-krr {flag}")
+        assert code == 0
+        doc = json.loads(out)
+        assert doc["rows"][0]["pointwise"] == pytest.approx(pointwise_errors(K, f, 40, 0.02, neighbours=nb).test_error)
+        assert doc["params"].get("neighbours", "auto") == nb
+    for bad in ("-1", "two", "1.5"):
+        code, out, err = run(capsys, f"{WINE} --P 40 --kappa 0.02 --theory pointwise --no-krr --neighbours={bad}")
+        assert code == 2 and out == ""
+        assert err.startswith("rgflow: error: --neighbours") and err.count("\n") == 1

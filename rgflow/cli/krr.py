@@ -23,6 +23,12 @@ def arguments(p):
         default=",".join(THEORIES),
         help=f"comma-separated theories of {', '.join(THEORIES)} (default all three; pointwise needs N <= 6000)",
     )
+    p.add_argument(
+        "--neighbours",
+        default="auto",
+        help="the pointwise theory's neighbour clusters: auto (default) or m >= 0, each point and its m nearest "
+        "neighbours drawn exactly (0: the plain pointwise ridge; docs/theory.md §5)",
+    )
     p.add_argument("--no-krr", dest="no_krr", action="store_true", help="the theories only, no KRR sampling")
     p.add_argument("--seed", type=integer, default=0, help="seed of the draws of the P training points (default 0)")
     p.add_argument(
@@ -93,6 +99,14 @@ def run(ns):
         network = {"width": N, "depth": L, "parameterization": par}
     elif ns.depth is not None or ns.parameterization is not None:
         raise ValueError("--depth and --parameterization describe a network: give its --width too")
+    import argparse
+
+    try:
+        neighbours = ns.neighbours if ns.neighbours == "auto" else integer(ns.neighbours)
+        if neighbours != "auto" and neighbours < 0:
+            raise argparse.ArgumentTypeError
+    except argparse.ArgumentTypeError:
+        raise ValueError(f"--neighbours must be auto or an integer >= 0, got {ns.neighbours!r}") from None
     src = read_source(ns)
     Ps, theories = check_comparison(src.N, Ps, ns.theory)  # before the Gram matrix is computed
     params = {
@@ -104,13 +118,16 @@ def run(ns):
         "krr": not ns.no_krr,
         **(network or {}),
         **({"noise": noise} if noise else {}),  # no key at the default 0: the outputs stay as before
+        **({"neighbours": neighbours} if neighbours != "auto" else {}),
     }
     options = {}
     if not ns.no_krr:
         params.update(seed=ns.seed, rel_se=rel_se, max_draws=ns.max_draws)
         options = {"rel_se": rel_se, "max_draws": ns.max_draws, "min_draws": min(40, ns.max_draws)}
     K = src.gram()
-    kw = dict(krr=not ns.no_krr, seed=ns.seed, params=params, network=network, noise=noise, **options)
+    kw = dict(
+        krr=not ns.no_krr, seed=ns.seed, params=params, network=network, noise=noise, neighbours=neighbours, **options
+    )
     if ns.no_krr or ns.quiet:
         res = compare_real(K, src.f, Ps, kappas, theories, **kw)
     else:

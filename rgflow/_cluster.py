@@ -1,0 +1,187 @@
+"""Neighbour clusters for the pointwise ridge: each point and its nearest neighbours drawn exactly.
+
+The pointwise ridge (:func:`rgflow.ridge.pointwise_errors`) replaces the draw indicator z_j of every point by its
+mean weight p ω_j. Where the test error hangs on whether a point's few close neighbours are drawn (a small
+ridge on clustered data), that is not enough. Here, for each point i, the cluster C = {i} ∪ {its c − 1 nearest
+neighbours by kernel value} keeps its indicators: the residual of KRR with the drawn set S ⊆ C, the other
+points at their pointwise weights, is a rank-|S| update of the resolvent B_C = K diag(p ω, 0 on C) + κ,
+
+    r_i(S) = ρ'_i − x_S·ρ'_S,   x_S = (I + Wᵀ)_SS⁻¹ W_{iS},   ρ' = κ B_C⁻¹ f,  W = [B_C⁻¹ K]_CC,
+
+and the other points' draws enter through their pointwise fluctuation sources ω¹_j ω²_j ((1 − p) E_j + σ²)/(PN)
+(E_j the cavity moments, :func:`rgflow.ridge._cavity_moments`) against point i's row of P B_S⁻¹ K. Averaging
+over S with probability p^|S| (1 − p)^(c − |S|) gives point i's share of the cross error; the drawn cluster
+points add their label noise σ² Σ_{j∈S} [B_S⁻¹K]_ij². c = 1 is the pointwise ridge exactly; c = N (every point
+in every cluster) is the exact average over Bernoulli(p) draws (tests/test_pointwise_cluster.py). Subsets with
+more than k drawn points (probability at most ``_TAIL``) keep the pointwise value; with ``neighbours="auto"`` c is
+the largest cluster whose subsets number at most min(``_BUDGET``, ``_WORK``/N) (docs/theory.md §5).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+_BUDGET = 4096  # subsets per point for neighbours="auto" ...
+_WORK = 2**22  # ... and at most this many subsets over all points (the cost is ~ N × subsets × c² per pair of ridges)
+_TAIL = 1e-3  # probability of the subsets left to the pointwise value
+
+
+def _binom_sf(k, c, p):
+    """P(Binomial(c, p) > k)."""
+    return float(sum(math.comb(c, j) * p**j * (1.0 - p) ** (c - j) for j in range(k + 1, c + 1)))
+
+
+def _max_drawn(c, p):
+    """The smallest k with P(more than k of c drawn) ≤ _TAIL."""
+    k = 0
+    while k < c and _binom_sf(k, c, p) > _TAIL:
+        k += 1
+    return k
+
+
+def check_neighbours(neighbours, replace=False):
+    """``neighbours``: "auto" or an int ≥ 0 (0: the plain pointwise ridge); i.i.d. draws have no clusters."""
+    from ._checks import check_int
+
+    if isinstance(neighbours, str) and neighbours == "auto":
+        return 0 if replace else "auto"
+    if isinstance(neighbours, (bool, np.bool_)) or not isinstance(neighbours, (int, np.integer)):
+        raise ValueError(f"neighbours must be 'auto' or an integer >= 0, got {neighbours!r}")
+    neighbours = check_int("neighbours", neighbours, low=0)
+    if replace and neighbours:
+        raise ValueError("neighbours must be 0 or 'auto' with replace=True: i.i.d. draws have no clusters")
+    return neighbours
+
+
+def cluster_size(p, N, neighbours="auto") -> tuple:
+    """(c, k): the cluster size (the point and c − 1 neighbours) and the most drawn points summed exactly."""
+    if p <= 0.0 or p >= 1.0 or neighbours == 0:
+        return 1, 1  # i.i.d. draws have no clusters; at p = 1 every point is drawn and the pointwise ridge is exact
+    if neighbours == "auto":
+        budget = min(_BUDGET, _WORK // N)
+        c = 1
+        while c < N:
+            k = _max_drawn(c + 1, p)
+            if sum(math.comb(c + 1, j) for j in range(k + 1)) > budget:
+                break
+            c += 1
+    else:
+        c = min(int(neighbours) + 1, N)
+    return c, _max_drawn(c, p)
+
+
+@functools.lru_cache(maxsize=16)
+def _subset_levels(c, k):
+    """The subsets of range(c) with 1..k elements, level by level: (subsets (n, j), parent row in level j − 1, new
+    element); each subset is its parent (sorted) with one larger element appended."""
+    levels = [(np.zeros((1, 0), dtype=np.intp), None, None)]
+    for _ in range(k):
+        prev = levels[-1][0]
+        last = prev[:, -1] if prev.shape[1] else np.full(len(prev), -1)
+        parent = np.concatenate([np.full(c - 1 - t, r, dtype=np.intp) for r, t in enumerate(last)])
+        new = np.concatenate([np.arange(t + 1, c, dtype=np.intp) for t in last])
+        if len(new) == 0:
+            break
+        levels.append((np.concatenate([prev[parent], new[:, None]], axis=1), parent, new))
+    return levels
+
+
+def cross_errors(K, states, P, p, noise=0.0, neighbours="auto") -> np.ndarray:
+    """The R × R pointwise cross errors at the fixed points ``states``: with clusters (:func:`cluster_cross_error`)
+    unless ``neighbours`` is 0 or the draws are i.i.d. (p = 0), else pair by pair (rgflow.ridge._pointwise_cross_error)."""
+    from .ridge import _pointwise_cross_error
+
+    N = K.shape[0]
+    c, k = cluster_size(p, N, neighbours)
+    if c > 1:
+        E = cluster_cross_error(K, states, P, p, noise, c, k)
+        if np.all(np.isfinite(E)) and np.all(np.diag(E) > 0):
+            return E
+        raise FloatingPointError(f"pointwise ridge with neighbour clusters: the cross error is not positive at P = {P}")
+    R = len(states)
+    E = np.empty((R, R))
+    for a in range(R):
+        for b in range(a, R):
+            E[a, b] = E[b, a] = _pointwise_cross_error(states[a], states[b], P, N, p, noise)
+    return E
+
+
+def cluster_cross_error(K, states, P, p, noise, c, k) -> np.ndarray:
+    """The R × R cross errors E_ab = mean_i E[r^a_i r^b_i] over draws of P of the N points (each drawn with
+    probability p), from the pointwise fixed points ``states`` at R ridges, with clusters of c points and up
+    to k drawn points summed exactly (module docstring)."""
+    from .ridge import _cavity_moments
+
+    N = K.shape[0]
+    R = len(states)
+    pairs = [(a, b) for a in range(R) for b in range(a, R)]
+    u = [st.H / P for st in states]  # B⁻¹K, B = K diag(p ω) + κ
+    src_l, point_l = [], []
+    for a, b in pairs:
+        sa, sb = states[a], states[b]
+        Ec = _cavity_moments(sa, sb, P, N, p, noise)
+        src_l.append((P * P) * sa.omega * sb.omega * ((1.0 - p) * Ec + noise) / (P * N))
+        point_l.append((1.0 - p) * Ec + p * sa.w * sb.w * (Ec + sa.qbar * sb.qbar * noise))
+    src, point = np.array(src_l), np.array(point_l)
+    levels = _subset_levels(c, k)
+    prob = np.concatenate([np.full(len(S), p**j * (1.0 - p) ** (c - j)) for j, (S, _, _) in enumerate(levels)])
+    rest = 1.0 - float(prob.sum())
+    drawn = np.zeros((len(prob), c))  # which cluster points each subset draws
+    n0 = 0
+    for S, _, _ in levels:
+        drawn[np.arange(n0, n0 + len(S))[:, None], S] = 1.0
+        n0 += len(S)
+    order = np.argsort(-K, axis=1, kind="stable")
+    ia, ib = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
+    total = np.zeros(len(pairs))
+    eye = np.eye(c)
+    for i in range(N):
+        C = np.concatenate([[i], order[i][order[i] != i][: c - 1]])
+        rho_l, uC = [], []
+        for a, st in enumerate(states):  # B_C = B − K diag(p ω_C) on C: Woodbury on the c × c block
+            T = u[a][np.ix_(C, C)] * (-p * st.omega[C])[None, :]
+            TM = T @ np.linalg.inv(eye + T)
+            rho_l.append(st.rho[C] - TM @ st.rho[C])
+            uC.append(u[a][C] - TM @ u[a][C])
+        rho = np.array(rho_l)
+        W = np.array([x[:, C] for x in uC])  # W = [B_C⁻¹K]_CC
+        V = W.transpose(0, 2, 1) + eye  # (I + W)ᵀ
+        keep = np.ones(N)
+        keep[C] = 0.0
+        # Ã: per subset S the coefficients ã = e_i − x_S (on S) with r_i(S) = ã·ρ' and P[B_S⁻¹K]_i· = ã·P[B_C⁻¹K]_C·
+        A = np.zeros((R, len(prob), c))
+        A[:, :, 0] = 1.0
+        n0 = 1
+        for j, (S, parent, new) in enumerate(levels[1:], start=1):
+            if j == 1:
+                Minv = 1.0 / V[:, new, new][:, :, None, None]
+            else:  # bordering: the inverse of (I + Wᵀ)_SS from its parent's
+                Sp = levels[j - 1][0][parent]
+                Mp = Minv[:, parent]
+                Mb = np.einsum("rnij,rnj->rni", Mp, V[:, Sp, new[:, None]])
+                brow = V[:, new[:, None], Sp]
+                cM = np.einsum("rnj,rnji->rni", brow, Mp)
+                s_ = V[:, new, new] - np.einsum("rni,rni->rn", brow, Mb)
+                Minv = np.empty((R, len(S), j, j))
+                Minv[:, :, :-1, :-1] = Mp + Mb[..., :, None] * cM[..., None, :] / s_[..., None, None]
+                Minv[:, :, :-1, -1] = -Mb / s_[..., None]
+                Minv[:, :, -1, :-1] = -cM / s_[..., None]
+                Minv[:, :, -1, -1] = 1.0 / s_
+            x = np.einsum("rnij,rnj->rni", Minv, W[:, 0, :][:, S])
+            A[:, np.arange(n0, n0 + len(S))[:, None], S] -= x
+            n0 += len(S)
+        # Σ_S prob ã_a ã_bᵀ per pair: the residuals' and the bath's sums in one c × c matrix
+        Ap = A * prob[None, :, None]
+        M = np.matmul(Ap[ia].transpose(0, 2, 1), A[ib])
+        G = np.stack([(uC[a] * (src[n] * keep)) @ uC[b].T for n, (a, b) in enumerate(pairs)])
+        val = np.einsum("pc,pcd,pd->p", rho[ia], M, rho[ib]) + np.einsum("pcd,pcd->p", G, M)
+        if noise:  # the drawn cluster points' own label noise: σ² Σ_{s∈S} [B_S⁻¹K]_is²
+            Hs = np.matmul(A, W) * drawn[None]
+            val = val + noise * np.einsum("pnc,n,pnc->p", Hs[ia], prob, Hs[ib])
+        total += val + rest * point[:, i]
+    E = np.empty((R, R))
+    E[ia, ib] = E[ib, ia] = total / N
+    return E
