@@ -27,6 +27,7 @@ import numpy as np
 _BUDGET = 4096  # subsets per point for neighbours="auto" ...
 _WORK = 2**22  # ... and at most this many subsets over all points (the cost is ~ N × subsets × c² per pair of ridges)
 _TAIL = 1e-3  # probability of the subsets left to the pointwise value
+_CHUNK = 2**22  # floats per block of points (the points are processed in blocks)
 
 
 def _binom_sf(k, c, p):
@@ -89,32 +90,11 @@ def _subset_levels(c, k):
     return levels
 
 
-def cross_errors(K, states, P, p, noise=0.0, neighbours="auto") -> np.ndarray:
-    """The R × R pointwise cross errors at the fixed points ``states``: with clusters (:func:`cluster_cross_error`)
-    unless ``neighbours`` is 0 or the draws are i.i.d. (p = 0), else pair by pair (rgflow.ridge._pointwise_cross_error)."""
-    from .ridge import _pointwise_cross_error
-
-    N = K.shape[0]
-    c, k = cluster_size(p, N, neighbours)
-    if c > 1:
-        E = cluster_cross_error(K, states, P, p, noise, c, k)
-        if np.all(np.isfinite(E)) and np.all(np.diag(E) > 0):
-            return E
-        raise FloatingPointError(f"pointwise ridge with neighbour clusters: the cross error is not positive at P = {P}")
-    R = len(states)
-    E = np.empty((R, R))
-    for a in range(R):
-        for b in range(a, R):
-            E[a, b] = E[b, a] = _pointwise_cross_error(states[a], states[b], P, N, p, noise)
-    return E
-
-
-def cluster_cross_error(K, states, P, p, noise, c, k) -> np.ndarray:
+def cluster_cross_error(K, states, cavity, P, p, noise, c, k) -> np.ndarray:
     """The R × R cross errors E_ab = mean_i E[r^a_i r^b_i] over draws of P of the N points (each drawn with
-    probability p), from the pointwise fixed points ``states`` at R ridges, with clusters of c points and up
-    to k drawn points summed exactly (module docstring)."""
-    from .ridge import _cavity_moments
-
+    probability p), from the pointwise fixed points ``states`` at R ridges and their cavity moments
+    ``cavity(s_a, s_b)`` (rgflow.ridge._cavity_moments), with clusters of c points and up to k drawn points summed
+    exactly (module docstring)."""
     N = K.shape[0]
     R = len(states)
     pairs = [(a, b) for a in range(R) for b in range(a, R)]
@@ -122,7 +102,7 @@ def cluster_cross_error(K, states, P, p, noise, c, k) -> np.ndarray:
     src_l, point_l = [], []
     for a, b in pairs:
         sa, sb = states[a], states[b]
-        Ec = _cavity_moments(sa, sb, P, N, p, noise)
+        Ec = cavity(sa, sb)
         src_l.append((P * P) * sa.omega * sb.omega * ((1.0 - p) * Ec + noise) / (P * N))
         point_l.append((1.0 - p) * Ec + p * sa.w * sb.w * (Ec + sa.qbar * sb.qbar * noise))
     src, point = np.array(src_l), np.array(point_l)
@@ -135,53 +115,68 @@ def cluster_cross_error(K, states, P, p, noise, c, k) -> np.ndarray:
         drawn[np.arange(n0, n0 + len(S))[:, None], S] = 1.0
         n0 += len(S)
     order = np.argsort(-K, axis=1, kind="stable")
+    clusters = np.empty((N, c), dtype=np.intp)
+    for i in range(N):  # the point itself first, then its c − 1 nearest by kernel value
+        clusters[i] = np.concatenate([[i], order[i][order[i] != i][: c - 1]])
     ia, ib = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
+    U = np.array(u)
+    rho_all = np.array([st.rho for st in states])
+    pw = p * np.array([st.omega for st in states])
     total = np.zeros(len(pairs))
     eye = np.eye(c)
-    for i in range(N):
-        C = np.concatenate([[i], order[i][order[i] != i][: c - 1]])
-        rho_l, uC = [], []
-        for a, st in enumerate(states):  # B_C = B − K diag(p ω_C) on C: Woodbury on the c × c block
-            T = u[a][np.ix_(C, C)] * (-p * st.omega[C])[None, :]
-            TM = T @ np.linalg.inv(eye + T)
-            rho_l.append(st.rho[C] - TM @ st.rho[C])
-            uC.append(u[a][C] - TM @ u[a][C])
-        rho = np.array(rho_l)
-        W = np.array([x[:, C] for x in uC])  # W = [B_C⁻¹K]_CC
-        V = W.transpose(0, 2, 1) + eye  # (I + W)ᵀ
-        keep = np.ones(N)
-        keep[C] = 0.0
-        # Ã: per subset S the coefficients ã = e_i − x_S (on S) with r_i(S) = ã·ρ' and P[B_S⁻¹K]_i· = ã·P[B_C⁻¹K]_C·
-        A = np.zeros((R, len(prob), c))
-        A[:, :, 0] = 1.0
+    n_sub = len(prob)
+    chunk = max(1, min(N, _CHUNK // (R * max(n_sub * c * c // 4, c * N))))
+    for lo in range(0, N, chunk):
+        C = clusters[lo : lo + chunk]  # (B, c)
+        B = len(C)
+        # B_C = B − K diag(p ω_C) on C: Woodbury on the c × c block, every ridge and point at once
+        T = U[:, C[:, :, None], C[:, None, :]] * (-pw[:, C])[:, :, None, :]  # (R, B, c, c)
+        TM = T @ np.linalg.inv(eye + T)
+        rho = rho_all[:, C] - np.einsum("rbij,rbj->rbi", TM, rho_all[:, C])  # (R, B, c)
+        uC = U[:, C] - TM @ U[:, C]  # (R, B, c, N): [B_C⁻¹K]_C·
+        W = np.take_along_axis(uC, np.broadcast_to(C[None, :, None, :], (R, B, c, c)), axis=3)  # [B_C⁻¹K]_CC
+        V = W.transpose(0, 1, 3, 2) + eye  # (I + W)ᵀ
+        # Ã: per subset S the coefficients ã = e_i − x_S (on S): r_i(S) = ã·ρ', P[B_S⁻¹K]_i· = ã·P[B_C⁻¹K]_C·
+        A = np.zeros((R, B, n_sub, c))
+        A[..., 0] = 1.0
         n0 = 1
+        g = W[:, :, 0, :]  # x_S solves (I + W)_SS x = W_iS; W is symmetric: (K D + κ)⁻¹K = K (D K + κ)⁻¹
+        last = len(levels) - 1
         for j, (S, parent, new) in enumerate(levels[1:], start=1):
+            Vnn = V[:, :, new, new]
             if j == 1:
-                Minv = 1.0 / V[:, new, new][:, :, None, None]
-            else:  # bordering: the inverse of (I + Wᵀ)_SS from its parent's
-                Sp = levels[j - 1][0][parent]
-                Mp = Minv[:, parent]
-                Mb = np.einsum("rnij,rnj->rni", Mp, V[:, Sp, new[:, None]])
-                brow = V[:, new[:, None], Sp]
-                cM = np.einsum("rnj,rnji->rni", brow, Mp)
-                s_ = V[:, new, new] - np.einsum("rni,rni->rn", brow, Mb)
-                Minv = np.empty((R, len(S), j, j))
-                Minv[:, :, :-1, :-1] = Mp + Mb[..., :, None] * cM[..., None, :] / s_[..., None, None]
-                Minv[:, :, :-1, -1] = -Mb / s_[..., None]
-                Minv[:, :, -1, :-1] = -cM / s_[..., None]
-                Minv[:, :, -1, -1] = 1.0 / s_
-            x = np.einsum("rnij,rnj->rni", Minv, W[:, 0, :][:, S])
-            A[:, np.arange(n0, n0 + len(S))[:, None], S] -= x
+                s_ = Vnn
+                x = (g[:, :, new] / s_)[..., None]
+                Minv = (1.0 / s_)[..., None, None]
+            else:  # bordering: S = parent + new, from the parent's inverse and solution
+                bcol = V[:, :, levels[j - 1][0][parent], new[:, None]]
+                Mp = Minv[:, :, parent]
+                Mb = np.matmul(Mp, bcol[..., None])[..., 0]
+                s_ = Vnn - np.sum(bcol * Mb, axis=-1)
+                xp = x[:, :, parent]
+                x2 = (g[:, :, new] - np.sum(bcol * xp, axis=-1)) / s_
+                x = np.concatenate([xp - Mb * x2[..., None], x2[..., None]], axis=-1)
+                if j < last:  # the children's bordering needs this level's inverse
+                    Minv = np.empty((R, B, len(S), j, j))
+                    Minv[..., :-1, :-1] = Mp + Mb[..., :, None] * Mb[..., None, :] / s_[..., None, None]
+                    Minv[..., :-1, -1] = Minv[..., -1, :-1] = -Mb / s_[..., None]
+                    Minv[..., -1, -1] = 1.0 / s_
+            A[:, :, np.arange(n0, n0 + len(S))[:, None], S] -= x
             n0 += len(S)
-        # Σ_S prob ã_a ã_bᵀ per pair: the residuals' and the bath's sums in one c × c matrix
-        Ap = A * prob[None, :, None]
-        M = np.matmul(Ap[ia].transpose(0, 2, 1), A[ib])
-        G = np.stack([(uC[a] * (src[n] * keep)) @ uC[b].T for n, (a, b) in enumerate(pairs)])
-        val = np.einsum("pc,pcd,pd->p", rho[ia], M, rho[ib]) + np.einsum("pcd,pcd->p", G, M)
+        # Σ_S prob ã_a ã_bᵀ for every pair of ridges at once (one (Rc) × (Rc) product per point): the residuals'
+        # and the bath's sums are contractions of it
+        Af = A.transpose(1, 0, 3, 2).reshape(B, R * c, n_sub)
+        M = ((Af * prob) @ Af.transpose(0, 2, 1)).reshape(B, R, c, R, c)[:, ia, :, ib, :]  # (npairs, B, c, c)
+        val = np.einsum("pbc,pbcd,pbd->pb", rho[ia], M, rho[ib])
+        keep = np.ones((B, N))
+        np.put_along_axis(keep, C, 0.0, axis=1)
+        for n, (a, b) in enumerate(pairs):  # ⟨G_ab, M_ab⟩, G_ab = uC_a diag(src_ab, 0 on C) uC_bᵀ
+            val[n] += np.einsum("bcn,bcn->b", M[n] @ uC[b], uC[a] * (src[n] * keep)[:, None, :])
         if noise:  # the drawn cluster points' own label noise: σ² Σ_{s∈S} [B_S⁻¹K]_is²
-            Hs = np.matmul(A, W) * drawn[None]
-            val = val + noise * np.einsum("pnc,n,pnc->p", Hs[ia], prob, Hs[ib])
-        total += val + rest * point[:, i]
+            Hs = (A @ W) * (drawn * np.sqrt(prob)[:, None])
+            Hs = Hs.reshape(R, B, -1)
+            val += noise * np.einsum("pbm,pbm->pb", Hs[ia], Hs[ib])
+        total += val.sum(axis=1) + rest * point[:, lo : lo + B].sum(axis=1)
     E = np.empty((R, R))
     E[ia, ib] = E[ib, ia] = total / N
     return E

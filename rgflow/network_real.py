@@ -608,9 +608,9 @@ def pointwise_cross_error(K, f, P, kappas, *, noise=0.0, replace=False, neighbou
     of pointwise_errors' docstring at two ridges. Either is pointwise_errors' test error when the ridges agree.
     ``noise`` σ² ≥ 0: label noise on the training labels, the error against the clean target. ``neighbours``: each
     point's nearest neighbours drawn exactly (pointwise_errors; "auto" by default, 0 for the plain ridge)."""
-    from ._cluster import check_neighbours, cross_errors
+    from ._cluster import check_neighbours
     from ._draws import _one_blas_thread
-    from .ridge import _population_fraction, check_gram, check_target_values
+    from .ridge import _population_fraction, check_gram, check_target_values, cross_errors
 
     K = check_gram(K, 6000, limit="max_points")
     K = (K + K.T) / 2.0

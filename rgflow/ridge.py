@@ -545,6 +545,26 @@ def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
     return E
 
 
+def cross_errors(K, states, P, p, noise=0.0, neighbours="auto") -> np.ndarray:
+    """The R × R pointwise cross errors at the fixed points ``states``: with clusters (rgflow._cluster.cluster_cross_error)
+    unless ``neighbours`` is 0 or the draws are i.i.d. (p = 0), else pair by pair (rgflow.ridge._pointwise_cross_error)."""
+    from ._cluster import cluster_cross_error, cluster_size
+
+    N = K.shape[0]
+    c, k = cluster_size(p, N, neighbours)
+    if c > 1:
+        E = cluster_cross_error(K, states, lambda a, b: _cavity_moments(a, b, P, N, p, noise), P, p, noise, c, k)
+        if np.all(np.isfinite(E)) and np.all(np.diag(E) > 0):
+            return E
+        raise FloatingPointError(f"pointwise ridge with neighbour clusters: the cross error is not positive at P = {P}")
+    R = len(states)
+    E = np.empty((R, R))
+    for a in range(R):
+        for b in range(a, R):
+            E[a, b] = E[b, a] = _pointwise_cross_error(states[a], states[b], P, N, p, noise)
+    return E
+
+
 MAX_POINTS = 6000
 
 
@@ -634,7 +654,7 @@ def pointwise_errors(
     N = K.shape[0]
     f = check_target_values(f, N)
     P, kappa = _check_P_kappa(P, kappa)
-    from ._cluster import check_neighbours, cross_errors
+    from ._cluster import check_neighbours
 
     tol = check_real("tol", tol, low=0.0, low_open=True)
     noise = check_real("noise", noise, low=0.0)

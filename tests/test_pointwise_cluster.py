@@ -12,9 +12,14 @@ import itertools
 import numpy as np
 import pytest
 
-from rgflow._cluster import cluster_cross_error, cluster_size, cross_errors
+from rgflow._cluster import cluster_cross_error, cluster_size
 from rgflow.network_real import _fixed_points, pointwise_cross_error
-from rgflow.ridge import _pointwise_cross_error, pointwise_errors
+from rgflow.ridge import _cavity_moments, _pointwise_cross_error, cross_errors, pointwise_errors
+
+
+def cluster(K, states, P, p, noise, c, k):
+    """rgflow._cluster.cluster_cross_error with the pointwise ridge's cavity moments."""
+    return cluster_cross_error(K, states, lambda a, b: _cavity_moments(a, b, P, len(K), p, noise), P, p, noise, c, k)
 
 
 def clustered(N, seed):
@@ -54,7 +59,7 @@ def test_one_cluster_holding_every_point_is_the_exact_bernoulli_average(seed, P,
     p = P / N
     kappas = [0.05, 0.4]
     states = _fixed_points(K, f, P, kappas, p)
-    E = cluster_cross_error(K, states, P, p, noise, N, N)
+    E = cluster(K, states, P, p, noise, N, N)
     assert E == pytest.approx(bernoulli_average(K, f, p, kappas, noise), rel=1e-9)
 
 
@@ -63,7 +68,7 @@ def test_a_cluster_of_one_point_is_the_plain_pointwise_ridge(noise):
     K, f = clustered(60, 4)
     P, kappas = 12, [0.01, 0.1, 1.0]
     states = _fixed_points(K, f, P, kappas, P / 60)
-    E = cluster_cross_error(K, states, P, P / 60, noise, 1, 1)
+    E = cluster(K, states, P, P / 60, noise, 1, 1)
     plain = np.array([[_pointwise_cross_error(a, b, P, 60, P / 60, noise) for b in states] for a in states])
     assert E == pytest.approx(plain, rel=1e-10)
     assert pointwise_cross_error(K, f, P, kappas, noise=noise, neighbours=0) == pytest.approx(plain, rel=1e-12)
@@ -77,13 +82,13 @@ def test_truncated_subsets_approach_the_full_sum():
     P = 6
     p = P / 50
     states = _fixed_points(K, f, P, [0.02], p)
-    full = cluster_cross_error(K, states, P, p, 0.0, 10, 10)[0, 0]
+    full = cluster(K, states, P, p, 0.0, 10, 10)[0, 0]
     from scipy.stats import binom
 
     c, k = cluster_size(p, 50, 9)
     assert c == 10 and k == min(j for j in range(11) if binom.sf(j, 10, p) <= 1e-3)
     assert k < c
-    assert cluster_cross_error(K, states, P, p, 0.0, c, k)[0, 0] == pytest.approx(full, rel=2e-3)
+    assert cluster(K, states, P, p, 0.0, c, k)[0, 0] == pytest.approx(full, rel=2e-3)
     assert cross_errors(K, states, P, p, 0.0, 9)[0, 0] == pytest.approx(full, rel=2e-3)
 
 
