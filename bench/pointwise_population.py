@@ -4,7 +4,8 @@
 
 Per (data set, target, κ, P): real KRR on P distinct points (rgflow.krr.krr_test_error, relative standard error
 1%, test error over the whole data set) over the pointwise theory with i.i.d. draws (``replace=True``, the
-equations before draws without replacement were derived) and without replacement (the default), rbf kernel;
+equations before draws without replacement were derived) and without replacement (the default, with its
+neighbour clusters: docs/theory.md §5), rbf kernel;
 iris (setosa vs the rest, and a smooth target) joins the four scikit-learn sets of rgflow.krr.real_dataset.
 A last section adds label noise σ² (docs/theory.md §5).
 """
@@ -36,7 +37,10 @@ def row(name, target, K, f, P, kappa, noise=0.0):
 
 
 def main():
-    print("# KRR/iid, KRR/pop: real KRR over the pointwise theory with i.i.d. draws / without replacement")
+    print(
+        "# KRR/iid, KRR/pop: real KRR over the pointwise theory with i.i.d. draws / without replacement "
+        "(the default: neighbour clusters)"
+    )
     print(
         f"# {'set':>12} {'target':>6} {'kappa':>6} {'noise':>5} {'P':>4} {'P/N':>5} {'KRR':>9} {'se%':>4} {'KRR/iid':>7} {'KRR/pop':>7}"
     )

@@ -272,8 +272,9 @@ def pointwise_domain(P, kappa, scale) -> str:
     bench/real_krr_small_P_results.txt) or at a small ridge κ ≤ :data:`SMALL_RIDGE` · ``scale`` (``scale`` =
     tr(K)/N; up to 1.37× on held-out data with duplicate points), else "inside" (within 8% of real KRR at all
     216 points of bench/real_krr_results.txt and 119 of 120 random draws, the miss at P = 7; within 6.2% at P up
-    to 0.7 N, bench/pointwise_population_results.txt). Not caught by the rule: iris at 0.02 ≤ κ ≤ 0.1, where a
-    few points carry most of the error, 10–39% low (the same file)."""
+    to 0.7 N, bench/pointwise_population_results.txt). Not caught by the rule: iris at 0.02 ≤ κ ≤ 0.1 and P = 20,
+    where a few points carry most of the error: 6–12% low with the neighbour clusters (10–39% without; the same
+    file)."""
     notes = []
     if P < _POINTWISE_MIN_P:
         notes.append(f"pointwise ridge below {_POINTWISE_MIN_P} training points")
