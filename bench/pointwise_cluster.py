@@ -16,10 +16,10 @@ import time
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from pointwise_concentration import CASES, problem  # noqa: E402
 
-from rgflow._cluster import cluster_cross_error, cluster_size  # noqa: E402
+from rgflow._cluster import cluster_size  # noqa: E402
 from rgflow.krr import _one_blas_thread, krr_test_error  # noqa: E402
 from rgflow.network_real import _fixed_points  # noqa: E402
-from rgflow.ridge import _cavity_moments, pointwise_errors  # noqa: E402
+from rgflow.ridge import _cluster_errors, pointwise_errors  # noqa: E402
 
 M = (0, 8, 11, 16)
 
@@ -32,8 +32,7 @@ if __name__ == "__main__":
         with _one_blas_thread():
             mc = krr_test_error(K, f, P, kappa, seed=3, rel_se=0.01, max_draws=8000)["mean"]
             (st,) = _fixed_points(K, f, P, [kappa], P / N)
-            cav = lambda a, b: _cavity_moments(a, b, P, N, P / N)  # noqa: E731
-            full = [cluster_cross_error(K, [st], cav, P, P / N, 0.0, m + 1, m + 1)[0, 0] for m in M]
+            full = [_cluster_errors(K, [st], P, P / N, 0.0, m + 1, m + 1)[0, 0] for m in M]
             t0 = time.perf_counter()
             auto = pointwise_errors(K, f, P, kappa).test_error
             dt = time.perf_counter() - t0

@@ -76,17 +76,17 @@ def cluster_size(p, N, neighbours="auto") -> tuple:
 
 @functools.lru_cache(maxsize=16)
 def _subset_levels(c, k):
-    """The subsets of range(c) with 1..k elements, level by level: (subsets (n, j), parent row in level j − 1, new
-    element); each subset is its parent (sorted) with one larger element appended."""
-    levels = [(np.zeros((1, 0), dtype=np.intp), None, None)]
+    """The subsets of range(c) with 0..k elements, level by level: (subsets (n, j), parent row in level j − 1);
+    each subset is its parent (sorted, S[:, :-1]) with one larger element appended (S[:, -1])."""
+    levels = [(np.zeros((1, 0), dtype=np.intp), None)]
     for _ in range(k):
         prev = levels[-1][0]
         last = prev[:, -1] if prev.shape[1] else np.full(len(prev), -1)
         parent = np.concatenate([np.full(c - 1 - t, r, dtype=np.intp) for r, t in enumerate(last)])
-        new = np.concatenate([np.arange(t + 1, c, dtype=np.intp) for t in last])
-        if len(new) == 0:
+        if len(parent) == 0:
             break
-        levels.append((np.concatenate([prev[parent], new[:, None]], axis=1), parent, new))
+        new = np.concatenate([np.arange(t + 1, c, dtype=np.intp) for t in last])
+        levels.append((np.concatenate([prev[parent], new[:, None]], axis=1), parent))
     return levels
 
 
@@ -98,7 +98,6 @@ def cluster_cross_error(K, states, cavity, P, p, noise, c, k) -> np.ndarray:
     N = K.shape[0]
     R = len(states)
     pairs = [(a, b) for a in range(R) for b in range(a, R)]
-    u = [st.H / P for st in states]  # B⁻¹K, B = K diag(p ω) + κ
     src_l, point_l = [], []
     for a, b in pairs:
         sa, sb = states[a], states[b]
@@ -107,19 +106,18 @@ def cluster_cross_error(K, states, cavity, P, p, noise, c, k) -> np.ndarray:
         point_l.append((1.0 - p) * Ec + p * sa.w * sb.w * (Ec + sa.qbar * sb.qbar * noise))
     src, point = np.array(src_l), np.array(point_l)
     levels = _subset_levels(c, k)
-    prob = np.concatenate([np.full(len(S), p**j * (1.0 - p) ** (c - j)) for j, (S, _, _) in enumerate(levels)])
+    prob = np.concatenate([np.full(len(S), p**j * (1.0 - p) ** (c - j)) for j, (S, _) in enumerate(levels)])
     rest = 1.0 - float(prob.sum())
+    start = np.cumsum([0] + [len(S) for S, _ in levels])  # each level's first row among all subsets
     drawn = np.zeros((len(prob), c))  # which cluster points each subset draws
-    n0 = 0
-    for S, _, _ in levels:
+    for (S, _), n0 in zip(levels, start):
         drawn[np.arange(n0, n0 + len(S))[:, None], S] = 1.0
-        n0 += len(S)
     order = np.argsort(-K, axis=1, kind="stable")
     clusters = np.empty((N, c), dtype=np.intp)
     for i in range(N):  # the point itself first, then its c − 1 nearest by kernel value
         clusters[i] = np.concatenate([[i], order[i][order[i] != i][: c - 1]])
     ia, ib = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
-    U = np.array(u)
+    U = np.array([st.H for st in states]) / P  # B⁻¹K, B = K diag(p ω) + κ
     rho_all = np.array([st.rho for st in states])
     pw = p * np.array([st.omega for st in states])
     total = np.zeros(len(pairs))
@@ -139,17 +137,17 @@ def cluster_cross_error(K, states, cavity, P, p, noise, c, k) -> np.ndarray:
         # Ã: per subset S the coefficients ã = e_i − x_S (on S): r_i(S) = ã·ρ', P[B_S⁻¹K]_i· = ã·P[B_C⁻¹K]_C·
         A = np.zeros((R, B, n_sub, c))
         A[..., 0] = 1.0
-        n0 = 1
         g = W[:, :, 0, :]  # x_S solves (I + W)_SS x = W_iS; W is symmetric: (K D + κ)⁻¹K = K (D K + κ)⁻¹
         last = len(levels) - 1
-        for j, (S, parent, new) in enumerate(levels[1:], start=1):
+        for j, (S, parent) in enumerate(levels[1:], start=1):
+            new = S[:, -1]
             Vnn = V[:, :, new, new]
             if j == 1:
                 s_ = Vnn
                 x = (g[:, :, new] / s_)[..., None]
                 Minv = (1.0 / s_)[..., None, None]
             else:  # bordering: S = parent + new, from the parent's inverse and solution
-                bcol = V[:, :, levels[j - 1][0][parent], new[:, None]]
+                bcol = V[:, :, S[:, :-1], new[:, None]]
                 Mp = Minv[:, :, parent]
                 Mb = np.matmul(Mp, bcol[..., None])[..., 0]
                 s_ = Vnn - np.sum(bcol * Mb, axis=-1)
@@ -161,8 +159,7 @@ def cluster_cross_error(K, states, cavity, P, p, noise, c, k) -> np.ndarray:
                     Minv[..., :-1, :-1] = Mp + Mb[..., :, None] * Mb[..., None, :] / s_[..., None, None]
                     Minv[..., :-1, -1] = Minv[..., -1, :-1] = -Mb / s_[..., None]
                     Minv[..., -1, -1] = 1.0 / s_
-            A[:, :, np.arange(n0, n0 + len(S))[:, None], S] -= x
-            n0 += len(S)
+            A[:, :, np.arange(start[j], start[j] + len(S))[:, None], S] -= x
         # Σ_S prob ã_a ã_bᵀ for every pair of ridges at once (one (Rc) × (Rc) product per point): the residuals'
         # and the bath's sums are contractions of it
         Af = A.transpose(1, 0, 3, 2).reshape(B, R * c, n_sub)

@@ -466,6 +466,7 @@ def compare_real(
                         values=f,
                         noise=noise,
                         neighbours=neighbours,
+                        at_mode=False,  # only test_error is reported
                     ).test_error
                     continue
                 row[name] = (

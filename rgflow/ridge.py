@@ -49,6 +49,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_int, check_real
+from ._cluster import check_neighbours, cluster_cross_error, cluster_size
 from .spectrum import check_spectrum  # noqa: F401  (re-exported: the one validation of spectrum arrays)
 
 __all__ = [
@@ -546,15 +547,19 @@ def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
     return E
 
 
-def cross_errors(K, states, P, p, noise=0.0, neighbours="auto") -> np.ndarray:
-    """The R × R pointwise cross errors at the fixed points ``states``: with clusters (rgflow._cluster.cluster_cross_error)
-    unless ``neighbours`` is 0 or the draws are i.i.d. (p = 0), else pair by pair (rgflow.ridge._pointwise_cross_error)."""
-    from ._cluster import cluster_cross_error, cluster_size
+def _cluster_errors(K, states, P, p, noise, c, k) -> np.ndarray:
+    """rgflow._cluster.cluster_cross_error (clusters of c points, up to k drawn) with this ridge's cavity moments."""
+    N = K.shape[0]
+    return cluster_cross_error(K, states, lambda a, b: _cavity_moments(a, b, P, N, p, noise), P, p, noise, c, k)
 
+
+def cross_errors(K, states, P, p, noise=0.0, neighbours="auto") -> np.ndarray:
+    """The R × R pointwise cross errors at the fixed points ``states``: with clusters (:func:`_cluster_errors`)
+    unless ``neighbours`` is 0 or the draws are i.i.d. (p = 0), else pair by pair (:func:`_pointwise_cross_error`)."""
     N = K.shape[0]
     c, k = cluster_size(p, N, neighbours)
     if c > 1:
-        E = cluster_cross_error(K, states, lambda a, b: _cavity_moments(a, b, P, N, p, noise), P, p, noise, c, k)
+        E = _cluster_errors(K, states, P, p, noise, c, k)
         if np.all(np.isfinite(E)) and np.all(np.diag(E) > 0):
             return E
         raise FloatingPointError(f"pointwise ridge with neighbour clusters: the cross error is not positive at P = {P}")
@@ -655,8 +660,6 @@ def pointwise_errors(
     N = K.shape[0]
     f = check_target_values(f, N)
     P, kappa = _check_P_kappa(P, kappa)
-    from ._cluster import check_neighbours
-
     tol = check_real("tol", tol, low=0.0, low_open=True)
     noise = check_real("noise", noise, low=0.0)
     max_iter = check_int("max_iter", max_iter)

@@ -12,14 +12,10 @@ import itertools
 import numpy as np
 import pytest
 
-from rgflow._cluster import cluster_cross_error, cluster_size
+from rgflow._cluster import cluster_size
 from rgflow.network_real import _fixed_points, pointwise_cross_error
-from rgflow.ridge import _cavity_moments, _pointwise_cross_error, cross_errors, pointwise_errors
-
-
-def cluster(K, states, P, p, noise, c, k):
-    """rgflow._cluster.cluster_cross_error with the pointwise ridge's cavity moments."""
-    return cluster_cross_error(K, states, lambda a, b: _cavity_moments(a, b, P, len(K), p, noise), P, p, noise, c, k)
+from rgflow.ridge import _cluster_errors as cluster
+from rgflow.ridge import _pointwise_cross_error, cross_errors, pointwise_errors
 
 
 def clustered(N, seed):
