@@ -13,7 +13,8 @@ and KernelRidge. The factor F = network/KRR is split into its two ingredients by
 - ``spread``: (mean error − test error)/test error of the theory: what the spread of Q removes.
 
 For ``pointwise`` also its own F_Q (its posterior of t is the leverage-aware one, rgflow.network_real.pointwise_evidence)
-and the mean of its posterior of t (``tbar_pw``).
+and the mean of its posterior of t (``tbar_pw``); its columns are the typical posterior's (``quenched=False``), and
+``F_pwq`` is the default pointwise factor, each draw its own posterior (bench/network_real_draws.py).
 
 Also: the posterior of t, exact (mean over draws of E[t|Y]; sd = within-draw ⊕ between-draw) and theory.
 """
@@ -100,7 +101,7 @@ def main(draws=100):
     print(
         f"# {'set':>13} {'tgt':>6} {'N':>4} {'L':>1} {'par':>3} {'kappa':>6} {'P':>3} {'F_ex':>6} {'se%':>4} "
         f"{'tbar_ex':>7} {'sd_ex':>5} {'tbar_th':>7} {'sd_th':>5} | {'F_ren':>6} {'F_Q':>6} {'F_E':>6} {'spr':>5} "
-        f"{'u0':>6} | {'F_pw':>6} {'F_Q':>6} {'tbar_pw':>7} {'F_E':>6} {'spr':>5} {'u0':>6}"
+        f"{'u0':>6} | {'F_pw':>6} {'F_Q':>6} {'tbar_pw':>7} {'F_E':>6} {'spr':>5} {'u0':>6} | {'F_pwq':>6}"
     )
     cache = {}
     for i, (name, tgt, N, L, par, kappa, P) in enumerate(POINTS):
@@ -113,7 +114,9 @@ def main(draws=100):
         lam, y2 = np.asarray(s.eigenvalues, float), np.asarray(s.target, float) ** 2
         with _one_blas_thread():
             ren = network_theory(*s, P, kappa, N, L, par, residual=res)
-            pw = network_theory(*s, P, kappa, N, L, par, ridge="pointwise", gram=K, values=f, at_mode=False)
+            kw = dict(ridge="pointwise", gram=K, values=f, at_mode=False)
+            pw = network_theory(*s, P, kappa, N, L, par, quenched=False, **kw)  # one typical posterior
+            pwq = network_theory(*s, P, kappa, N, L, par, **kw)  # each draw its own (network_real_draws.py)
             rules = {"th": (ren.t_nodes, ren.t_weights), "pw": (pw.t_nodes, pw.t_weights)}
             net, krr, mix, tm, ts = per_draw(K, f, P, kappa, N, L, par, draws, i, rules)
             F = net.mean() / krr.mean()
@@ -141,7 +144,8 @@ def main(draws=100):
             f"  {name:>13} {tgt:>6} {N:4d} {L:1d} {par[:3]:>3} {kappa:6.4f} {P:3d} {F:6.3f} {100 * seF / F:4.1f} "
             f"{tbar:7.3f} {sd_ex:5.3f} {tth:7.3f} {sd_th:5.3f} | {e(ren.test_error / u0r)} {e(FQ)} {e(FEr)} "
             f"{100 * ren.spread / ren.test_error:4.1f}% {100 * (u0r / krr_u0 - 1):+5.1f}% | {e(pw.test_error / u0p)} {e(mix['pw'] / krr.mean())} "
-            f"{float(pw.t_weights @ pw.t_nodes):7.3f} {e(FEp)} {100 * pw.spread / pw.test_error:4.1f}% {100 * (u0p / krr_u0 - 1):+5.1f}%",
+            f"{float(pw.t_weights @ pw.t_nodes):7.3f} {e(FEp)} {100 * pw.spread / pw.test_error:4.1f}% {100 * (u0p / krr_u0 - 1):+5.1f}% | "
+            f"{e(pwq.test_error / u0p)}",
             flush=True,
         )
 

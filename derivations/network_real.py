@@ -55,6 +55,15 @@ population; eigenlearning's effective ridge K(κ') at ridge κ': K = κ'/P + (K/
    (checked on a symbolic 2-point Gram matrix); there dF/dκ' = (1/N) Σ_i w_i/K₀. Its sum term is zero at ω = 1
    (so F = P ln κ' at K = 0), tends to (P/N) Σ (ω − 1 − ln ω) as p → 0 (step 5), and at P = N (ω = 1) F is
    ln det(K + κ') and h = (P/(κ'N)) Σ_i f_i ω_i ρ_i is fᵀ(K + κ')⁻¹f exactly.
+8. ``draws``: each draw its own posterior of t (rgflow.network_real._draw_average). Adding a point x_i to a draw S
+   is a rank-one update of K_SS + κ': with its residual r_i = y_i − f̂_S(x_i) and posterior variance
+   v_i = K_ii − k_iᵀ(K_SS + κ')⁻¹k_i, ln det grows by ln(κ' + v_i), Yᵀ(K_SS + κ')⁻¹Y by r_i²/(κ' + v_i) and the
+   predictor by C_S(x, x_i) r_i/(κ' + v_i), C_S(x, x') = K(x, x') − k_xᵀ(K_SS + κ')⁻¹k_x' (checked on a symbolic
+   2-point draw and a third point). So a draw's residual product at two ridges moves by
+   −r¹_x C²_xi r²_i c²_i − r²_x C¹_xi r¹_i c¹_i + C¹_xi C²_xi r¹_i r²_i c¹_i c²_i, c = 1/(κ' + v). The pointwise
+   equivalents: v_i/κ' = q̄_i (so 1/(κ' + v_i) = w_i/κ'), C ≈ κ'H/P, E[r_i²] the cavity moment E_i, E[r_i] the
+   cavity mean ρ_i ω_i/w_i. The draw indicators s_i of P of N points (without replacement) have
+   Cov(s_i, s_j) = p(1 − p)(δ_ij − (1 − δ_ij)/(N − 1)) (checked by enumerating the draws of 2 of 5 points).
 """
 
 import sympy as sp
@@ -247,6 +256,42 @@ def population():
     return {"g": g, "qbar": root}
 
 
+def draws():
+    kp = sp.Symbol("kappa_p", positive=True)
+    # a symbolic draw of 2 points and a third point x_i (index 2), and a test point x (index 3)
+    sym = lambda a, b: sp.Symbol(f"k{min(a, b)}{max(a, b)}")  # noqa: E731
+    Kfull = sp.Matrix(4, 4, lambda a, b: sym(a, b))
+    y = sp.Matrix(sp.symbols("y0:3"))
+    S, Si = [0, 1], [0, 1, 2]
+
+    def sub(rows, cols):
+        return Kfull.extract(rows, cols)
+
+    A = sub(S, S) + kp * sp.eye(2)
+    Ai = sub(Si, Si) + kp * sp.eye(3)
+    kvec = sub(S, [2])
+    v = Kfull[2, 2] - (kvec.T * A.inv() * kvec)[0]
+    r = y[2] - (kvec.T * A.inv() * y[:2, :])[0]
+    assert sp.simplify(Ai.det() - A.det() * (kp + v)) == 0  # ln det grows by ln(κ' + v_i)
+    h, hi = (y[:2, :].T * A.inv() * y[:2, :])[0], (y.T * Ai.inv() * y)[0]
+    assert sp.simplify(hi - h - r**2 / (kp + v)) == 0  # Yᵀ(K + κ')⁻¹Y grows by r_i²/(κ' + v_i)
+    fx = (sub([3], S) * A.inv() * y[:2, :])[0]
+    fxi = (sub([3], Si) * Ai.inv() * y)[0]
+    C = Kfull[3, 2] - (sub([3], S) * A.inv() * kvec)[0]
+    assert sp.simplify(fxi - fx - C * r / (kp + v)) == 0  # the predictor moves by C_S(x, x_i) r_i/(κ' + v_i)
+    # Cov(s_i, s_j) of the indicators of 2 of 5 points drawn without replacement, by enumeration
+    import itertools
+
+    Np, Pp = 5, 2
+    sets = list(itertools.combinations(range(Np), Pp))
+    p = sp.Rational(Pp, Np)
+    E = lambda g: sp.Rational(sum(g(st) for st in sets), len(sets))  # noqa: E731
+    var = E(lambda st: int(0 in st)) - p**2
+    cov = E(lambda st: int(0 in st and 1 in st)) - p**2
+    assert var == p * (1 - p) and cov == -p * (1 - p) / (Np - 1)
+    return {"dlogdet": sp.log(kp + v), "dh": r**2 / (kp + v)}
+
+
 if __name__ == "__main__":
     one_draw()
     logdet()
@@ -255,3 +300,4 @@ if __name__ == "__main__":
     pointwise_evidence()
     noise()
     population()
+    draws()

@@ -26,7 +26,9 @@ ridges on the same draw,
 = E_t[E(t, t)] − ½ E_{t,t'}[E(t,t) + E(t',t') − 2E(t,t')]: the mean of the errors at the ridges κ/z,
 less what the spread of z averages out. ``pointwise`` takes the leverage-aware typical evidence
 (:func:`pointwise_evidence`: F and h from the per-point weights w_i of :func:`rgflow.ridge.pointwise_errors`) for
-p(t) and the cross error of one renormalized ridge per data point at two ridges.
+p(t) and the cross error of one renormalized ridge per data point at two ridges, and gives each draw its own
+posterior (``quenched``, :func:`_draw_average`): to first order in which points a draw holds, its ln det and
+Yᵀ(K_XX + κ')⁻¹Y shift its posterior of t, and the shift is correlated with its cross error.
 """
 
 from __future__ import annotations
@@ -435,6 +437,106 @@ def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f, noise=0.0
     raise ConvergenceError("the pointwise posterior of the network's scale moved out of its interpolation range")
 
 
+_HERMITE = 9  # Gauss–Hermite nodes per fluctuation component of the draws (_draw_average)
+_COMPONENTS = 2  # leading components of the draws' log-weight fluctuation kept
+
+
+def _lagrange(nodes, x) -> np.ndarray:
+    """The Lagrange basis of ``nodes`` at the points x, held constant beyond the outer nodes (the interpolated
+    a_i(t) and E₁₂ are bounded in t; a polynomial would blow up in the posterior's far tails): (len(x), len(nodes))."""
+    x = np.clip(x, nodes[0], nodes[-1])
+    d = nodes[:, None] - nodes[None, :]
+    np.fill_diagonal(d, 1.0)
+    diff = x[:, None, None] - nodes[None, None, :]  # (x, ·, k)
+    num = np.where(np.eye(len(nodes), dtype=bool)[None], 1.0, diff)
+    return np.prod(num / d[None], axis=2)
+
+
+def _draw_response(states, cavity, kappa, nu, noise) -> np.ndarray:
+    """a_i at the states' ridges κ' = κe^{−t} (N × m, centred over i): what drawing point i adds to one draw's log
+    weight of t, −½[Δ ln det + ν e^{−t} ΔYᵀ(K_XX + κ')⁻¹Y] = −½[−ln w_i + (ν/κ)(E_i + σ²) w_i], from the rank-one
+    update of K_XX + κ' by a point with cavity residual r_i and variance v_i (1/(κ' + v_i) = w_i/κ', E[r_i²] = E_i,
+    the cavity moments), less its mean over i (every draw holds P points)."""
+    a = np.array(
+        [0.5 * np.log(st.w) - 0.5 * (nu / kappa) * (cavity[j, j] + noise) * st.w for j, st in enumerate(states)]
+    )
+    return (a - a.mean(axis=1, keepdims=True)).T
+
+
+def _draw_components(a, p):
+    """The leading components of A(t) = Σ_i ξ_i a_i(t), ξ_i = s_i − p the draw indicators (Cov(s_i, s_j) = c₀(δ_ij −
+    1/N), c₀ = p(1 − p) N/(N − 1)): (V, σ, loadings) with A = V diag(σ) Z, Z standard normal, Z_k = Σ_i ξ_i L_ik."""
+    N = a.shape[0]
+    c0 = p * (1.0 - p) * N / (N - 1.0)
+    ev, V = np.linalg.eigh(c0 * (a.T @ a))
+    ev, V = ev[::-1], V[:, ::-1]
+    k = int(np.count_nonzero(ev[:_COMPONENTS] > max(1e-3 * ev[0], 1e-12)))
+    sig = np.sqrt(ev[:k])
+    return V[:, :k], sig, c0 * (a @ V[:, :k]) / sig  # c₀ ã V/σ: Cov(ξ·b, Z_k) = b · loadings_k
+
+
+def _draw_mixture(t, w, tn, a, p):
+    """Per Gauss–Hermite point z of the draws' fluctuation: (weight, z, the draw's posterior on the grid t) with
+    p_z(t) ∝ p(t) e^{A_z(t)}, A_z = Σ_k z_k σ_k V_k interpolated from the nodes tn."""
+    import itertools
+
+    V, sig, load = _draw_components(a, p)
+    Lt = _lagrange(tn, t)
+    xs, ws = np.polynomial.hermite_e.hermegauss(_HERMITE)
+    ws = ws / ws.sum()
+    lw0 = np.log(np.maximum(w, 1e-300))
+    out = []
+    for combo in itertools.product(range(_HERMITE), repeat=len(sig)):
+        z = xs[list(combo)]
+        lw = lw0 + Lt @ (V @ (sig * z))
+        wd = np.exp(lw - lw.max())
+        out.append((float(np.prod(ws[list(combo)])), z, wd / wd.sum()))
+    return out, load
+
+
+def _draw_average(t, w, tn, states, cavity, E, kappa, P, nu, noise, p):
+    """The quenched average over draws of the network's test error and of its mean error, with each draw's own
+    posterior of t (docs/networks_real.md, "Each draw its own posterior of t"): to first order in the draw indicators
+    ξ_i a draw's log weight moves by A(t) = Σ_i ξ_i a_i(t) (:func:`_draw_response`) and its cross error by
+    B₁₂ = Σ_i ξ_i b_i(t₁, t₂), with b_i the mean change of E₁₂ when point i joins the draw,
+
+        b_i = −(w²_i ρ̃²_i/(PN)) (H² ρ¹)_i − (w¹_i ρ̃¹_i/(PN)) (H¹ ρ²)_i + w¹_i w²_i (E¹²_i + σ²) Σ_x H¹_xi H²_xi/(P²N),
+
+    ρ̃_i = (ω_i/w_i) ρ_i its cavity mean residual (the update K(·, x_i) r_i/(κ' + v_i) of KRR's predictor, with the
+    posterior covariance κ'H/P). A, B are Gaussian over draws; A is kept on its leading components Z
+    (:func:`_draw_components`) and E[B | Z] = Σ_k Z_k β_k, so
+
+        E_test = E_Z ∫∫ p_Z(t) p_Z(t') [E₁₂ + Σ_k Z_k β_k](t, t'),   p_Z ∝ p e^{A_Z},
+
+    E₁₂ interpolated (Lagrange) from the nodes tn. Returns (test error, mean error, mixture of the p_Z on t,
+    between-draw sd of the posterior mean of t)."""
+    N, m = len(states[0].w), len(tn)
+    a = _draw_response(states, cavity, kappa, nu, noise)
+    draws, load = _draw_mixture(t, w, tn, a, p)
+    rt = [st.omega / st.w * st.rho for st in states]
+    Hr = [[states[x].H @ states[y].rho for y in range(m)] for x in range(m)]  # H^x ρ^y
+    beta = np.empty((load.shape[1], m, m))
+    for x in range(m):
+        for y in range(x, m):
+            sx, sy = states[x], states[y]
+            b = -(sy.w * rt[y] * Hr[y][x] + sx.w * rt[x] * Hr[x][y]) / (P * N)
+            b += sx.w * sy.w * (cavity[x, y] + noise) * np.einsum("ij,ij->j", sx.H, sy.H) / (P * P * N)
+            beta[:, x, y] = beta[:, y, x] = (b - b.mean()) @ load
+    Lt = _lagrange(tn, t)
+    diag = np.einsum("ja,ab,jb->j", Lt, E, Lt)  # E(t, t) on the grid
+    diag_b = np.einsum("ja,kab,jb->kj", Lt, beta, Lt)
+    test = mean = m1 = m2 = 0.0
+    mix = np.zeros_like(t)
+    for wz, z, wd in draws:
+        u = wd @ Lt
+        test += wz * float(u @ (E + np.tensordot(z, beta, 1)) @ u)
+        mean += wz * float(wd @ (diag + z @ diag_b))
+        tm = float(wd @ t)
+        m1, m2 = m1 + wz * tm, m2 + wz * tm * tm
+        mix += wz * wd
+    return test, mean, mix, math.sqrt(max(m2 - m1 * m1, 0.0))
+
+
 def cross_error(lam, y2, residual, P, K1, K2):
     """E₁₂ = [Σ_k (1 − L_k¹)(1 − L_k²) y_k² + ε²]/(1 − Σ_k L_k¹L_k²/P) for every pair of effective ridges
     (arrays K1, K2 of the same length m; returns m × m): the expected population mean of (f̂₁ − f)(f̂₂ − f)
@@ -453,7 +555,8 @@ class NetworkTheory(NamedTuple):
     """Result of :func:`network_theory`: ``test_error`` (the double average over z of the cross error),
     ``mean_error`` (E_t of the U = 0 error at the ridge κ/z), ``spread`` = mean_error − test_error (what the
     averaging over z removes), ``at_mode`` (the U = 0 error at the ridge κ/z*, z* the typical posterior's
-    mode), ``z_mean``, ``t_sd`` (spread of t = ln z), the Gauss rule (``t_nodes``, ``t_weights``)."""
+    mode), ``z_mean``, ``t_sd`` (spread of t = ln z), the Gauss rule (``t_nodes``, ``t_weights``); with
+    ``quenched``, over draws and their posteriors, and ``t_draw_sd`` the between-draw sd of the posterior mean of t."""
 
     test_error: float
     mean_error: float
@@ -463,6 +566,7 @@ class NetworkTheory(NamedTuple):
     t_sd: float
     t_nodes: np.ndarray
     t_weights: np.ndarray
+    t_draw_sd: float = 0.0
 
 
 def network_theory(
@@ -482,6 +586,7 @@ def network_theory(
     at_mode=True,
     noise=0.0,
     neighbours="auto",
+    quenched=True,
 ) -> NetworkTheory:
     """Test error of the finite-width network on P random points, from the spectrum (or the Gram matrix).
 
@@ -505,6 +610,8 @@ def network_theory(
         :func:`noise_cross_error` (docs/networks_real.md, derivations/network_real.py ``noise``)
     neighbours : ``pointwise`` only: each point's nearest neighbours drawn exactly in the cross error ("auto",
         default; 0: the plain pointwise ridge), :func:`rgflow.ridge.pointwise_errors`
+    quenched : ``pointwise`` only: each draw its own posterior of t, to first order in the draw indicators
+        (:func:`_draw_average`; False: every draw the typical posterior)
 
     Returns
     -------
@@ -529,18 +636,27 @@ def network_theory(
         gram = (lambda G: (G + G.T) / 2.0)(check_gram(gram, 6000, limit="max_points"))
         values = check_target_values(values, gram.shape[0])
         _population_fraction(P, gram.shape[0], False)  # P ≤ N distinct points
+        from ._cluster import check_neighbours
+
+        neighbours = check_neighbours(neighbours, False)
         t, w = _pointwise_posterior(lam, y2, residual + noise, P, kappa, N, L, par, gram, values, noise=noise)
     else:
         t, w = _theory_posterior(lam, y2, residual + noise, P, kappa, N, L, par, ridge)
     w = w / w.sum()
-    z_mean = float(w @ np.exp(t))
-    t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))
     t_mode = float(t[np.argmax(w)])
     m = nodes or (_GAUSS_POINTWISE if ridge == "pointwise" else _GAUSS)
     tn, wn = _gauss_rule(t, w, m)
     kp = kappa * np.exp(-tn)
+    draw_sd = 0.0
+    if ridge == "pointwise" and quenched and P < gram.shape[0]:
+        test, mean_err, w, draw_sd, tn, wn = _quenched(t, w, tn, gram, values, P, kappa, N, par, noise, neighbours)
+        kp = kappa * np.exp(-tn)
+    z_mean = float(w @ np.exp(t))
+    t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))
     if ridge == "pointwise":
-        E = pointwise_cross_error(gram, values, P, kp, noise=noise, neighbours=neighbours)
+        if not (quenched and P < gram.shape[0]):
+            E = pointwise_cross_error(gram, values, P, kp, noise=noise, neighbours=neighbours)
+            test, mean_err = float(wn @ E @ wn), float(wn @ np.diag(E))
         E_mode = (
             float(
                 pointwise_cross_error(
@@ -568,11 +684,36 @@ def network_theory(
         if noise and ridge == "renormalized":
             E = E + noise * noise_cross_error(lam, P, Keff, Keff)
             E_mode += noise * float(noise_cross_error(lam, P, Km, Km)[0, 0])
-    test = float(wn @ E @ wn)
-    mean_err = float(wn @ np.diag(E))
+        test, mean_err = float(wn @ E @ wn), float(wn @ np.diag(E))
     if not (np.isfinite(test) and test >= 0):
         raise FloatingPointError(f"the network theory's test error is not finite (P = {P}, kappa = {kappa})")
-    return NetworkTheory(test, mean_err, mean_err - test, E_mode, z_mean, t_sd, tn, wn)
+    return NetworkTheory(test, mean_err, mean_err - test, E_mode, z_mean, t_sd, tn, wn, draw_sd)
+
+
+def _quenched(t, w, tn, K, f, P, kappa, N, par, noise, neighbours):
+    """The pointwise network theory averaged over draws (:func:`_draw_average`): the draws' posteriors located
+    from the fixed points at the typical rule's nodes ``tn``, the cross errors computed at the nodes of the Gauss
+    rule of their mixture. Returns (test error, mean error, the mixture on t, between-draw sd, nodes, weights)."""
+    from ._draws import _one_blas_thread
+    from .ridge import _cavity_moments, cross_errors
+
+    n, m = K.shape[0], len(tn)
+    p, nu = P / n, _nu(N, par)
+    with contextlib.nullcontext() if n >= _BLAS_THREADS_FROM else _one_blas_thread():
+        states = _fixed_points(K, f, P, kappa * np.exp(-tn), p)
+        cav = np.empty((m, m, n))
+        for j, st in enumerate(states):
+            cav[j, j] = _cavity_moments(st, st, P, n, p, noise)
+        draws, _ = _draw_mixture(t, w, tn, _draw_response(states, cav, kappa, nu, noise), p)
+        mix = sum(wz * wd for wz, _, wd in draws)
+        tq, wq = _gauss_rule(t, mix, m)
+        states = _fixed_points(K, f, P, kappa * np.exp(-tq), p)
+        for x in range(m):
+            for y in range(x, m):
+                cav[x, y] = cav[y, x] = _cavity_moments(states[x], states[y], P, n, p, noise)
+        E = cross_errors(K, states, P, p, noise, neighbours, cav)
+        test, mean, mix, draw_sd = _draw_average(t, w, tq, states, cav, E, kappa, P, nu, noise, p)
+    return test, mean, mix / mix.sum(), draw_sd, tq, wq
 
 
 def noise_cross_error(lam, P, K1, K2) -> np.ndarray:

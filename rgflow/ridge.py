@@ -519,7 +519,7 @@ def _cavity_moments(s1, s2, P, N, p, noise=0.0) -> np.ndarray:
     return np.linalg.solve(A, c * (s1.rho * s2.rho + noise * (HH @ oo) / (P * N)))
 
 
-def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
+def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0, cavity=None) -> float:
     """E₁₂ = mean_i of E[r¹_i r²_i] over draws, for KRR at two ridges on the same draw (the states s1, s2 of
     :func:`_pointwise_fixed_point`; s1 = s2: the test error), labels with noise variance σ² = ``noise``.
 
@@ -527,7 +527,8 @@ def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
     (1 + ω¹_j ω²_j t_j/P). Without replacement (p = P/N): point i is left out with probability 1 − p, when its
     residual has the cavity moments E_i = c_i [ρ¹_i ρ²_i + (1/(PN)) Σ_{j≠i} H¹_ij H²_ij ω¹_j ω²_j ((1 − p) E_j + σ²)],
     c_i = (ω¹_i/w¹_i)(ω²_i/w²_i), and drawn with probability p, when its residual is w_i (r_i^cav − q̄_i σ ξ_i):
-    E₁₂ = (1/N) Σ_i [(1 − p) E_i + p w¹_i w²_i (E_i + q̄¹_i q̄²_i σ²)] (docs/theory.md §5)."""
+    E₁₂ = (1/N) Σ_i [(1 − p) E_i + p w¹_i w²_i (E_i + q̄¹_i q̄²_i σ²)] (docs/theory.md §5). ``cavity``: E_i when
+    already computed."""
     if p == 0.0:
         HH = s1.H * s2.H
         oo = s1.omega * s2.omega
@@ -536,7 +537,7 @@ def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
         ok = bool(np.all(np.isfinite(t)) and np.all(t > 0))
         E = float(np.mean(rr) + np.sum(oo * t * (rr + noise)) / (P * N))
     else:
-        Ei = _cavity_moments(s1, s2, P, N, p, noise)
+        Ei = _cavity_moments(s1, s2, P, N, p, noise) if cavity is None else cavity
         ww = s1.w * s2.w
         ok = bool(np.all(np.isfinite(Ei))) and (s1 is not s2 or bool(np.all(Ei > 0)))
         E = float(np.mean((1.0 - p) * Ei + p * ww * (Ei + s1.qbar * s2.qbar * noise)))
@@ -547,19 +548,24 @@ def _pointwise_cross_error(s1, s2, P, N, p, noise=0.0) -> float:
     return E
 
 
-def _cluster_errors(K, states, P, p, noise, c, k) -> np.ndarray:
-    """rgflow._cluster.cluster_cross_error (clusters of c points, up to k drawn) with this ridge's cavity moments."""
+def _cluster_errors(K, states, P, p, noise, c, k, cavity=None) -> np.ndarray:
+    """rgflow._cluster.cluster_cross_error (clusters of c points, up to k drawn) with this ridge's cavity moments
+    (``cavity``: a table of them by pair of state indices, when already computed)."""
     N = K.shape[0]
-    return cluster_cross_error(K, states, lambda a, b: _cavity_moments(a, b, P, N, p, noise), P, p, noise, c, k)
+    if cavity is None:
+        return cluster_cross_error(K, states, lambda a, b: _cavity_moments(a, b, P, N, p, noise), P, p, noise, c, k)
+    index = {id(st): j for j, st in enumerate(states)}
+    return cluster_cross_error(K, states, lambda a, b: cavity[index[id(a)], index[id(b)]], P, p, noise, c, k)
 
 
-def cross_errors(K, states, P, p, noise=0.0, neighbours="auto") -> np.ndarray:
+def cross_errors(K, states, P, p, noise=0.0, neighbours="auto", cavity=None) -> np.ndarray:
     """The R × R pointwise cross errors at the fixed points ``states``: with clusters (:func:`_cluster_errors`)
-    unless ``neighbours`` is 0 or the draws are i.i.d. (p = 0), else pair by pair (:func:`_pointwise_cross_error`)."""
+    unless ``neighbours`` is 0 or the draws are i.i.d. (p = 0), else pair by pair (:func:`_pointwise_cross_error`).
+    ``cavity``: the cavity moments E_i of every pair (R × R × N, without replacement), when already computed."""
     N = K.shape[0]
     c, k = cluster_size(p, N, neighbours)
     if c > 1:
-        E = _cluster_errors(K, states, P, p, noise, c, k)
+        E = _cluster_errors(K, states, P, p, noise, c, k, cavity)
         if np.all(np.isfinite(E)) and np.all(np.diag(E) > 0):
             return E
         raise FloatingPointError(f"pointwise ridge with neighbour clusters: the cross error is not positive at P = {P}")
@@ -567,7 +573,8 @@ def cross_errors(K, states, P, p, noise=0.0, neighbours="auto") -> np.ndarray:
     E = np.empty((R, R))
     for a in range(R):
         for b in range(a, R):
-            E[a, b] = E[b, a] = _pointwise_cross_error(states[a], states[b], P, N, p, noise)
+            Ei = None if cavity is None else cavity[a, b]
+            E[a, b] = E[b, a] = _pointwise_cross_error(states[a], states[b], P, N, p, noise, Ei)
     return E
 
 
