@@ -265,6 +265,20 @@ def test_pointwise_evidence_without_replacement_matches_draws_of_a_large_share(d
     assert abs(_evidence_slope(K, f, P, kp, replace=True) / tr_mc - 1) > 0.15
 
 
+def paired_draws(K, f, P, kappa, N, L, par, draws, seed):
+    """Per draw of P of the points (without replacement): the exact network's and KRR's test error over all the
+    points, and the network's posterior mean of t (arrays)."""
+    rng = np.random.default_rng([seed, P])
+    out = []
+    for _ in range(draws):
+        idx = rng.choice(len(f), P, replace=False)
+        Kx = K[np.ix_(idx, idx)]
+        fh, info = network_predictor(K[:, idx], Kx, f[idx], kappa, N, L, par)
+        krr = K[:, idx] @ np.linalg.solve(Kx + kappa * np.eye(P), f[idx])
+        out.append((np.mean((fh - f) ** 2), np.mean((krr - f) ** 2), info["t_mean"]))
+    return tuple(np.array(c) for c in zip(*out))
+
+
 def test_pointwise_theory_follows_the_exact_network_outside_the_u0_domain_on_iris():
     """Outside the old domain (κ = 0.01, P = 0.3 N_pop, mean-field, width 200): the exact network's posterior
     mean of t = ln z, averaged over 100 draws (0.74 ± 0.01), against the pointwise theory's (leverage-aware
@@ -275,15 +289,7 @@ def test_pointwise_theory_follows_the_exact_network_outside_the_u0_domain_on_iri
 
     K, f = iris_class()
     N, L, par, P, kappa = 200, 1, "mean-field", 45, 0.01
-    rng = np.random.default_rng([0, P])
-    net, krr, tm = [], [], []
-    for _ in range(100):
-        idx = rng.choice(len(f), P, replace=False)
-        Kx = K[np.ix_(idx, idx)]
-        fh, info = network_predictor(K[:, idx], Kx, f[idx], kappa, N, L, par)
-        net.append(np.mean((fh - f) ** 2))
-        krr.append(np.mean((K[:, idx] @ np.linalg.solve(Kx + kappa * np.eye(P), f[idx]) - f) ** 2))
-        tm.append(info["t_mean"])
+    net, krr, tm = paired_draws(K, f, P, kappa, N, L, par, 100, seed=0)
     s = spectrum_from_gram(K, f)
     th = network_theory(*s, P, kappa, N, L, par, ridge="pointwise", gram=K, values=f, at_mode=False)
     ren = network_theory(*s, P, kappa, N, L, par)
@@ -411,16 +417,7 @@ def test_each_draws_own_posterior_of_t_moves_the_finite_width_factor_as_the_exac
 
     K, f = iris_class()
     N, L, par, P, kappa = 300, 1, "mean-field", 10, 1.0
-    rng = np.random.default_rng([1, P])
-    net, krr, tm = [], [], []
-    for _ in range(2000):
-        idx = rng.choice(len(f), P, replace=False)
-        Kx = K[np.ix_(idx, idx)]
-        fh, info = network_predictor(K[:, idx], Kx, f[idx], kappa, N, L, par)
-        net.append(np.mean((fh - f) ** 2))
-        krr.append(np.mean((K[:, idx] @ np.linalg.solve(Kx + kappa * np.eye(P), f[idx]) - f) ** 2))
-        tm.append(info["t_mean"])
-    net, krr = np.array(net), np.array(krr)
+    net, krr, tm = paired_draws(K, f, P, kappa, N, L, par, 2000, seed=1)
     factor = net.mean() / krr.mean()
     d = net / net.mean() - krr / krr.mean()
     assert factor * d.std(ddof=1) / math.sqrt(len(d)) < 0.005
