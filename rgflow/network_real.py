@@ -410,7 +410,7 @@ def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f, noise=0.0
     nu = _nu(N, par)
     t, w = _theory_posterior(lam, y2, residual, P, kappa, N, L, par, "renormalized")
     correction = None
-    for _ in range(4):
+    for it in range(8):
         keep = t[w > 1e-12 * w.max()]
         a, b = float(keep[0]), float(keep[-1])
         if correction is not None and a >= correction.lo and b <= correction.hi:
@@ -418,6 +418,9 @@ def _pointwise_posterior(lam, y2, residual, P, kappa, N, L, par, K, f, noise=0.0
         c, half = 0.5 * (a + b), max(0.75 * (b - a), 0.25)
         if correction is not None:  # cover the previous range too: the posterior moved
             a2, b2 = min(a, correction.lo), max(b, correction.hi)
+            if it >= 4:  # it keeps leaving the range (its edge follows the clamped interpolant): reach past it
+                m = max(b - a, 0.25)
+                a2, b2 = min(a - m, correction.lo), max(b + m, correction.hi)
             c, half = 0.5 * (a2 + b2), max(0.5 * (b2 - a2) * 1.1, half)
         lo, hi = c - half, c + half
         nodes = c + half * np.cos(np.pi * (np.arange(_CHEB) + 0.5) / _CHEB)
