@@ -32,7 +32,9 @@ from rgflow.ridge import pointwise_errors  # noqa: E402
 
 POINTS = [
     ("iris", "class", 273, 3, "mean-field", 1.6835, 14),  # the domain miss of bench/network_real.py (seed 77)
-    ("iris", "class", 300, 1, "mean-field", 1.0, 10),  # tests/test_network_real.py
+    ("iris", "class", 300, 1, "mean-field", 1.0, 10),  # tests/test_network_real.py, and the next
+    ("iris", "class", 1, 1, "standard", 0.3, 30),
+    ("iris", "class", 2, 2, "mean-field", 1.0, 20),
     ("iris", "class", 109, 2, "mean-field", 0.3033, 29),
     ("iris", "class", 2, 3, "mean-field", 0.0192, 23),
     ("iris", "class", 11, 1, "standard", 0.0264, 14),

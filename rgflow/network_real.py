@@ -444,15 +444,15 @@ _HERMITE = 9  # Gauss–Hermite nodes per fluctuation component of the draws (_d
 _COMPONENTS = 2  # leading components of the draws' log-weight fluctuation kept
 
 
-def _lagrange(nodes, x) -> np.ndarray:
-    """The Lagrange basis of ``nodes`` at the points x, held constant beyond the outer nodes (the interpolated
-    a_i(t) and E₁₂ are bounded in t; a polynomial would blow up in the posterior's far tails): (len(x), len(nodes))."""
-    x = np.clip(x, nodes[0], nodes[-1])
-    d = nodes[:, None] - nodes[None, :]
-    np.fill_diagonal(d, 1.0)
-    diff = x[:, None, None] - nodes[None, None, :]  # (x, ·, k)
-    num = np.where(np.eye(len(nodes), dtype=bool)[None], 1.0, diff)
-    return np.prod(num / d[None], axis=2)
+def _cardinal(nodes, x) -> np.ndarray:
+    """The cardinal cubic splines (not-a-knot) of ``nodes`` at the points x, held constant beyond the outer nodes:
+    (len(x), len(nodes)), so that g(x) ≈ basis @ g(nodes). The interpolated a_i(t), E₁₂ and β are bounded in t, and
+    the nodes of a wide posterior are unevenly spread (a polynomial through them swings between the outer ones)."""
+    from scipy.interpolate import CubicSpline
+
+    if len(nodes) == 1:
+        return np.ones((len(x), 1))
+    return CubicSpline(nodes, np.eye(len(nodes)), axis=0)(np.clip(x, nodes[0], nodes[-1]))
 
 
 def _draw_response(states, cavity, kappa, nu, noise) -> np.ndarray:
@@ -466,38 +466,43 @@ def _draw_response(states, cavity, kappa, nu, noise) -> np.ndarray:
     return (a - a.mean(axis=1, keepdims=True)).T
 
 
-def _draw_components(a, p):
-    """The leading components of A(t) = Σ_i ξ_i a_i(t), ξ_i = s_i − p the draw indicators (Cov(s_i, s_j) = c₀(δ_ij −
-    1/N), c₀ = p(1 − p) N/(N − 1)): (V, σ, loadings) with A = V diag(σ) Z, Z standard normal, Z_k = Σ_i ξ_i L_ik."""
+def _draw_components(a, p, wn):
+    """The leading components of A(t) = Σ_i ξ_i a_i(t) where the posterior has its weight: ξ_i = s_i − p the draw
+    indicators (Cov(s_i, s_j) = c₀(δ_ij − 1/N), c₀ = p(1 − p) N/(N − 1)), A centred under the posterior (a shift of
+    the log weight does not move it) and weighted by √wn at the nodes; Z_k = Σ_i ξ_i ℓ_ik standard normal. Returns
+    (G, c₀ℓ): E[A | Z] = G Z at the nodes (a regression, bounded where the posterior has no weight) and the
+    loadings that give E[Σ_i ξ_i b_i | Z] = Σ_k Z_k (b · c₀ℓ_k)."""
     N = a.shape[0]
     c0 = p * (1.0 - p) * N / (N - 1.0)
-    ev, V = np.linalg.eigh(c0 * (a.T @ a))
-    ev, V = ev[::-1], V[:, ::-1]
+    ac = a - (a @ wn)[:, None]
+    sw = np.sqrt(wn)
+    ev, U = np.linalg.eigh(c0 * (sw[:, None] * (ac.T @ ac) * sw[None, :]))
+    ev, U = ev[::-1], U[:, ::-1]
     k = int(np.count_nonzero(ev[:_COMPONENTS] > max(1e-3 * ev[0], 1e-12)))
-    sig = np.sqrt(ev[:k])
-    return V[:, :k], sig, c0 * (a @ V[:, :k]) / sig  # c₀ ã V/σ: Cov(ξ·b, Z_k) = b · loadings_k
+    ell = ac @ (sw[:, None] * U[:, :k]) / np.sqrt(ev[:k])
+    return c0 * (ac.T @ ell), c0 * ell
 
 
-def _draw_mixture(t, w, tn, a, p):
+def _draw_mixture(t, w, tn, wn, a, p):
     """Per Gauss–Hermite point z of the draws' fluctuation: (weight, z, the draw's posterior on the grid t) with
-    p_z(t) ∝ p(t) e^{A_z(t)}, A_z = Σ_k z_k σ_k V_k interpolated from the nodes tn."""
+    p_z(t) ∝ p(t) e^{A_z(t)}, A_z = E[A | Z = z] (:func:`_draw_components`) interpolated from the nodes tn."""
     import itertools
 
-    V, sig, load = _draw_components(a, p)
-    Lt = _lagrange(tn, t)
+    G, load = _draw_components(a, p, wn)
+    Lt = _cardinal(tn, t)
     xs, ws = np.polynomial.hermite_e.hermegauss(_HERMITE)
     ws = ws / ws.sum()
     lw0 = np.log(np.maximum(w, 1e-300))
     out = []
-    for combo in itertools.product(range(_HERMITE), repeat=len(sig)):
+    for combo in itertools.product(range(_HERMITE), repeat=G.shape[1]):
         z = xs[list(combo)]
-        lw = lw0 + Lt @ (V @ (sig * z))
+        lw = lw0 + Lt @ (G @ z)
         wd = np.exp(lw - lw.max())
         out.append((float(np.prod(ws[list(combo)])), z, wd / wd.sum()))
     return out, load
 
 
-def _draw_average(t, w, tn, states, cavity, E, kappa, P, nu, noise, p):
+def _draw_average(t, w, tn, wn, states, cavity, E, kappa, P, nu, noise, p):
     """The quenched average over draws of the network's test error and of its mean error, with each draw's own
     posterior of t (docs/networks_real.md, "Each draw its own posterior of t"): to first order in the draw indicators
     ξ_i a draw's log weight moves by A(t) = Σ_i ξ_i a_i(t) (:func:`_draw_response`) and its cross error by
@@ -511,11 +516,11 @@ def _draw_average(t, w, tn, states, cavity, E, kappa, P, nu, noise, p):
 
         E_test = E_Z ∫∫ p_Z(t) p_Z(t') [E₁₂ + Σ_k Z_k β_k](t, t'),   p_Z ∝ p e^{A_Z},
 
-    each p_Z replaced by its Gauss rule, E₁₂ and β interpolated (Lagrange) from the nodes tn to its nodes. Returns
+    each p_Z replaced by its Gauss rule, E₁₂ and β interpolated (cubic splines) from the nodes tn to its nodes. Returns
     (test error, mean error, mixture of the p_Z on t, between-draw sd of the posterior mean of t)."""
     N, m = len(states[0].w), len(tn)
     a = _draw_response(states, cavity, kappa, nu, noise)
-    draws, load = _draw_mixture(t, w, tn, a, p)
+    draws, load = _draw_mixture(t, w, tn, wn, a, p)
     rt = [st.omega / st.w * st.rho for st in states]
     Hr = [[states[x].H @ states[y].rho for y in range(m)] for x in range(m)]  # H^x ρ^y
     beta = np.empty((load.shape[1], m, m))
@@ -529,7 +534,7 @@ def _draw_average(t, w, tn, states, cavity, E, kappa, P, nu, noise, p):
     mix = np.zeros_like(t)
     for wz, z, wd in draws:
         tz, wr = _gauss_rule(t, wd, m)  # the draw's own rule; = (tn, wn) when the draws do not fluctuate
-        Lz = _lagrange(tn, tz)
+        Lz = _cardinal(tn, tz)
         Ez = Lz @ (E + np.tensordot(z, beta, 1)) @ Lz.T
         test += wz * float(wr @ Ez @ wr)
         mean += wz * float(wr @ np.diag(Ez))
@@ -651,7 +656,7 @@ def network_theory(
     kp = kappa * np.exp(-tn)
     draw_sd = 0.0
     if ridge == "pointwise" and quenched and P < gram.shape[0]:
-        test, mean_err, w, draw_sd, tn, wn = _quenched(t, w, tn, gram, values, P, kappa, N, par, noise, neighbours)
+        test, mean_err, w, draw_sd, tn, wn = _quenched(t, w, tn, wn, gram, values, P, kappa, N, par, noise, neighbours)
         kp = kappa * np.exp(-tn)
     z_mean = float(w @ np.exp(t))
     t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))
@@ -692,7 +697,7 @@ def network_theory(
     return NetworkTheory(test, mean_err, mean_err - test, E_mode, z_mean, t_sd, tn, wn, draw_sd)
 
 
-def _quenched(t, w, tn, K, f, P, kappa, N, par, noise, neighbours):
+def _quenched(t, w, tn, wn, K, f, P, kappa, N, par, noise, neighbours):
     """The pointwise network theory averaged over draws (:func:`_draw_average`): the draws' posteriors located
     from the fixed points at the typical rule's nodes ``tn``, the cross errors computed at the nodes of the Gauss
     rule of their mixture. Returns (test error, mean error, the mixture on t, between-draw sd, nodes, weights)."""
@@ -706,7 +711,7 @@ def _quenched(t, w, tn, K, f, P, kappa, N, par, noise, neighbours):
         cav = np.empty((m, m, n))
         for j, st in enumerate(states):
             cav[j, j] = _cavity_moments(st, st, P, n, p, noise)
-        draws, _ = _draw_mixture(t, w, tn, _draw_response(states, cav, kappa, nu, noise), p)
+        draws, _ = _draw_mixture(t, w, tn, wn, _draw_response(states, cav, kappa, nu, noise), p)
         mix = sum(wz * wd for wz, _, wd in draws)
         tq, wq = _gauss_rule(t, mix, m)
         states = _fixed_points(K, f, P, kappa * np.exp(-tq), p)
@@ -714,7 +719,7 @@ def _quenched(t, w, tn, K, f, P, kappa, N, par, noise, neighbours):
             for y in range(x, m):
                 cav[x, y] = cav[y, x] = _cavity_moments(states[x], states[y], P, n, p, noise)
         E = cross_errors(K, states, P, p, noise, neighbours, cav)
-        test, mean, mix, draw_sd = _draw_average(t, w, tq, states, cav, E, kappa, P, nu, noise, p)
+        test, mean, mix, draw_sd = _draw_average(t, w, tq, wq, states, cav, E, kappa, P, nu, noise, p)
     return test, mean, mix / mix.sum(), draw_sd, tq, wq
 
 
