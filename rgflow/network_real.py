@@ -511,10 +511,10 @@ def _draw_average(t, w, tn, wn, states, cavity, E, kappa, P, nu, noise, p):
         b_i = −(w²_i ρ̃²_i/(PN)) (H² ρ¹)_i − (w¹_i ρ̃¹_i/(PN)) (H¹ ρ²)_i + w¹_i w²_i (E¹²_i + σ²) Σ_x H¹_xi H²_xi/(P²N),
 
     ρ̃_i = (ω_i/w_i) ρ_i its cavity mean residual (the update K(·, x_i) r_i/(κ' + v_i) of KRR's predictor, with the
-    posterior covariance κ'H/P). A, B are Gaussian over draws; A is kept on its leading components Z
-    (:func:`_draw_components`) and E[B | Z] = Σ_k Z_k β_k, so
+    posterior covariance κ'H/P). A, B are Gaussian over draws; they enter through their regressions on the leading
+    components Z of A (:func:`_draw_components`), E[B | Z] = Σ_k Z_k β_k, so
 
-        E_test = E_Z ∫∫ p_Z(t) p_Z(t') [E₁₂ + Σ_k Z_k β_k](t, t'),   p_Z ∝ p e^{A_Z},
+        E_test = E_Z ∫∫ p_Z(t) p_Z(t') [E₁₂ + Σ_k Z_k β_k](t, t'),   p_Z ∝ p e^{E[A | Z]},
 
     each p_Z replaced by its Gauss rule, E₁₂ and β interpolated (cubic splines) from the nodes tn to its nodes. Returns
     (test error, mean error, mixture of the p_Z on t, between-draw sd of the posterior mean of t)."""
@@ -655,13 +655,14 @@ def network_theory(
     tn, wn = _gauss_rule(t, w, m)
     kp = kappa * np.exp(-tn)
     draw_sd = 0.0
-    if ridge == "pointwise" and quenched and P < gram.shape[0]:
+    quench = ridge == "pointwise" and quenched and P < gram.shape[0]  # at P = N every draw is the same
+    if quench:
         test, mean_err, w, draw_sd, tn, wn = _quenched(t, w, tn, wn, gram, values, P, kappa, N, par, noise, neighbours)
         kp = kappa * np.exp(-tn)
     z_mean = float(w @ np.exp(t))
     t_sd = float(math.sqrt(max(w @ (t - w @ t) ** 2, 0.0)))
     if ridge == "pointwise":
-        if not (quenched and P < gram.shape[0]):
+        if not quench:
             E = pointwise_cross_error(gram, values, P, kp, noise=noise, neighbours=neighbours)
             test, mean_err = float(wn @ E @ wn), float(wn @ np.diag(E))
         E_mode = (
