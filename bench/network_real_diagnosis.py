@@ -26,9 +26,8 @@ import numpy as np
 from scipy.interpolate import RectBivariateSpline
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from network_real import dataset  # noqa: E402
+from network_real import problem  # noqa: E402
 
-from rgflow.data import kernel_matrix, spectrum_from_gram  # noqa: E402
 from rgflow.krr import _one_blas_thread  # noqa: E402
 from rgflow.network_real import (  # noqa: E402
     _effective_ridges,
@@ -103,13 +102,8 @@ def main(draws=100):
         f"{'tbar_ex':>7} {'sd_ex':>5} {'tbar_th':>7} {'sd_th':>5} | {'F_ren':>6} {'F_Q':>6} {'F_E':>6} {'spr':>5} "
         f"{'u0':>6} | {'F_pw':>6} {'F_Q':>6} {'tbar_pw':>7} {'F_E':>6} {'spr':>5} {'u0':>6} | {'F_pwq':>6}"
     )
-    cache = {}
     for i, (name, tgt, N, L, par, kappa, P) in enumerate(POINTS):
-        if (name, tgt) not in cache:
-            X, f = dataset(name, tgt)
-            K = kernel_matrix(X, kernel="rbf")
-            cache[(name, tgt)] = (K, f, spectrum_from_gram(K, f))
-        K, f, s = cache[(name, tgt)]
+        K, f, s = problem(name, tgt)
         res = s.meta["dropped_power"] if s.meta["dropped_modes"] else 0.0
         lam, y2 = np.asarray(s.eigenvalues, float), np.asarray(s.target, float) ** 2
         with _one_blas_thread():

@@ -23,9 +23,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from network_real import dataset  # noqa: E402
+from network_real import problem  # noqa: E402
 
-from rgflow.data import kernel_matrix, spectrum_from_gram  # noqa: E402
 from rgflow.krr import _one_blas_thread  # noqa: E402
 from rgflow.network_real import _PriorCache, draw_posterior, network_theory  # noqa: E402
 from rgflow.ridge import pointwise_errors  # noqa: E402
@@ -51,13 +50,8 @@ def main(draws=400):
         f"{'sd_btw':>6} {'sd_in':>5} {'corr':>5} | {'common':>6} {'own':>6} {'perm':>6} | {'th_btw':>6} "
         f"{'typ':>6} {'quen':>6}"
     )
-    cache = {}
     for i, (name, tgt, N, L, par, kappa, P) in enumerate(POINTS):
-        if (name, tgt) not in cache:
-            X, f = dataset(name, tgt)
-            K = kernel_matrix(X, kernel="rbf")
-            cache[(name, tgt)] = (K, f, spectrum_from_gram(K, f))
-        K, f, s = cache[(name, tgt)]
+        K, f, s = problem(name, tgt)
         with _one_blas_thread():
             kw = dict(ridge="pointwise", gram=K, values=f, at_mode=False)
             quen = network_theory(*s, P, kappa, N, L, par, **kw)
